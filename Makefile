@@ -1,0 +1,49 @@
+# The README's two commands: `make demo` and `make test`. Both do all set-up on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+# wasm-bindgen-test-runner reads the Chromium options from here (headless flags for a closed network).
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/.cargo/webdriver.json
+WASM := --target wasm32-unknown-unknown
+
+.PHONY: all setup build build-dev test lint test-rust test-wasm test-js demo size clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	bash scripts/build.sh
+
+build-dev: setup
+	bash scripts/build.sh --dev
+
+lint: setup
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy $(WASM) --all-targets -- -D warnings
+
+test-rust: setup
+	cargo test
+
+# Node suites, then headless Chromium suites; scripts/wasm-tests.sh fails if a suite ran no test.
+test-wasm: setup
+	bash scripts/wasm-tests.sh
+
+test-js: build
+	node --test --test-reporter=spec tests/js/
+
+test: lint test-rust test-wasm test-js
+	@echo "make test: all suites passed"
+
+demo: build
+	node tests/demo/demo.mjs
+
+size: build
+	bash scripts/size.sh
+
+
+clean:
+	cargo clean
+	rm -rf pkg

@@ -1,0 +1,334 @@
+//! Calendar dates and payment terms.
+//!
+//! Xero document dates are calendar dates: requests carry `YYYY-MM-DD` (never a datetime,
+//! whose offset can shift the day), responses carry `/Date(ms+0000)/` at UTC midnight. The
+//! library reads no clock: every date comes from the input.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A proleptic Gregorian calendar date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: i32,
+    month: u32,
+    day: u32,
+}
+
+/// Days in `month` of `year`.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+impl Date {
+    /// A date, if it exists in the calendar (years 1..=9999).
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        ((1..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month))
+        .then_some(Date { year, month, day })
+    }
+
+    /// Year.
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// Month, 1-12.
+    pub fn month(self) -> u32 {
+        self.month
+    }
+
+    /// Day of month.
+    pub fn day(self) -> u32 {
+        self.day
+    }
+
+    /// Parses `YYYY-MM-DD`, the date part of `YYYY-MM-DDThh:mm:ss` (Xero's `DateString`), or
+    /// Xero's `/Date(ms+hhmm)/`.
+    pub fn parse(text: &str) -> Option<Date> {
+        if let Some(inner) = text
+            .strip_prefix("/Date(")
+            .and_then(|t| t.strip_suffix(")/"))
+        {
+            return Date::from_ms_date(inner);
+        }
+        let bytes = text.as_bytes();
+        let date_part = match bytes.get(10) {
+            None if bytes.len() == 10 => text,
+            Some(b'T') => text.get(..10)?,
+            _ => return None,
+        };
+        let mut parts = date_part.split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4
+            || m.len() != 2
+            || d.len() != 2
+            || !date_part.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+        {
+            return None;
+        }
+        Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    }
+
+    /// `ms+hhmm` (or `ms` alone) → the calendar date at that instant in that offset.
+    fn from_ms_date(inner: &str) -> Option<Date> {
+        let split = inner.get(1..)?.find(['+', '-']).map(|i| i + 1);
+        let (ms, offset) = match split {
+            Some(i) => (inner.get(..i)?, inner.get(i..)),
+            None => (inner, None),
+        };
+        let ms: i64 = ms.parse().ok()?;
+        let offset_ms: i64 = match offset {
+            Some(o) if o.len() == 5 => {
+                let sign = if o.starts_with('-') { -1 } else { 1 };
+                let hh: i64 = o.get(1..3)?.parse().ok()?;
+                let mm: i64 = o.get(3..5)?.parse().ok()?;
+                sign * (hh * 60 + mm) * 60_000
+            }
+            Some(_) => return None,
+            None => 0,
+        };
+        let days = (ms.checked_add(offset_ms)?).div_euclid(86_400_000);
+        Date::from_days(days)
+    }
+
+    /// Days since 1970-01-01.
+    pub fn to_days(self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` after 1970-01-01, if within years 1..=9999.
+    pub fn from_days(days: i64) -> Option<Date> {
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        Date::new(
+            i32::try_from(y).ok()?,
+            u32::try_from(m).ok()?,
+            u32::try_from(d).ok()?,
+        )
+    }
+
+    /// The date `n` days later (or earlier for negative `n`).
+    pub fn add_days(self, n: i64) -> Option<Date> {
+        Date::from_days(self.to_days().checked_add(n)?)
+    }
+
+    /// Xero's `/Date(ms+0000)/` form of this date at UTC midnight.
+    pub fn to_ms_date(self) -> String {
+        format!("/Date({}+0000)/", self.to_days() * 86_400_000)
+    }
+
+    /// The first day of the month after this date's month.
+    fn next_month(self) -> (i32, u32) {
+        if self.month == 12 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.month + 1)
+        }
+    }
+
+    /// Day `day` of the given month, clamped to the month's last day (day 31 in February →
+    /// the 28th or 29th).
+    fn clamped(year: i32, month: u32, day: u32) -> Option<Date> {
+        Date::new(year, month, day.clamp(1, days_in_month(year, month)))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Xero's four payment-term rules (`PaymentTermType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PaymentTermType {
+    /// n day(s) after the invoice date.
+    #[serde(rename = "DAYSAFTERBILLDATE")]
+    DaysAfterBillDate,
+    /// n day(s) after the end of the invoice month.
+    #[serde(rename = "DAYSAFTERBILLMONTH")]
+    DaysAfterBillMonth,
+    /// Day n of the invoice's month.
+    #[serde(rename = "OFCURRENTMONTH")]
+    OfCurrentMonth,
+    /// Day n of the month after the invoice's.
+    #[serde(rename = "OFFOLLOWINGMONTH")]
+    OfFollowingMonth,
+}
+
+/// A payment term: a rule and its day number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentTerm {
+    /// The day number (`Day` in Xero, 0–31).
+    #[serde(rename = "Day", alias = "day")]
+    pub day: u32,
+    /// The rule.
+    #[serde(rename = "Type", alias = "type")]
+    pub kind: PaymentTermType,
+}
+
+impl PaymentTerm {
+    /// The due date for an invoice dated `date`.
+    ///
+    /// The rules follow Xero's names (reference §8, DERIVED). Month-end clamping is our
+    /// documented choice, as Xero does not document it (UNVERIFIED): "of the current/following
+    /// month" with a day past the month's end gives the month's last day (day 31 of the
+    /// following month from a January invoice → 28 or 29 February). Day 0 with a month rule is
+    /// refused by Xero ("must be between 1 and 31"), so it yields `None` and the caller reports it.
+    pub fn due_date(self, date: Date) -> Option<Date> {
+        match self.kind {
+            PaymentTermType::DaysAfterBillDate => date.add_days(i64::from(self.day)),
+            PaymentTermType::DaysAfterBillMonth => {
+                let month_end =
+                    Date::new(date.year, date.month, days_in_month(date.year, date.month))?;
+                month_end.add_days(i64::from(self.day))
+            }
+            PaymentTermType::OfCurrentMonth => {
+                (1..=31).contains(&self.day).then_some(())?;
+                Date::clamped(date.year, date.month, self.day)
+            }
+            PaymentTermType::OfFollowingMonth => {
+                (1..=31).contains(&self.day).then_some(())?;
+                let (y, m) = date.next_month();
+                Date::clamped(y, m, self.day)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn parses_the_three_forms() {
+        // Reference §15 oracle 14.
+        assert_eq!(d("/Date(1539993600000+0000)/"), d("2018-10-20"));
+        assert_eq!(d("/Date(1546128000000+0000)/"), d("2018-12-30"));
+        assert_eq!(d("/Date(1552262400000+0000)/"), d("2019-03-11"));
+        assert_eq!(d("/Date(1552262400000)/"), d("2019-03-11"));
+        assert_eq!(d("2018-10-20T00:00:00"), d("2018-10-20"));
+        // An offset moves the calendar day (D-DATES: add the offset).
+        assert_eq!(d("/Date(1419937200000+1300)/"), d("2014-12-31"));
+        for bad in [
+            "2024-02-30",
+            "2024-2-3",
+            "20240203",
+            "2024-02-03 ",
+            "/Date(x)/",
+            "",
+            "2024-13-01",
+        ] {
+            assert_eq!(Date::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn ms_dates_round_trip() {
+        // Oracle 15: formatMsDate("2019-03-11").
+        assert_eq!(d("2019-03-11").to_ms_date(), "/Date(1552262400000+0000)/");
+        for days in [-719_162, -1, 0, 1, 19_000, 2_932_896] {
+            let date = Date::from_days(days).unwrap();
+            assert_eq!(date.to_days(), days);
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn payment_terms_oracle_16() {
+        let date = d("2024-01-15");
+        let term = |day, kind| {
+            PaymentTerm { day, kind }
+                .due_date(date)
+                .map(|d| d.to_string())
+        };
+        assert_eq!(
+            term(30, PaymentTermType::DaysAfterBillDate).as_deref(),
+            Some("2024-02-14")
+        );
+        assert_eq!(
+            term(20, PaymentTermType::DaysAfterBillMonth).as_deref(),
+            Some("2024-02-20")
+        );
+        assert_eq!(
+            term(20, PaymentTermType::OfCurrentMonth).as_deref(),
+            Some("2024-01-20")
+        );
+        assert_eq!(
+            term(20, PaymentTermType::OfFollowingMonth).as_deref(),
+            Some("2024-02-20")
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn month_end_clamping() {
+        let term = |s: &str, day, kind| {
+            PaymentTerm { day, kind }
+                .due_date(d(s))
+                .map(|d| d.to_string())
+        };
+        assert_eq!(
+            term("2024-01-31", 31, PaymentTermType::OfFollowingMonth).as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(
+            term("2023-01-10", 31, PaymentTermType::OfFollowingMonth).as_deref(),
+            Some("2023-02-28")
+        );
+        assert_eq!(
+            term("2024-04-02", 31, PaymentTermType::OfCurrentMonth).as_deref(),
+            Some("2024-04-30")
+        );
+        assert_eq!(
+            term("2024-12-15", 5, PaymentTermType::OfFollowingMonth).as_deref(),
+            Some("2025-01-05")
+        );
+        assert_eq!(term("2024-02-10", 0, PaymentTermType::OfCurrentMonth), None);
+        assert_eq!(
+            term("2024-02-10", 0, PaymentTermType::DaysAfterBillDate).as_deref(),
+            Some("2024-02-10")
+        );
+    }
+}

@@ -1,0 +1,328 @@
+//! Expected problems, returned as data.
+//!
+//! Every feature reports what is wrong with its input as a list of [`Issue`]s rather than failing
+//! on the first one: a user fixing an export wants every problem at once. The [`IssueCode`] is
+//! stable API (hosts switch on it); the message is for people and says what to do.
+
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// How bad an issue is: errors block the document they belong to, warnings never block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The document (or CSV row) it belongs to will not be sent.
+    Error,
+    /// Worth showing; the document is still sent.
+    Warning,
+}
+
+/// The stable machine-readable code of an issue, serialised as SCREAMING_SNAKE_CASE.
+///
+/// New codes may be added in minor releases, so hosts should keep a default branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
+pub enum IssueCode {
+    // --- numbers and money ---
+    /// A number is NaN or ±Infinity.
+    NumberNotFinite,
+    /// A string that should hold a number does not (e.g. "1,000" or "abc").
+    NumberInvalid,
+    /// A number has more decimal places than Xero accepts for that field.
+    TooManyDecimals,
+    /// A number is outside the range Xero accepts for that field.
+    NumberOutOfRange,
+    /// A required value is missing.
+    Missing,
+    // --- dates ---
+    /// A date is not a calendar date `YYYY-MM-DD`.
+    DateInvalid,
+    /// The due date is before the invoice date.
+    DueDateBeforeDate,
+    /// SUBMITTED/AUTHORISED documents need a due date and none could be derived.
+    DueDateMissing,
+    // --- text fields ---
+    /// A text field is longer than Xero's limit.
+    TooLong,
+    /// A field holds characters Xero does not accept there (e.g. non-ASCII invoice number).
+    InvalidCharacters,
+    /// A template refers to a field the source invoice does not have.
+    TemplateFieldUnknown,
+    // --- snapshot ---
+    /// A part of the Xero reference snapshot is missing or malformed.
+    SnapshotInvalid,
+    // --- settings ---
+    /// A settings value is not usable.
+    SettingsInvalid,
+    // --- documents ---
+    /// The invoice has no line items.
+    EmptyInvoice,
+    /// A line has neither a quantity/amount nor a description.
+    LineEmpty,
+    /// A quantity is negative or zero where Xero needs it positive.
+    QuantityInvalid,
+    /// A line amount exceeds Xero's cap of 9,999,999,999.99.
+    LineAmountTooLarge,
+    /// Discounts are not supported by Xero on this document type; the net amount is sent.
+    DiscountNotSupported,
+    /// A discount is out of range (rate above 100 %, amount above the line total).
+    DiscountInvalid,
+    /// The invoice total is negative and the settings keep negative invoices as invoices.
+    NegativeTotal,
+    /// The document became a credit note because its total is negative.
+    ConvertedToCreditNote,
+    /// The host's own total differs from the total Xero will compute.
+    TotalMismatch,
+    /// A line was sent at its net amount because the document type takes no discounts.
+    NetAmountSent,
+    // --- accounts ---
+    /// No account could be determined for a line (no mapping, no default).
+    AccountMissing,
+    /// The account code is not in the organisation's chart of accounts.
+    AccountUnknown,
+    /// The account is archived or deleted in Xero.
+    AccountArchived,
+    /// The account's class does not fit the document (e.g. an expense account on a sales line).
+    AccountClassMismatch,
+    // --- tax ---
+    /// No tax type could be determined for a line.
+    TaxTypeMissing,
+    /// The tax type is not in the organisation's tax rates.
+    TaxTypeUnknown,
+    /// The tax rate is archived, deleted or pending in Xero.
+    TaxTypeInactive,
+    /// The tax rate cannot be used with the line's account class.
+    TaxTypeNotAllowed,
+    /// A host tax code has no mapping to a Xero tax type.
+    TaxCodeUnmapped,
+    // --- items ---
+    /// The item code is not in the organisation's items.
+    ItemUnknown,
+    // --- currency ---
+    /// The currency is not enabled for the organisation.
+    CurrencyNotEnabled,
+    // --- contacts ---
+    /// The payer could not be matched to a Xero contact and the settings do not create one.
+    ContactNotFound,
+    /// More than one Xero contact matches the payer by the same rule.
+    ContactAmbiguous,
+    /// The matched contact is archived (or under a GDPR request) in Xero.
+    ContactArchived,
+    /// A contact will be created in Xero before the invoice.
+    ContactWillBeCreated,
+    /// The name of a contact to create is taken by another contact.
+    ContactNameTaken,
+    /// An email address is not valid.
+    EmailInvalid,
+    /// A payer is missing from the invoice.
+    PayerMissing,
+    // --- tracking ---
+    /// The tracking category is not in the snapshot.
+    TrackingCategoryUnknown,
+    /// The tracking category is archived or deleted.
+    TrackingCategoryInactive,
+    /// The tracking option is not in its category.
+    TrackingOptionUnknown,
+    /// The tracking option is archived.
+    TrackingOptionArchived,
+    /// The tracking option is deleted.
+    TrackingOptionDeleted,
+    /// A required tracking category got no option from any source.
+    TrackingRequired,
+    /// A fallback option replaced a stale one.
+    TrackingFallbackUsed,
+    /// A stale tracking option was dropped (policy `ignore`).
+    TrackingDropped,
+    /// More than 2 tracking entries on a line, or the same category twice.
+    TrackingTooMany,
+    /// The organisation has more tracking categories than Xero allows.
+    TrackingCategoryLimit,
+    /// Xero's response lacks tracking that was sent: Xero dropped it silently.
+    TrackingDroppedByXero,
+    // --- status ---
+    /// Xero will not approve this document as it stands.
+    ApprovalRefused,
+    // --- CSV ---
+    /// A required CSV column is missing from the header.
+    CsvColumnMissing,
+    /// A CSV row could not be read (wrong number of fields, bad encoding...).
+    CsvRowMalformed,
+    /// The same client key appears on more than one row.
+    CsvDuplicateKey,
+    /// A CSV row has no client key.
+    CsvKeyMissing,
+    // --- sending ---
+    /// Xero rejected the document (its messages are in the issue).
+    XeroValidationError,
+    /// Xero accepted the document with a warning.
+    XeroWarning,
+    /// The totals Xero returned differ from the preview.
+    XeroTotalsDiffer,
+    /// Authentication or permission problem: stop and reconnect.
+    AuthFailed,
+    /// Rate limit hit: retry later.
+    RateLimited,
+    /// Xero's answer was lost or failed: the document may or may not exist.
+    OutcomeUncertain,
+    /// Xero's response could not be read.
+    ResponseInvalid,
+    /// Xero's response has no element for a document that was sent.
+    ResponseMissingElement,
+    /// The document cannot be changed in Xero in its current state.
+    UpdateNotAllowed,
+}
+
+impl IssueCode {
+    /// The code as it appears in JSON (`"TRACKING_OPTION_ARCHIVED"`).
+    pub fn as_str(self) -> String {
+        // Serialising a unit variant to a JSON string cannot fail; fall back to Debug anyway
+        // so nothing here can panic.
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => s,
+            _ => format!("{self:?}"),
+        }
+    }
+}
+
+/// One expected problem: where it is, what it is, and what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Issue {
+    /// Errors block their document (or CSV row); warnings do not.
+    pub severity: Severity,
+    /// Stable machine-readable code.
+    pub code: IssueCode,
+    /// Where in the input, e.g. `invoices[3].lines[1].tracking.Location`.
+    pub path: String,
+    /// For people: what is wrong and what to do.
+    pub message: String,
+    /// 1-based CSV row (the header is row 1), for CSV issues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// 1-based CSV column, for CSV issues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+}
+
+impl Issue {
+    /// An error at `path`.
+    pub fn error(code: IssueCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Issue {
+            severity: Severity::Error,
+            code,
+            path: path.into(),
+            message: message.into(),
+            row: None,
+            column: None,
+        }
+    }
+
+    /// A warning at `path`.
+    pub fn warning(code: IssueCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Issue {
+            severity: Severity::Warning,
+            ..Issue::error(code, path, message)
+        }
+    }
+
+    /// The same issue placed at a CSV row and column (both 1-based).
+    pub fn at(mut self, row: u64, column: Option<u64>) -> Self {
+        self.row = Some(row);
+        self.column = column;
+        self
+    }
+
+    /// Whether this issue blocks its document.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Builds issue paths like `invoices[3].lines[1].tracking.Location` without repeated
+/// formatting at every call site.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Path(String);
+
+impl Path {
+    /// A path starting at `root`.
+    pub fn root(root: &str) -> Self {
+        Path(root.to_owned())
+    }
+
+    /// `self[index]`.
+    pub fn index(&self, index: usize) -> Self {
+        let mut s = self.0.clone();
+        let _ = write!(s, "[{index}]");
+        Path(s)
+    }
+
+    /// `self.field`.
+    pub fn field(&self, field: &str) -> Self {
+        let mut s = self.0.clone();
+        if !s.is_empty() {
+            s.push('.');
+        }
+        s.push_str(field);
+        Path(s)
+    }
+
+    /// The path as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Path> for String {
+    fn from(p: Path) -> String {
+        p.0
+    }
+}
+
+impl From<&Path> for String {
+    fn from(p: &Path) -> String {
+        p.0.clone()
+    }
+}
+
+/// True when any issue in the list is an error.
+pub fn has_errors(issues: &[Issue]) -> bool {
+    issues.iter().any(Issue::is_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn codes_serialise_screaming_snake_case() {
+        assert_eq!(
+            IssueCode::TrackingOptionArchived.as_str(),
+            "TRACKING_OPTION_ARCHIVED"
+        );
+        assert_eq!(IssueCode::TooManyDecimals.as_str(), "TOO_MANY_DECIMALS");
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn issue_json_shape_omits_absent_row_and_column() {
+        let issue = Issue::error(
+            IssueCode::TrackingOptionArchived,
+            Path::root("invoices")
+                .index(3)
+                .field("lines")
+                .index(1)
+                .field("tracking.Location"),
+            "Option archived",
+        );
+        let json = serde_json::to_string(&issue).unwrap();
+        assert_eq!(
+            json,
+            r#"{"severity":"error","code":"TRACKING_OPTION_ARCHIVED","path":"invoices[3].lines[1].tracking.Location","message":"Option archived"}"#
+        );
+        let csv = Issue::warning(IssueCode::CsvRowMalformed, "csv", "bad").at(4, Some(2));
+        let json = serde_json::to_string(&csv).unwrap();
+        assert!(json.ends_with(r#""row":4,"column":2}"#), "{json}");
+    }
+}

@@ -1,0 +1,372 @@
+//! Exact money: parsing the host's numbers and rounding as Xero does.
+//!
+//! Amounts are `rust_decimal::Decimal` end to end. A JS host may give a number as a string
+//! (`"25.06"`) or as a JS number (`25.06`); a number is taken through its shortest decimal
+//! representation (the text `String(25.06)` prints), never through float arithmetic. NaN,
+//! ±Infinity and text that is not a number are not errors at parse time: they become [`Num::Invalid`]
+//! so the caller can report them as issues with a path, alongside every other problem.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::issues::{Issue, IssueCode};
+
+/// Rounds half away from zero, as Xero does ("2.165 rounded up to 2.17").
+///
+/// `Decimal::round_dp` is banker's rounding (2.165 → 2.16), which is why it must never be used
+/// for money here. Negative midpoints round symmetrically (−2.165 → −2.17); Xero does not
+/// document them (reference §3.1 rule 3, UNVERIFIED), and symmetric is the safe choice because
+/// a credit note of −x then mirrors an invoice of x.
+pub fn round_half_away(value: Decimal, dp: u32) -> Decimal {
+    value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Two-decimal money rounding (Xero's summary values are always 2 dp).
+pub fn round2(value: Decimal) -> Decimal {
+    round_half_away(value, 2)
+}
+
+/// The value with exactly `dp` decimal places, for display (`40` → `"40.00"`).
+///
+/// Only used on values already rounded to at most `dp` places, so no rounding happens here.
+pub fn fixed(value: Decimal, dp: u32) -> String {
+    let mut v = round_half_away(value, dp);
+    v.rescale(dp);
+    v.to_string()
+}
+
+/// Number of decimal places actually used (trailing zeros do not count: `"2.50"` has 1).
+pub fn decimal_places(value: Decimal) -> u32 {
+    value.normalize().scale()
+}
+
+/// Why a host number could not be taken as a decimal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NumError {
+    /// NaN or ±Infinity.
+    NotFinite,
+    /// Text that is not a decimal number; the text is kept for the message.
+    NotANumber(String),
+}
+
+/// A number from the host: an exact decimal, or why it is not one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Num {
+    /// The exact value.
+    Value(Decimal),
+    /// Not a usable number; reported as an issue by whoever reads the field.
+    Invalid(NumError),
+}
+
+impl Num {
+    /// The value, if valid.
+    pub fn value(&self) -> Option<Decimal> {
+        match self {
+            Num::Value(v) => Some(*v),
+            Num::Invalid(_) => None,
+        }
+    }
+
+    /// Parses decimal text: optional sign, digits, optional fraction, optional exponent
+    /// (`1e+21` is how JS prints large numbers). Surrounding whitespace is not accepted:
+    /// `" 12"` is more likely a mistake than an amount.
+    pub fn parse(text: &str) -> Num {
+        parse_decimal(text).map_or_else(
+            || Num::Invalid(NumError::NotANumber(text.to_owned())),
+            Num::Value,
+        )
+    }
+
+    /// Checks the value against a field's decimal places and reports an issue if invalid.
+    ///
+    /// Returns the value when usable. `field` names the field for people ("quantity").
+    pub fn check(
+        &self,
+        path: &str,
+        field: &str,
+        max_dp: u32,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Decimal> {
+        match self {
+            Num::Invalid(NumError::NotFinite) => {
+                issues.push(Issue::error(
+                    IssueCode::NumberNotFinite,
+                    path,
+                    format!("The {field} is not a finite number (NaN or Infinity). Send a decimal such as \"12.50\"."),
+                ));
+                None
+            }
+            Num::Invalid(NumError::NotANumber(text)) => {
+                issues.push(Issue::error(
+                    IssueCode::NumberInvalid,
+                    path,
+                    format!("The {field} \"{text}\" is not a decimal number. Use digits with a dot, e.g. \"1234.50\", without thousands separators or currency symbols."),
+                ));
+                None
+            }
+            Num::Value(v) => {
+                let dp = decimal_places(*v);
+                if dp > max_dp {
+                    issues.push(Issue::error(
+                        IssueCode::TooManyDecimals,
+                        path,
+                        format!("The {field} {v} has {dp} decimal places; Xero accepts at most {max_dp}. Round it in your application so the amount you show is the amount Xero stores."),
+                    ));
+                    None
+                } else {
+                    Some(*v)
+                }
+            }
+        }
+    }
+}
+
+impl From<Decimal> for Num {
+    fn from(value: Decimal) -> Self {
+        Num::Value(value)
+    }
+}
+
+/// Parses decimal text exactly; `None` when it is not a number or does not fit a Decimal.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let valid = {
+        let mut i = 0;
+        if matches!(bytes.first(), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let int_start = i;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let mut digits = i - int_start;
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            let frac_start = i;
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            digits += i - frac_start;
+        }
+        let mut ok = digits > 0;
+        if matches!(bytes.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(bytes.get(i), Some(b'-' | b'+')) {
+                i += 1;
+            }
+            let exp_start = i;
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            ok &= i > exp_start;
+        }
+        ok && i == bytes.len()
+    };
+    if !valid {
+        return None;
+    }
+    let text = text.strip_prefix('+').unwrap_or(text);
+    if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text).ok()
+    } else {
+        Decimal::from_str_exact(text).ok()
+    }
+}
+
+/// The shortest decimal text of a float, as JS prints it, then parsed exactly.
+///
+/// This is the single place a float is touched: the host handed us a JS number, and its
+/// shortest round-trip representation is the decimal the user typed (`0.1`, not
+/// `0.1000000000000000055…`). No arithmetic happens on the float.
+fn num_from_js_number(value: f64) -> Num {
+    if !value.is_finite() {
+        return Num::Invalid(NumError::NotFinite);
+    }
+    // Rust's Display for f64 prints the shortest representation that round-trips, without
+    // an exponent, which is exactly what `Decimal::from_str_exact` reads.
+    let text = value.to_string();
+    Num::parse(&text)
+}
+
+struct NumVisitor;
+
+/// serde_json's private key for numbers kept as text (feature `arbitrary_precision`).
+const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+impl<'de> Visitor<'de> for NumVisitor {
+    type Value = Num;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number or a decimal string")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
+        Ok(Num::parse(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
+        Ok(Num::Value(Decimal::from(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
+        Ok(Num::Value(Decimal::from(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
+        Ok(num_from_js_number(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Num, A::Error> {
+        // serde_json with arbitrary_precision hands numbers over as a one-entry map whose
+        // value is the exact text of the number.
+        match map.next_key::<String>()? {
+            Some(key) if key == JSON_NUMBER_TOKEN => {
+                let text: String = map.next_value()?;
+                Ok(Num::parse(&text))
+            }
+            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NumVisitor)
+    }
+}
+
+/// Deserialises a Decimal from a number or string, failing (misuse) on anything invalid.
+///
+/// For Xero's own data (snapshot, responses), where a malformed amount means the input is
+/// not a Xero body at all.
+pub fn de_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    match Num::deserialize(deserializer)? {
+        Num::Value(v) => Ok(v),
+        Num::Invalid(NumError::NotFinite) => Err(de::Error::custom("number is not finite")),
+        Num::Invalid(NumError::NotANumber(t)) => Err(de::Error::custom(format!(
+            "\"{t}\" is not a decimal number"
+        ))),
+    }
+}
+
+/// Like [`de_decimal`] for optional fields (`null` or absent → `None`).
+pub fn de_opt_decimal<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {
+    match Option::<Num>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(Num::Value(v)) => Ok(Some(v)),
+        Some(Num::Invalid(NumError::NotFinite)) => Err(de::Error::custom("number is not finite")),
+        Some(Num::Invalid(NumError::NotANumber(t))) => Err(de::Error::custom(format!(
+            "\"{t}\" is not a decimal number"
+        ))),
+    }
+}
+
+/// Parses a decimal from text the library itself controls (tests, constants).
+pub fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn rounding_is_half_away_from_zero_not_bankers() {
+        // Reference §15 oracle 2 (C-ROUND).
+        assert_eq!(round2(d("2.165")), d("2.17"));
+        assert_eq!(round2(d("2.164")), d("2.16"));
+        assert_eq!(round2(d("1.105")), d("1.11"));
+        assert_eq!(round2(d("-2.165")), d("-2.17"));
+        assert_eq!(round_half_away(d("0.06125"), 4), d("0.0613"));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn js_numbers_go_through_their_shortest_text() {
+        assert_eq!(num_from_js_number(0.1), Num::Value(d("0.1")));
+        assert_eq!(num_from_js_number(25.06), Num::Value(d("25.06")));
+        assert_eq!(
+            num_from_js_number(1e21),
+            Num::Value(d("1000000000000000000000"))
+        );
+        assert_eq!(
+            num_from_js_number(f64::NAN),
+            Num::Invalid(NumError::NotFinite)
+        );
+        assert_eq!(
+            num_from_js_number(f64::INFINITY),
+            Num::Invalid(NumError::NotFinite)
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn text_parsing_is_strict_and_exact() {
+        assert_eq!(parse_decimal("12.50"), Some(d("12.50")));
+        assert_eq!(parse_decimal("-0.5"), Some(d("-0.5")));
+        assert_eq!(parse_decimal("+3"), Some(d("3")));
+        assert_eq!(parse_decimal("1e+21"), Some(d("1000000000000000000000")));
+        assert_eq!(parse_decimal(".5"), Some(d("0.5")));
+        for bad in ["", "1,000", "abc", " 1", "1.2.3", "e5", "-", "NaN", "1e"] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn json_numbers_stay_exact() {
+        let n: Num = serde_json::from_str("87.7400000000000000001").unwrap();
+        assert_eq!(n, Num::Value(d("87.7400000000000000001")));
+        let n: Num = serde_json::from_str("\"2.165\"").unwrap();
+        assert_eq!(n, Num::Value(d("2.165")));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn check_reports_each_problem_as_an_issue() {
+        let mut issues = Vec::new();
+        assert_eq!(
+            Num::parse("1.234").check("p", "unit amount", 2, &mut issues),
+            None
+        );
+        assert_eq!(
+            Num::parse("x").check("p", "unit amount", 2, &mut issues),
+            None
+        );
+        assert_eq!(
+            Num::Invalid(NumError::NotFinite).check("p", "unit amount", 2, &mut issues),
+            None
+        );
+        assert_eq!(
+            Num::parse("1.50").check("p", "unit amount", 1, &mut issues),
+            Some(d("1.50"))
+        );
+        let codes: Vec<_> = issues.iter().map(|i| i.code).collect();
+        assert_eq!(
+            codes,
+            [
+                IssueCode::TooManyDecimals,
+                IssueCode::NumberInvalid,
+                IssueCode::NumberNotFinite
+            ]
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn fixed_pads_to_the_places_asked() {
+        assert_eq!(fixed(d("40"), 2), "40.00");
+        assert_eq!(fixed(d("87.74"), 2), "87.74");
+        assert_eq!(fixed(d("-0.5"), 2), "-0.50");
+    }
+}

@@ -1,0 +1,389 @@
+//! Totals exactly as Xero computes them.
+//!
+//! Xero's rules (reference §3.1, D-ROUND, C-ROUND):
+//! - LineAmount = round2(Quantity × round_unitdp(UnitAmount) × (100 − DiscountRate) / 100), or
+//!   round2(Quantity × round_unitdp(UnitAmount) − DiscountAmount);
+//! - tax is computed per line and rounded to 2 dp, half away from zero:
+//!   Exclusive: LineAmount × rate; Inclusive: LineAmount × rate ÷ (1 + rate); NoTax: 0;
+//! - document totals are sums of the rounded lines. Exclusive: Total = SubTotal + TotalTax;
+//!   Inclusive: Total = Σ LineAmount and SubTotal = Total − TotalTax.
+//!
+//! Tax on the subtotal would give a different (wrong) answer: Xero's own example (15 %, lines
+//! 25.06, 25.61, 25.63) is 11.44 of tax per line but 11.45 on the subtotal.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::money::{fixed, round2, round_half_away};
+
+/// How line amounts relate to tax: Xero's `LineAmountTypes` (exact case on invoices).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LineAmountTypes {
+    /// Line amounts exclude tax (Xero's default when omitted).
+    #[default]
+    Exclusive,
+    /// Line amounts include tax.
+    Inclusive,
+    /// No tax on any line.
+    NoTax,
+}
+
+/// A line discount, as Xero accepts it on ACCREC invoices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Discount {
+    /// No discount (nothing is sent: Xero rejects explicit zero discounts).
+    #[default]
+    None,
+    /// Percentage off, e.g. 20 for 20 %.
+    Rate(Decimal),
+    /// Fixed amount off the line.
+    Amount(Decimal),
+}
+
+/// Xero's cap on a line amount.
+pub const LINE_AMOUNT_MAX: Decimal = Decimal::from_parts(3_567_587_327, 232, 0, false, 2); // 999_999_999_999 × 10⁻²
+
+/// The unit amount Xero stores: rounded to 2 dp, or 4 with `unitdp=4`.
+pub fn unit_amount(unit: Decimal, unitdp: u32) -> Decimal {
+    round_half_away(unit, unitdp)
+}
+
+/// Gross amount before any discount: round2(Quantity × unit amount as stored).
+pub fn gross_amount(quantity: Decimal, unit: Decimal, unitdp: u32) -> Decimal {
+    round2(quantity.saturating_mul(unit_amount(unit, unitdp)))
+}
+
+/// The line amount Xero computes for a line.
+pub fn line_amount(quantity: Decimal, unit: Decimal, unitdp: u32, discount: Discount) -> Decimal {
+    let unit = unit_amount(unit, unitdp);
+    let raw = quantity.saturating_mul(unit);
+    match discount {
+        Discount::None => round2(raw),
+        Discount::Rate(rate) => {
+            let factor = (Decimal::ONE_HUNDRED - rate)
+                .checked_div(Decimal::ONE_HUNDRED)
+                .unwrap_or_default();
+            round2(raw.saturating_mul(factor))
+        }
+        Discount::Amount(amount) => round2(raw - amount),
+    }
+}
+
+/// The tax Xero computes on one line, rounded to 2 dp.
+///
+/// `rate` is a percentage (`15` for 15 %): Xero's `EffectiveRate`.
+pub fn line_tax(line_amount: Decimal, rate: Decimal, mode: LineAmountTypes) -> Decimal {
+    match mode {
+        LineAmountTypes::NoTax => Decimal::ZERO,
+        LineAmountTypes::Exclusive => {
+            let raw = line_amount
+                .saturating_mul(rate)
+                .checked_div(Decimal::ONE_HUNDRED)
+                .unwrap_or_default();
+            round2(raw)
+        }
+        LineAmountTypes::Inclusive => {
+            // Multiply before dividing: one rounding (at 28 significant digits) instead of two.
+            let raw = line_amount
+                .saturating_mul(rate)
+                .checked_div(Decimal::ONE_HUNDRED + rate)
+                .unwrap_or_default();
+            round2(raw)
+        }
+    }
+}
+
+/// Document totals: always sums of rounded lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Total before tax.
+    pub sub_total: Decimal,
+    /// Sum of the per-line taxes.
+    pub total_tax: Decimal,
+    /// What the contact pays.
+    pub total: Decimal,
+}
+
+impl Totals {
+    /// Sums `(line_amount, tax)` pairs the way Xero does for `mode`.
+    pub fn from_lines(
+        lines: impl IntoIterator<Item = (Decimal, Decimal)>,
+        mode: LineAmountTypes,
+    ) -> Totals {
+        let (amounts, tax) = lines
+            .into_iter()
+            .fold((Decimal::ZERO, Decimal::ZERO), |(a, t), (la, lt)| {
+                (a + la, t + lt)
+            });
+        match mode {
+            LineAmountTypes::Inclusive => Totals {
+                sub_total: amounts - tax,
+                total_tax: tax,
+                total: amounts,
+            },
+            LineAmountTypes::Exclusive | LineAmountTypes::NoTax => Totals {
+                sub_total: amounts,
+                total_tax: tax,
+                total: amounts + tax,
+            },
+        }
+    }
+
+    /// The totals as 2-dp strings for display.
+    pub fn to_strings(&self) -> TotalsText {
+        TotalsText {
+            sub_total: fixed(self.sub_total, 2),
+            total_tax: fixed(self.total_tax, 2),
+            total: fixed(self.total, 2),
+        }
+    }
+}
+
+/// Totals as exact decimal strings with 2 places, the form returned to JS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotalsText {
+    /// Total before tax.
+    pub sub_total: String,
+    /// Sum of the per-line taxes.
+    pub total_tax: String,
+    /// What the contact pays.
+    pub total: String,
+}
+
+/// Input of [`compute_line`]: one line as the host has it (`lineAmount` in JS).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineInput {
+    /// Quantity (≤ 4 dp).
+    pub quantity: crate::money::Num,
+    /// Unit price (≤ 2 dp, or 4 with `unitdp: 4`).
+    pub unit_amount: crate::money::Num,
+    /// Percentage discount (≤ 2 dp).
+    #[serde(default)]
+    pub discount_rate: Option<crate::money::Num>,
+    /// Fixed discount (≤ 2 dp).
+    #[serde(default)]
+    pub discount_amount: Option<crate::money::Num>,
+    /// Unit decimal places: 2 (default) or 4.
+    #[serde(default)]
+    pub unitdp: Option<u32>,
+}
+
+/// Result of [`compute_line`]: exact strings, or the issues that prevent them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineResult {
+    /// The unit amount Xero stores (2 or 4 dp), `null` when the input was invalid.
+    pub unit_amount: Option<String>,
+    /// The line amount Xero computes (2 dp), `null` when the input was invalid.
+    pub line_amount: Option<String>,
+    /// Every problem with the input.
+    pub issues: Vec<crate::issues::Issue>,
+}
+
+/// The line amount Xero will compute for one line, with every input problem as an issue.
+pub fn compute_line(input: &LineInput) -> LineResult {
+    use crate::issues::{Issue, IssueCode};
+    let mut issues = Vec::new();
+    let unitdp = match input.unitdp {
+        None | Some(2) => 2,
+        Some(4) => 4,
+        Some(other) => {
+            issues.push(Issue::error(
+                IssueCode::SettingsInvalid,
+                "unitdp",
+                format!("unitdp {other} is not supported: Xero keeps unit amounts at 2 or 4 decimal places."),
+            ));
+            2
+        }
+    };
+    let quantity = input.quantity.check("quantity", "quantity", 4, &mut issues);
+    let unit = input
+        .unit_amount
+        .check("unitAmount", "unit amount", unitdp, &mut issues);
+    let discount = match (&input.discount_rate, &input.discount_amount) {
+        (Some(_), Some(_)) => {
+            issues.push(Issue::error(
+                IssueCode::DiscountInvalid,
+                "discountAmount",
+                "Give either discountRate or discountAmount, not both: Xero applies only one.",
+            ));
+            None
+        }
+        (Some(rate), None) => rate
+            .check("discountRate", "discount rate", 2, &mut issues)
+            .map(Discount::Rate),
+        (None, Some(amount)) => amount
+            .check("discountAmount", "discount amount", 2, &mut issues)
+            .map(Discount::Amount),
+        (None, None) => Some(Discount::None),
+    };
+    if let Some(Discount::Rate(rate)) = discount {
+        if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
+            issues.push(Issue::error(
+                IssueCode::DiscountInvalid,
+                "discountRate",
+                format!("The discount rate {rate} is outside 0–100 %."),
+            ));
+        }
+    }
+    match (quantity, unit, discount) {
+        (Some(q), Some(u), Some(disc)) if issues.is_empty() => {
+            let amount = line_amount(q, u, unitdp, disc);
+            if amount.abs() > LINE_AMOUNT_MAX {
+                issues.push(Issue::error(
+                    IssueCode::LineAmountTooLarge,
+                    "lineAmount",
+                    format!("The line amount {amount} exceeds Xero's limit of 9,999,999,999.99; split the line."),
+                ));
+            }
+            LineResult {
+                unit_amount: Some(fixed(unit_amount(u, unitdp), unitdp)),
+                line_amount: Some(fixed(amount, 2)),
+                issues,
+            }
+        }
+        _ => LineResult {
+            unit_amount: None,
+            line_amount: None,
+            issues,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::dec;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn xero_rounding_guide_example_per_line_not_on_subtotal() {
+        // Reference §15 oracle 1 (D-ROUND).
+        let lines = ["25.06", "25.61", "25.63"].map(|a| {
+            let la = line_amount(dec("1"), dec(a), 2, Discount::None);
+            (la, line_tax(la, dec("15"), LineAmountTypes::Exclusive))
+        });
+        let taxes: Vec<_> = lines.iter().map(|l| l.1.to_string()).collect();
+        assert_eq!(taxes, ["3.76", "3.84", "3.84"]);
+        let t = Totals::from_lines(lines, LineAmountTypes::Exclusive).to_strings();
+        assert_eq!(
+            (t.sub_total.as_str(), t.total_tax.as_str(), t.total.as_str()),
+            ("76.30", "11.44", "87.74")
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn discount_rate_and_amount() {
+        // Oracle 11: 10 × 100.00 at 20 % → 800.00; 100 % → 0.00.
+        assert_eq!(
+            line_amount(dec("10"), dec("100.00"), 2, Discount::Rate(dec("20"))),
+            dec("800.00")
+        );
+        assert_eq!(
+            line_amount(dec("1"), dec("795.00"), 2, Discount::Rate(dec("100"))),
+            dec("0")
+        );
+        assert_eq!(
+            line_amount(dec("3"), dec("10"), 2, Discount::Amount(dec("5"))),
+            dec("25")
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn unit_amount_is_rounded_before_multiplying() {
+        // Oracle 3 (DERIVED): 1000 × 0.061171 → unitdp 4: 0.0612 → 61.20; unitdp 2: 0.06 → 60.00.
+        assert_eq!(
+            line_amount(dec("1000"), dec("0.061171"), 4, Discount::None),
+            dec("61.20")
+        );
+        assert_eq!(
+            line_amount(dec("1000"), dec("0.061171"), 2, Discount::None),
+            dec("60.00")
+        );
+        // 1.795 becomes 1.80 without unitdp=4 (reference §3.1 rule 7).
+        assert_eq!(unit_amount(dec("1.795"), 2), dec("1.80"));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn inclusive_examples() {
+        // Oracle 4: D-INV complete example at 12.5 %.
+        let a = line_amount(dec("3"), dec("59.00"), 2, Discount::None);
+        let b = line_amount(dec("1"), dec("-79.00"), 2, Discount::None);
+        let ta = line_tax(a, dec("12.5"), LineAmountTypes::Inclusive);
+        let tb = line_tax(b, dec("12.5"), LineAmountTypes::Inclusive);
+        assert_eq!(
+            (a, ta, b, tb),
+            (dec("177.00"), dec("19.67"), dec("-79.00"), dec("-8.78"))
+        );
+        let t = Totals::from_lines([(a, ta), (b, tb)], LineAmountTypes::Inclusive).to_strings();
+        assert_eq!(
+            (t.sub_total.as_str(), t.total_tax.as_str(), t.total.as_str()),
+            ("87.11", "10.89", "98.00")
+        );
+        // Oracle 13 and oracle 9.
+        assert_eq!(
+            line_tax(dec("89.00"), dec("15"), LineAmountTypes::Inclusive),
+            dec("11.61")
+        );
+        assert_eq!(
+            line_tax(dec("90.00"), dec("15"), LineAmountTypes::Inclusive),
+            dec("11.74")
+        );
+        assert_eq!(
+            line_tax(dec("20.00"), dec("9.5"), LineAmountTypes::Inclusive),
+            dec("1.74")
+        );
+        // Oracle 6: D-CN list, Inclusive 15 %, Total 100.00 → 86.96 + 13.04.
+        let t = Totals::from_lines(
+            [(
+                dec("100.00"),
+                line_tax(dec("100.00"), dec("15"), LineAmountTypes::Inclusive),
+            )],
+            LineAmountTypes::Inclusive,
+        );
+        assert_eq!((t.sub_total, t.total_tax), (dec("86.96"), dec("13.04")));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn exclusive_examples_from_xero_docs() {
+        // Oracle 5: 1 × 1800.00 at 12.5 % → tax 225.00, total 2025.00.
+        let tax = line_tax(dec("1800.00"), dec("12.5"), LineAmountTypes::Exclusive);
+        assert_eq!(tax, dec("225.00"));
+        // Oracle 6: ACCPAYCREDIT 199.00 at 10 % → 19.90, 218.90.
+        let t = Totals::from_lines(
+            [(
+                dec("199.00"),
+                line_tax(dec("199.00"), dec("10"), LineAmountTypes::Exclusive),
+            )],
+            LineAmountTypes::Exclusive,
+        );
+        assert_eq!(t.total, dec("218.90"));
+        // Oracle 7: 2 × 20 at 15 % → 40.00 + 6.00 = 46.00.
+        let la = line_amount(dec("2.0"), dec("20.0"), 2, Discount::None);
+        let t = Totals::from_lines(
+            [(la, line_tax(la, dec("15"), LineAmountTypes::Exclusive))],
+            LineAmountTypes::Exclusive,
+        )
+        .to_strings();
+        assert_eq!(
+            (t.sub_total.as_str(), t.total_tax.as_str(), t.total.as_str()),
+            ("40.00", "6.00", "46.00")
+        );
+        assert_eq!(
+            line_tax(dec("40"), dec("15"), LineAmountTypes::NoTax),
+            Decimal::ZERO
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn line_amount_cap_constant() {
+        assert_eq!(LINE_AMOUNT_MAX.to_string(), "9999999999.99");
+    }
+}

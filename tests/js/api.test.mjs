@@ -1,0 +1,68 @@
+// The public API against the built package (Node, CommonJS and ESM entries).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { api, pkgDir, root } from './helpers.mjs';
+
+const esm = await import(path.join(pkgDir, 'node/index.mjs'));
+
+test('version matches Cargo.toml in both entries', async () => {
+  const cargo = await readFile(path.join(root, 'Cargo.toml'), 'utf8');
+  const want = cargo.match(/^version = "(.+)"/m)[1];
+  assert.equal(api.version(), want);
+  assert.equal(esm.version(), want);
+  const pkg = JSON.parse(await readFile(path.join(pkgDir, 'package.json'), 'utf8'));
+  assert.equal(pkg.version, want);
+});
+
+test('lineAmount returns exact strings in a plain object', () => {
+  const r = api.lineAmount({ quantity: 10, unitAmount: '100.00', discountRate: 20 });
+  assert.deepEqual(r, { unitAmount: '100.00', lineAmount: '800.00', issues: [] });
+  assert.equal(Object.getPrototypeOf(r), Object.prototype);
+  assert.ok(Array.isArray(r.issues));
+  // Half away from zero, not banker's: 0.5 × 4.33 = 2.165 → 2.17 (reference §15 oracle 2).
+  assert.equal(api.lineAmount({ quantity: '0.5', unitAmount: '4.33' }).lineAmount, '2.17');
+  // Properties the API does not know are ignored (hosts pass their own richer objects).
+  assert.equal(api.lineAmount({ quantity: 1, unitAmount: 1, note: 'x' }).lineAmount, '1.00');
+  assert.equal(esm.lineAmount({ quantity: 3, unitAmount: 59 }).lineAmount, '177.00');
+  // JS numbers go through their shortest text: 0.1 × 3 is 0.30, not 0.30000000000000004.
+  assert.equal(api.lineAmount({ quantity: 3, unitAmount: 0.1 }).lineAmount, '0.30');
+  // unitdp 4 keeps the unit amount.
+  assert.deepEqual(api.lineAmount({ quantity: 1000, unitAmount: '0.0612', unitdp: 4 }),
+    { unitAmount: '0.0612', lineAmount: '61.20', issues: [] });
+  // More places than unitdp allows is reported, never silently rounded.
+  assert.equal(api.lineAmount({ quantity: 1000, unitAmount: '0.061171', unitdp: 4 }).issues[0].code, 'TOO_MANY_DECIMALS');
+});
+
+test('every input problem is an issue, all at once', () => {
+  const r = api.lineAmount({ quantity: NaN, unitAmount: '1,000', discountRate: '12.345' });
+  assert.equal(r.lineAmount, null);
+  assert.deepEqual(r.issues.map((i) => [i.code, i.path, i.severity]), [
+    ['NUMBER_NOT_FINITE', 'quantity', 'error'],
+    ['NUMBER_INVALID', 'unitAmount', 'error'],
+    ['TOO_MANY_DECIMALS', 'discountRate', 'error'],
+  ]);
+  for (const i of r.issues) assert.ok(i.message.length > 20, i.message);
+  assert.equal(api.lineAmount({ quantity: Infinity, unitAmount: 1 }).issues[0].code, 'NUMBER_NOT_FINITE');
+});
+
+test('misuse throws an Error with name, code and details', () => {
+  for (const [input, code] of [[{ quantity: true, unitAmount: 1 }, 'INVALID_INPUT'], ['{oops', 'INVALID_JSON'], [42, 'INVALID_INPUT']]) {
+    assert.throws(() => api.lineAmount(input), (e) => {
+      assert.ok(e instanceof Error);
+      assert.equal(e.name, 'XeroExportError');
+      assert.equal(e.code, code);
+      assert.equal(e.details.argument, 'line');
+      assert.ok(e.message.length > 0);
+      return true;
+    });
+  }
+});
+
+test('init() is a no-op in Node and can be awaited repeatedly', async () => {
+  await api.init();
+  await esm.default();
+  await esm.init();
+  assert.equal(esm.lineAmount({ quantity: 1, unitAmount: 1 }).lineAmount, '1.00');
+});
