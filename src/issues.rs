@@ -132,8 +132,6 @@ pub enum IssueCode {
     TrackingRequired,
     /// A fallback option replaced a stale one.
     TrackingFallbackUsed,
-    /// A stale tracking option was dropped (policy `ignore`).
-    TrackingDropped,
     /// More than 2 tracking entries on a line, or the same category twice.
     TrackingTooMany,
     /// The organisation has more tracking categories than Xero allows.

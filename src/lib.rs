@@ -29,11 +29,19 @@
     )
 )]
 
+pub mod contacts;
 pub mod dates;
 pub mod error;
 pub mod issues;
 pub mod money;
+pub mod names;
+pub mod preview;
+pub mod settings;
+pub mod snapshot;
+pub mod source;
 pub mod totals;
+pub mod tracking;
+pub mod wire;
 
 /// The JS binding (wasm32 only). Public so the wasm test suites can call the exports directly.
 #[cfg(target_arch = "wasm32")]
@@ -42,6 +50,10 @@ pub mod wasm;
 
 pub use error::{Error, ErrorCode};
 pub use issues::{Issue, IssueCode, Severity};
+pub use preview::{DocumentPreview, Exporter, Preview};
+pub use settings::Settings;
+pub use snapshot::{Snapshot, SnapshotInput};
+pub use source::SourceInvoice;
 
 /// The library's version (the crate version, stamped into the npm package too).
 pub fn version() -> &'static str {

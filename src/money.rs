@@ -8,7 +8,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
@@ -120,6 +120,17 @@ impl Num {
                     Some(*v)
                 }
             }
+        }
+    }
+}
+
+impl Serialize for Num {
+    /// As exact decimal text; an invalid value as the text it came from (NaN as `"NaN"`).
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Num::Value(v) => s.collect_str(v),
+            Num::Invalid(NumError::NotFinite) => s.serialize_str("NaN"),
+            Num::Invalid(NumError::NotANumber(t)) => s.serialize_str(t),
         }
     }
 }

@@ -1,0 +1,630 @@
+//! Payer → Xero contact: matched in a fixed order, never onto an archived contact, never a
+//! duplicate.
+//!
+//! Rules, in order (the first rule that matches decides; the preview records which):
+//! 1. `contactId` linked on the payer, 2. `settings.contacts.mapping["kind:id"]`,
+//! 3. ContactNumber, 4. AccountNumber, 5. email, 6. exact name.
+//!
+//! Emails, numbers and names are compared as Xero compares names (see [`crate::names`]:
+//! case-insensitive, whitespace trimmed and collapsed, accents significant). Rules 3-6 consider a
+//! contact only if nothing it has contradicts the payer (a contact with another ContactNumber
+//! or email is another person, even with the same name). When a rule matches several contacts,
+//! the one ACTIVE contact among them wins (archived namesakes are history); two ACTIVE matches
+//! are ambiguity, reported, never guessed. A match that is ARCHIVED or GDPRREQUEST is an error.
+//!
+//! No match: per settings, an error, or a contact to create (PUT /Contacts, planned ahead of
+//! its invoices). The new contact's Name must be unique among active contacts: if another active
+//! contact (or another contact planned in the same batch) has it, ` (<ContactNumber or host id>)`
+//! is appended (or CONTACT_NAME_TAKEN is reported, per settings).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::issues::{Issue, IssueCode, Path};
+use crate::names;
+use crate::settings::{ContactSettings, NameCollision, OnMissingContact};
+use crate::snapshot::{Contact, Snapshot};
+use crate::source::Payer;
+
+/// Which rule found the contact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MatchRule {
+    /// The payer's linked ContactID.
+    ContactId,
+    /// settings.contacts.mapping.
+    Mapping,
+    /// ContactNumber.
+    ContactNumber,
+    /// AccountNumber.
+    AccountNumber,
+    /// Email address.
+    Email,
+    /// Exact name.
+    Name,
+}
+
+/// The contact a document goes to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "status")]
+pub enum ContactRef {
+    /// An existing Xero contact.
+    #[serde(rename_all = "camelCase")]
+    Existing {
+        /// ContactID.
+        contact_id: String,
+        /// Its name in Xero (for display).
+        name: Option<String>,
+        /// The rule that matched.
+        matched_by: MatchRule,
+    },
+    /// A contact planned for creation; its ContactID is known after PUT /Contacts.
+    #[serde(rename_all = "camelCase")]
+    Create {
+        /// Stable key of the contact to create (`kind:id`).
+        key: String,
+        /// The name it will have.
+        name: String,
+    },
+    /// No contact (the document is blocked).
+    Unresolved,
+}
+
+/// A contact to create: its key and the PUT /Contacts element.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewContact {
+    /// Stable key (`kind:id`); documents refer to it.
+    pub key: String,
+    /// The Contact element of the request body.
+    pub contact: WireContact,
+    /// Source invoice ids waiting on it.
+    pub invoices: Vec<String>,
+}
+
+/// A Contact element of PUT /Contacts, in Xero's wire names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WireContact {
+    /// Name (unique among active contacts).
+    pub name: String,
+    /// Contact code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_number: Option<String>,
+    /// Account number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_number: Option<String>,
+    /// First name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<String>,
+    /// Addresses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<WireAddress>,
+    /// Phones.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<WirePhone>,
+}
+
+/// Address element.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WireAddress {
+    /// STREET or POBOX.
+    pub address_type: String,
+    /// Line 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line1: Option<String>,
+    /// Line 2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line2: Option<String>,
+    /// Line 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line3: Option<String>,
+    /// Line 4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_line4: Option<String>,
+    /// City.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Attention to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention_to: Option<String>,
+}
+
+/// Phone element.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WirePhone {
+    /// DEFAULT, DDI, MOBILE or FAX.
+    pub phone_type: String,
+    /// Number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Area code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_area_code: Option<String>,
+    /// Country code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_country_code: Option<String>,
+}
+
+/// The payer's key: `kind:id`.
+pub fn payer_key(payer: &Payer) -> Option<String> {
+    let id = payer
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())?;
+    Some(format!("{}:{id}", payer.kind.as_deref().unwrap_or("payer")))
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The display name of a payer: `name`, else `first last`.
+pub fn payer_name(payer: &Payer) -> Option<String> {
+    non_empty(&payer.name).map(str::to_owned).or_else(|| {
+        let parts: Vec<&str> = [non_empty(&payer.first_name), non_empty(&payer.last_name)]
+            .into_iter()
+            .flatten()
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    })
+}
+
+/// Contact number to match and create with.
+fn payer_number(payer: &Payer, settings: &ContactSettings) -> Option<String> {
+    non_empty(&payer.contact_number)
+        .map(str::to_owned)
+        .or_else(|| {
+            if settings.contact_number_from_id {
+                non_empty(&payer.id).map(str::to_owned)
+            } else {
+                None
+            }
+        })
+}
+
+/// Contacts planned in one preview batch, so that several invoices of one new payer create one
+/// contact, and two new payers never get the same name.
+#[derive(Debug, Default)]
+pub struct Planned {
+    /// By key, in key order (deterministic).
+    pub contacts: BTreeMap<String, NewContact>,
+    names: BTreeMap<String, String>,
+}
+
+/// One matching rule: the payer's key for it, the index to look it up in, its name.
+type Rule<'i> = (
+    Option<String>,
+    &'i BTreeMap<String, Vec<usize>>,
+    MatchRule,
+    &'static str,
+);
+
+/// Resolves the payer of one invoice.
+pub struct Resolver<'a> {
+    snapshot: &'a Snapshot,
+    settings: &'a ContactSettings,
+}
+
+fn conflicts(contact: &Contact, payer: &Payer, number: Option<&str>) -> bool {
+    let differs = |theirs: &Option<String>, ours: Option<&str>| match (non_empty(theirs), ours) {
+        (Some(t), Some(o)) => !names::same(t, o),
+        _ => false,
+    };
+    differs(&contact.contact_number, number)
+        || differs(&contact.account_number, non_empty(&payer.account_number))
+        || differs(&contact.email, non_empty(&payer.email))
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver over the snapshot's contacts.
+    pub fn new(snapshot: &'a Snapshot, settings: &'a ContactSettings) -> Self {
+        Resolver { snapshot, settings }
+    }
+
+    /// Resolves `payer` for invoice `source_id`, planning a creation into `planned` if needed.
+    pub fn resolve(
+        &self,
+        payer: Option<&Payer>,
+        path: &Path,
+        source_id: &str,
+        planned: &mut Planned,
+        issues: &mut Vec<Issue>,
+    ) -> ContactRef {
+        let Some(payer) = payer else {
+            issues.push(Issue::error(
+                IssueCode::PayerMissing,
+                path,
+                "The invoice has no payer: add `payer` with at least a name or a linked contactId.",
+            ));
+            return ContactRef::Unresolved;
+        };
+        // 1-2: linked or mapped ContactID.
+        let mapped = payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned());
+        for (id, rule) in [
+            (
+                non_empty(&payer.contact_id).map(str::to_owned),
+                MatchRule::ContactId,
+            ),
+            (mapped, MatchRule::Mapping),
+        ] {
+            let Some(id) = id else { continue };
+            return match self.snapshot.contact_by_id(&id) {
+                Some(c) if !c.is_active() => self.archived(c, payer, path, issues),
+                Some(c) => ContactRef::Existing {
+                    contact_id: c.contact_id.clone().unwrap_or(id),
+                    name: c.name.clone(),
+                    matched_by: rule,
+                },
+                None => {
+                    if !self.snapshot.contacts.is_empty() {
+                        issues.push(Issue::warning(
+                            IssueCode::ContactNotFound,
+                            path.field("contactId"),
+                            format!("Contact {id} is not in the snapshot's contacts; it is sent as given. If it was deleted or archived in Xero, the export will fail: refresh the snapshot (GET /Contacts?includeArchived=true)."),
+                        ));
+                    }
+                    ContactRef::Existing {
+                        contact_id: id,
+                        name: payer_name(payer),
+                        matched_by: rule,
+                    }
+                }
+            };
+        }
+        // 3-6: by number, account number, email, name.
+        let number = payer_number(payer, self.settings);
+        let name = payer_name(payer);
+        let rules: [Rule<'_>; 4] = [
+            (
+                number.as_deref().map(names::key),
+                &self.snapshot.contact_by_number,
+                MatchRule::ContactNumber,
+                "contactNumber",
+            ),
+            (
+                non_empty(&payer.account_number).map(names::key),
+                &self.snapshot.contact_by_account_number,
+                MatchRule::AccountNumber,
+                "accountNumber",
+            ),
+            (
+                non_empty(&payer.email).map(names::key),
+                &self.snapshot.contact_by_email,
+                MatchRule::Email,
+                "email",
+            ),
+            (
+                name.as_deref().map(names::key),
+                &self.snapshot.contact_by_name,
+                MatchRule::Name,
+                "name",
+            ),
+        ];
+        for (key, index, rule, field) in rules {
+            let Some(key) = key else { continue };
+            let candidates: Vec<&Contact> = index
+                .get(&key)
+                .into_iter()
+                .flatten()
+                .filter_map(|i| self.snapshot.contacts.get(*i))
+                .filter(|c| !conflicts(c, payer, number.as_deref()))
+                .collect();
+            let active: Vec<&&Contact> = candidates.iter().filter(|c| c.is_active()).collect();
+            match (active.as_slice(), candidates.first()) {
+                ([one], _) => {
+                    return ContactRef::Existing {
+                        contact_id: one.contact_id.clone().unwrap_or_default(),
+                        name: one.name.clone(),
+                        matched_by: rule,
+                    }
+                }
+                ([], Some(archived)) => return self.archived(archived, payer, path, issues),
+                ([], None) => {}
+                (many, _) => {
+                    let ids: Vec<&str> = many
+                        .iter()
+                        .filter_map(|c| c.contact_id.as_deref())
+                        .collect();
+                    issues.push(Issue::error(
+                        IssueCode::ContactAmbiguous,
+                        path.field(field),
+                        format!(
+                            "{} active Xero contacts match this payer by {field} ({}). Link the right one: set payer.contactId or settings.contacts.mapping[\"{}\"].",
+                            many.len(),
+                            ids.join(", "),
+                            payer_key(payer).unwrap_or_else(|| "kind:id".into())
+                        ),
+                    ));
+                    return ContactRef::Unresolved;
+                }
+            }
+        }
+        self.missing(payer, number, name, path, source_id, planned, issues)
+    }
+
+    fn archived(
+        &self,
+        contact: &Contact,
+        payer: &Payer,
+        path: &Path,
+        issues: &mut Vec<Issue>,
+    ) -> ContactRef {
+        let status = contact.status.as_deref().unwrap_or("ARCHIVED");
+        issues.push(Issue::error(
+            IssueCode::ContactArchived,
+            path,
+            format!(
+                "The matching Xero contact \"{}\" ({}) is {status}: Xero will not accept it on new documents. Un-archive it in Xero, or map this payer to another contact with settings.contacts.mapping[\"{}\"].",
+                contact.name.as_deref().unwrap_or(""),
+                contact.contact_id.as_deref().unwrap_or(""),
+                payer_key(payer).unwrap_or_else(|| "kind:id".into())
+            ),
+        ));
+        ContactRef::Unresolved
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn missing(
+        &self,
+        payer: &Payer,
+        number: Option<String>,
+        name: Option<String>,
+        path: &Path,
+        source_id: &str,
+        planned: &mut Planned,
+        issues: &mut Vec<Issue>,
+    ) -> ContactRef {
+        let Some(name) = name else {
+            issues.push(Issue::error(IssueCode::ContactNotFound, path.field("name"), "The payer matches no Xero contact and has no name to create one with: give payer.name (or first and last name), or link a contactId."));
+            return ContactRef::Unresolved;
+        };
+        if self.settings.on_missing == OnMissingContact::Error {
+            issues.push(Issue::error(
+                IssueCode::ContactNotFound,
+                path,
+                format!("No Xero contact matches payer \"{name}\" (by contact number, account number, email or name). Create it in Xero, link it with payer.contactId, or set settings.contacts.onMissing to \"create\"."),
+            ));
+            return ContactRef::Unresolved;
+        }
+        let key = payer_key(payer).unwrap_or_else(|| format!("name:{}", names::key(&name)));
+        if let Some(existing) = planned.contacts.get_mut(&key) {
+            if !existing.invoices.iter().any(|i| i == source_id) {
+                existing.invoices.push(source_id.to_owned());
+            }
+            let name = existing.contact.name.clone();
+            issues.push(Issue::warning(
+                IssueCode::ContactWillBeCreated,
+                path,
+                format!("Contact \"{name}\" is created once for this batch, before this invoice."),
+            ));
+            return ContactRef::Create { key, name };
+        }
+        let taken = |n: &str| {
+            let k = names::key(n);
+            let by_xero = self
+                .snapshot
+                .contact_by_name
+                .get(&k)
+                .into_iter()
+                .flatten()
+                .any(|i| {
+                    self.snapshot
+                        .contacts
+                        .get(*i)
+                        .is_some_and(Contact::is_active)
+                });
+            by_xero || planned.names.get(&k).is_some_and(|owner| owner != &key)
+        };
+        let mut final_name = name.clone();
+        if taken(&name) {
+            let suffix = number
+                .clone()
+                .or_else(|| non_empty(&payer.id).map(str::to_owned));
+            let candidate = suffix.map(|s| format!("{name} ({s})"));
+            match (self.settings.name_collision, candidate) {
+                (NameCollision::Suffix, Some(c)) if !taken(&c) => {
+                    issues.push(Issue::warning(
+                        IssueCode::ContactNameTaken,
+                        path.field("name"),
+                        format!("Another active Xero contact is named \"{name}\"; the new contact will be named \"{c}\" (Xero requires unique names among active contacts)."),
+                    ));
+                    final_name = c;
+                }
+                _ => {
+                    issues.push(Issue::error(
+                        IssueCode::ContactNameTaken,
+                        path.field("name"),
+                        format!("Another active Xero contact is named \"{name}\" and Xero requires unique names among active contacts. Link this payer to that contact (payer.contactId) if it is the same person, or give it a distinct name."),
+                    ));
+                    return ContactRef::Unresolved;
+                }
+            }
+        }
+        let contact = wire_contact(payer, final_name.clone(), number, path, issues);
+        issues.push(Issue::warning(
+            IssueCode::ContactWillBeCreated,
+            path,
+            format!("No Xero contact matches this payer: contact \"{final_name}\" will be created before the invoice."),
+        ));
+        planned.names.insert(names::key(&final_name), key.clone());
+        planned.contacts.insert(
+            key.clone(),
+            NewContact {
+                key: key.clone(),
+                contact,
+                invoices: vec![source_id.to_owned()],
+            },
+        );
+        ContactRef::Create {
+            key,
+            name: final_name,
+        }
+    }
+}
+
+fn check_len(value: Option<&str>, max: usize, path: &Path, field: &str, issues: &mut Vec<Issue>) {
+    if let Some(v) = value {
+        let n = v.chars().count();
+        if n > max {
+            issues.push(Issue::error(
+                IssueCode::TooLong,
+                path.field(field),
+                format!("{field} is {n} characters; Xero accepts at most {max}. Shorten it in your application."),
+            ));
+        }
+    }
+}
+
+/// Whether Xero would accept the email: one `@`, a non-empty local part, a dotted domain, no
+/// spaces, ASCII only (Xero: "umlauts not supported").
+pub fn email_valid(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.is_ascii()
+        && !local.is_empty()
+        && !domain.contains('@')
+        && !email.contains(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|p| !p.is_empty())
+}
+
+fn wire_contact(
+    payer: &Payer,
+    name: String,
+    number: Option<String>,
+    path: &Path,
+    issues: &mut Vec<Issue>,
+) -> WireContact {
+    check_len(Some(&name), 255, path, "name", issues);
+    check_len(number.as_deref(), 50, path, "contactNumber", issues);
+    check_len(
+        non_empty(&payer.account_number),
+        50,
+        path,
+        "accountNumber",
+        issues,
+    );
+    check_len(non_empty(&payer.first_name), 255, path, "firstName", issues);
+    check_len(non_empty(&payer.last_name), 255, path, "lastName", issues);
+    let email = non_empty(&payer.email).map(str::to_owned);
+    if let Some(e) = &email {
+        check_len(Some(e), 255, path, "email", issues);
+        if !email_valid(e) {
+            issues.push(Issue::error(IssueCode::EmailInvalid, path.field("email"), format!("\"{e}\" is not an email address Xero accepts (ASCII only, one @, a dotted domain). Fix it or leave it out.")));
+        }
+    }
+    let mut addresses = Vec::new();
+    if let Some(a) = &payer.address {
+        let ap = path.field("address");
+        let kind = a.kind.as_deref().unwrap_or("STREET").to_ascii_uppercase();
+        if kind != "STREET" && kind != "POBOX" {
+            issues.push(Issue::error(
+                IssueCode::SettingsInvalid,
+                ap.field("type"),
+                format!("Address type \"{kind}\" is not valid for contacts: use STREET or POBOX."),
+            ));
+        }
+        if a.lines.len() > 4 {
+            issues.push(Issue::error(
+                IssueCode::TooLong,
+                ap.field("lines"),
+                "Xero takes at most 4 address lines.",
+            ));
+        }
+        for (i, l) in a.lines.iter().enumerate() {
+            check_len(Some(l), 500, &ap, &format!("lines[{i}]"), issues);
+        }
+        check_len(non_empty(&a.city), 255, &ap, "city", issues);
+        check_len(non_empty(&a.region), 255, &ap, "region", issues);
+        check_len(non_empty(&a.postal_code), 50, &ap, "postalCode", issues);
+        check_len(non_empty(&a.country), 50, &ap, "country", issues);
+        check_len(non_empty(&a.attention_to), 255, &ap, "attentionTo", issues);
+        let line = |i: usize| {
+            a.lines
+                .get(i)
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+        };
+        addresses.push(WireAddress {
+            address_type: kind,
+            address_line1: line(0),
+            address_line2: line(1),
+            address_line3: line(2),
+            address_line4: line(3),
+            city: non_empty(&a.city).map(str::to_owned),
+            region: non_empty(&a.region).map(str::to_owned),
+            postal_code: non_empty(&a.postal_code).map(str::to_owned),
+            country: non_empty(&a.country).map(str::to_owned),
+            attention_to: non_empty(&a.attention_to).map(str::to_owned),
+        });
+    }
+    let mut phones = Vec::new();
+    if let Some(p) = &payer.phone {
+        let pp = path.field("phone");
+        let kind = p.kind.as_deref().unwrap_or("DEFAULT").to_ascii_uppercase();
+        if !matches!(kind.as_str(), "DEFAULT" | "DDI" | "MOBILE" | "FAX") {
+            issues.push(Issue::error(
+                IssueCode::SettingsInvalid,
+                pp.field("type"),
+                format!("Phone type \"{kind}\" is not valid: use DEFAULT, DDI, MOBILE or FAX."),
+            ));
+        }
+        check_len(non_empty(&p.number), 50, &pp, "number", issues);
+        check_len(non_empty(&p.area_code), 10, &pp, "areaCode", issues);
+        check_len(non_empty(&p.country_code), 20, &pp, "countryCode", issues);
+        phones.push(WirePhone {
+            phone_type: kind,
+            phone_number: non_empty(&p.number).map(str::to_owned),
+            phone_area_code: non_empty(&p.area_code).map(str::to_owned),
+            phone_country_code: non_empty(&p.country_code).map(str::to_owned),
+        });
+    }
+    WireContact {
+        name,
+        contact_number: number,
+        account_number: non_empty(&payer.account_number).map(str::to_owned),
+        first_name: non_empty(&payer.first_name).map(str::to_owned),
+        last_name: non_empty(&payer.last_name).map(str::to_owned),
+        email_address: email,
+        addresses,
+        phones,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn email_rules() {
+        for ok in ["a@b.co", "First.Last+tag@example.co.nz"] {
+            assert!(email_valid(ok), "{ok}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@@b.co", "a b@c.co", "jü@b.de", "a@b..co",
+        ] {
+            assert!(!email_valid(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! How names are compared, in one place.
+//!
+//! Xero compares names (contact names in `where` filters, tracking option names, account and
+//! item codes) case-insensitively (reference §5: "case- and accent-insensitive"). We match on a
+//! key that is trimmed, has runs of whitespace collapsed to one space, and is lower-cased
+//! (Unicode lower case). Accents are NOT folded: "José" and "Jose" are different names here, the
+//! safe side (a near miss is reported, never silently merged). Whatever matched, requests always
+//! carry Xero's own spelling.
+
+/// The comparison key of a name.
+pub fn key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for word in name.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Whether two names are the same name for Xero.
+pub fn same(a: &str, b: &str) -> bool {
+    key(a) == key(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn case_and_whitespace_do_not_matter_accents_do() {
+        assert!(same("Dr  Smith ", "dr smith"));
+        assert!(same("NORTH", "North"));
+        assert!(same("Straße", "STRAßE"));
+        assert!(!same("José", "Jose"));
+        assert!(!same("North-East", "North East"));
+        assert_eq!(key("  Main\tClinic  "), "main clinic");
+    }
+}

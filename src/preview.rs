@@ -1,0 +1,1179 @@
+//! The export preview: for each source invoice, the exact Xero document that will be sent, the
+//! totals Xero will compute, and every problem at once.
+//!
+//! An [`Exporter`] holds the parsed snapshot and settings, so previewing many invoices parses
+//! them once. Per invoice: resolve (document kind, contact, account + tax + tracking per line,
+//! due date), build the wire document, compute totals exactly as Xero does, validate. Errors block
+//! only their own document; warnings never block.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::contacts::{self, ContactRef, NewContact, Planned};
+use crate::dates::Date;
+use crate::issues::{has_errors, Issue, IssueCode, Path};
+use crate::money::{decimal_places, fixed, Num};
+use crate::settings::{InvoiceKind, NegativeInvoices, Settings};
+use crate::snapshot::{AccountClass, Snapshot};
+use crate::source::{SourceInvoice, SourceLine};
+use crate::totals::{self, Discount, LineAmountTypes, Totals, TotalsText, LINE_AMOUNT_MAX};
+use crate::tracking::{self, LineTracking};
+use crate::wire::{self, WireContactRef, WireDocument, WireLine, WireTracking};
+
+/// The four document kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DocumentKind {
+    /// Sales invoice.
+    #[serde(rename = "ACCREC")]
+    Accrec,
+    /// Bill.
+    #[serde(rename = "ACCPAY")]
+    Accpay,
+    /// Sales credit note.
+    #[serde(rename = "ACCRECCREDIT")]
+    AccrecCredit,
+    /// Supplier credit note.
+    #[serde(rename = "ACCPAYCREDIT")]
+    AccpayCredit,
+}
+
+impl DocumentKind {
+    /// Xero's `Type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Accrec => "ACCREC",
+            DocumentKind::Accpay => "ACCPAY",
+            DocumentKind::AccrecCredit => "ACCRECCREDIT",
+            DocumentKind::AccpayCredit => "ACCPAYCREDIT",
+        }
+    }
+
+    /// Sales side (ACCREC, ACCRECCREDIT).
+    pub fn is_sales(self) -> bool {
+        matches!(self, DocumentKind::Accrec | DocumentKind::AccrecCredit)
+    }
+
+    /// A credit note.
+    pub fn is_credit(self) -> bool {
+        matches!(
+            self,
+            DocumentKind::AccrecCredit | DocumentKind::AccpayCredit
+        )
+    }
+}
+
+/// One line of the preview: what is sent, and what Xero will compute.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinePreview {
+    /// Description as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Quantity as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<String>,
+    /// Unit amount as sent (2 or 4 dp).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_amount: Option<String>,
+    /// Discount rate as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<String>,
+    /// Discount amount as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_amount: Option<String>,
+    /// Xero item code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_code: Option<String>,
+    /// Account code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_code: Option<String>,
+    /// Tax type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_type: Option<String>,
+    /// Tax rate in percent (the rate's EffectiveRate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_rate: Option<String>,
+    /// LineAmount Xero computes.
+    pub line_amount: String,
+    /// TaxAmount Xero computes.
+    pub tax_amount: String,
+    /// Tracking with provenance.
+    pub tracking: Vec<LineTracking>,
+}
+
+/// The preview of one source invoice.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentPreview {
+    /// Position in the input.
+    pub index: usize,
+    /// The host's invoice id.
+    pub source_id: String,
+    /// The host's invoice number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_number: Option<String>,
+    /// Document kind.
+    pub kind: DocumentKind,
+    /// `Invoices` or `CreditNotes`.
+    pub endpoint: &'static str,
+    /// DRAFT / SUBMITTED / AUTHORISED.
+    pub status: &'static str,
+    /// Whether an error blocks sending it.
+    pub blocked: bool,
+    /// The contact.
+    pub contact: ContactRef,
+    /// InvoiceNumber / CreditNoteNumber.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// Reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    /// Due date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<Date>,
+    /// Currency (the organisation's base currency when the invoice names none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Exclusive / Inclusive / NoTax.
+    pub line_amount_types: LineAmountTypes,
+    /// Lines.
+    pub lines: Vec<LinePreview>,
+    /// Totals as Xero will compute them.
+    pub totals: TotalsText,
+    /// The host's own total, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_total: Option<String>,
+    /// Xero's total minus the host's, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference: Option<String>,
+    /// Every problem of this document.
+    pub issues: Vec<Issue>,
+    /// The request body for this document alone (`{"Invoices":[...]}`), or `null` while its
+    /// contact is still to be created (the sending plan fills it in).
+    pub body: Option<String>,
+    /// The document as built (for planning).
+    #[serde(skip)]
+    pub wire: Option<WireDocument>,
+    /// Exact totals (for planning and reconciliation).
+    #[serde(skip)]
+    pub exact_totals: Totals,
+    /// Tracking per line as sent (for the response check).
+    #[serde(skip)]
+    pub sent_tracking: Vec<Vec<LineTracking>>,
+    /// The number of the invoice a credit note corrects (for allocations).
+    #[serde(skip)]
+    pub credits_invoice_number: Option<String>,
+}
+
+/// Counts for a summary line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Invoices previewed.
+    pub documents: usize,
+    /// Documents ready to send.
+    pub ready: usize,
+    /// Documents blocked by an error.
+    pub blocked: usize,
+    /// Credit notes among them.
+    pub credit_notes: usize,
+    /// Contacts to create.
+    pub contacts_to_create: usize,
+    /// Warnings in all.
+    pub warnings: usize,
+    /// Errors in all.
+    pub errors: usize,
+}
+
+/// The preview of a batch.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    /// One per source invoice, in input order.
+    pub documents: Vec<DocumentPreview>,
+    /// Contacts to create before the documents that need them.
+    pub contacts: Vec<NewContact>,
+    /// Problems of the snapshot and settings (not tied to one invoice).
+    pub issues: Vec<Issue>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// A snapshot and settings, parsed once; previews any number of invoices.
+pub struct Exporter {
+    snapshot: Snapshot,
+    settings: Settings,
+    issues: Vec<Issue>,
+}
+
+/// Template placeholders every invoice has.
+const BUILTIN_FIELDS: &[&str] = &[
+    "id",
+    "number",
+    "reference",
+    "date",
+    "clientId",
+    "payerId",
+    "payerName",
+    "currency",
+];
+
+/// Splits a template into literal text and `{field}` names; `None` on an unclosed brace.
+fn template_parts(template: &str) -> Option<Vec<(bool, &str)>> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let (lit, tail) = rest.split_at(open);
+        if !lit.is_empty() {
+            parts.push((false, lit));
+        }
+        let close = tail.find('}')?;
+        parts.push((true, tail.get(1..close)?.trim()));
+        rest = tail.get(close + 1..)?;
+    }
+    if !rest.is_empty() {
+        parts.push((false, rest));
+    }
+    Some(parts)
+}
+
+fn render(
+    template: &str,
+    inv: &SourceInvoice,
+    path: &Path,
+    issues: &mut Vec<Issue>,
+) -> Option<String> {
+    let parts = template_parts(template)?;
+    let mut out = String::new();
+    for (is_field, text) in parts {
+        if !is_field {
+            out.push_str(text);
+            continue;
+        }
+        let payer = inv.payer.as_ref();
+        let value = match text {
+            "id" => inv.id.clone(),
+            "number" => inv.number.clone(),
+            "reference" => inv.reference.clone(),
+            "date" => inv.date.clone(),
+            "clientId" => inv.client_id.clone(),
+            "payerId" => payer.and_then(|p| p.id.clone()),
+            "payerName" => payer.and_then(contacts::payer_name),
+            "currency" => inv.currency.clone(),
+            other => match inv.fields.get(other) {
+                Some(v) => Some(v.clone()),
+                None => {
+                    issues.push(Issue::error(
+                        IssueCode::TemplateFieldUnknown,
+                        path.field("fields").field(other),
+                        format!("A template uses {{{other}}} but this invoice has no such field: add it to the invoice's `fields`, or change the template."),
+                    ));
+                    None
+                }
+            },
+        };
+        out.push_str(value.as_deref().unwrap_or_default());
+    }
+    let out = out.trim().to_owned();
+    (!out.is_empty()).then_some(out)
+}
+
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Number of digits in a decimal's text (Xero's "max length = 13" for quantities).
+fn digit_count(d: Decimal) -> usize {
+    d.normalize()
+        .to_string()
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count()
+}
+
+/// A line after its numbers were read and checked.
+struct Parsed<'a> {
+    source: &'a SourceLine,
+    path: Path,
+    quantity: Option<Decimal>,
+    unit: Option<Decimal>,
+    discount: Discount,
+}
+
+impl Exporter {
+    /// A new exporter; problems with the settings and the snapshot are in [`Exporter::issues`].
+    pub fn new(snapshot: Snapshot, settings: Settings) -> Exporter {
+        let mut issues = snapshot.issues.clone();
+        let p = Path::root("settings");
+        if let Some(dp) = settings.unitdp.filter(|dp| *dp != 2 && *dp != 4) {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("unitdp"), format!("unitdp {dp} is not supported: Xero keeps unit amounts at 2 or 4 decimal places. 2 is used.")));
+        }
+        let templates = [
+            ("invoiceNumber", &settings.templates.invoice_number),
+            ("reference", &settings.templates.reference),
+            ("url", &settings.templates.url),
+        ];
+        for (name, t) in templates {
+            if let Some(t) = t {
+                match template_parts(t) {
+                    None => issues.push(Issue::error(
+                        IssueCode::SettingsInvalid,
+                        p.field("templates").field(name),
+                        format!("Template \"{t}\" has an unclosed '{{'."),
+                    )),
+                    Some(parts) => {
+                        for (_, field) in parts.iter().filter(|(f, _)| *f) {
+                            if field.is_empty() {
+                                issues.push(Issue::error(
+                                    IssueCode::SettingsInvalid,
+                                    p.field("templates").field(name),
+                                    format!("Template \"{t}\" has an empty {{}}."),
+                                ));
+                            } else if !BUILTIN_FIELDS.contains(field) {
+                                // Allowed: looked up in each invoice's `fields`; reported per
+                                // invoice when missing there.
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        tracking::Resolver::new(&snapshot, &settings.tracking).check(&mut issues);
+        Exporter {
+            snapshot,
+            settings,
+            issues,
+        }
+    }
+
+    /// The parsed snapshot.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Problems of the snapshot and settings.
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+
+    /// Previews a batch of source invoices.
+    pub fn preview(&self, invoices: &[SourceInvoice]) -> Preview {
+        let mut planned = Planned::default();
+        let tracker = tracking::Resolver::new(&self.snapshot, &self.settings.tracking);
+        let settings_blocked = has_errors(&self.issues);
+        let mut documents: Vec<DocumentPreview> = invoices
+            .iter()
+            .enumerate()
+            .map(|(i, inv)| self.build(i, inv, &tracker, &mut planned, settings_blocked))
+            .collect();
+        // A contact to create whose own fields are invalid blocks its invoices too.
+        let contacts: Vec<NewContact> = planned.contacts.into_values().collect();
+        for doc in &mut documents {
+            doc.blocked = doc.blocked || has_errors(&doc.issues);
+        }
+        let mut summary = Summary {
+            documents: documents.len(),
+            contacts_to_create: contacts.len(),
+            ..Summary::default()
+        };
+        for d in &documents {
+            if d.blocked {
+                summary.blocked += 1;
+            } else {
+                summary.ready += 1;
+            }
+            summary.credit_notes += usize::from(d.kind.is_credit());
+            for i in &d.issues {
+                if i.is_error() {
+                    summary.errors += 1;
+                } else {
+                    summary.warnings += 1;
+                }
+            }
+        }
+        for i in &self.issues {
+            if i.is_error() {
+                summary.errors += 1;
+            } else {
+                summary.warnings += 1;
+            }
+        }
+        Preview {
+            documents,
+            contacts,
+            issues: self.issues.clone(),
+            summary,
+        }
+    }
+
+    fn parse_line<'a>(
+        &self,
+        line: &'a SourceLine,
+        path: Path,
+        unitdp: u32,
+        issues: &mut Vec<Issue>,
+    ) -> Parsed<'a> {
+        let quantity = line
+            .quantity
+            .as_ref()
+            .and_then(|q| q.check(path.field("quantity").as_str(), "quantity", 4, issues));
+        if let Some(q) = quantity {
+            if digit_count(q) > 13 {
+                issues.push(Issue::error(
+                    IssueCode::NumberOutOfRange,
+                    path.field("quantity"),
+                    format!("The quantity {q} has more than 13 digits, Xero's limit."),
+                ));
+            }
+        }
+        let unit = line.unit_amount.as_ref().and_then(|u| {
+            let hint = if unitdp == 2 {
+                " (or set settings.unitdp to 4)"
+            } else {
+                ""
+            };
+            let mut local = Vec::new();
+            let v = u.check(
+                path.field("unitAmount").as_str(),
+                "unit amount",
+                unitdp,
+                &mut local,
+            );
+            for mut i in local {
+                if i.code == IssueCode::TooManyDecimals {
+                    i.message.push_str(hint);
+                }
+                issues.push(i);
+            }
+            v
+        });
+        let discount = match (&line.discount_rate, &line.discount_amount) {
+            (Some(_), Some(_)) => {
+                issues.push(Issue::error(
+                    IssueCode::DiscountInvalid,
+                    path.field("discountAmount"),
+                    "Give either discountRate or discountAmount, not both: Xero applies only one.",
+                ));
+                Discount::None
+            }
+            (Some(r), None) => match r.check(
+                path.field("discountRate").as_str(),
+                "discount rate",
+                2,
+                issues,
+            ) {
+                Some(r) if r < Decimal::ZERO || r > Decimal::ONE_HUNDRED => {
+                    issues.push(Issue::error(
+                        IssueCode::DiscountInvalid,
+                        path.field("discountRate"),
+                        format!("The discount rate {r} is outside 0-100 %."),
+                    ));
+                    Discount::None
+                }
+                Some(r) if r.is_zero() => Discount::None,
+                Some(r) => Discount::Rate(r),
+                None => Discount::None,
+            },
+            (None, Some(a)) => match a.check(
+                path.field("discountAmount").as_str(),
+                "discount amount",
+                2,
+                issues,
+            ) {
+                Some(a) if a.is_zero() => Discount::None,
+                Some(a) => Discount::Amount(a),
+                None => Discount::None,
+            },
+            (None, None) => Discount::None,
+        };
+        Parsed {
+            source: line,
+            path,
+            quantity,
+            unit,
+            discount,
+        }
+    }
+
+    fn build(
+        &self,
+        index: usize,
+        inv: &SourceInvoice,
+        tracker: &tracking::Resolver<'_>,
+        planned: &mut Planned,
+        settings_blocked: bool,
+    ) -> DocumentPreview {
+        let s = &self.settings;
+        let path = Path::root("invoices").index(index);
+        let mut issues = Vec::new();
+        let source_id = match non_empty(&inv.id) {
+            Some(id) => id.to_owned(),
+            None => {
+                issues.push(Issue::error(IssueCode::Missing, path.field("id"), "The invoice has no id: give every invoice the host's stable id (it keys idempotency and outcomes)."));
+                format!("#{index}")
+            }
+        };
+        let unitdp = s.unitdp();
+        let mode = s.line_amount_types;
+
+        // Date and currency.
+        let date = match non_empty(&inv.date) {
+            None => {
+                issues.push(Issue::error(IssueCode::Missing, path.field("date"), "The invoice has no date: the library reads no clock, so every invoice needs `date` as YYYY-MM-DD."));
+                None
+            }
+            Some(d) => Date::parse(d).or_else(|| {
+                issues.push(Issue::error(
+                    IssueCode::DateInvalid,
+                    path.field("date"),
+                    format!("\"{d}\" is not a calendar date YYYY-MM-DD."),
+                ));
+                None
+            }),
+        };
+        let currency = non_empty(&inv.currency).map(str::to_ascii_uppercase);
+        if let Some(c) = &currency {
+            if !self.snapshot.currency_enabled(c) {
+                let base = self.snapshot.base_currency().unwrap_or("its base currency");
+                issues.push(Issue::error(
+                    IssueCode::CurrencyNotEnabled,
+                    path.field("currency"),
+                    format!("{c} is not enabled for this organisation (base currency {base}). Add the currency in Xero (needs a plan with multi-currency) or invoice in {base}."),
+                ));
+            }
+        }
+
+        // Lines: numbers first.
+        let parsed: Vec<Parsed> = inv
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(li, line)| {
+                self.parse_line(line, path.field("lines").index(li), unitdp, &mut issues)
+            })
+            .collect();
+        if inv.lines.is_empty() {
+            issues.push(Issue::error(
+                IssueCode::EmptyInvoice,
+                path.field("lines"),
+                "The invoice has no lines: Xero needs at least one line item.",
+            ));
+        }
+
+        // Accounts, tax and tracking per line; gross line amounts in the invoice's orientation.
+        let sales = s.invoice_type == InvoiceKind::Accrec;
+        struct Resolved {
+            quantity: Option<Decimal>,
+            unit: Option<Decimal>,
+            discount: Discount,
+            amount: Decimal,
+            account: Option<String>,
+            tax_type: Option<String>,
+            rate: Decimal,
+            item_code: Option<String>,
+            tracking: Vec<LineTracking>,
+            description: Option<String>,
+            line_item_id: Option<String>,
+        }
+        let mut resolved: Vec<Resolved> = Vec::with_capacity(parsed.len());
+        for p in &parsed {
+            let line = p.source;
+            let item = non_empty(&line.service_code).and_then(|c| self.snapshot.item(c));
+            let item_details = item.and_then(|it| {
+                if sales {
+                    it.sales.as_ref()
+                } else {
+                    it.purchases.as_ref()
+                }
+            });
+            let mut quantity = p.quantity;
+            let mut unit = p.unit;
+            if unit.is_none() && line.unit_amount.is_none() {
+                unit = item_details.and_then(|d| d.unit_price);
+            }
+            if quantity.is_none() && line.quantity.is_none() && unit.is_some() {
+                quantity = Some(Decimal::ONE);
+            }
+            let description = non_empty(&line.description).map(str::to_owned);
+            let amount_given = line.quantity.is_some() || line.unit_amount.is_some();
+            if description.is_none() && !amount_given && item.is_none() {
+                issues.push(Issue::error(
+                    IssueCode::LineEmpty,
+                    &p.path,
+                    "The line has no description, quantity or amount. Remove it or fill it in.",
+                ));
+            } else if description.is_none() && item.is_none() {
+                issues.push(Issue::error(
+                    IssueCode::Missing,
+                    p.path.field("description"),
+                    "The line has no description; Xero requires 1 to 4000 characters.",
+                ));
+            } else if let Some(d) = &description {
+                let n = d.chars().count();
+                if n > 4000 {
+                    issues.push(Issue::error(IssueCode::TooLong, p.path.field("description"), format!("The description is {n} characters; Xero accepts at most 4000. Shorten it.")));
+                }
+            }
+            if amount_given && unit.is_none() && line.unit_amount.is_none() {
+                issues.push(Issue::error(
+                    IssueCode::Missing,
+                    p.path.field("unitAmount"),
+                    "The line has a quantity but no unit amount (and no Xero item with a price).",
+                ));
+            }
+            // Negative quantities: Xero refuses them ("Quantity must not be less than zero"),
+            // so the sign moves to the unit amount; the line amount is the same.
+            if let (Some(q), Some(u)) = (quantity, unit) {
+                if q.is_sign_negative() && !q.is_zero() {
+                    quantity = Some(-q);
+                    unit = Some(-u);
+                }
+            }
+            let amount = match (quantity, unit) {
+                (Some(q), Some(u)) => totals::line_amount(q, u, unitdp, p.discount),
+                _ => Decimal::ZERO,
+            };
+            if let Discount::Amount(a) = p.discount {
+                if let (Some(q), Some(u)) = (quantity, unit) {
+                    if a.abs() > totals::gross_amount(q, u, unitdp).abs() {
+                        issues.push(Issue::error(
+                            IssueCode::DiscountInvalid,
+                            p.path.field("discountAmount"),
+                            format!("The discount amount {a} is more than the line's amount."),
+                        ));
+                    }
+                }
+            }
+            if amount.abs() > LINE_AMOUNT_MAX {
+                issues.push(Issue::error(IssueCode::LineAmountTooLarge, &p.path, format!("The line amount {amount} exceeds Xero's limit of 9,999,999,999.99; split the line.")));
+            }
+
+            // Account.
+            let account = non_empty(&line.account_code)
+                .map(str::to_owned)
+                .or_else(|| {
+                    non_empty(&line.service_code)
+                        .and_then(|c| s.accounts.by_service.get(c))
+                        .cloned()
+                })
+                .or_else(|| item_details.and_then(|d| d.account_code.clone()))
+                .or_else(|| s.accounts.default.clone());
+            let mut account_class = None;
+            let mut account_tax = None;
+            let mut account_code = account.clone();
+            match &account {
+                None => {
+                    if amount_given {
+                        let msg = "No account for this line: give the line an accountCode, map its service in settings.accounts.byService, or set settings.accounts.default.";
+                        issues.push(if s.status.is_approval() {
+                            Issue::error(IssueCode::AccountMissing, p.path.field("accountCode"), msg)
+                        } else {
+                            Issue::warning(IssueCode::AccountMissing, p.path.field("accountCode"), format!("{msg} (A DRAFT can be saved without one; approval needs it.)"))
+                        });
+                    }
+                }
+                Some(code) if !self.snapshot.accounts.is_empty() => match self.snapshot.account(code) {
+                    None => issues.push(Issue::error(IssueCode::AccountUnknown, p.path.field("accountCode"), format!("Account \"{code}\" is not in the organisation's chart of accounts. Check the mapping, or refresh the snapshot (GET /Accounts)."))),
+                    Some(acc) => {
+                        account_code = acc.code.clone().or(account_code);
+                        account_tax = acc.tax_type.clone();
+                        account_class = AccountClass::of(acc);
+                        if !matches!(acc.status.as_deref(), None | Some("ACTIVE")) {
+                            issues.push(Issue::error(IssueCode::AccountArchived, p.path.field("accountCode"), format!("Account \"{code}\" is {} in Xero: \"Each line item must reference a valid account\". Map the line to an active account.", acc.status.as_deref().unwrap_or(""))));
+                        }
+                        let kind = acc.kind.as_deref().unwrap_or("");
+                        let wrong = if kind == "BANK" {
+                            Some("a bank account, which cannot be used on invoice lines".to_owned())
+                        } else {
+                            match (sales, account_class) {
+                                (true, Some(c)) if c != AccountClass::Revenue => Some(format!("a{} {} account; sales lines need a revenue account", if c == AccountClass::Asset || c == AccountClass::Equity || c == AccountClass::Expense { "n" } else { "" }, c.name())),
+                                (false, Some(AccountClass::Revenue)) => Some("a revenue account; bills need an expense (or asset) account".to_owned()),
+                                _ => None,
+                            }
+                        };
+                        if let Some(why) = wrong {
+                            issues.push(Issue::error(IssueCode::AccountClassMismatch, p.path.field("accountCode"), format!("Account \"{code}\" is {why}.")));
+                        }
+                    }
+                },
+                Some(_) => {}
+            }
+
+            // Tax type.
+            let mut tax_type = None;
+            let mut rate = Decimal::ZERO;
+            if mode != LineAmountTypes::NoTax {
+                let from_code = match non_empty(&line.tax_code) {
+                    Some(code) => match s.taxes.by_code.get(code) {
+                        Some(tt) => Some(tt.clone()),
+                        None if self.snapshot.tax_rate(code).is_some() => Some(code.to_owned()),
+                        None => {
+                            issues.push(Issue::error(IssueCode::TaxCodeUnmapped, p.path.field("taxCode"), format!("Tax code \"{code}\" has no mapping: add it to settings.taxes.byCode (host code → Xero TaxType, e.g. \"OUTPUT2\").")));
+                            None
+                        }
+                    },
+                    None => s
+                        .taxes
+                        .default
+                        .clone()
+                        .or(account_tax)
+                        .or_else(|| item_details.and_then(|d| d.tax_type.clone())),
+                };
+                match &from_code {
+                    None if non_empty(&line.tax_code).is_none() && amount_given => {
+                        let msg = "No tax type for this line: map its tax code, set settings.taxes.default, or give the account a default tax type in Xero.";
+                        issues.push(if s.status.is_approval() {
+                            Issue::error(IssueCode::TaxTypeMissing, p.path.field("taxCode"), msg)
+                        } else {
+                            Issue::warning(IssueCode::TaxTypeMissing, p.path.field("taxCode"), msg)
+                        });
+                    }
+                    None => {}
+                    Some(tt) if self.snapshot.tax_rates.is_empty() => tax_type = Some(tt.clone()),
+                    Some(tt) => match self.snapshot.tax_rate(tt) {
+                        None => issues.push(Issue::error(IssueCode::TaxTypeUnknown, p.path.field("taxCode"), format!("Tax type \"{tt}\" is not one of the organisation's tax rates (use the TaxType code such as OUTPUT2, not the display name)."))),
+                        Some(r) => {
+                            tax_type = r.tax_type.clone().or(Some(tt.clone()));
+                            rate = r.rate();
+                            if !matches!(r.status.as_deref(), None | Some("ACTIVE")) {
+                                issues.push(Issue::error(IssueCode::TaxTypeInactive, p.path.field("taxCode"), format!("Tax rate \"{tt}\" is {} in Xero and cannot be used on transactions. Map the code to an active tax rate.", r.status.as_deref().unwrap_or(""))));
+                            }
+                            if let Some(class) = account_class {
+                                if !r.allowed_for(class) {
+                                    issues.push(Issue::error(IssueCode::TaxTypeNotAllowed, p.path.field("taxCode"), format!("Tax rate \"{tt}\" cannot be used with {} account \"{}\" (Xero: \"The TaxType code cannot be used with account code\").", class.name(), account_code.as_deref().unwrap_or(""))));
+                                }
+                            }
+                        }
+                    },
+                }
+            }
+            let tracking = tracker.resolve_line(line, inv, &p.path, &mut issues);
+            resolved.push(Resolved {
+                quantity: if amount_given || unit.is_some() {
+                    quantity
+                } else {
+                    None
+                },
+                unit,
+                discount: p.discount,
+                amount,
+                account: account_code,
+                tax_type,
+                rate,
+                item_code: item.and_then(|i| i.code.clone()),
+                tracking,
+                description,
+                line_item_id: non_empty(&line.line_item_id).map(str::to_owned),
+            });
+        }
+
+        // Totals in the invoice's orientation decide invoice vs credit note.
+        let taxes: Vec<Decimal> = resolved
+            .iter()
+            .map(|r| totals::line_tax(r.amount, r.rate, mode))
+            .collect();
+        let raw_totals = Totals::from_lines(
+            resolved.iter().map(|r| r.amount).zip(taxes.iter().copied()),
+            mode,
+        );
+        let negative = raw_totals.total.is_sign_negative() && !raw_totals.total.is_zero();
+        let credit = negative && s.negative_invoices == NegativeInvoices::CreditNote;
+        let kind = match (s.invoice_type, credit) {
+            (InvoiceKind::Accrec, false) => DocumentKind::Accrec,
+            (InvoiceKind::Accpay, false) => DocumentKind::Accpay,
+            (InvoiceKind::Accrec, true) => DocumentKind::AccrecCredit,
+            (InvoiceKind::Accpay, true) => DocumentKind::AccpayCredit,
+        };
+        if credit {
+            // Symmetric rounding makes negation exact: every line amount and tax just flips.
+            for r in &mut resolved {
+                r.unit = r.unit.map(|u| -u);
+                r.amount = -r.amount;
+                if let Discount::Amount(a) = r.discount {
+                    r.discount = Discount::Amount(-a);
+                }
+            }
+            issues.push(Issue::warning(
+                IssueCode::ConvertedToCreditNote,
+                &path,
+                format!("The invoice total is {}: it is sent as a {} credit note for {} (Xero cannot approve a negative invoice).", fixed(raw_totals.total, 2), kind.as_str(), fixed(-raw_totals.total, 2)),
+            ));
+            if inv.xero.as_ref().and_then(|x| x.id.as_ref()).is_some() {
+                issues.push(Issue::error(IssueCode::UpdateNotAllowed, &path, "This invoice was already exported as an invoice and its total is now negative: Xero cannot turn an invoice into a credit note. Void the invoice in Xero (or credit it separately)."));
+            }
+        } else if negative {
+            if s.status.is_approval() {
+                issues.push(Issue::error(IssueCode::ApprovalRefused, &path, format!("The invoice total is {}: Xero will not approve an invoice below zero. Export negative invoices as credit notes (settings.negativeInvoices = \"creditNote\") or as DRAFT.", fixed(raw_totals.total, 2))));
+            } else {
+                issues.push(Issue::warning(IssueCode::NegativeTotal, &path, format!("The invoice total is {}: Xero saves it as a DRAFT but will not approve it until the total is zero or more.", fixed(raw_totals.total, 2))));
+            }
+        }
+
+        // Build lines as sent, with the preview of each.
+        let mut lines = Vec::with_capacity(resolved.len());
+        let mut wire_lines = Vec::with_capacity(resolved.len());
+        let mut sent_tracking = Vec::with_capacity(resolved.len());
+        let mut line_totals = Vec::with_capacity(resolved.len());
+        for (li, r) in resolved.into_iter().enumerate() {
+            let lpath = path.field("lines").index(li);
+            let mut quantity = r.quantity;
+            let mut unit = r.unit.map(|u| totals::unit_amount(u, unitdp));
+            let mut description = r.description;
+            let (mut discount_rate, mut discount_amount) = (None, None);
+            match r.discount {
+                Discount::None => {}
+                _ if kind == DocumentKind::Accrec => match r.discount {
+                    Discount::Rate(d) => discount_rate = Some(d),
+                    Discount::Amount(d) => discount_amount = Some(d),
+                    Discount::None => {}
+                },
+                _ => {
+                    // Bills and credit notes take no discounts: send the net amount.
+                    let q = quantity.unwrap_or(Decimal::ONE);
+                    let per_unit = if q.is_zero() {
+                        None
+                    } else {
+                        r.amount.checked_div(q)
+                    };
+                    let detail = format!(
+                        "{} × {} less {}",
+                        q.normalize(),
+                        fixed(unit.unwrap_or_default(), unitdp),
+                        match r.discount {
+                            Discount::Rate(d) => format!("{}%", d.normalize()),
+                            Discount::Amount(a) => fixed(a.abs(), 2),
+                            Discount::None => String::new(),
+                        }
+                    );
+                    match per_unit.filter(|u| decimal_places(*u) <= unitdp) {
+                        Some(u) => unit = Some(u),
+                        None => {
+                            quantity = Some(Decimal::ONE);
+                            unit = Some(r.amount);
+                            description = Some(match description {
+                                Some(d) => format!("{d} ({detail})"),
+                                None => detail.clone(),
+                            });
+                            if description
+                                .as_deref()
+                                .is_some_and(|d| d.chars().count() > 4000)
+                            {
+                                issues.push(Issue::error(IssueCode::TooLong, lpath.field("description"), "With the discount detail appended the description is over 4000 characters; shorten it."));
+                            }
+                        }
+                    }
+                    issues.push(Issue::warning(
+                        IssueCode::DiscountNotSupported,
+                        lpath.field(if matches!(r.discount, Discount::Rate(_)) { "discountRate" } else { "discountAmount" }),
+                        format!("Xero takes no discounts on {} documents: this line is sent at its net amount {} ({detail}).", kind.as_str(), fixed(r.amount, 2)),
+                    ));
+                }
+            }
+            let tax = totals::line_tax(r.amount, r.rate, mode);
+            line_totals.push((r.amount, tax));
+            lines.push(LinePreview {
+                description: description.clone(),
+                quantity: quantity.map(|q| q.normalize().to_string()),
+                unit_amount: unit.map(|u| fixed(u, unitdp)),
+                discount_rate: discount_rate.map(|d| d.normalize().to_string()),
+                discount_amount: discount_amount.map(|d| fixed(d, 2)),
+                item_code: r.item_code.clone(),
+                account_code: r.account.clone(),
+                tax_type: r.tax_type.clone(),
+                tax_rate: r.tax_type.as_ref().map(|_| r.rate.normalize().to_string()),
+                line_amount: fixed(r.amount, 2),
+                tax_amount: fixed(tax, 2),
+                tracking: r.tracking.clone(),
+            });
+            wire_lines.push(WireLine {
+                line_item_id: r.line_item_id,
+                description,
+                quantity,
+                unit_amount: unit,
+                item_code: r.item_code,
+                account_code: r.account,
+                tax_type: r.tax_type,
+                discount_rate,
+                discount_amount,
+                tracking: r
+                    .tracking
+                    .iter()
+                    .map(|t| WireTracking {
+                        category_id: t.category_id.clone(),
+                        name: t.category.clone(),
+                        option: t.option.clone(),
+                        option_id: t.option_id.clone(),
+                    })
+                    .collect(),
+            });
+            sent_tracking.push(r.tracking);
+        }
+        let exact_totals = Totals::from_lines(line_totals, mode);
+
+        // Contact.
+        let contact = contacts::Resolver::new(&self.snapshot, &s.contacts).resolve(
+            inv.payer.as_ref(),
+            &path.field("payer"),
+            &source_id,
+            planned,
+            &mut issues,
+        );
+
+        // Due date: explicit, else the settings' rule (credit notes: explicit only).
+        let mut due_date = None;
+        if let Some(d) = non_empty(&inv.due_date) {
+            due_date = Date::parse(d);
+            if due_date.is_none() {
+                issues.push(Issue::error(
+                    IssueCode::DateInvalid,
+                    path.field("dueDate"),
+                    format!("\"{d}\" is not a calendar date YYYY-MM-DD."),
+                ));
+            }
+        } else if let (Some(date), false) = (date, kind.is_credit()) {
+            due_date = self.due_date(date, &contact, sales, &path, &mut issues);
+        }
+        if let (Some(d), Some(due)) = (date, due_date) {
+            if due < d {
+                issues.push(Issue::warning(
+                    IssueCode::DueDateBeforeDate,
+                    path.field("dueDate"),
+                    format!("The due date {due} is before the invoice date {d}."),
+                ));
+            }
+        }
+        if due_date.is_none()
+            && s.status.is_approval()
+            && !kind.is_credit()
+            && date.is_some()
+            && non_empty(&inv.due_date).is_none()
+        {
+            issues.push(Issue::error(IssueCode::DueDateMissing, path.field("dueDate"), format!("{} invoices need a due date and none could be derived: give the invoice a dueDate, or set settings.dueDate (days after, or payment terms with fallbackDays).", s.status.as_str())));
+        }
+
+        // Numbers, reference, Url.
+        let number_template = s.templates.invoice_number.as_deref().unwrap_or("{number}");
+        let number = render(number_template, inv, &path, &mut issues);
+        let reference_template = s.templates.reference.as_deref().unwrap_or("{reference}");
+        let mut reference = render(reference_template, inv, &path, &mut issues);
+        let url = s
+            .templates
+            .url
+            .as_deref()
+            .and_then(|t| render(t, inv, &path, &mut issues));
+        let credits_invoice_number = non_empty(&inv.credits_invoice_number).map(str::to_owned);
+        let (invoice_number, credit_note_number) = match kind {
+            DocumentKind::Accrec | DocumentKind::Accpay => (number.clone(), None),
+            // The credit note keeps the host's number; its reference names the invoice it
+            // corrects (or, when unknown, the host's own number).
+            DocumentKind::AccrecCredit => {
+                reference = credits_invoice_number
+                    .clone()
+                    .or_else(|| number.clone())
+                    .or(reference);
+                (None, number.clone())
+            }
+            // ACCPAYCREDIT has no Reference: its number is what Xero shows as the reference.
+            DocumentKind::AccpayCredit => (
+                None,
+                credits_invoice_number.clone().or_else(|| number.clone()),
+            ),
+        };
+        if !kind.is_sales() {
+            reference = None;
+        }
+        let doc_number = invoice_number
+            .clone()
+            .or_else(|| credit_note_number.clone());
+        for (field, value) in [("number", &doc_number), ("reference", &reference)] {
+            if let Some(v) = value {
+                let n = v.chars().count();
+                if n > 255 {
+                    issues.push(Issue::error(
+                        IssueCode::TooLong,
+                        path.field(field),
+                        format!("The {field} is {n} characters; Xero accepts at most 255."),
+                    ));
+                }
+            }
+        }
+        if let Some(n) = &doc_number {
+            if !n.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                issues.push(Issue::error(IssueCode::InvalidCharacters, path.field("number"), format!("The number \"{n}\" has characters outside printable ASCII, which Xero does not accept in document numbers.")));
+            }
+        }
+        if let Some(u) = &url {
+            if !(u.starts_with("https://") || u.starts_with("http://"))
+                || u.contains(char::is_whitespace)
+            {
+                issues.push(Issue::error(IssueCode::SettingsInvalid, path.field("url"), format!("The Url \"{u}\" is not an absolute http(s) URL without spaces; Xero needs a valid link.")));
+            }
+        }
+
+        // Updates of exported documents.
+        let xero_id = inv
+            .xero
+            .as_ref()
+            .and_then(|x| non_empty(&x.id).map(str::to_owned));
+        if let Some(x) = &inv.xero {
+            match x.status.as_deref().map(str::to_ascii_uppercase).as_deref() {
+                Some(st @ ("PAID" | "VOIDED" | "DELETED")) => issues.push(Issue::error(IssueCode::UpdateNotAllowed, path.field("xero.status"), format!("The invoice is {st} in Xero and cannot be edited. Void it and export a new one, or credit it instead."))),
+                Some("AUTHORISED") if x.amount_paid.as_ref().and_then(Num::value).is_some_and(|p| !p.is_zero()) => issues.push(Issue::error(IssueCode::UpdateNotAllowed, path.field("xero.status"), "The invoice is part paid in Xero: only its reference, due date, number, contact, Url and lines' descriptions, accounts and tracking may change. Credit or void it instead of changing amounts.")),
+                _ => {}
+            }
+            if xero_id.is_some()
+                && inv
+                    .lines
+                    .iter()
+                    .any(|l| non_empty(&l.line_item_id).is_none())
+            {
+                issues.push(Issue::warning(IssueCode::Missing, path.field("lines"), "Some lines have no lineItemId: on an update Xero adds them as new lines and deletes every existing line not sent with its LineItemID."));
+            }
+        }
+
+        // Host total.
+        let (host_total, difference) = match inv
+            .total
+            .as_ref()
+            .and_then(|t| t.check(path.field("total").as_str(), "total", 2, &mut issues))
+        {
+            None => (None, None),
+            Some(t) => {
+                let xero_total = if credit {
+                    -exact_totals.total
+                } else {
+                    exact_totals.total
+                };
+                let diff = xero_total - t;
+                if !diff.is_zero() {
+                    issues.push(Issue::warning(
+                        IssueCode::TotalMismatch,
+                        path.field("total"),
+                        format!("Xero will compute a total of {} but the invoice says {} (difference {}). Xero rounds tax per line, half away from zero; align your rounding or add a rounding line.", fixed(xero_total, 2), fixed(t, 2), fixed(diff, 2)),
+                    ));
+                }
+                (Some(fixed(t, 2)), (!diff.is_zero()).then(|| fixed(diff, 2)))
+            }
+        };
+
+        let wire_contact = match &contact {
+            ContactRef::Existing { contact_id, .. } => Some(WireContactRef::Id(contact_id.clone())),
+            ContactRef::Create { key, .. } => Some(WireContactRef::Pending(key.clone())),
+            ContactRef::Unresolved => None,
+        };
+        let wire = match (date, wire_contact) {
+            (Some(date), Some(contact)) => Some(WireDocument {
+                xero_id,
+                kind: kind.as_str(),
+                contact,
+                date,
+                due_date,
+                line_amount_types: mode,
+                invoice_number,
+                credit_note_number,
+                reference: reference.clone(),
+                url,
+                currency_code: currency.clone(),
+                status: s.status.as_str(),
+                branding_theme_id: s.branding_theme_id.clone(),
+                line_items: wire_lines,
+            }),
+            _ => None,
+        };
+        let body = wire
+            .as_ref()
+            .filter(|w| matches!(w.contact, WireContactRef::Id(_)))
+            .map(|w| wire::envelope(w.envelope(), &[&w.to_json()]));
+        let blocked = settings_blocked || has_errors(&issues) || wire.is_none();
+        DocumentPreview {
+            index,
+            source_id,
+            source_number: non_empty(&inv.number).map(str::to_owned),
+            kind,
+            endpoint: if kind.is_credit() {
+                "CreditNotes"
+            } else {
+                "Invoices"
+            },
+            status: s.status.as_str(),
+            blocked,
+            contact,
+            number: doc_number,
+            reference,
+            date,
+            due_date,
+            currency: currency.or_else(|| self.snapshot.base_currency().map(str::to_owned)),
+            line_amount_types: mode,
+            lines,
+            totals: exact_totals.to_strings(),
+            host_total,
+            difference,
+            issues,
+            body,
+            wire,
+            exact_totals,
+            sent_tracking,
+            credits_invoice_number,
+        }
+    }
+
+    /// Due date by the settings' rule.
+    fn due_date(
+        &self,
+        date: Date,
+        contact: &ContactRef,
+        sales: bool,
+        path: &Path,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Date> {
+        use crate::settings::DueDateRule;
+        match &self.settings.due_date {
+            DueDateRule::None => None,
+            DueDateRule::DaysAfter { days } => date.add_days(i64::from(*days)),
+            DueDateRule::PaymentTerms { fallback_days } => {
+                let pick = |terms: Option<&crate::snapshot::PaymentTerms>| {
+                    terms
+                        .and_then(|t| {
+                            if sales {
+                                t.sales.as_ref()
+                            } else {
+                                t.bills.as_ref()
+                            }
+                        })
+                        .and_then(|t| t.term())
+                };
+                let contact_terms = match contact {
+                    ContactRef::Existing { contact_id, .. } => self
+                        .snapshot
+                        .contact_by_id(contact_id)
+                        .and_then(|c| pick(c.payment_terms.as_ref())),
+                    _ => None,
+                };
+                let org_terms = pick(
+                    self.snapshot
+                        .organisation
+                        .as_ref()
+                        .and_then(|o| o.payment_terms.as_ref()),
+                );
+                match contact_terms.or(org_terms) {
+                    Some(term) => {
+                        let due = term.due_date(date);
+                        if due.is_none() {
+                            issues.push(Issue::error(IssueCode::DueDateMissing, path.field("dueDate"), format!("The payment term (day {}, {:?}) does not give a due date: Xero needs a day between 1 and 31 for month-based terms.", term.day, term.kind)));
+                        }
+                        due
+                    }
+                    None => fallback_days.and_then(|d| date.add_days(i64::from(d))),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! The host application's Xero configuration screen, as one value.
+//!
+//! Everything has a default that matches Xero's own (sales invoices, DRAFT, Exclusive, 2 dp), so
+//! `{}` is valid settings. Unknown enum values are misuse (thrown): a typo in a setting must not
+//! silently change what gets exported.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use crate::totals::LineAmountTypes;
+
+/// Sales invoices or bills.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum InvoiceKind {
+    /// Sales invoice (accounts receivable).
+    #[default]
+    #[serde(rename = "ACCREC")]
+    Accrec,
+    /// Bill (accounts payable), e.g. a time tracker paying its members.
+    #[serde(rename = "ACCPAY")]
+    Accpay,
+}
+
+/// Document status on export.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    /// Draft: may be incomplete; no due date needed.
+    #[default]
+    Draft,
+    /// Awaiting approval.
+    Submitted,
+    /// Approved.
+    Authorised,
+}
+
+impl Status {
+    /// Xero's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "DRAFT",
+            Status::Submitted => "SUBMITTED",
+            Status::Authorised => "AUTHORISED",
+        }
+    }
+
+    /// SUBMITTED or AUTHORISED: Xero checks the document completely.
+    pub fn is_approval(self) -> bool {
+        self != Status::Draft
+    }
+}
+
+/// What to do with an invoice whose total is negative.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NegativeInvoices {
+    /// Send a credit note with positive amounts (Xero cannot approve a negative invoice).
+    #[default]
+    CreditNote,
+    /// Keep it as an invoice (DRAFT only; approval is refused by Xero).
+    Keep,
+}
+
+/// Account mapping.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct AccountSettings {
+    /// Account code for lines that name none and whose service has no mapping.
+    pub default: Option<String>,
+    /// Host service/item code → account code.
+    pub by_service: BTreeMap<String, String>,
+}
+
+/// Tax mapping.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TaxSettings {
+    /// Xero TaxType for lines without a tax code (else the account's default tax type).
+    pub default: Option<String>,
+    /// Host tax code → Xero TaxType.
+    pub by_code: BTreeMap<String, String>,
+}
+
+/// How the due date is computed when the source invoice has none.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(tag = "rule", rename_all = "camelCase")]
+pub enum DueDateRule {
+    /// No rule: only an explicit due date is sent.
+    #[default]
+    None,
+    /// A fixed number of days after the invoice date (the time tracker's offset).
+    DaysAfter {
+        /// Days to add.
+        days: u32,
+    },
+    /// Xero's payment terms: the contact's, then the organisation's; `fallbackDays` when neither.
+    #[serde(rename_all = "camelCase")]
+    PaymentTerms {
+        /// Days after the invoice date when no terms are set.
+        #[serde(default)]
+        fallback_days: Option<u32>,
+    },
+}
+
+/// Templates for invoice number, reference and Url, with `{field}` placeholders.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Templates {
+    /// InvoiceNumber (default `{number}`).
+    pub invoice_number: Option<String>,
+    /// Reference (default `{reference}`).
+    pub reference: Option<String>,
+    /// Url, "Go to [app]" link (default none).
+    pub url: Option<String>,
+}
+
+/// What to do when a payer matches no Xero contact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OnMissingContact {
+    /// Report CONTACT_NOT_FOUND and block the invoice.
+    #[default]
+    Error,
+    /// Plan a PUT /Contacts ahead of the invoice.
+    Create,
+}
+
+/// What to do when the name of a contact to create is taken by another active contact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NameCollision {
+    /// Append ` (<contact number or host id>)` to make it distinct.
+    #[default]
+    Suffix,
+    /// Report CONTACT_NAME_TAKEN.
+    Error,
+}
+
+/// Contact resolution settings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ContactSettings {
+    /// Host `kind:id` → Xero ContactID.
+    pub mapping: BTreeMap<String, String>,
+    /// Create or fail when nothing matches.
+    pub on_missing: OnMissingContact,
+    /// How to handle a taken name for a contact to create.
+    pub name_collision: NameCollision,
+    /// Use the payer's host id as ContactNumber (for matching and creation) when the payer has
+    /// no contact number of its own.
+    pub contact_number_from_id: bool,
+}
+
+/// Where a tracking option may come from, in the order the settings list them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TrackingSource {
+    /// The line's own `tracking` override.
+    Line,
+    /// The line's clinician (clinician id → option).
+    Clinician,
+    /// The line's location (location id → option).
+    Location,
+    /// The line's service/item code (service → option).
+    Service,
+    /// The invoice's client default (client id → {category → option}).
+    Client,
+    /// The fallback option of the stale policy.
+    Fallback,
+}
+
+/// What to do with a stale option (archived, deleted, renamed or unknown in Xero).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StalePolicy {
+    /// Drop it with a warning and still export (the clinic system's rule).
+    #[default]
+    Ignore,
+    /// Block the document.
+    Error,
+    /// Use the category's fallback option, with a warning.
+    Fallback,
+}
+
+/// Settings for one tracking category.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackingCategorySettings {
+    /// Category name or TrackingCategoryID.
+    pub category: String,
+    /// Sources in order; the first that yields an option wins.
+    #[serde(default = "default_sources")]
+    pub sources: Vec<TrackingSource>,
+    /// Clinician id → option (name or TrackingOptionID).
+    #[serde(default)]
+    pub clinicians: BTreeMap<String, String>,
+    /// Location id → option.
+    #[serde(default)]
+    pub locations: BTreeMap<String, String>,
+    /// Service/item code → option.
+    #[serde(default)]
+    pub services: BTreeMap<String, String>,
+    /// Stale option policy.
+    #[serde(default)]
+    pub stale: StalePolicy,
+    /// Option used by the `fallback` policy.
+    #[serde(default)]
+    pub fallback: Option<String>,
+    /// A line must get an option for this category.
+    #[serde(default)]
+    pub required: bool,
+}
+
+fn default_sources() -> Vec<TrackingSource> {
+    vec![
+        TrackingSource::Line,
+        TrackingSource::Clinician,
+        TrackingSource::Location,
+        TrackingSource::Service,
+        TrackingSource::Client,
+    ]
+}
+
+/// Tracking settings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TrackingSettings {
+    /// At most 2 categories (Xero's limit per line).
+    pub categories: Vec<TrackingCategorySettings>,
+    /// Client id → {category → option}: the billing tool's per-client defaults.
+    pub clients: BTreeMap<String, BTreeMap<String, String>>,
+    /// Option names longer than 50 characters are reported unless this is 100 (Xero's current
+    /// documented limit; an older copy of the docs says 50).
+    pub option_name_limit: Option<usize>,
+}
+
+/// The host's Xero settings.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// ACCREC (default) or ACCPAY.
+    pub invoice_type: InvoiceKind,
+    /// DRAFT (default), SUBMITTED or AUTHORISED.
+    pub status: Status,
+    /// Exclusive (default), Inclusive, NoTax.
+    pub line_amount_types: LineAmountTypes,
+    /// Unit amount decimals: 2 (default) or 4.
+    pub unitdp: Option<u32>,
+    /// Negative invoices become credit notes (default) or stay invoices.
+    pub negative_invoices: NegativeInvoices,
+    /// Account mapping.
+    pub accounts: AccountSettings,
+    /// Tax mapping.
+    pub taxes: TaxSettings,
+    /// Due date rule.
+    pub due_date: DueDateRule,
+    /// Number / reference / Url templates.
+    pub templates: Templates,
+    /// Contact resolution.
+    pub contacts: ContactSettings,
+    /// Tracking per line.
+    pub tracking: TrackingSettings,
+    /// BrandingThemeID to set on every document.
+    #[serde(rename = "brandingThemeId")]
+    pub branding_theme_id: Option<String>,
+}
+
+impl Settings {
+    /// Unit decimals actually used (2 or 4; anything else is reported by the exporter).
+    pub fn unitdp(&self) -> u32 {
+        match self.unitdp {
+            Some(4) => 4,
+            _ => 2,
+        }
+    }
+}

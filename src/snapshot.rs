@@ -1,0 +1,664 @@
+//! The organisation's current Xero data, parsed once into lookup tables.
+//!
+//! Built from the raw bodies the host got from Xero's GETs (PascalCase, `/Date(...)/` dates) or
+//! from xero-node's model objects (`response.body`, camelCase; `Class` is `_class` there). Each
+//! part may be the whole response body (`{"Accounts": [...]}` / `{accounts: [...]}`) or just the
+//! array. Parsing happens once per [`Snapshot`], so previewing 10,000 invoices does not re-read
+//! it. Unknown fields are ignored; unknown enum values (a status Xero adds later) never throw:
+//! they are kept as text and treated as "not usable".
+//!
+//! Lookups use ordered maps: no hashing seeds, nothing that could make output depend on anything
+//! but the input.
+
+use rust_decimal::Decimal;
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::dates::{PaymentTerm, PaymentTermType};
+use crate::issues::{Issue, IssueCode};
+use crate::money::de_opt_decimal;
+use crate::names;
+
+/// A Xero list resource: the keys its GET body keeps the array under.
+pub trait Resource: DeserializeOwned {
+    /// Plural keys, PascalCase (raw body) and camelCase (xero-node).
+    const KEYS: &'static [&'static str];
+}
+
+/// A list given as a whole GET body or as the bare array.
+#[derive(Debug)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
+impl<'de, T: Resource> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor<T>(PhantomData<T>);
+        impl<'de, T: Resource> Visitor<'de> for ListVisitor<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(
+                    f,
+                    "a Xero GET body with `{}` or its array",
+                    T::KEYS.join("`/`")
+                )
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    out.push(item);
+                }
+                Ok(List(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<List<T>, A::Error> {
+                let mut out = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if T::KEYS.contains(&key.as_str()) {
+                        out = Some(map.next_value::<Vec<T>>()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                out.map(List).ok_or_else(|| {
+                    de::Error::custom(format!("the body has no `{}` array", T::KEYS.join("`/`")))
+                })
+            }
+        }
+        deserializer.deserialize_any(ListVisitor(PhantomData))
+    }
+}
+
+/// The host's snapshot input: one GET body (or array) per resource.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SnapshotInput {
+    /// GET /Organisation.
+    #[serde(
+        alias = "Organisation",
+        alias = "organisations",
+        alias = "Organisations"
+    )]
+    pub organisation: List<Organisation>,
+    /// GET /Accounts.
+    #[serde(alias = "Accounts")]
+    pub accounts: List<Account>,
+    /// GET /TaxRates.
+    #[serde(rename = "taxRates", alias = "TaxRates")]
+    pub tax_rates: List<TaxRate>,
+    /// GET /TrackingCategories?includeArchived=true.
+    #[serde(rename = "trackingCategories", alias = "TrackingCategories")]
+    pub tracking_categories: List<TrackingCategory>,
+    /// GET /Contacts (with includeArchived=true, so archived matches are recognised).
+    #[serde(alias = "Contacts")]
+    pub contacts: List<Contact>,
+    /// GET /Items.
+    #[serde(alias = "Items")]
+    pub items: List<Item>,
+    /// GET /Currencies.
+    #[serde(alias = "Currencies")]
+    pub currencies: List<Currency>,
+}
+
+/// Payment terms as Xero returns them (`{Bills: {Day, Type}, Sales: {Day, Type}}`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PaymentTerms {
+    /// Terms for bills (ACCPAY).
+    #[serde(rename = "Bills", alias = "bills", default)]
+    pub bills: Option<RawTerm>,
+    /// Terms for sales invoices (ACCREC).
+    #[serde(rename = "Sales", alias = "sales", default)]
+    pub sales: Option<RawTerm>,
+}
+
+/// One payment term as given; unknown types are ignored rather than thrown.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct RawTerm {
+    /// Day number.
+    #[serde(rename = "Day", alias = "day", default)]
+    pub day: Option<u32>,
+    /// Rule name (`DAYSAFTERBILLDATE`, ...).
+    #[serde(rename = "Type", alias = "type", default)]
+    pub kind: Option<String>,
+}
+
+impl RawTerm {
+    /// The term, if complete and of a known type.
+    pub fn term(&self) -> Option<PaymentTerm> {
+        let kind = match self.kind.as_deref()? {
+            "DAYSAFTERBILLDATE" => PaymentTermType::DaysAfterBillDate,
+            "DAYSAFTERBILLMONTH" => PaymentTermType::DaysAfterBillMonth,
+            "OFCURRENTMONTH" => PaymentTermType::OfCurrentMonth,
+            "OFFOLLOWINGMONTH" => PaymentTermType::OfFollowingMonth,
+            _ => return None,
+        };
+        Some(PaymentTerm {
+            day: self.day?,
+            kind,
+        })
+    }
+}
+
+/// GET /Organisation element (the fields the library uses).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Organisation {
+    /// OrganisationID.
+    #[serde(rename = "OrganisationID", alias = "organisationID", default)]
+    pub organisation_id: Option<String>,
+    /// Name.
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// Base currency code.
+    #[serde(rename = "BaseCurrency", alias = "baseCurrency", default)]
+    pub base_currency: Option<String>,
+    /// Country code.
+    #[serde(rename = "CountryCode", alias = "countryCode", default)]
+    pub country_code: Option<String>,
+    /// Default payment terms.
+    #[serde(rename = "PaymentTerms", alias = "paymentTerms", default)]
+    pub payment_terms: Option<PaymentTerms>,
+}
+
+impl Resource for Organisation {
+    const KEYS: &'static [&'static str] = &["Organisations", "organisations"];
+}
+
+/// GET /Accounts element.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Account {
+    /// AccountID.
+    #[serde(rename = "AccountID", alias = "accountID", default)]
+    pub account_id: Option<String>,
+    /// Code (≤ 10).
+    #[serde(rename = "Code", alias = "code", default)]
+    pub code: Option<String>,
+    /// Name.
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// Type (REVENUE, EXPENSE, ...).
+    #[serde(rename = "Type", alias = "type", default)]
+    pub kind: Option<String>,
+    /// ACTIVE / ARCHIVED / DELETED. Absent (as in the spec's own example) counts as ACTIVE.
+    #[serde(rename = "Status", alias = "status", default)]
+    pub status: Option<String>,
+    /// The account's default tax type.
+    #[serde(rename = "TaxType", alias = "taxType", default)]
+    pub tax_type: Option<String>,
+    /// Class (read-only in Xero); derived from Type when absent.
+    #[serde(rename = "Class", alias = "_class", alias = "class", default)]
+    pub class: Option<String>,
+}
+
+impl Resource for Account {
+    const KEYS: &'static [&'static str] = &["Accounts", "accounts"];
+}
+
+/// An account class: what the account is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountClass {
+    /// Assets.
+    Asset,
+    /// Equity.
+    Equity,
+    /// Expenses.
+    Expense,
+    /// Liabilities.
+    Liability,
+    /// Revenue.
+    Revenue,
+}
+
+impl AccountClass {
+    /// The class Xero reports, or (when absent) the class Xero assigns to the account type.
+    pub fn of(account: &Account) -> Option<AccountClass> {
+        let from_class = match account.class.as_deref() {
+            Some("ASSET") => Some(AccountClass::Asset),
+            Some("EQUITY") => Some(AccountClass::Equity),
+            Some("EXPENSE") => Some(AccountClass::Expense),
+            Some("LIABILITY") => Some(AccountClass::Liability),
+            Some("REVENUE") => Some(AccountClass::Revenue),
+            _ => None,
+        };
+        from_class.or(match account.kind.as_deref()? {
+            "REVENUE" | "SALES" | "OTHERINCOME" => Some(AccountClass::Revenue),
+            "EXPENSE" | "OVERHEADS" | "DIRECTCOSTS" | "DEPRECIATN" => Some(AccountClass::Expense),
+            "BANK" | "CURRENT" | "FIXED" | "INVENTORY" | "NONCURRENT" | "PREPAYMENT" => {
+                Some(AccountClass::Asset)
+            }
+            "CURRLIAB" | "LIABILITY" | "TERMLIAB" | "PAYG" => Some(AccountClass::Liability),
+            "EQUITY" => Some(AccountClass::Equity),
+            _ => None,
+        })
+    }
+
+    /// Lower-case name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            AccountClass::Asset => "asset",
+            AccountClass::Equity => "equity",
+            AccountClass::Expense => "expense",
+            AccountClass::Liability => "liability",
+            AccountClass::Revenue => "revenue",
+        }
+    }
+}
+
+/// GET /TaxRates element.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TaxRate {
+    /// Display name ("15% GST on Income").
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// The code used on lines (OUTPUT2, TAX001...).
+    #[serde(rename = "TaxType", alias = "taxType", default)]
+    pub tax_type: Option<String>,
+    /// ACTIVE / DELETED / ARCHIVED / PENDING.
+    #[serde(rename = "Status", alias = "status", default)]
+    pub status: Option<String>,
+    /// Effective rate in percent (compound components included).
+    #[serde(
+        rename = "EffectiveRate",
+        alias = "effectiveRate",
+        default,
+        deserialize_with = "de_opt_decimal"
+    )]
+    pub effective_rate: Option<Decimal>,
+    /// Display rate in percent.
+    #[serde(
+        rename = "DisplayTaxRate",
+        alias = "displayTaxRate",
+        default,
+        deserialize_with = "de_opt_decimal"
+    )]
+    pub display_rate: Option<Decimal>,
+    /// Usable on asset accounts.
+    #[serde(rename = "CanApplyToAssets", alias = "canApplyToAssets", default)]
+    pub can_apply_to_assets: Option<bool>,
+    /// Usable on equity accounts.
+    #[serde(rename = "CanApplyToEquity", alias = "canApplyToEquity", default)]
+    pub can_apply_to_equity: Option<bool>,
+    /// Usable on expense accounts.
+    #[serde(rename = "CanApplyToExpenses", alias = "canApplyToExpenses", default)]
+    pub can_apply_to_expenses: Option<bool>,
+    /// Usable on liability accounts.
+    #[serde(
+        rename = "CanApplyToLiabilities",
+        alias = "canApplyToLiabilities",
+        default
+    )]
+    pub can_apply_to_liabilities: Option<bool>,
+    /// Usable on revenue accounts.
+    #[serde(rename = "CanApplyToRevenue", alias = "canApplyToRevenue", default)]
+    pub can_apply_to_revenue: Option<bool>,
+}
+
+impl Resource for TaxRate {
+    const KEYS: &'static [&'static str] = &["TaxRates", "taxRates"];
+}
+
+impl TaxRate {
+    /// The rate used for computing tax: EffectiveRate, else DisplayTaxRate, else 0.
+    pub fn rate(&self) -> Decimal {
+        self.effective_rate
+            .or(self.display_rate)
+            .unwrap_or_default()
+    }
+
+    /// Whether Xero allows this rate on an account of `class`. An absent flag is taken as
+    /// allowed: the snapshot does not say, and Xero will have the last word.
+    pub fn allowed_for(&self, class: AccountClass) -> bool {
+        let flag = match class {
+            AccountClass::Asset => self.can_apply_to_assets,
+            AccountClass::Equity => self.can_apply_to_equity,
+            AccountClass::Expense => self.can_apply_to_expenses,
+            AccountClass::Liability => self.can_apply_to_liabilities,
+            AccountClass::Revenue => self.can_apply_to_revenue,
+        };
+        flag.unwrap_or(true)
+    }
+}
+
+/// GET /TrackingCategories option.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TrackingOption {
+    /// TrackingOptionID.
+    #[serde(rename = "TrackingOptionID", alias = "trackingOptionID", default)]
+    pub id: Option<String>,
+    /// Name.
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// ACTIVE / ARCHIVED / DELETED.
+    #[serde(rename = "Status", alias = "status", default)]
+    pub status: Option<String>,
+}
+
+/// GET /TrackingCategories element.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct TrackingCategory {
+    /// TrackingCategoryID.
+    #[serde(rename = "TrackingCategoryID", alias = "trackingCategoryID", default)]
+    pub id: Option<String>,
+    /// Name.
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// ACTIVE / ARCHIVED / DELETED.
+    #[serde(rename = "Status", alias = "status", default)]
+    pub status: Option<String>,
+    /// Options.
+    #[serde(rename = "Options", alias = "options", default)]
+    pub options: Vec<TrackingOption>,
+}
+
+impl Resource for TrackingCategory {
+    const KEYS: &'static [&'static str] = &["TrackingCategories", "trackingCategories"];
+}
+
+/// GET /Contacts element.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Contact {
+    /// ContactID.
+    #[serde(rename = "ContactID", alias = "contactID", default)]
+    pub contact_id: Option<String>,
+    /// ContactNumber (the "Contact Code").
+    #[serde(rename = "ContactNumber", alias = "contactNumber", default)]
+    pub contact_number: Option<String>,
+    /// AccountNumber.
+    #[serde(rename = "AccountNumber", alias = "accountNumber", default)]
+    pub account_number: Option<String>,
+    /// ACTIVE / ARCHIVED / GDPRREQUEST.
+    #[serde(rename = "ContactStatus", alias = "contactStatus", default)]
+    pub status: Option<String>,
+    /// Name.
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// Email address.
+    #[serde(rename = "EmailAddress", alias = "emailAddress", default)]
+    pub email: Option<String>,
+    /// The contact's own payment terms.
+    #[serde(rename = "PaymentTerms", alias = "paymentTerms", default)]
+    pub payment_terms: Option<PaymentTerms>,
+}
+
+impl Resource for Contact {
+    const KEYS: &'static [&'static str] = &["Contacts", "contacts"];
+}
+
+impl Contact {
+    /// ACTIVE (or no status given).
+    pub fn is_active(&self) -> bool {
+        matches!(self.status.as_deref(), None | Some("ACTIVE"))
+    }
+}
+
+/// Sales or purchase details of an item.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ItemDetails {
+    /// Default unit price.
+    #[serde(
+        rename = "UnitPrice",
+        alias = "unitPrice",
+        default,
+        deserialize_with = "de_opt_decimal"
+    )]
+    pub unit_price: Option<Decimal>,
+    /// Default account code.
+    #[serde(rename = "AccountCode", alias = "accountCode", default)]
+    pub account_code: Option<String>,
+    /// Default tax type.
+    #[serde(rename = "TaxType", alias = "taxType", default)]
+    pub tax_type: Option<String>,
+}
+
+/// GET /Items element.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Item {
+    /// ItemID.
+    #[serde(rename = "ItemID", alias = "itemID", default)]
+    pub item_id: Option<String>,
+    /// Code (≤ 30).
+    #[serde(rename = "Code", alias = "code", default)]
+    pub code: Option<String>,
+    /// Name.
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// Sold (sales invoices may use it).
+    #[serde(rename = "IsSold", alias = "isSold", default)]
+    pub is_sold: Option<bool>,
+    /// Purchased (bills may use it).
+    #[serde(rename = "IsPurchased", alias = "isPurchased", default)]
+    pub is_purchased: Option<bool>,
+    /// Sales defaults.
+    #[serde(rename = "SalesDetails", alias = "salesDetails", default)]
+    pub sales: Option<ItemDetails>,
+    /// Purchase defaults.
+    #[serde(rename = "PurchaseDetails", alias = "purchaseDetails", default)]
+    pub purchases: Option<ItemDetails>,
+}
+
+impl Resource for Item {
+    const KEYS: &'static [&'static str] = &["Items", "items"];
+}
+
+/// GET /Currencies element.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Currency {
+    /// ISO code.
+    #[serde(rename = "Code", alias = "code", default)]
+    pub code: Option<String>,
+}
+
+impl Resource for Currency {
+    const KEYS: &'static [&'static str] = &["Currencies", "currencies"];
+}
+
+/// Where a name or number points in a list that may hold duplicates.
+pub type Matches = Vec<usize>;
+
+/// The parsed snapshot with its lookup tables.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The organisation, when given.
+    pub organisation: Option<Organisation>,
+    /// Accounts in Xero's order.
+    pub accounts: Vec<Account>,
+    /// Tax rates in Xero's order.
+    pub tax_rates: Vec<TaxRate>,
+    /// Tracking categories in Xero's order (category 1 and 2 are the first two ACTIVE ones).
+    pub tracking_categories: Vec<TrackingCategory>,
+    /// Contacts in Xero's order.
+    pub contacts: Vec<Contact>,
+    /// Items in Xero's order.
+    pub items: Vec<Item>,
+    /// Enabled currency codes.
+    pub currencies: BTreeSet<String>,
+    account_by_code: BTreeMap<String, usize>,
+    account_by_id: BTreeMap<String, usize>,
+    tax_by_type: BTreeMap<String, usize>,
+    item_by_code: BTreeMap<String, usize>,
+    /// Contact indexes (multi-valued: duplicates are ambiguity, reported by the resolver).
+    pub(crate) contact_by_id: BTreeMap<String, usize>,
+    pub(crate) contact_by_number: BTreeMap<String, Matches>,
+    pub(crate) contact_by_account_number: BTreeMap<String, Matches>,
+    pub(crate) contact_by_email: BTreeMap<String, Matches>,
+    pub(crate) contact_by_name: BTreeMap<String, Matches>,
+    /// Problems found in the snapshot itself.
+    pub issues: Vec<Issue>,
+}
+
+fn index_unique(map: &mut BTreeMap<String, usize>, key: Option<&str>, i: usize, fold: bool) {
+    if let Some(k) = key.map(str::trim).filter(|k| !k.is_empty()) {
+        let k = if fold { names::key(k) } else { k.to_owned() };
+        map.entry(k).or_insert(i);
+    }
+}
+
+fn index_multi(map: &mut BTreeMap<String, Matches>, key: Option<String>, i: usize) {
+    if let Some(k) = key.filter(|k| !k.is_empty()) {
+        map.entry(k).or_default().push(i);
+    }
+}
+
+impl Snapshot {
+    /// Parses the host's snapshot input and builds every lookup table once.
+    pub fn new(input: SnapshotInput) -> Snapshot {
+        let mut s = Snapshot {
+            organisation: input.organisation.0.into_iter().next(),
+            accounts: input.accounts.0,
+            tax_rates: input.tax_rates.0,
+            tracking_categories: input.tracking_categories.0,
+            contacts: input.contacts.0,
+            items: input.items.0,
+            ..Snapshot::default()
+        };
+        for (i, a) in s.accounts.iter().enumerate() {
+            index_unique(&mut s.account_by_code, a.code.as_deref(), i, true);
+            index_unique(&mut s.account_by_id, a.account_id.as_deref(), i, true);
+        }
+        for (i, t) in s.tax_rates.iter().enumerate() {
+            index_unique(&mut s.tax_by_type, t.tax_type.as_deref(), i, true);
+        }
+        for (i, it) in s.items.iter().enumerate() {
+            index_unique(&mut s.item_by_code, it.code.as_deref(), i, true);
+        }
+        for (i, c) in s.contacts.iter().enumerate() {
+            index_unique(&mut s.contact_by_id, c.contact_id.as_deref(), i, true);
+            index_multi(
+                &mut s.contact_by_number,
+                c.contact_number.as_deref().map(names::key),
+                i,
+            );
+            index_multi(
+                &mut s.contact_by_account_number,
+                c.account_number.as_deref().map(names::key),
+                i,
+            );
+            index_multi(
+                &mut s.contact_by_email,
+                c.email.as_deref().map(names::key),
+                i,
+            );
+            index_multi(&mut s.contact_by_name, c.name.as_deref().map(names::key), i);
+        }
+        s.currencies = input
+            .currencies
+            .0
+            .into_iter()
+            .filter_map(|c| c.code.map(|c| c.trim().to_ascii_uppercase()))
+            .collect();
+        if let Some(base) = s.base_currency() {
+            s.currencies.insert(base.to_owned());
+        }
+        s.check();
+        s
+    }
+
+    /// Reports what is missing or beyond Xero's limits in the snapshot itself.
+    fn check(&mut self) {
+        if self.organisation.is_none() {
+            self.issues.push(Issue::warning(
+                IssueCode::SnapshotInvalid,
+                "snapshot.organisation",
+                "No GET /Organisation body in the snapshot: the base currency and the organisation's payment terms are unknown, so currency checks and term-based due dates are skipped. Pass the body of GET /Organisation.",
+            ));
+        }
+        for (part, empty) in [
+            ("accounts", self.accounts.is_empty()),
+            ("taxRates", self.tax_rates.is_empty()),
+        ] {
+            if empty {
+                self.issues.push(Issue::warning(
+                    IssueCode::SnapshotInvalid,
+                    format!("snapshot.{part}"),
+                    format!("The snapshot has no {part}: lines cannot be checked against them. Pass the body of the matching Xero GET."),
+                ));
+            }
+        }
+    }
+
+    /// The organisation's base currency.
+    pub fn base_currency(&self) -> Option<&str> {
+        self.organisation.as_ref()?.base_currency.as_deref()
+    }
+
+    /// An account by code (case-insensitive) or AccountID.
+    pub fn account(&self, code_or_id: &str) -> Option<&Account> {
+        let k = names::key(code_or_id);
+        let i = self
+            .account_by_code
+            .get(&k)
+            .or_else(|| self.account_by_id.get(&k))?;
+        self.accounts.get(*i)
+    }
+
+    /// A tax rate by TaxType (case-insensitive).
+    pub fn tax_rate(&self, tax_type: &str) -> Option<&TaxRate> {
+        self.tax_rates
+            .get(*self.tax_by_type.get(&names::key(tax_type))?)
+    }
+
+    /// An item by code (case-insensitive).
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.items.get(*self.item_by_code.get(&names::key(code))?)
+    }
+
+    /// A contact by ContactID.
+    pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
+        self.contacts.get(*self.contact_by_id.get(&names::key(id))?)
+    }
+
+    /// Whether documents in `code` can be created (base currency or an enabled currency).
+    /// Unknown when neither the organisation nor the currencies were given: then `true`.
+    pub fn currency_enabled(&self, code: &str) -> bool {
+        if self.currencies.is_empty() {
+            return true;
+        }
+        self.currencies.contains(&code.trim().to_ascii_uppercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn bodies_arrays_and_camel_case_all_parse() {
+        let raw: SnapshotInput = serde_json::from_str(
+            r#"{"accounts":{"Id":"x","Accounts":[{"Code":"200","Type":"REVENUE","TaxType":"OUTPUT2"}]},
+                "taxRates":[{"TaxType":"OUTPUT2","EffectiveRate":15.0,"Status":"ACTIVE","CanApplyToRevenue":true}],
+                "contacts":{"contacts":[{"contactID":"C1","name":"Acme","contactStatus":"ACTIVE"}]},
+                "organisation":{"organisations":[{"baseCurrency":"NZD","paymentTerms":{"sales":{"day":20,"type":"OFFOLLOWINGMONTH"}}}]}}"#,
+        )
+        .unwrap();
+        let s = Snapshot::new(raw);
+        let a = s.account("200").unwrap();
+        assert_eq!(AccountClass::of(a), Some(AccountClass::Revenue));
+        assert_eq!(s.tax_rate("output2").unwrap().rate(), Decimal::from(15));
+        assert_eq!(s.contact_by_id("c1").unwrap().name.as_deref(), Some("Acme"));
+        assert_eq!(s.base_currency(), Some("NZD"));
+        assert!(s.currency_enabled("nzd"));
+        assert!(!s.currency_enabled("USD"));
+        let terms = s
+            .organisation
+            .as_ref()
+            .unwrap()
+            .payment_terms
+            .as_ref()
+            .unwrap();
+        assert_eq!(terms.sales.as_ref().unwrap().term().unwrap().day, 20);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn a_body_without_its_array_is_misuse() {
+        let err =
+            serde_json::from_str::<SnapshotInput>(r#"{"accounts":{"Status":"OK"}}"#).unwrap_err();
+        assert!(err.to_string().contains("Accounts"), "{err}");
+    }
+}

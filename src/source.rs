@@ -1,0 +1,352 @@
+//! The host application's invoices, as it has them.
+//!
+//! Amounts are [`Num`]: strings or numbers, with bad values kept for reporting (never thrown).
+//! Only a value of the wrong type altogether (an object where a quantity belongs) is misuse.
+//!
+//! ```json
+//! {
+//!   "id": "appt-1001", "number": "INV-1001", "reference": "Appointment 15 Jan",
+//!   "date": "2024-01-15", "dueDate": "2024-02-14", "currency": "NZD",
+//!   "payer": {"kind": "patient", "id": "p-17", "name": "Ana Moana", "email": "ana@example.com"},
+//!   "clientId": "client-7", "total": "87.74",
+//!   "lines": [{"description": "Consultation", "quantity": 1, "unitAmount": "25.06",
+//!              "taxCode": "GST", "serviceCode": "CONSULT", "clinicianId": "dr-1", "locationId": "north",
+//!              "tracking": {"Region": "North"}}]
+//! }
+//! ```
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::money::{round_half_away, Num};
+
+/// Who pays: resolved to a Xero contact.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Payer {
+    /// patient, nextOfKin, thirdParty (insurer), client, company, member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The host's id for this payer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Display name (or built from first/last name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// First name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Email address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// ContactNumber in Xero ("Contact Code").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_number: Option<String>,
+    /// AccountNumber in Xero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_number: Option<String>,
+    /// Postal or street address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    /// Phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    /// A Xero ContactID already linked to this payer.
+    #[serde(rename = "contactId", alias = "contactID")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
+}
+
+/// An address (Xero's STREET or POBOX).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Address {
+    /// STREET (default) or POBOX.
+    #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Address lines 1-4.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<String>,
+    /// City.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Region.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Postal code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Attention to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attention_to: Option<String>,
+}
+
+/// A phone (Xero's DEFAULT, DDI, MOBILE or FAX).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Phone {
+    /// DEFAULT (default), DDI, MOBILE, FAX.
+    #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// Area code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area_code: Option<String>,
+    /// Country code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+}
+
+/// One line of a source invoice.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SourceLine {
+    /// Description (Xero: 1-4000 characters).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Quantity (≤ 4 dp).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Num>,
+    /// Unit price (≤ unitdp).
+    #[serde(alias = "unitPrice")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_amount: Option<Num>,
+    /// Percentage discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<Num>,
+    /// Fixed discount amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_amount: Option<Num>,
+    /// Host tax code (mapped by settings.taxes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_code: Option<String>,
+    /// Xero account code, overriding the mappings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_code: Option<String>,
+    /// Host service code or Xero item code.
+    #[serde(alias = "itemCode")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_code: Option<String>,
+    /// Clinician (a tracking source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clinician_id: Option<String>,
+    /// Location (a tracking source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// Per-line tracking overrides: category (name or ID) → option (name or ID).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tracking: BTreeMap<String, String>,
+    /// LineItemID when updating an exported invoice.
+    #[serde(rename = "lineItemId")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_item_id: Option<String>,
+}
+
+/// The invoice as it stands in Xero, for updates.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct XeroState {
+    /// InvoiceID (or CreditNoteID) in Xero.
+    #[serde(rename = "id", alias = "invoiceId")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Its current status (DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED, DELETED).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Amount paid so far.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_paid: Option<Num>,
+}
+
+/// A source invoice.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct SourceInvoice {
+    /// The host's id (stable: idempotency keys and outcomes refer to it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The host's invoice number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// The host's reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// Invoice date `YYYY-MM-DD` (required: the library reads no clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Due date `YYYY-MM-DD`, overriding the settings' rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// ISO currency code (default: the organisation's base currency).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Who pays.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer: Option<Payer>,
+    /// Client id (a tracking source).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The host's own total, compared with Xero's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<Num>,
+    /// For a negative invoice: the number of the invoice it corrects (credit note reference and
+    /// allocation target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credits_invoice_number: Option<String>,
+    /// Extra fields for templates (`{fields.x}` is not needed: any key here is `{x}`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+    /// Set when the invoice was already exported (updates go by POST).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero: Option<XeroState>,
+    /// Lines.
+    pub lines: Vec<SourceLine>,
+}
+
+/// One time entry of a time tracker.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TimeEntry {
+    /// Member (person) id or name.
+    pub member: Option<String>,
+    /// Date worked.
+    pub date: Option<String>,
+    /// Hours worked.
+    pub hours: Option<Num>,
+    /// Hourly rate.
+    pub rate: Option<Num>,
+    /// Project.
+    pub project: Option<String>,
+}
+
+/// How time entries become lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GroupBy {
+    /// One line per project and rate.
+    #[default]
+    Project,
+    /// One line per member and rate.
+    Member,
+}
+
+/// Input of [`timesheet_invoice`].
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct TimesheetInput {
+    /// Source invoice id.
+    pub id: Option<String>,
+    /// Number (for a bill: the member's invoice number, shown as Reference in Xero).
+    pub number: Option<String>,
+    /// Invoice date.
+    pub date: Option<String>,
+    /// Due date, if fixed (else the settings' rule, e.g. days after).
+    pub due_date: Option<String>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// Who is paid (for bills: the member, as a supplier contact).
+    pub payer: Option<Payer>,
+    /// Grouping.
+    pub group_by: GroupBy,
+    /// Account code for every line.
+    pub account_code: Option<String>,
+    /// Host tax code for every line.
+    pub tax_code: Option<String>,
+    /// The entries.
+    pub entries: Vec<TimeEntry>,
+}
+
+/// Turns time entries into a source invoice: one line per group (project or member) and rate,
+/// hours summed and rounded to 2 dp (half away from zero), unit amount = the rate.
+///
+/// Entries with invalid hours or rate keep their raw values on a line of their own, so the
+/// preview reports them with a path instead of this helper guessing. Lines come out sorted by
+/// group then rate: the same entries always give the same invoice.
+pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
+    let mut groups: BTreeMap<(String, String), (Decimal, Decimal, Vec<String>)> = BTreeMap::new();
+    let mut invalid = Vec::new();
+    for entry in &input.entries {
+        let group = match input.group_by {
+            GroupBy::Project => entry.project.clone(),
+            GroupBy::Member => entry.member.clone(),
+        }
+        .unwrap_or_else(|| "(none)".to_owned());
+        match (
+            entry.hours.as_ref().and_then(Num::value),
+            entry.rate.as_ref().and_then(Num::value),
+        ) {
+            (Some(hours), Some(rate)) => {
+                let slot = groups
+                    .entry((group, rate.normalize().to_string()))
+                    .or_insert((Decimal::ZERO, rate, Vec::new()));
+                slot.0 += hours;
+                let who = match input.group_by {
+                    GroupBy::Project => entry.member.clone(),
+                    GroupBy::Member => entry.project.clone(),
+                };
+                if let Some(w) = who {
+                    if !slot.2.contains(&w) {
+                        slot.2.push(w);
+                    }
+                }
+            }
+            _ => invalid.push(SourceLine {
+                description: Some(format!(
+                    "{group}: time entry {}",
+                    entry.date.as_deref().unwrap_or("")
+                )),
+                quantity: entry.hours.clone(),
+                unit_amount: entry.rate.clone(),
+                account_code: input.account_code.clone(),
+                tax_code: input.tax_code.clone(),
+                ..SourceLine::default()
+            }),
+        }
+    }
+    let mut lines: Vec<SourceLine> = groups
+        .into_iter()
+        .map(|((group, _), (hours, rate, mut who))| {
+            let hours = round_half_away(hours, 2);
+            who.sort();
+            let detail = if who.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", who.join(", "))
+            };
+            SourceLine {
+                description: Some(format!(
+                    "{group}{detail}: {} h at {}",
+                    crate::money::fixed(hours, 2),
+                    rate
+                )),
+                quantity: Some(Num::Value(hours)),
+                unit_amount: Some(Num::Value(rate)),
+                account_code: input.account_code.clone(),
+                tax_code: input.tax_code.clone(),
+                ..SourceLine::default()
+            }
+        })
+        .collect();
+    lines.extend(invalid);
+    SourceInvoice {
+        id: input.id.clone(),
+        number: input.number.clone(),
+        date: input.date.clone(),
+        due_date: input.due_date.clone(),
+        currency: input.currency.clone(),
+        payer: input.payer.clone(),
+        lines,
+        ..SourceInvoice::default()
+    }
+}

@@ -1,0 +1,498 @@
+//! Tracking per line: sources in order, provenance, and what to do with stale options.
+//!
+//! Xero silently drops a tracking pair it does not recognise (reference §6), so everything is
+//! checked against the snapshot's `GET /TrackingCategories?includeArchived=true` before sending:
+//! - each configured category has an ordered list of sources (line override, clinician,
+//!   location, service, client default); the first that yields an option wins, and the preview
+//!   records which (`source`);
+//! - an option (or category) that is archived, deleted, renamed or unknown follows the
+//!   category's stale policy: `ignore` (drop with a warning), `error` (block the document) or
+//!   `fallback` (use the named option, with a warning);
+//! - categories and options are named by name or by ID. Names match as Xero matches them (see
+//!   [`crate::names`]: case-insensitive, whitespace trimmed and collapsed); requests carry
+//!   Xero's current spelling and both IDs, so a renamed option referenced by ID still lands.
+//!
+//! After sending, [`check_response`] compares the Tracking Xero returned on each line with what
+//! was sent and reports any pair Xero dropped.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::issues::{Issue, IssueCode, Path};
+use crate::names;
+use crate::settings::{StalePolicy, TrackingCategorySettings, TrackingSettings, TrackingSource};
+use crate::snapshot::{Snapshot, TrackingCategory, TrackingOption};
+use crate::source::{SourceInvoice, SourceLine};
+
+/// One resolved tracking entry on a line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineTracking {
+    /// Category name as in Xero.
+    pub category: String,
+    /// Option name as in Xero.
+    pub option: String,
+    /// TrackingCategoryID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<String>,
+    /// TrackingOptionID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option_id: Option<String>,
+    /// Which source supplied it.
+    pub source: TrackingSource,
+    /// For a fallback: the stale option it replaced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<String>,
+}
+
+fn is_active(status: Option<&str>) -> bool {
+    matches!(status, None | Some("ACTIVE"))
+}
+
+/// Finds a category by ID or name.
+fn find_category<'s>(snapshot: &'s Snapshot, name_or_id: &str) -> Option<&'s TrackingCategory> {
+    let key = names::key(name_or_id);
+    let cats = &snapshot.tracking_categories;
+    cats.iter()
+        .find(|c| c.id.as_deref().is_some_and(|id| names::key(id) == key))
+        .or_else(|| {
+            // Several categories may share a name (an archived one and its active successor):
+            // the ACTIVE one wins.
+            let mut named = cats
+                .iter()
+                .filter(|c| c.name.as_deref().is_some_and(|n| names::key(n) == key));
+            let first = named.next();
+            named
+                .chain(first)
+                .find(|c| is_active(c.status.as_deref()))
+                .or(first)
+        })
+}
+
+/// Why an option cannot be used.
+enum Stale {
+    CategoryUnknown,
+    CategoryInactive(String),
+    OptionUnknown,
+    OptionArchived,
+    OptionDeleted,
+}
+
+fn find_option<'c>(
+    category: &'c TrackingCategory,
+    name_or_id: &str,
+) -> Result<&'c TrackingOption, Stale> {
+    let key = names::key(name_or_id);
+    let by_id = category
+        .options
+        .iter()
+        .find(|o| o.id.as_deref().is_some_and(|id| names::key(id) == key));
+    let option = by_id.or_else(|| {
+        let named: Vec<&TrackingOption> = category
+            .options
+            .iter()
+            .filter(|o| o.name.as_deref().is_some_and(|n| names::key(n) == key))
+            .collect();
+        named
+            .iter()
+            .find(|o| is_active(o.status.as_deref()))
+            .or(named.first())
+            .copied()
+    });
+    match option {
+        None => Err(Stale::OptionUnknown),
+        Some(o) => match o.status.as_deref() {
+            None | Some("ACTIVE") => Ok(o),
+            Some("DELETED") => Err(Stale::OptionDeleted),
+            Some(_) => Err(Stale::OptionArchived),
+        },
+    }
+}
+
+/// The entry for `option` in `category`, or why not.
+fn lookup(
+    snapshot: &Snapshot,
+    category: &str,
+    option: &str,
+) -> Result<(String, Option<String>, String, Option<String>), Stale> {
+    let cat = find_category(snapshot, category).ok_or(Stale::CategoryUnknown)?;
+    if !is_active(cat.status.as_deref()) {
+        return Err(Stale::CategoryInactive(
+            cat.status.clone().unwrap_or_default(),
+        ));
+    }
+    let opt = find_option(cat, option)?;
+    Ok((
+        cat.name.clone().unwrap_or_else(|| category.to_owned()),
+        cat.id.clone(),
+        opt.name.clone().unwrap_or_else(|| option.to_owned()),
+        opt.id.clone(),
+    ))
+}
+
+impl Stale {
+    fn code(&self) -> IssueCode {
+        match self {
+            Stale::CategoryUnknown => IssueCode::TrackingCategoryUnknown,
+            Stale::CategoryInactive(_) => IssueCode::TrackingCategoryInactive,
+            Stale::OptionUnknown => IssueCode::TrackingOptionUnknown,
+            Stale::OptionArchived => IssueCode::TrackingOptionArchived,
+            Stale::OptionDeleted => IssueCode::TrackingOptionDeleted,
+        }
+    }
+
+    fn describe(&self, category: &str, option: &str) -> String {
+        match self {
+            Stale::CategoryUnknown => format!("Tracking category \"{category}\" is not in the organisation's tracking categories (renamed or deleted?)"),
+            Stale::CategoryInactive(s) => format!("Tracking category \"{category}\" is {s} in Xero"),
+            Stale::OptionUnknown => format!("\"{option}\" is not an option of tracking category \"{category}\" (renamed or deleted?)"),
+            Stale::OptionArchived => format!("Option \"{option}\" of tracking category \"{category}\" is archived in Xero"),
+            Stale::OptionDeleted => format!("Option \"{option}\" of tracking category \"{category}\" is deleted in Xero"),
+        }
+    }
+}
+
+fn source_name(s: TrackingSource) -> &'static str {
+    match s {
+        TrackingSource::Line => "the line's tracking override",
+        TrackingSource::Clinician => "the clinician mapping",
+        TrackingSource::Location => "the location mapping",
+        TrackingSource::Service => "the service mapping",
+        TrackingSource::Client => "the client default",
+        TrackingSource::Fallback => "the fallback",
+    }
+}
+
+/// The value a source yields for `config`'s category, if any.
+fn source_value<'a>(
+    source: TrackingSource,
+    config: &'a TrackingCategorySettings,
+    overrides: &'a BTreeMap<String, String>,
+    line: &'a SourceLine,
+    invoice: &'a SourceInvoice,
+    settings: &'a TrackingSettings,
+    aliases: &[String],
+) -> Option<&'a str> {
+    let in_map = |map: &'a BTreeMap<String, String>, key: &Option<String>| {
+        key.as_deref()
+            .and_then(|k| map.get(k.trim()))
+            .map(String::as_str)
+    };
+    let by_category = |map: &'a BTreeMap<String, String>| {
+        map.iter()
+            .find(|(k, _)| aliases.contains(&names::key(k)))
+            .map(|(_, v)| v.as_str())
+    };
+    let value = match source {
+        TrackingSource::Line => by_category(overrides),
+        TrackingSource::Clinician => in_map(&config.clinicians, &line.clinician_id),
+        TrackingSource::Location => in_map(&config.locations, &line.location_id),
+        TrackingSource::Service => in_map(&config.services, &line.service_code),
+        TrackingSource::Client => invoice
+            .client_id
+            .as_deref()
+            .and_then(|c| settings.clients.get(c.trim()))
+            .and_then(by_category),
+        TrackingSource::Fallback => None,
+    };
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// Resolves tracking for every line of one invoice's lines, per settings.
+pub struct Resolver<'a> {
+    snapshot: &'a Snapshot,
+    settings: &'a TrackingSettings,
+    /// Per configured category: the keys it answers to (its configured name/ID, and the
+    /// snapshot category's name and ID).
+    aliases: Vec<Vec<String>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// Prepares the resolver (category aliases are computed once per exporter).
+    pub fn new(snapshot: &'a Snapshot, settings: &'a TrackingSettings) -> Self {
+        let aliases = settings
+            .categories
+            .iter()
+            .map(|c| {
+                let mut keys = vec![names::key(&c.category)];
+                if let Some(cat) = find_category(snapshot, &c.category) {
+                    keys.extend(cat.name.as_deref().map(names::key));
+                    keys.extend(cat.id.as_deref().map(names::key));
+                }
+                keys
+            })
+            .collect();
+        Resolver {
+            snapshot,
+            settings,
+            aliases,
+        }
+    }
+
+    /// Problems with the tracking settings and the snapshot's categories, reported once.
+    pub fn check(&self, issues: &mut Vec<Issue>) {
+        let cats = &self.snapshot.tracking_categories;
+        let active = cats
+            .iter()
+            .filter(|c| is_active(c.status.as_deref()))
+            .count();
+        let not_deleted = cats
+            .iter()
+            .filter(|c| c.status.as_deref() != Some("DELETED"))
+            .count();
+        if active > 2 || not_deleted > 4 {
+            issues.push(Issue::error(
+                IssueCode::TrackingCategoryLimit,
+                "snapshot.trackingCategories",
+                format!("The snapshot has {active} ACTIVE and {not_deleted} tracking categories in all; Xero allows at most 2 ACTIVE and 4 in total. The snapshot is probably not from one organisation, or is stale: fetch GET /TrackingCategories?includeArchived=true again."),
+            ));
+        }
+        let option_limit = self.settings.option_name_limit.unwrap_or(50).min(100);
+        for (ci, c) in cats.iter().enumerate() {
+            let p = Path::root("snapshot.trackingCategories").index(ci);
+            if c.name.as_deref().is_some_and(|n| n.chars().count() > 100) {
+                issues.push(Issue::warning(
+                    IssueCode::TooLong,
+                    p.field("Name"),
+                    "Tracking category name is over Xero's limit of 100 characters.",
+                ));
+            }
+            for (oi, o) in c.options.iter().enumerate() {
+                if o.name
+                    .as_deref()
+                    .is_some_and(|n| n.chars().count() > option_limit)
+                {
+                    issues.push(Issue::warning(
+                        IssueCode::TooLong,
+                        p.field("Options").index(oi).field("Name"),
+                        format!("Tracking option \"{}\" is over {option_limit} characters (Xero's documented limit is 100, 50 in older documentation; set settings.tracking.optionNameLimit to 100 to accept up to 100).", o.name.as_deref().unwrap_or("")),
+                    ));
+                }
+            }
+        }
+        let p = Path::root("settings.tracking.categories");
+        if self.settings.categories.len() > 2 {
+            issues.push(Issue::error(
+                IssueCode::TrackingTooMany,
+                &p,
+                "Xero allows at most 2 tracking categories per line; configure at most 2.",
+            ));
+        }
+        for (i, c) in self.settings.categories.iter().enumerate() {
+            if self.aliases.iter().take(i).any(|a| {
+                a.iter()
+                    .any(|k| self.aliases.get(i).is_some_and(|b| b.contains(k)))
+            }) {
+                issues.push(Issue::error(
+                    IssueCode::TrackingTooMany,
+                    p.index(i),
+                    format!("Tracking category \"{}\" is configured twice.", c.category),
+                ));
+            }
+            if c.stale == StalePolicy::Fallback && c.fallback.is_none() {
+                issues.push(Issue::error(IssueCode::SettingsInvalid, p.index(i).field("fallback"), format!("Tracking category \"{}\" uses the fallback policy but names no fallback option.", c.category)));
+            }
+        }
+    }
+
+    /// Resolves the tracking of one line. Issues go to `issues` with paths under `path`.
+    pub fn resolve_line(
+        &self,
+        line: &SourceLine,
+        invoice: &SourceInvoice,
+        path: &Path,
+        issues: &mut Vec<Issue>,
+    ) -> Vec<LineTracking> {
+        let mut out: Vec<LineTracking> = Vec::new();
+        let tpath = path.field("tracking");
+        for (i, config) in self.settings.categories.iter().enumerate() {
+            let aliases = self.aliases.get(i).map(Vec::as_slice).unwrap_or_default();
+            let found = config.sources.iter().find_map(|s| {
+                source_value(
+                    *s,
+                    config,
+                    &line.tracking,
+                    line,
+                    invoice,
+                    self.settings,
+                    aliases,
+                )
+                .map(|v| (*s, v))
+            });
+            let cpath = tpath.field(&config.category);
+            let Some((source, value)) = found else {
+                if config.required {
+                    issues.push(Issue::error(
+                        IssueCode::TrackingRequired,
+                        &cpath,
+                        format!("Tracking category \"{}\" is required but no source gave this line an option (sources tried: {}). Add a mapping or a line override.", config.category, config.sources.iter().map(|s| source_name(*s)).collect::<Vec<_>>().join(", ")),
+                    ));
+                }
+                continue;
+            };
+            match lookup(self.snapshot, &config.category, value) {
+                Ok((category, category_id, option, option_id)) => out.push(LineTracking {
+                    category,
+                    option,
+                    category_id,
+                    option_id,
+                    source,
+                    replaced: None,
+                }),
+                Err(stale) => self.stale(config, stale, value, source, &cpath, &mut out, issues),
+            }
+        }
+        // Overrides for categories the settings do not configure: resolved as given, and any
+        // problem is an error (the host asked for it explicitly).
+        for (category, option) in &line.tracking {
+            let k = names::key(category);
+            if self.aliases.iter().any(|a| a.contains(&k)) {
+                continue;
+            }
+            let cpath = tpath.field(category);
+            match lookup(self.snapshot, category, option) {
+                Ok((category, category_id, option, option_id)) => {
+                    if out.iter().any(|t| {
+                        t.category_id == category_id && names::same(&t.category, &category)
+                    }) {
+                        issues.push(Issue::error(
+                            IssueCode::TrackingTooMany,
+                            &cpath,
+                            format!("Tracking category \"{category}\" is set twice on this line."),
+                        ));
+                    } else {
+                        out.push(LineTracking {
+                            category,
+                            option,
+                            category_id,
+                            option_id,
+                            source: TrackingSource::Line,
+                            replaced: None,
+                        });
+                    }
+                }
+                Err(stale) => issues.push(Issue::error(
+                    stale.code(),
+                    &cpath,
+                    format!(
+                        "{}. Fix the line's tracking override.",
+                        stale.describe(category, option)
+                    ),
+                )),
+            }
+        }
+        if out.len() > 2 {
+            issues.push(Issue::error(IssueCode::TrackingTooMany, &tpath, format!("This line has {} tracking entries; Xero allows at most 2 (and silently drops extras).", out.len())));
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn stale(
+        &self,
+        config: &TrackingCategorySettings,
+        stale: Stale,
+        value: &str,
+        source: TrackingSource,
+        path: &Path,
+        out: &mut Vec<LineTracking>,
+        issues: &mut Vec<Issue>,
+    ) {
+        let what = format!(
+            "{} (from {})",
+            stale.describe(&config.category, value),
+            source_name(source)
+        );
+        match config.stale {
+            StalePolicy::Ignore => issues.push(Issue::warning(stale.code(), path, format!("{what}: it is left off this line and the document is still exported (policy \"ignore\"). Update the mapping to an active option."))),
+            StalePolicy::Error => issues.push(Issue::error(stale.code(), path, format!("{what}: the document is blocked (policy \"error\"). Update the mapping to an active option, or re-activate it in Xero."))),
+            StalePolicy::Fallback => {
+                let fallback = config.fallback.as_deref().unwrap_or_default();
+                match lookup(self.snapshot, &config.category, fallback) {
+                    Ok((category, category_id, option, option_id)) => {
+                        issues.push(Issue::warning(IssueCode::TrackingFallbackUsed, path, format!("{what}: the fallback option \"{option}\" is used instead (policy \"fallback\").")));
+                        out.push(LineTracking { category, option, category_id, option_id, source: TrackingSource::Fallback, replaced: Some(value.to_owned()) });
+                    }
+                    Err(fb) => issues.push(Issue::error(fb.code(), path, format!("{what}, and the fallback option is unusable too: {}. Fix settings.tracking.", fb.describe(&config.category, fallback)))),
+                }
+            }
+        }
+    }
+}
+
+/// Tracking as Xero returns it on a response line.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReturnedTracking {
+    /// Category name.
+    #[serde(rename = "Name", alias = "name", default)]
+    pub name: Option<String>,
+    /// Option name.
+    #[serde(rename = "Option", alias = "option", default)]
+    pub option: Option<String>,
+    /// Category ID.
+    #[serde(rename = "TrackingCategoryID", alias = "trackingCategoryID", default)]
+    pub category_id: Option<String>,
+    /// Option ID.
+    #[serde(rename = "TrackingOptionID", alias = "trackingOptionID", default)]
+    pub option_id: Option<String>,
+}
+
+/// A response line (only what the tracking check needs).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReturnedLine {
+    /// Tracking on the line.
+    #[serde(rename = "Tracking", alias = "tracking", default)]
+    pub tracking: Vec<ReturnedTracking>,
+}
+
+/// A response document (an element of `Invoices` or `CreditNotes`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ReturnedDocument {
+    /// Lines, in the order sent.
+    #[serde(rename = "LineItems", alias = "lineItems", default)]
+    pub line_items: Vec<ReturnedLine>,
+}
+
+/// Reports every tracking pair that was sent but is missing from Xero's response (Xero drops
+/// unrecognised pairs silently). `sent` holds the tracking of each line as sent, in line order.
+pub fn check_response(
+    sent: &[Vec<LineTracking>],
+    returned: &ReturnedDocument,
+    path: &Path,
+) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    for (li, line) in sent.iter().enumerate() {
+        let back = returned
+            .line_items
+            .get(li)
+            .map(|l| l.tracking.as_slice())
+            .unwrap_or_default();
+        for t in line {
+            let kept = back.iter().any(|r| {
+                let same_cat = match (&t.category_id, &r.category_id) {
+                    (Some(a), Some(b)) => names::same(a, b),
+                    _ => r
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| names::same(n, &t.category)),
+                };
+                let same_opt = match (&t.option_id, &r.option_id) {
+                    (Some(a), Some(b)) => names::same(a, b),
+                    _ => r
+                        .option
+                        .as_deref()
+                        .is_some_and(|o| names::same(o, &t.option)),
+                };
+                same_cat && same_opt
+            });
+            if !kept {
+                issues.push(Issue::warning(
+                    IssueCode::TrackingDroppedByXero,
+                    path.field("lines").index(li).field("tracking").field(&t.category),
+                    format!("Xero dropped tracking {} = {} from this line (it was sent but is not in Xero's response). Check the option is active in Xero, then re-apply it.", t.category, t.option),
+                ));
+            }
+        }
+    }
+    issues
+}

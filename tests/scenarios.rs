@@ -1,0 +1,278 @@
+//! Golden payloads: each product scenario previewed against the sample snapshot, compared byte
+//! for byte with tests/golden/<name>.json (run with UPDATE_GOLDEN=1 to rewrite after a reviewed
+//! change). The JS suite previews the same scenarios through the built package, expects the same
+//! bytes, and validates every body against Xero's OpenAPI schema.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+use xero_export::source::{timesheet_invoice, TimesheetInput};
+use xero_export::{Exporter, Settings, Snapshot, SnapshotInput, SourceInvoice};
+
+fn fixture(rel: &str) -> String {
+    fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+/// The preview of one scenario as pretty JSON (the golden form).
+fn preview(name: &str) -> (Value, String) {
+    let snapshot: SnapshotInput = serde_json::from_str(&fixture("sample/snapshot.json")).unwrap();
+    let scenario: Value =
+        serde_json::from_str(&fixture(&format!("scenarios/{name}.json"))).unwrap();
+    let settings: Settings = serde_json::from_value(scenario["settings"].clone()).unwrap();
+    let mut invoices: Vec<SourceInvoice> =
+        serde_json::from_value(scenario["invoices"].clone()).unwrap();
+    if let Some(sheets) = scenario.get("timesheets") {
+        let sheets: Vec<TimesheetInput> = serde_json::from_value(sheets.clone()).unwrap();
+        invoices.extend(sheets.iter().map(timesheet_invoice));
+    }
+    let exporter = Exporter::new(Snapshot::new(snapshot), settings);
+    let out = exporter.preview(&invoices);
+    let value = serde_json::to_value(&out).unwrap();
+    let text = serde_json::to_string_pretty(&out).unwrap() + "\n";
+    (value, text)
+}
+
+fn check_golden(name: &str) -> Value {
+    let (value, text) = preview(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}.json"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::write(&path, &text).unwrap();
+    }
+    let golden = fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no golden file {}; run with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
+    assert!(
+        golden == text,
+        "{name}: preview differs from {} (UPDATE_GOLDEN=1 rewrites it after review)",
+        path.display()
+    );
+    // Determinism: a second run gives the same bytes.
+    assert_eq!(preview(name).1, text);
+    value
+}
+
+fn doc<'a>(preview: &'a Value, id: &str) -> &'a Value {
+    preview["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["sourceId"] == id)
+        .unwrap()
+}
+
+fn codes(doc: &Value) -> Vec<String> {
+    doc["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            format!(
+                "{}:{}",
+                i["severity"].as_str().unwrap(),
+                i["code"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn body(doc: &Value) -> Value {
+    serde_json::from_str(doc["body"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn clinic() {
+    let p = check_golden("clinic");
+    // Xero's rounding example, per line: 11.44 of tax, 87.74 in all, and the host agrees.
+    let d = doc(&p, "appt-1001");
+    assert_eq!(
+        d["totals"],
+        serde_json::json!({"subTotal": "76.30", "totalTax": "11.44", "total": "87.74"})
+    );
+    assert_eq!(d["difference"], Value::Null);
+    // Organisation terms (20th of the following month) for a contact without its own.
+    assert_eq!(d["dueDate"], "2024-02-20");
+    assert_eq!(d["contact"]["matchedBy"], "contactNumber");
+    let t = &d["lines"][0]["tracking"];
+    assert_eq!(t[0]["source"], "clinician");
+    assert_eq!(t[1]["option"], "North");
+    // Next of kin mapped; clinician without an option gets no Clinician tracking, no issue.
+    let d = doc(&p, "appt-1002");
+    assert_eq!(d["contact"]["matchedBy"], "mapping");
+    assert_eq!(d["lines"][0]["tracking"].as_array().unwrap().len(), 1);
+    assert_eq!(d["lines"][0]["unitAmount"], "95.00");
+    assert_eq!(d["lines"][0]["accountCode"], "210");
+    assert_eq!(
+        d["lines"][1]["tracking"][0]["option"], "Dr Ben Lee",
+        "names match case- and space-insensitively, sent in Xero's spelling"
+    );
+    // Insurer: matched by account number, its own terms (30 days), archived options dropped.
+    let d = doc(&p, "appt-1003");
+    assert_eq!(d["contact"]["matchedBy"], "accountNumber");
+    assert_eq!(d["dueDate"], "2024-02-16");
+    assert!(!d["blocked"].as_bool().unwrap());
+    assert_eq!(
+        codes(d),
+        [
+            "warning:TRACKING_OPTION_ARCHIVED",
+            "warning:TRACKING_OPTION_ARCHIVED"
+        ]
+    );
+    assert!(d["lines"][0]["tracking"].as_array().unwrap().is_empty());
+    // A new patient: one contact for two invoices; the line override wins over the location.
+    assert_eq!(p["contacts"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        p["contacts"][0]["invoices"],
+        serde_json::json!(["appt-1004", "appt-1005"])
+    );
+    assert_eq!(p["contacts"][0]["contact"]["Name"], "Mere Tane");
+    let d = doc(&p, "appt-1004");
+    assert_eq!(d["contact"]["status"], "create");
+    assert_eq!(d["body"], Value::Null);
+    assert_eq!(d["lines"][0]["tracking"][1]["source"], "line");
+    assert_eq!(d["lines"][0]["tracking"][1]["option"], "South");
+    // The contact number rule comes before email.
+    assert_eq!(
+        doc(&p, "appt-1006")["contact"]["matchedBy"],
+        "contactNumber"
+    );
+}
+
+#[test]
+fn billing_tool() {
+    let p = check_golden("billing");
+    let d = doc(&p, "bill-run-1");
+    // Inclusive: 89.00 → 11.61 tax, 90.00 → 11.74 (reference §15 oracle 13); 800.00 after 20 %.
+    let taxes: Vec<&str> = d["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["taxAmount"].as_str().unwrap())
+        .collect();
+    assert_eq!(taxes, ["11.61", "11.74", "104.35"]);
+    assert_eq!(d["lines"][2]["lineAmount"], "800.00");
+    assert_eq!(d["totals"]["total"], "979.00");
+    // Client defaults on every line; the override replaces one category only.
+    let sources: Vec<(String, String)> = d["lines"][1]["tracking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["option"].as_str().unwrap().into(),
+                t["source"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("South".into(), "line".into()),
+            ("General".into(), "client".into())
+        ]
+    );
+    assert_eq!(d["contact"]["matchedBy"], "email");
+    // client-8: archived Location option → fallback "North"; Clinician named by option ID.
+    let d = doc(&p, "bill-run-2");
+    let t = &d["lines"][0]["tracking"];
+    assert_eq!(
+        (
+            t[0]["option"].as_str(),
+            t[0]["source"].as_str(),
+            t[0]["replaced"].as_str()
+        ),
+        (Some("North"), Some("fallback"), Some("harbour"))
+    );
+    assert_eq!(t[1]["option"], "Dr Ben Lee");
+    assert_eq!(codes(d), ["warning:TRACKING_FALLBACK_USED"]);
+    let b = body(d);
+    assert_eq!(b["Invoices"][0]["LineAmountTypes"], "Inclusive");
+    assert_eq!(b["Invoices"][0]["Status"], "DRAFT");
+}
+
+#[test]
+fn recruitment_crm() {
+    let p = check_golden("crm");
+    let d = doc(&p, "plc-88");
+    assert_eq!(d["kind"], "ACCREC");
+    assert_eq!(d["reference"], "J. Ngata placement");
+    assert_eq!(d["dueDate"], "2024-03-15");
+    let b = body(d);
+    assert_eq!(
+        b["Invoices"][0]["LineItems"][0]["DiscountRate"].to_string(),
+        "10"
+    );
+    assert!(
+        b["Invoices"][0]["LineItems"][1]
+            .get("DiscountRate")
+            .is_none(),
+        "no zero discounts"
+    );
+    assert_eq!(d["totals"]["total"], "15875.00");
+    // The negative invoice becomes a credit note with positive amounts, referencing the original.
+    let d = doc(&p, "plc-88-refund");
+    assert_eq!(d["kind"], "ACCRECCREDIT");
+    assert_eq!(d["endpoint"], "CreditNotes");
+    assert_eq!(
+        d["totals"],
+        serde_json::json!({"subTotal": "3500.00", "totalTax": "525.00", "total": "4025.00"})
+    );
+    let b = body(d);
+    let cn = &b["CreditNotes"][0];
+    assert_eq!(cn["Reference"], "INV-2001");
+    assert_eq!(cn["CreditNoteNumber"], "INV-2002");
+    assert_eq!(cn["LineItems"][0]["UnitAmount"].to_string(), "4500.00");
+    assert!(cn.get("DueDate").is_none());
+    assert_eq!(codes(d), ["warning:CONVERTED_TO_CREDIT_NOTE"]);
+    // Unknown client: blocked, not created. Two active "Harbour Dental"s: ambiguous.
+    assert_eq!(codes(doc(&p, "plc-90")), ["error:CONTACT_NOT_FOUND"]);
+    assert!(doc(&p, "plc-90")["blocked"].as_bool().unwrap());
+    assert_eq!(codes(doc(&p, "plc-91")), ["error:CONTACT_AMBIGUOUS"]);
+    assert_eq!(p["summary"]["blocked"], 2);
+}
+
+#[test]
+fn time_tracker_bills() {
+    let p = check_golden("timesheet");
+    let d = doc(&p, "ts-2024-03-tui");
+    assert_eq!(d["kind"], "ACCPAY");
+    assert_eq!(d["dueDate"], "2024-04-07");
+    assert_eq!(d["contact"]["matchedBy"], "contactNumber");
+    // 1.25 + 2.5 + 0.333 = 4.083 h → 4.08 h × 85.00 = 346.80; 3 h × 95.00 = 285.00.
+    let amounts: Vec<(&str, &str)> = d["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["quantity"].as_str().unwrap(),
+                l["lineAmount"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(amounts, [("3", "285.00"), ("4.08", "346.80")]);
+    assert_eq!(d["totals"]["total"], "726.57");
+    let b = body(d);
+    assert!(
+        b["Invoices"][0].get("Reference").is_none(),
+        "bills carry no Reference"
+    );
+    assert_eq!(b["Invoices"][0]["InvoiceNumber"], "TUI-2024-03");
+    // A new member is created as a contact.
+    assert_eq!(p["contacts"][0]["key"], "member:kiri");
+}
