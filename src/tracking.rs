@@ -49,8 +49,8 @@ fn is_active(status: Option<&str>) -> bool {
     matches!(status, None | Some("ACTIVE"))
 }
 
-/// Finds a category by ID or name.
-fn find_category<'s>(snapshot: &'s Snapshot, name_or_id: &str) -> Option<&'s TrackingCategory> {
+/// Finds a category by ID or name (an ACTIVE one wins over an archived namesake).
+pub fn find_category<'s>(snapshot: &'s Snapshot, name_or_id: &str) -> Option<&'s TrackingCategory> {
     let key = names::key(name_or_id);
     let cats = &snapshot.tracking_categories;
     cats.iter()
@@ -69,15 +69,20 @@ fn find_category<'s>(snapshot: &'s Snapshot, name_or_id: &str) -> Option<&'s Tra
         })
 }
 
-/// Why an option cannot be used.
-enum Stale {
+/// Why a tracking option cannot be used on a new line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stale {
+    /// No category by that name or ID.
     CategoryUnknown,
+    /// The category is archived or deleted (its status).
     CategoryInactive(String),
+    /// No option by that name or ID in the category.
     OptionUnknown,
+    /// The option is archived.
     OptionArchived,
+    /// The option is deleted.
     OptionDeleted,
 }
-
 fn find_option<'c>(
     category: &'c TrackingCategory,
     name_or_id: &str,
@@ -109,12 +114,22 @@ fn find_option<'c>(
     }
 }
 
-/// The entry for `option` in `category`, or why not.
-fn lookup(
-    snapshot: &Snapshot,
-    category: &str,
-    option: &str,
-) -> Result<(String, Option<String>, String, Option<String>), Stale> {
+/// A usable tracking option, in Xero's spelling with its IDs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Category name.
+    pub category: String,
+    /// TrackingCategoryID.
+    pub category_id: Option<String>,
+    /// Option name.
+    pub option: String,
+    /// TrackingOptionID.
+    pub option_id: Option<String>,
+}
+
+/// The one option-validity rule, shared by line resolution and the CSV import: `option` (name or
+/// ID) must be an option of `category` (name or ID), and both must be ACTIVE.
+pub fn lookup(snapshot: &Snapshot, category: &str, option: &str) -> Result<Found, Stale> {
     let cat = find_category(snapshot, category).ok_or(Stale::CategoryUnknown)?;
     if !is_active(cat.status.as_deref()) {
         return Err(Stale::CategoryInactive(
@@ -122,16 +137,17 @@ fn lookup(
         ));
     }
     let opt = find_option(cat, option)?;
-    Ok((
-        cat.name.clone().unwrap_or_else(|| category.to_owned()),
-        cat.id.clone(),
-        opt.name.clone().unwrap_or_else(|| option.to_owned()),
-        opt.id.clone(),
-    ))
+    Ok(Found {
+        category: cat.name.clone().unwrap_or_else(|| category.to_owned()),
+        category_id: cat.id.clone(),
+        option: opt.name.clone().unwrap_or_else(|| option.to_owned()),
+        option_id: opt.id.clone(),
+    })
 }
 
 impl Stale {
-    fn code(&self) -> IssueCode {
+    /// The issue code for this reason.
+    pub fn code(&self) -> IssueCode {
         match self {
             Stale::CategoryUnknown => IssueCode::TrackingCategoryUnknown,
             Stale::CategoryInactive(_) => IssueCode::TrackingCategoryInactive,
@@ -141,7 +157,8 @@ impl Stale {
         }
     }
 
-    fn describe(&self, category: &str, option: &str) -> String {
+    /// A sentence for people saying what is wrong.
+    pub fn describe(&self, category: &str, option: &str) -> String {
         match self {
             Stale::CategoryUnknown => format!("Tracking category \"{category}\" is not in the organisation's tracking categories (renamed or deleted?)"),
             Stale::CategoryInactive(s) => format!("Tracking category \"{category}\" is {s} in Xero"),
@@ -331,7 +348,12 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             match lookup(self.snapshot, &config.category, value) {
-                Ok((category, category_id, option, option_id)) => out.push(LineTracking {
+                Ok(Found {
+                    category,
+                    category_id,
+                    option,
+                    option_id,
+                }) => out.push(LineTracking {
                     category,
                     option,
                     category_id,
@@ -351,7 +373,12 @@ impl<'a> Resolver<'a> {
             }
             let cpath = tpath.field(category);
             match lookup(self.snapshot, category, option) {
-                Ok((category, category_id, option, option_id)) => {
+                Ok(Found {
+                    category,
+                    category_id,
+                    option,
+                    option_id,
+                }) => {
                     if out.iter().any(|t| {
                         t.category_id == category_id && names::same(&t.category, &category)
                     }) {
@@ -409,9 +436,9 @@ impl<'a> Resolver<'a> {
             StalePolicy::Fallback => {
                 let fallback = config.fallback.as_deref().unwrap_or_default();
                 match lookup(self.snapshot, &config.category, fallback) {
-                    Ok((category, category_id, option, option_id)) => {
-                        issues.push(Issue::warning(IssueCode::TrackingFallbackUsed, path, format!("{what}: the fallback option \"{option}\" is used instead (policy \"fallback\").")));
-                        out.push(LineTracking { category, option, category_id, option_id, source: TrackingSource::Fallback, replaced: Some(value.to_owned()) });
+                    Ok(f) => {
+                        issues.push(Issue::warning(IssueCode::TrackingFallbackUsed, path, format!("{what}: the fallback option \"{}\" is used instead (policy \"fallback\").", f.option)));
+                        out.push(LineTracking { category: f.category, option: f.option, category_id: f.category_id, option_id: f.option_id, source: TrackingSource::Fallback, replaced: Some(value.to_owned()) });
                     }
                     Err(fb) => issues.push(Issue::error(fb.code(), path, format!("{what}, and the fallback option is unusable too: {}. Fix settings.tracking.", fb.describe(&config.category, fallback)))),
                 }
