@@ -294,6 +294,14 @@ fn digit_count(d: Decimal) -> usize {
         .count()
 }
 
+/// Money in one canonical form whatever form the host gave (`95`, `95.0`, `"95.00"` all send
+/// `95.00`): 2 decimal places, or the 3-4 a unitdp=4 amount needs. Same value, same bytes.
+fn canonical_money(value: Decimal) -> Decimal {
+    let mut v = value.normalize();
+    v.rescale(decimal_places(v).max(2));
+    v
+}
+
 /// A line after its numbers were read and checked.
 struct Parsed<'a> {
     source: &'a SourceLine,
@@ -896,13 +904,13 @@ impl Exporter {
             wire_lines.push(WireLine {
                 line_item_id: r.line_item_id,
                 description,
-                quantity,
-                unit_amount: unit,
+                quantity: quantity.map(|q| q.normalize()),
+                unit_amount: unit.map(canonical_money),
                 item_code: r.item_code,
                 account_code: r.account,
                 tax_type: r.tax_type,
-                discount_rate,
-                discount_amount,
+                discount_rate: discount_rate.map(|d| d.normalize()),
+                discount_amount: discount_amount.map(canonical_money),
                 tracking: r
                     .tracking
                     .iter()

@@ -222,6 +222,8 @@ pub struct Resolver<'a> {
     /// Per configured category: the keys it answers to (its configured name/ID, and the
     /// snapshot category's name and ID).
     aliases: Vec<Vec<String>>,
+    /// Per configured category: its name in Xero (for paths and messages), else as configured.
+    labels: Vec<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -239,10 +241,20 @@ impl<'a> Resolver<'a> {
                 keys
             })
             .collect();
+        let labels = settings
+            .categories
+            .iter()
+            .map(|c| {
+                find_category(snapshot, &c.category)
+                    .and_then(|cat| cat.name.clone())
+                    .unwrap_or_else(|| c.category.clone())
+            })
+            .collect();
         Resolver {
             snapshot,
             settings,
             aliases,
+            labels,
         }
     }
 
@@ -336,7 +348,8 @@ impl<'a> Resolver<'a> {
                 )
                 .map(|v| (*s, v))
             });
-            let cpath = tpath.field(&config.category);
+            let label = self.labels.get(i).unwrap_or(&config.category);
+            let cpath = tpath.field(label);
             let Some((source, value)) = found else {
                 if config.required {
                     issues.push(Issue::error(
@@ -361,7 +374,9 @@ impl<'a> Resolver<'a> {
                     source,
                     replaced: None,
                 }),
-                Err(stale) => self.stale(config, stale, value, source, &cpath, &mut out, issues),
+                Err(stale) => self.stale(
+                    config, label, stale, value, source, &cpath, &mut out, issues,
+                ),
             }
         }
         // Overrides for categories the settings do not configure: resolved as given, and any
@@ -418,6 +433,7 @@ impl<'a> Resolver<'a> {
     fn stale(
         &self,
         config: &TrackingCategorySettings,
+        label: &str,
         stale: Stale,
         value: &str,
         source: TrackingSource,
@@ -427,7 +443,7 @@ impl<'a> Resolver<'a> {
     ) {
         let what = format!(
             "{} (from {})",
-            stale.describe(&config.category, value),
+            stale.describe(label, value),
             source_name(source)
         );
         match config.stale {
@@ -440,7 +456,7 @@ impl<'a> Resolver<'a> {
                         issues.push(Issue::warning(IssueCode::TrackingFallbackUsed, path, format!("{what}: the fallback option \"{}\" is used instead (policy \"fallback\").", f.option)));
                         out.push(LineTracking { category: f.category, option: f.option, category_id: f.category_id, option_id: f.option_id, source: TrackingSource::Fallback, replaced: Some(value.to_owned()) });
                     }
-                    Err(fb) => issues.push(Issue::error(fb.code(), path, format!("{what}, and the fallback option is unusable too: {}. Fix settings.tracking.", fb.describe(&config.category, fallback)))),
+                    Err(fb) => issues.push(Issue::error(fb.code(), path, format!("{what}, and the fallback option is unusable too: {}. Fix settings.tracking.", fb.describe(label, fallback)))),
                 }
             }
         }

@@ -1,18 +1,40 @@
-// `make demo`: runs the library on the bundled sample data and prints a readable table.
+// `make demo`: previews the bundled sample invoices of four products against the sample Xero
+// organisation, through the built package, and prints a readable table per product.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-const require = createRequire(import.meta.url);
-const { lineAmount, version } = require('../../pkg/node/index.cjs');
 
-const lines = JSON.parse(readFileSync(new URL('../fixtures/sample/lines.json', import.meta.url), 'utf8'));
-console.log(`xero-export ${version()}: line amounts as Xero computes them\n`);
-const rows = lines.map((l) => {
-  const r = lineAmount(l);
-  return [l.description, String(l.quantity), String(l.unitAmount), String(l.discountRate ?? ''), r.lineAmount ?? '—', r.issues.map((i) => i.code).join(' ')];
-});
-const head = ['line', 'qty', 'unit', 'disc %', 'amount', 'issues'];
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const fmt = (r) => r.map((c, i) => (i >= 1 && i <= 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
-console.log(fmt(head));
-console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-for (const r of rows) console.log(fmt(r));
+const require = createRequire(import.meta.url);
+const { Exporter, timesheetInvoice, version } = require('../../pkg/node/index.cjs');
+const read = (p) => JSON.parse(readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8'));
+
+const snapshot = read('sample/snapshot.json');
+console.log(`xero-export ${version()}: export preview against "${snapshot.organisation.Organisations[0].Name}" (sample data)\n`);
+
+function table(head, rows) {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => String(c)[/^-?[\d.]+$/.test(String(c)) ? 'padStart' : 'padEnd'](widths[i])).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
+  const scenario = read(`scenarios/${name}.json`);
+  const invoices = [...scenario.invoices, ...(scenario.timesheets ?? []).map((t) => timesheetInvoice(t))];
+  const exporter = new Exporter(snapshot, scenario.settings);
+  const { documents, contacts, issues, summary } = exporter.preview(invoices);
+  console.log(`== ${name}: ${scenario.about}`);
+  const rows = documents.map((d) => [
+    d.sourceId,
+    d.kind,
+    d.status,
+    (d.contact.name ?? '(none)') + (d.contact.status === 'create' ? ' [new]' : ''),
+    d.totals.subTotal,
+    d.totals.totalTax,
+    d.totals.total,
+    d.blocked ? 'BLOCKED' : 'ready',
+    d.issues.map((i) => `${i.severity === 'error' ? '!' : '~'}${i.code}`).join(' '),
+  ]);
+  console.log(table(['invoice', 'kind', 'status', 'contact', 'subtotal', 'tax', 'total', 'state', 'issues (! error, ~ warning)'], rows));
+  for (const c of contacts) console.log(`  contact to create first: ${c.contact.Name} (${c.key}) for ${c.invoices.join(', ')}`);
+  for (const i of issues) console.log(`  ${i.severity} ${i.code} at ${i.path}: ${i.message}`);
+  console.log(`  ${summary.ready} ready, ${summary.blocked} blocked, ${summary.creditNotes} credit notes, ${summary.contactsToCreate} contacts to create\n`);
+}

@@ -1,0 +1,296 @@
+//! Contact resolution: each rule and each outcome, a batch where 5 invoices share 2 new payers,
+//! name collisions with an archived and an active contact, email case, an insurer payer, and the
+//! Contact payloads' limits.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+fn settings(extra: Value) -> Value {
+    let mut s = json!({"taxes": {"default": "OUTPUT2"}, "accounts": {"default": "200"}});
+    for (k, v) in extra.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    s
+}
+
+fn with_payer(payer: Value) -> Value {
+    json!([{"id": "i1", "date": "2024-01-15", "payer": payer, "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]}])
+}
+
+/// (what, contact settings, payer, expected: rule name / "create:Name" / error code)
+fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
+    vec![
+        (
+            "linked ContactID wins over everything",
+            json!({}),
+            json!({"contactId": KATHERINE, "name": "Sam Jones", "contactNumber": "P-200"}),
+            "contactId",
+        ),
+        (
+            "mapping kind:id",
+            json!({"mapping": {"patient:p9": "a113b47d-abcd-4298-b732-bdc14bf3b9c1"}}),
+            json!({"kind": "patient", "id": "p9", "name": "Someone Else"}),
+            "mapping",
+        ),
+        (
+            "mapping beats number",
+            json!({"mapping": {"patient:p9": "a113b47d-abcd-4298-b732-bdc14bf3b9c1"}}),
+            json!({"kind": "patient", "id": "p9", "contactNumber": "P-100"}),
+            "mapping",
+        ),
+        (
+            "contact number",
+            json!({}),
+            json!({"kind": "patient", "id": "x", "contactNumber": "p-100"}),
+            "contactNumber",
+        ),
+        (
+            "contact number from host id",
+            json!({"contactNumberFromId": true}),
+            json!({"kind": "patient", "id": "P-200"}),
+            "contactNumber",
+        ),
+        (
+            "account number",
+            json!({}),
+            json!({"kind": "thirdParty", "id": "ins", "accountNumber": "INS-7"}),
+            "accountNumber",
+        ),
+        (
+            "email, case-insensitive",
+            json!({}),
+            json!({"kind": "patient", "id": "x", "email": "  Kat.Warren@CLAMPETT.com "}),
+            "email",
+        ),
+        (
+            "exact name, as Xero compares",
+            json!({}),
+            json!({"kind": "patient", "id": "x", "name": "  katherine   WARREN"}),
+            "name",
+        ),
+        (
+            "first + last name",
+            json!({}),
+            json!({"kind": "patient", "id": "x", "firstName": "Sam", "lastName": "Jones"}),
+            "name",
+        ),
+        (
+            "a namesake with another email is another person",
+            json!({"onMissing": "create"}),
+            json!({"kind": "patient", "id": "x", "name": "Katherine Warren", "email": "kw@elsewhere.example"}),
+            "create:Katherine Warren (x)",
+        ),
+        (
+            "archived match is an error",
+            json!({}),
+            json!({"kind": "patient", "id": "x", "email": "old@example.com"}),
+            "CONTACT_ARCHIVED",
+        ),
+        (
+            "archived linked id is an error",
+            json!({}),
+            json!({"contactId": "7ee0e14a-789a-4f65-8409-8a9e1ec0e69e"}),
+            "CONTACT_ARCHIVED",
+        ),
+        (
+            "two active matches: ambiguity, not a guess",
+            json!({}),
+            json!({"kind": "company", "id": "x", "name": "HARBOUR DENTAL"}),
+            "CONTACT_AMBIGUOUS",
+        ),
+        (
+            "no match, settings error",
+            json!({}),
+            json!({"kind": "patient", "id": "x", "name": "New Person"}),
+            "CONTACT_NOT_FOUND",
+        ),
+        (
+            "no match, settings create",
+            json!({"onMissing": "create"}),
+            json!({"kind": "patient", "id": "x", "name": "New Person"}),
+            "create:New Person",
+        ),
+        (
+            "no match and no name",
+            json!({"onMissing": "create"}),
+            json!({"kind": "patient", "id": "x"}),
+            "CONTACT_NOT_FOUND",
+        ),
+        (
+            "accents are significant",
+            json!({"onMissing": "create"}),
+            json!({"kind": "patient", "id": "x", "name": "Kathérine Warren"}),
+            "create:Kathérine Warren",
+        ),
+    ]
+}
+
+#[test]
+fn rule_and_outcome_table() {
+    for (what, contacts, payer, want) in rows() {
+        let p = preview(
+            sample_snapshot(),
+            settings(json!({"contacts": contacts})),
+            with_payer(payer),
+        );
+        let d = &json_of(&p)["documents"][0];
+        let got = match d["contact"]["status"].as_str().unwrap() {
+            "existing" => d["contact"]["matchedBy"].as_str().unwrap().to_owned(),
+            "create" => format!("create:{}", d["contact"]["name"].as_str().unwrap()),
+            _ => d["issues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["severity"] == "error")
+                .map(|i| i["code"].as_str().unwrap().to_owned())
+                .unwrap_or_default(),
+        };
+        assert_eq!(got, want, "{what}: {}", d["issues"]);
+    }
+}
+
+#[test]
+fn five_invoices_two_new_payers_two_contacts() {
+    let inv = |id: &str, payer: &str, name: &str| json!({"id": id, "date": "2024-01-15", "payer": {"kind": "patient", "id": payer, "name": name, "email": format!("{payer}@example.com")}, "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]});
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        json!([
+            inv("a", "p1", "Aroha Ngata"),
+            inv("b", "p2", "Ben Ngata"),
+            inv("c", "p1", "Aroha Ngata"),
+            inv("d", "p2", "Ben Ngata"),
+            inv("e", "p1", "Aroha Ngata")
+        ]),
+    );
+    assert_eq!(p.contacts.len(), 2);
+    let planned: Vec<(String, Vec<String>)> = p
+        .contacts
+        .iter()
+        .map(|c| (c.contact.name.clone(), c.invoices.clone()))
+        .collect();
+    assert_eq!(
+        planned,
+        [
+            (
+                "Aroha Ngata".into(),
+                vec!["a".into(), "c".into(), "e".into()]
+            ),
+            ("Ben Ngata".into(), vec!["b".into(), "d".into()])
+        ]
+    );
+    assert!(
+        p.documents.iter().all(|d| !d.blocked && d.body.is_none()),
+        "bodies wait for the ContactIDs"
+    );
+    assert_eq!(p.summary.contacts_to_create, 2);
+}
+
+#[test]
+fn name_collisions() {
+    // With an ACTIVE contact of another identity: a distinct name is derived (or an error).
+    let payer =
+        json!({"kind": "patient", "id": "p7", "name": "Sam Jones", "contactNumber": "P-777"});
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        with_payer(payer.clone()),
+    );
+    assert_eq!(p.contacts[0].contact.name, "Sam Jones (P-777)");
+    assert_eq!(
+        codes(&p.documents[0].issues),
+        [
+            "CONTACT_NAME_TAKEN@invoices[0].payer.name",
+            "CONTACT_WILL_BE_CREATED@invoices[0].payer"
+        ]
+    );
+    assert!(!p.documents[0].blocked);
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create", "nameCollision": "error"}})),
+        with_payer(payer),
+    );
+    assert_eq!(
+        codes(&p.documents[0].issues),
+        ["CONTACT_NAME_TAKEN@invoices[0].payer.name"]
+    );
+    assert!(p.documents[0].blocked && p.contacts.is_empty());
+    // With an ARCHIVED contact of another identity: Xero's uniqueness is among active contacts,
+    // so the name is free.
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        with_payer(
+            json!({"kind": "patient", "id": "p8", "name": "Old Patient", "email": "new@example.com"}),
+        ),
+    );
+    assert_eq!(p.contacts[0].contact.name, "Old Patient");
+    // Two new payers with the same name in one batch never collide in Xero.
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        json!([
+        {"id": "a", "date": "2024-01-15", "payer": {"kind": "patient", "id": "p1", "name": "Jo Bloggs"}, "lines": [{"description": "x", "quantity": 1, "unitAmount": "1.00"}]},
+        {"id": "b", "date": "2024-01-15", "payer": {"kind": "patient", "id": "p2", "name": "Jo Bloggs"}, "lines": [{"description": "x", "quantity": 1, "unitAmount": "1.00"}]}]),
+    );
+    let names: Vec<&str> = p.contacts.iter().map(|c| c.contact.name.as_str()).collect();
+    assert_eq!(names, ["Jo Bloggs", "Jo Bloggs (p2)"]);
+}
+
+#[test]
+fn insurer_pays_with_its_own_terms() {
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"status": "AUTHORISED", "dueDate": {"rule": "paymentTerms"}})),
+        with_payer(
+            json!({"kind": "thirdParty", "id": "southern-cross", "name": "Southern Cross Health Insurance"}),
+        ),
+    );
+    let d = &json_of(&p)["documents"][0];
+    assert_eq!(
+        d["contact"]["contactId"],
+        "6dd9d039-678f-4e54-c398-798d0dbfd58d"
+    );
+    assert_eq!(
+        d["dueDate"], "2024-02-14",
+        "the insurer's 30 days, not the organisation's terms"
+    );
+}
+
+#[test]
+fn contact_payload_fields_and_limits() {
+    let payer = json!({"kind": "patient", "id": "p1", "name": "N".repeat(256), "contactNumber": "C".repeat(51), "email": "bad@", "accountNumber": "A".repeat(51),
+        "address": {"type": "DELIVERY", "lines": ["1", "2", "3", "4", "5"], "postalCode": "P".repeat(51)}, "phone": {"type": "PAGER", "areaCode": "12345678901"}});
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        with_payer(payer),
+    );
+    let got = codes(&p.documents[0].issues);
+    for want in [
+        "TOO_LONG@invoices[0].payer.name",
+        "TOO_LONG@invoices[0].payer.contactNumber",
+        "TOO_LONG@invoices[0].payer.accountNumber",
+        "EMAIL_INVALID@invoices[0].payer.email",
+        "SETTINGS_INVALID@invoices[0].payer.address.type",
+        "TOO_LONG@invoices[0].payer.address.lines",
+        "TOO_LONG@invoices[0].payer.address.postalCode",
+        "SETTINGS_INVALID@invoices[0].payer.phone.type",
+        "TOO_LONG@invoices[0].payer.phone.areaCode",
+    ] {
+        assert!(got.contains(&want.to_owned()), "{want} not in {got:?}");
+    }
+    assert!(
+        p.documents[0].blocked,
+        "an invalid contact blocks the invoice waiting on it"
+    );
+}

@@ -1,0 +1,483 @@
+//! One row per issue code the preview can raise: the smallest input that triggers it, and the
+//! code, severity and path it must produce. Codes and paths are API; this table pins them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+
+const BASE: fn() -> Value = || json!({"taxes": {"default": "OUTPUT2", "byCode": {"GST": "OUTPUT2", "OLD": "TAX001", "IN": "INPUT2"}}, "accounts": {"default": "200"}});
+
+fn with(settings: Value) -> Value {
+    let mut s = BASE();
+    for (k, v) in settings.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    s
+}
+
+/// (what, settings overrides, invoices, expected "SEVERITY CODE@path" among the issues)
+fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
+    let inv = |v: Value| json!([v]);
+    let base = |extra: Value| {
+        let mut i = json!({"id": "i", "number": "N-1", "date": "2024-01-15", "payer": {"contactId": KATHERINE}, "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]});
+        for (k, v) in extra.as_object().unwrap() {
+            i[k] = v.clone();
+        }
+        inv(i)
+    };
+    let line = |l: Value| invoice_with_line(l);
+    vec![
+        (
+            "NaN quantity",
+            json!({}),
+            line(json!({"quantity": "NaN"})),
+            "error NUMBER_INVALID@invoices[0].lines[0].quantity",
+        ),
+        (
+            "text amount",
+            json!({}),
+            line(json!({"unitAmount": "1,000.00"})),
+            "error NUMBER_INVALID@invoices[0].lines[0].unitAmount",
+        ),
+        (
+            "unit decimals",
+            json!({}),
+            line(json!({"unitAmount": "1.005"})),
+            "error TOO_MANY_DECIMALS@invoices[0].lines[0].unitAmount",
+        ),
+        (
+            "quantity decimals",
+            json!({}),
+            line(json!({"quantity": "1.00001"})),
+            "error TOO_MANY_DECIMALS@invoices[0].lines[0].quantity",
+        ),
+        (
+            "quantity digits",
+            json!({}),
+            line(json!({"quantity": "12345678901234"})),
+            "error NUMBER_OUT_OF_RANGE@invoices[0].lines[0].quantity",
+        ),
+        (
+            "no id",
+            json!({}),
+            base(json!({"id": null})),
+            "error MISSING@invoices[0].id",
+        ),
+        (
+            "no date",
+            json!({}),
+            base(json!({"date": null})),
+            "error MISSING@invoices[0].date",
+        ),
+        (
+            "bad date",
+            json!({}),
+            base(json!({"date": "15/01/2024"})),
+            "error DATE_INVALID@invoices[0].date",
+        ),
+        (
+            "due before date",
+            json!({}),
+            base(json!({"dueDate": "2024-01-01"})),
+            "warning DUE_DATE_BEFORE_DATE@invoices[0].dueDate",
+        ),
+        (
+            "due date missing",
+            json!({"status": "AUTHORISED"}),
+            base(json!({})),
+            "error DUE_DATE_MISSING@invoices[0].dueDate",
+        ),
+        (
+            "number too long",
+            json!({}),
+            base(json!({"number": "N".repeat(256)})),
+            "error TOO_LONG@invoices[0].number",
+        ),
+        (
+            "reference too long",
+            json!({}),
+            base(json!({"reference": "R".repeat(256)})),
+            "error TOO_LONG@invoices[0].reference",
+        ),
+        (
+            "description too long",
+            json!({}),
+            line(json!({"description": "d".repeat(4001)})),
+            "error TOO_LONG@invoices[0].lines[0].description",
+        ),
+        (
+            "non-ASCII number",
+            json!({}),
+            base(json!({"number": "Nº-1"})),
+            "error INVALID_CHARACTERS@invoices[0].number",
+        ),
+        (
+            "template field",
+            json!({"templates": {"reference": "{project}"}}),
+            base(json!({})),
+            "error TEMPLATE_FIELD_UNKNOWN@invoices[0].fields.project",
+        ),
+        (
+            "bad url",
+            json!({"templates": {"url": "clinic/{id}"}}),
+            base(json!({})),
+            "error SETTINGS_INVALID@invoices[0].url",
+        ),
+        (
+            "no lines",
+            json!({}),
+            base(json!({"lines": []})),
+            "error EMPTY_INVOICE@invoices[0].lines",
+        ),
+        (
+            "empty line",
+            json!({}),
+            base(json!({"lines": [{}]})),
+            "error LINE_EMPTY@invoices[0].lines[0]",
+        ),
+        (
+            "no description",
+            json!({}),
+            line(json!({"description": null})),
+            "error MISSING@invoices[0].lines[0].description",
+        ),
+        (
+            "no unit amount",
+            json!({}),
+            line(json!({"unitAmount": null})),
+            "error MISSING@invoices[0].lines[0].unitAmount",
+        ),
+        (
+            "line cap",
+            json!({}),
+            line(json!({"quantity": 2, "unitAmount": "9999999999.99"})),
+            "error LINE_AMOUNT_TOO_LARGE@invoices[0].lines[0]",
+        ),
+        (
+            "discount > 100",
+            json!({}),
+            line(json!({"discountRate": 120})),
+            "error DISCOUNT_INVALID@invoices[0].lines[0].discountRate",
+        ),
+        (
+            "two discounts",
+            json!({}),
+            line(json!({"discountRate": 10, "discountAmount": "1.00"})),
+            "error DISCOUNT_INVALID@invoices[0].lines[0].discountAmount",
+        ),
+        (
+            "discount > line",
+            json!({}),
+            line(json!({"discountAmount": "500.00"})),
+            "error DISCOUNT_INVALID@invoices[0].lines[0].discountAmount",
+        ),
+        (
+            "bill discount",
+            json!({"invoiceType": "ACCPAY", "taxes": {"default": "INPUT2"}, "accounts": {"default": "463"}}),
+            line(json!({"quantity": 3, "unitAmount": "10.00", "discountRate": 10})),
+            "warning DISCOUNT_NOT_SUPPORTED@invoices[0].lines[0].discountRate",
+        ),
+        (
+            "negative kept, draft",
+            json!({"negativeInvoices": "keep"}),
+            line(json!({"unitAmount": "-10.00"})),
+            "warning NEGATIVE_TOTAL@invoices[0]",
+        ),
+        (
+            "negative kept, approved",
+            json!({"negativeInvoices": "keep", "status": "AUTHORISED"}),
+            base(
+                json!({"dueDate": "2024-02-01", "lines": [{"description": "x", "quantity": 1, "unitAmount": "-10.00"}]}),
+            ),
+            "error APPROVAL_REFUSED@invoices[0]",
+        ),
+        (
+            "credit note",
+            json!({}),
+            line(json!({"unitAmount": "-10.00"})),
+            "warning CONVERTED_TO_CREDIT_NOTE@invoices[0]",
+        ),
+        (
+            "host total",
+            json!({}),
+            base(json!({"total": "11.49"})),
+            "warning TOTAL_MISMATCH@invoices[0].total",
+        ),
+        (
+            "no account, draft",
+            json!({"accounts": {}}),
+            line(json!({})),
+            "warning ACCOUNT_MISSING@invoices[0].lines[0].accountCode",
+        ),
+        (
+            "no account, approved",
+            json!({"accounts": {}, "status": "SUBMITTED"}),
+            base(json!({"dueDate": "2024-02-01"})),
+            "error ACCOUNT_MISSING@invoices[0].lines[0].accountCode",
+        ),
+        (
+            "unknown account",
+            json!({}),
+            line(json!({"accountCode": "999"})),
+            "error ACCOUNT_UNKNOWN@invoices[0].lines[0].accountCode",
+        ),
+        (
+            "archived account",
+            json!({}),
+            line(json!({"accountCode": "260"})),
+            "error ACCOUNT_ARCHIVED@invoices[0].lines[0].accountCode",
+        ),
+        (
+            "expense on sale",
+            json!({}),
+            line(json!({"accountCode": "463", "taxCode": "IN"})),
+            "error ACCOUNT_CLASS_MISMATCH@invoices[0].lines[0].accountCode",
+        ),
+        (
+            "bank account",
+            json!({}),
+            line(json!({"accountCode": "091"})),
+            "error ACCOUNT_CLASS_MISMATCH@invoices[0].lines[0].accountCode",
+        ),
+        (
+            "revenue on bill",
+            json!({"invoiceType": "ACCPAY"}),
+            line(json!({"accountCode": "200"})),
+            "error ACCOUNT_CLASS_MISMATCH@invoices[0].lines[0].accountCode",
+        ),
+        (
+            "no tax type, approved",
+            json!({"taxes": {}, "accounts": {"default": "NOTAX"}, "status": "AUTHORISED"}),
+            base(json!({"dueDate": "2024-02-01"})),
+            "error TAX_TYPE_MISSING@invoices[0].lines[0].taxCode",
+        ),
+        (
+            "unmapped tax code",
+            json!({}),
+            line(json!({"taxCode": "VAT20"})),
+            "error TAX_CODE_UNMAPPED@invoices[0].lines[0].taxCode",
+        ),
+        (
+            "unknown tax type",
+            json!({"taxes": {"default": "GST on Income"}}),
+            line(json!({})),
+            "error TAX_TYPE_UNKNOWN@invoices[0].lines[0].taxCode",
+        ),
+        (
+            "archived tax rate",
+            json!({}),
+            line(json!({"taxCode": "OLD"})),
+            "error TAX_TYPE_INACTIVE@invoices[0].lines[0].taxCode",
+        ),
+        (
+            "tax not for class",
+            json!({}),
+            line(json!({"taxCode": "IN"})),
+            "error TAX_TYPE_NOT_ALLOWED@invoices[0].lines[0].taxCode",
+        ),
+        (
+            "currency",
+            json!({}),
+            base(json!({"currency": "USD"})),
+            "error CURRENCY_NOT_ENABLED@invoices[0].currency",
+        ),
+        (
+            "no payer",
+            json!({}),
+            base(json!({"payer": null})),
+            "error PAYER_MISSING@invoices[0].payer",
+        ),
+        (
+            "unknown payer",
+            json!({}),
+            base(json!({"payer": {"kind": "patient", "id": "x", "name": "Nobody Known"}})),
+            "error CONTACT_NOT_FOUND@invoices[0].payer",
+        ),
+        (
+            "archived payer",
+            json!({}),
+            base(json!({"payer": {"kind": "patient", "id": "x", "name": "Old Patient"}})),
+            "error CONTACT_ARCHIVED@invoices[0].payer",
+        ),
+        (
+            "ambiguous payer",
+            json!({}),
+            base(json!({"payer": {"name": "Harbour Dental"}})),
+            "error CONTACT_AMBIGUOUS@invoices[0].payer.name",
+        ),
+        (
+            "new contact",
+            json!({"contacts": {"onMissing": "create"}}),
+            base(json!({"payer": {"kind": "patient", "id": "x", "name": "New Person"}})),
+            "warning CONTACT_WILL_BE_CREATED@invoices[0].payer",
+        ),
+        (
+            "bad email",
+            json!({"contacts": {"onMissing": "create"}}),
+            base(
+                json!({"payer": {"kind": "patient", "id": "x", "name": "New Person", "email": "not-an-email"}}),
+            ),
+            "error EMAIL_INVALID@invoices[0].payer.email",
+        ),
+        (
+            "tracking unknown option",
+            json!({"tracking": {"categories": [{"category": "Location", "stale": "error"}]}}),
+            line(json!({"tracking": {"Location": "Mars"}})),
+            "error TRACKING_OPTION_UNKNOWN@invoices[0].lines[0].tracking.Location",
+        ),
+        (
+            "tracking archived",
+            json!({"tracking": {"categories": [{"category": "Location"}]}}),
+            line(json!({"tracking": {"Location": "Harbour"}})),
+            "warning TRACKING_OPTION_ARCHIVED@invoices[0].lines[0].tracking.Location",
+        ),
+        (
+            "tracking deleted",
+            json!({"tracking": {"categories": [{"category": "Location", "stale": "error"}]}}),
+            line(json!({"tracking": {"Location": "Gone"}})),
+            "error TRACKING_OPTION_DELETED@invoices[0].lines[0].tracking.Location",
+        ),
+        (
+            "tracking category gone",
+            json!({"tracking": {"categories": [{"category": "Department"}]}}),
+            line(json!({"tracking": {"Department": "Sales"}})),
+            "warning TRACKING_CATEGORY_UNKNOWN@invoices[0].lines[0].tracking.Department",
+        ),
+        (
+            "tracking category archived",
+            json!({"tracking": {"categories": [{"category": "Region (old)", "stale": "error"}]}}),
+            line(json!({"tracking": {"Region (old)": "East"}})),
+            "error TRACKING_CATEGORY_INACTIVE@invoices[0].lines[0].tracking.Region (old)",
+        ),
+        (
+            "tracking required",
+            json!({"tracking": {"categories": [{"category": "Location", "required": true}]}}),
+            line(json!({})),
+            "error TRACKING_REQUIRED@invoices[0].lines[0].tracking.Location",
+        ),
+        (
+            "tracking fallback",
+            json!({"tracking": {"categories": [{"category": "Location", "stale": "fallback", "fallback": "North"}]}}),
+            line(json!({"tracking": {"Location": "Harbour"}})),
+            "warning TRACKING_FALLBACK_USED@invoices[0].lines[0].tracking.Location",
+        ),
+        (
+            "update paid",
+            json!({}),
+            base(json!({"xero": {"id": "0b1f0000-0000-4000-8000-000000000001", "status": "PAID"}})),
+            "error UPDATE_NOT_ALLOWED@invoices[0].xero.status",
+        ),
+    ]
+}
+
+#[test]
+fn every_code_with_its_path() {
+    let mut failures = Vec::new();
+    for (what, settings, invs, want) in rows() {
+        let p = preview(sample_snapshot(), with(settings), invs);
+        let got: Vec<String> = p.documents[0]
+            .issues
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {}@{}",
+                    serde_json::to_value(i.severity).unwrap().as_str().unwrap(),
+                    i.code.as_str(),
+                    i.path
+                )
+            })
+            .collect();
+        if !got.iter().any(|g| g == want) {
+            failures.push(format!("{what}: expected {want}, got {got:?}"));
+        }
+        // Errors block the document; warnings alone never do.
+        let blocked = p.documents[0].blocked;
+        if want.starts_with("error") && !blocked {
+            failures.push(format!("{what}: an error did not block the document"));
+        }
+        if p.documents[0].issues.iter().all(|i| !i.is_error()) && blocked {
+            failures.push(format!("{what}: warnings alone blocked the document"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn settings_and_snapshot_codes() {
+    let e = exporter(
+        sample_snapshot(),
+        json!({"unitdp": 3, "templates": {"invoiceNumber": "{number"}, "tracking": {"categories": [{"category": "Location"}, {"category": "Clinician"}, {"category": "Region (old)"}]}}),
+    );
+    let got = codes(e.issues());
+    for want in [
+        "SETTINGS_INVALID@settings.unitdp",
+        "SETTINGS_INVALID@settings.templates.invoiceNumber",
+        "TRACKING_TOO_MANY@settings.tracking.categories",
+    ] {
+        assert!(got.iter().any(|g| g == want), "{want} not in {got:?}");
+    }
+    // Settings errors block every document (nothing half-configured is sent).
+    let p = e.preview(&invoices(invoice_with_line(json!({}))));
+    assert!(p.documents[0].blocked);
+    // Three ACTIVE categories cannot come from one organisation.
+    let mut s = sample_snapshot();
+    s["trackingCategories"]["TrackingCategories"][2]["Status"] = json!("ACTIVE");
+    let e = exporter(s, json!({}));
+    assert_eq!(
+        codes(e.issues()),
+        ["TRACKING_CATEGORY_LIMIT@snapshot.trackingCategories"]
+    );
+    // A snapshot without the organisation is usable, with a warning saying what is skipped.
+    let mut s = sample_snapshot();
+    s.as_object_mut().unwrap().remove("organisation");
+    assert_eq!(
+        codes(exporter(s, json!({})).issues()),
+        ["SNAPSHOT_INVALID@snapshot.organisation"]
+    );
+}
+
+#[test]
+fn every_problem_at_once() {
+    let p = preview(
+        sample_snapshot(),
+        with(json!({"status": "AUTHORISED"})),
+        json!([{
+            "id": "many", "date": "2024-13-01", "currency": "USD", "payer": {"name": "Nobody"},
+            "lines": [{"description": "a", "quantity": "x", "unitAmount": "1.001", "accountCode": "999"}, {"description": "b", "quantity": 1, "unitAmount": 5, "taxCode": "VAT"}]
+        }]),
+    );
+    let got = codes(&p.documents[0].issues);
+    assert!(got.len() >= 7, "{got:?}");
+    for want in [
+        "DATE_INVALID@invoices[0].date",
+        "CURRENCY_NOT_ENABLED@invoices[0].currency",
+        "NUMBER_INVALID@invoices[0].lines[0].quantity",
+        "TOO_MANY_DECIMALS@invoices[0].lines[0].unitAmount",
+        "ACCOUNT_UNKNOWN@invoices[0].lines[0].accountCode",
+        "TAX_CODE_UNMAPPED@invoices[1].lines[1].taxCode",
+        "CONTACT_NOT_FOUND@invoices[0].payer",
+    ] {
+        let want = want.replace("invoices[1]", "invoices[0]");
+        assert!(got.contains(&want), "{want} not in {got:?}");
+    }
+}
+
+#[test]
+fn errors_block_only_their_own_document() {
+    let mut invs = invoice_with_line(json!({}));
+    let bad = invoice_with_line(json!({"accountCode": "999"}));
+    invs.as_array_mut().unwrap().push(bad[0].clone());
+    invs[1]["id"] = json!("inv-2");
+    let p = preview(sample_snapshot(), BASE(), invs);
+    assert!(!p.documents[0].blocked);
+    assert!(p.documents[1].blocked);
+    assert_eq!((p.summary.ready, p.summary.blocked), (1, 1));
+}
