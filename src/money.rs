@@ -90,11 +90,22 @@ impl Num {
         max_dp: u32,
         issues: &mut Vec<Issue>,
     ) -> Option<Decimal> {
+        self.check_at(|| path.to_owned(), field, max_dp, issues)
+    }
+
+    /// [`Num::check`] with the path built only when there is something to report.
+    pub fn check_at(
+        &self,
+        path: impl FnOnce() -> String,
+        field: &str,
+        max_dp: u32,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Decimal> {
         match self {
             Num::Invalid(NumError::NotFinite) => {
                 issues.push(Issue::error(
                     IssueCode::NumberNotFinite,
-                    path,
+                    path(),
                     format!("The {field} is not a finite number (NaN or Infinity). Send a decimal such as \"12.50\"."),
                 ));
                 None
@@ -102,7 +113,7 @@ impl Num {
             Num::Invalid(NumError::NotANumber(text)) => {
                 issues.push(Issue::error(
                     IssueCode::NumberInvalid,
-                    path,
+                    path(),
                     format!("The {field} \"{text}\" is not a decimal number. Use digits with a dot, e.g. \"1234.50\", without thousands separators or currency symbols."),
                 ));
                 None
@@ -112,7 +123,7 @@ impl Num {
                 if dp > max_dp {
                     issues.push(Issue::error(
                         IssueCode::TooManyDecimals,
-                        path,
+                        path(),
                         format!("The {field} {v} has {dp} decimal places; Xero accepts at most {max_dp}. Round it in your application so the amount you show is the amount Xero stores."),
                     ));
                     None

@@ -23,7 +23,23 @@ pub fn key(name: &str) -> String {
 
 /// Whether two names are the same name for Xero.
 pub fn same(a: &str, b: &str) -> bool {
-    key(a) == key(b)
+    same_key(a, &key(b))
+}
+
+/// Whether `name` has the comparison key `k` (already a [`key`]), without allocating.
+pub fn same_key(name: &str, k: &str) -> bool {
+    let mut expected = k.chars();
+    for (i, word) in name.split_whitespace().enumerate() {
+        if i > 0 && expected.next() != Some(' ') {
+            return false;
+        }
+        for c in word.chars().flat_map(char::to_lowercase) {
+            if expected.next() != Some(c) {
+                return false;
+            }
+        }
+    }
+    expected.next().is_none()
 }
 
 #[cfg(test)]
@@ -39,5 +55,15 @@ mod tests {
         assert!(!same("José", "Jose"));
         assert!(!same("North-East", "North East"));
         assert_eq!(key("  Main\tClinic  "), "main clinic");
+        for (a, b) in [
+            ("Dr  Smith", "dr smith"),
+            ("a", "ab"),
+            ("ab", "a"),
+            ("a b", "ab"),
+            ("", ""),
+            (" ", ""),
+        ] {
+            assert_eq!(same_key(a, &key(b)), key(a) == key(b), "{a:?} {b:?}");
+        }
     }
 }

@@ -202,6 +202,26 @@ pub struct Preview {
     pub summary: Summary,
 }
 
+/// What a preview includes. Both default to true; a Node backend that only sends can skip the
+/// display lines, a page that only displays can skip the bodies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PreviewOptions {
+    /// Per-line previews (amounts as strings, tracking with provenance).
+    pub lines: bool,
+    /// Request bodies as JSON text.
+    pub bodies: bool,
+}
+
+impl Default for PreviewOptions {
+    fn default() -> Self {
+        PreviewOptions {
+            lines: true,
+            bodies: true,
+        }
+    }
+}
+
 /// A snapshot and settings, parsed once; previews any number of invoices.
 pub struct Exporter {
     snapshot: Snapshot,
@@ -374,13 +394,18 @@ impl Exporter {
 
     /// Previews a batch of source invoices.
     pub fn preview(&self, invoices: &[SourceInvoice]) -> Preview {
+        self.preview_with(invoices, PreviewOptions::default())
+    }
+
+    /// Previews a batch, including only what `options` asks for.
+    pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
         let mut planned = Planned::default();
         let tracker = tracking::Resolver::new(&self.snapshot, &self.settings.tracking);
         let settings_blocked = has_errors(&self.issues);
         let mut documents: Vec<DocumentPreview> = invoices
             .iter()
             .enumerate()
-            .map(|(i, inv)| self.build(i, inv, &tracker, &mut planned, settings_blocked))
+            .map(|(i, inv)| self.build(i, inv, &tracker, &mut planned, settings_blocked, options))
             .collect();
         // A contact to create whose own fields are invalid blocks its invoices too.
         let contacts: Vec<NewContact> = planned.contacts.into_values().collect();
@@ -432,7 +457,7 @@ impl Exporter {
         let quantity = line
             .quantity
             .as_ref()
-            .and_then(|q| q.check(path.field("quantity").as_str(), "quantity", 4, issues));
+            .and_then(|q| q.check_at(|| path.field("quantity").into(), "quantity", 4, issues));
         if let Some(q) = quantity {
             if digit_count(q) > 13 {
                 issues.push(Issue::error(
@@ -449,8 +474,8 @@ impl Exporter {
                 ""
             };
             let mut local = Vec::new();
-            let v = u.check(
-                path.field("unitAmount").as_str(),
+            let v = u.check_at(
+                || path.field("unitAmount").into(),
                 "unit amount",
                 unitdp,
                 &mut local,
@@ -472,8 +497,8 @@ impl Exporter {
                 ));
                 Discount::None
             }
-            (Some(r), None) => match r.check(
-                path.field("discountRate").as_str(),
+            (Some(r), None) => match r.check_at(
+                || path.field("discountRate").into(),
                 "discount rate",
                 2,
                 issues,
@@ -490,8 +515,8 @@ impl Exporter {
                 Some(r) => Discount::Rate(r),
                 None => Discount::None,
             },
-            (None, Some(a)) => match a.check(
-                path.field("discountAmount").as_str(),
+            (None, Some(a)) => match a.check_at(
+                || path.field("discountAmount").into(),
                 "discount amount",
                 2,
                 issues,
@@ -518,6 +543,7 @@ impl Exporter {
         tracker: &tracking::Resolver<'_>,
         planned: &mut Planned,
         settings_blocked: bool,
+        options: PreviewOptions,
     ) -> DocumentPreview {
         let s = &self.settings;
         let path = Path::root("invoices").index(index);
@@ -887,20 +913,22 @@ impl Exporter {
             }
             let tax = totals::line_tax(r.amount, r.rate, mode);
             line_totals.push((r.amount, tax));
-            lines.push(LinePreview {
-                description: description.clone(),
-                quantity: quantity.map(|q| q.normalize().to_string()),
-                unit_amount: unit.map(|u| fixed(u, unitdp)),
-                discount_rate: discount_rate.map(|d| d.normalize().to_string()),
-                discount_amount: discount_amount.map(|d| fixed(d, 2)),
-                item_code: r.item_code.clone(),
-                account_code: r.account.clone(),
-                tax_type: r.tax_type.clone(),
-                tax_rate: r.tax_type.as_ref().map(|_| r.rate.normalize().to_string()),
-                line_amount: fixed(r.amount, 2),
-                tax_amount: fixed(tax, 2),
-                tracking: r.tracking.clone(),
-            });
+            if options.lines {
+                lines.push(LinePreview {
+                    description: description.clone(),
+                    quantity: quantity.map(|q| q.normalize().to_string()),
+                    unit_amount: unit.map(|u| fixed(u, unitdp)),
+                    discount_rate: discount_rate.map(|d| d.normalize().to_string()),
+                    discount_amount: discount_amount.map(|d| fixed(d, 2)),
+                    item_code: r.item_code.clone(),
+                    account_code: r.account.clone(),
+                    tax_type: r.tax_type.clone(),
+                    tax_rate: r.tax_type.as_ref().map(|_| r.rate.normalize().to_string()),
+                    line_amount: fixed(r.amount, 2),
+                    tax_amount: fixed(tax, 2),
+                    tracking: r.tracking.clone(),
+                });
+            }
             wire_lines.push(WireLine {
                 line_item_id: r.line_item_id,
                 description,
@@ -1051,7 +1079,7 @@ impl Exporter {
         let (host_total, difference) = match inv
             .total
             .as_ref()
-            .and_then(|t| t.check(path.field("total").as_str(), "total", 2, &mut issues))
+            .and_then(|t| t.check_at(|| path.field("total").into(), "total", 2, &mut issues))
         {
             None => (None, None),
             Some(t) => {
@@ -1098,7 +1126,7 @@ impl Exporter {
         };
         let body = wire
             .as_ref()
-            .filter(|w| matches!(w.contact, WireContactRef::Id(_)))
+            .filter(|w| options.bodies && matches!(w.contact, WireContactRef::Id(_)))
             .map(|w| wire::envelope(w.envelope(), &[&w.to_json()]));
         let blocked = settings_blocked || has_errors(&issues) || wire.is_none();
         DocumentPreview {

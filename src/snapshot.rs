@@ -457,6 +457,10 @@ impl Resource for Currency {
     const KEYS: &'static [&'static str] = &["Currencies", "currencies"];
 }
 
+const EXACT_ACCOUNT: usize = 0;
+const EXACT_TAX: usize = 1;
+const EXACT_ITEM: usize = 2;
+
 /// Where a name or number points in a list that may hold duplicates.
 pub type Matches = Vec<usize>;
 
@@ -477,6 +481,8 @@ pub struct Snapshot {
     pub items: Vec<Item>,
     /// Enabled currency codes.
     pub currencies: BTreeSet<String>,
+    /// Exact spellings first (no allocation on the common path), then comparison keys.
+    exact: [BTreeMap<String, usize>; 3],
     account_by_code: BTreeMap<String, usize>,
     account_by_id: BTreeMap<String, usize>,
     tax_by_type: BTreeMap<String, usize>,
@@ -517,13 +523,28 @@ impl Snapshot {
             ..Snapshot::default()
         };
         for (i, a) in s.accounts.iter().enumerate() {
+            if let Some(c) = &a.code {
+                if let Some(m) = s.exact.get_mut(EXACT_ACCOUNT) {
+                    m.entry(c.clone()).or_insert(i);
+                }
+            }
             index_unique(&mut s.account_by_code, a.code.as_deref(), i, true);
             index_unique(&mut s.account_by_id, a.account_id.as_deref(), i, true);
         }
         for (i, t) in s.tax_rates.iter().enumerate() {
+            if let Some(c) = &t.tax_type {
+                if let Some(m) = s.exact.get_mut(EXACT_TAX) {
+                    m.entry(c.clone()).or_insert(i);
+                }
+            }
             index_unique(&mut s.tax_by_type, t.tax_type.as_deref(), i, true);
         }
         for (i, it) in s.items.iter().enumerate() {
+            if let Some(c) = &it.code {
+                if let Some(m) = s.exact.get_mut(EXACT_ITEM) {
+                    m.entry(c.clone()).or_insert(i);
+                }
+            }
             index_unique(&mut s.item_by_code, it.code.as_deref(), i, true);
         }
         for (i, c) in s.contacts.iter().enumerate() {
@@ -581,6 +602,10 @@ impl Snapshot {
         }
     }
 
+    fn exact_index(&self, kind: usize, text: &str) -> Option<usize> {
+        self.exact.get(kind)?.get(text).copied()
+    }
+
     /// The organisation's base currency.
     pub fn base_currency(&self) -> Option<&str> {
         self.organisation.as_ref()?.base_currency.as_deref()
@@ -588,6 +613,9 @@ impl Snapshot {
 
     /// An account by code (case-insensitive) or AccountID.
     pub fn account(&self, code_or_id: &str) -> Option<&Account> {
+        if let Some(i) = self.exact_index(EXACT_ACCOUNT, code_or_id) {
+            return self.accounts.get(i);
+        }
         let k = names::key(code_or_id);
         let i = self
             .account_by_code
@@ -598,12 +626,18 @@ impl Snapshot {
 
     /// A tax rate by TaxType (case-insensitive).
     pub fn tax_rate(&self, tax_type: &str) -> Option<&TaxRate> {
+        if let Some(i) = self.exact_index(EXACT_TAX, tax_type) {
+            return self.tax_rates.get(i);
+        }
         self.tax_rates
             .get(*self.tax_by_type.get(&names::key(tax_type))?)
     }
 
     /// An item by code (case-insensitive).
     pub fn item(&self, code: &str) -> Option<&Item> {
+        if let Some(i) = self.exact_index(EXACT_ITEM, code) {
+            return self.items.get(i);
+        }
         self.items.get(*self.item_by_code.get(&names::key(code))?)
     }
 

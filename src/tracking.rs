@@ -16,6 +16,7 @@
 //! was sent and reports any pair Xero dropped.
 
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::issues::{Issue, IssueCode, Path};
@@ -54,13 +55,13 @@ pub fn find_category<'s>(snapshot: &'s Snapshot, name_or_id: &str) -> Option<&'s
     let key = names::key(name_or_id);
     let cats = &snapshot.tracking_categories;
     cats.iter()
-        .find(|c| c.id.as_deref().is_some_and(|id| names::key(id) == key))
+        .find(|c| c.id.as_deref().is_some_and(|id| names::same_key(id, &key)))
         .or_else(|| {
             // Several categories may share a name (an archived one and its active successor):
             // the ACTIVE one wins.
             let mut named = cats
                 .iter()
-                .filter(|c| c.name.as_deref().is_some_and(|n| names::key(n) == key));
+                .filter(|c| c.name.as_deref().is_some_and(|n| names::same_key(n, &key)));
             let first = named.next();
             named
                 .chain(first)
@@ -91,12 +92,12 @@ fn find_option<'c>(
     let by_id = category
         .options
         .iter()
-        .find(|o| o.id.as_deref().is_some_and(|id| names::key(id) == key));
+        .find(|o| o.id.as_deref().is_some_and(|id| names::same_key(id, &key)));
     let option = by_id.or_else(|| {
         let named: Vec<&TrackingOption> = category
             .options
             .iter()
-            .filter(|o| o.name.as_deref().is_some_and(|n| names::key(n) == key))
+            .filter(|o| o.name.as_deref().is_some_and(|n| names::same_key(n, &key)))
             .collect();
         named
             .iter()
@@ -197,7 +198,7 @@ fn source_value<'a>(
     };
     let by_category = |map: &'a BTreeMap<String, String>| {
         map.iter()
-            .find(|(k, _)| aliases.contains(&names::key(k)))
+            .find(|(k, _)| aliases.iter().any(|a| names::same_key(k, a)))
             .map(|(_, v)| v.as_str())
     };
     let value = match source {
@@ -224,6 +225,9 @@ pub struct Resolver<'a> {
     aliases: Vec<Vec<String>>,
     /// Per configured category: its name in Xero (for paths and messages), else as configured.
     labels: Vec<String>,
+    /// Per configured category: value → lookup result. Mapped values repeat on every line, so
+    /// each is looked up once per preview call.
+    memo: RefCell<Vec<BTreeMap<String, Result<Found, Stale>>>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -250,12 +254,26 @@ impl<'a> Resolver<'a> {
                     .unwrap_or_else(|| c.category.clone())
             })
             .collect();
+        let memo = RefCell::new(vec![BTreeMap::new(); settings.categories.len()]);
         Resolver {
             snapshot,
             settings,
             aliases,
             labels,
+            memo,
         }
+    }
+
+    /// [`lookup`] for configured category `i`, memoised.
+    fn lookup_cached(&self, i: usize, category: &str, value: &str) -> Result<Found, Stale> {
+        if let Some(hit) = self.memo.borrow().get(i).and_then(|m| m.get(value)) {
+            return hit.clone();
+        }
+        let result = lookup(self.snapshot, category, value);
+        if let Some(m) = self.memo.borrow_mut().get_mut(i) {
+            m.insert(value.to_owned(), result.clone());
+        }
+        result
     }
 
     /// Problems with the tracking settings and the snapshot's categories, reported once.
@@ -360,7 +378,7 @@ impl<'a> Resolver<'a> {
                 }
                 continue;
             };
-            match lookup(self.snapshot, &config.category, value) {
+            match self.lookup_cached(i, &config.category, value) {
                 Ok(Found {
                     category,
                     category_id,

@@ -113,23 +113,41 @@ impl JsExporter {
     }
 
     /// Previews source invoices (an array, or its JSON text): `{documents, contacts, issues, summary}`.
-    pub fn preview(&self, invoices: JsValue) -> Result<JsValue, JsValue> {
+    /// `options`: `{lines?: boolean, bodies?: boolean}` (both default true).
+    pub fn preview(&self, invoices: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let invoices: Vec<crate::SourceInvoice> = from_js(invoices, "invoices")?;
-        to_js(&self.inner.preview(&invoices))
+        to_js(
+            &self
+                .inner
+                .preview_with(&invoices, preview_options(options)?),
+        )
     }
 
     /// Like `preview`, with the result as JSON text (one `JSON.parse` instead of building
     /// objects across the boundary: faster for large batches).
     #[wasm_bindgen(js_name = previewJson)]
-    pub fn preview_json(&self, invoices: JsValue) -> Result<String, JsValue> {
+    pub fn preview_json(&self, invoices: JsValue, options: JsValue) -> Result<String, JsValue> {
         let invoices: Vec<crate::SourceInvoice> = from_js(invoices, "invoices")?;
-        serde_json::to_string(&self.inner.preview(&invoices)).map_err(|e| {
+        serde_json::to_string(
+            &self
+                .inner
+                .preview_with(&invoices, preview_options(options)?),
+        )
+        .map_err(|e| {
             js_error(&Error::new(
                 ErrorCode::InvalidState,
                 "result",
                 e.to_string(),
             ))
         })
+    }
+}
+
+fn preview_options(options: JsValue) -> Result<crate::preview::PreviewOptions, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        Ok(crate::preview::PreviewOptions::default())
+    } else {
+        from_js(options, "options")
     }
 }
 

@@ -1,0 +1,61 @@
+// `make bench` (Node part): previews 10,000 invoices × 5 lines with tracking and contacts through
+// the built package, comparing ways of crossing the JS/wasm boundary. Prints invoices/s for each.
+// A benchmark, not a test.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+const { Exporter } = require('../../pkg/node/index.cjs');
+const read = (p) => JSON.parse(readFileSync(new URL(p, import.meta.url), 'utf8'));
+const snapshot = read('../fixtures/sample/snapshot.json');
+const { settings } = read('./workload.json');
+
+// The same generator as tests/bench/preview.rs.
+export function invoices(n) {
+  const payers = [
+    { kind: 'patient', id: 'P-100', contactNumber: 'P-100', name: 'Katherine Warren' },
+    { kind: 'thirdParty', id: 'ins-7', name: 'Southern Cross', accountNumber: 'INS-7' },
+    { kind: 'patient', id: 'p-new', name: 'New Patient', email: 'new@example.com' },
+    { kind: 'patient', id: 'p-x', name: 'sam jones' },
+  ];
+  const clinicians = ['dr-1', 'dr-2', 'dr-1', 'dr-9'];
+  const locations = ['north', 'south'];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const lines = [];
+    for (let l = 0; l < 5; l++) {
+      lines.push({ description: `Appointment item ${l}`, quantity: (l % 3) + 1,
+        unitAmount: `${20 + ((i * 7 + l * 13) % 180)}.${String((i + l) % 100).padStart(2, '0')}`,
+        taxCode: l === 4 ? 'EXEMPT' : 'GST', clinicianId: clinicians[(i + l) % 4], locationId: locations[(i + l) % 2] });
+    }
+    out.push({ id: `appt-${i}`, number: `CL-${i}`, reference: `2024-01-${String((i % 28) + 1).padStart(2, '0')}`, date: '2024-01-15', payer: payers[i % 4], lines });
+  }
+  return out;
+}
+
+function measure(label, n, fn, runs = 5) {
+  fn(); // warm up
+  let best = Infinity;
+  let check;
+  for (let r = 0; r < runs; r++) {
+    const t = process.hrtime.bigint();
+    check = fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  console.log(`${label.padEnd(58)} ${best.toFixed(1).padStart(8)} ms  ${Math.round(n / (best / 1000)).toLocaleString('en').padStart(9)} invoices/s  (${check})`);
+  return n / (best / 1000);
+}
+
+const n = 10_000;
+const data = invoices(n);
+const exporter = new Exporter(snapshot, settings);
+const ready = (p) => `${p.summary.ready} ready`;
+console.log(`Node ${process.version}: preview of ${n} invoices x 5 lines, tracking on every line, contacts resolved (some created)`);
+const results = {
+  objects: measure('objects in, objects out (serde-wasm-bindgen both ways)', n, () => ready(exporter.preview(data))),
+  json: measure('JSON.stringify in, JSON text out + JSON.parse', n, () => ready(JSON.parse(exporter.previewJson(JSON.stringify(data))))),
+  jsonBodies: measure('JSON in, bodies only out (lines: false) + JSON.parse', n, () => ready(JSON.parse(exporter.previewJson(JSON.stringify(data), { lines: false })))),
+  perInvoice: measure('one call per invoice (JSON in/out)', n, () => `${data.reduce((a, inv) => a + JSON.parse(exporter.previewJson(JSON.stringify([inv]), { lines: false })).summary.ready, 0)} ready`, 3),
+};
+const best = Math.max(...Object.values(results));
+console.log(`best in Node: ${Math.round(best).toLocaleString('en')} invoices/s (target: 100,000/s and within 1.5x of native; see cargo bench --bench preview)`);

@@ -1,0 +1,77 @@
+#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+//! `cargo bench --bench preview`: previews 10,000 invoices × 5 lines with tracking and contact
+//! resolution, natively, from JSON text in to JSON text out (the same work the wasm build does
+//! on its JSON path). Prints invoices per second. A benchmark, not a test: no assertions on time.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use xero_export::{Exporter, Settings, Snapshot, SnapshotInput, SourceInvoice};
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+        .unwrap_or_default()
+}
+
+/// The same generator as tests/bench/preview.mjs (deterministic, no RNG).
+fn invoices(n: usize) -> Value {
+    let payers = [
+        json!({"kind": "patient", "id": "P-100", "contactNumber": "P-100", "name": "Katherine Warren"}),
+        json!({"kind": "thirdParty", "id": "ins-7", "name": "Southern Cross", "accountNumber": "INS-7"}),
+        json!({"kind": "patient", "id": "p-new", "name": "New Patient", "email": "new@example.com"}),
+        json!({"kind": "patient", "id": "p-x", "name": "sam jones"}),
+    ];
+    let clinicians = ["dr-1", "dr-2", "dr-1", "dr-9"];
+    let locations = ["north", "south"];
+    let invs: Vec<Value> = (0..n)
+        .map(|i| {
+            let lines: Vec<Value> = (0..5)
+                .map(|l| {
+                    json!({"description": format!("Appointment item {l}"), "quantity": (l % 3) + 1, "unitAmount": format!("{}.{:02}", 20 + (i * 7 + l * 13) % 180, (i + l) % 100),
+                           "taxCode": if l == 4 { "EXEMPT" } else { "GST" }, "clinicianId": clinicians[(i + l) % 4], "locationId": locations[(i + l) % 2]})
+                })
+                .collect();
+            json!({"id": format!("appt-{i}"), "number": format!("CL-{i}"), "reference": format!("2024-01-{:02}", i % 28 + 1), "date": "2024-01-15", "payer": payers[i % 4], "lines": lines})
+        })
+        .collect();
+    Value::Array(invs)
+}
+
+fn main() {
+    let n = 10_000;
+    let snapshot: SnapshotInput =
+        serde_json::from_str(&read("tests/fixtures/sample/snapshot.json")).expect("snapshot");
+    let workload: Value =
+        serde_json::from_str(&read("tests/bench/workload.json")).expect("workload");
+    let settings: Settings =
+        serde_json::from_value(workload["settings"].clone()).expect("settings");
+    let exporter = Exporter::new(Snapshot::new(snapshot), settings);
+    let input = serde_json::to_string(&invoices(n)).expect("json");
+    let mut best = f64::MAX;
+    let mut out_len = 0;
+    for _ in 0..7 {
+        let t = Instant::now();
+        let invs: Vec<SourceInvoice> = serde_json::from_str(&input).expect("parse");
+        let preview = exporter.preview(&invs);
+        let out = serde_json::to_string(&preview).expect("serialize");
+        let secs = t.elapsed().as_secs_f64();
+        out_len = out.len();
+        best = best.min(secs);
+    }
+    let t = Instant::now();
+    let invs: Vec<SourceInvoice> = serde_json::from_str(&input).expect("parse");
+    let t1 = t.elapsed();
+    let preview = exporter.preview(&invs);
+    let t2 = t.elapsed();
+    let out = serde_json::to_string(&preview).expect("serialize");
+    let t3 = t.elapsed();
+    let issues: usize = preview.documents.iter().map(|d| d.issues.len()).sum();
+    let bodies: usize = preview
+        .documents
+        .iter()
+        .filter_map(|d| d.body.as_ref())
+        .map(String::len)
+        .sum();
+    eprintln!("phases: parse {:?}, preview {:?}, serialize {:?}; {} issues, bodies {:.1} MB, out {:.1} MB", t1, t2 - t1, t3 - t2, issues, bodies as f64 / 1e6, out.len() as f64 / 1e6);
+    println!("native preview: {n} invoices x 5 lines, JSON in ({:.1} MB) -> JSON out ({:.1} MB): best of 7 {:.1} ms = {:.0} invoices/s", input.len() as f64 / 1e6, out_len as f64 / 1e6, best * 1e3, n as f64 / best);
+}
