@@ -469,7 +469,7 @@ impl Exporter {
         }
         let unit = line.unit_amount.as_ref().and_then(|u| {
             let hint = if unitdp == 2 {
-                " (or set settings.unitdp to 4)"
+                " Or set settings.unitdp to 4 to send 4 decimal places."
             } else {
                 ""
             };
@@ -1076,9 +1076,21 @@ impl Exporter {
         }
 
         // Host total.
+        // Comparing with the host's total only means something when every amount was readable:
+        // an unreadable line would only add a mismatch on top of the real problem.
+        let amounts_readable = !issues.iter().any(|i| {
+            matches!(
+                i.code,
+                IssueCode::NumberInvalid
+                    | IssueCode::NumberNotFinite
+                    | IssueCode::TooManyDecimals
+                    | IssueCode::NumberOutOfRange
+            ) || (i.code == IssueCode::Missing && i.path.ends_with("unitAmount"))
+        });
         let (host_total, difference) = match inv
             .total
             .as_ref()
+            .filter(|_| amounts_readable)
             .and_then(|t| t.check_at(|| path.field("total").into(), "total", 2, &mut issues))
         {
             None => (None, None),

@@ -40,3 +40,39 @@ test('the line calculator computes exactly and shows issues', async () => {
   assert.equal(await page.textContent('#line-out'), '—');
   assert.equal(await page.getAttribute('#line-issues li', 'data-code'), 'TOO_MANY_DECIMALS');
 });
+
+test('the export preview shows totals, provenance and issues for the clinic sample', async () => {
+  const row = (id) => page.locator(`#preview-table tbody tr[data-id="${id}"] td`);
+  assert.deepEqual(await row('appt-1001').allTextContents(),
+    ['appt-1001', 'ACCREC', 'Katherine Warren (by contactNumber)', '76.30', '11.44', '87.74', 'ready', '']);
+  assert.match(await page.textContent('#preview-summary'), /6 invoices: 6 ready, 0 blocked, 0 credit notes, 1 contacts to create first \(Mere Tane\)/);
+  // The first document's detail: tracking with its source.
+  assert.match(await page.textContent('#preview-detail'), /Clinician: Dr Aroha Smith from clinician/);
+  // Archived options are dropped with a warning under the ignore policy.
+  assert.equal((await row('appt-1003').allTextContents())[7], 'TRACKING_OPTION_ARCHIVED, TRACKING_OPTION_ARCHIVED');
+  await page.locator('#preview-table tbody tr[data-id="appt-1003"]').click();
+  assert.match(await page.textContent('#preview-detail'), /Option "Harbour" of tracking category "Location" is archived/);
+});
+
+test('editing the invoices shows new problems and a credit note', async () => {
+  const invoices = JSON.parse(await page.inputValue('#invoices'));
+  invoices[0].lines[0].unitAmount = '25.065';
+  invoices[1].lines = [{ description: 'Refund', quantity: 1, unitAmount: '-50.00', taxCode: 'GST' }];
+  await page.fill('#invoices', JSON.stringify(invoices));
+  await page.click('#preview-go');
+  const cells = (id) => page.locator(`#preview-table tbody tr[data-id="${id}"] td`).allTextContents();
+  const first = await cells('appt-1001');
+  assert.equal(first[6], 'blocked');
+  assert.equal(first[7], 'TOO_MANY_DECIMALS');
+  const second = await cells('appt-1002');
+  assert.equal(second[1], 'ACCRECCREDIT');
+  assert.equal(second[5], '57.50');
+  await page.screenshot({ path: process.env.SCREENSHOT ?? '/tmp/xero-export-page.png', fullPage: true });
+});
+
+test('misuse shows the thrown error code', async () => {
+  await page.fill('#settings', '{"status": "PAID"}');
+  await page.click('#preview-go');
+  assert.match(await page.textContent('#preview-summary'), /^INVALID_SETTINGS: /);
+});
+
