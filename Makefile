@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/.cargo/webdriver.json
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: all setup build build-dev test lint test-rust test-wasm test-js demo size clean
+.PHONY: all setup build build-dev test lint test-rust test-wasm test-js demo size bench clean
 
 all: build
 
@@ -43,6 +43,10 @@ demo: build
 size: build
 	bash scripts/size.sh
 
+# Benchmarks, not tests: print throughput; nothing asserts on time.
+bench: build
+	cargo bench --bench preview
+	node tests/bench/preview.mjs
 
 clean:
 	cargo clean

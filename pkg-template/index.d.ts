@@ -51,3 +51,222 @@ export interface LineResult {
 
 /** The line amount Xero computes for one line, as exact strings. Accepts an object or its JSON text. */
 export function lineAmount(line: LineInput | string): LineResult;
+
+// --- Export preview: snapshot, settings, invoices ---
+
+/** One Xero GET body as the host received it (PascalCase), or xero-node's `response.body` (camelCase), or just its array. */
+export type XeroBody = Record<string, unknown> | unknown[];
+
+/** The organisation's Xero data. Each part is optional; what is missing is reported in `issues`. */
+export interface Snapshot {
+  organisation?: XeroBody;
+  accounts?: XeroBody;
+  taxRates?: XeroBody;
+  /** GET /TrackingCategories?includeArchived=true */
+  trackingCategories?: XeroBody;
+  /** GET /Contacts?includeArchived=true */
+  contacts?: XeroBody;
+  items?: XeroBody;
+  currencies?: XeroBody;
+}
+
+export type TrackingSource = 'line' | 'clinician' | 'location' | 'service' | 'client' | 'fallback';
+
+export interface TrackingCategorySettings {
+  /** Category name or TrackingCategoryID. */
+  category: string;
+  /** First source that yields an option wins. Default: line, clinician, location, service, client. */
+  sources?: Exclude<TrackingSource, 'fallback'>[];
+  /** Host id → option name or TrackingOptionID. */
+  clinicians?: Record<string, string>;
+  locations?: Record<string, string>;
+  services?: Record<string, string>;
+  /** Archived, deleted, renamed or unknown options: drop with a warning (default), block, or use `fallback`. */
+  stale?: 'ignore' | 'error' | 'fallback';
+  fallback?: string;
+  required?: boolean;
+}
+
+export type DueDateRule =
+  | { rule: 'none' }
+  | { rule: 'daysAfter'; days: number }
+  | { rule: 'paymentTerms'; fallbackDays?: number };
+
+/** The host's Xero configuration. Every field is optional; `{}` gives Xero's own defaults. */
+export interface Settings {
+  invoiceType?: 'ACCREC' | 'ACCPAY';
+  status?: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED';
+  lineAmountTypes?: 'Exclusive' | 'Inclusive' | 'NoTax';
+  unitdp?: 2 | 4;
+  negativeInvoices?: 'creditNote' | 'keep';
+  accounts?: { default?: string; byService?: Record<string, string> };
+  taxes?: { default?: string; byCode?: Record<string, string> };
+  dueDate?: DueDateRule;
+  /** `{id}`, `{number}`, `{reference}`, `{date}`, `{clientId}`, `{payerId}`, `{payerName}`, `{currency}` or any key of the invoice's `fields`. */
+  templates?: { invoiceNumber?: string; reference?: string; url?: string };
+  contacts?: {
+    /** `kind:id` → ContactID */
+    mapping?: Record<string, string>;
+    onMissing?: 'error' | 'create';
+    nameCollision?: 'suffix' | 'error';
+    contactNumberFromId?: boolean;
+  };
+  tracking?: {
+    categories?: TrackingCategorySettings[];
+    /** Client id → { category → option }. */
+    clients?: Record<string, Record<string, string>>;
+    optionNameLimit?: 50 | 100;
+  };
+  brandingThemeId?: string;
+}
+
+export interface Payer {
+  kind?: 'patient' | 'nextOfKin' | 'thirdParty' | 'client' | 'company' | 'member' | string;
+  id?: string;
+  name?: string;
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  contactNumber?: string;
+  accountNumber?: string;
+  address?: { type?: 'STREET' | 'POBOX'; lines?: string[]; city?: string; region?: string; postalCode?: string; country?: string; attentionTo?: string };
+  phone?: { type?: 'DEFAULT' | 'DDI' | 'MOBILE' | 'FAX'; number?: string; areaCode?: string; countryCode?: string };
+  /** A Xero ContactID already linked to this payer. */
+  contactId?: string;
+}
+
+export interface SourceLine {
+  description?: string;
+  quantity?: DecimalInput;
+  unitAmount?: DecimalInput;
+  discountRate?: DecimalInput;
+  discountAmount?: DecimalInput;
+  taxCode?: string;
+  accountCode?: string;
+  /** Host service code or Xero item code (alias: itemCode). */
+  serviceCode?: string;
+  clinicianId?: string;
+  locationId?: string;
+  /** Category (name or ID) → option (name or ID). */
+  tracking?: Record<string, string>;
+  lineItemId?: string;
+}
+
+export interface SourceInvoice {
+  id: string;
+  number?: string;
+  reference?: string;
+  /** YYYY-MM-DD */
+  date: string;
+  dueDate?: string;
+  currency?: string;
+  payer: Payer;
+  clientId?: string;
+  /** The host's own total, compared with Xero's. */
+  total?: DecimalInput;
+  /** For a negative invoice: the invoice it corrects. */
+  creditsInvoiceNumber?: string;
+  /** Extra template fields. */
+  fields?: Record<string, string>;
+  /** Set when already exported: updates go by POST. */
+  xero?: { id?: string; status?: string; amountPaid?: DecimalInput };
+  lines: SourceLine[];
+}
+
+export interface Totals { subTotal: string; totalTax: string; total: string }
+
+export interface LineTracking {
+  category: string;
+  option: string;
+  categoryId?: string;
+  optionId?: string;
+  source: TrackingSource;
+  /** For a fallback: the stale option it replaced. */
+  replaced?: string;
+}
+
+export interface LinePreview {
+  description?: string;
+  quantity?: string;
+  unitAmount?: string;
+  discountRate?: string;
+  discountAmount?: string;
+  itemCode?: string;
+  accountCode?: string;
+  taxType?: string;
+  taxRate?: string;
+  lineAmount: string;
+  taxAmount: string;
+  tracking: LineTracking[];
+}
+
+export type ContactRef =
+  | { status: 'existing'; contactId: string; name?: string; matchedBy: 'contactId' | 'mapping' | 'contactNumber' | 'accountNumber' | 'email' | 'name' }
+  | { status: 'create'; key: string; name: string }
+  | { status: 'unresolved' };
+
+export interface DocumentPreview {
+  index: number;
+  sourceId: string;
+  sourceNumber?: string;
+  kind: 'ACCREC' | 'ACCPAY' | 'ACCRECCREDIT' | 'ACCPAYCREDIT';
+  endpoint: 'Invoices' | 'CreditNotes';
+  status: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED';
+  blocked: boolean;
+  contact: ContactRef;
+  number?: string;
+  reference?: string;
+  date?: string;
+  dueDate?: string;
+  currency?: string;
+  lineAmountTypes: 'Exclusive' | 'Inclusive' | 'NoTax';
+  lines: LinePreview[];
+  totals: Totals;
+  hostTotal?: string;
+  difference?: string;
+  issues: Issue[];
+  /** `{"Invoices":[...]}` / `{"CreditNotes":[...]}` for this document alone, or null while its contact is to be created. */
+  body: string | null;
+}
+
+export interface NewContact {
+  key: string;
+  /** The Contact element of PUT /Contacts (Xero's PascalCase). */
+  contact: Record<string, unknown>;
+  invoices: string[];
+}
+
+export interface Preview {
+  documents: DocumentPreview[];
+  contacts: NewContact[];
+  issues: Issue[];
+  summary: { documents: number; ready: number; blocked: number; creditNotes: number; contactsToCreate: number; warnings: number; errors: number };
+}
+
+export interface PreviewOptions {
+  /** Per-line previews (default true). */
+  lines?: boolean;
+  /** Request bodies (default true). */
+  bodies?: boolean;
+}
+
+/** A parsed snapshot and settings; previews any number of invoices without re-parsing them. */
+export class Exporter {
+  /** Throws XeroExportError (INVALID_SNAPSHOT / INVALID_SETTINGS) when a shape does not fit at all. */
+  constructor(snapshot: Snapshot | string, settings?: Settings | string);
+  /** Problems of the snapshot and settings. */
+  readonly issues: Issue[];
+  preview(invoices: SourceInvoice[] | string, options?: PreviewOptions): Preview;
+  /** The same preview as JSON text (faster for large batches). */
+  previewJson(invoices: SourceInvoice[] | string, options?: PreviewOptions): string;
+  /** Releases the wasm memory now (otherwise when garbage-collected). */
+  free(): void;
+}
+
+export interface TimeEntry { member?: string; date?: string; hours?: DecimalInput; rate?: DecimalInput; project?: string }
+
+/** Time entries → a source invoice (one line per project or member and rate; hours summed, 2 dp). */
+export function timesheetInvoice(input: {
+  id?: string; number?: string; date?: string; dueDate?: string; currency?: string; payer?: Payer;
+  groupBy?: 'project' | 'member'; accountCode?: string; taxCode?: string; entries: TimeEntry[];
+} | string): SourceInvoice;

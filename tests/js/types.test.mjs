@@ -1,0 +1,40 @@
+// The hand-kept types: every runtime export is declared in index.d.ts, and a usage file that
+// exercises the main API type-checks with tsc --strict.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdtempSync, writeFileSync, rmSync, cpSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { api, pkgDir, root } from './helpers.mjs';
+
+const dts = readFileSync(path.join(pkgDir, 'index.d.ts'), 'utf8');
+
+test('every runtime export is declared', () => {
+  const declared = new Set([...dts.matchAll(/^export (?:declare )?(?:function|class|const) (\w+)/gm)].map((m) => m[1]));
+  const missing = Object.keys(api).filter((k) => k !== 'default' && !k.startsWith('__') && !declared.has(k));
+  assert.deepEqual(missing, []);
+});
+
+test('a usage file type-checks against the declarations', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'xero-export-types-'));
+  try {
+    cpSync(pkgDir, path.join(dir, 'node_modules/xero-export'), { recursive: true });
+    writeFileSync(path.join(dir, 'usage.ts'), `
+import { Exporter, timesheetInvoice, type Preview, type SourceInvoice, type Settings } from 'xero-export';
+const settings: Settings = { status: 'AUTHORISED', dueDate: { rule: 'daysAfter', days: 14 },
+  tracking: { categories: [{ category: 'Location', sources: ['line', 'location'], stale: 'fallback', fallback: 'North' }] } };
+const invoices: SourceInvoice[] = [{ id: 'a', date: '2024-01-15', payer: { kind: 'patient', id: 'p1', name: 'Ana' },
+  lines: [{ description: 'x', quantity: 1, unitAmount: '10.00', tracking: { Location: 'North' } }] }];
+const ex = new Exporter({ accounts: { Accounts: [] } }, settings);
+const p: Preview = ex.preview(invoices, { lines: false });
+const totals: string[] = p.documents.map((d) => d.totals.total + (d.contact.status === 'existing' ? d.contact.matchedBy : ''));
+const bill = timesheetInvoice({ groupBy: 'member', entries: [{ member: 'm', hours: '1.5', rate: 80 }] });
+void totals; void bill.lines; ex.free();
+`);
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    execFileSync(path.join(root, 'tests/node_modules/.bin/tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'usage.ts'], { cwd: dir, encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
