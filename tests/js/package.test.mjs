@@ -40,7 +40,9 @@ test('ESM import works (named and default)', () => {
 test("the README's Node example runs", async () => {
   await copyFile(path.join(root, 'tests/examples/node-example.mjs'), path.join(dir, 'example.mjs'));
   const out = run('node', ['example.mjs']);
-  assert.match(out, /3 × 25\.06 = 75\.18/);
+  assert.match(out, /ACCREC for Katherine Warren \(matched by name\), due 2024-02-20/);
+  assert.match(out, /totals 76\.30 \+ 11\.44 = 87\.74/);
+  assert.match(out, /PUT \/Invoices \{"Invoices":\[\{"Type":"ACCREC"/);
   assert.match(out, /error TOO_MANY_DECIMALS at unitAmount/);
 });
 
