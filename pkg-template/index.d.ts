@@ -270,3 +270,146 @@ export function timesheetInvoice(input: {
   id?: string; number?: string; date?: string; dueDate?: string; currency?: string; payer?: Payer;
   groupBy?: 'project' | 'member'; accountCode?: string; taxCode?: string; entries: TimeEntry[];
 } | string): SourceInvoice;
+
+// --- Sending plan and reconciliation ---
+
+export interface PlanOptions {
+  /** The organisation's xero-tenant-id (also part of every Idempotency-Key). */
+  tenantId: string;
+  /** Documents per request, 1-50 (default 50). */
+  maxDocuments?: number;
+  /** Bytes per request body, 1024-3,500,000 (default 3,500,000). */
+  maxBytes?: number;
+  /** Requests in flight at once, 1-5 (default 5). */
+  maxConcurrent?: number;
+  /** Unanswered sends (5xx, timeout, lost) before a document is left `uncertain` (default 8). */
+  maxAttempts?: number;
+  /** First delay after a 5xx or lost answer, doubled per failure up to a minute (default 1000 ms). */
+  backoffMs?: number;
+}
+
+/** One HTTP request for the host to perform: `fetch(baseUrl + url, {method, headers: {...headers, Authorization}, body})`. */
+export interface SendRequest {
+  /** Hand it back with the answer: `run.handle(id, ...)` / `run.lost(id)`. */
+  id: string;
+  purpose: 'contacts' | 'documents' | 'lookup' | 'allocation';
+  method: 'GET' | 'PUT' | 'POST';
+  /** Below https://api.xero.com/api.xro/2.0, e.g. `/Invoices`. */
+  path: string;
+  query: Record<string, string>;
+  /** `path?query`, percent-encoded. */
+  url: string;
+  /** Accept, xero-tenant-id, and for writes Content-Type and Idempotency-Key. */
+  headers: Record<string, string>;
+  /** JSON text (writes only). */
+  body?: string;
+  /** Source invoice ids this request is about. */
+  documents: string[];
+  /** Keys of the contacts it creates or looks up. */
+  contacts?: string[];
+  idempotencyKey?: string;
+  /** 1 for the first send of this content, 2 for the first retry... */
+  attempt: number;
+}
+
+/** Xero's answer as the host received it. `body`: the text, or parsed JSON. */
+export interface SendResponse {
+  status: number;
+  headers?: Record<string, string | number | string[]> | Headers | Map<string, string>;
+  body?: string | Record<string, unknown> | unknown[] | null;
+}
+
+export type OutcomeStatus = 'pending' | 'exported' | 'failed' | 'retry' | 'uncertain' | 'blocked';
+export type RateLimit = 'minute' | 'day' | 'concurrent' | 'app' | 'unknown';
+
+export interface Allocation {
+  status: 'pending' | 'allocated' | 'skipped' | 'failed' | 'uncertain';
+  invoiceNumber: string;
+  invoiceId?: string;
+  amount?: string;
+  date?: string;
+}
+
+/** One outcome per source invoice. */
+export interface Outcome {
+  index: number;
+  sourceId: string;
+  number?: string;
+  kind: 'ACCREC' | 'ACCPAY' | 'ACCRECCREDIT' | 'ACCPAYCREDIT';
+  status: OutcomeStatus;
+  /** InvoiceID / CreditNoteID. */
+  xeroId?: string;
+  xeroNumber?: string;
+  xeroStatus?: string;
+  /** Xero's totals. */
+  totals?: Totals;
+  /** AmountDue (invoices) or RemainingCredit (credit notes). */
+  amountDue?: string;
+  /** retry: seconds Xero asked to wait, the host time (ms) it is sent again, the limit hit. */
+  retryAfter?: number;
+  retryAt?: number;
+  limit?: RateLimit;
+  /** uncertain: the GET whose answer decides (the run sends it itself). */
+  lookup?: SendRequest;
+  allocation?: Allocation;
+  requestId?: string;
+  attempts: number;
+  issues: Issue[];
+}
+
+/** One row of the export log: a document (or a contact) in one request. */
+export interface LogRow {
+  seq: number;
+  requestId: string;
+  purpose: SendRequest['purpose'];
+  sourceId?: string;
+  contactKey?: string;
+  number?: string;
+  payerName?: string;
+  kind: 'ACCREC' | 'ACCPAY' | 'ACCRECCREDIT' | 'ACCPAYCREDIT' | 'CONTACT';
+  method: string;
+  url: string;
+  idempotencyKey?: string;
+  /** Host times (ms). */
+  sentAt: number;
+  finishedAt?: number;
+  status: Exclude<OutcomeStatus, 'blocked'>;
+  httpStatus?: number;
+  xeroId?: string;
+  xeroNumber?: string;
+  messages: string[];
+}
+
+export interface RunSummary {
+  documents: number; pending: number; exported: number; failed: number; retry: number;
+  uncertain: number; blocked: number; requests: number; inFlight: number;
+}
+
+/** A sending run (sans-IO): `next` gives requests, the host performs them, `handle`/`lost` take the answers. */
+export class SendRun {
+  private constructor();
+  /** The requests ready at host time `now` (Date.now()): contacts first, at most maxConcurrent in flight. */
+  next(now: number): SendRequest[];
+  /** Xero's answer to a request; returns the outcomes it changed. Throws XeroExportError (INVALID_STATE) for an unknown or already answered id. */
+  handle(requestId: string, response: SendResponse, now: number): Outcome[];
+  /** No answer (timeout, dropped connection); returns the outcomes it changed. */
+  lost(requestId: string, now: number): Outcome[];
+  /** One per source invoice, in input order. */
+  outcomes(): Outcome[];
+  log(): LogRow[];
+  summary(): RunSummary;
+  /** Nothing in flight and nothing left to send (or stopped). */
+  readonly done: boolean;
+  /** Host time (ms) from which `next` has something, or null when nothing waits. */
+  readonly wakeAt: number | null;
+  /** The 401/403 problem that stopped the run, or null. */
+  readonly stopped: Issue | null;
+  /** Continue after reconnecting. */
+  resume(): void;
+  free(): void;
+}
+
+export interface Exporter {
+  /** Previews the invoices and plans sending them. Throws XeroExportError (INVALID_INPUT) for options beyond Xero's limits. */
+  plan(invoices: SourceInvoice[] | string, options: PlanOptions | string): SendRun;
+}

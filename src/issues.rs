@@ -169,6 +169,14 @@ pub enum IssueCode {
     ResponseMissingElement,
     /// The document cannot be changed in Xero in its current state.
     UpdateNotAllowed,
+    /// Xero already has a document with this number ("Invoice # must be unique.").
+    DuplicateNumber,
+    /// The document alone is larger than the request size limit.
+    RequestTooLarge,
+    /// A credit note was not allocated to its invoice (not approved, invoice paid or not found).
+    AllocationSkipped,
+    /// Xero refused the allocation of a credit note to its invoice.
+    AllocationFailed,
 }
 
 impl IssueCode {

@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 
+mod send;
+
 /// One serializer for every result: plain objects and arrays, as JSON would give.
 const SERIALIZER: serde_wasm_bindgen::Serializer =
     serde_wasm_bindgen::Serializer::json_compatible();

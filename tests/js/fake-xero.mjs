@@ -1,0 +1,298 @@
+// A small stateful stand-in for the Xero Accounting API on 127.0.0.1, for tests and the demo.
+// It answers in Xero's JSON shapes (spec-conformant, so Prism's proxy mode accepts them):
+//   PUT/POST /Invoices, PUT /CreditNotes, PUT /Contacts        create (POST by InvoiceID updates)
+//   GET /Invoices (InvoiceNumbers, where Reference/ContactID), GET /CreditNotes (where),
+//   GET /CreditNotes/{id}, GET /Contacts (where ContactNumber/Name)
+//   PUT /CreditNotes/{id}/Allocations
+// Totals are computed independently of the library (exact BigInt decimals, tax per line, half
+// away from zero), so a disagreement shows up as XERO_TOTALS_DIFFER.
+//
+// Options: uniqueNumbers (refuse a taken ACCREC number, as Xero does), idempotency (replay the
+// answer of a repeated Idempotency-Key, as Xero does), fault(req, n) → one of 'none', '429',
+// '429-day', '500-before', '500-after', 'drop-before', 'drop-after', 'hang-after' (test hook).
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+
+// ----- exact decimals: {n: BigInt, s: scale} -------------------------------------------------
+const TEN = 10n;
+function dec(v) {
+  const t = String(v ?? '0');
+  const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(t.includes('e') || t.includes('E') ? Number(t).toFixed(10) : t);
+  if (!m) throw new Error(`not a decimal: ${t}`);
+  const frac = m[3] ?? '';
+  const n = BigInt(`${m[1]}${m[2] || '0'}${frac}`);
+  return { n, s: frac.length };
+}
+const pow = (s) => TEN ** BigInt(s);
+/** round(a / b) half away from zero, BigInt. */
+function roundDiv(a, b) {
+  const neg = (a < 0n) !== (b < 0n);
+  const [x, y] = [a < 0n ? -a : a, b < 0n ? -b : b];
+  const q = (2n * x + y) / (2n * y);
+  return neg ? -q : q;
+}
+/** cents (BigInt) of value × factor, rounded half away from zero. */
+const cents = (d) => roundDiv(d.n * 100n, pow(d.s));
+const money = (c) => {
+  const neg = c < 0n;
+  const a = neg ? -c : c;
+  return Number(`${neg ? '-' : ''}${a / 100n}.${String(a % 100n).padStart(2, '0')}`);
+};
+
+/** LineAmount and TaxAmount in cents, as Xero computes them. */
+function lineTotals(line, rate, mode) {
+  const q = dec(line.Quantity ?? 1);
+  const u = dec(line.UnitAmount ?? 0);
+  let gross = { n: q.n * u.n, s: q.s + u.s };
+  let amount;
+  if (line.DiscountRate != null) {
+    const r = dec(line.DiscountRate);
+    amount = roundDiv(gross.n * (100n * pow(r.s) - r.n) * 100n, pow(gross.s) * 100n * pow(r.s));
+  } else {
+    amount = cents(gross);
+    if (line.DiscountAmount != null) amount -= cents(dec(line.DiscountAmount));
+  }
+  const rt = dec(rate);
+  let tax = 0n;
+  if (mode === 'Exclusive') tax = roundDiv(amount * rt.n, 100n * pow(rt.s));
+  else if (mode === 'Inclusive') tax = roundDiv(amount * rt.n, 100n * pow(rt.s) + rt.n);
+  return { amount, tax };
+}
+
+const msDate = (iso) => (iso ? `/Date(${Date.parse(`${iso}T00:00:00Z`)}+0000)/` : undefined);
+const isoOf = (ms) => (typeof ms === 'string' && ms.startsWith('/Date(') ? new Date(Number(/\d+/.exec(ms)[0])).toISOString().slice(0, 10) : ms);
+
+/**
+ * Starts the fake on 127.0.0.1 (port 0). `snapshot`: the sample GET bodies (contacts and tax
+ * rates are read from it). Returns {url, state, requests, close}.
+ */
+export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotency = true, fault = () => 'none' } = {}) {
+  const rates = new Map((snapshot?.taxRates?.TaxRates ?? []).map((t) => [t.TaxType, t.EffectiveRate ?? t.DisplayTaxRate ?? 0]));
+  const state = {
+    contacts: (snapshot?.contacts?.Contacts ?? []).map((c) => ({ ...c })),
+    invoices: [],
+    creditNotes: [],
+    created: new Map(), // number → times created
+    keys: new Map(), // Idempotency-Key → {status, body}
+  };
+  const requests = [];
+  let n = 0;
+
+  const contactRef = (ref) => {
+    const c = state.contacts.find((x) => x.ContactID === ref?.ContactID);
+    return { ContactID: ref?.ContactID, Name: c?.Name ?? 'Unknown', ContactStatus: c?.ContactStatus ?? 'ACTIVE' };
+  };
+
+  function buildDocument(el, credit, existing) {
+    const mode = el.LineAmountTypes ?? 'Exclusive';
+    let sub = 0n; let tax = 0n;
+    const lines = (el.LineItems ?? []).map((l) => {
+      const rate = rates.get(l.TaxType) ?? 0;
+      const t = lineTotals(l, rate, mode);
+      sub += t.amount; tax += t.tax;
+      return { ...l, LineItemID: l.LineItemID ?? randomUUID(), LineAmount: money(t.amount), TaxAmount: money(t.tax), Tracking: l.Tracking ?? [] };
+    });
+    const total = mode === 'Inclusive' ? sub : sub + tax;
+    const subTotal = mode === 'Inclusive' ? sub - tax : sub;
+    const doc = {
+      ...existing,
+      Type: el.Type,
+      [credit ? 'CreditNoteID' : 'InvoiceID']: existing?.[credit ? 'CreditNoteID' : 'InvoiceID'] ?? randomUUID(),
+      [credit ? 'CreditNoteNumber' : 'InvoiceNumber']: el[credit ? 'CreditNoteNumber' : 'InvoiceNumber'] ?? `${credit ? 'CN' : 'INV'}-${String(state.invoices.length + state.creditNotes.length + 1).padStart(4, '0')}`,
+      Reference: el.Reference ?? '',
+      Contact: contactRef(el.Contact),
+      Date: msDate(el.Date),
+      DateString: el.Date ? `${el.Date}T00:00:00` : undefined,
+      DueDate: msDate(el.DueDate),
+      Status: el.Status ?? 'DRAFT',
+      LineAmountTypes: mode,
+      LineItems: lines,
+      SubTotal: money(subTotal),
+      TotalTax: money(tax),
+      Total: money(total),
+      CurrencyCode: el.CurrencyCode ?? snapshot?.organisation?.Organisations?.[0]?.BaseCurrency ?? 'NZD',
+      UpdatedDateUTC: `/Date(${Date.now()}+0000)/`,
+      HasErrors: false,
+    };
+    if (credit) { doc.RemainingCredit = money(total); doc.Allocations = []; }
+    else { doc.AmountDue = money(total); doc.AmountPaid = 0; doc.AmountCredited = 0; }
+    if (!doc.DueDate) delete doc.DueDate;
+    if (!doc.DateString) delete doc.DateString;
+    return doc;
+  }
+
+  function writeDocuments(body, credit, method) {
+    const key = credit ? 'CreditNotes' : 'Invoices';
+    const list = credit ? state.creditNotes : state.invoices;
+    const numberKey = credit ? 'CreditNoteNumber' : 'InvoiceNumber';
+    const idKey = credit ? 'CreditNoteID' : 'InvoiceID';
+    const out = [];
+    for (const el of body[key] ?? []) {
+      const existing = el[idKey] ? list.find((d) => d[idKey] === el[idKey]) : undefined;
+      if (method === 'POST' && el[idKey] && !existing) {
+        out.push({ ...el, StatusAttributeString: 'ERROR', ValidationErrors: [{ Message: `An existing ${credit ? 'Credit Note' : 'Invoice'} with the specified ${idKey} could not be found` }] });
+        continue;
+      }
+      const number = el[numberKey];
+      const taken = !existing && number && list.some((d) => d[numberKey] === number && d.Type === el.Type);
+      if (uniqueNumbers && taken && (el.Type === 'ACCREC' || el.Type === 'ACCRECCREDIT')) {
+        out.push({ ...el, StatusAttributeString: 'ERROR', HasErrors: true, ValidationErrors: [{ Message: credit ? 'Credit Note # must be unique.' : 'Invoice # must be unique.' }] });
+        continue;
+      }
+      const doc = buildDocument(el, credit, existing);
+      if (existing) list[list.indexOf(existing)] = doc;
+      else {
+        list.push(doc);
+        state.created.set(doc[numberKey], (state.created.get(doc[numberKey]) ?? 0) + 1);
+      }
+      out.push({ ...doc, StatusAttributeString: 'OK' });
+    }
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, [key]: out };
+  }
+
+  function writeContacts(body) {
+    const out = [];
+    for (const el of body.Contacts ?? []) {
+      const active = state.contacts.filter((c) => (c.ContactStatus ?? 'ACTIVE') === 'ACTIVE');
+      const lower = (s) => String(s ?? '').trim().toLowerCase();
+      if (active.some((c) => lower(c.Name) === lower(el.Name))) {
+        out.push({ ...el, ContactID: '00000000-0000-0000-0000-000000000000', HasValidationErrors: true, StatusAttributeString: 'ERROR', ValidationErrors: [{ Message: `The contact name ${el.Name} is already assigned to another contact. The contact name must be unique across all active contacts.` }] });
+        continue;
+      }
+      if (el.ContactNumber && state.contacts.some((c) => lower(c.ContactNumber) === lower(el.ContactNumber))) {
+        out.push({ ...el, ContactID: '00000000-0000-0000-0000-000000000000', HasValidationErrors: true, StatusAttributeString: 'ERROR', ValidationErrors: [{ Message: 'Another contact has this contact number. Please enter a different contact number.' }] });
+        continue;
+      }
+      const c = { ...el, ContactID: randomUUID(), ContactStatus: 'ACTIVE', UpdatedDateUTC: `/Date(${Date.now()}+0000)/`, HasValidationErrors: false };
+      state.contacts.push(c);
+      state.created.set(`contact:${c.Name}`, (state.created.get(`contact:${c.Name}`) ?? 0) + 1);
+      out.push({ ...c, StatusAttributeString: 'OK' });
+    }
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: out };
+  }
+
+  /** The string literals of a `where` clause: Field=="value" pairs. */
+  const clauses = (where) => [...String(where ?? '').matchAll(/([A-Za-z.]+)==(?:guid\()?"((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2].replace(/\\(.)/g, '$1')]);
+
+  function readDocuments(url, credit) {
+    const list = credit ? state.creditNotes : state.invoices;
+    const numberKey = credit ? 'CreditNoteNumber' : 'InvoiceNumber';
+    const numbers = url.searchParams.get('InvoiceNumbers')?.split(',');
+    const where = clauses(url.searchParams.get('where'));
+    const found = list.filter((d) => {
+      if (numbers && !numbers.includes(d[numberKey])) return false;
+      if (where.length === 0) return true;
+      // OR of clauses (AND groups are written as one parenthesised clause per document).
+      return where.some(([field, value]) => (field === 'Contact.ContactID' ? d.Contact.ContactID === value : String(d[field]) === value));
+    });
+    const paged = url.searchParams.has('page');
+    const items = found.map((d) => (paged ? d : { ...d, LineItems: [] }));
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, ...(paged ? { pagination: { page: 1, pageSize: 100, pageCount: 1, itemCount: items.length } } : {}), [credit ? 'CreditNotes' : 'Invoices']: items };
+  }
+
+  function readContacts(url) {
+    const where = clauses(url.searchParams.get('where'));
+    const found = state.contacts.filter((c) => where.some(([f, v]) => String(c[f] ?? '').toLowerCase() === v.toLowerCase()));
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: found };
+  }
+
+  function allocate(cnId, body) {
+    const cn = state.creditNotes.find((c) => c.CreditNoteID === cnId);
+    const out = [];
+    for (const a of body.Allocations ?? []) {
+      const inv = state.invoices.find((i) => i.InvoiceID === a.Invoice?.InvoiceID);
+      const errors = [];
+      const amount = cents(dec(a.Amount));
+      if (!cn) errors.push('An existing Credit Note with the specified CreditNoteID could not be found');
+      else if (cn.Status !== 'AUTHORISED') errors.push('Credit Note must be AUTHORISED to be allocated');
+      if (!inv) errors.push('Invoice could not be found');
+      else if (amount > cents(dec(inv.AmountDue))) errors.push('The invoice you are trying to allocate to has already been paid off');
+      if (cn && amount > cents(dec(cn.RemainingCredit))) errors.push('Credit Note cannot be allocated as amount is greater than amount outstanding');
+      if (errors.length === 0) {
+        inv.AmountDue = money(cents(dec(inv.AmountDue)) - amount);
+        inv.AmountCredited = money(cents(dec(inv.AmountCredited)) + amount);
+        if (inv.AmountDue === 0) inv.Status = 'PAID';
+        cn.RemainingCredit = money(cents(dec(cn.RemainingCredit)) - amount);
+        if (cn.RemainingCredit === 0) cn.Status = 'PAID';
+        const saved = { Amount: money(amount), Date: msDate(a.Date), Invoice: { InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber } };
+        cn.Allocations.push(saved);
+        state.created.set(`allocation:${cnId}`, (state.created.get(`allocation:${cnId}`) ?? 0) + 1);
+        out.push({ ...saved, CreditNote: { CreditNoteID: cnId }, ValidationErrors: [] });
+      } else {
+        out.push({ ...a, ValidationErrors: errors.map((Message) => ({ Message })) });
+      }
+    }
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Allocations: out };
+  }
+
+  function route(req, url, body) {
+    const p = url.pathname;
+    const m = req.method;
+    const writes = m === 'PUT' || m === 'POST';
+    if (writes && url.searchParams.get('summarizeErrors') !== 'false') return [400, { Message: 'test fake: writes must carry summarizeErrors=false' }];
+    if (m === 'PUT' && p === '/Invoices') return [200, writeDocuments(body, false, m)];
+    if (m === 'POST' && p === '/Invoices') return [200, writeDocuments(body, false, m)];
+    if (m === 'PUT' && p === '/CreditNotes') return [200, writeDocuments(body, true, m)];
+    if (m === 'POST' && p === '/CreditNotes') return [200, writeDocuments(body, true, m)];
+    if (m === 'PUT' && p === '/Contacts') return [200, writeContacts(body)];
+    if (m === 'GET' && p === '/Invoices') return [200, readDocuments(url, false)];
+    if (m === 'GET' && p === '/CreditNotes') return [200, readDocuments(url, true)];
+    if (m === 'GET' && p === '/Contacts') return [200, readContacts(url)];
+    let match = /^\/CreditNotes\/([^/]+)\/Allocations$/.exec(p);
+    if (m === 'PUT' && match) return [200, allocate(decodeURIComponent(match[1]), body)];
+    match = /^\/CreditNotes\/([^/]+)$/.exec(p);
+    if (m === 'GET' && match) {
+      const cn = state.creditNotes.find((c) => c.CreditNoteID === decodeURIComponent(match[1]));
+      return cn ? [200, { Id: randomUUID(), Status: 'OK', CreditNotes: [cn] }] : [404, { Message: 'The resource you\'re looking for cannot be found' }];
+    }
+    return [404, { Message: `test fake: no route ${m} ${p}` }];
+  }
+
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (c) => { raw += c; });
+    req.on('end', () => {
+      const url = new URL(req.url, 'http://fake');
+      const key = req.headers['idempotency-key'];
+      const entry = { n: n++, method: req.method, url: req.url, key, body: raw, tenant: req.headers['xero-tenant-id'] };
+      requests.push(entry);
+      const send = (status, body, headers = {}) => {
+        entry.status = status;
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+        res.end(typeof body === 'string' ? body : JSON.stringify(body));
+      };
+      if (!req.headers['xero-tenant-id']) return send(403, { Title: 'Forbidden', Detail: 'AuthenticationUnsuccessful: missing xero-tenant-id' });
+      if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) return send(401, { Title: 'Unauthorized', Detail: 'TokenInvalid' });
+      if (key && key.length > 128) return send(400, { Message: 'Idempotency-Key longer than 128 characters' });
+      const f = fault(entry, entry.n);
+      entry.fault = f;
+      if (f === '429' || f === '429-day') {
+        return send(429, { Title: 'Too Many Requests' }, { 'retry-after': f === '429' ? '1' : '2', 'x-rate-limit-problem': f === '429' ? 'minute' : 'day' });
+      }
+      if (f === '500-before') return send(500, { Title: 'An error occurred', Detail: 'fault injected before saving' });
+      if (f === 'drop-before') { req.socket.destroy(); return undefined; }
+      let result;
+      if (idempotency && key && state.keys.has(key)) result = state.keys.get(key);
+      else {
+        let body = {};
+        try { body = raw ? JSON.parse(raw) : {}; } catch { return send(400, { ErrorNumber: 14, Type: 'PostDataInvalidException', Message: 'Invalid JSON' }); }
+        const [status, out] = route(req, url, body);
+        result = { status, body: out };
+        if (idempotency && key && status < 500) state.keys.set(key, result);
+      }
+      if (f === '500-after') return send(502, '<html><body>Bad Gateway</body></html>');
+      if (f === 'drop-after') { req.socket.destroy(); return undefined; }
+      if (f === 'hang-after') return undefined; // saved; the answer never comes (client times out)
+      return send(result.status, result.body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    requests,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}

@@ -1,0 +1,128 @@
+// A 200-invoice export through a fault-injecting Xero on 127.0.0.1: random 429s (minute and
+// day), 5xx before and after saving, connections dropped before and after saving, and answers
+// that never come (client timeout). The fake ignores Idempotency-Keys and does not refuse
+// duplicate numbers, so only the library's lookups keep each invoice from being created twice.
+// The host loop is the README's: plain fetch, run.handle / run.lost, bounded.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { api, root } from './helpers.mjs';
+import { startFakeXero } from './fake-xero.mjs';
+
+const read = async (p) => JSON.parse(await readFile(path.join(root, 'tests/fixtures', p), 'utf8'));
+
+/** mulberry32: a small seeded PRNG, so a failure can be replayed with its seed. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 200 clinic invoices: most for an existing contact, every 7th for a new patient (two
+ *  invoices each), every 25th a refund crediting the invoice before it (a credit note that is
+ *  then allocated). */
+function invoices() {
+  const out = [];
+  for (let i = 0; i < 200; i++) {
+    const inv = {
+      id: `f-${i}`, number: `F-${String(i).padStart(4, '0')}`, date: '2024-02-01', reference: `visit ${i}`,
+      payer: { kind: 'patient', id: 'P-100', name: 'Katherine Warren' },
+      lines: [{ description: `Consultation ${i}`, quantity: 1 + (i % 3), unitAmount: `${40 + (i % 17)}.${String(i % 100).padStart(2, '0')}`, taxCode: 'GST', clinicianId: 'dr-1', locationId: 'north' }],
+    };
+    if (i % 7 === 3) inv.payer = { kind: 'patient', id: `NEW-${Math.floor(i / 14)}`, name: `New Patient ${Math.floor(i / 14)}` };
+    if (i % 25 === 24) {
+      inv.lines = [{ description: 'Refund', quantity: 1, unitAmount: '-10.00', taxCode: 'GST' }];
+      inv.creditsInvoiceNumber = `F-${String(i - 1).padStart(4, '0')}`;
+      inv.payer = out[i - 1].payer;
+    }
+    out.push(inv);
+  }
+  return out;
+}
+
+test('200 invoices through random 429s, 5xx and dropped connections: each exported exactly once', { timeout: 180_000 }, async () => {
+  const seed = Number(process.env.FAULT_SEED ?? 20240201);
+  const random = prng(seed);
+  const snapshot = await read('sample/snapshot.json');
+  const { settings } = await read('scenarios/clinic.json');
+  const faults = {};
+  const xero = await startFakeXero({
+    snapshot,
+    uniqueNumbers: false,
+    idempotency: false,
+    fault: (entry, n) => {
+      // Every kind of fault once first (so each is exercised whatever the seed), then at random.
+      const forced = ['drop-after', '500-after', 'hang-after', '429', 'drop-before', '500-before', '429-day'];
+      if (n < forced.length) {
+        faults[forced[n]] = (faults[forced[n]] ?? 0) + 1;
+        return forced[n];
+      }
+      const r = random();
+      const f = r < 0.08 ? '429' : r < 0.1 ? '429-day' : r < 0.16 ? '500-before' : r < 0.22 ? '500-after'
+        : r < 0.28 ? 'drop-before' : r < 0.34 ? 'drop-after' : r < 0.38 ? 'hang-after' : 'none';
+      faults[f] = (faults[f] ?? 0) + 1;
+      return f;
+    },
+  });
+  const started = Date.now();
+  try {
+    const run = new api.Exporter(snapshot, settings).plan(invoices(), { tenantId: 'tenant-1', maxDocuments: 20, backoffMs: 20, maxAttempts: 30 });
+    const perform = async (r) => {
+      let res, body;
+      try {
+        res = await fetch(xero.url + r.url, {
+          method: r.method,
+          headers: { ...r.headers, Authorization: 'Bearer test-token' },
+          body: r.body,
+          signal: AbortSignal.timeout(500),
+        });
+        body = await res.text();
+      } catch {
+        run.lost(r.id, Date.now());
+        return;
+      }
+      run.handle(r.id, { status: res.status, headers: res.headers, body }, Date.now());
+    };
+    let rounds = 0;
+    for (; rounds < 3000 && !run.done; rounds++) {
+      const requests = run.next(Date.now());
+      if (requests.length > 0) await Promise.all(requests.map(perform));
+      else if (run.wakeAt !== null) await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
+      else break;
+    }
+    assert.ok(run.done, `run not done after ${rounds} rounds`);
+
+    const outcomes = run.outcomes();
+    assert.equal(outcomes.length, 200);
+    const notExported = outcomes.filter((o) => o.status !== 'exported');
+    assert.deepEqual(notExported, [], `seed ${seed}`);
+    // Exactly once: every number created once, every contact once, every allocation once.
+    const numbers = [...xero.state.invoices.map((d) => d.InvoiceNumber), ...xero.state.creditNotes.map((d) => d.CreditNoteNumber)];
+    assert.equal(numbers.length, 200, `seed ${seed}: ${numbers.length} documents in Xero`);
+    assert.equal(new Set(numbers).size, 200, `seed ${seed}: a document was created twice`);
+    for (const [key, times] of xero.state.created) assert.equal(times, 1, `seed ${seed}: ${key} created ${times} times`);
+    const creditNotes = outcomes.filter((o) => o.kind === 'ACCRECCREDIT');
+    assert.equal(creditNotes.length, 8);
+    for (const o of creditNotes) assert.equal(o.allocation?.status, 'allocated', `seed ${seed}: ${JSON.stringify(o)}`);
+    // Each outcome's Xero id is the document Xero has.
+    for (const o of outcomes) {
+      const doc = [...xero.state.invoices, ...xero.state.creditNotes].find((d) => (d.InvoiceID ?? d.CreditNoteID) === o.xeroId);
+      assert.equal(doc?.InvoiceNumber ?? doc?.CreditNoteNumber, o.number);
+    }
+    // The faults really happened, and the log shows every attempt answered.
+    for (const f of ['429', '500-before', '500-after', 'drop-before', 'drop-after', 'hang-after']) assert.ok(faults[f] > 0, `no ${f} fault`);
+    const log = run.log();
+    assert.ok(log.every((row) => row.status !== 'pending' && row.finishedAt >= row.sentAt));
+    assert.ok(log.some((row) => row.purpose === 'lookup' && row.status === 'exported'), 'a lookup found a saved invoice');
+    assert.ok(log.some((row) => row.purpose === 'lookup' && row.status === 'retry'), 'a lookup found an invoice missing');
+    console.log(`seed ${seed}: ${xero.requests.length} requests in ${Date.now() - started} ms, ${rounds} rounds, faults ${JSON.stringify(faults)}, ${log.length} log rows`);
+  } finally {
+    await xero.close();
+  }
+});
