@@ -38,7 +38,14 @@ fn invoices(n: usize) -> Value {
 }
 
 fn main() {
-    let n = 10_000;
+    let n: usize = std::env::var("BENCH_INVOICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
     let snapshot: SnapshotInput =
         serde_json::from_str(&read("tests/fixtures/sample/snapshot.json")).expect("snapshot");
     let workload: Value =
@@ -49,7 +56,7 @@ fn main() {
     let input = serde_json::to_string(&invoices(n)).expect("json");
     let mut best = f64::MAX;
     let mut out_len = 0;
-    for _ in 0..7 {
+    for _ in 0..runs {
         let t = Instant::now();
         let invs: Vec<SourceInvoice> = serde_json::from_str(&input).expect("parse");
         let preview = exporter.preview(&invs);
@@ -73,5 +80,5 @@ fn main() {
         .map(String::len)
         .sum();
     eprintln!("phases: parse {:?}, preview {:?}, serialize {:?}; {} issues, bodies {:.1} MB, out {:.1} MB", t1, t2 - t1, t3 - t2, issues, bodies as f64 / 1e6, out.len() as f64 / 1e6);
-    println!("native preview: {n} invoices x 5 lines, JSON in ({:.1} MB) -> JSON out ({:.1} MB): best of 7 {:.1} ms = {:.0} invoices/s", input.len() as f64 / 1e6, out_len as f64 / 1e6, best * 1e3, n as f64 / best);
+    println!("native preview: {n} invoices x 5 lines, JSON in ({:.1} MB) -> JSON out ({:.1} MB): best of {runs} {:.1} ms = {:.0} invoices/s", input.len() as f64 / 1e6, out_len as f64 / 1e6, best * 1e3, n as f64 / best);
 }
