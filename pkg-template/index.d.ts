@@ -271,6 +271,110 @@ export function timesheetInvoice(input: {
   groupBy?: 'project' | 'member'; accountCode?: string; taxCode?: string; entries: TimeEntry[];
 } | string): SourceInvoice;
 
+// --- Tracking-options CSV ---
+
+/** How a tracking-options CSV is read. */
+export interface TrackingCsvOptions {
+  /** Header of the client key column, compared case- and whitespace-insensitively. Default "Client ID". */
+  keyColumn?: string;
+  /** Issues kept (the first ones, in file order); every count stays exact. Default 1000. */
+  maxIssues?: number;
+  /** Whether the result carries the valid rows' assignments. Default true; false saves memory. */
+  assignments?: boolean;
+  /** Whether an empty tracking cell clears the option like "None". Default true; false leaves the client's option as it is. */
+  emptyClears?: boolean;
+}
+
+/** How far a streaming validation has got. */
+export interface TrackingCsvProgress {
+  /** Bytes pushed so far. */
+  bytes: number;
+  /** Complete data rows read so far (not the header, not blank rows). */
+  rowsRead: number;
+  /** Rows read so far that will fail. */
+  rowsFailing: number;
+}
+
+export interface TrackingCsvColumn {
+  /** 1-based column number. */
+  column: number;
+  /** The header as written in the file. */
+  header: string;
+}
+
+export interface TrackingCsvTrackingColumn extends TrackingCsvColumn {
+  /** The Xero category the column sets; null when the organisation has no such ACTIVE category. */
+  category: string | null;
+}
+
+/** Client key → category name → option name; "" = "None" (clear). Categories left empty are absent. */
+export type TrackingCsvAssignments = Record<string, Record<string, string>>;
+
+export interface TrackingCsvResult {
+  /** Bytes read, including a byte order mark. */
+  bytes: number;
+  rowsRead: number;
+  rowsValid: number;
+  rowsFailing: number;
+  /** Where the required columns are; null when the header is unusable (every row then fails). */
+  columns: { key: TrackingCsvColumn; tracking: [TrackingCsvTrackingColumn, TrackingCsvTrackingColumn] } | null;
+  /** The first `maxIssues` issues, in file order, each with `row` and (mostly) `column`. */
+  issues: Issue[];
+  issueCount: number;
+  issuesTruncated: boolean;
+  /** Exact count per issue code. */
+  issueCounts: Record<string, number>;
+  /** The valid rows' assignments in the shape of settings.tracking.clients (absent with `assignments: false`). */
+  assignments?: TrackingCsvAssignments;
+}
+
+/** Validates a tracking-options CSV pushed in chunks (e.g. from `File.stream()`). */
+export class TrackingCsvValidator {
+  /**
+   * `snapshot` as for `Exporter` (only the tracking categories are used). Throws XeroExportError
+   * (INVALID_SNAPSHOT / INVALID_INPUT) when a shape does not fit at all.
+   */
+  constructor(snapshot: Snapshot | string, options?: TrackingCsvOptions | string);
+  /** The next chunk; it may end anywhere (inside a row, a quoted field or a UTF-8 character). */
+  push(chunk: string | Uint8Array | ArrayBuffer): void;
+  /** How far it got. */
+  readonly progress: TrackingCsvProgress;
+  /** Reads the last row and returns the result; the validator cannot be used afterwards. */
+  finish(): TrackingCsvResult;
+  /** Like `finish`, as JSON text (much faster than objects for hundreds of thousands of assignments). */
+  finishJson(): string;
+  /** Releases the wasm memory now (otherwise when garbage-collected). */
+  free(): void;
+}
+
+/** Validates a whole tracking-options CSV in one call (small files; stream large ones). */
+export function validateTrackingCsv(
+  snapshot: Snapshot | string,
+  csv: string | Uint8Array | ArrayBuffer,
+  options?: TrackingCsvOptions | string,
+): TrackingCsvResult;
+
+export interface TrackingCsvExportOptions {
+  /** Header of the client key column, written first. Default "Client ID". */
+  keyColumn?: string;
+  /** Column order (default: key, the rows' other properties in first-seen order, then the two tracking columns). */
+  columns?: string[];
+  /** Start with a UTF-8 byte order mark (Excel then reads accents right). Default false. */
+  bom?: boolean;
+  /** Default "crlf" (RFC 4180). */
+  lineEnding?: 'crlf' | 'lf';
+}
+
+/**
+ * Writes the client CSV with "Xero Tracking Category 1" and "Xero Tracking Category 2" last.
+ * Cells starting with = + - @ tab or CR (except plain numbers) get a leading ' so a spreadsheet
+ * never runs them; cells are quoted as needed. Throws INVALID_INPUT for NaN/Infinity or objects.
+ */
+export function exportTrackingCsv(
+  rows: Array<Record<string, string | number | boolean | null | undefined>> | string,
+  options?: TrackingCsvExportOptions | string,
+): string;
+
 // --- Sending plan and reconciliation ---
 
 export interface PlanOptions {

@@ -150,6 +150,8 @@ pub enum IssueCode {
     CsvDuplicateKey,
     /// A CSV row has no client key.
     CsvKeyMissing,
+    /// A required CSV column appears more than once in the header (which one counts is unclear).
+    CsvColumnDuplicate,
     // --- sending ---
     /// Xero rejected the document (its messages are in the issue).
     XeroValidationError,

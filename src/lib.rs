@@ -44,6 +44,7 @@ pub mod snapshot;
 pub mod source;
 pub mod totals;
 pub mod tracking;
+pub mod tracking_csv;
 pub mod wire;
 
 /// The JS binding (wasm32 only). Public so the wasm test suites can call the exports directly.

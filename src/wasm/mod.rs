@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 
+mod csv;
 mod send;
 
 /// One serializer for every result: plain objects and arrays, as JSON would give.

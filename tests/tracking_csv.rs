@@ -1,0 +1,406 @@
+//! The tracking-options CSV against fixture files: one per error kind (tests/fixtures/csv/),
+//! every chunk boundary of each fixture, a generated 1,000,000-row file (counts only), and the
+//! export read back by a CSV parser.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::json;
+use xero_export::tracking_csv::{
+    export, neutralise, validate, ExportOptions, ExportRow, Options, Report, Validator,
+};
+use xero_export::{IssueCode, Snapshot, SnapshotInput};
+
+fn read(rel: &str) -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+fn snapshot(rel: &str) -> Snapshot {
+    let input: SnapshotInput = serde_json::from_slice(&read(rel)).unwrap();
+    Snapshot::new(input)
+}
+
+/// The sample snapshot: category 1 = Clinician, category 2 = Location (then an archived one).
+fn sample() -> Snapshot {
+    snapshot("sample/snapshot.json")
+}
+
+/// "severity CODE row:column" for each issue.
+fn issues(r: &Report) -> Vec<String> {
+    r.issues
+        .iter()
+        .map(|i| {
+            let col = i.column.map_or("-".to_owned(), |c| c.to_string());
+            format!(
+                "{} {} {}:{col}",
+                serde_json::to_value(i.severity).unwrap().as_str().unwrap(),
+                i.code.as_str(),
+                i.row.unwrap()
+            )
+        })
+        .collect()
+}
+
+fn counts(r: &Report) -> (u64, u64, u64) {
+    (r.rows_read, r.rows_valid, r.rows_failing)
+}
+
+/// (fixture, snapshot, (rows read, valid, failing), issues)
+type Case = (&'static str, Snapshot, (u64, u64, u64), Vec<&'static str>);
+
+fn cases() -> Vec<Case> {
+    let one = || snapshot("csv/one-category-snapshot.json");
+    vec![
+        ("valid.csv", sample(), (6, 6, 0), vec![]),
+        ("aliases.csv", sample(), (2, 2, 0), vec![]),
+        (
+            "option-unknown.csv",
+            sample(),
+            (3, 0, 3),
+            vec![
+                "error TRACKING_OPTION_UNKNOWN 2:4",
+                "error TRACKING_OPTION_UNKNOWN 3:5",
+                "error TRACKING_OPTION_UNKNOWN 4:4",
+                "error TRACKING_OPTION_UNKNOWN 4:5",
+            ],
+        ),
+        (
+            "option-archived.csv",
+            sample(),
+            (2, 0, 2),
+            vec![
+                "error TRACKING_OPTION_ARCHIVED 2:4",
+                "error TRACKING_OPTION_ARCHIVED 3:5",
+            ],
+        ),
+        (
+            "option-deleted.csv",
+            sample(),
+            (1, 0, 1),
+            vec!["error TRACKING_OPTION_DELETED 2:5"],
+        ),
+        (
+            "category-unknown.csv",
+            one(),
+            (2, 1, 1),
+            vec!["error TRACKING_CATEGORY_UNKNOWN 3:5"],
+        ),
+        (
+            "column-missing.csv",
+            sample(),
+            (2, 0, 2),
+            vec![
+                "error CSV_COLUMN_MISSING 1:-",
+                "error CSV_COLUMN_MISSING 1:-",
+            ],
+        ),
+        (
+            "column-duplicate.csv",
+            sample(),
+            (1, 0, 1),
+            vec!["error CSV_COLUMN_DUPLICATE 1:3"],
+        ),
+        (
+            "key-missing.csv",
+            sample(),
+            (2, 1, 1),
+            vec!["error CSV_KEY_MISSING 3:1"],
+        ),
+        (
+            "key-duplicate.csv",
+            sample(),
+            (4, 2, 2),
+            vec![
+                "error CSV_DUPLICATE_KEY 4:1",
+                "error CSV_DUPLICATE_KEY 5:1",
+                "error TRACKING_OPTION_UNKNOWN 5:4",
+            ],
+        ),
+        (
+            "row-malformed-fields.csv",
+            sample(),
+            (3, 1, 2),
+            vec!["error CSV_ROW_MALFORMED 2:-", "error CSV_ROW_MALFORMED 3:-"],
+        ),
+        (
+            "row-malformed-utf8.csv",
+            sample(),
+            (2, 1, 1),
+            vec!["error CSV_ROW_MALFORMED 2:2"],
+        ),
+        (
+            "row-malformed-quote.csv",
+            sample(),
+            (3, 2, 1),
+            vec![
+                "warning CSV_ROW_MALFORMED 3:-",
+                "error CSV_ROW_MALFORMED 4:-",
+                "error CSV_ROW_MALFORMED 4:-",
+            ],
+        ),
+        (
+            "empty.csv",
+            sample(),
+            (0, 0, 0),
+            vec!["error CSV_COLUMN_MISSING 1:-"],
+        ),
+    ]
+}
+
+#[test]
+fn each_fixture_gives_its_counts_and_issues() {
+    for (name, snap, want_counts, want_issues) in cases() {
+        let r = validate(&snap, &read(&format!("csv/{name}")), Options::default());
+        assert_eq!(counts(&r), want_counts, "{name}: counts");
+        assert_eq!(issues(&r), want_issues, "{name}: issues");
+        assert_eq!(r.issue_count, want_issues.len() as u64, "{name}");
+        assert!(!r.issues_truncated);
+        for i in &r.issues {
+            assert!(i.path.starts_with("csv"), "{name}: {}", i.path);
+            assert!(i.message.len() > 20, "{name}: {}", i.message);
+        }
+    }
+}
+
+#[test]
+fn the_valid_fixture_gives_the_settings_shape() {
+    let r = validate(sample(), &read("csv/valid.csv"), Options::default());
+    let clients = serde_json::to_value(r.assignments.as_ref().unwrap()).unwrap();
+    assert_eq!(
+        clients,
+        json!({
+            "C001": {"Clinician": "Dr Aroha Smith", "Location": "North"},
+            "C002": {"Clinician": "Dr Ben Lee", "Location": "South"},
+            "C003": {"Clinician": "", "Location": ""},
+            "C004": {"Clinician": "", "Location": ""},
+            "C005": {"Clinician": "General", "Location": "North"},
+            "C006": {"Clinician": "General", "Location": "North"}
+        })
+    );
+    // The same map through the Rust accessor, and the settings accept it as `clients`.
+    let map = r.assignments.as_ref().unwrap().to_clients();
+    assert_eq!(serde_json::to_value(&map).unwrap(), clients);
+    let settings: xero_export::Settings =
+        serde_json::from_value(json!({"tracking": {"clients": clients}})).unwrap();
+    assert_eq!(settings.tracking.clients.len(), 6);
+    // Rows keep their numbers: the quoted two-line name is one row, the blank row counts.
+    let rows: Vec<u64> = r
+        .assignments
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.row)
+        .collect();
+    assert_eq!(rows, vec![2, 3, 4, 5, 6, 8]);
+    let cols = r.columns.unwrap();
+    assert_eq!(cols.key.header, "Client ID");
+    assert_eq!(
+        (
+            cols.tracking[0].column,
+            cols.tracking[0].category.as_deref()
+        ),
+        (4, Some("Clinician"))
+    );
+}
+
+#[test]
+fn suggestions_and_messages_say_what_to_do() {
+    let r = validate(
+        sample(),
+        &read("csv/option-unknown.csv"),
+        Options::default(),
+    );
+    let m: Vec<&str> = r.issues.iter().map(|i| i.message.as_str()).collect();
+    assert!(m[0].contains("Did you mean \"Dr Ben Lee\"?"), "{}", m[0]);
+    assert!(m[1].contains("Did you mean \"North\"?"), "{}", m[1]);
+    assert!(
+        m[2].contains("Active options: Dr Aroha Smith, Dr Ben Lee, General."),
+        "{}",
+        m[2]
+    );
+    assert!(m.iter().all(|m| m.contains("\"None\" to clear")));
+    let r = validate(sample(), &read("csv/key-duplicate.csv"), Options::default());
+    assert!(r.issues[0].message.contains("also on row 2"));
+    let r = validate(
+        sample(),
+        &read("csv/column-missing.csv"),
+        Options::default(),
+    );
+    assert!(r.issues[0].message.contains("\"Client ID\""));
+    assert!(r.issues[1]
+        .message
+        .contains("\"Location\", the category's name"));
+    assert!(r.columns.is_none());
+}
+
+/// Every chunking of `data` gives the one-call report.
+fn assert_chunking_is_invisible(snap: &Snapshot, data: &[u8], name: &str) {
+    let whole = validate(snap, data, Options::default());
+    for split in 0..=data.len() {
+        let mut v = Validator::new(snap, Options::default());
+        v.push(&data[..split]);
+        v.push(&data[split..]);
+        assert_eq!(v.finish(), whole, "{name}: split at byte {split}");
+    }
+    for size in [1, 2, 3, 7] {
+        let mut v = Validator::new(snap, Options::default());
+        for chunk in data.chunks(size) {
+            v.push(chunk);
+            v.push(&[]);
+        }
+        let progress = v.progress();
+        assert_eq!(progress.bytes, data.len() as u64);
+        assert!(progress.rows_read <= whole.rows_read);
+        assert_eq!(v.finish(), whole, "{name}: chunks of {size}");
+    }
+}
+
+#[test]
+fn chunk_boundaries_at_every_byte_give_the_one_call_result() {
+    for (name, snap, _, _) in cases() {
+        assert_chunking_is_invisible(&snap, &read(&format!("csv/{name}")), name);
+    }
+}
+
+#[test]
+fn a_million_rows_validate_with_exact_counts() {
+    // 1 in 1000 rows has an unknown clinician, 1 in 5000 an archived location, 3 keys repeat,
+    // every 10th name is quoted with a comma, every 7th row clears its location with None.
+    const ROWS: u64 = 1_000_000;
+    let clinicians = ["Dr Aroha Smith", "Dr Ben Lee", "General"];
+    let mut data = String::with_capacity(70 * ROWS as usize);
+    data.push_str(
+        "Client ID,Client Name,Email,Xero Tracking Category 1,Xero Tracking Category 2\r\n",
+    );
+    for i in 1..=ROWS {
+        let id = if i % 250_000 == 0 { 1 } else { i };
+        let c1 = if i % 1000 == 0 {
+            "Dr Ben Le"
+        } else {
+            clinicians[(i % 3) as usize]
+        };
+        let c2 = match i {
+            _ if i % 5000 == 1 => "Harbour",
+            _ if i % 7 == 0 => "None",
+            _ if i % 2 == 0 => "North",
+            _ => "",
+        };
+        if i % 10 == 0 {
+            data.push_str(&format!(
+                "C{id:07},\"Dental, Ltd {i}\",a{i}@example.com,{c1},{c2}\r\n"
+            ));
+        } else {
+            data.push_str(&format!(
+                "C{id:07},Client {i},a{i}@example.com,{c1},{c2}\r\n"
+            ));
+        }
+    }
+    let snap = sample();
+    let mut v = Validator::new(&snap, Options::default());
+    for chunk in data.as_bytes().chunks(1 << 20) {
+        v.push(chunk);
+    }
+    let r = v.finish();
+    // Failing: 1000 unknown + 200 archived + 4 duplicates (rows 250000, 500000, 750000,
+    // 1000000 repeat C0000001), where rows 250000k… are also multiples of 1000 (unknown).
+    let unknown = ROWS / 1000;
+    let archived = ROWS / 5000;
+    let duplicates = 4;
+    assert_eq!(r.rows_read, ROWS);
+    assert_eq!(r.rows_failing, unknown + archived);
+    assert_eq!(r.rows_valid, ROWS - unknown - archived);
+    assert_eq!(r.issue_count, unknown + archived + duplicates);
+    assert_eq!(r.issue_counts[&IssueCode::TrackingOptionUnknown], unknown);
+    assert_eq!(r.issue_counts[&IssueCode::TrackingOptionArchived], archived);
+    assert_eq!(r.issue_counts[&IssueCode::CsvDuplicateKey], duplicates);
+    assert_eq!(r.issues.len(), 1000);
+    assert!(r.issues_truncated);
+    assert_eq!(r.issues[0].row, Some(2)); // data row 1: archived
+    assert_eq!(r.assignments.as_ref().unwrap().len() as u64, r.rows_valid);
+    assert_eq!(r.bytes, data.len() as u64);
+}
+
+#[test]
+fn injection_cells_are_exported_safely_and_read_back_unchanged() {
+    let nasty = [
+        "=1+1",
+        "+SUM(A1:A9)",
+        "-2+3",
+        "@cmd|' /C calc'!A0",
+        "\t=1",
+        "\r=1",
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "-12.50",
+        "+3",
+        "a,b",
+        "line\nbreak",
+        "\"quoted\"",
+        "plain",
+        "",
+    ];
+    let rows: Vec<ExportRow> = nasty
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::from_value(json!({
+                "Client ID": if i == 0 { "=KEY()".to_owned() } else { format!("C{i}") },
+                "Client Name": v,
+                "Note": v,
+                "Xero Tracking Category 1": if i == 1 { "General" } else { "" },
+                "Xero Tracking Category 2": if i == 2 { "North" } else { "None" },
+            }))
+            .unwrap()
+        })
+        .collect();
+    let text = export(&rows, &ExportOptions::default()).unwrap();
+    // A CSV parser reads back exactly the cells written: the neutralised text, nothing else.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec![
+            "Client ID",
+            "Client Name",
+            "Note",
+            "Xero Tracking Category 1",
+            "Xero Tracking Category 2"
+        ]
+    );
+    let back: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(back.len(), nasty.len());
+    for (record, v) in back.iter().zip(nasty) {
+        assert_eq!(&record[1], neutralise(v).as_ref());
+        assert_eq!(&record[2], neutralise(v).as_ref());
+        // Nothing a spreadsheet would run: a risky first character is always behind a quote
+        // mark, except plain numbers.
+        let first = record[1].chars().next();
+        if matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')) {
+            assert!(["-12.50", "+3"].contains(&&record[1]), "{:?}", &record[1]);
+        }
+    }
+    assert_eq!(&back[0][0], "'=KEY()");
+    assert_eq!(&back[0][1], "'=1+1");
+    assert_eq!(&back[4][1], "'\t=1");
+    assert_eq!(&back[10][1], "line\nbreak");
+    // The import reads the file back to the original keys and options.
+    let r = validate(sample(), text.as_bytes(), Options::default());
+    assert_eq!(r.issue_count, 0, "{:?}", r.issues);
+    assert_eq!(r.rows_valid, nasty.len() as u64);
+    let clients = r.assignments.unwrap().to_clients();
+    assert_eq!(clients["=KEY()"]["Location"], "");
+    assert_eq!(clients["C1"]["Clinician"], "General");
+    assert_eq!(clients["C2"]["Location"], "North");
+}
