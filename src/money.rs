@@ -7,7 +7,7 @@
 //! so the caller can report them as issues with a path, alongside every other problem.
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
@@ -215,6 +215,9 @@ fn num_from_js_number(value: f64) -> Num {
 
 struct NumVisitor;
 
+/// The key the JS entry uses for a number that is not finite.
+pub const NON_FINITE_TOKEN: &str = "$nonFinite";
+
 /// serde_json's private key for numbers kept as text (feature `arbitrary_precision`).
 const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
@@ -248,6 +251,12 @@ impl<'de> Visitor<'de> for NumVisitor {
             Some(key) if key == JSON_NUMBER_TOKEN => {
                 let text: String = map.next_value()?;
                 Ok(Num::parse(&text))
+            }
+            // JSON has no NaN or ±Infinity: the package's JS entry writes a JS number that is not
+            // finite as `{"$nonFinite": "NaN"}` so that it is reported, not mistaken for null.
+            Some(key) if key == NON_FINITE_TOKEN => {
+                let _: IgnoredAny = map.next_value()?;
+                Ok(Num::Invalid(NumError::NotFinite))
             }
             _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
         }
@@ -351,6 +360,9 @@ mod tests {
         assert_eq!(n, Num::Value(d("87.7400000000000000001")));
         let n: Num = serde_json::from_str("\"2.165\"").unwrap();
         assert_eq!(n, Num::Value(d("2.165")));
+        let n: Num = serde_json::from_str(r#"{"$nonFinite": "-Infinity"}"#).unwrap();
+        assert_eq!(n, Num::Invalid(NumError::NotFinite));
+        assert!(serde_json::from_str::<Num>(r#"{"other": 1}"#).is_err());
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -3,24 +3,12 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{from_js, from_js_with, js_error, to_js};
+use super::{from_json, from_json_or_default, js_error, to_json};
 use crate::error::{Error, ErrorCode};
 use crate::tracking_csv as core;
 
-/// Options, or the defaults when the argument is `undefined` or `null`.
-fn options<T: serde::de::DeserializeOwned + Default>(
-    value: JsValue,
-    argument: &str,
-) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        Ok(T::default())
-    } else {
-        from_js(value, argument)
-    }
-}
-
-fn snapshot(value: JsValue) -> Result<crate::Snapshot, JsValue> {
-    let input: crate::SnapshotInput = from_js_with(value, "snapshot", ErrorCode::InvalidSnapshot)?;
+fn snapshot(text: &str) -> Result<crate::Snapshot, JsValue> {
+    let input: crate::SnapshotInput = from_json(text, "snapshot", ErrorCode::InvalidSnapshot)?;
     Ok(crate::Snapshot::new(input))
 }
 
@@ -53,11 +41,12 @@ impl JsTrackingCsvValidator {
     /// `{keyColumn?, maxIssues?, assignments?, emptyClears?}`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        snapshot_input: JsValue,
-        options_input: JsValue,
+        snapshot_input: &str,
+        options_input: &str,
     ) -> Result<JsTrackingCsvValidator, JsValue> {
         let snapshot = snapshot(snapshot_input)?;
-        let options: core::Options = options(options_input, "options")?;
+        let options: core::Options =
+            from_json_or_default(options_input, "options", ErrorCode::InvalidInput)?;
         Ok(JsTrackingCsvValidator {
             inner: Some(core::Validator::new(snapshot, options)),
             scratch: Vec::new(),
@@ -106,24 +95,17 @@ impl JsTrackingCsvValidator {
 
     /// `{bytes, rowsRead, rowsFailing}` so far.
     #[wasm_bindgen(getter)]
-    pub fn progress(&self) -> Result<JsValue, JsValue> {
+    pub fn progress(&self) -> Result<String, JsValue> {
         match &self.inner {
-            Some(v) => to_js(&v.progress()),
+            Some(v) => to_json(&v.progress()),
             None => Err(not_finished_error()),
         }
     }
 
     /// Reads the last row and returns `{bytes, rowsRead, rowsValid, rowsFailing, columns,
-    /// issues, issueCount, issuesTruncated, issueCounts, assignments?}`. The validator cannot
-    /// be used afterwards.
-    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
-        report_to_js(&self.report()?)
-    }
-
-    /// Like `finish`, with the result as JSON text: one string instead of an object per
-    /// client, for files with very many rows.
-    #[wasm_bindgen(js_name = finishJson)]
-    pub fn finish_json(&mut self) -> Result<String, JsValue> {
+    /// issues, issueCount, issuesTruncated, issueCounts, assignments?}` as JSON. The validator
+    /// cannot be used afterwards.
+    pub fn finish(&mut self) -> Result<String, JsValue> {
         report_json(&self.report()?)
     }
 }
@@ -136,12 +118,6 @@ fn report_json(report: &core::Report) -> Result<String, JsValue> {
             e.to_string(),
         ))
     })
-}
-
-/// A report as plain objects: through JSON text and `JSON.parse`, which builds a large result
-/// (hundreds of thousands of assignments) about twice as fast as object-by-object conversion.
-fn report_to_js(report: &core::Report) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&report_json(report)?)
 }
 
 impl JsTrackingCsvValidator {
@@ -167,12 +143,13 @@ fn not_finished_error() -> JsValue {
 #[wasm_bindgen(js_name = validateTrackingCsv)]
 #[allow(unreachable_pub)] // wasm_bindgen needs `pub`; JS reaches it, not Rust
 pub fn validate_tracking_csv(
-    snapshot_input: JsValue,
+    snapshot_input: &str,
     input: JsValue,
-    options_input: JsValue,
-) -> Result<JsValue, JsValue> {
+    options_input: &str,
+) -> Result<String, JsValue> {
     let snapshot = snapshot(snapshot_input)?;
-    let options: core::Options = options(options_input, "options")?;
+    let options: core::Options =
+        from_json_or_default(options_input, "options", ErrorCode::InvalidInput)?;
     let data: Vec<u8> = if let Some(text) = input.as_string() {
         text.into_bytes()
     } else if let Some(array) = input.dyn_ref::<js_sys::Uint8Array>() {
@@ -182,7 +159,7 @@ pub fn validate_tracking_csv(
     } else {
         return Err(not_a_chunk("csv"));
     };
-    report_to_js(&core::validate(snapshot, &data, options))
+    report_json(&core::validate(snapshot, &data, options))
 }
 
 /// Writes the client CSV with the two tracking columns: `rows` is an array of objects
@@ -190,8 +167,9 @@ pub fn validate_tracking_csv(
 /// are neutralised. `options`: `{keyColumn?, columns?, bom?, lineEnding?: "crlf" | "lf"}`.
 #[wasm_bindgen(js_name = exportTrackingCsv)]
 #[allow(unreachable_pub)] // wasm_bindgen needs `pub`; JS reaches it, not Rust
-pub fn export_tracking_csv(rows: JsValue, options_input: JsValue) -> Result<String, JsValue> {
-    let rows: Vec<core::ExportRow> = from_js(rows, "rows")?;
-    let options: core::ExportOptions = options(options_input, "options")?;
+pub fn export_tracking_csv(rows: &str, options_input: &str) -> Result<String, JsValue> {
+    let rows: Vec<core::ExportRow> = from_json(rows, "rows", ErrorCode::InvalidInput)?;
+    let options: core::ExportOptions =
+        from_json_or_default(options_input, "options", ErrorCode::InvalidInput)?;
     core::export(&rows, &options).map_err(|e| js_error(&e))
 }

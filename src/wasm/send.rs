@@ -4,7 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_js, js_error, to_js, JsExporter};
+use super::{from_json, js_error, to_json, JsExporter};
 use crate::error::{Error, ErrorCode};
 use crate::plan::PlanOptions;
 use crate::reconcile::HttpResponse;
@@ -30,32 +30,15 @@ fn time(now: f64, argument: &str) -> Result<i64, JsValue> {
     }
 }
 
-/// Accepts a fetch `Headers` (or a `Map`) for `response.headers` by turning it into a plain
-/// object; everything else is read as given.
-fn plain_headers(response: JsValue) -> Result<JsValue, JsValue> {
-    if !response.is_object() {
-        return Ok(response);
-    }
-    let headers = js_sys::Reflect::get(&response, &"headers".into())?;
-    let iterable =
-        headers.is_object() && js_sys::Reflect::has(&headers, &js_sys::Symbol::iterator().into())?;
-    if !iterable {
-        return Ok(response);
-    }
-    let plain = js_sys::Object::from_entries(&headers)?;
-    let copy = js_sys::Object::assign(&js_sys::Object::new(), response.unchecked_ref());
-    js_sys::Reflect::set(&copy, &"headers".into(), &plain)?;
-    Ok(copy.into())
-}
-
 #[wasm_bindgen(js_class = Exporter)]
 impl JsExporter {
     /// `exporter.plan(invoices, {tenantId, maxDocuments?, maxBytes?, maxConcurrent?,
     /// maxAttempts?, backoffMs?})`: previews the invoices and returns the `SendRun` that sends
     /// them.
-    pub fn plan(&self, invoices: JsValue, options: JsValue) -> Result<JsRun, JsValue> {
-        let invoices: Vec<crate::SourceInvoice> = from_js(invoices, "invoices")?;
-        let options: PlanOptions = from_js(options, "options")?;
+    pub fn plan(&self, invoices: &str, options: &str) -> Result<JsRun, JsValue> {
+        let invoices: Vec<crate::SourceInvoice> =
+            from_json(invoices, "invoices", ErrorCode::InvalidInput)?;
+        let options: PlanOptions = from_json(options, "options", ErrorCode::InvalidInput)?;
         self.inner
             .plan(&invoices, &options)
             .map(|inner| JsRun { inner })
@@ -67,49 +50,50 @@ impl JsExporter {
 impl JsRun {
     /// The requests to send now (`now` = `Date.now()`): `[{id, purpose, method, path, query,
     /// url, headers, body?, documents, contacts?, idempotencyKey?, attempt}]`.
-    pub fn next(&mut self, now: f64) -> Result<JsValue, JsValue> {
+    pub fn next(&mut self, now: f64) -> Result<String, JsValue> {
         let now = time(now, "now")?;
-        to_js(&self.inner.next(now))
+        to_json(&self.inner.next(now))
     }
 
-    /// Xero's answer to request `requestId`: `{status, headers, body}` (body as text or parsed
-    /// JSON; headers as a plain object or a fetch `Headers`). Returns the outcomes it changed.
+    /// Xero's answer to request `requestId`: `{status, headers, body}` as JSON (body as text or
+    /// parsed JSON; headers a plain object: the JS entry turns a fetch `Headers` into one).
+    /// Returns the outcomes it changed.
     pub fn handle(
         &mut self,
         request_id: &str,
-        response: JsValue,
+        response: &str,
         now: f64,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<String, JsValue> {
         let now = time(now, "now")?;
-        let response: HttpResponse = from_js(plain_headers(response)?, "response")?;
+        let response: HttpResponse = from_json(response, "response", ErrorCode::InvalidInput)?;
         let changed = self
             .inner
             .handle(request_id, &response, now)
             .map_err(|e| js_error(&e))?;
-        to_js(&changed)
+        to_json(&changed)
     }
 
     /// Request `requestId` got no answer (timeout, dropped connection). Returns the outcomes it
     /// changed.
-    pub fn lost(&mut self, request_id: &str, now: f64) -> Result<JsValue, JsValue> {
+    pub fn lost(&mut self, request_id: &str, now: f64) -> Result<String, JsValue> {
         let now = time(now, "now")?;
         let changed = self.inner.lost(request_id, now).map_err(|e| js_error(&e))?;
-        to_js(&changed)
+        to_json(&changed)
     }
 
     /// One outcome per source invoice, in input order.
-    pub fn outcomes(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.outcomes())
+    pub fn outcomes(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.outcomes())
     }
 
     /// The export log: one row per document (or contact) per request.
-    pub fn log(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.log())
+    pub fn log(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.log())
     }
 
     /// Counts of outcomes and requests.
-    pub fn summary(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.summary())
+    pub fn summary(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.summary())
     }
 
     /// True when nothing is in flight and nothing is left to send (or the run stopped).
@@ -120,15 +104,15 @@ impl JsRun {
 
     /// Host time (ms) from which `next` has something to send, or `null` when nothing waits.
     #[wasm_bindgen(getter, js_name = wakeAt)]
-    pub fn wake_at(&self) -> Result<JsValue, JsValue> {
+    pub fn wake_at(&self) -> Result<String, JsValue> {
         // Times stay within JS's exact integer range (the core clamps them).
-        to_js(&self.inner.wake_at())
+        to_json(&self.inner.wake_at())
     }
 
     /// The auth problem (401/403) that stopped the run, or `null`.
     #[wasm_bindgen(getter)]
-    pub fn stopped(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.stopped())
+    pub fn stopped(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.stopped())
     }
 
     /// Continue after a 401/403 once the host has a valid token again.

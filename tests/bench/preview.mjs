@@ -52,10 +52,10 @@ const exporter = new Exporter(snapshot, settings);
 const ready = (p) => `${p.summary.ready} ready`;
 console.log(`Node ${process.version}: preview of ${n} invoices x 5 lines, tracking on every line, contacts resolved (some created)`);
 const results = {
-  objects: measure('objects in, objects out (serde-wasm-bindgen both ways)', n, () => ready(exporter.preview(data))),
-  json: measure('JSON.stringify in, JSON text out + JSON.parse', n, () => ready(JSON.parse(exporter.previewJson(JSON.stringify(data))))),
-  jsonBodies: measure('JSON in, bodies only out (lines: false) + JSON.parse', n, () => ready(JSON.parse(exporter.previewJson(JSON.stringify(data), { lines: false })))),
-  perInvoice: measure('one call per invoice (JSON in/out)', n, () => `${data.reduce((a, inv) => a + JSON.parse(exporter.previewJson(JSON.stringify([inv]), { lines: false })).summary.ready, 0)} ready`, 3),
+  objects: measure('objects in, objects out (JSON inside the package)', n, () => ready(exporter.preview(data))),
+  text: measure('JSON text in, JSON text out (previewJson), + JSON.parse', n, () => ready(JSON.parse(exporter.previewJson(JSON.stringify(data))))),
+  bodies: measure('objects in, bodies only out ({lines: false})', n, () => ready(exporter.preview(data, { lines: false }))),
+  perInvoice: measure('one call per invoice ({lines: false})', n, () => `${data.reduce((a, inv) => a + exporter.preview([inv], { lines: false }).summary.ready, 0)} ready`, 3),
 };
 const best = Math.max(...Object.values(results));
 console.log(`best in Node: ${Math.round(best).toLocaleString('en')} invoices/s (target: 100,000/s and within 1.5x of native; see cargo bench --bench preview)`);

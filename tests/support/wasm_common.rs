@@ -1,6 +1,8 @@
-//! Checks shared by the Node and browser wasm suites.
+//! Checks shared by the Node and browser wasm suites: the binding's JSON-in, JSON-out contract
+//! and its thrown errors, called as the package's JS entry calls it.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use serde_json::{json, Value};
 use wasm_bindgen::{JsCast, JsValue};
 use xero_export::wasm as api;
 
@@ -8,46 +10,42 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &key.into()).unwrap()
 }
 
-fn parse(json: &str) -> JsValue {
-    js_sys::JSON::parse(json).unwrap()
+fn call(input: Value) -> Value {
+    serde_json::from_str(&api::line_amount(&input.to_string()).unwrap()).unwrap()
 }
 
 pub(crate) fn line_amount_round_trip() {
     // 10 × 100.00 at 20 % → 800.00 (reference §15 oracle 11), numbers and strings mixed.
-    let out = api::line_amount(parse(
-        r#"{"quantity":10,"unitAmount":"100.00","discountRate":20}"#,
-    ))
+    let out = call(json!({"quantity": 10, "unitAmount": "100.00", "discountRate": 20}));
+    assert_eq!(
+        out,
+        json!({"unitAmount": "100.00", "lineAmount": "800.00", "issues": []})
+    );
+    // Non-finite numbers reach the core as the JS entry's marker and are issues.
+    let out = call(json!({"quantity": {"$nonFinite": "NaN"}, "unitAmount": "1.00"}));
+    assert_eq!(out["lineAmount"], Value::Null);
+    assert_eq!(out["issues"][0]["code"], "NUMBER_NOT_FINITE");
+    assert_eq!(out["issues"][0]["path"], "quantity");
+    // Half away from zero: 0.5 × 4.33 = 2.165 → 2.17.
+    assert_eq!(
+        call(json!({"quantity": "0.5", "unitAmount": "4.33"}))["lineAmount"],
+        "2.17"
+    );
+    // The exporter round trip through the binding.
+    let exporter = api::JsExporter::new(
+        r#"{"taxRates":[{"TaxType":"OUTPUT2","EffectiveRate":15,"Status":"ACTIVE"}]}"#,
+        "null",
+    )
     .unwrap();
-    assert_eq!(
-        get(&out, "lineAmount").as_string().as_deref(),
-        Some("800.00")
-    );
-    assert_eq!(
-        get(&out, "unitAmount").as_string().as_deref(),
-        Some("100.00")
-    );
-    assert_eq!(js_sys::Array::from(&get(&out, "issues")).length(), 0);
-    // A result is a plain object, not a Map.
-    assert!(!out.is_instance_of::<js_sys::Map>());
-    // NaN is reported as an issue, not thrown.
-    let input = js_sys::Object::new();
-    js_sys::Reflect::set(&input, &"quantity".into(), &JsValue::from_f64(f64::NAN)).unwrap();
-    js_sys::Reflect::set(&input, &"unitAmount".into(), &"1.00".into()).unwrap();
-    let out = api::line_amount(input.into()).unwrap();
-    assert!(get(&out, "lineAmount").is_null());
-    let issue = js_sys::Array::from(&get(&out, "issues")).get(0);
-    assert_eq!(
-        get(&issue, "code").as_string().as_deref(),
-        Some("NUMBER_NOT_FINITE")
-    );
-    assert_eq!(get(&issue, "path").as_string().as_deref(), Some("quantity"));
-    // A JSON string is accepted too.
-    let out = api::line_amount(r#"{"quantity":"0.5","unitAmount":"4.33"}"#.into()).unwrap();
-    assert_eq!(get(&out, "lineAmount").as_string().as_deref(), Some("2.17"));
+    let preview: Value = serde_json::from_str(&exporter.preview(
+        r#"[{"id":"a","date":"2024-01-15","payer":{"contactId":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"lines":[{"description":"x","quantity":1,"unitAmount":25.06,"taxCode":"OUTPUT2","accountCode":"200"}]}]"#,
+        "null",
+    ).unwrap()).unwrap();
+    assert_eq!(preview["documents"][0]["totals"]["total"], "28.82");
 }
 
 pub(crate) fn misuse_throws_coded_error() {
-    let err = api::line_amount(parse(r#"{"quantity":true}"#)).unwrap_err();
+    let err = api::line_amount(r#"{"quantity":true}"#).unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(
         get(&err, "name").as_string().as_deref(),
@@ -57,10 +55,22 @@ pub(crate) fn misuse_throws_coded_error() {
         get(&err, "code").as_string().as_deref(),
         Some("INVALID_INPUT")
     );
-    assert!(get(&err, "details").is_object());
-    let err = api::line_amount("{not json".into()).unwrap_err();
+    assert_eq!(
+        get(&get(&err, "details"), "argument")
+            .as_string()
+            .as_deref(),
+        Some("line")
+    );
+    let err = api::line_amount("{not json").unwrap_err();
     assert_eq!(
         get(&err, "code").as_string().as_deref(),
         Some("INVALID_JSON")
+    );
+    let err = api::JsExporter::new("{}", r#"{"status":"PAID"}"#)
+        .err()
+        .unwrap();
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("INVALID_SETTINGS")
     );
 }
