@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
@@ -30,15 +31,15 @@ use crate::source::{SourceInvoice, SourceLine};
 #[serde(rename_all = "camelCase")]
 pub struct LineTracking {
     /// Category name as in Xero.
-    pub category: String,
+    pub category: Name,
     /// Option name as in Xero.
-    pub option: String,
+    pub option: Name,
     /// TrackingCategoryID.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub category_id: Option<String>,
+    pub category_id: Option<Name>,
     /// TrackingOptionID.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub option_id: Option<String>,
+    pub option_id: Option<Name>,
     /// Which source supplied it.
     pub source: TrackingSource,
     /// For a fallback: the stale option it replaced.
@@ -127,6 +128,44 @@ pub struct Found {
     /// TrackingOptionID.
     pub option_id: Option<String>,
 }
+
+/// [`Found`] with shared names, as the resolver memoises it: cloning it for a line costs four
+/// reference-count increments, not four string copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Shared {
+    category: Name,
+    category_id: Option<Name>,
+    option: Name,
+    option_id: Option<Name>,
+}
+
+impl From<Found> for Shared {
+    fn from(f: Found) -> Shared {
+        Shared {
+            category: Rc::from(f.category),
+            category_id: f.category_id.map(Rc::from),
+            option: Rc::from(f.option),
+            option_id: f.option_id.map(Rc::from),
+        }
+    }
+}
+
+impl Shared {
+    fn line(self, source: TrackingSource, replaced: Option<String>) -> LineTracking {
+        LineTracking {
+            category: self.category,
+            option: self.option,
+            category_id: self.category_id,
+            option_id: self.option_id,
+            source,
+            replaced,
+        }
+    }
+}
+
+/// A category or option name (or ID) shared by every line that carries it: the same few names
+/// repeat on every line of a batch, so they are reference-counted rather than copied.
+pub type Name = Rc<str>;
 
 /// The one option-validity rule, shared by line resolution and the CSV import: `option` (name or
 /// ID) must be an option of `category` (name or ID), and both must be ACTIVE.
@@ -227,7 +266,7 @@ pub struct Resolver<'a> {
     labels: Vec<String>,
     /// Per configured category: value → lookup result. Mapped values repeat on every line, so
     /// each is looked up once per preview call.
-    memo: RefCell<Vec<BTreeMap<String, Result<Found, Stale>>>>,
+    memo: RefCell<Vec<BTreeMap<String, Result<Shared, Stale>>>>,
 }
 
 impl<'a> Resolver<'a> {
@@ -265,11 +304,11 @@ impl<'a> Resolver<'a> {
     }
 
     /// [`lookup`] for configured category `i`, memoised.
-    fn lookup_cached(&self, i: usize, category: &str, value: &str) -> Result<Found, Stale> {
+    fn lookup_cached(&self, i: usize, category: &str, value: &str) -> Result<Shared, Stale> {
         if let Some(hit) = self.memo.borrow().get(i).and_then(|m| m.get(value)) {
             return hit.clone();
         }
-        let result = lookup(self.snapshot, category, value);
+        let result = lookup(self.snapshot, category, value).map(Shared::from);
         if let Some(m) = self.memo.borrow_mut().get_mut(i) {
             m.insert(value.to_owned(), result.clone());
         }
@@ -379,19 +418,7 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             match self.lookup_cached(i, &config.category, value) {
-                Ok(Found {
-                    category,
-                    category_id,
-                    option,
-                    option_id,
-                }) => out.push(LineTracking {
-                    category,
-                    option,
-                    category_id,
-                    option_id,
-                    source,
-                    replaced: None,
-                }),
+                Ok(found) => out.push(found.line(source, None)),
                 Err(stale) => self.stale(
                     config, label, stale, value, source, &cpath, &mut out, issues,
                 ),
@@ -405,30 +432,22 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             let cpath = tpath.field(category);
-            match lookup(self.snapshot, category, option) {
-                Ok(Found {
-                    category,
-                    category_id,
-                    option,
-                    option_id,
-                }) => {
+            match lookup(self.snapshot, category, option).map(Shared::from) {
+                Ok(found) => {
                     if out.iter().any(|t| {
-                        t.category_id == category_id && names::same(&t.category, &category)
+                        t.category_id == found.category_id
+                            && names::same(&t.category, &found.category)
                     }) {
                         issues.push(Issue::error(
                             IssueCode::TrackingTooMany,
                             &cpath,
-                            format!("Tracking category \"{category}\" is set twice on this line."),
+                            format!(
+                                "Tracking category \"{}\" is set twice on this line.",
+                                found.category
+                            ),
                         ));
                     } else {
-                        out.push(LineTracking {
-                            category,
-                            option,
-                            category_id,
-                            option_id,
-                            source: TrackingSource::Line,
-                            replaced: None,
-                        });
+                        out.push(found.line(TrackingSource::Line, None));
                     }
                 }
                 Err(stale) => issues.push(Issue::error(
@@ -472,7 +491,7 @@ impl<'a> Resolver<'a> {
                 match lookup(self.snapshot, &config.category, fallback) {
                     Ok(f) => {
                         issues.push(Issue::warning(IssueCode::TrackingFallbackUsed, path, format!("{what}: the fallback option \"{}\" is used instead (policy \"fallback\").", f.option)));
-                        out.push(LineTracking { category: f.category, option: f.option, category_id: f.category_id, option_id: f.option_id, source: TrackingSource::Fallback, replaced: Some(value.to_owned()) });
+                        out.push(Shared::from(f).line(TrackingSource::Fallback, Some(value.to_owned())));
                     }
                     Err(fb) => issues.push(Issue::error(fb.code(), path, format!("{what}, and the fallback option is unusable too: {}. Fix settings.tracking.", fb.describe(label, fallback)))),
                 }

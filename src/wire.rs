@@ -30,16 +30,16 @@ fn opt_number<S: Serializer>(value: &Option<Decimal>, s: S) -> Result<S::Ok, S::
 pub struct WireTracking {
     /// TrackingCategoryID.
     #[serde(rename = "TrackingCategoryID", skip_serializing_if = "Option::is_none")]
-    pub category_id: Option<String>,
+    pub category_id: Option<crate::tracking::Name>,
     /// Category name.
     #[serde(rename = "Name")]
-    pub name: String,
+    pub name: crate::tracking::Name,
     /// Option name.
     #[serde(rename = "Option")]
-    pub option: String,
+    pub option: crate::tracking::Name,
     /// TrackingOptionID.
     #[serde(rename = "TrackingOptionID", skip_serializing_if = "Option::is_none")]
-    pub option_id: Option<String>,
+    pub option_id: Option<crate::tracking::Name>,
 }
 
 /// A line item.

@@ -76,7 +76,7 @@ fn precedence_table_every_ordering_of_sources() {
             Ok(option) => {
                 let t = &d.lines[0].tracking;
                 assert_eq!(t.len(), 1, "{order:?}");
-                assert_eq!(t[0].option, option, "{order:?}");
+                assert_eq!(&*t[0].option, option, "{order:?}");
                 assert_eq!(
                     serde_json::to_value(t[0].source).unwrap(),
                     json!(order[0]),
@@ -147,8 +147,8 @@ fn ids_and_names_and_how_names_match() {
         .iter()
         .map(|t| {
             (
-                t.category.as_str(),
-                t.option.as_str(),
+                &*t.category,
+                &*t.option,
                 t.option_id.as_deref().unwrap(),
             )
         })
