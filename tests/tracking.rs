@@ -145,13 +145,7 @@ fn ids_and_names_and_how_names_match() {
     let t: Vec<(&str, &str, &str)> = d.lines[0]
         .tracking
         .iter()
-        .map(|t| {
-            (
-                &*t.category,
-                &*t.option,
-                t.option_id.as_deref().unwrap(),
-            )
-        })
+        .map(|t| (&*t.category, &*t.option, t.option_id.as_deref().unwrap()))
         .collect();
     assert_eq!(
         t,

@@ -1,0 +1,512 @@
+//! The sending run: a sans-IO state machine from previews to one outcome per source invoice.
+//!
+//! Like quinn-proto, the run never does IO, reads no clock and no RNG. The host drives it:
+//!
+//! ```text
+//! let run = exporter.plan(invoices, options)       // or Run::new(preview, options, unitdp4)
+//! while !run.is_done():
+//!     for request in run.next(now):                // ready now: contacts first, then documents,
+//!         perform it (base URL + request.url,      // lookups, allocations; at most
+//!           request.headers + Authorization,       // maxConcurrent in flight
+//!           request.body)
+//!         run.handle(request.id, response, now)    // → the outcomes it changed
+//!         or run.lost(request.id, now)             // timeout, dropped connection
+//!     if nothing was ready: wait until run.wake_at()
+//! run.outcomes(), run.log()
+//! ```
+//!
+//! Per document the outcome moves `pending → exported | failed | retry | uncertain`; documents
+//! with errors are `blocked` from the start and never sent. What each answer does:
+//! - 200 with per-element `OK`/`WARNING` → exported (Xero's ids, number, totals; a warning when
+//!   Xero's totals differ from the preview or Xero dropped tracking); `ERROR` → failed with
+//!   Xero's messages mapped to our codes;
+//! - 400 (summarised) → the elements with messages fail; a 400 without elements fails the
+//!   request's documents with its message;
+//! - 401/403 → the run stops (`stopped`): reconnect, then [`Run::resume`];
+//! - 429 → `retry` with `retryAfter` and the limit hit; the run pauses every request for the
+//!   minute, day and app limits and resends the same request (same Idempotency-Key) after;
+//! - 5xx, a body that is not Xero's, a missing element, a timeout or a lost response →
+//!   `uncertain`, with a lookup (GET by number or reference) sent after a backoff; the lookup
+//!   resolves each document to exported (found) or resends the ones not found, as the same
+//!   request when nothing was found (same key). "Invoice # must be unique" after an uncertain
+//!   attempt is resolved by a lookup too, never by a blind resend. Updates (POST by id) are
+//!   resent instead: the same update twice is the same update.
+//!
+//! Credit notes that came from a negative invoice with `creditsInvoiceNumber` are allocated to
+//! that invoice once the credit note is AUTHORISED and the invoice is known in Xero (exported in
+//! the same run, or found by a GET): `PUT /CreditNotes/{id}/Allocations` for the smaller of the
+//! credit and the invoice's AmountDue.
+
+// Where the run's code lives (one `impl Run` block per file, each named after what it handles):
+// - this file: the `Run` type, its public methods (the host's API), and the bookkeeping types
+//   the other files share (documents, contacts to create, jobs, requests handed out);
+// - `outcome`: what the host reads back (outcomes, log rows, the summary, allocations);
+// - `batches`: building a run from a preview, packing documents and contacts into batches;
+// - `requests`: handing out a job's request and keeping the export log;
+// - `answers`: classifying an answer, the answers common to every request (401/403, 429),
+//   dispatching the rest, retrying a GET;
+// - `documents`: the answers to document sends;
+// - `lookups`: looking documents up after an uncertain answer;
+// - `contacts`: creating contacts and looking them up;
+// - `allocations`: allocating credit notes to the invoices they correct.
+mod allocations;
+mod answers;
+mod batches;
+mod contacts;
+mod documents;
+mod lookups;
+mod outcome;
+mod requests;
+
+pub use outcome::{Allocation, AllocationStatus, LogRow, Outcome, OutcomeStatus, RunSummary};
+
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::contacts::NewContact;
+use crate::dates::Date;
+use crate::error::Error;
+use crate::issues::{Issue, IssueCode};
+use crate::plan::{Limits, PlanOptions, Request, RequestSpec};
+use crate::preview::DocumentPreview;
+use crate::reconcile::{decimal_field, text_field, HttpResponse, Identity};
+
+use self::answers::{classify, Class};
+
+/// The sending run. See the module docs for the host's call sequence.
+pub struct Run {
+    limits: Limits,
+    unitdp4: bool,
+    docs: Vec<Doc>,
+    contacts: Vec<ContactUnit>,
+    jobs: Vec<Job>,
+    issued: BTreeMap<String, Issued>,
+    counter: u64,
+    log: Vec<LogRow>,
+    stopped: Option<Issue>,
+    pause_until: i64,
+    invoice_due: BTreeMap<String, Decimal>,
+    touched: BTreeSet<usize>,
+}
+
+impl Run {
+    /// The requests ready to send at host time `now` (ms): contacts first, then documents,
+    /// lookups and allocations, never more than `maxConcurrent` in flight. Empty while the run
+    /// is stopped, paused by a rate limit, or waiting on answers.
+    pub fn next(&mut self, now: i64) -> Vec<Request> {
+        if self.stopped.is_some() {
+            return Vec::new();
+        }
+        self.batch_ready();
+        self.advance_allocations(now);
+        if now < self.pause_until {
+            return Vec::new();
+        }
+        let in_flight = self
+            .jobs
+            .iter()
+            .filter(|j| matches!(j.state, JobState::InFlight(_)))
+            .count();
+        let mut free = self.limits.max_concurrent.saturating_sub(in_flight);
+        let mut out = Vec::new();
+        for j in 0..self.jobs.len() {
+            if free == 0 {
+                break;
+            }
+            let ready = matches!(self.jobs.get(j).map(|x| &x.state), Some(JobState::Queued(at)) if *at <= now);
+            if ready {
+                if let Some(r) = self.issue(j, now) {
+                    out.push(r);
+                    free -= 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// Hands Xero's answer to request `id` back; returns the outcomes it changed.
+    ///
+    /// Errors (misuse): an unknown id, or an id already answered.
+    pub fn handle(
+        &mut self,
+        id: &str,
+        response: &HttpResponse,
+        now: i64,
+    ) -> Result<Vec<Outcome>, Error> {
+        let (job, rows) = self.take_issued(id)?;
+        self.touched.clear();
+        let status = Some(response.status);
+        match classify(response) {
+            Class::Auth => self.on_auth(job, &rows, response, now),
+            Class::RateLimited => self.on_rate_limit(job, &rows, response, now),
+            class => self.dispatch(job, &rows, class, status, now),
+        }
+        self.advance_allocations(now);
+        Ok(self.touched_outcomes())
+    }
+
+    /// Request `id` got no answer (timeout, dropped connection, network error); returns the
+    /// outcomes it changed. Writes become `uncertain` and are looked up; reads are retried.
+    pub fn lost(&mut self, id: &str, now: i64) -> Result<Vec<Outcome>, Error> {
+        let (job, rows) = self.take_issued(id)?;
+        self.touched.clear();
+        self.dispatch(
+            job,
+            &rows,
+            Class::Unanswered("no response (timeout or lost connection)".into()),
+            None,
+            now,
+        );
+        self.advance_allocations(now);
+        Ok(self.touched_outcomes())
+    }
+
+    /// One outcome per source invoice, in input order.
+    pub fn outcomes(&self) -> Vec<Outcome> {
+        self.docs.iter().map(|d| d.out.clone()).collect()
+    }
+
+    /// The export log: one row per document (or contact) per request, in the order handed out.
+    pub fn log(&self) -> &[LogRow] {
+        &self.log
+    }
+
+    /// Whether the run has nothing left to do: nothing in flight, and every document settled
+    /// (or the run stopped on an auth problem).
+    pub fn is_done(&self) -> bool {
+        let in_flight = self
+            .jobs
+            .iter()
+            .any(|j| matches!(j.state, JobState::InFlight(_)));
+        if in_flight {
+            return false;
+        }
+        if self.stopped.is_some() {
+            return true;
+        }
+        let queued = self
+            .jobs
+            .iter()
+            .any(|j| matches!(j.state, JobState::Queued(_) | JobState::Waiting));
+        let ready = self.docs.iter().any(|d| d.state == DocState::Ready);
+        let allocating = self.docs.iter().any(|d| {
+            d.alloc
+                .as_ref()
+                .is_some_and(|a| a.stage != AllocStage::Done)
+        });
+        !(queued || ready || allocating)
+    }
+
+    /// Host time (ms) from which [`Run::next`] has something to send, when nothing is ready
+    /// now; `None` when nothing is queued (all in flight, done, or stopped). `0` = now.
+    pub fn wake_at(&self) -> Option<i64> {
+        if self.stopped.is_some() {
+            return None;
+        }
+        let ready_docs = self.docs.iter().any(|d| d.state == DocState::Ready);
+        let earliest = self
+            .jobs
+            .iter()
+            .filter_map(|j| match j.state {
+                JobState::Queued(at) => Some(at),
+                _ => None,
+            })
+            .chain(ready_docs.then_some(i64::MIN))
+            .min()?;
+        Some(js_time(earliest.max(self.pause_until).max(0)))
+    }
+
+    /// The auth problem that stopped the run, if any.
+    pub fn stopped(&self) -> Option<&Issue> {
+        self.stopped.as_ref()
+    }
+
+    /// After reconnecting (new token): continue a run stopped by a 401/403.
+    pub fn resume(&mut self) {
+        if self.stopped.take().is_none() {
+            return;
+        }
+        for d in &mut self.docs {
+            if d.out.status == OutcomeStatus::Retry
+                && d.out.issues.iter().any(|i| i.code == IssueCode::AuthFailed)
+            {
+                d.out.status = OutcomeStatus::Pending;
+                d.out.issues.clear();
+            }
+        }
+    }
+
+    /// Counts.
+    pub fn summary(&self) -> RunSummary {
+        let mut s = RunSummary {
+            documents: self.docs.len(),
+            requests: self.issued.len(),
+            in_flight: self
+                .jobs
+                .iter()
+                .filter(|j| matches!(j.state, JobState::InFlight(_)))
+                .count(),
+            ..RunSummary::default()
+        };
+        for d in &self.docs {
+            match d.out.status {
+                OutcomeStatus::Pending => s.pending += 1,
+                OutcomeStatus::Exported => s.exported += 1,
+                OutcomeStatus::Failed => s.failed += 1,
+                OutcomeStatus::Retry => s.retry += 1,
+                OutcomeStatus::Uncertain => s.uncertain += 1,
+                OutcomeStatus::Blocked => s.blocked += 1,
+            }
+        }
+        s
+    }
+}
+
+impl crate::preview::Exporter {
+    /// Previews `invoices` and plans sending them: the [`Run`] to drive.
+    ///
+    /// Errors (misuse): options outside Xero's limits, or no tenant id.
+    pub fn plan(
+        &self,
+        invoices: &[crate::source::SourceInvoice],
+        options: &PlanOptions,
+    ) -> Result<Run, Error> {
+        // The run needs the wire documents, exact totals and sent tracking, not the display
+        // lines or per-document bodies.
+        let preview = self.preview_with(
+            invoices,
+            crate::preview::PreviewOptions {
+                lines: false,
+                bodies: false,
+            },
+        );
+        Run::new(preview, options, self.settings().unitdp() == 4)
+    }
+}
+
+// ----- bookkeeping shared by the files of this module ---------------------------------
+
+/// Request groups of documents: endpoint and method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Group {
+    NewInvoices,
+    UpdatedInvoices,
+    NewCreditNotes,
+    UpdatedCreditNotes,
+}
+
+impl Group {
+    fn of(p: &DocumentPreview) -> Group {
+        let update = p.wire.as_ref().is_some_and(|w| w.xero_id.is_some());
+        match (p.kind.is_credit(), update) {
+            (false, false) => Group::NewInvoices,
+            (false, true) => Group::UpdatedInvoices,
+            (true, false) => Group::NewCreditNotes,
+            (true, true) => Group::UpdatedCreditNotes,
+        }
+    }
+    fn credit(self) -> bool {
+        matches!(self, Group::NewCreditNotes | Group::UpdatedCreditNotes)
+    }
+    fn update(self) -> bool {
+        matches!(self, Group::UpdatedInvoices | Group::UpdatedCreditNotes)
+    }
+    fn method(self) -> &'static str {
+        if self.update() {
+            "POST"
+        } else {
+            "PUT"
+        }
+    }
+    fn key(self) -> &'static str {
+        if self.credit() {
+            "CreditNotes"
+        } else {
+            "Invoices"
+        }
+    }
+}
+
+fn id_field(credit: bool) -> &'static str {
+    if credit {
+        "CreditNoteID"
+    } else {
+        "InvoiceID"
+    }
+}
+
+fn number_field(credit: bool) -> &'static str {
+    if credit {
+        "CreditNoteNumber"
+    } else {
+        "InvoiceNumber"
+    }
+}
+
+/// What Xero returned for a document.
+#[derive(Clone, Debug, Default)]
+struct XeroDoc {
+    id: Option<String>,
+    number: Option<String>,
+    status: Option<String>,
+    date: Option<Date>,
+    currency: Option<String>,
+    contact_id: Option<String>,
+    amount_due: Option<Decimal>,
+    remaining_credit: Option<Decimal>,
+    total: Option<Decimal>,
+}
+
+fn read_xero_doc(el: &Value, credit: bool) -> XeroDoc {
+    let s = |k: &str| text_field(el, k).map(str::to_owned);
+    XeroDoc {
+        id: s(id_field(credit)),
+        number: s(number_field(credit)),
+        status: s("Status").map(|x| x.to_ascii_uppercase()),
+        date: text_field(el, "Date").and_then(Date::parse),
+        currency: s("CurrencyCode"),
+        contact_id: el
+            .get("Contact")
+            .and_then(|c| text_field(c, "ContactID"))
+            .map(str::to_owned),
+        amount_due: decimal_field(el, "AmountDue"),
+        remaining_credit: decimal_field(el, "RemainingCredit"),
+        total: decimal_field(el, "Total"),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DocState {
+    Blocked,
+    WaitContact,
+    Ready,
+    InJob,
+    Lookup,
+    Final,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum AllocStage {
+    Plan,
+    Busy,
+    Done,
+}
+
+#[derive(Clone, Debug)]
+struct AllocData {
+    stage: AllocStage,
+    out: Allocation,
+    amount: Option<Decimal>,
+    credit_note_id: Option<String>,
+}
+
+struct Doc {
+    p: DocumentPreview,
+    identity: Identity,
+    payer: Option<String>,
+    contact_id: Option<String>,
+    group: Group,
+    state: DocState,
+    element: Option<String>,
+    was_uncertain: bool,
+    xero: Option<XeroDoc>,
+    alloc: Option<AllocData>,
+    out: Outcome,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ContactState {
+    Unused,
+    InJob,
+    Lookup,
+    Resolved,
+    Failed,
+}
+
+struct ContactUnit {
+    new: NewContact,
+    identity: Identity,
+    element: String,
+    docs: Vec<usize>,
+    state: ContactState,
+    contact_id: Option<String>,
+    was_uncertain: bool,
+    sends: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Member {
+    Doc(usize),
+    Contact(usize),
+}
+
+#[derive(Clone, Debug)]
+enum JobKind {
+    Contacts {
+        members: Vec<usize>,
+        lookups_left: u32,
+        missing: Vec<usize>,
+    },
+    Documents {
+        group: Group,
+        members: Vec<usize>,
+        lookups_left: u32,
+        missing: Vec<usize>,
+    },
+    /// GET of documents; `parent` = the documents job to resend the missing ones with (None: a
+    /// duplicate-number check, where missing means failed).
+    DocLookup {
+        parent: Option<usize>,
+        members: Vec<usize>,
+        credit: bool,
+        spec: RequestSpec,
+    },
+    ContactLookup {
+        parent: usize,
+        members: Vec<usize>,
+        spec: RequestSpec,
+    },
+    AllocTarget {
+        doc: usize,
+        spec: RequestSpec,
+    },
+    Allocate {
+        doc: usize,
+        spec: RequestSpec,
+    },
+    AllocCheck {
+        doc: usize,
+        allocate: usize,
+        spec: RequestSpec,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum JobState {
+    Queued(i64),
+    InFlight(String),
+    Waiting,
+    Done,
+}
+
+struct Job {
+    kind: JobKind,
+    state: JobState,
+    failures: u32,
+    sends: u32,
+    reserved: Option<String>,
+}
+
+struct Issued {
+    job: usize,
+    request: Request,
+    rows: Vec<(Member, usize)>,
+    done: bool,
+}
+
+/// Clamps a time to what JS numbers hold exactly.
+fn js_time(t: i64) -> i64 {
+    const MAX: i64 = 9_007_199_254_740_991;
+    t.clamp(-MAX, MAX)
+}

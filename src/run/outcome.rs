@@ -1,0 +1,208 @@
+//! What the host reads back from a run: one [`Outcome`] per source invoice (with its
+//! [`Allocation`] for credit notes), the export log's [`LogRow`]s and the [`RunSummary`].
+//!
+//! Plain data, serialised camelCase for the JS side; the state machine that fills them in is
+//! in the other files of this module.
+
+use serde::Serialize;
+
+use crate::dates::Date;
+use crate::issues::Issue;
+use crate::plan::{Purpose, Request};
+use crate::preview::DocumentKind;
+use crate::reconcile::RateLimit;
+use crate::totals::TotalsText;
+
+/// Where a document stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OutcomeStatus {
+    /// Not answered yet (queued, waiting for its contact, or in flight).
+    Pending,
+    /// In Xero.
+    Exported,
+    /// Xero refused it (its messages are in `issues`); fix and export again.
+    Failed,
+    /// Not in Xero; will be (or can safely be) sent again: rate limit, auth stop, or gave up
+    /// after a lookup found it missing.
+    Retry,
+    /// May or may not be in Xero: a lookup decides (`lookup`); never resend blindly.
+    Uncertain,
+    /// Never sent: the preview found errors.
+    Blocked,
+}
+
+/// Where a credit note's allocation stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AllocationStatus {
+    /// Waiting: for the credit note, the invoice, or Xero's answer.
+    Pending,
+    /// Allocated.
+    Allocated,
+    /// Not planned (see the issue): not approved, invoice paid, not found...
+    Skipped,
+    /// Xero refused it.
+    Failed,
+    /// The answer was lost and could not be checked.
+    Uncertain,
+}
+
+/// The allocation of a credit note to the invoice it corrects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Allocation {
+    /// Where it stands.
+    pub status: AllocationStatus,
+    /// The invoice's number.
+    pub invoice_number: String,
+    /// The invoice's InvoiceID once known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<String>,
+    /// Amount allocated (or to allocate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// Allocation date (the later of the invoice's and the credit note's dates).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+}
+
+/// One outcome per source invoice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcome {
+    /// Position in the input.
+    pub index: usize,
+    /// The host's invoice id.
+    pub source_id: String,
+    /// InvoiceNumber / CreditNoteNumber as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// Document kind.
+    pub kind: DocumentKind,
+    /// Where it stands.
+    pub status: OutcomeStatus,
+    /// InvoiceID / CreditNoteID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero_id: Option<String>,
+    /// The number Xero gave or kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero_number: Option<String>,
+    /// Xero's Status (DRAFT, AUTHORISED...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero_status: Option<String>,
+    /// Xero's totals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totals: Option<TotalsText>,
+    /// Xero's AmountDue (invoices) or RemainingCredit (credit notes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_due: Option<String>,
+    /// Retry: seconds Xero asked to wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// Retry: host time (ms) from which it is sent again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<i64>,
+    /// Retry: the rate limit hit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<RateLimit>,
+    /// Uncertain: the GET whose answer decides (the run sends it itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<Request>,
+    /// Credit notes from a negative invoice: the allocation to that invoice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<Allocation>,
+    /// The last request this document was part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Sends of this document so far.
+    pub attempts: u32,
+    /// Why: Xero's messages, warnings, the preview's errors for blocked documents.
+    pub issues: Vec<Issue>,
+}
+
+/// One row of the export log: one document (or contact) in one request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogRow {
+    /// Row number, from 0; rows are only appended and updated in place.
+    pub seq: usize,
+    /// The request.
+    pub request_id: String,
+    /// What the request was for.
+    pub purpose: Purpose,
+    /// The host's invoice id (document rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    /// The contact key (contact rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_key: Option<String>,
+    /// Document number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// Payer (contact) name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payer_name: Option<String>,
+    /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, or CONTACT.
+    pub kind: &'static str,
+    /// HTTP method.
+    pub method: &'static str,
+    /// `path?query`.
+    pub url: String,
+    /// Idempotency-Key of the request (writes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// Host time (ms) the request was handed out.
+    pub sent_at: i64,
+    /// Host time (ms) of the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<i64>,
+    /// pending, then exported / failed / retry / uncertain.
+    pub status: OutcomeStatus,
+    /// HTTP status of the answer (absent when lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// InvoiceID / CreditNoteID / ContactID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero_id: Option<String>,
+    /// Number in Xero.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero_number: Option<String>,
+    /// Xero's messages, or what happened.
+    pub messages: Vec<String>,
+}
+
+/// Counts of outcomes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    /// Documents.
+    pub documents: usize,
+    /// Pending.
+    pub pending: usize,
+    /// Exported.
+    pub exported: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Retry.
+    pub retry: usize,
+    /// Uncertain.
+    pub uncertain: usize,
+    /// Blocked.
+    pub blocked: usize,
+    /// Requests handed out.
+    pub requests: usize,
+    /// Requests in flight.
+    pub in_flight: usize,
+}
+
+pub(super) fn status_word(s: OutcomeStatus) -> &'static str {
+    match s {
+        OutcomeStatus::Pending => "pending",
+        OutcomeStatus::Exported => "exported",
+        OutcomeStatus::Failed => "failed",
+        OutcomeStatus::Retry => "retry",
+        OutcomeStatus::Uncertain => "uncertain",
+        OutcomeStatus::Blocked => "blocked",
+    }
+}

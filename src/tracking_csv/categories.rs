@@ -1,0 +1,152 @@
+//! The tracking columns' side of validation: the organisation's first two ACTIVE categories,
+//! the (cached) verdict on each distinct cell value, and the message of a failing cell.
+
+use std::collections::BTreeMap;
+
+use crate::snapshot::Snapshot;
+use crate::tracking::{self, Stale};
+
+use super::suggestions::suggest;
+
+/// Distinct cell values remembered per tracking column (bounds memory on files full of
+/// different garbage; past it, each unknown value is looked up again).
+const CACHE_LIMIT: usize = 4096;
+
+/// A tracking column's category, prepared once.
+pub(super) struct Category {
+    /// Xero's spelling.
+    pub(super) name: String,
+    /// What [`tracking::lookup`] is called with (the name, or the ID when unnamed).
+    lookup: String,
+    /// ACTIVE option names, in Xero's order (for suggestions).
+    active: Vec<String>,
+}
+
+fn is_active(status: Option<&str>) -> bool {
+    matches!(status, None | Some("ACTIVE"))
+}
+
+/// The organisation's first two ACTIVE categories, in Xero's order.
+pub(super) fn active_categories(snapshot: &Snapshot) -> [Option<Category>; 2] {
+    let mut active = snapshot
+        .tracking_categories
+        .iter()
+        .filter(|c| is_active(c.status.as_deref()))
+        .filter_map(|c| {
+            let lookup = c.name.clone().or_else(|| c.id.clone())?;
+            Some(Category {
+                name: lookup.clone(),
+                lookup,
+                active: c
+                    .options
+                    .iter()
+                    .filter(|o| is_active(o.status.as_deref()))
+                    .filter_map(|o| o.name.clone())
+                    .collect(),
+            })
+        });
+    [active.next(), active.next()]
+}
+
+/// A cached verdict on one distinct cell value. Failures keep only their reason: the message
+/// (and its suggestion) is written only for issues that are kept, so a file full of different
+/// wrong values stays fast.
+#[derive(Clone)]
+pub(super) enum Verdict {
+    /// Valid: the assignment code.
+    Valid(u32),
+    /// The column has no category (the organisation has fewer ACTIVE categories).
+    NoCategory,
+    /// Not an ACTIVE option of the category.
+    Stale(Stale),
+}
+
+/// One tracking column: its category, where it is, and what it has seen.
+pub(super) struct TrackingState {
+    pub(super) category: Option<Category>,
+    /// 0-based column index, once the header is read.
+    pub(super) index: usize,
+    pub(super) header: String,
+    cache: BTreeMap<Box<str>, Verdict>,
+    /// Xero's spelling of each option set so far (assignment code n = option n - 2).
+    pub(super) options: Vec<String>,
+    option_codes: BTreeMap<String, u32>,
+}
+
+impl TrackingState {
+    pub(super) fn new(category: Option<Category>) -> Self {
+        TrackingState {
+            category,
+            index: 0,
+            header: String::new(),
+            cache: BTreeMap::new(),
+            options: Vec::new(),
+            option_codes: BTreeMap::new(),
+        }
+    }
+
+    fn code_of(&mut self, option: String) -> u32 {
+        if let Some(code) = self.option_codes.get(&option) {
+            return *code;
+        }
+        let code = u32::try_from(self.options.len() + 2).unwrap_or(u32::MAX);
+        self.options.push(option.clone());
+        self.option_codes.insert(option, code);
+        code
+    }
+
+    /// The verdict on a non-empty, non-`None` value (looked up once per distinct value).
+    pub(super) fn verdict(&mut self, snapshot: &Snapshot, value: &str) -> Verdict {
+        if let Some(v) = self.cache.get(value) {
+            return v.clone();
+        }
+        let verdict = match &self.category {
+            None => Verdict::NoCategory,
+            Some(category) => match tracking::lookup(snapshot, &category.lookup, value) {
+                Ok(found) => {
+                    let option = found.option;
+                    Verdict::Valid(self.code_of(option))
+                }
+                Err(stale) => Verdict::Stale(stale),
+            },
+        };
+        if self.cache.len() < CACHE_LIMIT {
+            self.cache.insert(value.into(), verdict.clone());
+        }
+        verdict
+    }
+}
+
+/// The message of a failing tracking cell.
+pub(super) fn failure_message(
+    state: &TrackingState,
+    ordinal: &str,
+    failure: &Verdict,
+    value: &str,
+) -> String {
+    match (failure, &state.category) {
+        (Verdict::Stale(stale), Some(category)) => stale_message(category, stale, value),
+        _ => format!("The organisation has no {ordinal} ACTIVE tracking category in Xero, so column \"{}\" must be empty or \"None\" (found \"{value}\"). Clear the cell, or fetch a fresh snapshot if a category was added.", state.header),
+    }
+}
+
+fn stale_message(category: &Category, stale: &Stale, value: &str) -> String {
+    let mut message = format!("{}.", stale.describe(&category.name, value));
+    match suggest(value, category.active.iter().map(String::as_str)) {
+        Some(s) => message.push_str(&format!(" Did you mean \"{s}\"?")),
+        None if category.active.is_empty() => {
+            message.push_str(" The category has no active options.");
+        }
+        None => {
+            let shown: Vec<&str> = category.active.iter().take(5).map(String::as_str).collect();
+            let more = if category.active.len() > 5 {
+                ", …"
+            } else {
+                ""
+            };
+            message.push_str(&format!(" Active options: {}{more}.", shown.join(", ")));
+        }
+    }
+    message.push_str(" Use an active option, \"None\" to clear, or leave the cell empty.");
+    message
+}

@@ -1,0 +1,148 @@
+//! The set of client keys seen so far, for the duplicate check: a string arena plus an
+//! open-addressing hash table, far smaller than a `BTreeSet<String>` on a million keys.
+
+/// Client keys seen so far: one string arena plus an open-addressing hash table, so a million
+/// keys cost their bytes plus about 24 bytes each in wasm (a `BTreeSet<String>` costs several
+/// times that). A table slot is 32 bits: the entry's index in the low bits, the top bits of
+/// its key's hash in the rest, so probing rarely touches the keys themselves and a new key
+/// costs one random memory access. The hash has no seed: runs are deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct KeySet {
+    arena: String,
+    /// (start in arena, length, row first seen).
+    entries: Vec<(usize, usize, u64)>,
+    /// 0 = empty, else hash tag << `bits` | (entry index + 1). Length 0 or 2^`bits`, at most
+    /// half full.
+    table: Vec<u32>,
+    bits: u32,
+}
+
+/// Keys beyond this many are not checked for duplicates (a table of 2^31 slots; no file a
+/// browser can hold gets near it).
+const MAX_KEYS: usize = 1 << 30;
+
+fn hash_key(bytes: &[u8]) -> u64 {
+    // Word-at-a-time multiply-rotate, then a murmur3 finaliser so every bit of the key reaches
+    // the bits the table uses.
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let word = <[u8; 8]>::try_from(w).unwrap_or_default();
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    for (t, b) in tail.iter_mut().zip(words.remainder()) {
+        *t = *b;
+    }
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+impl KeySet {
+    pub(super) fn key(&self, entry: usize) -> &str {
+        self.entries
+            .get(entry)
+            .and_then(|(start, len, _)| self.arena.get(*start..start.saturating_add(*len)))
+            .unwrap_or_default()
+    }
+
+    pub(super) fn row(&self, entry: usize) -> u64 {
+        self.entries.get(entry).map_or(0, |e| e.2)
+    }
+
+    /// The tag of `hash` at the current table size (the hash's top 32 - `bits` bits).
+    fn tag(&self, hash: u64) -> u32 {
+        ((hash >> 32) as u32).checked_shr(self.bits).unwrap_or(0)
+    }
+
+    /// The slot where `key` (with `hash`) is or would go, and its entry if it is there.
+    fn find(&self, key: &str, hash: u64) -> Option<(usize, Option<usize>)> {
+        let mask = self.table.len().checked_sub(1)?;
+        let low = (mask as u32).max(1);
+        let tag = self.tag(hash);
+        let mut i = (hash as usize) & mask;
+        // The table is never more than half full, so an empty slot always comes; the bound
+        // only guarantees termination.
+        for _ in 0..self.table.len() {
+            let slot = *self.table.get(i)?;
+            if slot == 0 {
+                return Some((i, None));
+            }
+            if slot.checked_shr(self.bits).unwrap_or(0) == tag {
+                let entry = ((slot & low) as usize).wrapping_sub(1);
+                if self.key(entry) == key {
+                    return Some((i, Some(entry)));
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    fn place(&mut self, slot: usize, hash: u64, entry: usize) {
+        let value = self.tag(hash).checked_shl(self.bits).unwrap_or(0) | (entry as u32 + 1);
+        if let Some(s) = self.table.get_mut(slot) {
+            *s = value;
+        }
+    }
+
+    /// Adds `key` first seen on `row`: its entry, or the row it was first seen on.
+    pub(super) fn insert(&mut self, key: &str, row: u64) -> Result<usize, u64> {
+        let entry = self.entries.len();
+        if entry >= MAX_KEYS {
+            return Ok(usize::MAX);
+        }
+        if (entry + 1) * 2 > self.table.len() {
+            self.grow();
+        }
+        let hash = hash_key(key.as_bytes());
+        match self.find(key, hash) {
+            Some((_, Some(existing))) => Err(self.row(existing)),
+            Some((slot, None)) => {
+                self.entries.push((self.arena.len(), key.len(), row));
+                self.arena.push_str(key);
+                self.place(slot, hash, entry);
+                Ok(entry)
+            }
+            None => Ok(usize::MAX),
+        }
+    }
+
+    fn grow(&mut self) {
+        self.bits = (self.bits + 1).max(6);
+        let size = 1usize << self.bits;
+        self.table = vec![0; size];
+        let mask = size - 1;
+        for entry in 0..self.entries.len() {
+            let hash = hash_key(self.key(entry).as_bytes());
+            // Keys are distinct, so the first empty slot of the probe is the place.
+            let mut i = (hash as usize) & mask;
+            while self.table.get(i).is_some_and(|s| *s != 0) {
+                i = (i + 1) & mask;
+            }
+            self.place(i, hash, entry);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn key_set_grows_and_finds_duplicates() {
+        let mut keys = KeySet::default();
+        for i in 0..5000u64 {
+            assert_eq!(keys.insert(&format!("C{i:07}"), i + 2), Ok(i as usize));
+        }
+        for i in (0..5000u64).step_by(97) {
+            assert_eq!(keys.insert(&format!("C{i:07}"), 9), Err(i + 2));
+        }
+        assert_eq!(keys.key(42), "C0000042");
+        assert!(keys.table.len().is_power_of_two() && keys.table.len() >= 10000);
+    }
+}

@@ -1,0 +1,346 @@
+//! Validating one record at a time: the row counts, the issues (kept up to the cap, counted
+//! exactly), the shape, key and tracking checks of a data row, and the [`Report`] at the end.
+//! The header is read in `header.rs`; the bytes are split into records in `validator.rs`.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+
+use crate::issues::{Issue, IssueCode, Severity};
+use crate::snapshot::Snapshot;
+
+use super::categories::{failure_message, TrackingState, Verdict};
+use super::header::HeaderState;
+use super::keys::KeySet;
+use super::{
+    Assignments, Column, Columns, Options, Progress, Report, TrackingColumn, TRACKING_COLUMNS,
+};
+
+const ORDINALS: [&str; 2] = ["first", "second"];
+
+/// Issues kept up to the cap, counted exactly.
+pub(super) struct IssueSink {
+    pub(super) kept: Vec<Issue>,
+    pub(super) max: usize,
+    pub(super) total: u64,
+    pub(super) errors: u64,
+    pub(super) by_code: BTreeMap<IssueCode, u64>,
+}
+
+impl IssueSink {
+    /// Counts an issue; builds its path and message only if it is kept.
+    pub(super) fn add(
+        &mut self,
+        severity: Severity,
+        code: IssueCode,
+        row: u64,
+        column: Option<u64>,
+        make: impl FnOnce() -> (String, String),
+    ) {
+        self.total += 1;
+        if severity == Severity::Error {
+            self.errors += 1;
+        }
+        *self.by_code.entry(code).or_insert(0) += 1;
+        if self.kept.len() < self.max {
+            let (path, message) = make();
+            let issue = match severity {
+                Severity::Error => Issue::error(code, path, message),
+                Severity::Warning => Issue::warning(code, path, message),
+            };
+            self.kept.push(issue.at(row, column));
+        }
+    }
+}
+
+/// A cell as the import reads it: trimmed, with the export's formula neutralisation undone.
+pub(super) fn cell_value(raw: &str) -> &str {
+    let v = raw.trim();
+    match v.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.trim(),
+        _ => v,
+    }
+}
+
+/// Everything but the parser's buffers.
+pub(super) struct Rows<S> {
+    pub(super) snapshot: S,
+    pub(super) options: Options,
+    pub(super) header: HeaderState,
+    pub(super) tracking: [TrackingState; 2],
+    pub(super) row: u64,
+    pub(super) rows_read: u64,
+    pub(super) rows_valid: u64,
+    pub(super) rows_failing: u64,
+    pub(super) issues: IssueSink,
+    pub(super) keys: KeySet,
+    pub(super) assigned: Vec<(usize, [u32; 2])>,
+}
+
+fn csv_path(header: &str) -> String {
+    format!("csv.{header}")
+}
+
+/// The fields of one record: `text` is the record's bytes, `ends` where each field ends.
+pub(super) struct Fields<'a> {
+    bytes: &'a [u8],
+    /// The whole record as text, when it is valid UTF-8.
+    text: Option<&'a str>,
+    ends: &'a [usize],
+}
+
+impl<'a> Fields<'a> {
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn range(&self, i: usize) -> Option<(usize, usize)> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(p) => *self.ends.get(p)?,
+            None => 0,
+        };
+        Some((start, end))
+    }
+
+    /// Field `i` as text: `None` if absent, `Some(Err(()))` if not UTF-8.
+    pub(super) fn get(&self, i: usize) -> Option<Result<&'a str, ()>> {
+        let (start, end) = self.range(i)?;
+        Some(match self.text {
+            // A field boundary inside a character means each half is invalid on its own.
+            Some(text) => text.get(start..end).ok_or(()),
+            None => {
+                std::str::from_utf8(self.bytes.get(start..end).unwrap_or_default()).map_err(|_| ())
+            }
+        })
+    }
+
+    fn is_blank(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+}
+
+impl<S: Borrow<Snapshot>> Rows<S> {
+    pub(super) fn progress(&self, bytes: u64) -> Progress {
+        Progress {
+            bytes,
+            rows_read: self.rows_read,
+            rows_failing: self.rows_failing,
+        }
+    }
+
+    /// One record; `blank_lines` empty lines came before it (they are rows in a spreadsheet).
+    pub(super) fn record(
+        &mut self,
+        bytes: &[u8],
+        ends: &[usize],
+        blank_lines: u64,
+        at_eof: bool,
+        odd_quotes: bool,
+    ) {
+        self.row += 1 + blank_lines;
+        let text = std::str::from_utf8(bytes).ok();
+        let fields = Fields { bytes, text, ends };
+        if matches!(self.header, HeaderState::Pending) {
+            self.read_header(&fields);
+            return;
+        }
+        if fields.is_blank() {
+            return;
+        }
+        self.rows_read += 1;
+        let errors_before = self.issues.errors;
+        let (key_index, width) = match &self.header {
+            HeaderState::Usable(key, width, _) => (*key, *width),
+            _ => {
+                self.rows_failing += 1;
+                return;
+            }
+        };
+        let row = self.row;
+        self.check_shape(&fields, width, at_eof, odd_quotes);
+        let entry = self.check_key(&fields, key_index);
+        let mut codes = [0u32; 2];
+        for (c, (state, code)) in self.tracking.iter_mut().zip(codes.iter_mut()).enumerate() {
+            let raw = match fields.get(state.index) {
+                Some(Ok(raw)) => raw,
+                // Absent (a short row, already reported) or not UTF-8 (reported by shape).
+                _ => continue,
+            };
+            let value = cell_value(raw);
+            *code = if value.is_empty() {
+                u32::from(self.options.empty_clears)
+            } else if value.eq_ignore_ascii_case("none") {
+                1
+            } else {
+                match state.verdict(self.snapshot.borrow(), value) {
+                    Verdict::Valid(code) => code,
+                    failure => {
+                        let issue_code = match &failure {
+                            Verdict::Stale(stale) => stale.code(),
+                            _ => IssueCode::TrackingCategoryUnknown,
+                        };
+                        let ordinal = ORDINALS.get(c).copied().unwrap_or_default();
+                        let state = &*state;
+                        self.issues.add(
+                            Severity::Error,
+                            issue_code,
+                            row,
+                            Some(state.index as u64 + 1),
+                            || {
+                                let message = failure_message(state, ordinal, &failure, value);
+                                (csv_path(&state.header), message)
+                            },
+                        );
+                        0
+                    }
+                }
+            };
+        }
+        if self.issues.errors > errors_before {
+            self.rows_failing += 1;
+        } else {
+            self.rows_valid += 1;
+            if self.options.assignments {
+                if let Some(entry) = entry {
+                    self.assigned.push((entry, codes));
+                }
+            }
+        }
+    }
+
+    /// Field count, encoding and quotes.
+    fn check_shape(&mut self, fields: &Fields<'_>, width: usize, at_eof: bool, odd_quotes: bool) {
+        let row = self.row;
+        if fields.len() != width {
+            let n = fields.len();
+            self.issues
+                .add(Severity::Error, IssueCode::CsvRowMalformed, row, None, || {
+                    (
+                        "csv".to_owned(),
+                        format!("Row {row} has {n} fields but the header has {width}. Check for a missing or extra comma, or a cell with a comma or line break that is not in double quotes."),
+                    )
+                });
+        }
+        if fields.text.is_none()
+            || fields
+                .ends
+                .iter()
+                .any(|e| fields.text.is_some_and(|t| !t.is_char_boundary(*e)))
+        {
+            for i in 0..fields.len() {
+                if matches!(fields.get(i), Some(Err(()))) {
+                    self.issues.add(
+                        Severity::Error,
+                        IssueCode::CsvRowMalformed,
+                        row,
+                        Some(i as u64 + 1),
+                        || {
+                            ("csv".to_owned(), format!("Column {} of row {row} is not valid UTF-8 text. Save the file as \"CSV UTF-8\".", i + 1))
+                        },
+                    );
+                }
+            }
+        }
+        if odd_quotes {
+            if at_eof {
+                self.issues
+                    .add(Severity::Error, IssueCode::CsvRowMalformed, row, None, || {
+                        ("csv".to_owned(), format!("Row {row} opens a double quote that is never closed, so the field runs to the end of the file. Close the quote, or double any quote inside a quoted field (\"\")."))
+                    });
+            } else {
+                self.issues
+                    .add(Severity::Warning, IssueCode::CsvRowMalformed, row, None, || {
+                        ("csv".to_owned(), format!("Row {row} has a double quote inside a field that is not quoted; it is read literally. Quote the field and double the quote (\"\") to be sure every importer reads it the same way."))
+                    });
+            }
+        }
+    }
+
+    /// The client key: present, and seen for the first time. Returns its entry when new.
+    fn check_key(&mut self, fields: &Fields<'_>, key_index: usize) -> Option<usize> {
+        let row = self.row;
+        let key_header = match &self.header {
+            HeaderState::Usable(_, _, h) => h.as_str(),
+            _ => "",
+        };
+        let column = Some(key_index as u64 + 1);
+        let key = match fields.get(key_index) {
+            Some(Ok(raw)) => cell_value(raw),
+            Some(Err(())) => return None,
+            None => "",
+        };
+        if key.is_empty() {
+            self.issues
+                .add(Severity::Error, IssueCode::CsvKeyMissing, row, column, || {
+                    (
+                        csv_path(key_header),
+                        format!("Row {row} has no {key_header}: the import cannot tell which client it is for. Fill it in or delete the row."),
+                    )
+                });
+            return None;
+        }
+        match self.keys.insert(key, row) {
+            Ok(entry) => Some(entry),
+            Err(first) => {
+                self.issues
+                    .add(Severity::Error, IssueCode::CsvDuplicateKey, row, column, || {
+                        (
+                            csv_path(key_header),
+                            format!("{key_header} \"{key}\" is also on row {first}; only the first row for a client is used, so this row fails. Merge the two rows."),
+                        )
+                    });
+                None
+            }
+        }
+    }
+
+    pub(super) fn finish(mut self, bytes: u64) -> Report {
+        if matches!(self.header, HeaderState::Pending) {
+            let [t1, t2] = TRACKING_COLUMNS;
+            let key = &self.options.key_column;
+            self.issues
+                .add(Severity::Error, IssueCode::CsvColumnMissing, 1, None, || {
+                    ("csv.header".to_owned(), format!("The file is empty: it needs a header row with \"{key}\", \"{t1}\" and \"{t2}\"."))
+                });
+        }
+        let columns = match &self.header {
+            HeaderState::Usable(key, _, header) => {
+                let [a, b] = &self.tracking;
+                let tracking_column = |s: &TrackingState| TrackingColumn {
+                    column: s.index as u64 + 1,
+                    header: s.header.clone(),
+                    category: s.category.as_ref().map(|c| c.name.clone()),
+                };
+                Some(Columns {
+                    key: Column {
+                        column: *key as u64 + 1,
+                        header: header.clone(),
+                    },
+                    tracking: [tracking_column(a), tracking_column(b)],
+                })
+            }
+            _ => None,
+        };
+        let assignments = self.options.assignments.then(|| {
+            let [a, b] = self.tracking;
+            Assignments {
+                keys: self.keys,
+                rows: self.assigned,
+                categories: [a.category.map(|c| c.name), b.category.map(|c| c.name)],
+                options: [a.options, b.options],
+            }
+        });
+        Report {
+            bytes,
+            rows_read: self.rows_read,
+            rows_valid: self.rows_valid,
+            rows_failing: self.rows_failing,
+            columns,
+            issues_truncated: (self.issues.kept.len() as u64) < self.issues.total,
+            issues: self.issues.kept,
+            issue_count: self.issues.total,
+            issue_counts: self.issues.by_code,
+            assignments,
+        }
+    }
+}
