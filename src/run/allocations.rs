@@ -17,7 +17,7 @@ use crate::reconcile::{
     decimal_field, element_status, elements, text_field, validation_messages, ElementStatus,
 };
 
-use super::answers::Class;
+use super::answers::{list_answer, Class};
 use super::outcome::status_word;
 use super::{
     read_xero_doc, AllocStage, AllocationStatus, DocState, JobKind, JobState, Member,
@@ -221,19 +221,9 @@ impl Run {
         now: i64,
     ) {
         let path = self.doc_path(d).field("allocation");
-        let body = match class {
-            Class::Answer(b)
-                if http.is_some_and(|s| (200..300).contains(&s))
-                    && b.get("Invoices").is_some_and(Value::is_array) =>
-            {
-                b
-            }
-            other => {
-                let reason = match other {
-                    Class::Unanswered(r) => r,
-                    Class::Rejected(t) => t.join(" "),
-                    _ => "the lookup's answer is not Xero's list".into(),
-                };
+        let body = match list_answer(class, http, "Invoices", "lookup") {
+            Ok(b) => b,
+            Err(reason) => {
                 if !self.retry_get(j, rows, &reason, http, now) {
                     self.alloc_skip(d, Issue::warning(IssueCode::AllocationSkipped, path, format!("The invoice to allocate the credit note to could not be looked up ({reason}); allocate it in Xero.")));
                 }
@@ -460,19 +450,9 @@ impl Run {
         now: i64,
     ) {
         let path = self.doc_path(d).field("allocation");
-        let body = match class {
-            Class::Answer(b)
-                if http.is_some_and(|s| (200..300).contains(&s))
-                    && b.get("CreditNotes").is_some_and(Value::is_array) =>
-            {
-                b
-            }
-            other => {
-                let reason = match other {
-                    Class::Unanswered(r) => r,
-                    Class::Rejected(t) => t.join(" "),
-                    _ => "the check's answer is not Xero's list".into(),
-                };
+        let body = match list_answer(class, http, "CreditNotes", "check") {
+            Ok(b) => b,
+            Err(reason) => {
                 if !self.retry_get(j, rows, &reason, http, now) {
                     self.set_job(allocate, JobState::Done);
                     self.alloc_end(d, AllocationStatus::Uncertain, Some(Issue::warning(IssueCode::OutcomeUncertain, path, format!("The allocation had no answer and could not be checked ({reason}): check the credit note in Xero before allocating it by hand."))));

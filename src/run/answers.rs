@@ -19,6 +19,27 @@ pub(super) enum Class {
     Unanswered(String),
 }
 
+/// The list a GET should answer with (`key`: `Invoices`, `Contacts`...), or why the answer is
+/// unusable (for the retry and the messages). `what` names the request for people ("lookup").
+pub(super) fn list_answer(
+    class: Class,
+    http: Option<u16>,
+    key: &str,
+    what: &str,
+) -> Result<Value, String> {
+    match class {
+        Class::Answer(b)
+            if http.is_some_and(|s| (200..300).contains(&s))
+                && b.get(key).is_some_and(Value::is_array) =>
+        {
+            Ok(b)
+        }
+        Class::Unanswered(r) => Err(r),
+        Class::Rejected(t) => Err(t.join(" ")),
+        _ => Err(format!("the {what}'s answer is not Xero's list")),
+    }
+}
+
 pub(super) fn classify(resp: &HttpResponse) -> Class {
     let json = resp.json().map(std::borrow::Cow::into_owned);
     match resp.status {

@@ -13,7 +13,7 @@ use crate::reconcile::{
     Identity, XeroMessage,
 };
 
-use super::answers::Class;
+use super::answers::{list_answer, Class};
 use super::{ContactState, DocState, JobKind, JobState, Member, OutcomeStatus, Run};
 
 impl Run {
@@ -367,19 +367,9 @@ impl Run {
         http: Option<u16>,
         now: i64,
     ) {
-        let body = match class {
-            Class::Answer(b)
-                if http.is_some_and(|s| (200..300).contains(&s))
-                    && b.get("Contacts").is_some_and(Value::is_array) =>
-            {
-                b
-            }
-            other => {
-                let reason = match other {
-                    Class::Unanswered(r) => r,
-                    Class::Rejected(t) => t.join(" "),
-                    _ => "the lookup's answer is not Xero's list".into(),
-                };
+        let body = match list_answer(class, http, "Contacts", "lookup") {
+            Ok(b) => b,
+            Err(reason) => {
                 if self.retry_get(j, rows, &reason, http, now) {
                     return;
                 }

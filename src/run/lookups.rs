@@ -12,7 +12,7 @@ use crate::names;
 use crate::plan::{where_literal, Purpose, RequestSpec};
 use crate::reconcile::{decimal_field, text_field, XeroMessage};
 
-use super::answers::Class;
+use super::answers::{list_answer, Class};
 use super::{number_field, DocState, JobKind, JobState, Member, OutcomeStatus, Run};
 
 /// How often a duplicate-number check looks before concluding the number is someone else's.
@@ -159,20 +159,14 @@ impl Run {
         http: Option<u16>,
         now: i64,
     ) {
-        let body = match class {
-            Class::Answer(b)
-                if http.is_some_and(|s| (200..300).contains(&s))
-                    && b.get(if credit { "CreditNotes" } else { "Invoices" })
-                        .is_some_and(Value::is_array) =>
-            {
-                b
-            }
-            other => {
-                let reason = match other {
-                    Class::Unanswered(r) => r,
-                    Class::Rejected(t) => t.join(" "),
-                    _ => "the lookup's answer is not Xero's list".into(),
-                };
+        let body = match list_answer(
+            class,
+            http,
+            if credit { "CreditNotes" } else { "Invoices" },
+            "lookup",
+        ) {
+            Ok(b) => b,
+            Err(reason) => {
                 if self.retry_get(j, rows, &reason, http, now) {
                     return;
                 }
