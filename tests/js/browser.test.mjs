@@ -2,24 +2,16 @@
 // 127.0.0.1. Any console error or page error fails the test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveRepo, launchChromium } from './helpers.mjs';
+import { openPage } from './helpers.mjs';
 
-let server, browser, page;
-const errors = [];
+let page, errors, close;
 
 before(async () => {
-  server = await serveRepo();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  await page.goto(`${server.url}/www/index.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+  ({ page, errors, close } = await openPage('/www/index.html'));
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await close?.();
   assert.deepEqual(errors, [], 'the page logged errors');
 });
 

@@ -5,24 +5,16 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { serveRepo, launchChromium, root } from './helpers.mjs';
+import { openPage, root } from './helpers.mjs';
 
-let server, browser, page;
-const errors = [];
+let page, errors, close;
 
 before(async () => {
-  server = await serveRepo();
-  browser = await launchChromium();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
-  await page.goto(`${server.url}/www/csv.html`);
-  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+  ({ page, errors, close } = await openPage('/www/csv.html'));
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await close?.();
   assert.deepEqual(errors, [], 'the page logged errors');
 });
 

@@ -45,3 +45,20 @@ export async function launchChromium() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/**
+ * Serves the repository, opens `pagePath` (e.g. /www/index.html) in headless Chromium and waits
+ * for `body[data-ready="1"]`. Collects page errors and console errors in `errors`; `close()`
+ * stops everything. Browser tests assert `errors` is empty at the end.
+ */
+export async function openPage(pagePath) {
+  const server = await serveRepo();
+  const browser = await launchChromium();
+  const errors = [];
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  await page.goto(`${server.url}${pagePath}`);
+  await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+  return { page, errors, close: async () => { await browser.close(); await server.close(); } };
+}
