@@ -260,14 +260,17 @@ impl Path {
 
     /// `self[index]`.
     pub fn index(&self, index: usize) -> Self {
-        let mut s = self.0.clone();
+        // Sized once: paths are built for every line, so no reallocation while appending.
+        let mut s = String::with_capacity(self.0.len() + 8);
+        s.push_str(&self.0);
         let _ = write!(s, "[{index}]");
         Path(s)
     }
 
     /// `self.field`.
     pub fn field(&self, field: &str) -> Self {
-        let mut s = self.0.clone();
+        let mut s = String::with_capacity(self.0.len() + 1 + field.len());
+        s.push_str(&self.0);
         if !s.is_empty() {
             s.push('.');
         }

@@ -35,7 +35,40 @@ pub fn round2(value: Decimal) -> Decimal {
 pub fn fixed(value: Decimal, dp: u32) -> String {
     let mut v = round_half_away(value, dp);
     v.rescale(dp);
-    v.to_string()
+    text(v)
+}
+
+/// The exact decimal text of `value` at its own scale (`20.10` stays `20.10`).
+///
+/// Written from the mantissa with integer arithmetic: amounts are formatted for every line of
+/// every document, and `Decimal`'s `Display` goes through the general formatting machinery.
+pub fn text(value: Decimal) -> String {
+    let scale = value.scale() as usize;
+    let mantissa = value.mantissa();
+    let mut digits = [0u8; 40];
+    let mut n = mantissa.unsigned_abs();
+    let mut len = 0;
+    while n > 0 || len <= scale {
+        if let Some(slot) = digits.get_mut(len) {
+            // The remainder of a division by 10 is a single digit.
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        len += 1;
+    }
+    let mut out = String::with_capacity(len + 2);
+    if mantissa < 0 {
+        out.push('-');
+    }
+    for i in (0..len).rev() {
+        if i + 1 == scale {
+            out.push('.');
+        }
+        if let Some(d) = digits.get(i) {
+            out.push(char::from(*d));
+        }
+    }
+    out
 }
 
 /// Number of decimal places actually used (trailing zeros do not count: `"2.50"` has 1).
@@ -399,6 +432,19 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn fixed_pads_to_the_places_asked() {
+        for t in [
+            "0",
+            "0.00",
+            "-0.5",
+            "20.10",
+            "-1234567.8901",
+            "0.0612",
+            "9999999999.99",
+            "79228162514264337593543950335",
+            "-0.000000001",
+        ] {
+            assert_eq!(text(d(t)), d(t).to_string(), "{t}");
+        }
         assert_eq!(fixed(d("40"), 2), "40.00");
         assert_eq!(fixed(d("87.74"), 2), "87.74");
         assert_eq!(fixed(d("-0.5"), 2), "-0.50");

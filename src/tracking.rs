@@ -389,8 +389,9 @@ impl<'a> Resolver<'a> {
         path: &Path,
         issues: &mut Vec<Issue>,
     ) -> Vec<LineTracking> {
-        let mut out: Vec<LineTracking> = Vec::new();
-        let tpath = path.field("tracking");
+        let mut out: Vec<LineTracking> = Vec::with_capacity(self.settings.categories.len());
+        // Paths are only built when there is something to report: this runs for every line.
+        let tpath = || path.field("tracking");
         for (i, config) in self.settings.categories.iter().enumerate() {
             let aliases = self.aliases.get(i).map(Vec::as_slice).unwrap_or_default();
             let found = config.sources.iter().find_map(|s| {
@@ -406,12 +407,11 @@ impl<'a> Resolver<'a> {
                 .map(|v| (*s, v))
             });
             let label = self.labels.get(i).unwrap_or(&config.category);
-            let cpath = tpath.field(label);
             let Some((source, value)) = found else {
                 if config.required {
                     issues.push(Issue::error(
                         IssueCode::TrackingRequired,
-                        &cpath,
+                        tpath().field(label),
                         format!("Tracking category \"{}\" is required but no source gave this line an option (sources tried: {}). Add a mapping or a line override.", config.category, config.sources.iter().map(|s| source_name(*s)).collect::<Vec<_>>().join(", ")),
                     ));
                 }
@@ -420,18 +420,28 @@ impl<'a> Resolver<'a> {
             match self.lookup_cached(i, &config.category, value) {
                 Ok(found) => out.push(found.line(source, None)),
                 Err(stale) => self.stale(
-                    config, label, stale, value, source, &cpath, &mut out, issues,
+                    config,
+                    label,
+                    stale,
+                    value,
+                    source,
+                    &tpath().field(label),
+                    &mut out,
+                    issues,
                 ),
             }
         }
         // Overrides for categories the settings do not configure: resolved as given, and any
         // problem is an error (the host asked for it explicitly).
         for (category, option) in &line.tracking {
-            let k = names::key(category);
-            if self.aliases.iter().any(|a| a.contains(&k)) {
+            if self
+                .aliases
+                .iter()
+                .any(|a| a.iter().any(|k| names::same_key(category, k)))
+            {
                 continue;
             }
-            let cpath = tpath.field(category);
+            let cpath = tpath().field(category);
             match lookup(self.snapshot, category, option).map(Shared::from) {
                 Ok(found) => {
                     if out.iter().any(|t| {
@@ -461,7 +471,7 @@ impl<'a> Resolver<'a> {
             }
         }
         if out.len() > 2 {
-            issues.push(Issue::error(IssueCode::TrackingTooMany, &tpath, format!("This line has {} tracking entries; Xero allows at most 2 (and silently drops extras).", out.len())));
+            issues.push(Issue::error(IssueCode::TrackingTooMany, tpath(), format!("This line has {} tracking entries; Xero allows at most 2 (and silently drops extras).", out.len())));
         }
         out
     }

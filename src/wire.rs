@@ -14,7 +14,7 @@ use crate::dates::Date;
 
 /// Writes a Decimal as a JSON number with its exact digits.
 fn number<S: Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-    let n = serde_json::Number::from_str(&value.to_string()).map_err(S::Error::custom)?;
+    let n = serde_json::Number::from_str(&crate::money::text(*value)).map_err(S::Error::custom)?;
     n.serialize(s)
 }
 
