@@ -233,9 +233,10 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 
 /// The shortest decimal text of a float, as JS prints it, then parsed exactly.
 ///
-/// This is the single place a float is touched: the host handed us a JS number, and its
-/// shortest round-trip representation is the decimal the user typed (`0.1`, not
-/// `0.1000000000000000055…`). No arithmetic happens on the float.
+/// This is the single place a float is touched. From the package, JS numbers arrive as the
+/// text `JSON.stringify` wrote (their shortest round-trip form) and never reach here; a Rust
+/// caller whose deserializer hands over a float gets the same treatment: the decimal the user
+/// typed (`0.1`, not `0.1000000000000000055…`), no arithmetic on the float.
 fn num_from_js_number(value: f64) -> Num {
     if !value.is_finite() {
         return Num::Invalid(NumError::NotFinite);
