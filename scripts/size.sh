@@ -6,4 +6,4 @@ f=pkg/web/xero_export_bg.wasm
 [ -f "$f" ] || { echo "no $f: run 'make build' first" >&2; exit 1; }
 raw=$(wc -c < "$f")
 gz=$(gzip -9 -c "$f" | wc -c)
-printf 'xero_export_bg.wasm: %d bytes raw, %d bytes gzipped (%.1f KB; budget 60 KB)\n' "$raw" "$gz" "$(echo "$gz / 1024" | bc -l)"
+printf 'xero_export_bg.wasm: %d bytes raw, %d bytes gzipped (%.1f KB; budget 60 KB)\n' "$raw" "$gz" "$(awk -v b="$gz" 'BEGIN{print b/1024}')"

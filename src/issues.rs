@@ -60,8 +60,6 @@ pub enum IssueCode {
     EmptyInvoice,
     /// A line has neither a quantity/amount nor a description.
     LineEmpty,
-    /// A quantity is negative or zero where Xero needs it positive.
-    QuantityInvalid,
     /// A line amount exceeds Xero's cap of 9,999,999,999.99.
     LineAmountTooLarge,
     /// Discounts are not supported by Xero on this document type; the net amount is sent.
@@ -74,8 +72,6 @@ pub enum IssueCode {
     ConvertedToCreditNote,
     /// The host's own total differs from the total Xero will compute.
     TotalMismatch,
-    /// A line was sent at its net amount because the document type takes no discounts.
-    NetAmountSent,
     // --- accounts ---
     /// No account could be determined for a line (no mapping, no default).
     AccountMissing,
@@ -96,9 +92,6 @@ pub enum IssueCode {
     TaxTypeNotAllowed,
     /// A host tax code has no mapping to a Xero tax type.
     TaxCodeUnmapped,
-    // --- items ---
-    /// The item code is not in the organisation's items.
-    ItemUnknown,
     // --- currency ---
     /// The currency is not enabled for the organisation.
     CurrencyNotEnabled,
@@ -165,10 +158,6 @@ pub enum IssueCode {
     RateLimited,
     /// Xero's answer was lost or failed: the document may or may not exist.
     OutcomeUncertain,
-    /// Xero's response could not be read.
-    ResponseInvalid,
-    /// Xero's response has no element for a document that was sent.
-    ResponseMissingElement,
     /// The document cannot be changed in Xero in its current state.
     UpdateNotAllowed,
     /// Xero already has a document with this number ("Invoice # must be unique.").

@@ -229,18 +229,6 @@ pub struct Exporter {
     issues: Vec<Issue>,
 }
 
-/// Template placeholders every invoice has.
-const BUILTIN_FIELDS: &[&str] = &[
-    "id",
-    "number",
-    "reference",
-    "date",
-    "clientId",
-    "payerId",
-    "payerName",
-    "currency",
-];
-
 /// Splits a template into literal text and `{field}` names; `None` on an unclosed brace.
 fn template_parts(template: &str) -> Option<Vec<(bool, &str)>> {
     let mut parts = Vec::new();
@@ -353,17 +341,17 @@ impl Exporter {
                         format!("Template \"{t}\" has an unclosed '{{'."),
                     )),
                     Some(parts) => {
-                        for (_, field) in parts.iter().filter(|(f, _)| *f) {
-                            if field.is_empty() {
-                                issues.push(Issue::error(
-                                    IssueCode::SettingsInvalid,
-                                    p.field("templates").field(name),
-                                    format!("Template \"{t}\" has an empty {{}}."),
-                                ));
-                            } else if !BUILTIN_FIELDS.contains(field) {
-                                // Allowed: looked up in each invoice's `fields`; reported per
-                                // invoice when missing there.
-                            }
+                        // Names other than the built-in ones are looked up in each invoice's
+                        // `fields` and reported per invoice when missing there.
+                        if parts
+                            .iter()
+                            .any(|(is_field, text)| *is_field && text.is_empty())
+                        {
+                            issues.push(Issue::error(
+                                IssueCode::SettingsInvalid,
+                                p.field("templates").field(name),
+                                format!("Template \"{t}\" has an empty {{}}."),
+                            ));
                         }
                     }
                 }

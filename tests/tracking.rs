@@ -109,17 +109,28 @@ fn sources_that_yield_nothing_are_skipped() {
         }
         let p = preview(sample_snapshot(), location_settings(&SOURCES), inv.clone());
         let d = &p.documents[0];
-        let got = d.lines[0]
+        // The one source with a value decides: line and clinician map to active options, the
+        // others to stale ones (policy error), which proves they were the ones consulted.
+        let got: Vec<String> = d.lines[0]
             .tracking
-            .first()
-            .map(|t| serde_json::to_value(t.source).unwrap());
-        let issues = d.issues.len();
-        assert!(
-            got == Some(json!(last)) || issues == 1,
-            "{last}: {:?} {:?}",
-            d.lines[0].tracking,
-            d.issues
-        );
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}<-{}",
+                    t.option,
+                    serde_json::to_value(t.source).unwrap().as_str().unwrap()
+                )
+            })
+            .chain(d.issues.iter().map(|i| i.code.as_str()))
+            .collect();
+        let want = match *last {
+            "line" => "North<-line",
+            "clinician" => "South<-clinician",
+            "location" => "TRACKING_OPTION_ARCHIVED",
+            "service" => "TRACKING_OPTION_DELETED",
+            _ => "TRACKING_OPTION_UNKNOWN",
+        };
+        assert_eq!(got, [want], "{last}");
     }
     let p = preview(
         sample_snapshot(),
