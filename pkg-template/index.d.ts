@@ -257,7 +257,7 @@ export class Exporter {
   /** Problems of the snapshot and settings. */
   readonly issues: Issue[];
   preview(invoices: SourceInvoice[] | string, options?: PreviewOptions): Preview;
-  /** The same preview as JSON text (faster for large batches). */
+  /** The same preview as one JSON text, bodies included as strings (`preview` is faster for objects). */
   previewJson(invoices: SourceInvoice[] | string, options?: PreviewOptions): string;
   /** Releases the wasm memory now (otherwise when garbage-collected). */
   free(): void;

@@ -167,6 +167,29 @@ impl fmt::Display for Date {
     }
 }
 
+impl Date {
+    /// Appends `"YYYY-MM-DD"` (quoted) to a JSON buffer without the formatting machinery.
+    pub fn push_json(&self, out: &mut String) {
+        out.push('"');
+        // Years are 1..=9999 (see `Date::new`), so four digits always suffice.
+        for (value, width) in [
+            (self.year.unsigned_abs(), 4),
+            (self.month, 2),
+            (self.day, 2),
+        ] {
+            if width == 2 {
+                out.push('-');
+            }
+            let mut div = 10u32.pow(width - 1);
+            while div > 0 {
+                out.push(char::from(b'0' + ((value / div) % 10) as u8));
+                div /= 10;
+            }
+        }
+        out.push('"');
+    }
+}
+
 impl Serialize for Date {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

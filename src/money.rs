@@ -43,8 +43,16 @@ pub fn fixed(value: Decimal, dp: u32) -> String {
 /// Written from the mantissa with integer arithmetic: amounts are formatted for every line of
 /// every document, and `Decimal`'s `Display` goes through the general formatting machinery.
 pub fn text(value: Decimal) -> String {
+    let mut out = String::with_capacity(24);
+    push_text(&mut out, value);
+    out
+}
+
+/// Appends [`text`] of `value` to `out` (request bodies are written straight into one buffer).
+pub fn push_text(out: &mut String, value: Decimal) {
     let scale = value.scale() as usize;
     let mantissa = value.mantissa();
+    // A u128 has at most 39 digits; a scale of up to 28 needs at most 29 (with the leading 0).
     let mut digits = [0u8; 40];
     let mut n = mantissa.unsigned_abs();
     let mut len = 0;
@@ -56,7 +64,6 @@ pub fn text(value: Decimal) -> String {
         n /= 10;
         len += 1;
     }
-    let mut out = String::with_capacity(len + 2);
     if mantissa < 0 {
         out.push('-');
     }
@@ -68,7 +75,6 @@ pub fn text(value: Decimal) -> String {
             out.push(char::from(*d));
         }
     }
-    out
 }
 
 /// Number of decimal places actually used (trailing zeros do not count: `"2.50"` has 1).

@@ -18,7 +18,7 @@ use crate::snapshot::{AccountClass, Snapshot};
 use crate::source::{SourceInvoice, SourceLine};
 use crate::totals::{self, Discount, LineAmountTypes, Totals, TotalsText, LINE_AMOUNT_MAX};
 use crate::tracking::{self, LineTracking};
-use crate::wire::{self, WireContactRef, WireDocument, WireLine, WireTracking};
+use crate::wire::{WireContactRef, WireDocument, WireLine, WireTracking};
 
 /// The four document kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -200,6 +200,32 @@ pub struct Preview {
     pub issues: Vec<Issue>,
     /// Counts.
     pub summary: Summary,
+}
+
+impl Preview {
+    /// The preview as JSON text with the request bodies set apart, for the JS binding: the
+    /// preview's JSON with every `body` null, then for each document in order a NUL character
+    /// and its body (nothing when it has none).
+    ///
+    /// Why: embedded in the JSON, each body (already JSON text, the bulk of the output) would be
+    /// escaped here and unescaped again by `JSON.parse`. Set apart, it is copied once and the JS
+    /// side takes each as a slice of the text (`text.split("\0")`). JSON text never contains a
+    /// raw NUL (serde_json escapes control characters), so the separator cannot be ambiguous.
+    pub fn into_split_json(mut self) -> Result<String, serde_json::Error> {
+        let bodies: Vec<Option<String>> =
+            self.documents.iter_mut().map(|d| d.body.take()).collect();
+        let body_bytes: usize = bodies.iter().flatten().map(String::len).sum();
+        let mut out = Vec::with_capacity(self.documents.len() * 640 + body_bytes + bodies.len());
+        serde_json::to_writer(&mut out, &self)?;
+        for body in &bodies {
+            out.push(0);
+            if let Some(b) = body {
+                out.extend_from_slice(b.as_bytes());
+            }
+        }
+        // serde_json writes UTF-8 and the bodies are Strings: the bytes are valid UTF-8.
+        String::from_utf8(out).map_err(serde::ser::Error::custom)
+    }
 }
 
 /// What a preview includes. Both default to true; a Node backend that only sends can skip the
@@ -1127,7 +1153,7 @@ impl Exporter {
         let body = wire
             .as_ref()
             .filter(|w| options.bodies && matches!(w.contact, WireContactRef::Id(_)))
-            .map(|w| wire::envelope(w.envelope(), &[&w.to_json()]));
+            .map(WireDocument::body);
         let blocked = settings_blocked || has_errors(&issues) || wire.is_none();
         DocumentPreview {
             index,

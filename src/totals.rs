@@ -28,6 +28,17 @@ pub enum LineAmountTypes {
     NoTax,
 }
 
+impl LineAmountTypes {
+    /// Xero's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineAmountTypes::Exclusive => "Exclusive",
+            LineAmountTypes::Inclusive => "Inclusive",
+            LineAmountTypes::NoTax => "NoTax",
+        }
+    }
+}
+
 /// A line discount, as Xero accepts it on ACCREC invoices.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Discount {

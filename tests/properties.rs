@@ -2,7 +2,9 @@
 //! - the document totals are always the sums of the rounded lines, and every line is computed
 //!   exactly as Xero's formula says (checked against an independent computation here);
 //! - a negated invoice becomes a credit note with the same absolute totals;
-//! - no input, however odd, makes the preview panic.
+//! - no input, however odd, makes the preview panic;
+//! - request bodies, written by hand, escape strings and write numbers and dates exactly as
+//!   serde_json and `Display` would.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -157,5 +159,25 @@ proptest! {
         let p = preview(sample_snapshot(), s, invs);
         prop_assert_eq!(p.documents.len(), 2);
         let _ = serde_json::to_string(&p).unwrap();
+    }
+
+    #[test]
+    fn bodies_escape_strings_as_serde_json_does(text in any::<String>(), ctrl in prop::collection::vec(0u8..0x80, 0..40)) {
+        let ascii: String = ctrl.into_iter().map(char::from).collect();
+        for s in [&text, &ascii, &format!("{ascii}{text}")] {
+            let mut ours = String::new();
+            xero_export::wire::push_json_str(&mut ours, s);
+            prop_assert_eq!(ours, serde_json::to_string(s).unwrap());
+        }
+    }
+
+    #[test]
+    fn bodies_write_numbers_and_dates_exactly(m in any::<i64>(), scale in 0u32..=28, y in 1i32..=9999, mo in 1u32..=12, d in 1u32..=28) {
+        let v = Decimal::new(m, scale);
+        prop_assert_eq!(xero_export::money::text(v), v.to_string());
+        let date = xero_export::dates::Date::new(y, mo, d).unwrap();
+        let mut ours = String::new();
+        date.push_json(&mut ours);
+        prop_assert_eq!(ours, format!("\"{date}\""));
     }
 }

@@ -48,6 +48,24 @@ fn from_json<T: DeserializeOwned>(
     })
 }
 
+/// Reads a JSON argument passed as UTF-8 bytes: the large ones (invoices) come this way, because
+/// copying a `Uint8Array` into wasm memory is a plain memory copy while a JS string is copied
+/// character by character.
+fn from_json_bytes<T: DeserializeOwned>(
+    bytes: &[u8],
+    argument: &str,
+    code: ErrorCode,
+) -> Result<T, JsValue> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let code = if e.is_syntax() || e.is_eof() {
+            ErrorCode::InvalidJson
+        } else {
+            code
+        };
+        js_error(&Error::from_serde(code, argument, e))
+    })
+}
+
 /// Reads an optional JSON argument (`null` → the type's default).
 fn from_json_or_default<T: DeserializeOwned + Default>(
     text: &str,
@@ -109,14 +127,34 @@ impl JsExporter {
         to_json(self.inner.issues())
     }
 
-    /// Previews source invoices: `{documents, contacts, issues, summary}`; `options`:
-    /// `{lines?, bodies?}` (both default true) or `null`.
-    pub fn preview(&self, invoices: &str, options: &str) -> Result<String, JsValue> {
+    /// Previews source invoices: `{documents, contacts, issues, summary}` as JSON text with the
+    /// request bodies set apart (see `Preview::into_split_json`; api.js puts them back);
+    /// `options`: `{lines?, bodies?}` (both default true) or `null`.
+    pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
+        let preview = self.preview_value(invoices, options)?;
+        preview.into_split_json().map_err(|e| {
+            js_error(&Error::new(
+                ErrorCode::InvalidState,
+                "result",
+                e.to_string(),
+            ))
+        })
+    }
+
+    /// The same preview as one JSON text, bodies included as strings.
+    #[wasm_bindgen(js_name = previewJson)]
+    pub fn preview_json(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
+        to_json(&self.preview_value(invoices, options)?)
+    }
+}
+
+impl JsExporter {
+    fn preview_value(&self, invoices: &[u8], options: &str) -> Result<crate::Preview, JsValue> {
         let invoices: Vec<crate::SourceInvoice> =
-            from_json(invoices, "invoices", ErrorCode::InvalidInput)?;
+            from_json_bytes(invoices, "invoices", ErrorCode::InvalidInput)?;
         let options: crate::preview::PreviewOptions =
             from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
-        to_json(&self.inner.preview_with(&invoices, options))
+        Ok(self.inner.preview_with(&invoices, options))
     }
 }
 

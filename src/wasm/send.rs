@@ -4,7 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_json, js_error, to_json, JsExporter};
+use super::{from_json, from_json_bytes, js_error, to_json, JsExporter};
 use crate::error::{Error, ErrorCode};
 use crate::plan::PlanOptions;
 use crate::reconcile::HttpResponse;
@@ -35,9 +35,9 @@ impl JsExporter {
     /// `exporter.plan(invoices, {tenantId, maxDocuments?, maxBytes?, maxConcurrent?,
     /// maxAttempts?, backoffMs?})`: previews the invoices and returns the `SendRun` that sends
     /// them.
-    pub fn plan(&self, invoices: &str, options: &str) -> Result<JsRun, JsValue> {
+    pub fn plan(&self, invoices: &[u8], options: &str) -> Result<JsRun, JsValue> {
         let invoices: Vec<crate::SourceInvoice> =
-            from_json(invoices, "invoices", ErrorCode::InvalidInput)?;
+            from_json_bytes(invoices, "invoices", ErrorCode::InvalidInput)?;
         let options: PlanOptions = from_json(options, "options", ErrorCode::InvalidInput)?;
         self.inner
             .plan(&invoices, &options)
