@@ -17,6 +17,7 @@
 //! contact (or another contact planned in the same batch) has it, ` (<ContactNumber or host id>)`
 //! is appended (or CONTACT_NAME_TAKEN is reported, per settings).
 
+use crate::Text;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -24,7 +25,7 @@ use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
 use crate::settings::{ContactSettings, NameCollision, OnMissingContact};
 use crate::snapshot::{Contact, Snapshot};
-use crate::source::Payer;
+use crate::source::{non_empty, non_empty_text, Payer};
 
 /// Which rule found the contact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -52,9 +53,9 @@ pub enum ContactRef {
     #[serde(rename_all = "camelCase")]
     Existing {
         /// ContactID.
-        contact_id: String,
+        contact_id: Text,
         /// Its name in Xero (for display).
-        name: Option<String>,
+        name: Option<Text>,
         /// The rule that matched.
         matched_by: MatchRule,
     },
@@ -62,9 +63,9 @@ pub enum ContactRef {
     #[serde(rename_all = "camelCase")]
     Create {
         /// Stable key of the contact to create (`kind:id`).
-        key: String,
+        key: Text,
         /// The name it will have.
-        name: String,
+        name: Text,
     },
     /// No contact (the document is blocked).
     Unresolved,
@@ -173,18 +174,14 @@ pub fn payer_key(payer: &Payer) -> Option<String> {
     Some(format!("{}:{id}", payer.kind.as_deref().unwrap_or("payer")))
 }
 
-fn non_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
 /// The display name of a payer: `name`, else `first last`.
-pub fn payer_name(payer: &Payer) -> Option<String> {
-    non_empty(&payer.name).map(str::to_owned).or_else(|| {
+pub fn payer_name(payer: &Payer) -> Option<Text> {
+    non_empty_text(&payer.name).or_else(|| {
         let parts: Vec<&str> = [non_empty(&payer.first_name), non_empty(&payer.last_name)]
             .into_iter()
             .flatten()
             .collect();
-        (!parts.is_empty()).then(|| parts.join(" "))
+        (!parts.is_empty()).then(|| Text::new(parts.join(" ")))
     })
 }
 
@@ -225,7 +222,7 @@ pub struct Resolver<'a> {
 }
 
 fn conflicts(contact: &Contact, payer: &Payer, number: Option<&str>) -> bool {
-    let differs = |theirs: &Option<String>, ours: Option<&str>| match (non_empty(theirs), ours) {
+    let differs = |theirs: &Option<Text>, ours: Option<&str>| match (non_empty(theirs), ours) {
         (Some(t), Some(o)) => !names::same(t, o),
         _ => false,
     };
@@ -270,7 +267,7 @@ impl<'a> Resolver<'a> {
             return match self.snapshot.contact_by_id(&id) {
                 Some(c) if !c.is_active() => self.archived(c, payer, path, issues),
                 Some(c) => ContactRef::Existing {
-                    contact_id: c.contact_id.clone().unwrap_or(id),
+                    contact_id: c.contact_id.clone().unwrap_or_else(|| Text::new(&id)),
                     name: c.name.clone(),
                     matched_by: rule,
                 },
@@ -283,7 +280,7 @@ impl<'a> Resolver<'a> {
                         ));
                     }
                     ContactRef::Existing {
-                        contact_id: id,
+                        contact_id: Text::new(id),
                         name: payer_name(payer),
                         matched_by: rule,
                     }
@@ -387,7 +384,7 @@ impl<'a> Resolver<'a> {
         &self,
         payer: &Payer,
         number: Option<String>,
-        name: Option<String>,
+        name: Option<Text>,
         path: &Path,
         source_id: &str,
         planned: &mut Planned,
@@ -416,7 +413,10 @@ impl<'a> Resolver<'a> {
                 path,
                 format!("Contact \"{name}\" is created once for this batch, before this invoice."),
             ));
-            return ContactRef::Create { key, name };
+            return ContactRef::Create {
+                key: Text::new(key),
+                name: Text::new(name),
+            };
         }
         let taken = |n: &str| {
             let k = names::key(n);
@@ -447,7 +447,7 @@ impl<'a> Resolver<'a> {
                         path.field("name"),
                         format!("Another active Xero contact is named \"{name}\"; the new contact will be named \"{c}\" (Xero requires unique names among active contacts)."),
                     ));
-                    final_name = c;
+                    final_name = Text::new(c);
                 }
                 _ => {
                     issues.push(Issue::error(
@@ -459,7 +459,7 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        let contact = wire_contact(payer, final_name.clone(), number, path, issues);
+        let contact = wire_contact(payer, final_name.to_string(), number, path, issues);
         issues.push(Issue::warning(
             IssueCode::ContactWillBeCreated,
             path,
@@ -475,7 +475,7 @@ impl<'a> Resolver<'a> {
             },
         );
         ContactRef::Create {
-            key,
+            key: Text::new(key),
             name: final_name,
         }
     }

@@ -5,7 +5,7 @@
 //! stable API (hosts switch on it); the message is for people and says what to do.
 
 use serde::Serialize;
-use std::fmt::Write as _;
+use smol_str::{SmolStr, SmolStrBuilder};
 
 /// How bad an issue is: errors block the document they belong to, warnings never block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -239,32 +239,50 @@ impl Issue {
 /// Builds issue paths like `invoices[3].lines[1].tracking.Location` without repeated
 /// formatting at every call site.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Path(String);
+pub struct Path(SmolStr);
 
 impl Path {
     /// A path starting at `root`.
     pub fn root(root: &str) -> Self {
-        Path(root.to_owned())
+        Path(SmolStr::new(root))
     }
 
     /// `self[index]`.
     pub fn index(&self, index: usize) -> Self {
-        // Sized once: paths are built for every line, so no reallocation while appending.
-        let mut s = String::with_capacity(self.0.len() + 8);
+        // Paths are built for every invoice and line; most fit inline (23 bytes), so building
+        // one allocates nothing.
+        let mut s = SmolStrBuilder::new();
         s.push_str(&self.0);
-        let _ = write!(s, "[{index}]");
-        Path(s)
+        s.push('[');
+        let mut digits = [0u8; 20];
+        let mut n = index;
+        let mut len = 0;
+        loop {
+            if let Some(slot) = digits.get_mut(len) {
+                *slot = b'0' + (n % 10) as u8;
+            }
+            len += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for d in digits.iter().take(len).rev() {
+            s.push(char::from(*d));
+        }
+        s.push(']');
+        Path(s.finish())
     }
 
     /// `self.field`.
     pub fn field(&self, field: &str) -> Self {
-        let mut s = String::with_capacity(self.0.len() + 1 + field.len());
+        let mut s = SmolStrBuilder::new();
         s.push_str(&self.0);
-        if !s.is_empty() {
+        if !self.0.is_empty() {
             s.push('.');
         }
         s.push_str(field);
-        Path(s)
+        Path(s.finish())
     }
 
     /// The path as text.
@@ -275,13 +293,13 @@ impl Path {
 
 impl From<Path> for String {
     fn from(p: Path) -> String {
-        p.0
+        p.0.into()
     }
 }
 
 impl From<&Path> for String {
     fn from(p: &Path) -> String {
-        p.0.clone()
+        p.0.as_str().to_owned()
     }
 }
 

@@ -59,6 +59,12 @@ pub use settings::Settings;
 pub use snapshot::{Snapshot, SnapshotInput};
 pub use source::SourceInvoice;
 
+/// Text as the core keeps it: up to 23 bytes inline on every target (wasm32 included), longer
+/// text shared, so cloning never copies. Ids, codes, descriptions and paths are mostly short and
+/// are copied from the host's invoices into documents and outcomes; a `String` per copy was the
+/// largest cost of a preview.
+pub type Text = smol_str::SmolStr;
+
 /// The library's version (the crate version, stamped into the npm package too).
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")

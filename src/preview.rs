@@ -15,10 +15,11 @@ use crate::issues::{has_errors, Issue, IssueCode, Path};
 use crate::money::{decimal_places, fixed, Num};
 use crate::settings::{InvoiceKind, NegativeInvoices, Settings};
 use crate::snapshot::{AccountClass, Snapshot};
-use crate::source::{SourceInvoice, SourceLine};
+use crate::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::totals::{self, Discount, LineAmountTypes, Totals, TotalsText, LINE_AMOUNT_MAX};
 use crate::tracking::{self, LineTracking};
 use crate::wire::{WireContactRef, WireDocument, WireLine, WireTracking};
+use crate::Text;
 
 /// The four document kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -68,7 +69,7 @@ impl DocumentKind {
 pub struct LinePreview {
     /// Description as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// Quantity as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<String>,
@@ -83,13 +84,13 @@ pub struct LinePreview {
     pub discount_amount: Option<String>,
     /// Xero item code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub item_code: Option<String>,
+    pub item_code: Option<Text>,
     /// Account code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_code: Option<String>,
+    pub account_code: Option<Text>,
     /// Tax type.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tax_type: Option<String>,
+    pub tax_type: Option<Text>,
     /// Tax rate in percent (the rate's EffectiveRate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_rate: Option<String>,
@@ -108,10 +109,10 @@ pub struct DocumentPreview {
     /// Position in the input.
     pub index: usize,
     /// The host's invoice id.
-    pub source_id: String,
+    pub source_id: Text,
     /// The host's invoice number.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_number: Option<String>,
+    pub source_number: Option<Text>,
     /// Document kind.
     pub kind: DocumentKind,
     /// `Invoices` or `CreditNotes`.
@@ -124,10 +125,10 @@ pub struct DocumentPreview {
     pub contact: ContactRef,
     /// InvoiceNumber / CreditNoteNumber.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
+    pub number: Option<Text>,
     /// Reference.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<Text>,
     /// Date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<Date>,
@@ -136,7 +137,7 @@ pub struct DocumentPreview {
     pub due_date: Option<Date>,
     /// Currency (the organisation's base currency when the invoice names none).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     /// Exclusive / Inclusive / NoTax.
     pub line_amount_types: LineAmountTypes,
     /// Lines.
@@ -165,7 +166,7 @@ pub struct DocumentPreview {
     pub sent_tracking: Vec<Vec<LineTracking>>,
     /// The number of the invoice a credit note corrects (for allocations).
     #[serde(skip)]
-    pub credits_invoice_number: Option<String>,
+    pub credits_invoice_number: Option<Text>,
 }
 
 /// Counts for a summary line.
@@ -253,6 +254,25 @@ pub struct Exporter {
     snapshot: Snapshot,
     settings: Settings,
     issues: Vec<Issue>,
+    /// InvoiceNumber, Reference and Url templates, split once (`None`: unusable or unset).
+    templates: [Option<Template>; 3],
+}
+
+/// A template split into literal text (`false`) and `{field}` names (`true`), once per
+/// exporter rather than once per invoice.
+#[derive(Clone, Debug)]
+struct Template(Vec<(bool, Text)>);
+
+impl Template {
+    fn parse(template: &str) -> Option<Template> {
+        let parts = template_parts(template)?;
+        Some(Template(
+            parts
+                .into_iter()
+                .map(|(is_field, text)| (is_field, Text::new(text)))
+                .collect(),
+        ))
+    }
 }
 
 /// Splits a template into literal text and `{field}` names; `None` on an unclosed brace.
@@ -275,30 +295,33 @@ fn template_parts(template: &str) -> Option<Vec<(bool, &str)>> {
 }
 
 fn render(
-    template: &str,
+    template: Option<&Template>,
     inv: &SourceInvoice,
     path: &Path,
     issues: &mut Vec<Issue>,
-) -> Option<String> {
-    let parts = template_parts(template)?;
-    let mut out = String::new();
-    for (is_field, text) in parts {
+) -> Option<Text> {
+    let mut out = smol_str::SmolStrBuilder::new();
+    for (is_field, text) in &template?.0 {
         if !is_field {
             out.push_str(text);
             continue;
         }
         let payer = inv.payer.as_ref();
-        let value = match text {
-            "id" => inv.id.clone(),
-            "number" => inv.number.clone(),
-            "reference" => inv.reference.clone(),
-            "date" => inv.date.clone(),
-            "clientId" => inv.client_id.clone(),
-            "payerId" => payer.and_then(|p| p.id.clone()),
-            "payerName" => payer.and_then(contacts::payer_name),
-            "currency" => inv.currency.clone(),
+        let payer_name;
+        let value = match text.as_str() {
+            "id" => inv.id.as_deref(),
+            "number" => inv.number.as_deref(),
+            "reference" => inv.reference.as_deref(),
+            "date" => inv.date.as_deref(),
+            "clientId" => inv.client_id.as_deref(),
+            "payerId" => payer.and_then(|p| p.id.as_deref()),
+            "payerName" => {
+                payer_name = payer.and_then(contacts::payer_name);
+                payer_name.as_deref()
+            }
+            "currency" => inv.currency.as_deref(),
             other => match inv.fields.get(other) {
-                Some(v) => Some(v.clone()),
+                Some(v) => Some(v.as_str()),
                 None => {
                     issues.push(Issue::error(
                         IssueCode::TemplateFieldUnknown,
@@ -309,14 +332,14 @@ fn render(
                 }
             },
         };
-        out.push_str(value.as_deref().unwrap_or_default());
+        out.push_str(value.unwrap_or_default());
     }
-    let out = out.trim().to_owned();
-    (!out.is_empty()).then_some(out)
-}
-
-fn non_empty(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    let out = out.finish();
+    match out.trim() {
+        "" => None,
+        trimmed if trimmed.len() == out.len() => Some(out),
+        trimmed => Some(Text::new(trimmed)),
+    }
 }
 
 /// Number of digits in a decimal's text (Xero's "max length = 13" for quantities).
@@ -384,10 +407,25 @@ impl Exporter {
             }
         }
         tracking::Resolver::new(&snapshot, &settings.tracking).check(&mut issues);
+        let templates = [
+            settings
+                .templates
+                .invoice_number
+                .as_deref()
+                .unwrap_or("{number}"),
+            settings
+                .templates
+                .reference
+                .as_deref()
+                .unwrap_or("{reference}"),
+            settings.templates.url.as_deref().unwrap_or(""),
+        ]
+        .map(Template::parse);
         Exporter {
             snapshot,
             settings,
             issues,
+            templates,
         }
     }
 
@@ -562,11 +600,11 @@ impl Exporter {
         let s = &self.settings;
         let path = Path::root("invoices").index(index);
         let mut issues = Vec::new();
-        let source_id = match non_empty(&inv.id) {
-            Some(id) => id.to_owned(),
+        let source_id = match non_empty_text(&inv.id) {
+            Some(id) => id,
             None => {
                 issues.push(Issue::error(IssueCode::Missing, path.field("id"), "The invoice has no id: give every invoice the host's stable id (it keys idempotency and outcomes)."));
-                format!("#{index}")
+                smol_str::format_smolstr!("#{index}")
             }
         };
         let unitdp = s.unitdp();
@@ -587,7 +625,7 @@ impl Exporter {
                 None
             }),
         };
-        let currency = non_empty(&inv.currency).map(str::to_ascii_uppercase);
+        let currency = non_empty(&inv.currency).map(smol_str::StrExt::to_ascii_uppercase_smolstr);
         if let Some(c) = &currency {
             if !self.snapshot.currency_enabled(c) {
                 let base = self.snapshot.base_currency().unwrap_or("its base currency");
@@ -623,13 +661,13 @@ impl Exporter {
             unit: Option<Decimal>,
             discount: Discount,
             amount: Decimal,
-            account: Option<String>,
-            tax_type: Option<String>,
+            account: Option<Text>,
+            tax_type: Option<Text>,
             rate: Decimal,
-            item_code: Option<String>,
+            item_code: Option<Text>,
             tracking: Vec<LineTracking>,
-            description: Option<String>,
-            line_item_id: Option<String>,
+            description: Option<Text>,
+            line_item_id: Option<Text>,
         }
         let mut resolved: Vec<Resolved> = Vec::with_capacity(parsed.len());
         for p in &parsed {
@@ -650,7 +688,7 @@ impl Exporter {
             if quantity.is_none() && line.quantity.is_none() && unit.is_some() {
                 quantity = Some(Decimal::ONE);
             }
-            let description = non_empty(&line.description).map(str::to_owned);
+            let description = non_empty_text(&line.description);
             let amount_given = line.quantity.is_some() || line.unit_amount.is_some();
             if description.is_none() && !amount_given && item.is_none() {
                 issues.push(Issue::error(
@@ -705,15 +743,14 @@ impl Exporter {
             }
 
             // Account.
-            let account = non_empty(&line.account_code)
-                .map(str::to_owned)
+            let account = non_empty_text(&line.account_code)
                 .or_else(|| {
                     non_empty(&line.service_code)
                         .and_then(|c| s.accounts.by_service.get(c))
-                        .cloned()
+                        .map(Text::new)
                 })
-                .or_else(|| item_details.and_then(|d| d.account_code.clone()))
-                .or_else(|| s.accounts.default.clone());
+                .or_else(|| item_details.and_then(|d| d.account_code.as_deref().map(Text::new)))
+                .or_else(|| s.accounts.default.as_deref().map(Text::new));
             let mut account_class = None;
             let mut account_tax = None;
             let mut account_code = account.clone();
@@ -731,8 +768,8 @@ impl Exporter {
                 Some(code) if !self.snapshot.accounts.is_empty() => match self.snapshot.account(code) {
                     None => issues.push(Issue::error(IssueCode::AccountUnknown, p.path.field("accountCode"), format!("Account \"{code}\" is not in the organisation's chart of accounts. Check the mapping, or refresh the snapshot (GET /Accounts)."))),
                     Some(acc) => {
-                        account_code = acc.code.clone().or(account_code);
-                        account_tax = acc.tax_type.clone();
+                        account_code = acc.code.as_deref().map(Text::new).or(account_code);
+                        account_tax = acc.tax_type.as_deref().map(Text::new);
                         account_class = AccountClass::of(acc);
                         if !matches!(acc.status.as_deref(), None | Some("ACTIVE")) {
                             issues.push(Issue::error(IssueCode::AccountArchived, p.path.field("accountCode"), format!("Account \"{code}\" is {} in Xero: \"Each line item must reference a valid account\". Map the line to an active account.", acc.status.as_deref().unwrap_or(""))));
@@ -761,8 +798,8 @@ impl Exporter {
             if mode != LineAmountTypes::NoTax {
                 let from_code = match non_empty(&line.tax_code) {
                     Some(code) => match s.taxes.by_code.get(code) {
-                        Some(tt) => Some(tt.clone()),
-                        None if self.snapshot.tax_rate(code).is_some() => Some(code.to_owned()),
+                        Some(tt) => Some(Text::new(tt)),
+                        None if self.snapshot.tax_rate(code).is_some() => Some(Text::new(code)),
                         None => {
                             issues.push(Issue::error(IssueCode::TaxCodeUnmapped, p.path.field("taxCode"), format!("Tax code \"{code}\" has no mapping: add it to settings.taxes.byCode (host code → Xero TaxType, e.g. \"OUTPUT2\").")));
                             None
@@ -771,9 +808,12 @@ impl Exporter {
                     None => s
                         .taxes
                         .default
-                        .clone()
+                        .as_deref()
+                        .map(Text::new)
                         .or(account_tax)
-                        .or_else(|| item_details.and_then(|d| d.tax_type.clone())),
+                        .or_else(|| {
+                            item_details.and_then(|d| d.tax_type.as_deref().map(Text::new))
+                        }),
                 };
                 match &from_code {
                     None if non_empty(&line.tax_code).is_none() && amount_given => {
@@ -789,7 +829,7 @@ impl Exporter {
                     Some(tt) => match self.snapshot.tax_rate(tt) {
                         None => issues.push(Issue::error(IssueCode::TaxTypeUnknown, p.path.field("taxCode"), format!("Tax type \"{tt}\" is not one of the organisation's tax rates (use the TaxType code such as OUTPUT2, not the display name)."))),
                         Some(r) => {
-                            tax_type = r.tax_type.clone().or(Some(tt.clone()));
+                            tax_type = r.tax_type.as_deref().map(Text::new).or(Some(tt.clone()));
                             rate = r.rate();
                             if !matches!(r.status.as_deref(), None | Some("ACTIVE")) {
                                 issues.push(Issue::error(IssueCode::TaxTypeInactive, p.path.field("taxCode"), format!("Tax rate \"{tt}\" is {} in Xero and cannot be used on transactions. Map the code to an active tax rate.", r.status.as_deref().unwrap_or(""))));
@@ -816,10 +856,10 @@ impl Exporter {
                 account: account_code,
                 tax_type,
                 rate,
-                item_code: item.and_then(|i| i.code.clone()),
+                item_code: item.and_then(|i| i.code.as_deref().map(Text::new)),
                 tracking,
                 description,
-                line_item_id: non_empty(&line.line_item_id).map(str::to_owned),
+                line_item_id: non_empty_text(&line.line_item_id),
             });
         }
 
@@ -907,8 +947,8 @@ impl Exporter {
                             quantity = Some(Decimal::ONE);
                             unit = Some(r.amount);
                             description = Some(match description {
-                                Some(d) => format!("{d} ({detail})"),
-                                None => detail.clone(),
+                                Some(d) => smol_str::format_smolstr!("{d} ({detail})"),
+                                None => Text::new(&detail),
                             });
                             if description
                                 .as_deref()
@@ -1010,16 +1050,11 @@ impl Exporter {
         }
 
         // Numbers, reference, Url.
-        let number_template = s.templates.invoice_number.as_deref().unwrap_or("{number}");
-        let number = render(number_template, inv, &path, &mut issues);
-        let reference_template = s.templates.reference.as_deref().unwrap_or("{reference}");
-        let mut reference = render(reference_template, inv, &path, &mut issues);
-        let url = s
-            .templates
-            .url
-            .as_deref()
-            .and_then(|t| render(t, inv, &path, &mut issues));
-        let credits_invoice_number = non_empty(&inv.credits_invoice_number).map(str::to_owned);
+        let [number, reference, url] = &self.templates;
+        let number = render(number.as_ref(), inv, &path, &mut issues);
+        let mut reference = render(reference.as_ref(), inv, &path, &mut issues);
+        let url = render(url.as_ref(), inv, &path, &mut issues);
+        let credits_invoice_number = non_empty_text(&inv.credits_invoice_number);
         let (invoice_number, credit_note_number) = match kind {
             DocumentKind::Accrec | DocumentKind::Accpay => (number.clone(), None),
             // The credit note keeps the host's number; its reference names the invoice it
@@ -1069,10 +1104,7 @@ impl Exporter {
         }
 
         // Updates of exported documents.
-        let xero_id = inv
-            .xero
-            .as_ref()
-            .and_then(|x| non_empty(&x.id).map(str::to_owned));
+        let xero_id = inv.xero.as_ref().and_then(|x| non_empty_text(&x.id));
         if let Some(x) = &inv.xero {
             match x.status.as_deref().map(str::to_ascii_uppercase).as_deref() {
                 Some(st @ ("PAID" | "VOIDED" | "DELETED")) => issues.push(Issue::error(IssueCode::UpdateNotAllowed, path.field("xero.status"), format!("The invoice is {st} in Xero and cannot be edited. Void it and export a new one, or credit it instead."))),
@@ -1145,7 +1177,7 @@ impl Exporter {
                 url,
                 currency_code: currency.clone(),
                 status: s.status.as_str(),
-                branding_theme_id: s.branding_theme_id.clone(),
+                branding_theme_id: s.branding_theme_id.as_deref().map(Text::new),
                 line_items: wire_lines,
             }),
             _ => None,
@@ -1158,7 +1190,7 @@ impl Exporter {
         DocumentPreview {
             index,
             source_id,
-            source_number: non_empty(&inv.number).map(str::to_owned),
+            source_number: non_empty_text(&inv.number),
             kind,
             endpoint: if kind.is_credit() {
                 "CreditNotes"
@@ -1172,7 +1204,7 @@ impl Exporter {
             reference,
             date,
             due_date,
-            currency: currency.or_else(|| self.snapshot.base_currency().map(str::to_owned)),
+            currency: currency.or_else(|| self.snapshot.base_currency().map(Text::new)),
             line_amount_types: mode,
             lines,
             totals: exact_totals.to_strings(),

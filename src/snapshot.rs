@@ -10,6 +10,7 @@
 //! Lookups use ordered maps: no hashing seeds, nothing that could make output depend on anything
 //! but the input.
 
+use crate::Text;
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -174,25 +175,25 @@ impl Resource for Organisation {
 pub struct Account {
     /// AccountID.
     #[serde(rename = "AccountID", alias = "accountID", default)]
-    pub account_id: Option<String>,
+    pub account_id: Option<Text>,
     /// Code (≤ 10).
     #[serde(rename = "Code", alias = "code", default)]
-    pub code: Option<String>,
+    pub code: Option<Text>,
     /// Name.
     #[serde(rename = "Name", alias = "name", default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Type (REVENUE, EXPENSE, ...).
     #[serde(rename = "Type", alias = "type", default)]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     /// ACTIVE / ARCHIVED / DELETED. Absent (as in the spec's own example) counts as ACTIVE.
     #[serde(rename = "Status", alias = "status", default)]
-    pub status: Option<String>,
+    pub status: Option<Text>,
     /// The account's default tax type.
     #[serde(rename = "TaxType", alias = "taxType", default)]
-    pub tax_type: Option<String>,
+    pub tax_type: Option<Text>,
     /// Class (read-only in Xero); derived from Type when absent.
     #[serde(rename = "Class", alias = "_class", alias = "class", default)]
-    pub class: Option<String>,
+    pub class: Option<Text>,
 }
 
 impl Resource for Account {
@@ -254,13 +255,13 @@ impl AccountClass {
 pub struct TaxRate {
     /// Display name ("15% GST on Income").
     #[serde(rename = "Name", alias = "name", default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// The code used on lines (OUTPUT2, TAX001...).
     #[serde(rename = "TaxType", alias = "taxType", default)]
-    pub tax_type: Option<String>,
+    pub tax_type: Option<Text>,
     /// ACTIVE / DELETED / ARCHIVED / PENDING.
     #[serde(rename = "Status", alias = "status", default)]
-    pub status: Option<String>,
+    pub status: Option<Text>,
     /// Effective rate in percent (compound components included).
     #[serde(
         rename = "EffectiveRate",
@@ -364,22 +365,22 @@ impl Resource for TrackingCategory {
 pub struct Contact {
     /// ContactID.
     #[serde(rename = "ContactID", alias = "contactID", default)]
-    pub contact_id: Option<String>,
+    pub contact_id: Option<Text>,
     /// ContactNumber (the "Contact Code").
     #[serde(rename = "ContactNumber", alias = "contactNumber", default)]
-    pub contact_number: Option<String>,
+    pub contact_number: Option<Text>,
     /// AccountNumber.
     #[serde(rename = "AccountNumber", alias = "accountNumber", default)]
-    pub account_number: Option<String>,
+    pub account_number: Option<Text>,
     /// ACTIVE / ARCHIVED / GDPRREQUEST.
     #[serde(rename = "ContactStatus", alias = "contactStatus", default)]
-    pub status: Option<String>,
+    pub status: Option<Text>,
     /// Name.
     #[serde(rename = "Name", alias = "name", default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Email address.
     #[serde(rename = "EmailAddress", alias = "emailAddress", default)]
-    pub email: Option<String>,
+    pub email: Option<Text>,
     /// The contact's own payment terms.
     #[serde(rename = "PaymentTerms", alias = "paymentTerms", default)]
     pub payment_terms: Option<PaymentTerms>,
@@ -409,10 +410,10 @@ pub struct ItemDetails {
     pub unit_price: Option<Decimal>,
     /// Default account code.
     #[serde(rename = "AccountCode", alias = "accountCode", default)]
-    pub account_code: Option<String>,
+    pub account_code: Option<Text>,
     /// Default tax type.
     #[serde(rename = "TaxType", alias = "taxType", default)]
-    pub tax_type: Option<String>,
+    pub tax_type: Option<Text>,
 }
 
 /// GET /Items element.
@@ -420,13 +421,13 @@ pub struct ItemDetails {
 pub struct Item {
     /// ItemID.
     #[serde(rename = "ItemID", alias = "itemID", default)]
-    pub item_id: Option<String>,
+    pub item_id: Option<Text>,
     /// Code (≤ 30).
     #[serde(rename = "Code", alias = "code", default)]
-    pub code: Option<String>,
+    pub code: Option<Text>,
     /// Name.
     #[serde(rename = "Name", alias = "name", default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Sold (sales invoices may use it).
     #[serde(rename = "IsSold", alias = "isSold", default)]
     pub is_sold: Option<bool>,
@@ -525,7 +526,7 @@ impl Snapshot {
         for (i, a) in s.accounts.iter().enumerate() {
             if let Some(c) = &a.code {
                 if let Some(m) = s.exact.get_mut(EXACT_ACCOUNT) {
-                    m.entry(c.clone()).or_insert(i);
+                    m.entry(c.to_string()).or_insert(i);
                 }
             }
             index_unique(&mut s.account_by_code, a.code.as_deref(), i, true);
@@ -534,7 +535,7 @@ impl Snapshot {
         for (i, t) in s.tax_rates.iter().enumerate() {
             if let Some(c) = &t.tax_type {
                 if let Some(m) = s.exact.get_mut(EXACT_TAX) {
-                    m.entry(c.clone()).or_insert(i);
+                    m.entry(c.to_string()).or_insert(i);
                 }
             }
             index_unique(&mut s.tax_by_type, t.tax_type.as_deref(), i, true);
@@ -542,7 +543,7 @@ impl Snapshot {
         for (i, it) in s.items.iter().enumerate() {
             if let Some(c) = &it.code {
                 if let Some(m) = s.exact.get_mut(EXACT_ITEM) {
-                    m.entry(c.clone()).or_insert(i);
+                    m.entry(c.to_string()).or_insert(i);
                 }
             }
             index_unique(&mut s.item_by_code, it.code.as_deref(), i, true);

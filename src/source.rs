@@ -20,6 +20,22 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::money::{round_half_away, Num};
+use crate::Text;
+
+/// The trimmed text of an optional field, `None` when absent or blank (hosts send `""` and
+/// `"  "` for "not set" as often as they omit the field).
+pub fn non_empty<S: std::ops::Deref<Target = str>>(s: &Option<S>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// [`non_empty`] as owned text: the field itself (an O(1) clone) when it needs no trimming.
+pub fn non_empty_text(s: &Option<Text>) -> Option<Text> {
+    let trimmed = non_empty(s)?;
+    match s {
+        Some(full) if full.len() == trimmed.len() => Some(full.clone()),
+        _ => Some(Text::new(trimmed)),
+    }
+}
 
 /// Who pays: resolved to a Xero contact.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -27,28 +43,28 @@ use crate::money::{round_half_away, Num};
 pub struct Payer {
     /// patient, nextOfKin, thirdParty (insurer), client, company, member.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     /// The host's id for this payer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Display name (or built from first/last name).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// First name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
+    pub first_name: Option<Text>,
     /// Last name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
+    pub last_name: Option<Text>,
     /// Email address.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Text>,
     /// ContactNumber in Xero ("Contact Code").
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_number: Option<String>,
+    pub contact_number: Option<Text>,
     /// AccountNumber in Xero.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_number: Option<String>,
+    pub account_number: Option<Text>,
     /// Postal or street address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
@@ -58,7 +74,7 @@ pub struct Payer {
     /// A Xero ContactID already linked to this payer.
     #[serde(rename = "contactId", alias = "contactID")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contact_id: Option<String>,
+    pub contact_id: Option<Text>,
 }
 
 /// An address (Xero's STREET or POBOX).
@@ -68,25 +84,25 @@ pub struct Address {
     /// STREET (default) or POBOX.
     #[serde(rename = "type")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     /// Address lines 1-4.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lines: Vec<String>,
+    pub lines: Vec<Text>,
     /// City.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<Text>,
     /// Region.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<Text>,
     /// Postal code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub postal_code: Option<Text>,
     /// Country.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<Text>,
     /// Attention to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attention_to: Option<String>,
+    pub attention_to: Option<Text>,
 }
 
 /// A phone (Xero's DEFAULT, DDI, MOBILE or FAX).
@@ -96,16 +112,16 @@ pub struct Phone {
     /// DEFAULT (default), DDI, MOBILE, FAX.
     #[serde(rename = "type")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     /// Number.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
+    pub number: Option<Text>,
     /// Area code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub area_code: Option<String>,
+    pub area_code: Option<Text>,
     /// Country code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_code: Option<String>,
+    pub country_code: Option<Text>,
 }
 
 /// One line of a source invoice.
@@ -114,7 +130,7 @@ pub struct Phone {
 pub struct SourceLine {
     /// Description (Xero: 1-4000 characters).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// Quantity (≤ 4 dp).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<Num>,
@@ -130,27 +146,27 @@ pub struct SourceLine {
     pub discount_amount: Option<Num>,
     /// Host tax code (mapped by settings.taxes).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tax_code: Option<String>,
+    pub tax_code: Option<Text>,
     /// Xero account code, overriding the mappings.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_code: Option<String>,
+    pub account_code: Option<Text>,
     /// Host service code or Xero item code.
     #[serde(alias = "itemCode")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub service_code: Option<String>,
+    pub service_code: Option<Text>,
     /// Clinician (a tracking source).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub clinician_id: Option<String>,
+    pub clinician_id: Option<Text>,
     /// Location (a tracking source).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
+    pub location_id: Option<Text>,
     /// Per-line tracking overrides: category (name or ID) → option (name or ID).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tracking: BTreeMap<String, String>,
     /// LineItemID when updating an exported invoice.
     #[serde(rename = "lineItemId")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub line_item_id: Option<String>,
+    pub line_item_id: Option<Text>,
 }
 
 /// The invoice as it stands in Xero, for updates.
@@ -160,10 +176,10 @@ pub struct XeroState {
     /// InvoiceID (or CreditNoteID) in Xero.
     #[serde(rename = "id", alias = "invoiceId")]
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Its current status (DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED, DELETED).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<Text>,
     /// Amount paid so far.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_paid: Option<Num>,
@@ -175,35 +191,35 @@ pub struct XeroState {
 pub struct SourceInvoice {
     /// The host's id (stable: idempotency keys and outcomes refer to it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// The host's invoice number.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub number: Option<String>,
+    pub number: Option<Text>,
     /// The host's reference.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reference: Option<String>,
+    pub reference: Option<Text>,
     /// Invoice date `YYYY-MM-DD` (required: the library reads no clock).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
+    pub date: Option<Text>,
     /// Due date `YYYY-MM-DD`, overriding the settings' rule.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub due_date: Option<String>,
+    pub due_date: Option<Text>,
     /// ISO currency code (default: the organisation's base currency).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     /// Who pays.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<Payer>,
     /// Client id (a tracking source).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
+    pub client_id: Option<Text>,
     /// The host's own total, compared with Xero's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<Num>,
     /// For a negative invoice: the number of the invoice it corrects (credit note reference and
     /// allocation target).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub credits_invoice_number: Option<String>,
+    pub credits_invoice_number: Option<Text>,
     /// Extra fields for templates (`{fields.x}` is not needed: any key here is `{x}`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
@@ -219,15 +235,15 @@ pub struct SourceInvoice {
 #[serde(default, rename_all = "camelCase")]
 pub struct TimeEntry {
     /// Member (person) id or name.
-    pub member: Option<String>,
+    pub member: Option<Text>,
     /// Date worked.
-    pub date: Option<String>,
+    pub date: Option<Text>,
     /// Hours worked.
     pub hours: Option<Num>,
     /// Hourly rate.
     pub rate: Option<Num>,
     /// Project.
-    pub project: Option<String>,
+    pub project: Option<Text>,
 }
 
 /// How time entries become lines.
@@ -246,23 +262,23 @@ pub enum GroupBy {
 #[serde(default, rename_all = "camelCase")]
 pub struct TimesheetInput {
     /// Source invoice id.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// Number (for a bill: the member's invoice number, shown as Reference in Xero).
-    pub number: Option<String>,
+    pub number: Option<Text>,
     /// Invoice date.
-    pub date: Option<String>,
+    pub date: Option<Text>,
     /// Due date, if fixed (else the settings' rule, e.g. days after).
-    pub due_date: Option<String>,
+    pub due_date: Option<Text>,
     /// Currency.
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     /// Who is paid (for bills: the member, as a supplier contact).
     pub payer: Option<Payer>,
     /// Grouping.
     pub group_by: GroupBy,
     /// Account code for every line.
-    pub account_code: Option<String>,
+    pub account_code: Option<Text>,
     /// Host tax code for every line.
-    pub tax_code: Option<String>,
+    pub tax_code: Option<Text>,
     /// The entries.
     pub entries: Vec<TimeEntry>,
 }
@@ -274,14 +290,14 @@ pub struct TimesheetInput {
 /// preview reports them with a path instead of this helper guessing. Lines come out sorted by
 /// group then rate: the same entries always give the same invoice.
 pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
-    let mut groups: BTreeMap<(String, String), (Decimal, Decimal, Vec<String>)> = BTreeMap::new();
+    let mut groups: BTreeMap<(Text, String), (Decimal, Decimal, Vec<Text>)> = BTreeMap::new();
     let mut invalid = Vec::new();
     for entry in &input.entries {
         let group = match input.group_by {
             GroupBy::Project => entry.project.clone(),
             GroupBy::Member => entry.member.clone(),
         }
-        .unwrap_or_else(|| "(none)".to_owned());
+        .unwrap_or_else(|| Text::new_static("(none)"));
         match (
             entry.hours.as_ref().and_then(Num::value),
             entry.rate.as_ref().and_then(Num::value),
@@ -302,7 +318,7 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
                 }
             }
             _ => invalid.push(SourceLine {
-                description: Some(format!(
+                description: Some(smol_str::format_smolstr!(
                     "{group}: time entry {}",
                     entry.date.as_deref().unwrap_or("")
                 )),
@@ -325,7 +341,7 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
                 format!(" ({})", who.join(", "))
             };
             SourceLine {
-                description: Some(format!(
+                description: Some(smol_str::format_smolstr!(
                     "{group}{detail}: {} h at {}",
                     crate::money::fixed(hours, 2),
                     rate

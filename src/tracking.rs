@@ -230,10 +230,8 @@ fn source_value<'a>(
     settings: &'a TrackingSettings,
     aliases: &[String],
 ) -> Option<&'a str> {
-    let in_map = |map: &'a BTreeMap<String, String>, key: &Option<String>| {
-        key.as_deref()
-            .and_then(|k| map.get(k.trim()))
-            .map(String::as_str)
+    let in_map = |map: &'a BTreeMap<String, String>, key: Option<&str>| {
+        key.and_then(|k| map.get(k.trim())).map(String::as_str)
     };
     let by_category = |map: &'a BTreeMap<String, String>| {
         map.iter()
@@ -242,9 +240,9 @@ fn source_value<'a>(
     };
     let value = match source {
         TrackingSource::Line => by_category(overrides),
-        TrackingSource::Clinician => in_map(&config.clinicians, &line.clinician_id),
-        TrackingSource::Location => in_map(&config.locations, &line.location_id),
-        TrackingSource::Service => in_map(&config.services, &line.service_code),
+        TrackingSource::Clinician => in_map(&config.clinicians, line.clinician_id.as_deref()),
+        TrackingSource::Location => in_map(&config.locations, line.location_id.as_deref()),
+        TrackingSource::Service => in_map(&config.services, line.service_code.as_deref()),
         TrackingSource::Client => invoice
             .client_id
             .as_deref()

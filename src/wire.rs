@@ -12,6 +12,7 @@
 use rust_decimal::Decimal;
 
 use crate::dates::Date;
+use crate::Text;
 
 /// Appends `s` as a JSON string: `"` and `\` backslash-escaped, control characters as `\b`,
 /// `\t`, `\n`, `\f`, `\r` or `\u00XX`, everything else (all of Unicode) as it is — the same
@@ -113,19 +114,19 @@ pub struct WireTracking {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WireLine {
     /// LineItemID (updates only).
-    pub line_item_id: Option<String>,
+    pub line_item_id: Option<Text>,
     /// Description.
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// Quantity.
     pub quantity: Option<Decimal>,
     /// Unit amount.
     pub unit_amount: Option<Decimal>,
     /// Item code.
-    pub item_code: Option<String>,
+    pub item_code: Option<Text>,
     /// Account code.
-    pub account_code: Option<String>,
+    pub account_code: Option<Text>,
     /// Tax type.
-    pub tax_type: Option<String>,
+    pub tax_type: Option<Text>,
     /// Discount rate (ACCREC invoices only; never zero).
     pub discount_rate: Option<Decimal>,
     /// Discount amount (ACCREC invoices only; never zero).
@@ -170,16 +171,16 @@ impl WireLine {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WireContactRef {
     /// ContactID known.
-    Id(String),
+    Id(Text),
     /// Waiting for PUT /Contacts: the key of the contact to create.
-    Pending(String),
+    Pending(Text),
 }
 
 /// An invoice or credit note.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WireDocument {
     /// InvoiceID / CreditNoteID when updating (sent in the URL, not the body).
-    pub xero_id: Option<String>,
+    pub xero_id: Option<Text>,
     /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT.
     pub kind: &'static str,
     /// Contact.
@@ -191,19 +192,19 @@ pub struct WireDocument {
     /// Exclusive / Inclusive / NoTax (always explicit).
     pub line_amount_types: crate::totals::LineAmountTypes,
     /// InvoiceNumber (invoices).
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<Text>,
     /// CreditNoteNumber (credit notes).
-    pub credit_note_number: Option<String>,
+    pub credit_note_number: Option<Text>,
     /// Reference (ACCREC / ACCRECCREDIT only).
-    pub reference: Option<String>,
+    pub reference: Option<Text>,
     /// Url ("Go to [app]").
-    pub url: Option<String>,
+    pub url: Option<Text>,
     /// Currency code.
-    pub currency_code: Option<String>,
+    pub currency_code: Option<Text>,
     /// DRAFT / SUBMITTED / AUTHORISED.
     pub status: &'static str,
     /// Branding theme.
-    pub branding_theme_id: Option<String>,
+    pub branding_theme_id: Option<Text>,
     /// Lines.
     pub line_items: Vec<WireLine>,
 }

@@ -74,7 +74,7 @@ impl Run {
                         path: "/Invoices".into(),
                         query,
                         body: None,
-                        documents: vec![x.p.source_id.clone()],
+                        documents: vec![x.p.source_id.to_string()],
                         contacts: Vec::new(),
                     };
                     self.push_job(JobKind::AllocTarget { doc: d, spec });
@@ -184,7 +184,7 @@ impl Run {
             path: format!("/CreditNotes/{}/Allocations", crate::plan::encode(&cn_id)),
             query,
             body: Some(body),
-            documents: vec![x.p.source_id.clone()],
+            documents: vec![x.p.source_id.to_string()],
             contacts: Vec::new(),
         };
         let j = self.push_job(JobKind::Allocate { doc: d, spec });
@@ -416,7 +416,7 @@ impl Run {
                     .and_then(|x| x.alloc.as_ref())
                     .and_then(|a| a.credit_note_id.clone())
                     .unwrap_or_default();
-                let source = self.docs.get(d).map(|x| x.p.source_id.clone());
+                let source = self.docs.get(d).map(|x| x.p.source_id.to_string());
                 let spec = RequestSpec {
                     purpose: Purpose::Lookup,
                     method: "GET",

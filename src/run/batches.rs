@@ -5,6 +5,7 @@
 //! Kept apart from the public API in `mod.rs` because it is the one place that knows how a
 //! preview maps onto the run's bookkeeping.
 
+use crate::Text;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::contacts::ContactRef;
@@ -62,12 +63,17 @@ impl Run {
                 number: p
                     .wire
                     .as_ref()
-                    .and_then(|w| w.invoice_number.clone().or(w.credit_note_number.clone())),
-                reference: p.wire.as_ref().and_then(|w| w.reference.clone()),
+                    .and_then(|w| w.invoice_number.as_ref().or(w.credit_note_number.as_ref()))
+                    .map(Text::to_string),
+                reference: p
+                    .wire
+                    .as_ref()
+                    .and_then(|w| w.reference.as_ref())
+                    .map(Text::to_string),
             };
             let payer = match &p.contact {
-                ContactRef::Existing { name, .. } => name.clone(),
-                ContactRef::Create { name, .. } => Some(name.clone()),
+                ContactRef::Existing { name, .. } => name.as_ref().map(Text::to_string),
+                ContactRef::Create { name, .. } => Some(name.to_string()),
                 ContactRef::Unresolved => None,
             };
             let mut contact_id = None;
@@ -76,11 +82,14 @@ impl Run {
             } else {
                 match &p.contact {
                     ContactRef::Existing { contact_id: id, .. } => {
-                        contact_id = Some(id.clone());
+                        contact_id = Some(id.to_string());
                         DocState::Ready
                     }
                     ContactRef::Create { key, .. } => {
-                        match by_key.get(key).and_then(|c| run.contacts.get_mut(*c)) {
+                        match by_key
+                            .get(key.as_str())
+                            .and_then(|c| run.contacts.get_mut(*c))
+                        {
                             Some(c) => {
                                 c.docs.push(i);
                                 c.state = ContactState::InJob;
@@ -94,7 +103,7 @@ impl Run {
             };
             let out = Outcome {
                 index: p.index,
-                source_id: p.source_id.clone(),
+                source_id: p.source_id.to_string(),
                 number: identity.number.clone(),
                 kind: p.kind,
                 status: if state == DocState::Blocked {
@@ -269,7 +278,7 @@ fn element_json(x: &Doc) -> Option<String> {
     let json = match (&wire.contact, &x.contact_id) {
         (WireContactRef::Pending(_), Some(id)) => {
             let mut w = wire.clone();
-            w.contact = WireContactRef::Id(id.clone());
+            w.contact = WireContactRef::Id(Text::new(id));
             w.to_json()
         }
         (WireContactRef::Pending(_), None) => return None,

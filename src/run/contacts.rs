@@ -200,7 +200,7 @@ impl Run {
                 documents: docs
                     .iter()
                     .filter_map(|d| self.docs.get(*d))
-                    .map(|x| x.p.source_id.clone())
+                    .map(|x| x.p.source_id.to_string())
                     .collect(),
                 contacts: chunk
                     .iter()

@@ -2,6 +2,7 @@
 //! or uncertain; uncertain new documents are looked up (`lookups.rs`), uncertain updates are
 //! sent again.
 
+use crate::Text;
 use serde_json::Value;
 
 use crate::issues::{Issue, IssueCode};
@@ -268,7 +269,7 @@ impl Run {
         x.out.issues = issues;
         x.state = DocState::Final;
         if credit {
-            if let Some(n) = x.p.credits_invoice_number.clone() {
+            if let Some(n) = x.p.credits_invoice_number.as_ref().map(Text::to_string) {
                 x.alloc = Some(AllocData {
                     stage: AllocStage::Plan,
                     out: Allocation {

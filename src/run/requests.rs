@@ -64,7 +64,7 @@ impl Run {
                     documents: docs
                         .iter()
                         .filter_map(|d| self.docs.get(*d))
-                        .map(|x| x.p.source_id.clone())
+                        .map(|x| x.p.source_id.to_string())
                         .collect(),
                     contacts: units.iter().map(|u| u.new.key.clone()).collect(),
                 })
@@ -90,7 +90,7 @@ impl Run {
                     path: format!("/{}", group.key()),
                     query,
                     body: Some(wire::envelope(group.key(), &els)),
-                    documents: docs.iter().map(|x| x.p.source_id.clone()).collect(),
+                    documents: docs.iter().map(|x| x.p.source_id.to_string()).collect(),
                     contacts: Vec::new(),
                 })
             }
@@ -162,7 +162,7 @@ impl Run {
                         self.touched.insert(d);
                     }
                     (
-                        Some(x.p.source_id.clone()),
+                        Some(x.p.source_id.to_string()),
                         None,
                         x.identity.number.clone(),
                         x.payer.clone(),
