@@ -186,16 +186,14 @@ pub fn payer_name(payer: &Payer) -> Option<Text> {
 }
 
 /// Contact number to match and create with.
-fn payer_number(payer: &Payer, settings: &ContactSettings) -> Option<String> {
-    non_empty(&payer.contact_number)
-        .map(str::to_owned)
-        .or_else(|| {
-            if settings.contact_number_from_id {
-                non_empty(&payer.id).map(str::to_owned)
-            } else {
-                None
-            }
-        })
+fn payer_number<'p>(payer: &'p Payer, settings: &ContactSettings) -> Option<&'p str> {
+    non_empty(&payer.contact_number).or_else(|| {
+        if settings.contact_number_from_id {
+            non_empty(&payer.id)
+        } else {
+            None
+        }
+    })
 }
 
 /// Contacts planned in one preview batch, so that several invoices of one new payer create one
@@ -205,11 +203,15 @@ pub struct Planned {
     /// By key, in key order (deterministic).
     pub contacts: BTreeMap<String, NewContact>,
     names: BTreeMap<String, String>,
+    /// (contact key, source invoice id) pairs already listed in a contact's `invoices`: one
+    /// new payer can have thousands of invoices in a batch, and scanning the list for each was
+    /// quadratic.
+    listed: std::collections::HashSet<(String, String)>,
 }
 
 /// One matching rule: the payer's key for it, the index to look it up in, its name.
-type Rule<'i> = (
-    Option<String>,
+type Rule<'i, 'k> = (
+    Option<std::borrow::Cow<'k, str>>,
     &'i BTreeMap<String, Vec<usize>>,
     MatchRule,
     &'static str,
@@ -255,7 +257,12 @@ impl<'a> Resolver<'a> {
             return ContactRef::Unresolved;
         };
         // 1-2: linked or mapped ContactID.
-        let mapped = payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned());
+        // (The key is only formatted when there is a mapping to look it up in.)
+        let mapped = if self.settings.mapping.is_empty() {
+            None
+        } else {
+            payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned())
+        };
         for (id, rule) in [
             (
                 non_empty(&payer.contact_id).map(str::to_owned),
@@ -290,27 +297,27 @@ impl<'a> Resolver<'a> {
         // 3-6: by number, account number, email, name.
         let number = payer_number(payer, self.settings);
         let name = payer_name(payer);
-        let rules: [Rule<'_>; 4] = [
+        let rules: [Rule<'_, '_>; 4] = [
             (
-                number.as_deref().map(names::key),
+                number.map(names::key_ref),
                 &self.snapshot.contact_by_number,
                 MatchRule::ContactNumber,
                 "contactNumber",
             ),
             (
-                non_empty(&payer.account_number).map(names::key),
+                non_empty(&payer.account_number).map(names::key_ref),
                 &self.snapshot.contact_by_account_number,
                 MatchRule::AccountNumber,
                 "accountNumber",
             ),
             (
-                non_empty(&payer.email).map(names::key),
+                non_empty(&payer.email).map(names::key_ref),
                 &self.snapshot.contact_by_email,
                 MatchRule::Email,
                 "email",
             ),
             (
-                name.as_deref().map(names::key),
+                name.as_deref().map(names::key_ref),
                 &self.snapshot.contact_by_name,
                 MatchRule::Name,
                 "name",
@@ -319,11 +326,11 @@ impl<'a> Resolver<'a> {
         for (key, index, rule, field) in rules {
             let Some(key) = key else { continue };
             let candidates: Vec<&Contact> = index
-                .get(&key)
+                .get(key.as_ref())
                 .into_iter()
                 .flatten()
                 .filter_map(|i| self.snapshot.contacts.get(*i))
-                .filter(|c| !conflicts(c, payer, number.as_deref()))
+                .filter(|c| !conflicts(c, payer, number))
                 .collect();
             let active: Vec<&&Contact> = candidates.iter().filter(|c| c.is_active()).collect();
             match (active.as_slice(), candidates.first()) {
@@ -383,7 +390,7 @@ impl<'a> Resolver<'a> {
     fn missing(
         &self,
         payer: &Payer,
-        number: Option<String>,
+        number: Option<&str>,
         name: Option<Text>,
         path: &Path,
         source_id: &str,
@@ -404,7 +411,7 @@ impl<'a> Resolver<'a> {
         }
         let key = payer_key(payer).unwrap_or_else(|| format!("name:{}", names::key(&name)));
         if let Some(existing) = planned.contacts.get_mut(&key) {
-            if !existing.invoices.iter().any(|i| i == source_id) {
+            if planned.listed.insert((key.clone(), source_id.to_owned())) {
                 existing.invoices.push(source_id.to_owned());
             }
             let name = existing.contact.name.clone();
@@ -436,9 +443,7 @@ impl<'a> Resolver<'a> {
         };
         let mut final_name = name.clone();
         if taken(&name) {
-            let suffix = number
-                .clone()
-                .or_else(|| non_empty(&payer.id).map(str::to_owned));
+            let suffix = number.or_else(|| non_empty(&payer.id));
             let candidate = suffix.map(|s| format!("{name} ({s})"));
             match (self.settings.name_collision, candidate) {
                 (NameCollision::Suffix, Some(c)) if !taken(&c) => {
@@ -459,13 +464,20 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        let contact = wire_contact(payer, final_name.to_string(), number, path, issues);
+        let contact = wire_contact(
+            payer,
+            final_name.to_string(),
+            number.map(str::to_owned),
+            path,
+            issues,
+        );
         issues.push(Issue::warning(
             IssueCode::ContactWillBeCreated,
             path,
             format!("No Xero contact matches this payer: contact \"{final_name}\" will be created before the invoice."),
         ));
         planned.names.insert(names::key(&final_name), key.clone());
+        planned.listed.insert((key.clone(), source_id.to_owned()));
         planned.contacts.insert(
             key.clone(),
             NewContact {

@@ -5,7 +5,7 @@
 //! stable API (hosts switch on it); the message is for people and says what to do.
 
 use serde::Serialize;
-use smol_str::{SmolStr, SmolStrBuilder};
+use smol_str::SmolStr;
 
 /// How bad an issue is: errors block the document they belong to, warnings never block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -249,40 +249,30 @@ impl Path {
 
     /// `self[index]`.
     pub fn index(&self, index: usize) -> Self {
-        // Paths are built for every invoice and line; most fit inline (23 bytes), so building
-        // one allocates nothing.
-        let mut s = SmolStrBuilder::new();
-        s.push_str(&self.0);
-        s.push('[');
         let mut digits = [0u8; 20];
+        let mut start = digits.len();
         let mut n = index;
-        let mut len = 0;
-        loop {
-            if let Some(slot) = digits.get_mut(len) {
+        while start > 0 {
+            start -= 1;
+            if let Some(slot) = digits.get_mut(start) {
                 *slot = b'0' + (n % 10) as u8;
             }
-            len += 1;
             n /= 10;
             if n == 0 {
                 break;
             }
         }
-        for d in digits.iter().take(len).rev() {
-            s.push(char::from(*d));
-        }
-        s.push(']');
-        Path(s.finish())
+        let digits =
+            std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default();
+        Path(concat(&[&self.0, "[", digits, "]"]))
     }
 
     /// `self.field`.
     pub fn field(&self, field: &str) -> Self {
-        let mut s = SmolStrBuilder::new();
-        s.push_str(&self.0);
-        if !self.0.is_empty() {
-            s.push('.');
+        if self.0.is_empty() {
+            return Path(SmolStr::new(field));
         }
-        s.push_str(field);
-        Path(s.finish())
+        Path(concat(&[&self.0, ".", field]))
     }
 
     /// The path as text.
@@ -303,6 +293,22 @@ impl From<&Path> for String {
     }
 }
 
+/// The parts joined, without a heap allocation when the result fits inline (paths are built
+/// for every invoice and line, and nearly all are short).
+fn concat(parts: &[&str]) -> SmolStr {
+    let mut buf = [0u8; 23];
+    let mut len = 0;
+    for part in parts {
+        match buf.get_mut(len..len + part.len()) {
+            Some(slot) => slot.copy_from_slice(part.as_bytes()),
+            None => return SmolStr::from(parts.concat()),
+        }
+        len += part.len();
+    }
+    // Whole strings joined: always UTF-8, and at most the 23 bytes `new_inline` takes.
+    SmolStr::new_inline(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default())
+}
+
 /// True when any issue in the list is an error.
 pub fn has_errors(issues: &[Issue]) -> bool {
     issues.iter().any(Issue::is_error)
@@ -311,6 +317,22 @@ pub fn has_errors(issues: &[Issue]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn paths_join_short_and_long() {
+        let p = Path::root("invoices").index(0).field("lines").index(12_345);
+        assert_eq!(p.as_str(), "invoices[0].lines[12345]");
+        let long = p.field("tracking").field("A category with a long name");
+        assert_eq!(
+            long.as_str(),
+            "invoices[0].lines[12345].tracking.A category with a long name"
+        );
+        assert_eq!(
+            Path::default().field("x").index(usize::MAX).as_str(),
+            format!("x[{}]", usize::MAX)
+        );
+    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]

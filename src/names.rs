@@ -7,6 +7,8 @@
 //! safe side (a near miss is reported, never silently merged). Whatever matched, requests always
 //! carry Xero's own spelling.
 
+use std::borrow::Cow;
+
 /// The comparison key of a name.
 pub fn key(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -19,6 +21,28 @@ pub fn key(name: &str) -> String {
         }
     }
     out
+}
+
+/// [`key`] without a copy when `name` is its own key already (lower-case ASCII, single inner
+/// spaces), as ids and codes nearly always are: lookups run for every line and every payer.
+pub fn key_ref(name: &str) -> Cow<'_, str> {
+    let bytes = name.as_bytes();
+    let mut previous_space = true; // no leading space
+    let plain = bytes.iter().all(|&b| {
+        let space = b == b' ';
+        // char::is_whitespace's ASCII members are 0x09-0x0D and the space.
+        let changes = !b.is_ascii()
+            || b.is_ascii_uppercase()
+            || (0x09..=0x0d).contains(&b)
+            || (space && previous_space);
+        previous_space = space;
+        !changes
+    }) && bytes.last() != Some(&b' ');
+    if plain {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(key(name))
+    }
 }
 
 /// Whether two names are the same name for Xero.
@@ -64,6 +88,24 @@ mod tests {
             (" ", ""),
         ] {
             assert_eq!(same_key(a, &key(b)), key(a) == key(b), "{a:?} {b:?}");
+        }
+        for name in [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            " a",
+            "a ",
+            "A",
+            "a\u{b}b",
+            "a\tb",
+            "ä",
+            "ÄB",
+            "5cc8cf28-567e-4d43",
+            "x\u{85}y",
+        ] {
+            assert_eq!(key_ref(name), key(name), "{name:?}");
         }
     }
 }

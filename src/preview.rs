@@ -344,11 +344,15 @@ fn render(
 
 /// Number of digits in a decimal's text (Xero's "max length = 13" for quantities).
 fn digit_count(d: Decimal) -> usize {
-    d.normalize()
-        .to_string()
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .count()
+    // The digits of its text: those of the mantissa, or with a leading "0." more (0.05 has 3).
+    let d = d.normalize();
+    let mut n = d.mantissa().unsigned_abs();
+    let mut digits = 1;
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    digits.max(d.scale() as usize + 1)
 }
 
 /// Money in one canonical form whatever form the host gave (`95`, `95.0`, `"95.00"` all send
@@ -638,13 +642,12 @@ impl Exporter {
         }
 
         // Lines: numbers first.
+        let lines_path = path.field("lines");
         let parsed: Vec<Parsed> = inv
             .lines
             .iter()
             .enumerate()
-            .map(|(li, line)| {
-                self.parse_line(line, path.field("lines").index(li), unitdp, &mut issues)
-            })
+            .map(|(li, line)| self.parse_line(line, lines_path.index(li), unitdp, &mut issues))
             .collect();
         if inv.lines.is_empty() {
             issues.push(Issue::error(
@@ -911,7 +914,11 @@ impl Exporter {
         let mut sent_tracking = Vec::with_capacity(resolved.len());
         let mut line_totals = Vec::with_capacity(resolved.len());
         for (li, r) in resolved.into_iter().enumerate() {
-            let lpath = path.field("lines").index(li);
+            // The line's path, built again only for a discount warning (rare).
+            let lpath = || match parsed.get(li) {
+                Some(p) => p.path.clone(),
+                None => path.field("lines").index(li),
+            };
             let mut quantity = r.quantity;
             let mut unit = r.unit.map(|u| totals::unit_amount(u, unitdp));
             let mut description = r.description;
@@ -954,13 +961,13 @@ impl Exporter {
                                 .as_deref()
                                 .is_some_and(|d| d.chars().count() > 4000)
                             {
-                                issues.push(Issue::error(IssueCode::TooLong, lpath.field("description"), "With the discount detail appended the description is over 4000 characters; shorten it."));
+                                issues.push(Issue::error(IssueCode::TooLong, lpath().field("description"), "With the discount detail appended the description is over 4000 characters; shorten it."));
                             }
                         }
                     }
                     issues.push(Issue::warning(
                         IssueCode::DiscountNotSupported,
-                        lpath.field(if matches!(r.discount, Discount::Rate(_)) { "discountRate" } else { "discountAmount" }),
+                        lpath().field(if matches!(r.discount, Discount::Rate(_)) { "discountRate" } else { "discountAmount" }),
                         format!("Xero takes no discounts on {} documents: this line is sent at its net amount {} ({detail}).", kind.as_str(), fixed(r.amount, 2)),
                     ));
                 }
@@ -1001,6 +1008,7 @@ impl Exporter {
                         name: t.category.clone(),
                         option: t.option.clone(),
                         option_id: t.option_id.clone(),
+                        json: t.json.clone(),
                     })
                     .collect(),
             });
@@ -1268,6 +1276,36 @@ impl Exporter {
                     None => fallback_days.and_then(|d| date.add_days(i64::from(d))),
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::dec;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn digit_count_counts_the_digits_of_the_text() {
+        for text in [
+            "0",
+            "0.05",
+            "-0.5",
+            "120",
+            "1.50",
+            "1234567890123",
+            "0.0001",
+            "-12.3400",
+        ] {
+            let d = dec(text);
+            let expected = d
+                .normalize()
+                .to_string()
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .count();
+            assert_eq!(digit_count(d), expected, "{text}");
         }
     }
 }

@@ -617,11 +617,11 @@ impl Snapshot {
         if let Some(i) = self.exact_index(EXACT_ACCOUNT, code_or_id) {
             return self.accounts.get(i);
         }
-        let k = names::key(code_or_id);
+        let k = names::key_ref(code_or_id);
         let i = self
             .account_by_code
-            .get(&k)
-            .or_else(|| self.account_by_id.get(&k))?;
+            .get(k.as_ref())
+            .or_else(|| self.account_by_id.get(k.as_ref()))?;
         self.accounts.get(*i)
     }
 
@@ -631,7 +631,7 @@ impl Snapshot {
             return self.tax_rates.get(i);
         }
         self.tax_rates
-            .get(*self.tax_by_type.get(&names::key(tax_type))?)
+            .get(*self.tax_by_type.get(names::key_ref(tax_type).as_ref())?)
     }
 
     /// An item by code (case-insensitive).
@@ -639,12 +639,14 @@ impl Snapshot {
         if let Some(i) = self.exact_index(EXACT_ITEM, code) {
             return self.items.get(i);
         }
-        self.items.get(*self.item_by_code.get(&names::key(code))?)
+        self.items
+            .get(*self.item_by_code.get(names::key_ref(code).as_ref())?)
     }
 
     /// A contact by ContactID.
     pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
-        self.contacts.get(*self.contact_by_id.get(&names::key(id))?)
+        self.contacts
+            .get(*self.contact_by_id.get(names::key_ref(id).as_ref())?)
     }
 
     /// Whether documents in `code` can be created (base currency or an enabled currency).

@@ -80,19 +80,23 @@ pub fn line_amount(quantity: Decimal, unit: Decimal, unitdp: u32, discount: Disc
     }
 }
 
+/// `value / 100`, exactly: two more decimal places when the scale allows (a division costs far
+/// more, and this runs for every line).
+fn hundredth(value: Decimal) -> Decimal {
+    let mut shifted = value;
+    match shifted.set_scale(value.scale() + 2) {
+        Ok(()) => shifted,
+        Err(_) => value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default(),
+    }
+}
+
 /// The tax Xero computes on one line, rounded to 2 dp.
 ///
 /// `rate` is a percentage (`15` for 15 %): Xero's `EffectiveRate`.
 pub fn line_tax(line_amount: Decimal, rate: Decimal, mode: LineAmountTypes) -> Decimal {
     match mode {
         LineAmountTypes::NoTax => Decimal::ZERO,
-        LineAmountTypes::Exclusive => {
-            let raw = line_amount
-                .saturating_mul(rate)
-                .checked_div(Decimal::ONE_HUNDRED)
-                .unwrap_or_default();
-            round2(raw)
-        }
+        LineAmountTypes::Exclusive => round2(hundredth(line_amount.saturating_mul(rate))),
         LineAmountTypes::Inclusive => {
             // Multiply before dividing: one rounding (at 28 significant digits) instead of two.
             let raw = line_amount

@@ -45,6 +45,9 @@ pub struct LineTracking {
     /// For a fallback: the stale option it replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replaced: Option<String>,
+    /// The request body's JSON for this pair, written once per distinct pair in a batch.
+    #[serde(skip)]
+    pub json: Option<Name>,
 }
 
 fn is_active(status: Option<&str>) -> bool {
@@ -137,15 +140,27 @@ struct Shared {
     category_id: Option<Name>,
     option: Name,
     option_id: Option<Name>,
+    /// As the request body writes it: the same few pairs fill most of a batch's bodies.
+    json: Name,
 }
 
 impl From<Found> for Shared {
     fn from(f: Found) -> Shared {
-        Shared {
-            category: Rc::from(f.category),
+        let wire = crate::wire::WireTracking {
             category_id: f.category_id.map(Rc::from),
+            name: Rc::from(f.category),
             option: Rc::from(f.option),
             option_id: f.option_id.map(Rc::from),
+            json: None,
+        };
+        let mut json = String::new();
+        wire.write_json(&mut json);
+        Shared {
+            category: wire.name,
+            category_id: wire.category_id,
+            option: wire.option,
+            option_id: wire.option_id,
+            json: Rc::from(json),
         }
     }
 }
@@ -159,6 +174,7 @@ impl Shared {
             option_id: self.option_id,
             source,
             replaced,
+            json: Some(self.json),
         }
     }
 }

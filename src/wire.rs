@@ -14,13 +14,54 @@ use rust_decimal::Decimal;
 use crate::dates::Date;
 use crate::Text;
 
+/// Whether JSON needs `b` escaped inside a string.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The position of the first byte at or after `from` that needs escaping.
+///
+/// Eight bytes at a time (SWAR): most text needs no escaping at all, and this scan runs over
+/// every string of every request body.
+fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Non-zero exactly when some byte of `x` is zero (the classic "has zero byte" test).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        // A byte below 0x20, a quote or a backslash somewhere in these eight.
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if control
+            | has_zero(x ^ (ONES * u64::from(b'"')))
+            | has_zero(x ^ (ONES * u64::from(b'\\')))
+            != 0
+        {
+            break;
+        }
+        i += 8;
+    }
+    bytes
+        .get(i..)?
+        .iter()
+        .position(|b| needs_escape(*b))
+        .map(|p| p + i)
+}
+
 /// Appends `s` as a JSON string: `"` and `\` backslash-escaped, control characters as `\b`,
 /// `\t`, `\n`, `\f`, `\r` or `\u00XX`, everything else (all of Unicode) as it is — the same
 /// bytes serde_json writes.
 pub fn push_json_str(out: &mut String, s: &str) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
+    while let Some(i) = next_escape(bytes, start) {
+        // `i` is at an ASCII byte, so both slices end on character boundaries.
+        out.push_str(s.get(start..i).unwrap_or_default());
+        let b = bytes.get(i).copied().unwrap_or_default();
         let escape = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -29,11 +70,8 @@ pub fn push_json_str(out: &mut String, s: &str) {
             b'\t' => "\\t",
             0x08 => "\\b",
             0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
-        // `i` is at an ASCII byte, so both slices end on character boundaries.
-        out.push_str(s.get(start..i).unwrap_or_default());
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -108,6 +146,25 @@ pub struct WireTracking {
     pub option: crate::tracking::Name,
     /// TrackingOptionID.
     pub option_id: Option<crate::tracking::Name>,
+    /// The same as JSON, when already written (the tracking resolver writes each distinct pair
+    /// once per batch); must match the fields.
+    pub json: Option<crate::tracking::Name>,
+}
+
+impl WireTracking {
+    /// Appends the tracking entry's JSON to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        if let Some(json) = &self.json {
+            out.push_str(json);
+            return;
+        }
+        let mut o = Object::open(out);
+        o.opt_str("TrackingCategoryID", self.category_id.as_deref());
+        o.str("Name", &self.name);
+        o.str("Option", &self.option);
+        o.opt_str("TrackingOptionID", self.option_id.as_deref());
+        o.close();
+    }
 }
 
 /// A line item.
@@ -154,12 +211,7 @@ impl WireLine {
                 if i > 0 {
                     out.push(',');
                 }
-                let mut to = Object::open(out);
-                to.opt_str("TrackingCategoryID", t.category_id.as_deref());
-                to.str("Name", &t.name);
-                to.str("Option", &t.option);
-                to.opt_str("TrackingOptionID", t.option_id.as_deref());
-                to.close();
+                t.write_json(out);
             }
             out.push(']');
         }

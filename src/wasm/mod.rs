@@ -56,7 +56,16 @@ fn from_json_bytes<T: DeserializeOwned>(
     argument: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    // Validated as UTF-8 once here (TextEncoder's output always is), rather than string by
+    // string as `from_slice` would.
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        js_error(&Error::new(
+            ErrorCode::InvalidJson,
+            argument,
+            format!("not UTF-8 text: {e}"),
+        ))
+    })?;
+    serde_json::from_str(text).map_err(|e| {
         let code = if e.is_syntax() || e.is_eof() {
             ErrorCode::InvalidJson
         } else {
