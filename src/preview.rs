@@ -608,7 +608,7 @@ impl Exporter {
             Some(id) => id,
             None => {
                 issues.push(Issue::error(IssueCode::Missing, path.field("id"), "The invoice has no id: give every invoice the host's stable id (it keys idempotency and outcomes)."));
-                smol_str::format_smolstr!("#{index}")
+                Text::from(format!("#{index}"))
             }
         };
         let unitdp = s.unitdp();
@@ -954,7 +954,7 @@ impl Exporter {
                             quantity = Some(Decimal::ONE);
                             unit = Some(r.amount);
                             description = Some(match description {
-                                Some(d) => smol_str::format_smolstr!("{d} ({detail})"),
+                                Some(d) => Text::from(format!("{d} ({detail})")),
                                 None => Text::new(&detail),
                             });
                             if description

@@ -318,10 +318,10 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
                 }
             }
             _ => invalid.push(SourceLine {
-                description: Some(smol_str::format_smolstr!(
+                description: Some(Text::from(format!(
                     "{group}: time entry {}",
                     entry.date.as_deref().unwrap_or("")
-                )),
+                ))),
                 quantity: entry.hours.clone(),
                 unit_amount: entry.rate.clone(),
                 account_code: input.account_code.clone(),
@@ -341,11 +341,11 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
                 format!(" ({})", who.join(", "))
             };
             SourceLine {
-                description: Some(smol_str::format_smolstr!(
+                description: Some(Text::from(format!(
                     "{group}{detail}: {} h at {}",
                     crate::money::fixed(hours, 2),
                     rate
-                )),
+                ))),
                 quantity: Some(Num::Value(hours)),
                 unit_amount: Some(Num::Value(rate)),
                 account_code: input.account_code.clone(),
