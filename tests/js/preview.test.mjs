@@ -93,6 +93,23 @@ test('previewJson gives the same preview as JSON text', () => {
   assert.deepEqual(JSON.parse(ex.previewJson(JSON.stringify(s.invoices))), ex.preview(s.invoices));
 });
 
+test('bodies come back intact whatever the text: quotes, control characters, NUL, emoji, U+2028', () => {
+  const s = read('fixtures/scenarios/clinic.json');
+  const ex = new api.Exporter(snapshot, s.settings);
+  const odd = 'He said "hi"\\ \u0000 tab\t nl\n \u2028 \u{1F600} Māori café';
+  const invoices = s.invoices.map((inv, i) => ({ ...inv, lines: inv.lines.map((l) => ({ ...l, description: `${odd} ${i}` })) }));
+  const p = ex.preview(invoices, { lines: false });
+  assert.deepEqual(p, JSON.parse(ex.previewJson(invoices, { lines: false })));
+  const withBodies = p.documents.filter((d) => d.body !== null);
+  assert.ok(withBodies.length > 0);
+  for (const d of withBodies) {
+    const line = JSON.parse(d.body)[d.endpoint][0].LineItems[0];
+    assert.equal(line.Description, `${odd} ${d.index}`);
+  }
+  // Documents without a body (contact still to create) keep null, in their own place.
+  assert.deepEqual(p.documents.map((d) => d.body === null), JSON.parse(ex.previewJson(invoices)).documents.map((d) => d.body === null));
+});
+
 test('misuse throws coded errors; bad data is reported as issues', () => {
   assert.throws(() => new api.Exporter(snapshot, { status: 'PAID' }), (e) => e instanceof Error && e.code === 'INVALID_SETTINGS' && e.name === 'XeroExportError');
   assert.throws(() => new api.Exporter({ accounts: { Status: 'OK' } }, {}), (e) => e.code === 'INVALID_SNAPSHOT');
