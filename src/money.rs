@@ -38,42 +38,84 @@ pub fn fixed(value: Decimal, dp: u32) -> String {
     text(v)
 }
 
+/// [`fixed`] as inline text (no allocation: money up to 23 characters, which every amount Xero
+/// accepts is).
+pub fn fixed_text(value: Decimal, dp: u32) -> crate::Text {
+    let mut v = round_half_away(value, dp);
+    v.rescale(dp);
+    let mut buf = Digits::new();
+    crate::Text::new(buf.format(v))
+}
+
 /// The exact decimal text of `value` at its own scale (`20.10` stays `20.10`).
 ///
 /// Written from the mantissa with integer arithmetic: amounts are formatted for every line of
 /// every document, and `Decimal`'s `Display` goes through the general formatting machinery.
 pub fn text(value: Decimal) -> String {
-    let mut out = String::with_capacity(24);
-    push_text(&mut out, value);
-    out
+    Digits::new().format(value).to_owned()
 }
 
 /// Appends [`text`] of `value` to `out` (request bodies are written straight into one buffer).
 pub fn push_text(out: &mut String, value: Decimal) {
-    let scale = value.scale() as usize;
-    let mantissa = value.mantissa();
-    // A u128 has at most 39 digits; a scale of up to 28 needs at most 29 (with the leading 0).
-    let mut digits = [0u8; 40];
-    let mut n = mantissa.unsigned_abs();
-    let mut len = 0;
-    while n > 0 || len <= scale {
-        if let Some(slot) = digits.get_mut(len) {
+    out.push_str(Digits::new().format(value));
+}
+
+/// A stack buffer a decimal's text is written into, last digit first.
+struct Digits {
+    /// A u128 mantissa has at most 39 digits, plus the leading `0`, the point and the sign.
+    buf: [u8; 48],
+    start: usize,
+}
+
+impl Digits {
+    fn new() -> Digits {
+        Digits {
+            buf: [0; 48],
+            start: 48,
+        }
+    }
+
+    fn put(&mut self, b: u8) {
+        if let Some(slot) = self.start.checked_sub(1).and_then(|i| self.buf.get_mut(i)) {
+            *slot = b;
+            self.start -= 1;
+        }
+    }
+
+    /// The text of `value`: at least one digit before the point, `scale` digits after it.
+    fn format(&mut self, value: Decimal) -> &str {
+        let scale = value.scale();
+        let mantissa = value.mantissa();
+        let mut wide = mantissa.unsigned_abs();
+        let mut written = 0;
+        // Digits beyond 64 bits (rare) with u128 arithmetic, the rest with u64 (much cheaper,
+        // notably in wasm, where a u128 division is a library call).
+        while wide > u128::from(u64::MAX) {
             // The remainder of a division by 10 is a single digit.
-            *slot = b'0' + (n % 10) as u8;
+            self.put(b'0' + (wide % 10) as u8);
+            wide /= 10;
+            written += 1;
+            if written == scale {
+                self.put(b'.');
+            }
         }
-        n /= 10;
-        len += 1;
-    }
-    if mantissa < 0 {
-        out.push('-');
-    }
-    for i in (0..len).rev() {
-        if i + 1 == scale {
-            out.push('.');
+        let mut n = u64::try_from(wide).unwrap_or_default();
+        loop {
+            self.put(b'0' + (n % 10) as u8);
+            n /= 10;
+            written += 1;
+            if written == scale {
+                self.put(b'.');
+            }
+            if n == 0 && written > scale {
+                break;
+            }
         }
-        if let Some(d) = digits.get(i) {
-            out.push(char::from(*d));
+        if mantissa < 0 {
+            self.put(b'-');
         }
+        // Only ASCII digits, '.' and '-' were written.
+        std::str::from_utf8(self.buf.get(self.start..).unwrap_or_default()).unwrap_or_default()
     }
 }
 

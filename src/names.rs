@@ -11,6 +11,34 @@ use std::borrow::Cow;
 
 /// The comparison key of a name.
 pub fn key(name: &str) -> String {
+    if name.is_ascii() {
+        return ascii_key(name);
+    }
+    unicode_key(name)
+}
+
+/// [`key`] of ASCII text, byte by byte (names and codes nearly always are ASCII, and Unicode
+/// lower-casing costs far more).
+fn ascii_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut pending_space = false;
+    for b in name.bytes() {
+        // char::is_whitespace's ASCII members are 0x09-0x0D and the space.
+        if b == b' ' || (0x09..=0x0d).contains(&b) {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(char::from(b.to_ascii_lowercase()));
+    }
+    out
+}
+
+/// [`key`] of any text.
+fn unicode_key(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for word in name.split_whitespace() {
         if !out.is_empty() {

@@ -750,10 +750,10 @@ impl Exporter {
                 .or_else(|| {
                     non_empty(&line.service_code)
                         .and_then(|c| s.accounts.by_service.get(c))
-                        .map(Text::new)
+                        .cloned()
                 })
-                .or_else(|| item_details.and_then(|d| d.account_code.as_deref().map(Text::new)))
-                .or_else(|| s.accounts.default.as_deref().map(Text::new));
+                .or_else(|| item_details.and_then(|d| d.account_code.clone()))
+                .or_else(|| s.accounts.default.clone());
             let mut account_class = None;
             let mut account_tax = None;
             let mut account_code = account.clone();
@@ -771,8 +771,8 @@ impl Exporter {
                 Some(code) if !self.snapshot.accounts.is_empty() => match self.snapshot.account(code) {
                     None => issues.push(Issue::error(IssueCode::AccountUnknown, p.path.field("accountCode"), format!("Account \"{code}\" is not in the organisation's chart of accounts. Check the mapping, or refresh the snapshot (GET /Accounts)."))),
                     Some(acc) => {
-                        account_code = acc.code.as_deref().map(Text::new).or(account_code);
-                        account_tax = acc.tax_type.as_deref().map(Text::new);
+                        account_code = acc.code.clone().or(account_code);
+                        account_tax = acc.tax_type.clone();
                         account_class = AccountClass::of(acc);
                         if !matches!(acc.status.as_deref(), None | Some("ACTIVE")) {
                             issues.push(Issue::error(IssueCode::AccountArchived, p.path.field("accountCode"), format!("Account \"{code}\" is {} in Xero: \"Each line item must reference a valid account\". Map the line to an active account.", acc.status.as_deref().unwrap_or(""))));
@@ -801,7 +801,7 @@ impl Exporter {
             if mode != LineAmountTypes::NoTax {
                 let from_code = match non_empty(&line.tax_code) {
                     Some(code) => match s.taxes.by_code.get(code) {
-                        Some(tt) => Some(Text::new(tt)),
+                        Some(tt) => Some(tt.clone()),
                         None if self.snapshot.tax_rate(code).is_some() => Some(Text::new(code)),
                         None => {
                             issues.push(Issue::error(IssueCode::TaxCodeUnmapped, p.path.field("taxCode"), format!("Tax code \"{code}\" has no mapping: add it to settings.taxes.byCode (host code → Xero TaxType, e.g. \"OUTPUT2\").")));
@@ -811,12 +811,9 @@ impl Exporter {
                     None => s
                         .taxes
                         .default
-                        .as_deref()
-                        .map(Text::new)
+                        .clone()
                         .or(account_tax)
-                        .or_else(|| {
-                            item_details.and_then(|d| d.tax_type.as_deref().map(Text::new))
-                        }),
+                        .or_else(|| item_details.and_then(|d| d.tax_type.clone())),
                 };
                 match &from_code {
                     None if non_empty(&line.tax_code).is_none() && amount_given => {
@@ -832,7 +829,7 @@ impl Exporter {
                     Some(tt) => match self.snapshot.tax_rate(tt) {
                         None => issues.push(Issue::error(IssueCode::TaxTypeUnknown, p.path.field("taxCode"), format!("Tax type \"{tt}\" is not one of the organisation's tax rates (use the TaxType code such as OUTPUT2, not the display name)."))),
                         Some(r) => {
-                            tax_type = r.tax_type.as_deref().map(Text::new).or(Some(tt.clone()));
+                            tax_type = r.tax_type.clone().or(Some(tt.clone()));
                             rate = r.rate();
                             if !matches!(r.status.as_deref(), None | Some("ACTIVE")) {
                                 issues.push(Issue::error(IssueCode::TaxTypeInactive, p.path.field("taxCode"), format!("Tax rate \"{tt}\" is {} in Xero and cannot be used on transactions. Map the code to an active tax rate.", r.status.as_deref().unwrap_or(""))));
@@ -859,7 +856,7 @@ impl Exporter {
                 account: account_code,
                 tax_type,
                 rate,
-                item_code: item.and_then(|i| i.code.as_deref().map(Text::new)),
+                item_code: item.and_then(|i| i.code.clone()),
                 tracking,
                 description,
                 line_item_id: non_empty_text(&line.line_item_id),
@@ -909,10 +906,10 @@ impl Exporter {
         }
 
         // Build lines as sent, with the preview of each.
-        let mut lines = Vec::with_capacity(resolved.len());
+        let mut lines = Vec::with_capacity(if options.lines { resolved.len() } else { 0 });
         let mut wire_lines = Vec::with_capacity(resolved.len());
         let mut sent_tracking = Vec::with_capacity(resolved.len());
-        let mut line_totals = Vec::with_capacity(resolved.len());
+        let (mut amounts, mut taxes) = (Decimal::ZERO, Decimal::ZERO);
         for (li, r) in resolved.into_iter().enumerate() {
             // The line's path, built again only for a discount warning (rare).
             let lpath = || match parsed.get(li) {
@@ -973,7 +970,8 @@ impl Exporter {
                 }
             }
             let tax = totals::line_tax(r.amount, r.rate, mode);
-            line_totals.push((r.amount, tax));
+            amounts += r.amount;
+            taxes += tax;
             if options.lines {
                 lines.push(LinePreview {
                     description: description.clone(),
@@ -1014,7 +1012,7 @@ impl Exporter {
             });
             sent_tracking.push(r.tracking);
         }
-        let exact_totals = Totals::from_lines(line_totals, mode);
+        let exact_totals = Totals::from_lines([(amounts, taxes)], mode);
 
         // Contact.
         let contact = contacts::Resolver::new(&self.snapshot, &s.contacts).resolve(
@@ -1185,7 +1183,7 @@ impl Exporter {
                 url,
                 currency_code: currency.clone(),
                 status: s.status.as_str(),
-                branding_theme_id: s.branding_theme_id.as_deref().map(Text::new),
+                branding_theme_id: s.branding_theme_id.clone(),
                 line_items: wire_lines,
             }),
             _ => None,

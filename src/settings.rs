@@ -4,6 +4,7 @@
 //! `{}` is valid settings. Unknown enum values are misuse (thrown): a typo in a setting must not
 //! silently change what gets exported.
 
+use crate::Text;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -66,9 +67,9 @@ pub enum NegativeInvoices {
 #[serde(default, rename_all = "camelCase")]
 pub struct AccountSettings {
     /// Account code for lines that name none and whose service has no mapping.
-    pub default: Option<String>,
+    pub default: Option<Text>,
     /// Host service/item code → account code.
-    pub by_service: BTreeMap<String, String>,
+    pub by_service: BTreeMap<String, Text>,
 }
 
 /// Tax mapping.
@@ -76,9 +77,9 @@ pub struct AccountSettings {
 #[serde(default, rename_all = "camelCase")]
 pub struct TaxSettings {
     /// Xero TaxType for lines without a tax code (else the account's default tax type).
-    pub default: Option<String>,
+    pub default: Option<Text>,
     /// Host tax code → Xero TaxType.
-    pub by_code: BTreeMap<String, String>,
+    pub by_code: BTreeMap<String, Text>,
 }
 
 /// How the due date is computed when the source invoice has none.
@@ -262,7 +263,7 @@ pub struct Settings {
     pub tracking: TrackingSettings,
     /// BrandingThemeID to set on every document.
     #[serde(rename = "brandingThemeId")]
-    pub branding_theme_id: Option<String>,
+    pub branding_theme_id: Option<Text>,
 }
 
 impl Settings {

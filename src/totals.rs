@@ -14,7 +14,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::money::{fixed, round2, round_half_away};
+use crate::money::{fixed, fixed_text, round2, round_half_away};
 
 /// How line amounts relate to tax: Xero's `LineAmountTypes` (exact case on invoices).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -147,9 +147,9 @@ impl Totals {
     /// The totals as 2-dp strings for display.
     pub fn to_strings(&self) -> TotalsText {
         TotalsText {
-            sub_total: fixed(self.sub_total, 2),
-            total_tax: fixed(self.total_tax, 2),
-            total: fixed(self.total, 2),
+            sub_total: fixed_text(self.sub_total, 2),
+            total_tax: fixed_text(self.total_tax, 2),
+            total: fixed_text(self.total, 2),
         }
     }
 }
@@ -159,11 +159,11 @@ impl Totals {
 #[serde(rename_all = "camelCase")]
 pub struct TotalsText {
     /// Total before tax.
-    pub sub_total: String,
+    pub sub_total: crate::Text,
     /// Sum of the per-line taxes.
-    pub total_tax: String,
+    pub total_tax: crate::Text,
     /// What the contact pays.
-    pub total: String,
+    pub total: crate::Text,
 }
 
 /// Input of [`compute_line`]: one line as the host has it (`lineAmount` in JS).

@@ -172,9 +172,13 @@ proptest! {
     }
 
     #[test]
-    fn bodies_write_numbers_and_dates_exactly(m in any::<i64>(), scale in 0u32..=28, y in 1i32..=9999, mo in 1u32..=12, d in 1u32..=28) {
+    fn bodies_write_numbers_and_dates_exactly(m in any::<i64>(), wide in any::<i128>(), scale in 0u32..=28, y in 1i32..=9999, mo in 1u32..=12, d in 1u32..=28) {
         let v = Decimal::new(m, scale);
         prop_assert_eq!(xero_export::money::text(v), v.to_string());
+        // Mantissas past 64 bits too (a Decimal holds 96).
+        let v = Decimal::try_from_i128_with_scale(wide >> 32, scale).unwrap();
+        prop_assert_eq!(xero_export::money::text(v), v.to_string());
+        prop_assert_eq!(xero_export::money::fixed_text(v, 2).to_string(), xero_export::money::fixed(v, 2));
         let date = xero_export::dates::Date::new(y, mo, d).unwrap();
         let mut ours = String::new();
         date.push_json(&mut ours);

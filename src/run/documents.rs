@@ -6,7 +6,7 @@ use crate::Text;
 use serde_json::Value;
 
 use crate::issues::{Issue, IssueCode};
-use crate::money::fixed;
+use crate::money::{fixed, fixed_text};
 use crate::plan::Request;
 use crate::reconcile::{
     self, decimal_field, element_status, elements, match_elements, validation_messages, warnings,
@@ -250,9 +250,9 @@ impl Run {
         x.out.xero_status = xd.status.clone();
         x.out.totals = match totals {
             [Some(s), Some(t), Some(tt)] => Some(TotalsText {
-                sub_total: fixed(s, 2),
-                total_tax: fixed(t, 2),
-                total: fixed(tt, 2),
+                sub_total: fixed_text(s, 2),
+                total_tax: fixed_text(t, 2),
+                total: fixed_text(tt, 2),
             }),
             _ => None,
         };
