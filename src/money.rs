@@ -55,6 +55,11 @@ pub fn text(value: Decimal) -> String {
     Digits::new().format(value).to_owned()
 }
 
+/// [`text`] as inline text (no allocation up to 23 characters).
+pub fn text_inline(value: Decimal) -> crate::Text {
+    crate::Text::new(Digits::new().format(value))
+}
+
 /// Appends [`text`] of `value` to `out` (request bodies are written straight into one buffer).
 pub fn push_text(out: &mut String, value: Decimal) {
     out.push_str(Digits::new().format(value));

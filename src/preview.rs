@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::contacts::{self, ContactRef, NewContact, Planned};
 use crate::dates::Date;
 use crate::issues::{has_errors, Issue, IssueCode, Path};
-use crate::money::{decimal_places, fixed, Num};
+use crate::money::{decimal_places, fixed, fixed_text, text_inline, Num};
 use crate::settings::{InvoiceKind, NegativeInvoices, Settings};
 use crate::snapshot::{AccountClass, Snapshot};
 use crate::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
@@ -72,16 +72,16 @@ pub struct LinePreview {
     pub description: Option<Text>,
     /// Quantity as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<String>,
+    pub quantity: Option<Text>,
     /// Unit amount as sent (2 or 4 dp).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit_amount: Option<String>,
+    pub unit_amount: Option<Text>,
     /// Discount rate as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_rate: Option<String>,
+    pub discount_rate: Option<Text>,
     /// Discount amount as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discount_amount: Option<String>,
+    pub discount_amount: Option<Text>,
     /// Xero item code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub item_code: Option<Text>,
@@ -93,11 +93,11 @@ pub struct LinePreview {
     pub tax_type: Option<Text>,
     /// Tax rate in percent (the rate's EffectiveRate).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tax_rate: Option<String>,
+    pub tax_rate: Option<Text>,
     /// LineAmount Xero computes.
-    pub line_amount: String,
+    pub line_amount: Text,
     /// TaxAmount Xero computes.
-    pub tax_amount: String,
+    pub tax_amount: Text,
     /// Tracking with provenance.
     pub tracking: Vec<LineTracking>,
 }
@@ -975,16 +975,16 @@ impl Exporter {
             if options.lines {
                 lines.push(LinePreview {
                     description: description.clone(),
-                    quantity: quantity.map(|q| q.normalize().to_string()),
-                    unit_amount: unit.map(|u| fixed(u, unitdp)),
-                    discount_rate: discount_rate.map(|d| d.normalize().to_string()),
-                    discount_amount: discount_amount.map(|d| fixed(d, 2)),
+                    quantity: quantity.map(|q| text_inline(q.normalize())),
+                    unit_amount: unit.map(|u| fixed_text(u, unitdp)),
+                    discount_rate: discount_rate.map(|d| text_inline(d.normalize())),
+                    discount_amount: discount_amount.map(|d| fixed_text(d, 2)),
                     item_code: r.item_code.clone(),
                     account_code: r.account.clone(),
                     tax_type: r.tax_type.clone(),
-                    tax_rate: r.tax_type.as_ref().map(|_| r.rate.normalize().to_string()),
-                    line_amount: fixed(r.amount, 2),
-                    tax_amount: fixed(tax, 2),
+                    tax_rate: r.tax_type.as_ref().map(|_| text_inline(r.rate.normalize())),
+                    line_amount: fixed_text(r.amount, 2),
+                    tax_amount: fixed_text(tax, 2),
                     tracking: r.tracking.clone(),
                 });
             }
