@@ -1,10 +1,11 @@
 // The public JS API over the wasm exports. scripts/build.sh wraps this file for each entry
 // (CommonJS for Node, an ES module for browsers); it defines `makeApi(wasm)` only.
 //
-// Data crosses the boundary as JSON text: one JSON.stringify going in, one JSON.parse coming
-// out. Measured on the preview workload this is faster than converting object by object, and it
-// keeps one deserializer per type in the .wasm instead of two. The core reads numbers from their
-// JSON text exactly (never through a float), so nothing is lost on the way.
+// Data crosses the boundary as JSON text: one JSON.stringify going in (invoices as UTF-8 bytes),
+// one JSON.parse coming out (a preview's request bodies come after its JSON and are sliced off,
+// not parsed). Measured on the preview workload this is faster than converting object by
+// object, and it keeps one deserializer per type in the .wasm instead of two. The core reads
+// numbers from their JSON text exactly (never through a float), so nothing is lost on the way.
 
 function makeApi(wasm) {
   'use strict';

@@ -3,7 +3,9 @@
 //! Data crosses as JSON text. The package's JS entry (pkg-template/api.js) stringifies each
 //! argument once and parses each result once; every export here has the same three steps: read
 //! the JSON inside the function body (so a wrong shape becomes a clean JS `Error` with a code),
-//! call the core, write the result as JSON. No logic lives here.
+//! call the core, write the result as JSON. No logic lives here. Two measured refinements: the
+//! invoices arrive as UTF-8 bytes, and a preview's request bodies are returned after its JSON
+//! (`Preview::into_split_json`) rather than escaped inside it.
 //!
 //! Why JSON and not object-by-object conversion (serde-wasm-bindgen): measured on the preview
 //! workload (10,000 invoices × 5 lines, tests/bench/preview.mjs) JSON was faster both ways, and
