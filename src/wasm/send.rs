@@ -36,6 +36,7 @@ impl JsExporter {
     /// maxAttempts?, backoffMs?})`: previews the invoices and returns the `SendRun` that sends
     /// them.
     pub fn plan(&self, invoices: &[u8], options: &str) -> Result<JsRun, JsValue> {
+        super::reserve(invoices.len().saturating_mul(16));
         let invoices: Vec<crate::SourceInvoice> =
             from_json_bytes(invoices, "invoices", ErrorCode::InvalidInput)?;
         let options: PlanOptions = from_json(options, "options", ErrorCode::InvalidInput)?;
