@@ -18,7 +18,7 @@ use crate::snapshot::{AccountClass, Snapshot};
 use crate::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::totals::{self, Discount, LineAmountTypes, Totals, TotalsText, LINE_AMOUNT_MAX};
 use crate::tracking::{self, LineTracking};
-use crate::wire::{WireContactRef, WireDocument, WireLine, WireTracking};
+use crate::wire::{WireContactRef, WireDocument, WireLine};
 use crate::Text;
 
 /// The four document kinds.
@@ -998,17 +998,7 @@ impl Exporter {
                 tax_type: r.tax_type,
                 discount_rate: discount_rate.map(|d| d.normalize()),
                 discount_amount: discount_amount.map(canonical_money),
-                tracking: r
-                    .tracking
-                    .iter()
-                    .map(|t| WireTracking {
-                        category_id: t.category_id.clone(),
-                        name: t.category.clone(),
-                        option: t.option.clone(),
-                        option_id: t.option_id.clone(),
-                        json: t.json.clone(),
-                    })
-                    .collect(),
+                tracking: r.tracking.iter().map(|t| t.wire.clone()).collect(),
             });
             sent_tracking.push(r.tracking);
         }

@@ -15,6 +15,7 @@
 //! After sending, [`check_response`] compares the Tracking Xero returned on each line with what
 //! was sent and reports any pair Xero dropped.
 
+use crate::wire::WireTracking;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -45,9 +46,9 @@ pub struct LineTracking {
     /// For a fallback: the stale option it replaced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replaced: Option<String>,
-    /// The request body's JSON for this pair, written once per distinct pair in a batch.
+    /// As a request sends it, written once per distinct pair in a batch.
     #[serde(skip)]
-    pub json: Option<Name>,
+    pub wire: WireTracking,
 }
 
 fn is_active(status: Option<&str>) -> bool {
@@ -140,27 +141,24 @@ struct Shared {
     category_id: Option<Name>,
     option: Name,
     option_id: Option<Name>,
-    /// As the request body writes it: the same few pairs fill most of a batch's bodies.
-    json: Name,
+    /// As a request sends it: the same few pairs fill most of a batch's bodies.
+    wire: WireTracking,
 }
 
 impl From<Found> for Shared {
     fn from(f: Found) -> Shared {
-        let wire = crate::wire::WireTracking {
+        let wire = WireTracking::new(
+            f.category_id.as_deref(),
+            &f.category,
+            &f.option,
+            f.option_id.as_deref(),
+        );
+        Shared {
+            category: Rc::from(f.category),
             category_id: f.category_id.map(Rc::from),
-            name: Rc::from(f.category),
             option: Rc::from(f.option),
             option_id: f.option_id.map(Rc::from),
-            json: None,
-        };
-        let mut json = String::new();
-        wire.write_json(&mut json);
-        Shared {
-            category: wire.name,
-            category_id: wire.category_id,
-            option: wire.option,
-            option_id: wire.option_id,
-            json: Rc::from(json),
+            wire,
         }
     }
 }
@@ -174,7 +172,7 @@ impl Shared {
             option_id: self.option_id,
             source,
             replaced,
-            json: Some(self.json),
+            wire: self.wire,
         }
     }
 }

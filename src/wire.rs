@@ -135,35 +135,34 @@ impl<'a> Object<'a> {
     }
 }
 
-/// Tracking on a line: Name + Option (Xero's documented form) and both IDs when known.
+/// Tracking on a line, as its JSON: Name + Option (Xero's documented form) and both IDs when
+/// known. Kept as text because that is all a request needs, and the same few pairs repeat on
+/// every line of a batch: the tracking resolver writes each distinct pair once and every line
+/// shares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WireTracking {
-    /// TrackingCategoryID.
-    pub category_id: Option<crate::tracking::Name>,
-    /// Category name.
-    pub name: crate::tracking::Name,
-    /// Option name.
-    pub option: crate::tracking::Name,
-    /// TrackingOptionID.
-    pub option_id: Option<crate::tracking::Name>,
-    /// The same as JSON, when already written (the tracking resolver writes each distinct pair
-    /// once per batch); must match the fields.
-    pub json: Option<crate::tracking::Name>,
-}
+pub struct WireTracking(crate::tracking::Name);
 
 impl WireTracking {
-    /// Appends the tracking entry's JSON to `out`.
-    pub fn write_json(&self, out: &mut String) {
-        if let Some(json) = &self.json {
-            out.push_str(json);
-            return;
-        }
-        let mut o = Object::open(out);
-        o.opt_str("TrackingCategoryID", self.category_id.as_deref());
-        o.str("Name", &self.name);
-        o.str("Option", &self.option);
-        o.opt_str("TrackingOptionID", self.option_id.as_deref());
+    /// The entry for a category and option (names as in Xero, IDs when known).
+    pub fn new(
+        category_id: Option<&str>,
+        name: &str,
+        option: &str,
+        option_id: Option<&str>,
+    ) -> Self {
+        let mut json = String::new();
+        let mut o = Object::open(&mut json);
+        o.opt_str("TrackingCategoryID", category_id);
+        o.str("Name", name);
+        o.str("Option", option);
+        o.opt_str("TrackingOptionID", option_id);
         o.close();
+        WireTracking(crate::tracking::Name::from(json))
+    }
+
+    /// The entry's JSON.
+    pub fn json(&self) -> &str {
+        &self.0
     }
 }
 
@@ -211,7 +210,7 @@ impl WireLine {
                 if i > 0 {
                     out.push(',');
                 }
-                t.write_json(out);
+                out.push_str(t.json());
             }
             out.push(']');
         }
