@@ -256,6 +256,8 @@ pub struct Exporter {
     issues: Vec<Issue>,
     /// InvoiceNumber, Reference and Url templates, split once (`None`: unusable or unset).
     templates: [Option<Template>; 3],
+    /// Tracking aliases and mapped options, looked up once.
+    tracking: tracking::Prepared,
 }
 
 /// A template split into literal text (`false`) and `{field}` names (`true`), once per
@@ -410,7 +412,8 @@ impl Exporter {
                 }
             }
         }
-        tracking::Resolver::new(&snapshot, &settings.tracking).check(&mut issues);
+        let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
+        tracking::Resolver::prepared(&snapshot, &settings.tracking, &tracking).check(&mut issues);
         let templates = [
             settings
                 .templates
@@ -430,6 +433,7 @@ impl Exporter {
             settings,
             issues,
             templates,
+            tracking,
         }
     }
 
@@ -456,7 +460,8 @@ impl Exporter {
     /// Previews a batch, including only what `options` asks for.
     pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
         let mut planned = Planned::default();
-        let tracker = tracking::Resolver::new(&self.snapshot, &self.settings.tracking);
+        let tracker =
+            tracking::Resolver::prepared(&self.snapshot, &self.settings.tracking, &self.tracking);
         let settings_blocked = has_errors(&self.issues);
         let mut documents: Vec<DocumentPreview> = invoices
             .iter()

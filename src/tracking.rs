@@ -267,23 +267,25 @@ fn source_value<'a>(
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Resolves tracking for every line of one invoice's lines, per settings.
-pub struct Resolver<'a> {
-    snapshot: &'a Snapshot,
-    settings: &'a TrackingSettings,
+/// What tracking resolution needs from the snapshot and the settings alone: computed once per
+/// exporter, so a preview of one invoice does not redo it (the host that sends invoices one by
+/// one calls `preview` once per invoice).
+#[derive(Clone, Debug, Default)]
+pub struct Prepared {
     /// Per configured category: the keys it answers to (its configured name/ID, and the
     /// snapshot category's name and ID).
     aliases: Vec<Vec<String>>,
     /// Per configured category: its name in Xero (for paths and messages), else as configured.
     labels: Vec<String>,
-    /// Per configured category: value → lookup result. Mapped values repeat on every line, so
-    /// each is looked up once per preview call.
-    memo: RefCell<Vec<BTreeMap<String, Result<Shared, Stale>>>>,
+    /// Per configured category: the lookup result of every option the settings map to
+    /// (clinicians, locations, services, clients). Lookups depend on nothing else, so these
+    /// never change for the exporter's life.
+    known: Vec<BTreeMap<String, Result<Shared, Stale>>>,
 }
 
-impl<'a> Resolver<'a> {
-    /// Prepares the resolver (category aliases are computed once per exporter).
-    pub fn new(snapshot: &'a Snapshot, settings: &'a TrackingSettings) -> Self {
+impl Prepared {
+    /// Computes aliases, labels and the mapped options' lookups.
+    pub fn new(snapshot: &Snapshot, settings: &TrackingSettings) -> Prepared {
         let aliases = settings
             .categories
             .iter()
@@ -305,18 +307,82 @@ impl<'a> Resolver<'a> {
                     .unwrap_or_else(|| c.category.clone())
             })
             .collect();
+        let client_options: Vec<&String> = settings
+            .clients
+            .values()
+            .flat_map(BTreeMap::values)
+            .collect();
+        let known = settings
+            .categories
+            .iter()
+            .map(|c| {
+                c.clinicians
+                    .values()
+                    .chain(c.locations.values())
+                    .chain(c.services.values())
+                    .chain(client_options.iter().copied())
+                    .map(|v| v.trim())
+                    .filter(|v| !v.is_empty())
+                    .map(|v| {
+                        let found = lookup(snapshot, &c.category, v).map(Shared::from);
+                        (v.to_owned(), found)
+                    })
+                    .collect()
+            })
+            .collect();
+        Prepared {
+            aliases,
+            labels,
+            known,
+        }
+    }
+}
+
+/// Resolves tracking for every line of one invoice's lines, per settings.
+pub struct Resolver<'a> {
+    snapshot: &'a Snapshot,
+    settings: &'a TrackingSettings,
+    prepared: std::borrow::Cow<'a, Prepared>,
+    /// Per configured category: value → lookup result for values the settings do not map
+    /// (line overrides), looked up once per preview call.
+    memo: RefCell<Vec<BTreeMap<String, Result<Shared, Stale>>>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver that prepares its own [`Prepared`].
+    pub fn new(snapshot: &'a Snapshot, settings: &'a TrackingSettings) -> Self {
+        let prepared = std::borrow::Cow::Owned(Prepared::new(snapshot, settings));
+        Self::with(snapshot, settings, prepared)
+    }
+
+    /// A resolver over `prepared`, which must come from the same snapshot and settings.
+    pub fn prepared(
+        snapshot: &'a Snapshot,
+        settings: &'a TrackingSettings,
+        prepared: &'a Prepared,
+    ) -> Self {
+        Self::with(snapshot, settings, std::borrow::Cow::Borrowed(prepared))
+    }
+
+    fn with(
+        snapshot: &'a Snapshot,
+        settings: &'a TrackingSettings,
+        prepared: std::borrow::Cow<'a, Prepared>,
+    ) -> Self {
         let memo = RefCell::new(vec![BTreeMap::new(); settings.categories.len()]);
         Resolver {
             snapshot,
             settings,
-            aliases,
-            labels,
+            prepared,
             memo,
         }
     }
 
-    /// [`lookup`] for configured category `i`, memoised.
+    /// [`lookup`] for configured category `i`: prepared, else memoised.
     fn lookup_cached(&self, i: usize, category: &str, value: &str) -> Result<Shared, Stale> {
+        if let Some(hit) = self.prepared.known.get(i).and_then(|m| m.get(value)) {
+            return hit.clone();
+        }
         if let Some(hit) = self.memo.borrow().get(i).and_then(|m| m.get(value)) {
             return hit.clone();
         }
@@ -377,9 +443,9 @@ impl<'a> Resolver<'a> {
             ));
         }
         for (i, c) in self.settings.categories.iter().enumerate() {
-            if self.aliases.iter().take(i).any(|a| {
+            if self.prepared.aliases.iter().take(i).any(|a| {
                 a.iter()
-                    .any(|k| self.aliases.get(i).is_some_and(|b| b.contains(k)))
+                    .any(|k| self.prepared.aliases.get(i).is_some_and(|b| b.contains(k)))
             }) {
                 issues.push(Issue::error(
                     IssueCode::TrackingTooMany,
@@ -405,7 +471,12 @@ impl<'a> Resolver<'a> {
         // Paths are only built when there is something to report: this runs for every line.
         let tpath = || path.field("tracking");
         for (i, config) in self.settings.categories.iter().enumerate() {
-            let aliases = self.aliases.get(i).map(Vec::as_slice).unwrap_or_default();
+            let aliases = self
+                .prepared
+                .aliases
+                .get(i)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let found = config.sources.iter().find_map(|s| {
                 source_value(
                     *s,
@@ -418,7 +489,7 @@ impl<'a> Resolver<'a> {
                 )
                 .map(|v| (*s, v))
             });
-            let label = self.labels.get(i).unwrap_or(&config.category);
+            let label = self.prepared.labels.get(i).unwrap_or(&config.category);
             let Some((source, value)) = found else {
                 if config.required {
                     issues.push(Issue::error(
@@ -447,6 +518,7 @@ impl<'a> Resolver<'a> {
         // problem is an error (the host asked for it explicitly).
         for (category, option) in &line.tracking {
             if self
+                .prepared
                 .aliases
                 .iter()
                 .any(|a| a.iter().any(|k| names::same_key(category, k)))
