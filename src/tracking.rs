@@ -267,6 +267,9 @@ fn source_value<'a>(
     value.map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// How many mapped option values per category [`Prepared`] looks up in advance.
+const PREPARED_OPTIONS_MAX: usize = 1000;
+
 /// What tracking resolution needs from the snapshot and the settings alone: computed once per
 /// exporter, so a preview of one invoice does not redo it (the host that sends invoices one by
 /// one calls `preview` once per invoice).
@@ -323,6 +326,9 @@ impl Prepared {
                     .chain(client_options.iter().copied())
                     .map(|v| v.trim())
                     .filter(|v| !v.is_empty())
+                    // Bounded, so that an exporter over settings with thousands of clients is
+                    // still quick to create; values past this are memoised per call instead.
+                    .take(PREPARED_OPTIONS_MAX)
                     .map(|v| {
                         let found = lookup(snapshot, &c.category, v).map(Shared::from);
                         (v.to_owned(), found)

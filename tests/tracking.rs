@@ -323,3 +323,49 @@ fn snapshot_limits() {
         .issues()
         .is_empty());
 }
+
+#[test]
+fn thousands_of_mapped_clients_resolve_past_the_prepared_ones() {
+    // The exporter looks up a bounded number of mapped options in advance; the rest are looked
+    // up when met. Both give the same answers, in any order of the clients.
+    let mut clients = serde_json::Map::new();
+    for i in 0..2500 {
+        let option = ["North", "South", "Gone"][i % 3];
+        clients.insert(format!("c{i:04}"), json!({"Location": option}));
+    }
+    let settings = json!({"taxes": {"default": "OUTPUT2"}, "accounts": {"default": "200"}, "tracking": {
+        "categories": [{"category": "Location", "sources": ["client"], "stale": "error"}],
+        "clients": clients}});
+    let invoices: Vec<Value> = [0, 1, 2, 1999, 2497, 2498, 2499]
+        .iter()
+        .map(|i| json!({"id": format!("i{i}"), "date": "2024-01-15", "clientId": format!("c{i:04}"), "payer": {"contactId": KATHERINE},
+                        "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]}))
+        .collect();
+    let p = preview(sample_snapshot(), settings, Value::Array(invoices));
+    let got: Vec<String> = p
+        .documents
+        .iter()
+        .map(|d| match d.lines[0].tracking.first() {
+            Some(t) => t.option.to_string(),
+            None => d
+                .issues
+                .iter()
+                .map(|i| i.code.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        // i % 3: 0 → North, 1 → South, 2 → Gone (deleted in the snapshot).
+        [
+            "North",
+            "South",
+            "TRACKING_OPTION_DELETED",
+            "South",
+            "South",
+            "TRACKING_OPTION_DELETED",
+            "North"
+        ]
+    );
+}
