@@ -45,14 +45,22 @@ impl Run {
                 _ => DocumentKind::Accpay,
             };
             let number = alloc.out.invoice_number.clone();
-            let in_run = self.docs.iter().position(|y| {
-                y.p.kind == counterpart
-                    && y.identity
-                        .number
-                        .as_deref()
-                        .is_some_and(|n| names::same(n, &number))
-                    && y.state != DocState::Blocked
-            });
+            let docs = &self.docs;
+            let in_run = self
+                .by_number
+                .get_or_insert_with(|| {
+                    let mut map = std::collections::HashMap::new();
+                    for (i, y) in docs.iter().enumerate() {
+                        if let (Some(n), false) =
+                            (y.identity.number.as_deref(), y.state == DocState::Blocked)
+                        {
+                            map.entry((y.p.kind.as_str(), names::key(n))).or_insert(i);
+                        }
+                    }
+                    map
+                })
+                .get(&(counterpart.as_str(), names::key(&number)))
+                .copied();
             match in_run.and_then(|e| self.docs.get(e)) {
                 Some(inv) => {
                     if inv.out.status == OutcomeStatus::Exported {

@@ -39,6 +39,7 @@ impl Run {
             pause_until: i64::MIN,
             invoice_due: BTreeMap::new(),
             touched: BTreeSet::new(),
+            by_number: None,
         };
         let mut by_key = BTreeMap::new();
         for new in preview.contacts {

@@ -88,6 +88,10 @@ pub struct Run {
     pause_until: i64,
     invoice_due: BTreeMap<String, Decimal>,
     touched: BTreeSet<usize>,
+    /// Unblocked documents by kind and number key (the first of each), to find a credit note's
+    /// invoice in the run. Built on first need: kinds, numbers and blocking never change during
+    /// a run, and scanning every document for every credit note at every answer was quadratic.
+    by_number: Option<std::collections::HashMap<(&'static str, String), usize>>,
 }
 
 impl Run {
