@@ -299,7 +299,25 @@ impl WireDocument {
 
     /// Roughly the JSON's length, so the buffer is allocated once.
     fn size_hint(&self) -> usize {
-        320 + self.line_items.len() * 360
+        let text = |t: &Option<Text>| t.as_ref().map_or(0, |t| t.len() + 16);
+        let lines: usize = self
+            .line_items
+            .iter()
+            .map(|l| {
+                // Keys, quotes and numbers: about 90 bytes; text as long as it is (escapes aside).
+                90 + text(&l.description)
+                    + text(&l.account_code)
+                    + text(&l.tax_type)
+                    + text(&l.item_code)
+                    + text(&l.line_item_id)
+                    + l.tracking.iter().map(|t| t.json().len() + 1).sum::<usize>()
+            })
+            .sum();
+        260 + text(&self.invoice_number)
+            + text(&self.credit_note_number)
+            + text(&self.reference)
+            + text(&self.url)
+            + lines
     }
 
     /// Appends the element's JSON to `out`.
