@@ -33,18 +33,20 @@ pub fn round2(value: Decimal) -> Decimal {
 ///
 /// Only used on values already rounded to at most `dp` places, so no rounding happens here.
 pub fn fixed(value: Decimal, dp: u32) -> String {
+    text(at_places(value, dp))
+}
+
+/// `value` rounded (half away from zero) and rescaled to exactly `dp` places.
+fn at_places(value: Decimal, dp: u32) -> Decimal {
     let mut v = round_half_away(value, dp);
     v.rescale(dp);
-    text(v)
+    v
 }
 
 /// [`fixed`] as inline text (no allocation: money up to 23 characters, which every amount Xero
 /// accepts is).
 pub fn fixed_text(value: Decimal, dp: u32) -> crate::Text {
-    let mut v = round_half_away(value, dp);
-    v.rescale(dp);
-    let mut buf = Digits::new();
-    crate::Text::new(buf.format(v))
+    text_inline(at_places(value, dp))
 }
 
 /// The exact decimal text of `value` at its own scale (`20.10` stays `20.10`).

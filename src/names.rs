@@ -17,14 +17,19 @@ pub fn key(name: &str) -> String {
     unicode_key(name)
 }
 
+/// The ASCII bytes `char::is_whitespace` accepts: 0x09-0x0D and the space (note: not the
+/// same set as `u8::is_ascii_whitespace`, which leaves out 0x0B).
+fn is_ascii_space(b: u8) -> bool {
+    b == b' ' || (0x09..=0x0d).contains(&b)
+}
+
 /// [`key`] of ASCII text, byte by byte (names and codes nearly always are ASCII, and Unicode
 /// lower-casing costs far more).
 fn ascii_key(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut pending_space = false;
     for b in name.bytes() {
-        // char::is_whitespace's ASCII members are 0x09-0x0D and the space.
-        if b == b' ' || (0x09..=0x0d).contains(&b) {
+        if is_ascii_space(b) {
             pending_space = !out.is_empty();
             continue;
         }
@@ -58,10 +63,9 @@ pub fn key_ref(name: &str) -> Cow<'_, str> {
     let mut previous_space = true; // no leading space
     let plain = bytes.iter().all(|&b| {
         let space = b == b' ';
-        // char::is_whitespace's ASCII members are 0x09-0x0D and the space.
         let changes = !b.is_ascii()
             || b.is_ascii_uppercase()
-            || (0x09..=0x0d).contains(&b)
+            || (is_ascii_space(b) && !space)
             || (space && previous_space);
         previous_space = space;
         !changes

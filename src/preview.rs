@@ -413,7 +413,7 @@ impl Exporter {
             }
         }
         let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
-        tracking::Resolver::prepared(&snapshot, &settings.tracking, &tracking).check(&mut issues);
+        tracking::Resolver::new(&snapshot, &settings.tracking, &tracking).check(&mut issues);
         let templates = [
             settings
                 .templates
@@ -461,7 +461,7 @@ impl Exporter {
     pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
         let mut planned = Planned::default();
         let tracker =
-            tracking::Resolver::prepared(&self.snapshot, &self.settings.tracking, &self.tracking);
+            tracking::Resolver::new(&self.snapshot, &self.settings.tracking, &self.tracking);
         let settings_blocked = has_errors(&self.issues);
         let mut documents: Vec<DocumentPreview> = invoices
             .iter()

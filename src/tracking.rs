@@ -348,32 +348,18 @@ impl Prepared {
 pub struct Resolver<'a> {
     snapshot: &'a Snapshot,
     settings: &'a TrackingSettings,
-    prepared: std::borrow::Cow<'a, Prepared>,
+    prepared: &'a Prepared,
     /// Per configured category: value → lookup result for values the settings do not map
     /// (line overrides), looked up once per preview call.
     memo: RefCell<Vec<BTreeMap<String, Result<Shared, Stale>>>>,
 }
 
 impl<'a> Resolver<'a> {
-    /// A resolver that prepares its own [`Prepared`].
-    pub fn new(snapshot: &'a Snapshot, settings: &'a TrackingSettings) -> Self {
-        let prepared = std::borrow::Cow::Owned(Prepared::new(snapshot, settings));
-        Self::with(snapshot, settings, prepared)
-    }
-
     /// A resolver over `prepared`, which must come from the same snapshot and settings.
-    pub fn prepared(
+    pub fn new(
         snapshot: &'a Snapshot,
         settings: &'a TrackingSettings,
         prepared: &'a Prepared,
-    ) -> Self {
-        Self::with(snapshot, settings, std::borrow::Cow::Borrowed(prepared))
-    }
-
-    fn with(
-        snapshot: &'a Snapshot,
-        settings: &'a TrackingSettings,
-        prepared: std::borrow::Cow<'a, Prepared>,
     ) -> Self {
         let memo = RefCell::new(vec![BTreeMap::new(); settings.categories.len()]);
         Resolver {
