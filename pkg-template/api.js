@@ -119,12 +119,12 @@ function makeApi(wasm) {
     }
     /** `{documents, contacts, issues, summary}`; options `{lines?, bodies?}`. */
     preview(invoices, options) {
-      // The JSON first, then each document's request body after a NUL (see the binding): the
+      // Each document's request body followed by a NUL, then the JSON (see the binding): the
       // bodies are taken as slices of the text instead of being escaped and parsed again.
       const parts = this.#inner.preview(encodeBytes(invoices, 'invoices'), encode(options ?? null, 'options')).split('\0');
-      const preview = decode(parts[0]);
+      const preview = decode(parts[parts.length - 1]);
       const { documents } = preview;
-      for (let i = 0; i < documents.length; i++) documents[i].body = parts[i + 1] || null;
+      for (let i = 0; i < documents.length; i++) documents[i].body = parts[i] || null;
       return preview;
     }
     /** The preview as one JSON text, bodies included as strings. */

@@ -204,28 +204,33 @@ pub struct Preview {
 }
 
 impl Preview {
-    /// The preview as JSON text with the request bodies set apart, for the JS binding: the
-    /// preview's JSON with every `body` null, then for each document in order a NUL character
-    /// and its body (nothing when it has none).
+    /// The preview as text with the request bodies set apart, for the JS binding: for each
+    /// document in order its body (nothing when it has none) and a NUL character, then the
+    /// preview's JSON with every `body` null.
     ///
     /// Why: embedded in the JSON, each body (already JSON text, the bulk of the output) would be
-    /// escaped here and unescaped again by `JSON.parse`. Set apart, it is copied once and the JS
-    /// side takes each as a slice of the text (`text.split("\0")`). JSON text never contains a
-    /// raw NUL (serde_json escapes control characters), so the separator cannot be ambiguous.
+    /// escaped here and unescaped again by `JSON.parse`. Set apart, it is written once and the
+    /// JS side takes each as a slice of the text (`text.split("\0")`, the JSON last). JSON text
+    /// never contains a raw NUL (serde_json escapes control characters), so the separator cannot
+    /// be ambiguous. The bodies come first so that they can be written as each document is
+    /// built ([`Exporter::preview_split_json`]) and the smaller JSON appended after them.
     pub fn into_split_json(mut self) -> Result<String, serde_json::Error> {
-        let bodies: Vec<Option<String>> =
-            self.documents.iter_mut().map(|d| d.body.take()).collect();
-        let body_bytes: usize = bodies.iter().flatten().map(String::len).sum();
-        let mut out = Vec::with_capacity(self.documents.len() * 640 + body_bytes + bodies.len());
-        serde_json::to_writer(&mut out, &self)?;
-        for body in &bodies {
-            out.push(0);
-            if let Some(b) = body {
-                out.extend_from_slice(b.as_bytes());
+        let bodies: usize = self
+            .documents
+            .iter()
+            .map(|d| d.body.as_ref().map_or(1, |b| b.len() + 1))
+            .sum();
+        let mut out = SplitWriter::new(0, true);
+        out.out.reserve(bodies + self.documents.len() * 640);
+        out.meta.reserve(self.documents.len() * 640);
+        for d in &mut self.documents {
+            if let Some(b) = d.body.take() {
+                out.out.push_str(&b);
             }
+            out.out.push('\0');
         }
-        // serde_json writes UTF-8 and the bodies are Strings: the bytes are valid UTF-8.
-        String::from_utf8(out).map_err(serde::ser::Error::custom)
+        serde_json::to_writer(&mut out.meta, &self)?;
+        out.finish()
     }
 }
 
@@ -374,6 +379,158 @@ struct Parsed<'a> {
     discount: Discount,
 }
 
+/// One batch in progress: what its invoices share (the contacts planned so far, the tracking
+/// memo, the counts). Both preview paths build documents through it, one invoice at a time.
+struct Batch<'e> {
+    exporter: &'e Exporter,
+    tracker: tracking::Resolver<'e>,
+    planned: Planned,
+    settings_blocked: bool,
+    options: PreviewOptions,
+    summary: Summary,
+}
+
+impl<'e> Batch<'e> {
+    fn new(exporter: &'e Exporter, options: PreviewOptions) -> Self {
+        Batch {
+            exporter,
+            tracker: tracking::Resolver::new(
+                &exporter.snapshot,
+                &exporter.settings.tracking,
+                &exporter.tracking,
+            ),
+            planned: Planned::default(),
+            settings_blocked: has_errors(&exporter.issues),
+            options,
+            summary: Summary::default(),
+        }
+    }
+
+    /// The next invoice's preview, counted into the summary.
+    fn document(&mut self, inv: &SourceInvoice) -> DocumentPreview {
+        let index = self.summary.documents;
+        let doc = self.exporter.build(
+            index,
+            inv,
+            &self.tracker,
+            &mut self.planned,
+            self.settings_blocked,
+            self.options,
+        );
+        let s = &mut self.summary;
+        s.documents += 1;
+        if doc.blocked {
+            s.blocked += 1;
+        } else {
+            s.ready += 1;
+        }
+        s.credit_notes += usize::from(doc.kind.is_credit());
+        count(s, &doc.issues);
+        doc
+    }
+
+    /// The contacts to create and the counts, once every invoice is in.
+    fn finish(self) -> (Vec<NewContact>, Summary) {
+        let mut summary = self.summary;
+        count(&mut summary, &self.exporter.issues);
+        let contacts: Vec<NewContact> = self.planned.contacts.into_values().collect();
+        summary.contacts_to_create = contacts.len();
+        (contacts, summary)
+    }
+}
+
+/// Adds issues to the error and warning counts.
+fn count(summary: &mut Summary, issues: &[Issue]) {
+    for i in issues {
+        if i.is_error() {
+            summary.errors += 1;
+        } else {
+            summary.warnings += 1;
+        }
+    }
+}
+
+/// A split preview as it is written: each document's body and a NUL into `out`, the
+/// preview's JSON into `meta`, joined at the end.
+struct SplitWriter {
+    out: String,
+    meta: Vec<u8>,
+    with_bodies: bool,
+}
+
+impl SplitWriter {
+    /// `input`: the length of the invoices' JSON, to size the buffers once (the bodies of the
+    /// preview workload are about twice their invoices' JSON, the documents' JSON smaller).
+    fn new(input: usize, with_bodies: bool) -> Self {
+        SplitWriter {
+            out: String::with_capacity(input.saturating_mul(3)),
+            meta: Vec::with_capacity(input),
+            with_bodies,
+        }
+    }
+
+    /// One document: its body now, its JSON after the previous one's.
+    fn push(&mut self, doc: &DocumentPreview, first: bool) -> Result<(), serde_json::Error> {
+        // The same condition as `Exporter::build` sets `body` with: only documents whose
+        // contact exists already have a body before the sending plan.
+        if let Some(wire) = doc
+            .wire
+            .as_ref()
+            .filter(|w| self.with_bodies && matches!(w.contact, WireContactRef::Id(_)))
+        {
+            wire.write_body(&mut self.out);
+        }
+        self.out.push('\0');
+        if !first {
+            self.meta.push(b',');
+        }
+        serde_json::to_writer(&mut self.meta, doc)
+    }
+
+    /// The bodies, then the JSON.
+    fn finish(mut self) -> Result<String, serde_json::Error> {
+        // serde_json writes UTF-8: checked once here rather than trusted.
+        let meta = std::str::from_utf8(&self.meta).map_err(serde::ser::Error::custom)?;
+        self.out.push_str(meta);
+        Ok(self.out)
+    }
+}
+
+/// Reads the invoices array element by element, previewing and writing each as it is read.
+struct Stream<'a, 'e> {
+    batch: &'a mut Batch<'e>,
+    out: &'a mut SplitWriter,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The same words serde uses for a `Vec`, so errors read as they did before streaming.
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut first = true;
+        while let Some(inv) = seq.next_element::<SourceInvoice>()? {
+            let doc = self.batch.document(&inv);
+            self.out
+                .push(&doc, first)
+                .map_err(serde::de::Error::custom)?;
+            first = false;
+        }
+        Ok(())
+    }
+}
+
 impl Exporter {
     /// A new exporter; problems with the settings and the snapshot are in [`Exporter::issues`].
     pub fn new(snapshot: Snapshot, settings: Settings) -> Exporter {
@@ -459,53 +616,59 @@ impl Exporter {
 
     /// Previews a batch, including only what `options` asks for.
     pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
-        let mut planned = Planned::default();
-        let tracker =
-            tracking::Resolver::new(&self.snapshot, &self.settings.tracking, &self.tracking);
-        let settings_blocked = has_errors(&self.issues);
-        let mut documents: Vec<DocumentPreview> = invoices
-            .iter()
-            .enumerate()
-            .map(|(i, inv)| self.build(i, inv, &tracker, &mut planned, settings_blocked, options))
-            .collect();
-        // A contact to create whose own fields are invalid blocks its invoices too.
-        let contacts: Vec<NewContact> = planned.contacts.into_values().collect();
-        for doc in &mut documents {
-            doc.blocked = doc.blocked || has_errors(&doc.issues);
-        }
-        let mut summary = Summary {
-            documents: documents.len(),
-            contacts_to_create: contacts.len(),
-            ..Summary::default()
-        };
-        for d in &documents {
-            if d.blocked {
-                summary.blocked += 1;
-            } else {
-                summary.ready += 1;
-            }
-            summary.credit_notes += usize::from(d.kind.is_credit());
-            for i in &d.issues {
-                if i.is_error() {
-                    summary.errors += 1;
-                } else {
-                    summary.warnings += 1;
-                }
-            }
-        }
-        for i in &self.issues {
-            if i.is_error() {
-                summary.errors += 1;
-            } else {
-                summary.warnings += 1;
-            }
-        }
+        let mut batch = Batch::new(self, options);
+        let documents: Vec<DocumentPreview> =
+            invoices.iter().map(|inv| batch.document(inv)).collect();
+        let (contacts, summary) = batch.finish();
         Preview {
             documents,
             contacts,
             issues: self.issues.clone(),
             summary,
         }
+    }
+
+    /// Previews a batch given as JSON text (an array of source invoices) straight to the text
+    /// [`Preview::into_split_json`] gives, byte for byte: what the JS binding returns.
+    ///
+    /// Why a second path: each invoice is read, built, written and dropped before the next is
+    /// read, instead of holding every source invoice and every preview at once. The working set
+    /// stays small enough to sit in cache, the request bodies are written once into one buffer,
+    /// and peak memory no longer grows with two full copies of the batch. Input that does not
+    /// fit the types fails as a whole, as reading the whole array first would.
+    pub fn preview_split_json(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+    ) -> Result<String, serde_json::Error> {
+        use serde::de::DeserializeSeed;
+        // Bodies are written from each document's wire form into `bodies`, not kept per document.
+        let mut batch = Batch::new(
+            self,
+            PreviewOptions {
+                bodies: false,
+                ..options
+            },
+        );
+        let mut out = SplitWriter::new(invoices.len(), options.bodies);
+        out.meta.extend_from_slice(b"{\"documents\":[");
+        let mut de = serde_json::Deserializer::from_str(invoices);
+        Stream {
+            batch: &mut batch,
+            out: &mut out,
+        }
+        .deserialize(&mut de)?;
+        de.end()?;
+        let (contacts, summary) = batch.finish();
+        // The rest of `Preview`'s JSON, field by field in its order.
+        out.meta.extend_from_slice(b"],\"contacts\":");
+        serde_json::to_writer(&mut out.meta, &contacts)?;
+        out.meta.extend_from_slice(b",\"issues\":");
+        serde_json::to_writer(&mut out.meta, &self.issues)?;
+        out.meta.extend_from_slice(b",\"summary\":");
+        serde_json::to_writer(&mut out.meta, &summary)?;
+        out.meta.push(b'}');
+        out.finish()
     }
 
     fn parse_line<'a>(

@@ -288,13 +288,20 @@ impl WireDocument {
 
     /// The request body for this document alone: `{"Invoices":[...]}` or `{"CreditNotes":[...]}`.
     pub fn body(&self) -> String {
-        let mut out = String::with_capacity(self.size_hint() + 20);
+        let mut out = String::new();
+        self.write_body(&mut out);
+        out
+    }
+
+    /// Appends the request body to `out` (a streamed preview writes every body into one
+    /// buffer instead of allocating each).
+    pub fn write_body(&self, out: &mut String) {
+        out.reserve(self.size_hint() + 20);
         out.push_str("{\"");
         out.push_str(self.envelope());
         out.push_str("\":[");
-        self.write_json(&mut out);
+        self.write_json(out);
         out.push_str("]}");
-        out
     }
 
     /// Roughly the JSON's length, so the buffer is allocated once.

@@ -276,3 +276,83 @@ fn time_tracker_bills() {
     // A new member is created as a contact.
     assert_eq!(p["contacts"][0]["key"], "member:kiri");
 }
+
+/// The streamed preview (what the package returns) is the batch preview split, byte for byte,
+/// for every scenario and every combination of options.
+#[test]
+fn streamed_preview_is_the_batch_preview_byte_for_byte() {
+    use xero_export::preview::PreviewOptions;
+    for name in ["clinic", "billing", "crm", "timesheet"] {
+        let snapshot: SnapshotInput =
+            serde_json::from_str(&fixture("sample/snapshot.json")).unwrap();
+        let scenario: Value =
+            serde_json::from_str(&fixture(&format!("scenarios/{name}.json"))).unwrap();
+        let settings: Settings = serde_json::from_value(scenario["settings"].clone()).unwrap();
+        let mut invoices: Vec<SourceInvoice> =
+            serde_json::from_value(scenario["invoices"].clone()).unwrap();
+        if let Some(sheets) = scenario.get("timesheets") {
+            let sheets: Vec<TimesheetInput> = serde_json::from_value(sheets.clone()).unwrap();
+            invoices.extend(sheets.iter().map(timesheet_invoice));
+        }
+        let json = serde_json::to_string(&invoices).unwrap();
+        let exporter = Exporter::new(Snapshot::new(snapshot), settings);
+        for (lines, bodies) in [(true, true), (false, true), (true, false), (false, false)] {
+            let options = PreviewOptions { lines, bodies };
+            let batch = exporter
+                .preview_with(&invoices, options)
+                .into_split_json()
+                .unwrap();
+            let streamed = exporter.preview_split_json(&json, options).unwrap();
+            assert!(
+                batch == streamed,
+                "{name} {options:?}: streamed preview differs"
+            );
+        }
+        // Put back together, the split text is the golden preview.
+        let split = exporter
+            .preview_split_json(&json, PreviewOptions::default())
+            .unwrap();
+        let parts: Vec<&str> = split.split('\0').collect();
+        let mut meta: Value = serde_json::from_str(parts[parts.len() - 1]).unwrap();
+        let documents = meta["documents"].as_array_mut().unwrap();
+        assert_eq!(parts.len(), documents.len() + 1, "{name}");
+        for (doc, body) in documents.iter_mut().zip(&parts) {
+            doc["body"] = if body.is_empty() {
+                Value::Null
+            } else {
+                (*body).into()
+            };
+        }
+        assert_eq!(meta, preview(name).0, "{name}");
+    }
+}
+
+/// Input that does not fit fails as a whole with the words reading the whole array gives.
+#[test]
+fn streamed_preview_rejects_misfit_input_as_the_batch_reader_does() {
+    let exporter = Exporter::new(
+        Snapshot::new(serde_json::from_str(&fixture("sample/snapshot.json")).unwrap()),
+        Settings::default(),
+    );
+    let options = xero_export::preview::PreviewOptions::default();
+    let good = r#"{"id":"a","date":"2024-01-15","lines":[{"description":"x","quantity":1,"unitAmount":"1.00"}]}"#;
+    for input in [
+        "{}".to_owned(),
+        "null".to_owned(),
+        format!("[{good},{{\"id\":true}}]"),
+        format!("[{good},{{\"lines\":[{{\"quantity\":{{}}}}]}}]"),
+        format!("[{good}] trailing"),
+        format!("[{good},"),
+        "[1]".to_owned(),
+    ] {
+        let whole = serde_json::from_str::<Vec<SourceInvoice>>(&input).unwrap_err();
+        let streamed = exporter.preview_split_json(&input, options).unwrap_err();
+        assert_eq!(streamed.to_string(), whole.to_string(), "{input}");
+        assert_eq!(streamed.classify(), whole.classify(), "{input}");
+    }
+    // An empty batch: no bodies, only the JSON.
+    let empty = exporter.preview_split_json(" [ ] ", options).unwrap();
+    let meta: Value = serde_json::from_str(&empty).unwrap();
+    assert_eq!(meta["summary"]["documents"], 0);
+    assert!(!empty.contains('\0'));
+}

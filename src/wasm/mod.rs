@@ -40,14 +40,7 @@ fn from_json<T: DeserializeOwned>(
     argument: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    serde_json::from_str(text).map_err(|e| {
-        let code = if e.is_syntax() || e.is_eof() {
-            ErrorCode::InvalidJson
-        } else {
-            code
-        };
-        js_error(&Error::from_serde(code, argument, e))
-    })
+    serde_json::from_str(text).map_err(|e| serde_error(code, argument, e))
 }
 
 /// Reads a JSON argument passed as UTF-8 bytes: the large ones (invoices) come this way, because
@@ -58,23 +51,30 @@ fn from_json_bytes<T: DeserializeOwned>(
     argument: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    // Validated as UTF-8 once here (TextEncoder's output always is), rather than string by
-    // string as `from_slice` would.
-    let text = std::str::from_utf8(bytes).map_err(|e| {
+    serde_json::from_str(utf8(bytes, argument)?).map_err(|e| serde_error(code, argument, e))
+}
+
+/// Bytes as text, validated as UTF-8 once (TextEncoder's output always is), rather than string
+/// by string as `from_slice` would.
+fn utf8<'b>(bytes: &'b [u8], argument: &str) -> Result<&'b str, JsValue> {
+    std::str::from_utf8(bytes).map_err(|e| {
         js_error(&Error::new(
             ErrorCode::InvalidJson,
             argument,
             format!("not UTF-8 text: {e}"),
         ))
-    })?;
-    serde_json::from_str(text).map_err(|e| {
-        let code = if e.is_syntax() || e.is_eof() {
-            ErrorCode::InvalidJson
-        } else {
-            code
-        };
-        js_error(&Error::from_serde(code, argument, e))
     })
+}
+
+/// A serde_json error as a JS error: text that is not JSON is `INVALID_JSON`, JSON of the
+/// wrong shape is `code`.
+fn serde_error(code: ErrorCode, argument: &str, e: serde_json::Error) -> JsValue {
+    let code = if e.is_syntax() || e.is_eof() {
+        ErrorCode::InvalidJson
+    } else {
+        code
+    };
+    js_error(&Error::from_serde(code, argument, e))
 }
 
 /// Reads an optional JSON argument (`null` → the type's default).
@@ -142,14 +142,13 @@ impl JsExporter {
     /// request bodies set apart (see `Preview::into_split_json`; api.js puts them back);
     /// `options`: `{lines?, bodies?}` (both default true) or `null`.
     pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
-        let preview = self.preview_value(invoices, options)?;
-        preview.into_split_json().map_err(|e| {
-            js_error(&Error::new(
-                ErrorCode::InvalidState,
-                "result",
-                e.to_string(),
-            ))
-        })
+        let options: crate::preview::PreviewOptions =
+            from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+        reserve(invoices.len().saturating_mul(4));
+        let text = utf8(invoices, "invoices")?;
+        self.inner
+            .preview_split_json(text, options)
+            .map_err(|e| serde_error(ErrorCode::InvalidInput, "invoices", e))
     }
 
     /// The same preview as one JSON text, bodies included as strings.

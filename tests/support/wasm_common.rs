@@ -40,15 +40,15 @@ pub(crate) fn line_amount_round_trip() {
     let invoices = br#"[{"id":"a","date":"2024-01-15","payer":{"contactId":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"lines":[{"description":"x","quantity":1,"unitAmount":25.06,"taxCode":"OUTPUT2","accountCode":"200"}]}]"#;
     let preview: Value =
         serde_json::from_str(&exporter.preview_json(invoices, "null").unwrap()).unwrap();
-    // `preview`: the same JSON with each body set apart after a NUL.
+    // `preview`: each body followed by a NUL, then the same JSON with the bodies null.
     let split = exporter.preview(invoices, "null").unwrap();
     let parts: Vec<&str> = split.split('\0').collect();
     assert_eq!(parts.len(), 2);
-    let mut meta: Value = serde_json::from_str(parts[0]).unwrap();
+    let mut meta: Value = serde_json::from_str(parts[1]).unwrap();
     assert_eq!(meta["documents"][0]["body"], Value::Null);
-    meta["documents"][0]["body"] = parts[1].into();
+    meta["documents"][0]["body"] = parts[0].into();
     assert_eq!(meta, preview);
-    assert!(parts[1].starts_with(r#"{"Invoices":[{"Type":"ACCREC""#));
+    assert!(parts[0].starts_with(r#"{"Invoices":[{"Type":"ACCREC""#));
     assert_eq!(preview["documents"][0]["totals"]["total"], "28.82");
 }
 
