@@ -163,36 +163,53 @@ impl Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        f.write_str(self.text().as_str())
+    }
+}
+
+/// `YYYY-MM-DD` on the stack: dates are written for every document (request body, preview),
+/// and going through the formatting machinery cost more than the rest of the date's work.
+struct DateText([u8; 10]);
+
+impl DateText {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and '-' are ever written (see `Date::text`).
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
 impl Date {
-    /// Appends `"YYYY-MM-DD"` (quoted) to a JSON buffer without the formatting machinery.
-    pub fn push_json(&self, out: &mut String) {
-        out.push('"');
+    /// The date as `YYYY-MM-DD`.
+    fn text(&self) -> DateText {
+        let mut buf = *b"0000-00-00";
         // Years are 1..=9999 (see `Date::new`), so four digits always suffice.
-        for (value, width) in [
-            (self.year.unsigned_abs(), 4),
-            (self.month, 2),
-            (self.day, 2),
+        for (value, at, width) in [
+            (self.year.unsigned_abs(), 0, 4),
+            (self.month, 5, 2),
+            (self.day, 8, 2),
         ] {
-            if width == 2 {
-                out.push('-');
-            }
-            let mut div = 10u32.pow(width - 1);
-            while div > 0 {
-                out.push(char::from(b'0' + ((value / div) % 10) as u8));
-                div /= 10;
+            let mut v = value;
+            for i in (at..at + width).rev() {
+                if let Some(slot) = buf.get_mut(i) {
+                    *slot = b'0' + (v % 10) as u8;
+                }
+                v /= 10;
             }
         }
+        DateText(buf)
+    }
+
+    /// Appends `"YYYY-MM-DD"` (quoted) to a JSON buffer.
+    pub fn push_json(&self, out: &mut String) {
+        out.push('"');
+        out.push_str(self.text().as_str());
         out.push('"');
     }
 }
 
 impl Serialize for Date {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(self.text().as_str())
     }
 }
 

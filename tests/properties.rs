@@ -182,6 +182,9 @@ proptest! {
         let date = xero_export::dates::Date::new(y, mo, d).unwrap();
         let mut ours = String::new();
         date.push_json(&mut ours);
-        prop_assert_eq!(ours, format!("\"{date}\""));
+        let expected = format!("{y:04}-{mo:02}-{d:02}");
+        prop_assert_eq!(ours, format!("\"{expected}\""));
+        prop_assert_eq!(date.to_string(), expected.clone());
+        prop_assert_eq!(serde_json::to_value(date).unwrap(), serde_json::Value::from(expected));
     }
 }
