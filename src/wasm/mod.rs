@@ -4,8 +4,8 @@
 //! argument once and parses each result once; every export here has the same three steps: read
 //! the JSON inside the function body (so a wrong shape becomes a clean JS `Error` with a code),
 //! call the core, write the result as JSON. No logic lives here. Two measured refinements: the
-//! invoices arrive as UTF-8 bytes, and a preview's request bodies are returned after its JSON
-//! (`Preview::into_split_json`) rather than escaped inside it.
+//! invoices arrive as UTF-8 bytes, and a preview's request bodies are returned before its JSON,
+//! each followed by a NUL (`Exporter::preview_split_json`), rather than escaped inside it.
 //!
 //! Why JSON and not object-by-object conversion (serde-wasm-bindgen): measured on the preview
 //! workload (10,000 invoices × 5 lines, tests/bench/preview.mjs) JSON was faster both ways, and
@@ -139,11 +139,13 @@ impl JsExporter {
     }
 
     /// Previews source invoices: `{documents, contacts, issues, summary}` as JSON text with the
-    /// request bodies set apart (see `Preview::into_split_json`; api.js puts them back);
-    /// `options`: `{lines?, bodies?}` (both default true) or `null`.
+    /// request bodies set apart (see `Exporter::preview_split_json`; api.js puts them back);
+    /// `options`: `{lines?, bodies?}` (both default true) or `null`. Each invoice is previewed
+    /// and written as it is read, so the batch is never held twice in memory.
     pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
         let options: crate::preview::PreviewOptions =
             from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+        // The output buffers (`SplitWriter::new`): bodies and JSON, about 4× the input.
         reserve(invoices.len().saturating_mul(4));
         let text = utf8(invoices, "invoices")?;
         self.inner
