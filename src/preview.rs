@@ -220,9 +220,8 @@ impl Preview {
             .iter()
             .map(|d| d.body.as_ref().map_or(1, |b| b.len() + 1))
             .sum();
-        let mut out = SplitWriter::new(0, true);
-        out.out.reserve(bodies + self.documents.len() * 640);
-        out.meta.reserve(self.documents.len() * 640);
+        let meta = self.documents.len().saturating_mul(640);
+        let mut out = SplitWriter::with_capacity(bodies + meta, meta, true);
         for d in &mut self.documents {
             if let Some(b) = d.body.take() {
                 out.out.push_str(&b);
@@ -459,12 +458,11 @@ struct SplitWriter {
 }
 
 impl SplitWriter {
-    /// `input`: the length of the invoices' JSON, to size the buffers once (the bodies of the
-    /// preview workload are about twice their invoices' JSON, the documents' JSON smaller).
-    fn new(input: usize, with_bodies: bool) -> Self {
+    /// Buffers sized once: `out` for the bodies and, at the end, the JSON; `meta` for the JSON.
+    fn with_capacity(out: usize, meta: usize, with_bodies: bool) -> Self {
         SplitWriter {
-            out: String::with_capacity(input.saturating_mul(3)),
-            meta: Vec::with_capacity(input),
+            out: String::with_capacity(out),
+            meta: Vec::with_capacity(meta),
             with_bodies,
         }
     }
@@ -650,7 +648,10 @@ impl Exporter {
                 ..options
             },
         );
-        let mut out = SplitWriter::new(invoices.len(), options.bodies);
+        // Sized from the invoices' JSON: on the preview workload the bodies are about twice
+        // it, the documents' JSON smaller.
+        let input = invoices.len();
+        let mut out = SplitWriter::with_capacity(input.saturating_mul(3), input, options.bodies);
         out.meta.extend_from_slice(b"{\"documents\":[");
         let mut de = serde_json::Deserializer::from_str(invoices);
         Stream {

@@ -26,8 +26,9 @@ fn fixture(rel: &str) -> String {
     .unwrap()
 }
 
-/// The preview of one scenario as pretty JSON (the golden form).
-fn preview(name: &str) -> (Value, String) {
+/// A scenario's exporter (sample snapshot, the scenario's settings) and its invoices, time
+/// sheets turned into invoices.
+fn scenario(name: &str) -> (Exporter, Vec<SourceInvoice>) {
     let snapshot: SnapshotInput = serde_json::from_str(&fixture("sample/snapshot.json")).unwrap();
     let scenario: Value =
         serde_json::from_str(&fixture(&format!("scenarios/{name}.json"))).unwrap();
@@ -38,7 +39,12 @@ fn preview(name: &str) -> (Value, String) {
         let sheets: Vec<TimesheetInput> = serde_json::from_value(sheets.clone()).unwrap();
         invoices.extend(sheets.iter().map(timesheet_invoice));
     }
-    let exporter = Exporter::new(Snapshot::new(snapshot), settings);
+    (Exporter::new(Snapshot::new(snapshot), settings), invoices)
+}
+
+/// The preview of one scenario as pretty JSON (the golden form).
+fn preview(name: &str) -> (Value, String) {
+    let (exporter, invoices) = scenario(name);
     let out = exporter.preview(&invoices);
     let value = serde_json::to_value(&out).unwrap();
     let text = serde_json::to_string_pretty(&out).unwrap() + "\n";
@@ -283,19 +289,8 @@ fn time_tracker_bills() {
 fn streamed_preview_is_the_batch_preview_byte_for_byte() {
     use xero_export::preview::PreviewOptions;
     for name in ["clinic", "billing", "crm", "timesheet"] {
-        let snapshot: SnapshotInput =
-            serde_json::from_str(&fixture("sample/snapshot.json")).unwrap();
-        let scenario: Value =
-            serde_json::from_str(&fixture(&format!("scenarios/{name}.json"))).unwrap();
-        let settings: Settings = serde_json::from_value(scenario["settings"].clone()).unwrap();
-        let mut invoices: Vec<SourceInvoice> =
-            serde_json::from_value(scenario["invoices"].clone()).unwrap();
-        if let Some(sheets) = scenario.get("timesheets") {
-            let sheets: Vec<TimesheetInput> = serde_json::from_value(sheets.clone()).unwrap();
-            invoices.extend(sheets.iter().map(timesheet_invoice));
-        }
+        let (exporter, invoices) = scenario(name);
         let json = serde_json::to_string(&invoices).unwrap();
-        let exporter = Exporter::new(Snapshot::new(snapshot), settings);
         for (lines, bodies) in [(true, true), (false, true), (true, false), (false, false)] {
             let options = PreviewOptions { lines, bodies };
             let batch = exporter

@@ -145,7 +145,7 @@ impl JsExporter {
     pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
         let options: crate::preview::PreviewOptions =
             from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
-        // The output buffers (`SplitWriter::new`): bodies and JSON, about 4× the input.
+        // The output buffers `preview_split_json` sizes from the input: about 4× it.
         reserve(invoices.len().saturating_mul(4));
         let text = utf8(invoices, "invoices")?;
         self.inner

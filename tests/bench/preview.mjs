@@ -54,10 +54,13 @@ console.log(`Node ${process.version}: preview of ${n} invoices x 5 lines, tracki
 // grow, code not yet optimised by the engine).
 {
   const exporter = new Exporter(snapshot, settings);
+  const rss = process.memoryUsage().rss;
   const t = process.hrtime.bigint();
   const p = exporter.preview(data, { lines: false });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  console.log(`${'first call on a fresh module ({lines: false})'.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms  (${p.summary.ready} ready)`);
+  // What the call added to the process's memory (wasm memory grown, input and output strings).
+  const grown = (process.memoryUsage().rss - rss) / 1e6;
+  console.log(`${'first call on a fresh module ({lines: false})'.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms  (${p.summary.ready} ready, process memory +${grown.toFixed(0)} MB)`);
 }
 
 const exporter = new Exporter(snapshot, settings);
