@@ -293,6 +293,39 @@ impl From<&Path> for String {
     }
 }
 
+/// The path of one line, `invoices[i].lines[j]`, as the invoice's path and the line's index:
+/// the text is built only when an issue is raised there. Most lines raise nothing, and building
+/// every line's path cost about 5 % of a preview in wasm (from invoice 10,000 on it no longer
+/// fits inline and allocates).
+#[derive(Clone, Copy, Debug)]
+pub struct LinePath<'a> {
+    invoice: &'a Path,
+    line: usize,
+}
+
+impl<'a> LinePath<'a> {
+    /// Line `line` of the invoice at `invoice`.
+    pub fn new(invoice: &'a Path, line: usize) -> Self {
+        LinePath { invoice, line }
+    }
+
+    /// The line's path.
+    pub fn path(&self) -> Path {
+        self.invoice.field("lines").index(self.line)
+    }
+
+    /// `line.field`.
+    pub fn field(&self, field: &str) -> Path {
+        self.path().field(field)
+    }
+}
+
+impl From<LinePath<'_>> for String {
+    fn from(p: LinePath<'_>) -> String {
+        p.path().into()
+    }
+}
+
 /// The parts joined, without a heap allocation when the result fits inline (paths are built
 /// for every invoice and line, and nearly all are short).
 fn concat(parts: &[&str]) -> SmolStr {
@@ -331,6 +364,15 @@ mod tests {
         assert_eq!(
             Path::default().field("x").index(usize::MAX).as_str(),
             format!("x[{}]", usize::MAX)
+        );
+        // A line's lazy path reads the same as one built eagerly.
+        let invoice = Path::root("invoices").index(10_000);
+        let line = LinePath::new(&invoice, 4);
+        assert_eq!(line.path().as_str(), "invoices[10000].lines[4]");
+        assert_eq!(String::from(line), "invoices[10000].lines[4]");
+        assert_eq!(
+            line.field("taxCode").as_str(),
+            "invoices[10000].lines[4].taxCode"
         );
     }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::contacts::{self, ContactRef, NewContact, Planned};
 use crate::dates::Date;
-use crate::issues::{has_errors, Issue, IssueCode, Path};
+use crate::issues::{has_errors, Issue, IssueCode, LinePath, Path};
 use crate::money::{decimal_places, fixed, fixed_text, text_inline, Num};
 use crate::settings::{InvoiceKind, NegativeInvoices, Settings};
 use crate::snapshot::{AccountClass, Snapshot};
@@ -372,7 +372,7 @@ fn canonical_money(value: Decimal) -> Decimal {
 /// A line after its numbers were read and checked.
 struct Parsed<'a> {
     source: &'a SourceLine,
-    path: Path,
+    path: LinePath<'a>,
     quantity: Option<Decimal>,
     unit: Option<Decimal>,
     discount: Discount,
@@ -675,7 +675,7 @@ impl Exporter {
     fn parse_line<'a>(
         &self,
         line: &'a SourceLine,
-        path: Path,
+        path: LinePath<'a>,
         unitdp: u32,
         issues: &mut Vec<Issue>,
     ) -> Parsed<'a> {
@@ -811,12 +811,11 @@ impl Exporter {
         }
 
         // Lines: numbers first.
-        let lines_path = path.field("lines");
         let parsed: Vec<Parsed> = inv
             .lines
             .iter()
             .enumerate()
-            .map(|(li, line)| self.parse_line(line, lines_path.index(li), unitdp, &mut issues))
+            .map(|(li, line)| self.parse_line(line, LinePath::new(&path, li), unitdp, &mut issues))
             .collect();
         if inv.lines.is_empty() {
             issues.push(Issue::error(
@@ -865,7 +864,7 @@ impl Exporter {
             if description.is_none() && !amount_given && item.is_none() {
                 issues.push(Issue::error(
                     IssueCode::LineEmpty,
-                    &p.path,
+                    p.path,
                     "The line has no description, quantity or amount. Remove it or fill it in.",
                 ));
             } else if description.is_none() && item.is_none() {
@@ -911,7 +910,7 @@ impl Exporter {
                 }
             }
             if amount.abs() > LINE_AMOUNT_MAX {
-                issues.push(Issue::error(IssueCode::LineAmountTooLarge, &p.path, format!("The line amount {amount} exceeds Xero's limit of 9,999,999,999.99; split the line.")));
+                issues.push(Issue::error(IssueCode::LineAmountTooLarge, p.path, format!("The line amount {amount} exceeds Xero's limit of 9,999,999,999.99; split the line.")));
             }
 
             // Account.
@@ -1012,7 +1011,7 @@ impl Exporter {
                     },
                 }
             }
-            let tracking = tracker.resolve_line(line, inv, &p.path, &mut issues);
+            let tracking = tracker.resolve_line(line, inv, p.path, &mut issues);
             resolved.push(Resolved {
                 quantity: if amount_given || unit.is_some() {
                     quantity
@@ -1080,11 +1079,8 @@ impl Exporter {
         let mut sent_tracking = Vec::with_capacity(resolved.len());
         let (mut amounts, mut taxes) = (Decimal::ZERO, Decimal::ZERO);
         for (li, r) in resolved.into_iter().enumerate() {
-            // The line's path, built again only for a discount warning (rare).
-            let lpath = || match parsed.get(li) {
-                Some(p) => p.path.clone(),
-                None => path.field("lines").index(li),
-            };
+            // The line's path, built only for a discount warning (rare).
+            let lpath = || LinePath::new(&path, li).path();
             let mut quantity = r.quantity;
             let mut unit = r.unit.map(|u| totals::unit_amount(u, unitdp));
             let mut description = r.description;

@@ -21,7 +21,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::issues::{Issue, IssueCode, Path};
+use crate::issues::{Issue, IssueCode, LinePath, Path};
 use crate::names;
 use crate::settings::{StalePolicy, TrackingCategorySettings, TrackingSettings, TrackingSource};
 use crate::snapshot::{Snapshot, TrackingCategory, TrackingOption};
@@ -456,7 +456,7 @@ impl<'a> Resolver<'a> {
         &self,
         line: &SourceLine,
         invoice: &SourceInvoice,
-        path: &Path,
+        path: LinePath<'_>,
         issues: &mut Vec<Issue>,
     ) -> Vec<LineTracking> {
         let mut out: Vec<LineTracking> = Vec::with_capacity(self.settings.categories.len());
