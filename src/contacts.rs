@@ -45,6 +45,20 @@ pub enum MatchRule {
     Name,
 }
 
+impl MatchRule {
+    /// The rule as the preview's JSON names it (`matchedBy`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchRule::ContactId => "contactId",
+            MatchRule::Mapping => "mapping",
+            MatchRule::ContactNumber => "contactNumber",
+            MatchRule::AccountNumber => "accountNumber",
+            MatchRule::Email => "email",
+            MatchRule::Name => "name",
+        }
+    }
+}
+
 /// The contact a document goes to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "status")]

@@ -249,22 +249,8 @@ impl Path {
 
     /// `self[index]`.
     pub fn index(&self, index: usize) -> Self {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        let mut n = index;
-        while start > 0 {
-            start -= 1;
-            if let Some(slot) = digits.get_mut(start) {
-                *slot = b'0' + (n % 10) as u8;
-            }
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        let digits =
-            std::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default();
-        Path(concat(&[&self.0, "[", digits, "]"]))
+        let mut buf = [0u8; 20];
+        Path(concat(&[&self.0, "[", digits(index, &mut buf), "]"]))
     }
 
     /// `self.field`.
@@ -324,6 +310,24 @@ impl From<LinePath<'_>> for String {
     fn from(p: LinePath<'_>) -> String {
         p.path().into()
     }
+}
+
+/// `n` in decimal, written into `buf` without the formatting machinery (paths and the
+/// preview's indexes are written for every invoice).
+pub(crate) fn digits(n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut start = buf.len();
+    let mut v = n;
+    while start > 0 {
+        start -= 1;
+        if let Some(slot) = buf.get_mut(start) {
+            *slot = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(buf.get(start..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// The parts joined, without a heap allocation when the result fits inline (paths are built

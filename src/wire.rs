@@ -90,19 +90,19 @@ pub fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// A JSON object being written: `,` between members, keys written as given (ours need no
-/// escaping).
-struct Object<'a> {
+/// escaping). Also writes the preview's documents (`preview::SplitWriter`).
+pub(crate) struct Object<'a> {
     out: &'a mut String,
     first: bool,
 }
 
 impl<'a> Object<'a> {
-    fn open(out: &'a mut String) -> Object<'a> {
+    pub(crate) fn open(out: &'a mut String) -> Object<'a> {
         out.push('{');
         Object { out, first: true }
     }
 
-    fn key(&mut self, key: &str) -> &mut String {
+    pub(crate) fn key(&mut self, key: &str) -> &mut String {
         if !self.first {
             self.out.push(',');
         }
@@ -113,24 +113,24 @@ impl<'a> Object<'a> {
         self.out
     }
 
-    fn str(&mut self, key: &str, value: &str) {
+    pub(crate) fn str(&mut self, key: &str, value: &str) {
         push_json_str(self.key(key), value);
     }
 
-    fn opt_str(&mut self, key: &str, value: Option<&str>) {
+    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.str(key, v);
         }
     }
 
     /// A number with its exact digits (never through a float).
-    fn opt_number(&mut self, key: &str, value: Option<Decimal>) {
+    pub(crate) fn opt_number(&mut self, key: &str, value: Option<Decimal>) {
         if let Some(v) = value {
             crate::money::push_text(self.key(key), v);
         }
     }
 
-    fn close(self) {
+    pub(crate) fn close(self) {
         self.out.push('}');
     }
 }
