@@ -221,7 +221,8 @@ impl Preview {
             .map(|d| d.body.as_ref().map_or(1, |b| b.len() + 1))
             .sum();
         let meta = self.documents.len().saturating_mul(640);
-        let mut out = SplitWriter::with_capacity(bodies + meta, meta, true);
+        let mut out =
+            SplitWriter::with_capacity(bodies + meta, meta, Layout::Split { bodies: true });
         for d in &mut self.documents {
             if let Some(b) = d.body.take() {
                 out.out.push_str(&b);
@@ -449,36 +450,48 @@ fn count(summary: &mut Summary, issues: &[Issue]) {
     }
 }
 
-/// A split preview as it is written: each document's body and a NUL into `out`, the
-/// preview's JSON into `meta`, joined at the end.
+/// Where a streamed preview puts each document's request body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Set apart before the JSON, each followed by a NUL ([`Preview::into_split_json`]); with
+    /// `false`, every body is left out (the NULs stay, one per document).
+    Split { bodies: bool },
+    /// Inside each document's JSON as a string (`serde_json::to_string(&preview)`).
+    Inline,
+}
+
+/// A preview as it is written: in the split layout each document's body and a NUL into `out`,
+/// the preview's JSON into `meta`, joined at the end.
 struct SplitWriter {
     out: String,
     meta: String,
-    with_bodies: bool,
+    layout: Layout,
 }
 
 impl SplitWriter {
     /// Buffers sized once: `out` for the bodies and, at the end, the JSON; `meta` for the JSON.
-    fn with_capacity(out: usize, meta: usize, with_bodies: bool) -> Self {
+    fn with_capacity(out: usize, meta: usize, layout: Layout) -> Self {
         SplitWriter {
             out: String::with_capacity(out),
             meta: String::with_capacity(meta),
-            with_bodies,
+            layout,
         }
     }
 
     /// One document: its body now, its JSON after the previous one's.
     fn push(&mut self, doc: &DocumentPreview, first: bool) -> Result<(), serde_json::Error> {
-        // The same condition as `Exporter::build` sets `body` with: only documents whose
-        // contact exists already have a body before the sending plan.
-        if let Some(wire) = doc
-            .wire
-            .as_ref()
-            .filter(|w| self.with_bodies && matches!(w.contact, WireContactRef::Id(_)))
-        {
-            wire.write_body(&mut self.out);
+        if let Layout::Split { bodies } = self.layout {
+            // The same condition as `Exporter::build` sets `body` with: only documents whose
+            // contact exists already have a body before the sending plan.
+            if let Some(wire) = doc
+                .wire
+                .as_ref()
+                .filter(|w| bodies && matches!(w.contact, WireContactRef::Id(_)))
+            {
+                wire.write_body(&mut self.out);
+            }
+            self.out.push('\0');
         }
-        self.out.push('\0');
         if !first {
             self.meta.push(',');
         }
@@ -487,6 +500,9 @@ impl SplitWriter {
 
     /// The bodies, then the JSON.
     fn finish(mut self) -> String {
+        if self.out.is_empty() {
+            return self.meta;
+        }
         self.out.push_str(&self.meta);
         self.out
     }
@@ -716,19 +732,52 @@ impl Exporter {
         invoices: &str,
         options: PreviewOptions,
     ) -> Result<String, serde_json::Error> {
+        self.stream(
+            invoices,
+            options,
+            Layout::Split {
+                bodies: options.bodies,
+            },
+        )
+    }
+
+    /// Previews a batch given as JSON text straight to the preview's JSON with the request
+    /// bodies inside it as strings: `serde_json::to_string(&preview_with(..))`, byte for byte,
+    /// streamed invoice by invoice as [`Exporter::preview_split_json`] is.
+    pub fn preview_json(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+    ) -> Result<String, serde_json::Error> {
+        self.stream(invoices, options, Layout::Inline)
+    }
+
+    /// Reads, builds and writes each invoice in turn (see [`Exporter::preview_split_json`]).
+    fn stream(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+        layout: Layout,
+    ) -> Result<String, serde_json::Error> {
         use serde::de::DeserializeSeed;
-        // Bodies are written from each document's wire form into `bodies`, not kept per document.
+        // Split, bodies are written from each document's wire form into `out`, not kept per
+        // document; inline, each document keeps its body for its JSON.
         let mut batch = Batch::new(
             self,
             PreviewOptions {
-                bodies: false,
+                bodies: options.bodies && layout == Layout::Inline,
                 ..options
             },
         );
         // Sized from the invoices' JSON: on the preview workload the bodies are about twice
-        // it, the documents' JSON smaller.
+        // it, the documents' JSON smaller (inline, the bodies are in it).
         let input = invoices.len();
-        let mut out = SplitWriter::with_capacity(input.saturating_mul(3), input, options.bodies);
+        let mut out = match layout {
+            Layout::Split { .. } => {
+                SplitWriter::with_capacity(input.saturating_mul(3), input, layout)
+            }
+            Layout::Inline => SplitWriter::with_capacity(0, input.saturating_mul(3), layout),
+        };
         out.meta.push_str("{\"documents\":[");
         let mut de = serde_json::Deserializer::from_str(invoices);
         Stream {
@@ -1581,7 +1630,11 @@ mod tests {
                 index: 10_000 * i,
                 source_id: "inv\u{1}\\1".into(),
                 source_number: full.then(|| "N-1".into()),
-                kind: if full { DocumentKind::AccrecCredit } else { DocumentKind::Accpay },
+                kind: if full {
+                    DocumentKind::AccrecCredit
+                } else {
+                    DocumentKind::Accpay
+                },
                 endpoint: "CreditNotes",
                 status: "DRAFT",
                 blocked: full,
@@ -1597,7 +1650,11 @@ mod tests {
                 host_total: full.then(|| "1.00".to_owned()),
                 difference: full.then(|| "-0.01".to_owned()),
                 issues: if full {
-                    vec![Issue::warning(IssueCode::TotalMismatch, "invoices[0].total", "x")]
+                    vec![Issue::warning(
+                        IssueCode::TotalMismatch,
+                        "invoices[0].total",
+                        "x",
+                    )]
                 } else {
                     Vec::new()
                 },

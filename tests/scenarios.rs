@@ -302,6 +302,12 @@ fn streamed_preview_is_the_batch_preview_byte_for_byte() {
                 batch == streamed,
                 "{name} {options:?}: streamed preview differs"
             );
+            // One JSON text, bodies inside: serde's JSON of the batch preview.
+            let whole = serde_json::to_string(&exporter.preview_with(&invoices, options)).unwrap();
+            assert!(
+                exporter.preview_json(&json, options).unwrap() == whole,
+                "{name} {options:?}: streamed JSON preview differs"
+            );
         }
         // Put back together, the split text is the golden preview.
         let split = exporter

@@ -153,10 +153,18 @@ impl JsExporter {
             .map_err(|e| serde_error(ErrorCode::InvalidInput, "invoices", e))
     }
 
-    /// The same preview as one JSON text, bodies included as strings.
+    /// The same preview as one JSON text, bodies included as strings, streamed the same way
+    /// (`Exporter::preview_json`).
     #[wasm_bindgen(js_name = previewJson)]
     pub fn preview_json(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
-        to_json(&self.preview_value(invoices, options)?)
+        let options: crate::preview::PreviewOptions =
+            from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+        // Bodies are escaped inside the JSON here: a little more than the split text.
+        reserve(invoices.len().saturating_mul(5));
+        let text = utf8(invoices, "invoices")?;
+        self.inner
+            .preview_json(text, options)
+            .map_err(|e| serde_error(ErrorCode::InvalidInput, "invoices", e))
     }
 }
 
@@ -173,17 +181,6 @@ pub(crate) fn reserve(bytes: usize) {
     let _ = block.try_reserve_exact(bytes);
     // black_box: an allocation nothing reads could otherwise be optimised away.
     drop(std::hint::black_box(block));
-}
-
-impl JsExporter {
-    fn preview_value(&self, invoices: &[u8], options: &str) -> Result<crate::Preview, JsValue> {
-        reserve(invoices.len().saturating_mul(16));
-        let invoices: Vec<crate::SourceInvoice> =
-            from_json_bytes(invoices, "invoices", ErrorCode::InvalidInput)?;
-        let options: crate::preview::PreviewOptions =
-            from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
-        Ok(self.inner.preview_with(&invoices, options))
-    }
 }
 
 /// Turns time entries into a source invoice (one line per project or member and rate).
