@@ -330,8 +330,8 @@ pub(crate) fn digits(n: usize, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(buf.get(start..).unwrap_or_default()).unwrap_or_default()
 }
 
-/// The parts joined, without a heap allocation when the result fits inline (paths are built
-/// for every invoice and line, and nearly all are short).
+/// The parts joined, without a heap allocation when the result fits inline (a path is built
+/// for every invoice, and nearly all are short).
 fn concat(parts: &[&str]) -> SmolStr {
     let mut buf = [0u8; 23];
     let mut len = 0;

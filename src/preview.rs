@@ -221,8 +221,9 @@ impl Preview {
             .map(|d| d.body.as_ref().map_or(1, |b| b.len() + 1))
             .sum();
         let meta = self.documents.len().saturating_mul(640);
+        // `meta` becomes serde's text below, so only `out` (bodies, then the JSON) is sized.
         let mut out =
-            SplitWriter::with_capacity(bodies + meta, meta, Layout::Split { bodies: true });
+            PreviewWriter::with_capacity(bodies + meta, 0, Layout::Split { bodies: true });
         for d in &mut self.documents {
             if let Some(b) = d.body.take() {
                 out.out.push_str(&b);
@@ -460,18 +461,18 @@ enum Layout {
     Inline,
 }
 
-/// A preview as it is written: in the split layout each document's body and a NUL into `out`,
-/// the preview's JSON into `meta`, joined at the end.
-struct SplitWriter {
+/// A streamed preview as it is written: the preview's JSON into `meta`, and in the split layout
+/// each document's body and a NUL into `out`; joined at the end.
+struct PreviewWriter {
     out: String,
     meta: String,
     layout: Layout,
 }
 
-impl SplitWriter {
+impl PreviewWriter {
     /// Buffers sized once: `out` for the bodies and, at the end, the JSON; `meta` for the JSON.
     fn with_capacity(out: usize, meta: usize, layout: Layout) -> Self {
-        SplitWriter {
+        PreviewWriter {
             out: String::with_capacity(out),
             meta: String::with_capacity(meta),
             layout,
@@ -510,8 +511,8 @@ impl SplitWriter {
 
 /// A document's JSON, byte for byte what `serde_json::to_string(doc)` writes (the streaming
 /// test compares them on every golden scenario), written directly: through serde's derive the
-/// documents' JSON was a tenth of a streamed preview in wasm. The rarely non-empty parts
-/// (display lines, issues) still go through serde.
+/// documents' JSON was a tenth of a streamed preview in wasm. Display lines and issues (empty
+/// on a sending backend's `{lines: false}` preview of good invoices) still go through serde.
 fn write_document(doc: &DocumentPreview, out: &mut String) -> Result<(), serde_json::Error> {
     use crate::wire::{push_json_str, Object};
     let mut o = Object::open(out);
@@ -590,7 +591,7 @@ fn write_document(doc: &DocumentPreview, out: &mut String) -> Result<(), serde_j
 /// Reads the invoices array element by element, previewing and writing each as it is read.
 struct Stream<'a, 'e> {
     batch: &'a mut Batch<'e>,
-    out: &'a mut SplitWriter,
+    out: &'a mut PreviewWriter,
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
@@ -774,9 +775,9 @@ impl Exporter {
         let input = invoices.len();
         let mut out = match layout {
             Layout::Split { .. } => {
-                SplitWriter::with_capacity(input.saturating_mul(3), input, layout)
+                PreviewWriter::with_capacity(input.saturating_mul(3), input, layout)
             }
-            Layout::Inline => SplitWriter::with_capacity(0, input.saturating_mul(3), layout),
+            Layout::Inline => PreviewWriter::with_capacity(0, input.saturating_mul(3), layout),
         };
         out.meta.push_str("{\"documents\":[");
         let mut de = serde_json::Deserializer::from_str(invoices);
@@ -1593,22 +1594,39 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn document_json_is_what_serde_writes() {
-        let contacts = [
-            ContactRef::Existing {
+        use crate::contacts::MatchRule;
+        let rules = [
+            MatchRule::ContactId,
+            MatchRule::Mapping,
+            MatchRule::ContactNumber,
+            MatchRule::AccountNumber,
+            MatchRule::Email,
+            MatchRule::Name,
+        ];
+        let mut contacts: Vec<ContactRef> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| ContactRef::Existing {
                 contact_id: "c-1".into(),
-                name: None,
-                matched_by: crate::contacts::MatchRule::AccountNumber,
-            },
-            ContactRef::Existing {
-                contact_id: "c-2".into(),
-                name: Some("Ana \"Moana\"".into()),
-                matched_by: crate::contacts::MatchRule::ContactId,
-            },
-            ContactRef::Create {
-                key: "patient:p-1".into(),
-                name: "Łukasz\tNowak".into(),
-            },
-            ContactRef::Unresolved,
+                name: (i % 2 == 1).then(|| "Ana \"Moana\"".into()),
+                matched_by: *rule,
+            })
+            .collect();
+        contacts.push(ContactRef::Create {
+            key: "patient:p-1".into(),
+            name: "Łukasz\tNowak".into(),
+        });
+        contacts.push(ContactRef::Unresolved);
+        let kinds = [
+            DocumentKind::Accrec,
+            DocumentKind::Accpay,
+            DocumentKind::AccrecCredit,
+            DocumentKind::AccpayCredit,
+        ];
+        let modes = [
+            LineAmountTypes::Exclusive,
+            LineAmountTypes::Inclusive,
+            LineAmountTypes::NoTax,
         ];
         let line = LinePreview {
             description: Some("Consult\n1".into()),
@@ -1630,11 +1648,7 @@ mod tests {
                 index: 10_000 * i,
                 source_id: "inv\u{1}\\1".into(),
                 source_number: full.then(|| "N-1".into()),
-                kind: if full {
-                    DocumentKind::AccrecCredit
-                } else {
-                    DocumentKind::Accpay
-                },
+                kind: kinds[i % kinds.len()],
                 endpoint: "CreditNotes",
                 status: "DRAFT",
                 blocked: full,
@@ -1644,7 +1658,7 @@ mod tests {
                 date: Date::parse("2024-02-29"),
                 due_date: Date::parse("2024-03-31").filter(|_| full),
                 currency: full.then(|| "NZD".into()),
-                line_amount_types: LineAmountTypes::Inclusive,
+                line_amount_types: modes[i % modes.len()],
                 lines: if full { vec![line.clone()] } else { Vec::new() },
                 totals: Totals::default().to_strings(),
                 host_total: full.then(|| "1.00".to_owned()),

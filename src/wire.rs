@@ -90,7 +90,7 @@ pub fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// A JSON object being written: `,` between members, keys written as given (ours need no
-/// escaping). Also writes the preview's documents (`preview::SplitWriter`).
+/// escaping). Also writes the preview's documents (`preview::write_document`).
 pub(crate) struct Object<'a> {
     out: &'a mut String,
     first: bool,

@@ -347,13 +347,18 @@ fn streamed_preview_rejects_misfit_input_as_the_batch_reader_does() {
         "[1]".to_owned(),
     ] {
         let whole = serde_json::from_str::<Vec<SourceInvoice>>(&input).unwrap_err();
-        let streamed = exporter.preview_split_json(&input, options).unwrap_err();
-        assert_eq!(streamed.to_string(), whole.to_string(), "{input}");
-        assert_eq!(streamed.classify(), whole.classify(), "{input}");
+        for streamed in [
+            exporter.preview_split_json(&input, options).unwrap_err(),
+            exporter.preview_json(&input, options).unwrap_err(),
+        ] {
+            assert_eq!(streamed.to_string(), whole.to_string(), "{input}");
+            assert_eq!(streamed.classify(), whole.classify(), "{input}");
+        }
     }
-    // An empty batch: no bodies, only the JSON.
+    // An empty batch: no bodies, only the JSON, in either layout.
     let empty = exporter.preview_split_json(" [ ] ", options).unwrap();
     let meta: Value = serde_json::from_str(&empty).unwrap();
     assert_eq!(meta["summary"]["documents"], 0);
     assert!(!empty.contains('\0'));
+    assert_eq!(exporter.preview_json(" [ ] ", options).unwrap(), empty);
 }
