@@ -772,12 +772,10 @@ impl Exporter {
         );
         // Sized from the invoices' JSON: on the preview workload the bodies are about twice
         // it, the documents' JSON smaller (inline, the bodies are in it).
-        let input = invoices.len();
+        let (big, small) = (invoices.len().saturating_mul(3), invoices.len());
         let mut out = match layout {
-            Layout::Split { .. } => {
-                PreviewWriter::with_capacity(input.saturating_mul(3), input, layout)
-            }
-            Layout::Inline => PreviewWriter::with_capacity(0, input.saturating_mul(3), layout),
+            Layout::Split { .. } => PreviewWriter::with_capacity(big, small, layout),
+            Layout::Inline => PreviewWriter::with_capacity(0, big, layout),
         };
         out.meta.push_str("{\"documents\":[");
         let mut de = serde_json::Deserializer::from_str(invoices);
