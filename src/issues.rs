@@ -42,6 +42,9 @@ pub enum IssueCode {
     DueDateBeforeDate,
     /// SUBMITTED/AUTHORISED documents need a due date and none could be derived.
     DueDateMissing,
+    /// The document date is on or before one of the organisation's lock dates: Xero saves it
+    /// as DRAFT or SUBMITTED but will not approve it.
+    DateLocked,
     // --- text fields ---
     /// A text field is longer than Xero's limit.
     TooLong,

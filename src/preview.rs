@@ -13,8 +13,8 @@ use crate::contacts::{self, ContactRef, NewContact, Planned};
 use crate::dates::Date;
 use crate::issues::{has_errors, Issue, IssueCode, LinePath, Path};
 use crate::money::{decimal_places, fixed, fixed_text, text_inline, Num};
-use crate::settings::{InvoiceKind, NegativeInvoices, Settings};
-use crate::snapshot::{AccountClass, Snapshot};
+use crate::settings::{InvoiceKind, NegativeInvoices, Settings, Status};
+use crate::snapshot::{AccountClass, Lock, Snapshot};
 use crate::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::totals::{self, Discount, LineAmountTypes, Totals, TotalsText, LINE_AMOUNT_MAX};
 use crate::tracking::{self, LineTracking};
@@ -886,6 +886,31 @@ impl Exporter {
         }
     }
 
+    /// A document dated on or before a lock date: Xero refuses to approve it ("The document
+    /// date cannot be before the end of year lock date, currently set at …").
+    ///
+    /// - AUTHORISED under the end-of-year lock, which binds every user: an error, since the
+    ///   request cannot succeed.
+    /// - AUTHORISED under the period lock, which does not bind users with the Adviser role: a
+    ///   warning. Which role connected the app is not in the snapshot; blocking would stop an
+    ///   adviser's valid export for good, while a refused request comes back as a per-document
+    ///   outcome (`DATE_LOCKED`) from the reconciliation.
+    /// - DRAFT and SUBMITTED are not posted to the ledger, and Xero saves them before a lock
+    ///   date (UNVERIFIED in Xero's own docs; third-party export tools' help pages say so): a
+    ///   warning that approval will be refused later.
+    fn check_lock_dates(&self, date: Date, path: &Path, issues: &mut Vec<Issue>) {
+        let Some(lock) = self.snapshot.lock_dates.lock_for(date) else {
+            return;
+        };
+        let at = || path.field("date");
+        let approved = self.settings.status == Status::Authorised;
+        match lock {
+            Lock::EndOfYear(l) if approved => issues.push(Issue::error(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's end-of-year lock date {l}: Xero will not approve it. Date the invoice after {l}, export it as a DRAFT, or ask the organisation's adviser to move the lock date."))),
+            Lock::Period(l) if approved => issues.push(Issue::warning(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's period lock date {l}: Xero refuses to approve it unless the user who connected the app has the Adviser role. Date the invoice after {l}, export it as a DRAFT, or ask the adviser to move the lock date."))),
+            Lock::EndOfYear(l) | Lock::Period(l) => issues.push(Issue::warning(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's lock date {l}: Xero saves it as {} but will not approve it until the lock date moves.", self.settings.status.as_str()))),
+        }
+    }
+
     fn build(
         &self,
         index: usize,
@@ -923,6 +948,9 @@ impl Exporter {
                 None
             }),
         };
+        if let Some(d) = date {
+            self.check_lock_dates(d, &path, &mut issues);
+        }
         let currency = non_empty(&inv.currency).map(smol_str::StrExt::to_ascii_uppercase_smolstr);
         if let Some(c) = &currency {
             if !self.snapshot.currency_enabled(c) {

@@ -292,6 +292,8 @@ pub fn code_for(message: &str) -> IssueCode {
         IssueCode::TaxTypeMissing
     } else if has("taxtype code") && (has("does not exist") || has("cannot be used")) {
         IssueCode::TaxTypeNotAllowed
+    } else if has("lock date") {
+        IssueCode::DateLocked
     } else if has("duedate field must be specified") {
         IssueCode::DueDateMissing
     } else if has("not of valid status for modification") || has("cannot be edited") {
@@ -416,6 +418,8 @@ mod tests {
             ("The TaxType code GST on Income does not exist or cannot be used for this type of transaction.", IssueCode::TaxTypeNotAllowed),
             ("The TaxType field is mandatory", IssueCode::TaxTypeMissing),
             ("The document DueDate field must be specified.", IssueCode::DueDateMissing),
+            ("The document date cannot be before the end of year lock date, currently set at 31 Mar 2024", IssueCode::DateLocked),
+            ("The document date cannot be before the period lock date", IssueCode::DateLocked),
             ("Invoice not of valid status for modification", IssueCode::UpdateNotAllowed),
             ("The line total 0 does not match the expected line total 800.00", IssueCode::XeroValidationError),
         ] {

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::dates::{PaymentTerm, PaymentTermType};
+use crate::dates::{Date, PaymentTerm, PaymentTermType};
 use crate::issues::{Issue, IssueCode};
 use crate::money::de_opt_decimal;
 use crate::names;
@@ -164,6 +164,42 @@ pub struct Organisation {
     /// Default payment terms.
     #[serde(rename = "PaymentTerms", alias = "paymentTerms", default)]
     pub payment_terms: Option<PaymentTerms>,
+    /// Lock date for everyone but advisers (`/Date(...)/`, or ISO text from xero-node's `Date`).
+    #[serde(rename = "PeriodLockDate", alias = "periodLockDate", default)]
+    pub period_lock_date: Option<String>,
+    /// Lock date for every user, advisers included.
+    #[serde(rename = "EndOfYearLockDate", alias = "endOfYearLockDate", default)]
+    pub end_of_year_lock_date: Option<String>,
+}
+
+/// The organisation's lock dates. Xero locks "up to and including" each date: a document dated
+/// on or before one cannot be approved (see `Exporter`'s lock-date check for DRAFTs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LockDates {
+    /// PeriodLockDate: binds every user except those with the Adviser role.
+    pub period: Option<Date>,
+    /// EndOfYearLockDate: binds every user, advisers included.
+    pub end_of_year: Option<Date>,
+}
+
+/// The lock a document date falls under, the stricter first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lock {
+    /// On or before the end-of-year lock date.
+    EndOfYear(Date),
+    /// On or before the period lock date (and after any end-of-year lock date).
+    Period(Date),
+}
+
+impl LockDates {
+    /// The lock `date` falls under, if any.
+    pub fn lock_for(&self, date: Date) -> Option<Lock> {
+        match (self.end_of_year, self.period) {
+            (Some(e), _) if date <= e => Some(Lock::EndOfYear(e)),
+            (_, Some(p)) if date <= p => Some(Lock::Period(p)),
+            _ => None,
+        }
+    }
 }
 
 impl Resource for Organisation {
@@ -482,6 +518,8 @@ pub struct Snapshot {
     pub items: Vec<Item>,
     /// Enabled currency codes.
     pub currencies: BTreeSet<String>,
+    /// The organisation's lock dates, parsed.
+    pub lock_dates: LockDates,
     /// Exact spellings first (no allocation on the common path), then comparison keys.
     exact: [BTreeMap<String, usize>; 3],
     account_by_code: BTreeMap<String, usize>,
@@ -576,6 +614,7 @@ impl Snapshot {
         if let Some(base) = s.base_currency() {
             s.currencies.insert(base.to_owned());
         }
+        s.lock_dates = s.parse_lock_dates();
         s.check();
         s
     }
@@ -600,6 +639,29 @@ impl Snapshot {
                     format!("The snapshot has no {part}: lines cannot be checked against them. Pass the body of the matching Xero GET."),
                 ));
             }
+        }
+    }
+
+    /// The organisation's lock dates; one that is set but unreadable is reported and skipped.
+    fn parse_lock_dates(&mut self) -> LockDates {
+        let Some(org) = &self.organisation else {
+            return LockDates::default();
+        };
+        let mut read = |field: &str, text: &Option<String>| {
+            let text = text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
+            let date = Date::parse(text);
+            if date.is_none() {
+                self.issues.push(Issue::warning(
+                    IssueCode::SnapshotInvalid,
+                    format!("snapshot.organisation.{field}"),
+                    format!("{field} \"{text}\" is not a date (`/Date(ms+hhmm)/` or YYYY-MM-DD): documents are not checked against this lock date. Pass the GET /Organisation body as Xero sent it."),
+                ));
+            }
+            date
+        };
+        LockDates {
+            period: read("PeriodLockDate", &org.period_lock_date),
+            end_of_year: read("EndOfYearLockDate", &org.end_of_year_lock_date),
         }
     }
 

@@ -444,6 +444,109 @@ fn settings_and_snapshot_codes() {
     );
 }
 
+/// Lock dates: "up to and including" the date. The end-of-year lock blocks AUTHORISED for every
+/// user; the period lock only warns (advisers may post into it); DRAFT and SUBMITTED only warn.
+#[test]
+fn date_locked_by_the_organisation_lock_dates() {
+    let locked = |period: Value, end_of_year: Value| {
+        let mut s = sample_snapshot();
+        let org = &mut s["organisation"]["Organisations"][0];
+        org["PeriodLockDate"] = period;
+        org["EndOfYearLockDate"] = end_of_year;
+        s
+    };
+    // 2024-01-31 and 2023-12-31, as Xero sends them.
+    let xero = || {
+        locked(
+            json!("/Date(1706659200000+0000)/"),
+            json!("/Date(1703980800000+0000)/"),
+        )
+    };
+    let on = |date: &str| {
+        let mut i = invoice_with_line(json!({}));
+        i[0]["date"] = json!(date);
+        i[0]["dueDate"] = json!("2024-03-31");
+        i
+    };
+    let got = |snapshot: Value, status: &str, date: &str| {
+        let p = preview(snapshot, with(json!({"status": status})), on(date));
+        let d = &p.documents[0];
+        let issues: Vec<String> = d
+            .issues
+            .iter()
+            .filter(|i| i.code.as_str() == "DATE_LOCKED")
+            .map(|i| {
+                let severity = serde_json::to_value(i.severity).unwrap();
+                format!(
+                    "{} {}@{}",
+                    severity.as_str().unwrap(),
+                    i.code.as_str(),
+                    i.path
+                )
+            })
+            .collect();
+        (issues, d.blocked)
+    };
+    let error = (vec!["error DATE_LOCKED@invoices[0].date".to_owned()], true);
+    let warning = (
+        vec!["warning DATE_LOCKED@invoices[0].date".to_owned()],
+        false,
+    );
+    let clear = (Vec::<String>::new(), false);
+    for (status, date, want) in [
+        ("AUTHORISED", "2023-12-31", &error), // on the end-of-year lock date
+        ("AUTHORISED", "2023-06-30", &error), // before it
+        ("AUTHORISED", "2024-01-01", &warning), // after it, on or before the period lock
+        ("AUTHORISED", "2024-01-31", &warning),
+        ("AUTHORISED", "2024-02-01", &clear), // after both
+        ("DRAFT", "2023-12-31", &warning),
+        ("SUBMITTED", "2023-12-31", &warning),
+        ("SUBMITTED", "2024-01-15", &warning),
+        ("DRAFT", "2024-02-01", &clear),
+    ] {
+        assert_eq!(&got(xero(), status, date), want, "{status} {date}");
+    }
+    // xero-node's model objects: camelCase, and its `/Date(` strings become JS Dates, which
+    // JSON.stringify writes as ISO text.
+    let mut s = sample_snapshot();
+    let org = &mut s["organisation"]["Organisations"][0];
+    org["periodLockDate"] = json!("2024-01-31T00:00:00.000Z");
+    org["endOfYearLockDate"] = json!("2023-12-31T00:00:00.000Z");
+    assert_eq!(got(s.clone(), "AUTHORISED", "2023-12-31"), error);
+    assert_eq!(got(s, "AUTHORISED", "2024-01-31"), warning);
+    // Either date alone.
+    assert_eq!(
+        got(
+            locked(json!(null), json!("2023-12-31")),
+            "AUTHORISED",
+            "2023-12-31"
+        ),
+        error
+    );
+    assert_eq!(
+        got(
+            locked(json!("2023-12-31"), json!(null)),
+            "AUTHORISED",
+            "2023-12-31"
+        ),
+        warning
+    );
+    // An unreadable lock date is reported on the snapshot and not used.
+    let e = exporter(locked(json!("31/01/2024"), json!("")), json!({}));
+    assert_eq!(
+        codes(e.issues()),
+        ["SNAPSHOT_INVALID@snapshot.organisation.PeriodLockDate"]
+    );
+    assert_eq!(
+        got(
+            locked(json!("31/01/2024"), json!("")),
+            "AUTHORISED",
+            "2024-01-15"
+        ),
+        clear
+    );
+}
+
 #[test]
 fn every_problem_at_once() {
     let p = preview(

@@ -271,6 +271,13 @@ fn oracle_12_tax_rate_applicability_from_the_spec_example() {
         Some(AccountClass::Asset)
     );
     assert_eq!(s.base_currency(), Some("NZD"));
+    // Both lock dates of the spec's Organisation example: /Date(1546214400000+0000)/.
+    let locks = s.lock_dates;
+    assert_eq!(
+        locks.period.map(|d| d.to_string()).as_deref(),
+        Some("2018-12-31")
+    );
+    assert_eq!(locks.end_of_year, locks.period);
 }
 
 #[test]
