@@ -1367,7 +1367,13 @@ impl Exporter {
         let [number, reference, url] = &self.templates;
         let number = render(number.as_ref(), inv, &path, &mut issues);
         let mut reference = render(reference.as_ref(), inv, &path, &mut issues);
-        let url = render(url.as_ref(), inv, &path, &mut issues);
+        // Xero's CreditNote has no Url (only Invoice has): a credit note is sent without it,
+        // so its template is neither rendered nor checked there.
+        let url = if kind.is_credit() {
+            None
+        } else {
+            render(url.as_ref(), inv, &path, &mut issues)
+        };
         let credits_invoice_number = non_empty_text(&inv.credits_invoice_number);
         let (invoice_number, credit_note_number) = match kind {
             DocumentKind::Accrec | DocumentKind::Accpay => (number.clone(), None),

@@ -17,8 +17,21 @@ function load() {
   ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   for (const f of ['double', 'int32', 'int64']) ajv.addFormat(f, true);
+  closeObjects(spec.components.schemas);
   ajv.addSchema({ $id: 'xero', components: spec.components });
   return ajv;
+}
+
+// The spec leaves objects open (no `additionalProperties`), so a key Xero does not define (say
+// Url on a credit note) would pass. Our bodies must use only the spec's keys: every object
+// schema with properties is closed here.
+function closeObjects(node) {
+  if (Array.isArray(node)) {
+    node.forEach(closeObjects);
+  } else if (node && typeof node === 'object') {
+    if (node.properties && node.additionalProperties === undefined) node.additionalProperties = false;
+    Object.values(node).forEach(closeObjects);
+  }
 }
 
 /** Errors of `body` against components/schemas/<name> (empty when valid). */
