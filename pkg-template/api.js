@@ -169,8 +169,46 @@ function makeApi(wasm) {
     }
   }
 
+  // xero-node's models are camelCase: its serializer reads `data[name]` for each attribute of
+  // the model and drops every other key, so a PascalCase body passed to `createInvoices` is
+  // sent as `{}`. Every key of our bodies is the model's attribute name with its first letter
+  // upper-cased (tests/js/xero-node.test.mjs checks this with the SDK's own serializer over
+  // every golden body and every planned request), so the mapping is that rule, recursively.
+  function camelCase(value) {
+    if (Array.isArray(value)) return value.map(camelCase);
+    if (value === null || typeof value !== 'object') return value;
+    const out = {};
+    for (const key of Object.keys(value)) out[key.charAt(0).toLowerCase() + key.slice(1)] = camelCase(value[key]);
+    return out;
+  }
+
+  /** A request body (JSON text or parsed) as xero-node's model objects, e.g. for
+   *  `xero.accountingApi.createInvoices(tenantId, toXeroNode(doc.body), false, unitdp, key)`. */
+  function toXeroNode(body) {
+    let value = body;
+    if (typeof body === 'string') {
+      try {
+        value = JSON.parse(body);
+      } catch (err) {
+        throw misuse('body', err.message);
+      }
+      // A JS number holds 15 significant digits exactly; a longer amount would be changed by
+      // xero-node's number-typed models. Strings are skipped whole, so only numbers are read.
+      for (const [token] of body.matchAll(/"(?:[^"\\]|\\.)*"|-?[0-9][0-9.]*/g)) {
+        if (token.charCodeAt(0) !== 34 && token.replace(/[-.]/g, '').replace(/^0+/, '').replace(/0+$/, '').length > 15) {
+          throw misuse('body', `the amount ${token} has more than 15 significant digits, more than xero-node's numbers hold exactly; send this body with fetch instead`);
+        }
+      }
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw misuse('body', 'expected a request body such as {"Invoices": [...]}');
+    }
+    return camelCase(value);
+  }
+
   return {
     version: () => wasm.version(),
+    toXeroNode,
     lineAmount: (line) => decode(wasm.lineAmount(encode(line, 'line'))),
     timesheetInvoice: (input) => decode(wasm.timesheetInvoice(encode(input, 'timesheet'))),
     Exporter,

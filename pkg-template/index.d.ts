@@ -250,6 +250,18 @@ export interface PreviewOptions {
   bodies?: boolean;
 }
 
+/**
+ * A request body (a document's `body`, a planned request's `body`) as xero-node's camelCase
+ * model objects: xero-node drops PascalCase keys and would send `{}`. Amounts become JS numbers,
+ * as xero-node's models hold them. Throws XeroExportError (INVALID_INPUT) when `body` is not a
+ * JSON object.
+ *
+ * ```js
+ * await xero.accountingApi.createInvoices(tenantId, toXeroNode(doc.body), false, unitdp, key);
+ * ```
+ */
+export function toXeroNode(body: string | Record<string, unknown>): Record<string, unknown>;
+
 /** A parsed snapshot and settings; previews any number of invoices without re-parsing them. */
 export class Exporter {
   /** Throws XeroExportError (INVALID_SNAPSHOT / INVALID_SETTINGS) when a shape does not fit at all. */
