@@ -98,6 +98,8 @@ pub enum IssueCode {
     // --- currency ---
     /// The currency is not enabled for the organisation.
     CurrencyNotEnabled,
+    /// A currency without decimals (JPY, KRW, ...) gets totals with a fraction.
+    CurrencyNoDecimals,
     // --- contacts ---
     /// The payer could not be matched to a Xero contact and the settings do not create one.
     ContactNotFound,

@@ -126,6 +126,21 @@ impl Digits {
     }
 }
 
+/// ISO 4217 currencies with no minor unit (exponent 0) that can be priced in: yen, won and the
+/// others a payer cannot pay a fraction of.
+const ZERO_DECIMAL_CURRENCIES: [&str; 16] = [
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV",
+    "XAF", "XOF", "XPF",
+];
+
+/// Whether `code` (any case) is an ISO 4217 currency without decimals.
+pub fn is_zero_decimal_currency(code: &str) -> bool {
+    let code = code.trim();
+    ZERO_DECIMAL_CURRENCIES
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(code))
+}
+
 /// Number of decimal places actually used (trailing zeros do not count: `"2.50"` has 1).
 pub fn decimal_places(value: Decimal) -> u32 {
     value.normalize().scale()

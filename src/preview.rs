@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::contacts::{self, ContactRef, NewContact, Planned};
 use crate::dates::Date;
 use crate::issues::{has_errors, Issue, IssueCode, LinePath, Path};
-use crate::money::{decimal_places, fixed, fixed_text, text_inline, Num};
+use crate::money::{decimal_places, fixed, fixed_text, is_zero_decimal_currency, text_inline, Num};
 use crate::settings::{InvoiceKind, NegativeInvoices, Settings, Status};
 use crate::snapshot::{AccountClass, Lock, Snapshot};
 use crate::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
@@ -911,6 +911,34 @@ impl Exporter {
         }
     }
 
+    /// Currencies without decimals (JPY, KRW, ...): Xero computes and stores two decimals
+    /// whatever the currency, so fractional prices or Exclusive per-line tax give a total the
+    /// payer cannot pay exactly. Whether Xero refuses such amounts is UNVERIFIED (reference §7,
+    /// "integer amounts for zero-decimal currencies"), so this warns and never blocks.
+    fn check_zero_decimals(
+        &self,
+        currency: Option<&str>,
+        totals: &Totals,
+        path: &Path,
+        issues: &mut Vec<Issue>,
+    ) {
+        let Some(code) = currency.or(self.snapshot.base_currency()) else {
+            return;
+        };
+        // The amount due is what must be whole; an Inclusive invoice of whole prices has a
+        // whole total even though its tax part is not.
+        if !is_zero_decimal_currency(code) || totals.total.fract().is_zero() {
+            return;
+        }
+        let code = code.trim().to_ascii_uppercase();
+        let total = fixed(totals.total.abs(), 2);
+        issues.push(Issue::warning(
+            IssueCode::CurrencyNoDecimals,
+            path,
+            format!("{code} has no decimals, but Xero will compute a total of {total} for this invoice: Xero keeps two decimals in every currency, so the amount due has a fraction the payer cannot pay. Use whole unit amounts (and, with tax, Inclusive prices) so that the total is whole {code}."),
+        ));
+    }
+
     fn build(
         &self,
         index: usize,
@@ -1321,6 +1349,7 @@ impl Exporter {
             sent_tracking.push(r.tracking);
         }
         let exact_totals = Totals::from_lines([(amounts, taxes)], mode);
+        self.check_zero_decimals(currency.as_deref(), &exact_totals, &path, &mut issues);
 
         // Contact.
         let contact = contacts::Resolver::new(&self.snapshot, &s.contacts).resolve(

@@ -547,6 +547,54 @@ fn date_locked_by_the_organisation_lock_dates() {
     );
 }
 
+/// Currencies without decimals: a fraction anywhere in the totals warns (never blocks, since
+/// whether Xero refuses it is UNVERIFIED); whole amounts say nothing.
+#[test]
+fn currency_without_decimals_warns_on_fractions() {
+    let with_yen = |base: &str| {
+        let mut s = sample_snapshot();
+        s["currencies"]["Currencies"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"Code": "JPY"}));
+        s["organisation"]["Organisations"][0]["BaseCurrency"] = json!(base);
+        s
+    };
+    let got_with = |settings: Value, base: &str, currency: Value, unit: &str, tax: &str| {
+        let mut i = invoice_with_line(json!({"unitAmount": unit, "taxCode": tax}));
+        i[0]["currency"] = currency;
+        let p = preview(with_yen(base), with(settings), i);
+        let d = &p.documents[0];
+        assert!(!d.blocked, "{:?}", d.issues);
+        codes(&d.issues)
+            .into_iter()
+            .filter(|c| c.starts_with("CURRENCY_NO_DECIMALS"))
+            .collect::<Vec<_>>()
+    };
+    let got = |base: &str, currency: Value, unit: &str, tax: &str| {
+        got_with(json!({}), base, currency, unit, tax)
+    };
+    let warned = vec!["CURRENCY_NO_DECIMALS@invoices[0]".to_owned()];
+    // 1000 + 15 % = 1150: whole yen.
+    assert!(got("NZD", json!("JPY"), "1000", "GST").is_empty());
+    // A fractional price.
+    assert_eq!(got("NZD", json!("JPY"), "1000.50", "GST"), warned);
+    // A whole price whose tax is not: 999 × 15 % = 149.85.
+    assert_eq!(got("NZD", json!("jpy"), "999", "GST"), warned);
+    assert!(got("NZD", json!("JPY"), "999", "NONE").is_empty());
+    // No currency on the invoice: the organisation's base currency decides.
+    assert_eq!(got("JPY", json!(null), "999", "GST"), warned);
+    assert!(got("NZD", json!(null), "999", "GST").is_empty());
+    assert!(got("NZD", json!("AUD"), "999.99", "GST").is_empty());
+    // Inclusive whole prices: the total is whole (the tax inside it need not be).
+    let inclusive = json!({"lineAmountTypes": "Inclusive"});
+    assert!(got_with(inclusive.clone(), "NZD", json!("JPY"), "999", "GST").is_empty());
+    assert_eq!(
+        got_with(inclusive, "NZD", json!("JPY"), "999.5", "GST"),
+        warned
+    );
+}
+
 #[test]
 fn every_problem_at_once() {
     let p = preview(

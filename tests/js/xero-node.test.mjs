@@ -1,7 +1,9 @@
-// `toXeroNode` against the official SDK: xero-node's own ObjectSerializer (the code
-// `createInvoices` & co. run before sending) must turn our camelCase objects back into exactly
-// the PascalCase body we built, for every golden document and every kind of planned request.
-// A key the SDK does not know is dropped by its serializer, so a wrong name fails here.
+// xero-node, the official SDK, both ways, with its own ObjectSerializer:
+// - out: `toXeroNode` bodies serialized as `createInvoices` & co. do before sending must be
+//   exactly the PascalCase body we built, for every golden document and every kind of planned
+//   request (a key the SDK does not know is dropped, so a wrong name fails here);
+// - in: the snapshot as the SDK returns it in `response.body` (camelCase models, JS Dates) must
+//   preview every golden scenario exactly as the raw bodies do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -35,6 +37,36 @@ test('every golden document and contact: xero-node sends exactly our body', () =
     }
   }
   assert.ok(checked > 10, `${checked} bodies`);
+});
+
+test('the snapshot as xero-node returns it (its own deserializer over the sample bodies) previews every golden scenario the same', () => {
+  // response.body of getOrganisations, getAccounts, ...: camelCase models, `/Date(` strings as
+  // JS Dates, Account.Class as `_class`.
+  const models = { organisation: 'Organisations', accounts: 'Accounts', taxRates: 'TaxRates', trackingCategories: 'TrackingCategories', contacts: 'Contacts', items: 'Items', currencies: 'Currencies' };
+  const sdk = Object.fromEntries(Object.entries(models).map(([part, model]) => [part, ObjectSerializer.deserialize(snapshot[part], model)]));
+  assert.ok(sdk.accounts.accounts[0].accountID && !('Accounts' in sdk.accounts), 'camelCase models');
+  for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
+    const s = read(`scenarios/${name}.json`);
+    const invoices = [...s.invoices, ...(s.timesheets ?? []).map((t) => api.timesheetInvoice(t))];
+    const fromWire = new api.Exporter(snapshot, s.settings);
+    const fromSdk = new api.Exporter(sdk, s.settings);
+    assert.deepEqual(fromSdk.issues, fromWire.issues, name);
+    assert.deepEqual(fromSdk.preview(invoices), fromWire.preview(invoices), name);
+  }
+});
+
+test("lock dates read from xero-node's Organisation (its Dates) as from Xero's /Date(...)/ text", () => {
+  const org = read('openapi/organisation.json'); // both lock dates /Date(1546214400000+0000)/ = 2018-12-31
+  const sdkOrg = ObjectSerializer.deserialize(org, 'Organisations');
+  assert.ok(sdkOrg.organisations[0].periodLockDate instanceof Date, 'xero-node makes a Date');
+  const settings = { status: 'AUTHORISED', accounts: { default: '200' }, taxes: { default: 'OUTPUT2' } };
+  const locked = (organisation, date) => new api.Exporter({ ...snapshot, organisation }, settings)
+    .preview([{ id: 'l', date, dueDate: '2019-01-31', payer: { contactId: '5cc8cf28-567e-4d43-b287-687cfcaec47c' }, lines: [{ description: 'x', quantity: 1, unitAmount: '10' }] }])
+    .documents[0].issues.filter((i) => i.code === 'DATE_LOCKED').map((i) => `${i.severity}@${i.path}`);
+  for (const organisation of [org, sdkOrg]) {
+    assert.deepEqual(locked(organisation, '2018-12-31'), ['error@invoices[0].date']);
+    assert.deepEqual(locked(organisation, '2019-01-01'), []);
+  }
 });
 
 test('the trap it avoids: xero-node sends a PascalCase body as {} (reference §15 oracle 23)', () => {
