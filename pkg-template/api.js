@@ -194,9 +194,11 @@ function makeApi(wasm) {
       }
       // A JS number holds 15 significant digits exactly; a longer amount would be changed by
       // xero-node's number-typed models. Strings are skipped whole, so only numbers are read.
-      for (const [token] of body.matchAll(/"(?:[^"\\]|\\.)*"|-?[0-9][0-9.]*/g)) {
-        if (token.charCodeAt(0) !== 34 && token.replace(/[-.]/g, '').replace(/^0+/, '').replace(/0+$/, '').length > 15) {
-          throw misuse('body', `the amount ${token} has more than 15 significant digits, more than xero-node's numbers hold exactly; send this body with fetch instead`);
+      for (const [token, mantissa] of body.matchAll(/"(?:[^"\\]|\\.)*"|(-?[0-9]+(?:\.[0-9]+)?)(?:[eE][-+]?[0-9]+)?/g)) {
+        if (mantissa === undefined) continue; // a string
+        const digits = mantissa.replace(/[-.]/g, '').replace(/^0+/, '').replace(/0+$/, '');
+        if (digits.length > 15 || !Number.isFinite(Number(token)) || (Number(token) === 0 && digits.length > 0)) {
+          throw misuse('body', `the number ${token} cannot be held exactly by a JS number (more than 15 significant digits, or out of range), as xero-node's models would need; send this body with fetch instead`);
         }
       }
     }

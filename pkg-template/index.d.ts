@@ -102,7 +102,7 @@ export interface Settings {
   accounts?: { default?: string; byService?: Record<string, string> };
   taxes?: { default?: string; byCode?: Record<string, string> };
   dueDate?: DueDateRule;
-  /** `{id}`, `{number}`, `{reference}`, `{date}`, `{clientId}`, `{payerId}`, `{payerName}`, `{currency}` or any key of the invoice's `fields`. */
+  /** `{id}`, `{number}`, `{reference}`, `{date}`, `{clientId}`, `{payerId}`, `{payerName}`, `{currency}` or any key of the invoice's `fields`. `url` is sent on invoices only (Xero's CreditNote has no Url). */
   templates?: { invoiceNumber?: string; reference?: string; url?: string };
   contacts?: {
     /** `kind:id` → ContactID */
@@ -254,7 +254,8 @@ export interface PreviewOptions {
  * A request body (a document's `body`, a planned request's `body`) as xero-node's camelCase
  * model objects: xero-node drops PascalCase keys and would send `{}`. Amounts become JS numbers,
  * as xero-node's models hold them. Throws XeroExportError (INVALID_INPUT) when `body` is not a
- * JSON object.
+ * JSON object, or is text holding a number of more than 15 significant digits (which a JS number
+ * would change).
  *
  * ```js
  * await xero.accountingApi.createInvoices(tenantId, toXeroNode(doc.body), false, unitdp, key);

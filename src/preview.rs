@@ -887,27 +887,40 @@ impl Exporter {
     }
 
     /// A document dated on or before a lock date: Xero refuses to approve it ("The document
-    /// date cannot be before the end of year lock date, currently set at …").
+    /// date cannot be before the end of year lock date, currently set at …"), or to change it
+    /// once approved (reference §2.6: no edits in a locked period).
     ///
-    /// - AUTHORISED under the end-of-year lock, which binds every user: an error, since the
-    ///   request cannot succeed.
-    /// - AUTHORISED under the period lock, which does not bind users with the Adviser role: a
+    /// - AUTHORISED (sent so, or already so in Xero and updated) under the end-of-year lock,
+    ///   which binds every user: an error, since the request cannot succeed.
+    /// - The same under the period lock, which does not bind users with the Adviser role: a
     ///   warning. Which role connected the app is not in the snapshot; blocking would stop an
     ///   adviser's valid export for good, while a refused request comes back as a per-document
     ///   outcome (`DATE_LOCKED`) from the reconciliation.
     /// - DRAFT and SUBMITTED are not posted to the ledger, and Xero saves them before a lock
     ///   date (UNVERIFIED in Xero's own docs; third-party export tools' help pages say so): a
     ///   warning that approval will be refused later.
-    fn check_lock_dates(&self, date: Date, path: &Path, issues: &mut Vec<Issue>) {
+    fn check_lock_dates(
+        &self,
+        date: Date,
+        inv: &SourceInvoice,
+        path: &Path,
+        issues: &mut Vec<Issue>,
+    ) {
         let Some(lock) = self.snapshot.lock_dates.lock_for(date) else {
             return;
         };
         let at = || path.field("date");
-        let approved = self.settings.status == Status::Authorised;
+        let status = self.settings.status;
+        let authorised_in_xero = inv
+            .xero
+            .as_ref()
+            .and_then(|x| non_empty(&x.status))
+            .is_some_and(|s| s.eq_ignore_ascii_case("AUTHORISED"));
+        let posted = status == Status::Authorised || authorised_in_xero;
         match lock {
-            Lock::EndOfYear(l) if approved => issues.push(Issue::error(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's end-of-year lock date {l}: Xero will not approve it. Date the invoice after {l}, export it as a DRAFT, or ask the organisation's adviser to move the lock date."))),
-            Lock::Period(l) if approved => issues.push(Issue::warning(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's period lock date {l}: Xero refuses to approve it unless the user who connected the app has the Adviser role. Date the invoice after {l}, export it as a DRAFT, or ask the adviser to move the lock date."))),
-            Lock::EndOfYear(l) | Lock::Period(l) => issues.push(Issue::warning(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's lock date {l}: Xero saves it as {} but will not approve it until the lock date moves.", self.settings.status.as_str()))),
+            Lock::EndOfYear(l) if posted => issues.push(Issue::error(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's end-of-year lock date {l}: Xero lets no one approve or change an AUTHORISED document dated there. Date the invoice after {l}, export it as a DRAFT, or ask the organisation's adviser to move the lock date."))),
+            Lock::Period(l) if posted => issues.push(Issue::warning(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's period lock date {l}: Xero refuses to approve or change an AUTHORISED document dated there unless the user who connected the app has the Adviser role. Date the invoice after {l}, export it as a DRAFT, or ask the adviser to move the lock date."))),
+            Lock::EndOfYear(l) | Lock::Period(l) => issues.push(Issue::warning(IssueCode::DateLocked, at(), format!("The date {date} is on or before the organisation's lock date {l}: Xero saves it as {} but will not approve it until the lock date moves.", status.as_str()))),
         }
     }
 
@@ -977,7 +990,7 @@ impl Exporter {
             }),
         };
         if let Some(d) = date {
-            self.check_lock_dates(d, &path, &mut issues);
+            self.check_lock_dates(d, inv, &path, &mut issues);
         }
         let currency = non_empty(&inv.currency).map(smol_str::StrExt::to_ascii_uppercase_smolstr);
         if let Some(c) = &currency {

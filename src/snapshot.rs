@@ -202,6 +202,26 @@ impl LockDates {
     }
 }
 
+/// A lock date as Xero sends it (`/Date(ms+hhmm)/`, read in its offset) or as xero-node gives
+/// it: xero-node turns that text into a JS `Date` with the offset dropped, which JSON writes as
+/// the UTC instant, `…T11:00:00.000Z` for a New Zealand midnight (+13:00) on the next day.
+/// Xero's dates are the organisation's midnight, so a UTC time from 10:00 on is a midnight east
+/// of UTC (+10:00 to +14:00) and the date is the next day; before 10:00 it is the same day
+/// (west of UTC, or UTC itself). Between 10:00 and 12:59 it could also be a midnight at -10:00
+/// to -12:00 (Hawaii, Samoa): the later day is taken, so a document can be flagged one day too
+/// many but never let through on a locked day.
+fn lock_date(text: &str) -> Option<Date> {
+    let date = Date::parse(text)?;
+    let hour = text
+        .strip_suffix('Z')
+        .and_then(|t| t.get(11..13))
+        .and_then(|h| h.parse::<u32>().ok());
+    match hour {
+        Some(h) if h >= 10 => date.add_days(1),
+        _ => Some(date),
+    }
+}
+
 impl Resource for Organisation {
     const KEYS: &'static [&'static str] = &["Organisations", "organisations"];
 }
@@ -649,7 +669,7 @@ impl Snapshot {
         };
         let mut read = |field: &str, text: &Option<String>| {
             let text = text.as_deref().map(str::trim).filter(|t| !t.is_empty())?;
-            let date = Date::parse(text);
+            let date = lock_date(text);
             if date.is_none() {
                 self.issues.push(Issue::warning(
                     IssueCode::SnapshotInvalid,

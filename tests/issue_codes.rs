@@ -514,6 +514,32 @@ fn date_locked_by_the_organisation_lock_dates() {
     org["endOfYearLockDate"] = json!("2023-12-31T00:00:00.000Z");
     assert_eq!(got(s.clone(), "AUTHORISED", "2023-12-31"), error);
     assert_eq!(got(s, "AUTHORISED", "2024-01-31"), warning);
+    // xero-node drops the offset of Xero's `/Date(1703934000000+1300)/` (2023-12-31 in New
+    // Zealand): its Date is 2023-12-30T11:00Z, still the lock date 2023-12-31.
+    let mut s = sample_snapshot();
+    s["organisation"]["Organisations"][0]["endOfYearLockDate"] = json!("2023-12-30T11:00:00.000Z");
+    assert_eq!(got(s.clone(), "AUTHORISED", "2023-12-31"), error);
+    assert_eq!(got(s, "AUTHORISED", "2024-01-01"), clear);
+    // West of UTC (Xero's date 2023-12-31 at -05:00): the same day.
+    let mut s = sample_snapshot();
+    s["organisation"]["Organisations"][0]["endOfYearLockDate"] = json!("2023-12-31T05:00:00.000Z");
+    assert_eq!(got(s.clone(), "AUTHORISED", "2023-12-31"), error);
+    assert_eq!(got(s, "AUTHORISED", "2024-01-01"), clear);
+    // Updating a document AUTHORISED in Xero is judged as approving, whatever the settings say.
+    let update = |date: &str| {
+        let mut i = on(date);
+        i[0]["xero"] =
+            json!({"id": "0b1f0000-0000-4000-8000-000000000001", "status": "AUTHORISED"});
+        let p = preview(xero(), with(json!({"status": "DRAFT"})), i);
+        let d = &p.documents[0];
+        d.issues
+            .iter()
+            .filter(|i| i.code.as_str() == "DATE_LOCKED")
+            .map(|i| i.is_error())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(update("2023-12-31"), [true]);
+    assert_eq!(update("2024-01-31"), [false]);
     // Either date alone.
     assert_eq!(
         got(

@@ -54,6 +54,9 @@ test('the schema check catches an invalid body (it is not vacuous)', () => {
   const errors = schemaErrors('Invoices', { Invoices: [{ Type: 'NOT_A_TYPE', LineItems: [{ Quantity: 'two' }] }] });
   assert.ok(errors.some((e) => e.includes('/Invoices/0/Type')));
   assert.ok(errors.some((e) => e.includes('/Invoices/0/LineItems/0/Quantity')));
+  // Keys the spec does not define fail too (the spec's objects are closed for these tests).
+  const unknown = schemaErrors('CreditNotes', { CreditNotes: [{ Type: 'ACCRECCREDIT', Url: 'https://x.example', LineItems: [{ Colour: 'red' }] }] });
+  assert.deepEqual(unknown.sort(), ['/CreditNotes/0 must NOT have additional properties', '/CreditNotes/0/LineItems/0 must NOT have additional properties']);
 });
 
 test('Xero rounding example: 11.44 tax and 87.74 total, exact strings in plain objects', () => {

@@ -61,11 +61,22 @@ test("lock dates read from xero-node's Organisation (its Dates) as from Xero's /
   assert.ok(sdkOrg.organisations[0].periodLockDate instanceof Date, 'xero-node makes a Date');
   const settings = { status: 'AUTHORISED', accounts: { default: '200' }, taxes: { default: 'OUTPUT2' } };
   const locked = (organisation, date) => new api.Exporter({ ...snapshot, organisation }, settings)
-    .preview([{ id: 'l', date, dueDate: '2019-01-31', payer: { contactId: '5cc8cf28-567e-4d43-b287-687cfcaec47c' }, lines: [{ description: 'x', quantity: 1, unitAmount: '10' }] }])
+    .preview([{ id: 'l', date, dueDate: '2019-03-31', payer: { contactId: '5cc8cf28-567e-4d43-b287-687cfcaec47c' }, lines: [{ description: 'x', quantity: 1, unitAmount: '10' }] }])
     .documents[0].issues.filter((i) => i.code === 'DATE_LOCKED').map((i) => `${i.severity}@${i.path}`);
   for (const organisation of [org, sdkOrg]) {
     assert.deepEqual(locked(organisation, '2018-12-31'), ['error@invoices[0].date']);
     assert.deepEqual(locked(organisation, '2019-01-01'), []);
+  }
+  // The older form with an offset (reference §10: `/Date(1419937200000+1300)/` is 2014-12-31 in
+  // New Zealand): xero-node drops the offset, the lock date must still be 2014-12-31.
+  const nz = structuredClone(org);
+  nz.Organisations[0].EndOfYearLockDate = '/Date(1419937200000+1300)/';
+  delete nz.Organisations[0].PeriodLockDate;
+  const sdkNz = ObjectSerializer.deserialize(nz, 'Organisations');
+  assert.equal(sdkNz.organisations[0].endOfYearLockDate.toISOString(), '2014-12-30T11:00:00.000Z');
+  for (const organisation of [nz, sdkNz]) {
+    assert.deepEqual(locked(organisation, '2014-12-31'), ['error@invoices[0].date']);
+    assert.deepEqual(locked(organisation, '2015-01-01'), []);
   }
 });
 
@@ -127,6 +138,14 @@ test('toXeroNode takes text or an object, copies, and throws XeroExportError on 
   assert.equal(api.toXeroNode(withUnit('1000000000000000.00')).invoices[0].lineItems[0].unitAmount, 1e15);
   assert.throws(() => api.toXeroNode(withUnit('999999999999.9999')), (e) => e.code === 'INVALID_INPUT' && e.message.includes('999999999999.9999'));
   assert.throws(() => api.toXeroNode(withUnit('-1234567890123456')), (e) => e.code === 'INVALID_INPUT');
+  // Exponent forms (never written by the library, possible in a body from elsewhere): out of
+  // range either way is refused, an exact one passes.
+  assert.throws(() => api.toXeroNode(withUnit('1e400')), (e) => e.code === 'INVALID_INPUT');
+  assert.throws(() => api.toXeroNode(withUnit('1e-400')), (e) => e.code === 'INVALID_INPUT');
+  assert.equal(api.toXeroNode(withUnit('1.5E2')).invoices[0].lineItems[0].unitAmount, 150);
+  assert.equal(api.toXeroNode(withUnit('0.000123')).invoices[0].lineItems[0].unitAmount, 0.000123);
+  // Escaped quotes inside strings do not end them early.
+  assert.equal(api.toXeroNode('{"Invoices":[{"Reference":"a \\"12345678901234567\\" b\\\\","LineItems":[]}]}').invoices[0].reference, 'a "12345678901234567" b\\');
   for (const bad of ['not json', '[1]', 'null', '7', null, 7, [1]]) {
     assert.throws(() => api.toXeroNode(bad), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === 'body', String(bad));
   }
