@@ -378,23 +378,26 @@ fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
     ]
 }
 
+/// Issues as "severity CODE@path", the form the tables below expect.
+fn described<'a>(issues: impl Iterator<Item = &'a xero_export::Issue>) -> Vec<String> {
+    issues
+        .map(|i| {
+            format!(
+                "{} {}@{}",
+                serde_json::to_value(i.severity).unwrap().as_str().unwrap(),
+                i.code.as_str(),
+                i.path
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn every_code_with_its_path() {
     let mut failures = Vec::new();
     for (what, settings, invs, want) in rows() {
         let p = preview(sample_snapshot(), with(settings), invs);
-        let got: Vec<String> = p.documents[0]
-            .issues
-            .iter()
-            .map(|i| {
-                format!(
-                    "{} {}@{}",
-                    serde_json::to_value(i.severity).unwrap().as_str().unwrap(),
-                    i.code.as_str(),
-                    i.path
-                )
-            })
-            .collect();
+        let got = described(p.documents[0].issues.iter());
         if !got.iter().any(|g| g == want) {
             failures.push(format!("{what}: expected {want}, got {got:?}"));
         }
@@ -468,25 +471,13 @@ fn date_locked_by_the_organisation_lock_dates() {
         i[0]["dueDate"] = json!("2024-03-31");
         i
     };
-    let got = |snapshot: Value, status: &str, date: &str| {
-        let p = preview(snapshot, with(json!({"status": status})), on(date));
+    let got_for = |snapshot: Value, status: &str, invoices: Value| {
+        let p = preview(snapshot, with(json!({"status": status})), invoices);
         let d = &p.documents[0];
-        let issues: Vec<String> = d
-            .issues
-            .iter()
-            .filter(|i| i.code.as_str() == "DATE_LOCKED")
-            .map(|i| {
-                let severity = serde_json::to_value(i.severity).unwrap();
-                format!(
-                    "{} {}@{}",
-                    severity.as_str().unwrap(),
-                    i.code.as_str(),
-                    i.path
-                )
-            })
-            .collect();
-        (issues, d.blocked)
+        let locked = d.issues.iter().filter(|i| i.code.as_str() == "DATE_LOCKED");
+        (described(locked), d.blocked)
     };
+    let got = |snapshot: Value, status: &str, date: &str| got_for(snapshot, status, on(date));
     let error = (vec!["error DATE_LOCKED@invoices[0].date".to_owned()], true);
     let warning = (
         vec!["warning DATE_LOCKED@invoices[0].date".to_owned()],
@@ -530,16 +521,10 @@ fn date_locked_by_the_organisation_lock_dates() {
         let mut i = on(date);
         i[0]["xero"] =
             json!({"id": "0b1f0000-0000-4000-8000-000000000001", "status": "AUTHORISED"});
-        let p = preview(xero(), with(json!({"status": "DRAFT"})), i);
-        let d = &p.documents[0];
-        d.issues
-            .iter()
-            .filter(|i| i.code.as_str() == "DATE_LOCKED")
-            .map(|i| i.is_error())
-            .collect::<Vec<_>>()
+        got_for(xero(), "DRAFT", i)
     };
-    assert_eq!(update("2023-12-31"), [true]);
-    assert_eq!(update("2024-01-31"), [false]);
+    assert_eq!(update("2023-12-31"), error);
+    assert_eq!(update("2024-01-31"), warning);
     // Either date alone.
     assert_eq!(
         got(

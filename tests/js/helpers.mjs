@@ -62,3 +62,7 @@ export async function openPage(pagePath) {
   await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
   return { page, errors, close: async () => { await browser.close(); await server.close(); } };
 }
+
+/** A scenario fixture's invoices as the host sends them: its invoices, then its timesheets made
+ *  into invoices by the package's `timesheetInvoice`. */
+export const scenarioInvoices = (s) => [...s.invoices, ...(s.timesheets ?? []).map((t) => api.timesheetInvoice(t))];

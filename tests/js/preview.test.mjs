@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, root } from './helpers.mjs';
+import { api, root, scenarioInvoices } from './helpers.mjs';
 import { schemaErrors } from './openapi.mjs';
 
 const read = (rel) => JSON.parse(readFileSync(path.join(root, 'tests', rel), 'utf8'));
@@ -14,7 +14,7 @@ const scenarios = ['clinic', 'billing', 'crm', 'timesheet'];
 function previewScenario(name, exporter) {
   const s = read(`fixtures/scenarios/${name}.json`);
   exporter ??= new api.Exporter(snapshot, s.settings);
-  const invoices = [...s.invoices, ...(s.timesheets ?? []).map((t) => api.timesheetInvoice(t))];
+  const invoices = scenarioInvoices(s);
   return exporter.preview(invoices);
 }
 

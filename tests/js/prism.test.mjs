@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile, copyFile, mkdir, symlink, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, pkgDir, root } from './helpers.mjs';
+import { api, pkgDir, root, scenarioInvoices } from './helpers.mjs';
 import { startPrism } from './prism.mjs';
 import { startFakeXero } from './fake-xero.mjs';
 
@@ -73,7 +73,7 @@ test('every request planned for the sample data passes the spec', async () => {
   let checked = 0;
   for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
     const s = await read(`scenarios/${name}.json`);
-    const invoices = [...s.invoices, ...(s.timesheets ?? []).map((x) => api.timesheetInvoice(x))];
+    const invoices = scenarioInvoices(s);
     const run = new api.Exporter(snapshot, s.settings).plan(invoices, { tenantId: 'tenant-1', backoffMs: 0 });
     let now = 1_000;
     const first = run.next(now);
@@ -130,7 +130,7 @@ test("the README's fetch example exports the sample data through Prism", async (
   const logMark = proxy.log().length;
   for (const name of ['clinic', 'crm', 'timesheet', 'billing']) {
     const s = await read(`scenarios/${name}.json`);
-    const invoices = [...s.invoices, ...(s.timesheets ?? []).map((x) => api.timesheetInvoice(x))];
+    const invoices = scenarioInvoices(s);
     await writeFile(path.join(dir, `${name}.json`), JSON.stringify({ snapshot, settings: s.settings, invoices }));
     const sent = xero.requests.length;
     const { stdout } = await exec(process.execPath, ['send-with-fetch.mjs', `${name}.json`], {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, require, root } from './helpers.mjs';
+import { api, require, root, scenarioInvoices } from './helpers.mjs';
 import { startFakeXero } from './fake-xero.mjs';
 
 const { ObjectSerializer } = require(path.join(root, 'tests/node_modules/xero-node'));
@@ -26,7 +26,7 @@ test('every golden document and contact: xero-node sends exactly our body', () =
   let checked = 0;
   for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
     const s = read(`scenarios/${name}.json`);
-    const invoices = [...s.invoices, ...(s.timesheets ?? []).map((t) => api.timesheetInvoice(t))];
+    const invoices = scenarioInvoices(s);
     const p = new api.Exporter(snapshot, s.settings).preview(invoices);
     const bodies = p.documents.map((d) => d.body).filter((b) => b !== null);
     if (p.contacts.length) bodies.push(JSON.stringify({ Contacts: p.contacts.map((c) => c.contact) }));
@@ -47,7 +47,7 @@ test('the snapshot as xero-node returns it (its own deserializer over the sample
   assert.ok(sdk.accounts.accounts[0].accountID && !('Accounts' in sdk.accounts), 'camelCase models');
   for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
     const s = read(`scenarios/${name}.json`);
-    const invoices = [...s.invoices, ...(s.timesheets ?? []).map((t) => api.timesheetInvoice(t))];
+    const invoices = scenarioInvoices(s);
     const fromWire = new api.Exporter(snapshot, s.settings);
     const fromSdk = new api.Exporter(sdk, s.settings);
     assert.deepEqual(fromSdk.issues, fromWire.issues, name);
