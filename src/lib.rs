@@ -29,23 +29,18 @@
     )
 )]
 
-pub mod contacts;
+pub mod build;
 pub mod dates;
 pub mod error;
+pub mod input;
 pub mod issues;
 pub mod money;
 pub mod names;
-pub mod plan;
 pub mod preview;
-pub mod reconcile;
-pub mod run;
-pub mod settings;
-pub mod snapshot;
-pub mod source;
-pub mod totals;
-pub mod tracking;
+pub mod resolve;
+pub mod send;
 pub mod tracking_csv;
-pub mod wire;
+pub mod xero;
 
 /// The JS binding (wasm32 only). Public so the wasm test suites can call the exports directly.
 #[cfg(target_arch = "wasm32")]
@@ -53,11 +48,12 @@ pub mod wire;
 pub mod wasm;
 
 pub use error::{Error, ErrorCode};
+pub use input::settings::Settings;
+pub use input::snapshot::{Snapshot, SnapshotInput};
+pub use input::source::SourceInvoice;
 pub use issues::{Issue, IssueCode, Severity};
 pub use preview::{DocumentPreview, Exporter, Preview};
-pub use settings::Settings;
-pub use snapshot::{Snapshot, SnapshotInput};
-pub use source::SourceInvoice;
+pub use xero::kind::DocumentKind;
 
 /// Text as the core keeps it: up to 23 bytes inline on every target (wasm32 included), longer
 /// text shared, so cloning never copies. Ids, codes, descriptions and paths are mostly short and

@@ -13,7 +13,7 @@ mod support;
 
 use serde_json::{json, Value};
 use support::*;
-use xero_export::snapshot::AccountClass;
+use xero_export::input::snapshot::AccountClass;
 use xero_export::{Snapshot, SnapshotInput};
 
 fn snapshot_with_rate(tax_type: &str, rate: &str, revenue: bool) -> Value {

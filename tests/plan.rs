@@ -12,9 +12,9 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use xero_export::plan::{PlanOptions, Purpose, Request, MAX_BYTES};
-use xero_export::reconcile::HttpResponse;
-use xero_export::run::{OutcomeStatus, Run};
+use xero_export::send::plan::{PlanOptions, Purpose, Request, MAX_BYTES};
+use xero_export::send::{OutcomeStatus, Run};
+use xero_export::xero::responses::HttpResponse;
 use xero_export::{Exporter, Settings, Snapshot, SnapshotInput, SourceInvoice};
 
 const KATHERINE: &str = "5cc8cf28-567e-4d43-b287-687cfcaec47c";

@@ -166,7 +166,7 @@ proptest! {
         let ascii: String = ctrl.into_iter().map(char::from).collect();
         for s in [&text, &ascii, &format!("{ascii}{text}")] {
             let mut ours = String::new();
-            xero_export::wire::push_json_str(&mut ours, s);
+            xero_export::xero::wire::push_json_str(&mut ours, s);
             prop_assert_eq!(ours, serde_json::to_string(s).unwrap());
         }
     }

@@ -15,9 +15,9 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use xero_export::plan::{PlanOptions, Purpose, Request};
-use xero_export::reconcile::{HttpResponse, RateLimit};
-use xero_export::run::{AllocationStatus, Outcome, OutcomeStatus, Run};
+use xero_export::send::plan::{PlanOptions, Purpose, Request};
+use xero_export::send::{AllocationStatus, Outcome, OutcomeStatus, Run};
+use xero_export::xero::responses::{HttpResponse, RateLimit};
 use xero_export::{Exporter, Settings, Snapshot, SnapshotInput, SourceInvoice};
 
 const KATHERINE: &str = "5cc8cf28-567e-4d43-b287-687cfcaec47c";

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
-use xero_export::source::{timesheet_invoice, TimesheetInput};
+use xero_export::input::source::{timesheet_invoice, TimesheetInput};
 use xero_export::{Exporter, Settings, Snapshot, SnapshotInput, SourceInvoice};
 
 fn fixture(rel: &str) -> String {

@@ -13,7 +13,7 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 use xero_export::issues::Path;
-use xero_export::tracking::{check_response, ReturnedDocument};
+use xero_export::resolve::tracking::{check_response, ReturnedDocument};
 
 const SOURCES: [&str; 5] = ["line", "clinician", "location", "service", "client"];
 

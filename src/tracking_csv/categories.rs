@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::snapshot::Snapshot;
-use crate::tracking::{self, Stale};
+use crate::input::snapshot::Snapshot;
+use crate::resolve::tracking::{self, Stale};
 
 use super::suggestions::suggest;
 

@@ -1,13 +1,11 @@
 //! Reading the header row: finding the client key column and the two tracking columns (by
 //! their template headers, else by the category's name), and why a header is unusable.
 
-use std::borrow::Borrow;
-
 use crate::issues::{IssueCode, Severity};
 use crate::names;
-use crate::snapshot::Snapshot;
 
-use super::rows::{Fields, IssueSink, Rows};
+use super::categories::TrackingState;
+use super::record::{Fields, IssueSink};
 use super::TRACKING_COLUMNS;
 
 /// The header's verdict.
@@ -20,115 +18,114 @@ pub(super) enum HeaderState {
     Unusable,
 }
 
-impl<S: Borrow<Snapshot>> Rows<S> {
-    pub(super) fn read_header(&mut self, fields: &Fields<'_>) {
-        let row = self.row; // 1, unless empty lines come first
-        let mut names: Vec<(String, String)> = Vec::with_capacity(fields.len());
-        let mut usable = true;
-        for i in 0..fields.len() {
-            match fields.get(i) {
-                Some(Ok(h)) => names.push((names::key(h), h.trim().to_owned())),
-                _ => {
-                    usable = false;
-                    names.push((String::new(), String::new()));
-                    self.issues
+/// Reads the header row (`row` is 1 unless empty lines come first): which column holds the
+/// client key (`key_column`) and which the two tracking columns, recorded in `tracking`.
+pub(super) fn read_header(
+    fields: &Fields<'_>,
+    row: u64,
+    key_column: &str,
+    tracking_states: &mut [TrackingState; 2],
+    issues: &mut IssueSink,
+) -> HeaderState {
+    let mut names: Vec<(String, String)> = Vec::with_capacity(fields.len());
+    let mut usable = true;
+    for i in 0..fields.len() {
+        match fields.get(i) {
+            Some(Ok(h)) => names.push((names::key(h), h.trim().to_owned())),
+            _ => {
+                usable = false;
+                names.push((String::new(), String::new()));
+                issues
                         .add(Severity::Error, IssueCode::CsvRowMalformed, row, Some(i as u64 + 1), || {
                             ("csv.header".to_owned(), format!("Header column {} is not valid UTF-8 text. Save the file as \"CSV UTF-8\".", i + 1))
                         });
-                }
             }
         }
-        let found: Vec<&str> = names.iter().map(|(_, h)| h.as_str()).collect();
-        let found = found.join(", ");
-        let positions = |wanted: &str| -> Vec<usize> {
-            let k = names::key(wanted);
-            names
-                .iter()
-                .enumerate()
-                .filter(|(_, (key, _))| *key == k)
-                .map(|(i, _)| i)
-                .collect()
-        };
-        // The one column named `what` (`hint` says more when it is missing).
-        let one = |issues: &mut IssueSink, at: Vec<usize>, what: String, hint: String| match at
-            .as_slice()
-        {
-            [i] => Some(*i),
-            [] => {
-                issues.add(Severity::Error, IssueCode::CsvColumnMissing, row, None, || {
+    }
+    let found: Vec<&str> = names.iter().map(|(_, h)| h.as_str()).collect();
+    let found = found.join(", ");
+    let positions = |wanted: &str| -> Vec<usize> {
+        let k = names::key(wanted);
+        names
+            .iter()
+            .enumerate()
+            .filter(|(_, (key, _))| *key == k)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    // The one column named `what` (`hint` says more when it is missing).
+    let one = |issues: &mut IssueSink, at: Vec<usize>, what: String, hint: String| match at
+        .as_slice()
+    {
+        [i] => Some(*i),
+        [] => {
+            issues.add(Severity::Error, IssueCode::CsvColumnMissing, row, None, || {
                         ("csv.header".to_owned(), format!("The header has no {what} column{hint} (columns found: {found}). The file cannot be imported until it has one."))
                     });
-                None
-            }
-            [first, ..] => {
-                let cols: Vec<String> = at.iter().map(|i| (i + 1).to_string()).collect();
-                issues.add(
-                    Severity::Error,
-                    IssueCode::CsvColumnDuplicate,
-                    row,
-                    Some(*first as u64 + 1),
-                    || {
-                        (
-                            "csv.header".to_owned(),
-                            format!(
-                                "The {what} column appears more than once (columns {}). Keep one.",
-                                cols.join(" and ")
-                            ),
-                        )
-                    },
-                );
-                None
-            }
-        };
-        let key_column = self.options.key_column.clone();
-        let key = one(
-            &mut self.issues,
-            positions(&key_column),
-            format!("\"{key_column}\""),
-            " for the client key (set options.keyColumn if your file names it differently)"
-                .to_owned(),
-        );
-        let mut tracking = [None, None];
-        for ((state, slot), canonical) in self
-            .tracking
-            .iter()
-            .zip(tracking.iter_mut())
-            .zip(TRACKING_COLUMNS)
-        {
-            let mut at = positions(canonical);
-            let mut hint = String::new();
-            if let Some(category) = &state.category {
-                if at.is_empty() {
-                    at = positions(&category.name);
-                }
-                hint = format!(" (or \"{}\", the category's name)", category.name);
-            }
-            *slot = one(&mut self.issues, at, format!("\"{canonical}\""), hint);
+            None
         }
-        let [Some(t1), Some(t2)] = tracking else {
-            self.header = HeaderState::Unusable;
-            return;
-        };
-        let Some(key) = key else {
-            self.header = HeaderState::Unusable;
-            return;
-        };
-        if key == t1 || key == t2 || t1 == t2 {
-            let column = if key == t1 || key == t2 { key } else { t1 };
-            self.issues.add(Severity::Error, IssueCode::CsvColumnDuplicate, row, Some(column as u64 + 1), || {
+        [first, ..] => {
+            let cols: Vec<String> = at.iter().map(|i| (i + 1).to_string()).collect();
+            issues.add(
+                Severity::Error,
+                IssueCode::CsvColumnDuplicate,
+                row,
+                Some(*first as u64 + 1),
+                || {
+                    (
+                        "csv.header".to_owned(),
+                        format!(
+                            "The {what} column appears more than once (columns {}). Keep one.",
+                            cols.join(" and ")
+                        ),
+                    )
+                },
+            );
+            None
+        }
+    };
+    let key = one(
+        issues,
+        positions(&key_column),
+        format!("\"{key_column}\""),
+        " for the client key (set options.keyColumn if your file names it differently)".to_owned(),
+    );
+    let mut tracking = [None, None];
+    for ((state, slot), canonical) in tracking_states
+        .iter()
+        .zip(tracking.iter_mut())
+        .zip(TRACKING_COLUMNS)
+    {
+        let mut at = positions(canonical);
+        let mut hint = String::new();
+        if let Some(category) = &state.category {
+            if at.is_empty() {
+                at = positions(&category.name);
+            }
+            hint = format!(" (or \"{}\", the category's name)", category.name);
+        }
+        *slot = one(issues, at, format!("\"{canonical}\""), hint);
+    }
+    let [Some(t1), Some(t2)] = tracking else {
+        return HeaderState::Unusable;
+    };
+    let Some(key) = key else {
+        return HeaderState::Unusable;
+    };
+    if key == t1 || key == t2 || t1 == t2 {
+        let column = if key == t1 || key == t2 { key } else { t1 };
+        issues.add(Severity::Error, IssueCode::CsvColumnDuplicate, row, Some(column as u64 + 1), || {
                 ("csv.header".to_owned(), format!("Column {} would serve as two of the required columns (client key, tracking category 1, tracking category 2). Rename the columns so each is distinct.", column + 1))
             });
-            usable = false;
-        }
-        if !usable {
-            self.header = HeaderState::Unusable;
-            return;
-        }
-        let header_of = |i: usize| names.get(i).map(|(_, h)| h.clone()).unwrap_or_default();
-        for (state, index) in self.tracking.iter_mut().zip([t1, t2]) {
-            state.index = index;
-            state.header = header_of(index);
-        }
-        self.header = HeaderState::Usable(key, fields.len(), header_of(key));
+        usable = false;
     }
+    if !usable {
+        return HeaderState::Unusable;
+    }
+    let header_of = |i: usize| names.get(i).map(|(_, h)| h.clone()).unwrap_or_default();
+    for (state, index) in tracking_states.iter_mut().zip([t1, t2]) {
+        state.index = index;
+        state.header = header_of(index);
+    }
+    HeaderState::Usable(key, fields.len(), header_of(key))
 }

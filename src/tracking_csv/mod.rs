@@ -24,7 +24,7 @@
 //!   missing or repeated required column makes the file unusable: every row counts as failing.
 //! - Every cell is trimmed. A tracking cell is either empty (leave the client's option as it
 //!   is), `None` in any case (clear it), or an ACTIVE option of that column's category, by name
-//!   or TrackingOptionID, matched by [`crate::tracking::lookup`], the same rule the invoice path
+//!   or TrackingOptionID, matched by [`crate::resolve::tracking::lookup`], the same rule the invoice path
 //!   uses. Unknown, archived and deleted options fail the row, with a "did you mean" suggestion
 //!   (see [`suggest`]). Since `None` always clears, an option literally named "None" cannot be
 //!   set from the CSV.
@@ -57,6 +57,7 @@ mod categories;
 mod csv_export;
 mod header;
 mod keys;
+mod record;
 mod rows;
 mod suggestions;
 mod validator;
@@ -74,8 +75,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::input::snapshot::Snapshot;
 use crate::issues::{Issue, IssueCode};
-use crate::snapshot::Snapshot;
 
 /// The client key column's header unless [`Options::key_column`] says otherwise.
 pub const DEFAULT_KEY_COLUMN: &str = "Client ID";

@@ -3,54 +3,19 @@
 //! The header is read in `header.rs`; the bytes are split into records in `validator.rs`.
 
 use std::borrow::Borrow;
-use std::collections::BTreeMap;
 
-use crate::issues::{Issue, IssueCode, Severity};
-use crate::snapshot::Snapshot;
+use crate::input::snapshot::Snapshot;
+use crate::issues::{IssueCode, Severity};
 
 use super::categories::{failure_message, TrackingState, Verdict};
-use super::header::HeaderState;
+use super::header::{read_header, HeaderState};
 use super::keys::KeySet;
+use super::record::{Fields, IssueSink};
 use super::{
     Assignments, Column, Columns, Options, Progress, Report, TrackingColumn, TRACKING_COLUMNS,
 };
 
 const ORDINALS: [&str; 2] = ["first", "second"];
-
-/// Issues kept up to the cap, counted exactly.
-pub(super) struct IssueSink {
-    pub(super) kept: Vec<Issue>,
-    pub(super) max: usize,
-    pub(super) total: u64,
-    pub(super) errors: u64,
-    pub(super) by_code: BTreeMap<IssueCode, u64>,
-}
-
-impl IssueSink {
-    /// Counts an issue; builds its path and message only if it is kept.
-    pub(super) fn add(
-        &mut self,
-        severity: Severity,
-        code: IssueCode,
-        row: u64,
-        column: Option<u64>,
-        make: impl FnOnce() -> (String, String),
-    ) {
-        self.total += 1;
-        if severity == Severity::Error {
-            self.errors += 1;
-        }
-        *self.by_code.entry(code).or_insert(0) += 1;
-        if self.kept.len() < self.max {
-            let (path, message) = make();
-            let issue = match severity {
-                Severity::Error => Issue::error(code, path, message),
-                Severity::Warning => Issue::warning(code, path, message),
-            };
-            self.kept.push(issue.at(row, column));
-        }
-    }
-}
 
 /// A cell as the import reads it: trimmed, with the export's formula neutralisation undone.
 pub(super) fn cell_value(raw: &str) -> &str {
@@ -80,45 +45,6 @@ fn csv_path(header: &str) -> String {
     format!("csv.{header}")
 }
 
-/// The fields of one record: `text` is the record's bytes, `ends` where each field ends.
-pub(super) struct Fields<'a> {
-    bytes: &'a [u8],
-    /// The whole record as text, when it is valid UTF-8.
-    text: Option<&'a str>,
-    ends: &'a [usize],
-}
-
-impl<'a> Fields<'a> {
-    pub(super) fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    fn range(&self, i: usize) -> Option<(usize, usize)> {
-        let end = *self.ends.get(i)?;
-        let start = match i.checked_sub(1) {
-            Some(p) => *self.ends.get(p)?,
-            None => 0,
-        };
-        Some((start, end))
-    }
-
-    /// Field `i` as text: `None` if absent, `Some(Err(()))` if not UTF-8.
-    pub(super) fn get(&self, i: usize) -> Option<Result<&'a str, ()>> {
-        let (start, end) = self.range(i)?;
-        Some(match self.text {
-            // A field boundary inside a character means each half is invalid on its own.
-            Some(text) => text.get(start..end).ok_or(()),
-            None => {
-                std::str::from_utf8(self.bytes.get(start..end).unwrap_or_default()).map_err(|_| ())
-            }
-        })
-    }
-
-    fn is_blank(&self) -> bool {
-        self.bytes.iter().all(u8::is_ascii_whitespace)
-    }
-}
-
 impl<S: Borrow<Snapshot>> Rows<S> {
     pub(super) fn progress(&self, bytes: u64) -> Progress {
         Progress {
@@ -138,10 +64,15 @@ impl<S: Borrow<Snapshot>> Rows<S> {
         odd_quotes: bool,
     ) {
         self.row += 1 + blank_lines;
-        let text = std::str::from_utf8(bytes).ok();
-        let fields = Fields { bytes, text, ends };
+        let fields = Fields::new(bytes, ends);
         if matches!(self.header, HeaderState::Pending) {
-            self.read_header(&fields);
+            self.header = read_header(
+                &fields,
+                self.row,
+                &self.options.key_column,
+                &mut self.tracking,
+                &mut self.issues,
+            );
             return;
         }
         if fields.is_blank() {
@@ -221,12 +152,7 @@ impl<S: Borrow<Snapshot>> Rows<S> {
                     )
                 });
         }
-        if fields.text.is_none()
-            || fields
-                .ends
-                .iter()
-                .any(|e| fields.text.is_some_and(|t| !t.is_char_boundary(*e)))
-        {
+        if !fields.all_text() {
             for i in 0..fields.len() {
                 if matches!(fields.get(i), Some(Err(()))) {
                     self.issues.add(

@@ -4,9 +4,9 @@
 
 use super::*;
 use crate::error::ErrorCode;
+use crate::input::snapshot::SnapshotInput;
 use crate::issues::Severity;
 use crate::money::{Num, NumError};
-use crate::snapshot::SnapshotInput;
 
 fn snapshot() -> Snapshot {
     let input: SnapshotInput = serde_json::from_str(
@@ -57,7 +57,7 @@ fn valid_rows_give_the_settings_shape() {
         })
     );
     // The settings accept it as their `clients`.
-    let settings: crate::settings::TrackingSettings =
+    let settings: crate::input::settings::TrackingSettings =
         serde_json::from_value(serde_json::json!({"clients": json})).unwrap();
     assert_eq!(settings.clients.len(), 4);
     // Serialised in file order, same content.

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use csv_core::{ReadRecordResult, Reader};
 
-use crate::snapshot::Snapshot;
+use crate::input::snapshot::Snapshot;
 
 use super::categories::{active_categories, TrackingState};
 use super::header::HeaderState;
 use super::keys::KeySet;
-use super::rows::{IssueSink, Rows};
+use super::record::IssueSink;
+use super::rows::Rows;
 use super::{Options, Progress, Report, BOM};
 
 /// The parser's state: csv-core's reader and the current record's bytes.

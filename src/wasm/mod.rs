@@ -107,8 +107,8 @@ pub fn version() -> String {
 /// unitdp?}`: `{unitAmount, lineAmount, issues}` with exact decimal strings.
 #[wasm_bindgen(js_name = lineAmount)]
 pub fn line_amount(input: &str) -> Result<String, JsValue> {
-    let input: crate::totals::LineInput = from_json(input, "line", ErrorCode::InvalidInput)?;
-    to_json(&crate::totals::compute_line(&input))
+    let input: crate::build::totals::LineInput = from_json(input, "line", ErrorCode::InvalidInput)?;
+    to_json(&crate::build::totals::compute_line(&input))
 }
 
 /// A parsed snapshot and settings; previews any number of invoices without re-parsing them.
@@ -186,9 +186,9 @@ pub(crate) fn reserve(bytes: usize) {
 /// Turns time entries into a source invoice (one line per project or member and rate).
 #[wasm_bindgen(js_name = timesheetInvoice)]
 pub fn timesheet_invoice(input: &str) -> Result<String, JsValue> {
-    let input: crate::source::TimesheetInput =
+    let input: crate::input::source::TimesheetInput =
         from_json(input, "timesheet", ErrorCode::InvalidInput)?;
-    to_json(&crate::source::timesheet_invoice(&input))
+    to_json(&crate::input::source::timesheet_invoice(&input))
 }
 
 #[cfg(test)]

@@ -1,14 +1,14 @@
 //! Binding of the sending run: `exporter.plan(invoices, options)` → a `SendRun` the host drives
-//! with `next`, `handle`, `lost`. Each method reads its input, calls [`crate::run::Run`], and
+//! with `next`, `handle`, `lost`. Each method reads its input, calls [`crate::send::Run`], and
 //! converts the result; the state machine is all in the core.
 
 use wasm_bindgen::prelude::*;
 
 use super::{from_json, from_json_bytes, js_error, to_json, JsExporter};
 use crate::error::{Error, ErrorCode};
-use crate::plan::PlanOptions;
-use crate::reconcile::HttpResponse;
-use crate::run::Run;
+use crate::send::plan::PlanOptions;
+use crate::send::Run;
+use crate::xero::responses::HttpResponse;
 
 /// A sending run: the requests to perform and the outcomes of Xero's answers.
 #[wasm_bindgen(js_name = SendRun)]

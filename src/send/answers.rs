@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::issues::{Issue, IssueCode, Path};
-use crate::reconcile::{error_message, rate_limit, text_field, HttpResponse, RateLimit};
+use crate::xero::responses::{error_message, rate_limit, text_field, HttpResponse, RateLimit};
 
 use super::{js_time, JobKind, JobState, Member, OutcomeStatus, Run};
 
@@ -238,9 +238,9 @@ impl Run {
             JobKind::DocLookup {
                 parent,
                 members,
-                credit,
+                collection,
                 ..
-            } => self.on_doc_lookup(j, parent, &members, credit, rows, class, http, now),
+            } => self.on_doc_lookup(j, parent, &members, collection, rows, class, http, now),
             JobKind::ContactLookup {
                 parent, members, ..
             } => self.on_contact_lookup(j, parent, &members, rows, class, http, now),

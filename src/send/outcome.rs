@@ -6,12 +6,12 @@
 
 use serde::Serialize;
 
+use crate::build::totals::TotalsText;
 use crate::dates::Date;
 use crate::issues::Issue;
-use crate::plan::{Purpose, Request};
-use crate::preview::DocumentKind;
-use crate::reconcile::RateLimit;
-use crate::totals::TotalsText;
+use crate::send::plan::{Purpose, Request};
+use crate::xero::kind::DocumentKind;
+use crate::xero::responses::RateLimit;
 
 /// Where a document stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

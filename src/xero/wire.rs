@@ -12,6 +12,7 @@
 use rust_decimal::Decimal;
 
 use crate::dates::Date;
+use crate::xero::kind::DocumentKind;
 use crate::Text;
 
 /// Whether JSON needs `b` escaped inside a string.
@@ -140,7 +141,7 @@ impl<'a> Object<'a> {
 /// every line of a batch: the tracking resolver writes each distinct pair once and every line
 /// shares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WireTracking(crate::tracking::Name);
+pub struct WireTracking(std::rc::Rc<str>);
 
 impl WireTracking {
     /// The entry for a category and option (names as in Xero, IDs when known).
@@ -157,7 +158,7 @@ impl WireTracking {
         o.str("Option", option);
         o.opt_str("TrackingOptionID", option_id);
         o.close();
-        WireTracking(crate::tracking::Name::from(json))
+        WireTracking(std::rc::Rc::<str>::from(json))
     }
 
     /// The entry's JSON.
@@ -233,7 +234,7 @@ pub struct WireDocument {
     /// InvoiceID / CreditNoteID when updating (sent in the URL, not the body).
     pub xero_id: Option<Text>,
     /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT.
-    pub kind: &'static str,
+    pub kind: DocumentKind,
     /// Contact.
     pub contact: WireContactRef,
     /// Date.
@@ -241,7 +242,7 @@ pub struct WireDocument {
     /// Due date.
     pub due_date: Option<Date>,
     /// Exclusive / Inclusive / NoTax (always explicit).
-    pub line_amount_types: crate::totals::LineAmountTypes,
+    pub line_amount_types: crate::build::totals::LineAmountTypes,
     /// InvoiceNumber (invoices).
     pub invoice_number: Option<Text>,
     /// CreditNoteNumber (credit notes).
@@ -265,18 +266,9 @@ pub struct WireDocument {
 pub const PENDING_CONTACT_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 impl WireDocument {
-    /// Whether this is a credit note (goes to /CreditNotes).
-    pub fn is_credit_note(&self) -> bool {
-        self.kind.ends_with("CREDIT")
-    }
-
     /// The envelope key: `Invoices` or `CreditNotes`.
     pub fn envelope(&self) -> &'static str {
-        if self.is_credit_note() {
-            "CreditNotes"
-        } else {
-            "Invoices"
-        }
+        self.kind.collection().endpoint()
     }
 
     /// The element as JSON text.
@@ -330,7 +322,7 @@ impl WireDocument {
     /// Appends the element's JSON to `out`.
     pub fn write_json(&self, out: &mut String) {
         let mut o = Object::open(out);
-        o.str("Type", self.kind);
+        o.str("Type", self.kind.as_str());
         let id = match &self.contact {
             WireContactRef::Id(id) => id.as_str(),
             WireContactRef::Pending(_) => PENDING_CONTACT_ID,
@@ -399,11 +391,11 @@ mod tests {
     fn amounts_are_exact_json_numbers_and_unset_fields_vanish() {
         let doc = WireDocument {
             xero_id: None,
-            kind: "ACCREC",
+            kind: DocumentKind::Accrec,
             contact: WireContactRef::Id("430fa14a-f945-44d3-9f97-5df5e28441b8".into()),
             date: Date::parse("2019-03-11").unwrap(),
             due_date: None,
-            line_amount_types: crate::totals::LineAmountTypes::Exclusive,
+            line_amount_types: crate::build::totals::LineAmountTypes::Exclusive,
             invoice_number: Some("INV-1".into()),
             credit_note_number: None,
             reference: None,

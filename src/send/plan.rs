@@ -4,7 +4,7 @@
 //! byte, on every run. A request descriptor is all the host needs for one HTTP call:
 //! `{id, purpose, method, path, query, url, headers, body, documents}`; the host prepends the
 //! base URL (`https://api.xero.com/api.xro/2.0`), adds `Authorization: Bearer <token>`, sends
-//! it, and hands the response back to the [`crate::run::Run`] it came from.
+//! it, and hands the response back to the [`crate::send::Run`] it came from.
 //!
 //! Rules (reference §1, §9):
 //! - at most 50 documents and 3.5 MB per request (both configurable lower), packed first-fit in

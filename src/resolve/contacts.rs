@@ -21,11 +21,11 @@ use crate::Text;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use crate::input::settings::{ContactSettings, NameCollision, OnMissingContact};
+use crate::input::snapshot::{Contact, Snapshot};
+use crate::input::source::{non_empty, non_empty_text, Payer};
 use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
-use crate::settings::{ContactSettings, NameCollision, OnMissingContact};
-use crate::snapshot::{Contact, Snapshot};
-use crate::source::{non_empty, non_empty_text, Payer};
 
 /// Which rule found the contact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

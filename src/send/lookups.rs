@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use crate::dates::Date;
 use crate::issues::{Issue, IssueCode};
 use crate::names;
-use crate::plan::{where_literal, Purpose, RequestSpec};
-use crate::reconcile::{decimal_field, text_field, XeroMessage};
+use crate::send::plan::{where_literal, Purpose, RequestSpec};
+use crate::xero::kind::Collection;
+use crate::xero::responses::{decimal_field, text_field, XeroMessage};
 
 use super::answers::{list_answer, Class};
-use super::{number_field, DocState, JobKind, JobState, Member, OutcomeStatus, Run};
+use super::{DocState, JobKind, JobState, Member, OutcomeStatus, Run};
 
 /// How often a duplicate-number check looks before concluding the number is someone else's.
 const DUPLICATE_CHECKS: u32 = 3;
@@ -24,11 +25,11 @@ impl Run {
         &mut self,
         parent: Option<usize>,
         docs: &[usize],
-        credit: bool,
+        collection: Collection,
         now: i64,
         reason: &str,
     ) -> u32 {
-        let specs = self.lookup_specs(docs, credit);
+        let specs = self.lookup_specs(docs, collection);
         let failures = parent
             .and_then(|p| self.jobs.get(p))
             .map_or(1, |x| x.failures.max(1));
@@ -57,7 +58,7 @@ impl Run {
             let j = self.push_job(JobKind::DocLookup {
                 parent,
                 members,
-                credit,
+                collection,
                 spec,
             });
             if let Some(job) = self.jobs.get_mut(j) {
@@ -70,19 +71,23 @@ impl Run {
 
     /// GETs that find documents again: by number (InvoiceNumbers, or CreditNoteNumber in
     /// `where` for credit notes), else by Reference, else by contact and date.
-    fn lookup_specs(&self, docs: &[usize], credit: bool) -> Vec<(RequestSpec, Vec<usize>)> {
-        let key = if credit { "CreditNotes" } else { "Invoices" };
+    fn lookup_specs(
+        &self,
+        docs: &[usize],
+        collection: Collection,
+    ) -> Vec<(RequestSpec, Vec<usize>)> {
+        let key = collection.endpoint();
         let mut out = Vec::new();
         let mut numbered: Vec<usize> = Vec::new();
         let mut clauses: Vec<(String, usize)> = Vec::new();
         for d in docs {
             let Some(x) = self.docs.get(*d) else { continue };
             if let Some(n) = &x.identity.number {
-                if !credit && !n.contains(',') {
+                if collection == Collection::Invoices && !n.contains(',') {
                     numbered.push(*d);
                 } else {
                     clauses.push((
-                        format!("{}=={}", number_field(credit), where_literal(n)),
+                        format!("{}=={}", collection.number_field(), where_literal(n)),
                         *d,
                     ));
                 }
@@ -153,18 +158,13 @@ impl Run {
         j: usize,
         parent: Option<usize>,
         members: &[usize],
-        credit: bool,
+        collection: Collection,
         rows: &[(Member, usize)],
         class: Class,
         http: Option<u16>,
         now: i64,
     ) {
-        let body = match list_answer(
-            class,
-            http,
-            if credit { "CreditNotes" } else { "Invoices" },
-            "lookup",
-        ) {
+        let body = match list_answer(class, http, collection.endpoint(), "lookup") {
             Ok(b) => b,
             Err(reason) => {
                 if self.retry_get(j, rows, &reason, http, now) {
@@ -184,15 +184,14 @@ impl Run {
                 return;
             }
         };
-        let key = if credit { "CreditNotes" } else { "Invoices" };
         let found_els = body
-            .get(key)
+            .get(collection.endpoint())
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
         let mut missing = Vec::new();
         for d in members {
-            let hit = self.find_in_lookup(*d, found_els, credit);
+            let hit = self.find_in_lookup(*d, found_els);
             match hit {
                 Some(el) => {
                     let el = el.clone();
@@ -268,9 +267,10 @@ impl Run {
 
     /// The element of a lookup answer that is this document: same number (else reference,
     /// else contact + date + total), same type, same contact, not deleted.
-    fn find_in_lookup<'a>(&self, d: usize, els: &'a [Value], credit: bool) -> Option<&'a Value> {
+    fn find_in_lookup<'a>(&self, d: usize, els: &'a [Value]) -> Option<&'a Value> {
         let x = self.docs.get(d)?;
         let kind = x.p.kind.as_str();
+        let number_field = x.p.kind.collection().number_field();
         let candidates = els.iter().filter(|el| {
             let type_ok = text_field(el, "Type").is_none_or(|t| t.eq_ignore_ascii_case(kind));
             let contact_ok = match (
@@ -282,9 +282,7 @@ impl Run {
             };
             let live = !text_field(el, "Status").is_some_and(|s| s.eq_ignore_ascii_case("DELETED"));
             let identity_ok = match (&x.identity.number, &x.identity.reference) {
-                (Some(n), _) => {
-                    text_field(el, number_field(credit)).is_some_and(|v| names::same(v, n))
-                }
+                (Some(n), _) => text_field(el, number_field).is_some_and(|v| names::same(v, n)),
                 (None, Some(r)) => text_field(el, "Reference").is_some_and(|v| names::same(v, r)),
                 (None, None) => {
                     let date_ok = match (x.p.date, text_field(el, "Date").and_then(Date::parse)) {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorCode};
 use crate::issues::Path;
-use crate::plan::{Purpose, Request, RequestSpec};
-use crate::wire;
+use crate::send::plan::{Purpose, Request, RequestSpec};
+use crate::xero::wire;
 
 use super::{
     js_time, ContactUnit, Doc, Issued, Job, JobKind, JobState, LogRow, Member, Outcome,
@@ -87,9 +87,9 @@ impl Run {
                 Some(RequestSpec {
                     purpose: Purpose::Documents,
                     method: group.method(),
-                    path: format!("/{}", group.key()),
+                    path: format!("/{}", group.collection().endpoint()),
                     query,
-                    body: Some(wire::envelope(group.key(), &els)),
+                    body: Some(wire::envelope(group.collection().endpoint(), &els)),
                     documents: docs.iter().map(|x| x.p.source_id.to_string()).collect(),
                     contacts: Vec::new(),
                 })

@@ -1,6 +1,6 @@
 //! Reading Xero's answers: response elements, their status and messages, rate limits.
 //!
-//! The pieces [`crate::run::Run`] uses to turn `(request, {status, headers, body})` into one
+//! The pieces [`crate::send::Run`] uses to turn `(request, {status, headers, body})` into one
 //! outcome per document:
 //! - [`HttpResponse`]: what the host hands back (the body as text or as parsed JSON);
 //! - [`match_elements`]: response elements → documents by identity (number, else reference),

@@ -15,17 +15,19 @@
 //! After sending, [`check_response`] compares the Tracking Xero returned on each line with what
 //! was sent and reports any pair Xero dropped.
 
-use crate::wire::WireTracking;
+use crate::xero::wire::WireTracking;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use crate::input::settings::{
+    StalePolicy, TrackingCategorySettings, TrackingSettings, TrackingSource,
+};
+use crate::input::snapshot::{Snapshot, TrackingCategory, TrackingOption};
+use crate::input::source::{SourceInvoice, SourceLine};
 use crate::issues::{Issue, IssueCode, LinePath, Path};
 use crate::names;
-use crate::settings::{StalePolicy, TrackingCategorySettings, TrackingSettings, TrackingSource};
-use crate::snapshot::{Snapshot, TrackingCategory, TrackingOption};
-use crate::source::{SourceInvoice, SourceLine};
 
 /// One resolved tracking entry on a line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
-use crate::plan::{where_literal, Purpose, RequestSpec};
-use crate::reconcile::{
+use crate::send::plan::{where_literal, Purpose, RequestSpec};
+use crate::xero::responses::{
     self, element_status, elements, match_elements, text_field, validation_messages, ElementStatus,
     Identity, XeroMessage,
 };
@@ -63,7 +63,7 @@ impl Run {
                         ElementStatus::Error => {
                             let msgs = validation_messages(el);
                             let taken = msgs.iter().any(|m| {
-                                reconcile::code_for(&m.text) == IssueCode::ContactNameTaken
+                                responses::code_for(&m.text) == IssueCode::ContactNameTaken
                             });
                             let was_uncertain =
                                 self.contacts.get(*c).is_some_and(|u| u.was_uncertain);
@@ -347,7 +347,7 @@ impl Run {
             msgs.iter()
                 .map(|m| {
                     Issue::error(
-                        reconcile::code_for(m),
+                        responses::code_for(m),
                         path.clone(),
                         format!("Contact \"{name}\" could not be created, so this invoice was not sent. Xero said: {m}"),
                     )

@@ -5,20 +5,20 @@
 use crate::Text;
 use serde_json::Value;
 
+use crate::build::totals::TotalsText;
 use crate::issues::{Issue, IssueCode};
 use crate::money::{fixed, fixed_text};
-use crate::plan::Request;
-use crate::reconcile::{
+use crate::resolve::tracking::{self, ReturnedDocument};
+use crate::send::plan::Request;
+use crate::xero::responses::{
     self, decimal_field, element_status, elements, match_elements, validation_messages, warnings,
     ElementStatus, Identity, XeroMessage,
 };
-use crate::totals::TotalsText;
-use crate::tracking::{self, ReturnedDocument};
 
 use super::answers::{error_texts, Class};
 use super::{
-    js_time, number_field, read_xero_doc, AllocData, AllocStage, Allocation, AllocationStatus,
-    DocState, Group, JobKind, JobState, Member, OutcomeStatus, Run,
+    js_time, read_xero_doc, AllocData, AllocStage, Allocation, AllocationStatus, DocState, Group,
+    JobKind, JobState, Member, OutcomeStatus, Run,
 };
 
 impl Run {
@@ -38,7 +38,7 @@ impl Run {
         match class {
             Class::Answer(body) => {
                 let ok_status = http.is_some_and(|s| (200..300).contains(&s));
-                let els = elements(&body, group.key()).unwrap_or_default();
+                let els = elements(&body, group.collection().endpoint()).unwrap_or_default();
                 if els.is_empty() && !ok_status {
                     let msgs: Vec<XeroMessage> = error_texts(http.unwrap_or(400), &body)
                         .into_iter()
@@ -60,7 +60,7 @@ impl Run {
                         .filter_map(|d| self.docs.get(*d).map(|x| x.identity.clone()))
                         .collect();
                     let matched =
-                        match_elements(&ids, els, number_field(group.credit()), "Reference");
+                        match_elements(&ids, els, group.collection().number_field(), "Reference");
                     for (d, hit) in members.iter().zip(matched) {
                         let Some(el) = hit.and_then(|e| els.get(e)) else {
                             uncertain.push((*d, "Xero's answer has no element for this document (matched by number, reference, position): it may or may not have been saved.".into()));
@@ -80,7 +80,7 @@ impl Run {
                                 let was_uncertain =
                                     self.docs.get(*d).is_some_and(|x| x.was_uncertain);
                                 let duplicate = msgs.iter().any(|m| {
-                                    reconcile::code_for(&m.text) == IssueCode::DuplicateNumber
+                                    responses::code_for(&m.text) == IssueCode::DuplicateNumber
                                 });
                                 if duplicate && was_uncertain && !group.update() {
                                     dup_check.push(*d);
@@ -134,7 +134,7 @@ impl Run {
             m.retain(|d| keep.contains(d));
         }
         if !dup_check.is_empty() {
-            self.start_doc_lookups(None, &dup_check, group.credit(), now, "Xero says the number is taken after an earlier attempt had no answer: looking it up instead of sending again.");
+            self.start_doc_lookups(None, &dup_check, group.collection(), now, "Xero says the number is taken after an earlier attempt had no answer: looking it up instead of sending again.");
         }
         if uncertain.is_empty() {
             self.set_job(j, JobState::Done);
@@ -183,7 +183,7 @@ impl Run {
             .first()
             .map(|(_, r)| r.clone())
             .unwrap_or_default();
-        let n = self.start_doc_lookups(Some(j), &docs, group.credit(), now, &reason);
+        let n = self.start_doc_lookups(Some(j), &docs, group.collection(), now, &reason);
         if let Some(JobKind::Documents {
             lookups_left,
             missing,
@@ -209,7 +209,7 @@ impl Run {
             return;
         };
         let credit = x.p.kind.is_credit();
-        let xd = read_xero_doc(el, credit);
+        let xd = read_xero_doc(el, x.p.kind.collection());
         let mut issues: Vec<Issue> = warnings(el)
             .into_iter()
             .map(|w| Issue::warning(IssueCode::XeroWarning, path.clone(), w))
@@ -317,7 +317,7 @@ impl Run {
                 } else {
                     path.field(&m.at)
                 };
-                Issue::error(reconcile::code_for(&m.text), p, m.text.clone())
+                Issue::error(responses::code_for(&m.text), p, m.text.clone())
             })
             .collect();
         if issues.is_empty() {

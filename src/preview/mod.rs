@@ -9,59 +9,18 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::contacts::{self, ContactRef, NewContact, Planned};
+use crate::build::totals::{self, Discount, LineAmountTypes, Totals, TotalsText, LINE_AMOUNT_MAX};
 use crate::dates::Date;
+use crate::input::settings::{InvoiceKind, NegativeInvoices, Settings, Status};
+use crate::input::snapshot::{AccountClass, Lock, Snapshot};
+use crate::input::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::issues::{has_errors, Issue, IssueCode, LinePath, Path};
 use crate::money::{decimal_places, fixed, fixed_text, is_zero_decimal_currency, text_inline, Num};
-use crate::settings::{InvoiceKind, NegativeInvoices, Settings, Status};
-use crate::snapshot::{AccountClass, Lock, Snapshot};
-use crate::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
-use crate::totals::{self, Discount, LineAmountTypes, Totals, TotalsText, LINE_AMOUNT_MAX};
-use crate::tracking::{self, LineTracking};
-use crate::wire::{WireContactRef, WireDocument, WireLine};
+use crate::resolve::contacts::{self, ContactRef, NewContact, Planned};
+use crate::resolve::tracking::{self, LineTracking};
+use crate::xero::kind::DocumentKind;
+use crate::xero::wire::{WireContactRef, WireDocument, WireLine};
 use crate::Text;
-
-/// The four document kinds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum DocumentKind {
-    /// Sales invoice.
-    #[serde(rename = "ACCREC")]
-    Accrec,
-    /// Bill.
-    #[serde(rename = "ACCPAY")]
-    Accpay,
-    /// Sales credit note.
-    #[serde(rename = "ACCRECCREDIT")]
-    AccrecCredit,
-    /// Supplier credit note.
-    #[serde(rename = "ACCPAYCREDIT")]
-    AccpayCredit,
-}
-
-impl DocumentKind {
-    /// Xero's `Type`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DocumentKind::Accrec => "ACCREC",
-            DocumentKind::Accpay => "ACCPAY",
-            DocumentKind::AccrecCredit => "ACCRECCREDIT",
-            DocumentKind::AccpayCredit => "ACCPAYCREDIT",
-        }
-    }
-
-    /// Sales side (ACCREC, ACCRECCREDIT).
-    pub fn is_sales(self) -> bool {
-        matches!(self, DocumentKind::Accrec | DocumentKind::AccrecCredit)
-    }
-
-    /// A credit note.
-    pub fn is_credit(self) -> bool {
-        matches!(
-            self,
-            DocumentKind::AccrecCredit | DocumentKind::AccpayCredit
-        )
-    }
-}
 
 /// One line of the preview: what is sent, and what Xero will compute.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -514,7 +473,7 @@ impl PreviewWriter {
 /// documents' JSON was a tenth of a streamed preview in wasm. Display lines and issues (empty
 /// on a sending backend's `{lines: false}` preview of good invoices) still go through serde.
 fn write_document(doc: &DocumentPreview, out: &mut String) -> Result<(), serde_json::Error> {
-    use crate::wire::{push_json_str, Object};
+    use crate::xero::wire::{push_json_str, Object};
     let mut o = Object::open(out);
     o.key("index")
         .push_str(crate::issues::digits(doc.index, &mut [0; 20]));
@@ -1236,12 +1195,7 @@ impl Exporter {
         );
         let negative = raw_totals.total.is_sign_negative() && !raw_totals.total.is_zero();
         let credit = negative && s.negative_invoices == NegativeInvoices::CreditNote;
-        let kind = match (s.invoice_type, credit) {
-            (InvoiceKind::Accrec, false) => DocumentKind::Accrec,
-            (InvoiceKind::Accpay, false) => DocumentKind::Accpay,
-            (InvoiceKind::Accrec, true) => DocumentKind::AccrecCredit,
-            (InvoiceKind::Accpay, true) => DocumentKind::AccpayCredit,
-        };
+        let kind = DocumentKind::new(s.invoice_type == InvoiceKind::Accrec, credit);
         if credit {
             // Symmetric rounding makes negation exact: every line amount and tax just flips.
             for r in &mut resolved {
@@ -1528,7 +1482,7 @@ impl Exporter {
         let wire = match (date, wire_contact) {
             (Some(date), Some(contact)) => Some(WireDocument {
                 xero_id,
-                kind: kind.as_str(),
+                kind,
                 contact,
                 date,
                 due_date,
@@ -1554,11 +1508,7 @@ impl Exporter {
             source_id,
             source_number: non_empty_text(&inv.number),
             kind,
-            endpoint: if kind.is_credit() {
-                "CreditNotes"
-            } else {
-                "Invoices"
-            },
+            endpoint: kind.collection().endpoint(),
             status: s.status.as_str(),
             blocked,
             contact,
@@ -1590,12 +1540,12 @@ impl Exporter {
         path: &Path,
         issues: &mut Vec<Issue>,
     ) -> Option<Date> {
-        use crate::settings::DueDateRule;
+        use crate::input::settings::DueDateRule;
         match &self.settings.due_date {
             DueDateRule::None => None,
             DueDateRule::DaysAfter { days } => date.add_days(i64::from(*days)),
             DueDateRule::PaymentTerms { fallback_days } => {
-                let pick = |terms: Option<&crate::snapshot::PaymentTerms>| {
+                let pick = |terms: Option<&crate::input::snapshot::PaymentTerms>| {
                     terms
                         .and_then(|t| {
                             if sales {
@@ -1668,7 +1618,7 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn document_json_is_what_serde_writes() {
-        use crate::contacts::MatchRule;
+        use crate::resolve::contacts::MatchRule;
         let rules = [
             MatchRule::ContactId,
             MatchRule::Mapping,

@@ -56,6 +56,7 @@ mod contacts;
 mod documents;
 mod lookups;
 mod outcome;
+pub mod plan;
 mod requests;
 
 pub use outcome::{Allocation, AllocationStatus, LogRow, Outcome, OutcomeStatus, RunSummary};
@@ -64,13 +65,14 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::contacts::NewContact;
 use crate::dates::Date;
 use crate::error::Error;
 use crate::issues::{Issue, IssueCode};
-use crate::plan::{Limits, PlanOptions, Request, RequestSpec};
 use crate::preview::DocumentPreview;
-use crate::reconcile::{decimal_field, text_field, HttpResponse, Identity};
+use crate::resolve::contacts::NewContact;
+use crate::send::plan::{Limits, PlanOptions, Request, RequestSpec};
+use crate::xero::kind::Collection;
+use crate::xero::responses::{decimal_field, text_field, HttpResponse, Identity};
 
 use self::answers::{classify, Class};
 
@@ -273,7 +275,7 @@ impl crate::preview::Exporter {
     /// Errors (misuse): options outside Xero's limits, or no tenant id.
     pub fn plan(
         &self,
-        invoices: &[crate::source::SourceInvoice],
+        invoices: &[crate::input::source::SourceInvoice],
         options: &PlanOptions,
     ) -> Result<Run, Error> {
         // The run needs the wire documents, exact totals and sent tracking, not the display
@@ -310,8 +312,11 @@ impl Group {
             (true, true) => Group::UpdatedCreditNotes,
         }
     }
-    fn credit(self) -> bool {
-        matches!(self, Group::NewCreditNotes | Group::UpdatedCreditNotes)
+    fn collection(self) -> Collection {
+        match self {
+            Group::NewInvoices | Group::UpdatedInvoices => Collection::Invoices,
+            Group::NewCreditNotes | Group::UpdatedCreditNotes => Collection::CreditNotes,
+        }
     }
     fn update(self) -> bool {
         matches!(self, Group::UpdatedInvoices | Group::UpdatedCreditNotes)
@@ -322,29 +327,6 @@ impl Group {
         } else {
             "PUT"
         }
-    }
-    fn key(self) -> &'static str {
-        if self.credit() {
-            "CreditNotes"
-        } else {
-            "Invoices"
-        }
-    }
-}
-
-fn id_field(credit: bool) -> &'static str {
-    if credit {
-        "CreditNoteID"
-    } else {
-        "InvoiceID"
-    }
-}
-
-fn number_field(credit: bool) -> &'static str {
-    if credit {
-        "CreditNoteNumber"
-    } else {
-        "InvoiceNumber"
     }
 }
 
@@ -362,11 +344,11 @@ struct XeroDoc {
     total: Option<Decimal>,
 }
 
-fn read_xero_doc(el: &Value, credit: bool) -> XeroDoc {
+fn read_xero_doc(el: &Value, collection: Collection) -> XeroDoc {
     let s = |k: &str| text_field(el, k).map(str::to_owned);
     XeroDoc {
-        id: s(id_field(credit)),
-        number: s(number_field(credit)),
+        id: s(collection.id_field()),
+        number: s(collection.number_field()),
         status: s("Status").map(|x| x.to_ascii_uppercase()),
         date: text_field(el, "Date").and_then(Date::parse),
         currency: s("CurrencyCode"),
@@ -463,7 +445,7 @@ enum JobKind {
     DocLookup {
         parent: Option<usize>,
         members: Vec<usize>,
-        credit: bool,
+        collection: Collection,
         spec: RequestSpec,
     },
     ContactLookup {

@@ -8,17 +8,17 @@
 use crate::Text;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::contacts::ContactRef;
 use crate::error::Error;
 use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
-use crate::plan::{envelope_bytes, pack, PackItem, PlanOptions};
 use crate::preview::Preview;
-use crate::reconcile::Identity;
-use crate::wire::WireContactRef;
+use crate::resolve::contacts::ContactRef;
+use crate::send::plan::{envelope_bytes, pack, PackItem, PlanOptions};
+use crate::xero::responses::Identity;
+use crate::xero::wire::WireContactRef;
 
 use super::{
-    id_field, ContactState, ContactUnit, Doc, DocState, Group, JobKind, Outcome, OutcomeStatus, Run,
+    ContactState, ContactUnit, Doc, DocState, Group, JobKind, Outcome, OutcomeStatus, Run,
 };
 
 impl Run {
@@ -233,7 +233,7 @@ impl Run {
                 .collect();
             let packed = pack(
                 &items,
-                envelope_bytes(group.key()),
+                envelope_bytes(group.collection().endpoint()),
                 self.limits.max_documents,
                 self.limits.max_bytes,
             );
@@ -292,7 +292,7 @@ fn element_json(x: &Doc) -> Option<String> {
             let sep = if rest.starts_with('}') { "" } else { "," };
             Some(format!(
                 "{{\"{}\":{id}{sep}{rest}",
-                id_field(x.p.kind.is_credit())
+                x.p.kind.collection().id_field()
             ))
         }
         None => Some(json),

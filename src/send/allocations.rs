@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use crate::issues::{Issue, IssueCode};
 use crate::money::fixed;
 use crate::names;
-use crate::plan::{Purpose, RequestSpec};
-use crate::preview::DocumentKind;
-use crate::reconcile::{
+use crate::send::plan::{Purpose, RequestSpec};
+use crate::xero::kind::Collection;
+use crate::xero::responses::{
     decimal_field, element_status, elements, text_field, validation_messages, ElementStatus,
 };
 
@@ -40,10 +40,7 @@ impl Run {
                 self.alloc_skip(d, Issue::warning(IssueCode::AllocationSkipped, path, format!("The credit note is {st} in Xero; Xero allocates only AUTHORISED credit notes. Approve it in Xero, then allocate it to invoice {}.", alloc.out.invoice_number)));
                 continue;
             }
-            let counterpart = match x.p.kind {
-                DocumentKind::AccrecCredit => DocumentKind::Accrec,
-                _ => DocumentKind::Accpay,
-            };
+            let counterpart = x.p.kind.invoice_side();
             let number = alloc.out.invoice_number.clone();
             let docs = &self.docs;
             let in_run = self
@@ -189,7 +186,10 @@ impl Run {
         let spec = RequestSpec {
             purpose: Purpose::Allocation,
             method: "PUT",
-            path: format!("/CreditNotes/{}/Allocations", crate::plan::encode(&cn_id)),
+            path: format!(
+                "/CreditNotes/{}/Allocations",
+                crate::send::plan::encode(&cn_id)
+            ),
             query,
             body: Some(body),
             documents: vec![x.p.source_id.to_string()],
@@ -245,10 +245,7 @@ impl Run {
             .as_ref()
             .map(|a| a.out.invoice_number.clone())
             .unwrap_or_default();
-        let want_type = match x.p.kind {
-            DocumentKind::AccrecCredit => "ACCREC",
-            _ => "ACCPAY",
-        };
+        let want_type = x.p.kind.invoice_side().as_str();
         let contact = x
             .xero
             .as_ref()
@@ -300,7 +297,7 @@ impl Run {
         );
         match pick {
             Some(el) => {
-                let target = read_xero_doc(el, false);
+                let target = read_xero_doc(el, Collection::Invoices);
                 self.allocate(d, &target, now);
             }
             None => self.alloc_skip(d, Issue::warning(IssueCode::AllocationSkipped, path, format!("Invoice {number} ({want_type}) was not found in Xero, so the credit note was not allocated; the credit stays on the contact's account."))),
@@ -428,7 +425,7 @@ impl Run {
                 let spec = RequestSpec {
                     purpose: Purpose::Lookup,
                     method: "GET",
-                    path: format!("/CreditNotes/{}", crate::plan::encode(&cn)),
+                    path: format!("/CreditNotes/{}", crate::send::plan::encode(&cn)),
                     query: BTreeMap::new(),
                     body: None,
                     documents: source.into_iter().collect(),

@@ -1,0 +1,3 @@
+//! Build: resolved invoices → Xero documents with the totals Xero will compute ([`totals`]).
+
+pub mod totals;

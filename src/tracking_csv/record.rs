@@ -1,0 +1,94 @@
+//! One record as the validator reads it ([`Fields`]: its bytes split into fields, UTF-8 checked
+//! per field) and where its problems go ([`IssueSink`]: kept up to the cap, counted exactly).
+//! Shared by the header reader and the row checks, so neither depends on the other.
+
+use std::collections::BTreeMap;
+
+use crate::issues::{Issue, IssueCode, Severity};
+
+/// Issues kept up to the cap, counted exactly.
+pub(super) struct IssueSink {
+    pub(super) kept: Vec<Issue>,
+    pub(super) max: usize,
+    pub(super) total: u64,
+    pub(super) errors: u64,
+    pub(super) by_code: BTreeMap<IssueCode, u64>,
+}
+
+impl IssueSink {
+    /// Counts an issue; builds its path and message only if it is kept.
+    pub(super) fn add(
+        &mut self,
+        severity: Severity,
+        code: IssueCode,
+        row: u64,
+        column: Option<u64>,
+        make: impl FnOnce() -> (String, String),
+    ) {
+        self.total += 1;
+        if severity == Severity::Error {
+            self.errors += 1;
+        }
+        *self.by_code.entry(code).or_insert(0) += 1;
+        if self.kept.len() < self.max {
+            let (path, message) = make();
+            let issue = match severity {
+                Severity::Error => Issue::error(code, path, message),
+                Severity::Warning => Issue::warning(code, path, message),
+            };
+            self.kept.push(issue.at(row, column));
+        }
+    }
+}
+
+/// The fields of one record: `text` is the record's bytes, `ends` where each field ends.
+pub(super) struct Fields<'a> {
+    bytes: &'a [u8],
+    /// The whole record as text, when it is valid UTF-8.
+    text: Option<&'a str>,
+    ends: &'a [usize],
+}
+
+impl<'a> Fields<'a> {
+    /// The record's bytes and where each field ends.
+    pub(super) fn new(bytes: &'a [u8], ends: &'a [usize]) -> Self {
+        let text = std::str::from_utf8(bytes).ok();
+        Fields { bytes, text, ends }
+    }
+
+    /// Whether every field is valid UTF-8 on its own: the record is, and no field boundary
+    /// splits a character.
+    pub(super) fn all_text(&self) -> bool {
+        self.text
+            .is_some_and(|t| self.ends.iter().all(|e| t.is_char_boundary(*e)))
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn range(&self, i: usize) -> Option<(usize, usize)> {
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(p) => *self.ends.get(p)?,
+            None => 0,
+        };
+        Some((start, end))
+    }
+
+    /// Field `i` as text: `None` if absent, `Some(Err(()))` if not UTF-8.
+    pub(super) fn get(&self, i: usize) -> Option<Result<&'a str, ()>> {
+        let (start, end) = self.range(i)?;
+        Some(match self.text {
+            // A field boundary inside a character means each half is invalid on its own.
+            Some(text) => text.get(start..end).ok_or(()),
+            None => {
+                std::str::from_utf8(self.bytes.get(start..end).unwrap_or_default()).map_err(|_| ())
+            }
+        })
+    }
+
+    pub(super) fn is_blank(&self) -> bool {
+        self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+}

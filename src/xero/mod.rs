@@ -1,0 +1,6 @@
+//! Xero's shapes, in one place: what tells the document kinds apart ([`kind`]), the documents as Xero receives them ([`wire`]) and Xero's
+//! answers as the run reads them ([`responses`]).
+
+pub mod kind;
+pub mod responses;
+pub mod wire;
