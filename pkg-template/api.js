@@ -1,22 +1,102 @@
 // The public JS API over the wasm exports. scripts/build.sh wraps this file for each entry
-// (CommonJS for Node, an ES module for browsers); it defines `makeApi(wasm)` only.
+// (CommonJS for Node, an ES module for browsers); it defines `makeApi(engine)` only.
 //
 // Data crosses the boundary as JSON text: one JSON.stringify going in (invoices as UTF-8 bytes),
 // one JSON.parse coming out (a preview's request bodies come after its JSON and are sliced off,
 // not parsed). Measured on the preview workload this is faster than converting object by
 // object, and it keeps one deserializer per type in the .wasm instead of two. The core reads
 // numbers from their JSON text exactly (never through a float), so nothing is lost on the way.
+//
+// Nothing but a XeroExportError leaves this API. Arguments are checked here before they reach
+// wasm-bindgen's glue (whose own checks throw TypeErrors or trap), objects refuse use after
+// free(), and a trap (a bug in the core: a panic or a stack overflow) is caught at the boundary:
+// it is reported as code INTERNAL and the instance is replaced, because a trapped instance
+// leaks its shadow stack and soon fails every call. Objects made before that throw
+// INSTANCE_RESET; everything made afterwards works.
 
-function makeApi(wasm) {
+function makeApi(engine) {
   'use strict';
 
-  function misuse(argument, message) {
-    const e = new Error(`\`${argument}\` could not be read: ${message}`);
+  function xeroError(code, argument, message) {
+    const e = new Error(message);
     e.name = 'XeroExportError';
-    e.code = 'INVALID_INPUT';
+    e.code = code;
     e.details = { argument };
     return e;
   }
+
+  function misuse(argument, message) {
+    return xeroError('INVALID_INPUT', argument, `\`${argument}\` could not be read: ${message}`);
+  }
+
+  // ---- The instance, and surviving a trap --------------------------------------------------
+
+  // engine.current(): the live glue (throws NOT_INITIALISED before init() in browsers);
+  // engine.replace(): a fresh instance of the same compiled module, synchronously.
+  let generation = 0;
+  // The wasm objects of the live instance, so a trap can detach them: their finalizers would
+  // otherwise free memory in the dead instance when they are collected.
+  let live = new Set();
+
+  const isTrap = (err) =>
+    err instanceof WebAssembly.RuntimeError || (err instanceof RangeError && /call stack/i.test(err.message));
+
+  function afterTrap(err) {
+    for (const ref of live) ref.deref()?.__destroy_into_raw?.();
+    live = new Set();
+    generation += 1;
+    engine.replace();
+    return xeroError('INTERNAL', 'wasm', `xero-export hit an internal error (${err.message}); the module was reset and later calls work, but objects made before this throw INSTANCE_RESET. Please report it with the input that caused it.`);
+  }
+
+  /** Runs `fn(glue)`; a trap becomes INTERNAL and a fresh instance. */
+  function guarded(fn) {
+    const glue = engine.current();
+    if (glue === undefined) {
+      throw xeroError('NOT_INITIALISED', 'init', 'xero-export is not loaded yet: call (and await) init() once before anything else.');
+    }
+    try {
+      return fn(glue);
+    } catch (err) {
+      if (isTrap(err)) throw afterTrap(err);
+      throw err;
+    }
+  }
+
+  /** A wasm object made through `guarded`, tracked so a trap can detach it. */
+  function adopt(inner) {
+    const ref = new WeakRef(inner);
+    live.add(ref);
+    return { inner, ref, generation };
+  }
+
+  /** The wasm object behind a wrapper, checked: not freed, not from a replaced instance. */
+  function use(handle, what) {
+    if (handle.inner === null) {
+      throw xeroError('USED_AFTER_FREE', what, `This ${what} was freed (free() was called); make a new one.`);
+    }
+    if (handle.generation !== generation) {
+      throw xeroError('INSTANCE_RESET', what, `This ${what} was made before an internal error reset the module; make a new one.`);
+    }
+    return handle.inner;
+  }
+
+  /** Calls `fn(inner)` on a wrapper's wasm object, guarded. */
+  function call(handle, what, fn) {
+    const inner = use(handle, what);
+    return guarded(() => fn(inner));
+  }
+
+  function release(handle) {
+    if (handle.inner === null) return;
+    if (handle.generation === generation) {
+      live.delete(handle.ref);
+      guarded(() => handle.inner.free());
+    }
+    handle.inner = null;
+  }
+
+  // ---- Arguments ---------------------------------------------------------------------------
 
   // NaN and ±Infinity would become `null` in JSON and look absent. Written as a marker object
   // they reach the core, which reports them (NUMBER_NOT_FINITE) where a number belongs and
@@ -32,7 +112,8 @@ function makeApi(wasm) {
       text = JSON.stringify(value);
       if (text !== undefined && text.includes('null')) text = JSON.stringify(value, nonFinite);
     } catch (err) {
-      throw misuse(argument, err.message);
+      const why = err instanceof RangeError ? 'it is nested too deeply or too large' : err.message;
+      throw misuse(argument, why);
     }
     if (text === undefined) throw misuse(argument, `a ${typeof value} is not data`);
     return text;
@@ -45,83 +126,136 @@ function makeApi(wasm) {
   const utf8 = new TextEncoder();
   const encodeBytes = (value, argument) => utf8.encode(encode(value, argument));
 
+  // Host times are milliseconds since 1970 (Date.now()); JS dates end at ±8.64e15 ms, and a
+  // time beyond that would leave a run waiting forever.
+  const MAX_TIME = 8.64e15;
+  function time(now, argument = 'now') {
+    if (typeof now !== 'number' || !Number.isFinite(now) || Math.abs(now) > MAX_TIME) {
+      throw misuse(argument, `expected the host's time in milliseconds (Date.now()), got ${describe(now)}`);
+    }
+    return now;
+  }
+
+  function requestId(id) {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
+      throw misuse('requestId', `expected the \`id\` of a request returned by next(), got ${describe(id)}`);
+    }
+    return id;
+  }
+
+  function describe(value) {
+    if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+    if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
+    if (value === null) return 'null';
+    if (Array.isArray(value)) return 'an array';
+    return `a ${typeof value}`;
+  }
+
   /** fetch's Response-like `{status, headers, body}` with Headers (or a Map) made plain. */
   function plainResponse(response) {
-    if (response === null || typeof response !== 'object') return response;
+    if (response === null || typeof response !== 'object' || Array.isArray(response)) {
+      throw misuse('response', `expected {status, headers?, body?}, got ${describe(response)}`);
+    }
     const { headers } = response;
-    if (headers && typeof headers === 'object' && typeof headers[Symbol.iterator] === 'function') {
-      return { ...response, headers: Object.fromEntries(headers) };
+    if (headers === undefined || headers === null) return response;
+    if (typeof headers !== 'object' || Array.isArray(headers)) {
+      throw misuse('response.headers', `expected an object, Headers or a Map of header names to values, got ${describe(headers)}`);
+    }
+    if (typeof headers[Symbol.iterator] === 'function') {
+      try {
+        return { ...response, headers: Object.fromEntries(headers) };
+      } catch (err) {
+        throw misuse('response.headers', err.message);
+      }
     }
     return response;
   }
 
+  /** A CSV chunk or file: text, bytes (Node Buffers too) or an ArrayBuffer. */
+  function csvInput(value, argument) {
+    if (typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer) return value;
+    throw misuse(argument, `expected text, a Uint8Array or an ArrayBuffer, got ${describe(value)}`);
+  }
+
+  // ---- The API -----------------------------------------------------------------------------
+
   /** The sending run returned by `exporter.plan`: see the README's "Sending and reconciling". */
   class SendRun {
-    #inner;
-    constructor(inner) {
-      this.#inner = inner;
+    #h;
+    constructor(handle) {
+      this.#h = handle;
     }
     /** Requests to send now (`now` = Date.now()). */
     next(now) {
-      return decode(this.#inner.next(now));
+      const t = time(now);
+      return decode(call(this.#h, 'SendRun', (r) => r.next(t)));
     }
     /** Xero's answer `{status, headers, body}` to request `requestId`; returns changed outcomes. */
-    handle(requestId, response, now) {
-      return decode(this.#inner.handle(requestId, encode(plainResponse(response), 'response'), now));
+    handle(requestId_, response, now) {
+      const id = requestId(requestId_);
+      const body = encode(plainResponse(response), 'response');
+      const t = time(now);
+      return decode(call(this.#h, 'SendRun', (r) => r.handle(id, body, t)));
     }
     /** Request `requestId` got no answer (timeout, dropped connection); returns changed outcomes. */
-    lost(requestId, now) {
-      return decode(this.#inner.lost(requestId, now));
+    lost(requestId_, now) {
+      const id = requestId(requestId_);
+      const t = time(now);
+      return decode(call(this.#h, 'SendRun', (r) => r.lost(id, t)));
     }
     /** One outcome per source invoice, in input order. */
     outcomes() {
-      return decode(this.#inner.outcomes());
+      return decode(call(this.#h, 'SendRun', (r) => r.outcomes()));
     }
     /** The export log: a row per document (or contact) per request. */
     log() {
-      return decode(this.#inner.log());
+      return decode(call(this.#h, 'SendRun', (r) => r.log()));
     }
     /** Counts of outcomes and requests. */
     summary() {
-      return decode(this.#inner.summary());
+      return decode(call(this.#h, 'SendRun', (r) => r.summary()));
     }
     /** Nothing in flight and nothing left to send (or stopped). */
     get done() {
-      return this.#inner.done;
+      return call(this.#h, 'SendRun', (r) => r.done);
     }
     /** Host time (ms) from which `next` has something to send, or null. */
     get wakeAt() {
-      return decode(this.#inner.wakeAt);
+      return decode(call(this.#h, 'SendRun', (r) => r.wakeAt));
     }
     /** The auth problem (401/403) that stopped the run, or null. */
     get stopped() {
-      return decode(this.#inner.stopped);
+      return decode(call(this.#h, 'SendRun', (r) => r.stopped));
     }
     /** Continue after a 401/403 once the host has a valid token again. */
     resume() {
-      this.#inner.resume();
+      call(this.#h, 'SendRun', (r) => r.resume());
     }
-    /** Releases the wasm memory now (otherwise when garbage-collected). */
+    /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {
-      this.#inner.free();
+      release(this.#h);
     }
   }
 
   /** A parsed snapshot and settings; previews (and plans) any number of invoices. */
   class Exporter {
-    #inner;
+    #h;
     constructor(snapshot, settings) {
-      this.#inner = new wasm.Exporter(encode(snapshot, 'snapshot'), encode(settings ?? null, 'settings'));
+      const s = encode(snapshot, 'snapshot');
+      const t = encode(settings ?? null, 'settings');
+      this.#h = adopt(guarded((w) => new w.Exporter(s, t)));
     }
     /** Problems of the snapshot and settings. */
     get issues() {
-      return decode(this.#inner.issues);
+      return decode(call(this.#h, 'Exporter', (e) => e.issues));
     }
     /** `{documents, contacts, issues, summary}`; options `{lines?, bodies?}`. */
     preview(invoices, options) {
+      const bytes = encodeBytes(invoices, 'invoices');
+      const o = encode(options ?? null, 'options');
       // Each document's request body followed by a NUL, then the JSON (see the binding): the
       // bodies are taken as slices of the text instead of being escaped and parsed again.
-      const parts = this.#inner.preview(encodeBytes(invoices, 'invoices'), encode(options ?? null, 'options')).split('\0');
+      const parts = call(this.#h, 'Exporter', (e) => e.preview(bytes, o)).split('\0');
       const preview = decode(parts[parts.length - 1]);
       const { documents } = preview;
       for (let i = 0; i < documents.length; i++) documents[i].body = parts[i] || null;
@@ -129,43 +263,50 @@ function makeApi(wasm) {
     }
     /** The preview as one JSON text, bodies included as strings. */
     previewJson(invoices, options) {
-      return this.#inner.previewJson(encodeBytes(invoices, 'invoices'), encode(options ?? null, 'options'));
+      const bytes = encodeBytes(invoices, 'invoices');
+      const o = encode(options ?? null, 'options');
+      return call(this.#h, 'Exporter', (e) => e.previewJson(bytes, o));
     }
     /** The sending run for these invoices; options `{tenantId, maxDocuments?, maxBytes?, ...}`. */
     plan(invoices, options) {
-      return new SendRun(this.#inner.plan(encodeBytes(invoices, 'invoices'), encode(options ?? null, 'options')));
+      const bytes = encodeBytes(invoices, 'invoices');
+      const o = encode(options ?? null, 'options');
+      return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
     }
-    /** Releases the wasm memory now (otherwise when garbage-collected). */
+    /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {
-      this.#inner.free();
+      release(this.#h);
     }
   }
 
   /** Validates a tracking-options CSV pushed in chunks (strings or bytes, split anywhere). */
   class TrackingCsvValidator {
-    #inner;
+    #h;
     constructor(snapshot, options) {
-      this.#inner = new wasm.TrackingCsvValidator(encode(snapshot, 'snapshot'), encode(options ?? null, 'options'));
+      const s = encode(snapshot, 'snapshot');
+      const o = encode(options ?? null, 'options');
+      this.#h = adopt(guarded((w) => new w.TrackingCsvValidator(s, o)));
     }
     /** The next chunk: a string, Uint8Array (Node Buffers too) or ArrayBuffer. */
     push(chunk) {
-      this.#inner.push(chunk);
+      const c = csvInput(chunk, 'chunk');
+      call(this.#h, 'TrackingCsvValidator', (v) => v.push(c));
     }
     /** `{bytes, rowsRead, rowsFailing}` so far. */
     get progress() {
-      return decode(this.#inner.progress);
+      return decode(call(this.#h, 'TrackingCsvValidator', (v) => v.progress));
     }
     /** Reads the last row and returns the result; the validator cannot be used afterwards. */
     finish() {
-      return decode(this.#inner.finish());
+      return decode(this.finishJson());
     }
     /** Like `finish`, as JSON text. */
     finishJson() {
-      return this.#inner.finish();
+      return call(this.#h, 'TrackingCsvValidator', (v) => v.finish());
     }
-    /** Releases the wasm memory now (otherwise when garbage-collected). */
+    /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {
-      this.#inner.free();
+      release(this.#h);
     }
   }
 
@@ -174,27 +315,35 @@ function makeApi(wasm) {
   // sent as `{}`. Every key of our bodies is the model's attribute name with its first letter
   // upper-cased (tests/js/xero-node.test.mjs checks this with the SDK's own serializer over
   // every golden body and every planned request), so the mapping is that rule, recursively.
-  function camelCase(value) {
-    if (Array.isArray(value)) return value.map(camelCase);
+  // Xero's bodies nest a few levels (body → documents → lines → tracking); anything deeper is
+  // not a request body, and recursing into it would overflow the stack.
+  const MAX_DEPTH = 32;
+  function camelCase(value, depth = 0) {
     if (value === null || typeof value !== 'object') return value;
+    if (depth > MAX_DEPTH) throw misuse('body', `it nests deeper than ${MAX_DEPTH} levels, which no Xero request body does`);
+    if (Array.isArray(value)) return value.map((v) => camelCase(v, depth + 1));
     const out = {};
-    for (const key of Object.keys(value)) out[key.charAt(0).toLowerCase() + key.slice(1)] = camelCase(value[key]);
+    for (const key of Object.keys(value)) out[key.charAt(0).toLowerCase() + key.slice(1)] = camelCase(value[key], depth + 1);
     return out;
   }
+
+  // Xero refuses requests over 3.5 MB; a body text far beyond that is not one of ours.
+  const MAX_BODY = 16 * 1024 * 1024;
 
   /** A request body (JSON text or parsed) as xero-node's model objects, e.g. for
    *  `xero.accountingApi.createInvoices(tenantId, toXeroNode(doc.body), false, unitdp, key)`. */
   function toXeroNode(body) {
     let value = body;
     if (typeof body === 'string') {
+      if (body.length > MAX_BODY) throw misuse('body', `it is ${body.length} characters; Xero accepts request bodies up to 3.5 MB`);
       try {
         value = JSON.parse(body);
       } catch (err) {
-        throw misuse('body', err.message);
+        throw misuse('body', err instanceof RangeError ? 'it is nested too deeply' : err.message);
       }
       // A JS number holds 15 significant digits exactly; a longer amount would be changed by
       // xero-node's number-typed models. Strings are skipped whole, so only numbers are read.
-      for (const [token, mantissa] of body.matchAll(/"(?:[^"\\]|\\.)*"|(-?[0-9]+(?:\.[0-9]+)?)(?:[eE][-+]?[0-9]+)?/g)) {
+      for (const [token, mantissa] of body.matchAll(/"[^"\\]*(?:\\.[^"\\]*)*"|(-?[0-9]+(?:\.[0-9]+)?)(?:[eE][-+]?[0-9]+)?/g)) {
         if (mantissa === undefined) continue; // a string
         const digits = mantissa.replace(/[-.]/g, '').replace(/^0+/, '').replace(/0+$/, '');
         if (digits.length > 15 || !Number.isFinite(Number(token)) || (Number(token) === 0 && digits.length > 0)) {
@@ -208,16 +357,45 @@ function makeApi(wasm) {
     return camelCase(value);
   }
 
-  return {
-    version: () => wasm.version(),
+  function lineAmount(line) {
+    const l = encode(line, 'line');
+    return decode(guarded((w) => w.lineAmount(l)));
+  }
+
+  function timesheetInvoice(input) {
+    const t = encode(input, 'timesheet');
+    return decode(guarded((w) => w.timesheetInvoice(t)));
+  }
+
+  function validateTrackingCsv(snapshot, csv, options) {
+    const s = encode(snapshot, 'snapshot');
+    const c = csvInput(csv, 'csv');
+    const o = encode(options ?? null, 'options');
+    return decode(guarded((w) => w.validateTrackingCsv(s, c, o)));
+  }
+
+  function exportTrackingCsv(rows, options) {
+    const r = encode(rows, 'rows');
+    const o = encode(options ?? null, 'options');
+    return guarded((w) => w.exportTrackingCsv(r, o));
+  }
+
+  const api = {
+    version: () => guarded((w) => w.version()),
     toXeroNode,
-    lineAmount: (line) => decode(wasm.lineAmount(encode(line, 'line'))),
-    timesheetInvoice: (input) => decode(wasm.timesheetInvoice(encode(input, 'timesheet'))),
+    lineAmount,
+    timesheetInvoice,
     Exporter,
     SendRun,
     TrackingCsvValidator,
-    validateTrackingCsv: (snapshot, csv, options) =>
-      decode(wasm.validateTrackingCsv(encode(snapshot, 'snapshot'), csv, encode(options ?? null, 'options'))),
-    exportTrackingCsv: (rows, options) => wasm.exportTrackingCsv(encode(rows, 'rows'), encode(options ?? null, 'options')),
+    validateTrackingCsv,
+    exportTrackingCsv,
   };
+  // For the package's own tests only (not API, not in the types): trap on purpose, to check
+  // that the module survives one.
+  Object.defineProperty(api, '__testing', {
+    enumerable: false,
+    value: { trap: () => guarded((w) => w.__trapForTests()) },
+  });
+  return api;
 }

@@ -22,6 +22,15 @@ pub enum ErrorCode {
     InvalidSnapshot,
     /// The call is not allowed in the object's current state.
     InvalidState,
+    /// A bug in the library trapped the wasm instance; the JS entry replaced the instance.
+    /// Thrown by the JS entry only.
+    Internal,
+    /// The object was made before an internal error replaced the instance. JS entry only.
+    InstanceReset,
+    /// The object was used after `free()`. JS entry only.
+    UsedAfterFree,
+    /// A browser entry was called before `await init()`. JS entry only.
+    NotInitialised,
 }
 
 impl ErrorCode {
@@ -33,6 +42,10 @@ impl ErrorCode {
             ErrorCode::InvalidSettings => "INVALID_SETTINGS",
             ErrorCode::InvalidSnapshot => "INVALID_SNAPSHOT",
             ErrorCode::InvalidState => "INVALID_STATE",
+            ErrorCode::Internal => "INTERNAL",
+            ErrorCode::InstanceReset => "INSTANCE_RESET",
+            ErrorCode::UsedAfterFree => "USED_AFTER_FREE",
+            ErrorCode::NotInitialised => "NOT_INITIALISED",
         }
     }
 }

@@ -86,7 +86,7 @@ pub(super) fn read_header(
     };
     let key = one(
         issues,
-        positions(&key_column),
+        positions(key_column),
         format!("\"{key_column}\""),
         " for the client key (set options.keyColumn if your file names it differently)".to_owned(),
     );

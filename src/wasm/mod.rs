@@ -103,6 +103,14 @@ pub fn version() -> String {
     crate::version().to_owned()
 }
 
+/// For the package's own tests only: traps on purpose (as a bug in the core would), so the tests
+/// can check that the JS entry catches the trap and replaces the instance. Not API.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __trapForTests)]
+pub fn trap_for_tests() {
+    core::arch::wasm32::unreachable()
+}
+
 /// The line amount Xero computes for `{quantity, unitAmount, discountRate?, discountAmount?,
 /// unitdp?}`: `{unitAmount, lineAmount, issues}` with exact decimal strings.
 #[wasm_bindgen(js_name = lineAmount)]

@@ -24,7 +24,7 @@ test('the tarball holds only the files the package needs', async () => {
   const installed = path.join(dir, 'node_modules/xero-export');
   const top = (await readdir(installed)).sort();
   assert.deepEqual(top, ['README.md', 'index.d.ts', 'node', 'package.json', 'web']);
-  assert.deepEqual((await readdir(path.join(installed, 'web'))).sort(), ['index.js', 'xero_export.js', 'xero_export_bg.wasm']);
+  assert.deepEqual((await readdir(path.join(installed, 'web'))).sort(), ['index.js', 'xero_export_bg.wasm']);
 });
 
 test('CommonJS require works', () => {
