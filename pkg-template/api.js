@@ -391,11 +391,11 @@ function makeApi(engine) {
     validateTrackingCsv,
     exportTrackingCsv,
   };
-  // For the package's own tests only (not API, not in the types): trap on purpose, to check
-  // that the module survives one.
+  // For the package's own tests and benchmarks only (not API, not in the types): trap on
+  // purpose, to check that the module survives one; the raw glue, to time the wasm call alone.
   Object.defineProperty(api, '__testing', {
     enumerable: false,
-    value: { trap: () => guarded((w) => w.__trapForTests()) },
+    value: { trap: () => guarded((w) => w.__trapForTests()), glue: () => engine.current() },
   });
   return api;
 }

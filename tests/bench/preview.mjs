@@ -76,7 +76,7 @@ const best = Math.max(...Object.values(results));
 console.log(`best in Node: ${Math.round(best).toLocaleString('en')} invoices/s (target: 100,000/s and within 1.5x of native; see cargo bench --bench preview)`);
 
 // Where the time of the bodies-only preview goes, step by step as the package does it.
-const wasm = require('../../pkg/node/xero_export.js');
+const wasm = require('../../pkg/node/index.cjs').__testing.glue();
 const raw = new wasm.Exporter(JSON.stringify(snapshot), JSON.stringify(settings));
 const time = (f) => {
   f();
