@@ -103,21 +103,26 @@ impl<S: Borrow<Snapshot>> Validator<S> {
 
     /// Reads the next chunk. Chunks may split a row, a quoted field or a UTF-8 character
     /// anywhere; only complete rows are validated, the rest waits for the next chunk.
+    ///
+    /// Leading byte order marks are dropped, however many (a file saved twice by a tool that
+    /// adds one each time has two), before csv-core sees anything: it would drop one more only
+    /// when a chunk holds all three of its bytes, so the report depended on where chunks ended.
     pub fn push(&mut self, chunk: &[u8]) {
         self.parser.bytes += chunk.len() as u64;
-        let Some(head) = self.parser.head.as_mut() else {
-            self.feed(chunk, false);
-            return;
-        };
-        let take = BOM.len().saturating_sub(head.len()).min(chunk.len());
-        let (first, rest) = chunk.split_at_checked(take).unwrap_or((chunk, &[]));
-        head.extend_from_slice(first);
-        if head.len() < BOM.len() && BOM.starts_with(head.as_slice()) {
-            return; // still undecided: the chunk was shorter than the mark
-        }
-        let head = self.parser.head.take().unwrap_or_default();
-        if head != BOM {
-            self.feed(&head, false);
+        let mut rest = chunk;
+        while let Some(head) = self.parser.head.as_mut() {
+            let take = BOM.len().saturating_sub(head.len()).min(rest.len());
+            let (first, after) = rest.split_at_checked(take).unwrap_or((rest, &[]));
+            head.extend_from_slice(first);
+            rest = after;
+            if !BOM.starts_with(head.as_slice()) {
+                let head = self.parser.head.take().unwrap_or_default();
+                self.feed(&head, false);
+            } else if head.len() == BOM.len() {
+                head.clear(); // a whole mark: dropped; another may follow
+            } else {
+                return; // still undecided: the chunk ended inside a mark
+            }
         }
         self.feed(rest, false);
     }
