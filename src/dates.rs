@@ -50,8 +50,13 @@ impl Date {
         self.day
     }
 
-    /// Parses `YYYY-MM-DD`, the date part of `YYYY-MM-DDThh:mm:ss` (Xero's `DateString`), or
-    /// Xero's `/Date(ms+hhmm)/`.
+    /// Parses exactly these forms, and nothing around them (no spaces, no trailing text):
+    /// - `YYYY-MM-DD`;
+    /// - `YYYY-MM-DDThh:mm:ss`, optionally with a fraction (`.fff`) and `Z` or `±hh:mm` (Xero's
+    ///   `DateString`, and what `Date.toISOString()` gives): the date as written;
+    /// - Xero's `/Date(ms+hhmm)/`.
+    ///
+    /// A time that is not a time of day (`T25:00:00`) makes the whole text no date.
     pub fn parse(text: &str) -> Option<Date> {
         if let Some(inner) = text
             .strip_prefix("/Date(")
@@ -59,12 +64,16 @@ impl Date {
         {
             return Date::from_ms_date(inner);
         }
-        let bytes = text.as_bytes();
-        let date_part = match bytes.get(10) {
-            None if bytes.len() == 10 => text,
-            Some(b'T') => text.get(..10)?,
-            _ => return None,
+        let (date_part, time) = match text.split_at_checked(10) {
+            Some((d, "")) => (d, None),
+            Some((d, t)) => (d, Some(t.strip_prefix('T')?)),
+            None => return None,
         };
+        if let Some(t) = time {
+            if !is_time_of_day(t) {
+                return None;
+            }
+        }
         let mut parts = date_part.split('-');
         let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
         if y.len() != 4
@@ -271,6 +280,40 @@ impl PaymentTerm {
     }
 }
 
+/// `hh:mm:ss`, then optionally `.` and 1-9 digits, then optionally `Z` or `±hh:mm`, as a time
+/// of day (`hh` < 24, `mm` and `ss` < 60; a leap second's 60 is refused, as Xero would).
+fn is_time_of_day(t: &str) -> bool {
+    let two = |s: &str, max: u8| {
+        s.len() == 2
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.parse::<u8>().is_ok_and(|v| v < max)
+    };
+    let clock = |s: &str| {
+        let mut it = s.split(':');
+        matches!((it.next(), it.next(), it.next(), it.next()),
+            (Some(h), Some(m), Some(sec), None) if two(h, 24) && two(m, 60) && two(sec, 60))
+    };
+    let (main, zone) = match t.find(['Z', '+', '-']) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let zone_ok = match zone.as_bytes().first() {
+        None => true,
+        Some(b'Z') => zone.len() == 1,
+        Some(_) => zone
+            .get(1..)
+            .and_then(|z| z.split_once(':'))
+            .is_some_and(|(h, m)| two(h, 24) && two(m, 60)),
+    };
+    let (hms, fraction) = match main.split_once('.') {
+        Some((hms, f)) => (hms, Some(f)),
+        None => (main, None),
+    };
+    let fraction_ok = fraction
+        .is_none_or(|f| (1..=9).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()));
+    zone_ok && fraction_ok && clock(hms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,8 +341,32 @@ mod tests {
             "/Date(x)/",
             "",
             "2024-13-01",
+            // Regression: trailing text after the date, or a time that is no time of day, was
+            // read as the date.
+            "2024-01-15T25:00:00",
+            "2024-01-15T",
+            "2024-01-15Tnonsense",
+            "2024-01-15T10:00",
+            "2024-01-15T10:00:00 trailing",
+            "2024-01-15T10:00:60",
+            "2024-01-15T10:00:00.",
+            "2024-01-15T10:00:00+5",
+            "2024-01-15T10:00:00ZZ",
+            "2024-01-15\n",
+            " 2024-01-15",
+            "2024-01-15x",
+            "2024-01-1\u{e9}",
         ] {
             assert_eq!(Date::parse(bad), None, "{bad:?}");
+        }
+        for good in [
+            "2024-01-15T23:59:59",
+            "2024-01-15T00:00:00.000Z",
+            "2024-01-15T10:00:00.123456789",
+            "2024-01-15T10:00:00+13:00",
+            "2024-01-15T10:00:00-05:30",
+        ] {
+            assert_eq!(Date::parse(good), Some(d("2024-01-15")), "{good:?}");
         }
     }
 
