@@ -112,7 +112,7 @@ impl<'de> Deserialize<'de> for ExportRow {
 
 /// The most columns an export writes. A client file has a handful; the limit keeps a mistaken
 /// call (one distinct property per row) from producing a file no spreadsheet opens.
-pub const MAX_EXPORT_COLUMNS: usize = 1_000;
+pub(super) const MAX_EXPORT_COLUMNS: usize = 1_000;
 
 /// Where each row property goes: the columns spelt exactly so, and those whose name compares
 /// the same ([`names::same`]), built once per export so a row is placed in one pass over its
