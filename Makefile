@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/.cargo/webdriver.json
 WASM := --target wasm32-unknown-unknown
 
-.PHONY: all setup build build-dev test lint test-rust test-wasm test-js demo size bench bench-csv clean
+.PHONY: all setup build build-dev test lint test-rust test-wasm test-js fuzz fuzz-smoke demo size bench bench-csv clean
 
 all: build
 
@@ -34,7 +34,15 @@ test-wasm: setup
 test-js: build
 	node --test --test-reporter=spec tests/js/
 
-test: lint test-rust test-wasm test-js
+# Every fuzz target for a few seconds (cargo-fuzz, nightly): fails on any crash, and replays every
+# crash kept in tests/fuzz/regressions (also part of test-rust). `make fuzz` runs them for long.
+fuzz-smoke: setup
+	bash scripts/fuzz.sh $${FUZZ_SECONDS:-30}
+
+fuzz: setup
+	bash scripts/fuzz.sh $${FUZZ_SECONDS:-600}
+
+test: lint test-rust test-wasm test-js fuzz-smoke
 	@echo "make test: all suites passed"
 
 demo: build

@@ -42,3 +42,11 @@ if ! (cd tests && npm ls --depth=0 >/dev/null 2>&1); then
   say "npm ci in tests/"
   (cd tests && npm ci --no-audit --no-fund)
 fi
+
+# 5. cargo-fuzz for the fuzz targets (tests/fuzz), on the nightly toolchain the machines have
+#    (libFuzzer's sanitizer flags need nightly). Pinned; ~2 min to build on a fresh machine.
+fuzz_want=0.13.2
+if ! cargo +nightly fuzz --version 2>/dev/null | grep -q " $fuzz_want"; then
+  say "installing cargo-fuzz $fuzz_want (nightly)"
+  cargo +nightly install cargo-fuzz --version "$fuzz_want" --force
+fi

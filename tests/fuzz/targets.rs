@@ -1,0 +1,295 @@
+//! The fuzz targets' bodies: one function per entry point of the library, each taking arbitrary
+//! bytes and calling the core the way the JS binding does (JSON text in). A target passes when
+//! it returns; a panic (an overflow, an index out of bounds, an unwrap) is the bug libFuzzer
+//! looks for, because in wasm a panic is a trap that kills the instance.
+//!
+//! Shared by the cargo-fuzz binaries (tests/fuzz/fuzz_targets/) and the native regression test
+//! (tests/fuzz_regressions.rs), which replays every saved input, so a crash found once stays a
+//! test. Inputs that several arguments make are split at NUL bytes.
+
+#![allow(dead_code, unreachable_pub)] // each fuzz binary uses one function
+
+use xero_export::preview::PreviewOptions;
+use xero_export::send::plan::PlanOptions;
+use xero_export::send::Run;
+use xero_export::xero::responses::HttpResponse;
+use xero_export::{Exporter, Settings, Snapshot, SnapshotInput};
+
+const SNAPSHOT: &str = include_str!("../fixtures/sample/snapshot.json");
+const SCENARIOS: [&str; 4] = [
+    include_str!("../fixtures/scenarios/clinic.json"),
+    include_str!("../fixtures/scenarios/billing.json"),
+    include_str!("../fixtures/scenarios/crm.json"),
+    include_str!("../fixtures/scenarios/timesheet.json"),
+];
+
+/// The `n`th part of `data` split at NUL bytes (empty when there are fewer parts).
+fn part(data: &[u8], n: usize) -> &[u8] {
+    data.split(|b| *b == 0).nth(n).unwrap_or_default()
+}
+
+/// Everything after the first `n` NUL-separated parts.
+fn after(data: &[u8], n: usize) -> &[u8] {
+    let mut rest = data;
+    for _ in 0..n {
+        match rest.iter().position(|b| *b == 0) {
+            Some(i) => rest = rest.get(i + 1..).unwrap_or_default(),
+            None => return &[],
+        }
+    }
+    rest
+}
+
+fn snapshot() -> Snapshot {
+    let input: SnapshotInput = serde_json::from_str(SNAPSHOT).unwrap_or_default();
+    Snapshot::new(input)
+}
+
+/// A sample organisation with one of the four scenarios' settings (chosen by `pick`).
+fn exporter(pick: u8) -> Exporter {
+    let scenario = SCENARIOS
+        .get(usize::from(pick) % SCENARIOS.len())
+        .copied()
+        .unwrap_or_default();
+    let value: serde_json::Value = serde_json::from_str(scenario).unwrap_or_default();
+    let settings: Settings = value
+        .get("settings")
+        .and_then(|s| serde_json::from_value(s.clone()).ok())
+        .unwrap_or_default();
+    Exporter::new(snapshot(), settings)
+}
+
+/// `new Exporter(snapshot, settings)`: snapshot JSON, NUL, settings JSON.
+pub fn exporter_input(data: &[u8]) {
+    let Ok(snapshot) = serde_json::from_slice::<SnapshotInput>(part(data, 0)) else {
+        return;
+    };
+    let settings = serde_json::from_slice::<Settings>(part(data, 1)).unwrap_or_default();
+    let exporter = Exporter::new(Snapshot::new(snapshot), settings);
+    let _ = serde_json::to_string(exporter.issues());
+    // A few invoices through the new exporter, so settings that parse are exercised too.
+    let _ = exporter.preview_split_json(
+        r#"[{"id":"a","number":"1","date":"2024-01-15","payer":{"name":"Katherine Warren"},"lines":[{"description":"x","quantity":1,"unitAmount":"10.00","serviceCode":"CONSULT","taxCode":"GST"}]}]"#,
+        PreviewOptions::default(),
+    );
+}
+
+/// `exporter.preview(invoices)`: a settings pick byte, then the invoices' JSON.
+pub fn preview(data: &[u8]) {
+    let Some((pick, invoices)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(invoices) else {
+        return;
+    };
+    let exporter = exporter(*pick);
+    for options in [
+        PreviewOptions::default(),
+        PreviewOptions {
+            lines: false,
+            bodies: true,
+        },
+    ] {
+        let _ = exporter.preview_split_json(text, options);
+    }
+    let _ = exporter.preview_json(text, PreviewOptions::default());
+}
+
+/// A canned answer for a request: `kind` picks the status and body shape, `bytes` feed it.
+fn answer(kind: u8, body: Option<&str>, bytes: &[u8]) -> HttpResponse {
+    let status = [200u16, 200, 200, 400, 401, 429, 500, 503, 404, 200][usize::from(kind % 10)];
+    let raw = String::from_utf8_lossy(bytes).into_owned();
+    let body = match kind % 5 {
+        // The request's own body back, as if every element were saved (no ids, no statuses).
+        0 => body.and_then(|b| serde_json::from_str(b).ok()),
+        1 => serde_json::from_str(&raw).ok(),
+        2 => Some(serde_json::Value::String(raw.clone())),
+        3 => Some(
+            serde_json::json!({"Elements": [{"ValidationErrors": [{"Message": "Invoice # must be unique."}]}]}),
+        ),
+        _ => None,
+    };
+    let mut headers = std::collections::BTreeMap::new();
+    headers.insert(
+        "retry-after".to_owned(),
+        serde_json::Value::String(raw.chars().take(12).collect()),
+    );
+    headers.insert(
+        "x-rate-limit-problem".to_owned(),
+        serde_json::Value::String(
+            ["minute", "day", "concurrent", "app", ""][usize::from(kind % 5)].to_owned(),
+        ),
+    );
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// `exporter.plan(invoices)` then a scripted run: a settings pick byte, the invoices' JSON,
+/// NUL, then a script of (operation, request, time step, answer kind) bytes; an answer's body
+/// bytes follow its operation up to the next NUL.
+pub fn run(data: &[u8]) {
+    let Some((pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(invoices) = serde_json::from_slice::<Vec<xero_export::SourceInvoice>>(part(rest, 0))
+    else {
+        return;
+    };
+    let options = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let Ok(mut run) = exporter(*pick).plan(&invoices, &options) else {
+        return;
+    };
+    drive(&mut run, after(rest, 1));
+    let _ = serde_json::to_string(&run.outcomes());
+    let _ = serde_json::to_string(run.log());
+    let _ = run.summary();
+}
+
+fn drive(run: &mut Run, script: &[u8]) {
+    let mut now: i64 = 1_700_000_000_000;
+    let mut pending: Vec<(String, Option<String>)> = Vec::new();
+    // Bounded by the script: at most one operation per 4 bytes.
+    for step in script.chunks(4) {
+        let [op, which, dt, kind] = [0, 1, 2, 3].map(|i| step.get(i).copied().unwrap_or(0));
+        now = now.saturating_add(i64::from(dt) * 997);
+        match op % 4 {
+            0 => pending.extend(run.next(now).into_iter().map(|r| (r.id, r.body))),
+            1 | 2 if !pending.is_empty() => {
+                let (id, body) = pending.swap_remove(usize::from(which) % pending.len());
+                if op % 4 == 1 {
+                    let _ = run.handle(&id, &answer(kind, body.as_deref(), step), now);
+                } else {
+                    let _ = run.lost(&id, now);
+                }
+            }
+            3 => {
+                if let Some(at) = run.wake_at() {
+                    now = now.max(at);
+                }
+                if kind % 7 == 0 {
+                    run.resume();
+                }
+            }
+            _ => {}
+        }
+        let _ = run.is_done();
+    }
+}
+
+/// `TrackingCsvValidator.push` with arbitrary chunking: the first byte is a chunk size seed,
+/// the rest is the file.
+pub fn csv_push(data: &[u8]) {
+    let Some((seed, file)) = data.split_first() else {
+        return;
+    };
+    let snap = snapshot();
+    let whole = xero_export::tracking_csv::validate(&snap, file, Default::default());
+    let mut v = xero_export::tracking_csv::Validator::new(&snap, Default::default());
+    let mut size = usize::from(*seed % 13) + 1;
+    let mut rest = file;
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(size.min(rest.len()));
+        v.push(chunk);
+        let _ = v.progress();
+        rest = after;
+        size = size * 7 % 31 + 1;
+    }
+    // "A chunk may end anywhere": the report does not depend on where chunks ended.
+    assert_eq!(
+        v.finish(),
+        whole,
+        "chunked report differs from the one-call report"
+    );
+}
+
+/// `exportTrackingCsv(rows, options)`: rows JSON, NUL, options JSON.
+pub fn csv_export(data: &[u8]) {
+    let Ok(rows) =
+        serde_json::from_slice::<Vec<xero_export::tracking_csv::ExportRow>>(part(data, 0))
+    else {
+        return;
+    };
+    let options = serde_json::from_slice(part(data, 1)).unwrap_or_default();
+    let _ = xero_export::tracking_csv::export(&rows, &options);
+}
+
+/// `lineAmount(line)` and `timesheetInvoice(input)`: the same JSON to both.
+pub fn amounts(data: &[u8]) {
+    if let Ok(line) = serde_json::from_slice::<xero_export::build::totals::LineInput>(data) {
+        let _ = serde_json::to_string(&xero_export::build::totals::compute_line(&line));
+    }
+    if let Ok(input) = serde_json::from_slice::<xero_export::input::source::TimesheetInput>(data) {
+        let _ = serde_json::to_string(&xero_export::input::source::timesheet_invoice(&input));
+    }
+}
+
+/// A target's body.
+pub type Target = fn(&[u8]);
+
+/// Every target by name (the regression test replays a folder per name).
+pub const TARGETS: [(&str, Target); 6] = [
+    ("exporter", exporter_input),
+    ("preview", preview),
+    ("run", run),
+    ("csv_push", csv_push),
+    ("csv_export", csv_export),
+    ("amounts", amounts),
+];
+
+/// Seed inputs for every target, made from the fixtures (valid input, so the fuzzer starts
+/// deep in the code): `(target, bytes)`. Replayed by the regression test and written out as
+/// the starting corpus by `make fuzz`.
+pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let join = |parts: &[&[u8]]| parts.join(&0u8);
+    let mut out = Vec::new();
+    for (pick, scenario) in (0u8..).zip(SCENARIOS) {
+        let value: serde_json::Value = serde_json::from_str(scenario).unwrap_or_default();
+        let text = |key: &str| value.get(key).map(|v| v.to_string()).unwrap_or_default();
+        let (settings, invoices) = (text("settings"), text("invoices"));
+        out.push((
+            "exporter",
+            join(&[SNAPSHOT.as_bytes(), settings.as_bytes()]),
+        ));
+        out.push(("preview", [&[pick][..], invoices.as_bytes()].concat()));
+        // Plan, send, answer every request with its own body (200), lose one, retry.
+        let script: &[u8] = &[
+            0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 5, 0, 2, 0, 1, 0, 3, 0, 0, 0, 0, 0, 200, 0, 1, 1, 1, 5,
+        ];
+        out.push((
+            "run",
+            [&[pick][..], invoices.as_bytes(), &[0], script].concat(),
+        ));
+        if let Some(entries) = value.get("timesheets").and_then(|t| t.as_array()) {
+            out.extend(
+                entries
+                    .iter()
+                    .map(|t| ("amounts", t.to_string().into_bytes())),
+            );
+        }
+    }
+    let lines: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/sample/lines.json")).unwrap_or_default();
+    for line in lines.as_array().into_iter().flatten() {
+        out.push(("amounts", line.to_string().into_bytes()));
+    }
+    for csv in [
+        include_str!("../fixtures/csv/valid.csv"),
+        include_str!("../fixtures/csv/aliases.csv"),
+        include_str!("../fixtures/csv/option-unknown.csv"),
+        include_str!("../fixtures/csv/row-malformed-quote.csv"),
+    ] {
+        out.push(("csv_push", [&[3u8][..], csv.as_bytes()].concat()));
+    }
+    let rows = br#"[{"Client ID":"c1","Name":"=SUM(A1)","Xero Tracking Category 1":"North","n":-12.5,"b":true},{"client id":"c2","Name":"Jo, \"Smith\"","x":null}]"#;
+    out.push((
+        "csv_export",
+        join(&[rows, br#"{"bom":true,"lineEnding":"lf"}"#]),
+    ));
+    out
+}
