@@ -153,6 +153,9 @@ pub enum NumError {
     NotFinite,
     /// Text that is not a decimal number; the text is kept for the message.
     NotANumber(String),
+    /// A number, but beyond what any Xero amount or quantity can be (more than 28 significant
+    /// digits, or an exponent past 10²⁸ or below 10⁻²⁸); the text is kept for the message.
+    OutOfRange(String),
 }
 
 /// A number from the host: an exact decimal, or why it is not one.
@@ -177,10 +180,11 @@ impl Num {
     /// (`1e+21` is how JS prints large numbers). Surrounding whitespace is not accepted:
     /// `" 12"` is more likely a mistake than an amount.
     pub fn parse(text: &str) -> Num {
-        parse_decimal(text).map_or_else(
-            || Num::Invalid(NumError::NotANumber(text.to_owned())),
-            Num::Value,
-        )
+        match parse_number(text) {
+            Parsed::Value(v) => Num::Value(v),
+            Parsed::OutOfRange => Num::Invalid(NumError::OutOfRange(text.to_owned())),
+            Parsed::NotANumber => Num::Invalid(NumError::NotANumber(text.to_owned())),
+        }
     }
 
     /// Checks the value against a field's decimal places and reports an issue if invalid.
@@ -214,10 +218,20 @@ impl Num {
                 None
             }
             Num::Invalid(NumError::NotANumber(text)) => {
+                let text = shown(text);
                 issues.push(Issue::error(
                     IssueCode::NumberInvalid,
                     path(),
                     format!("The {field} \"{text}\" is not a decimal number. Use digits with a dot, e.g. \"1234.50\", without thousands separators or currency symbols."),
+                ));
+                None
+            }
+            Num::Invalid(NumError::OutOfRange(text)) => {
+                let text = shown(text);
+                issues.push(Issue::error(
+                    IssueCode::NumberOutOfRange,
+                    path(),
+                    format!("The {field} {text} is out of range: Xero accepts amounts up to 9,999,999,999.99. Check the value in your application."),
                 ));
                 None
             }
@@ -244,7 +258,7 @@ impl Serialize for Num {
         match self {
             Num::Value(v) => s.collect_str(v),
             Num::Invalid(NumError::NotFinite) => s.serialize_str("NaN"),
-            Num::Invalid(NumError::NotANumber(t)) => s.serialize_str(t),
+            Num::Invalid(NumError::NotANumber(t) | NumError::OutOfRange(t)) => s.serialize_str(t),
         }
     }
 }
@@ -257,8 +271,53 @@ impl From<Decimal> for Num {
 
 /// Parses decimal text exactly; `None` when it is not a number or does not fit a Decimal.
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    match parse_number(text) {
+        Parsed::Value(v) => Some(v),
+        Parsed::OutOfRange | Parsed::NotANumber => None,
+    }
+}
+
+/// What a host's number text is.
+enum Parsed {
+    Value(Decimal),
+    /// Well-formed, but no Decimal holds it exactly.
+    OutOfRange,
+    NotANumber,
+}
+
+/// At most this many characters of a caller's value are echoed in a message: a 1 MB quantity
+/// must not make a 1 MB message.
+const SHOWN_CHARS: usize = 40;
+
+/// `text` for a message: itself when short, else its start, an ellipsis and its length.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} characters)",
+            text.get(..cut).unwrap_or_default(),
+            text.chars().count()
+        )),
+    }
+}
+
+fn parse_number(text: &str) -> Parsed {
+    if !is_number_text(text) {
+        return Parsed::NotANumber;
+    }
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let parsed = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text)
+    } else {
+        Decimal::from_str_exact(text)
+    };
+    parsed.map_or(Parsed::OutOfRange, Parsed::Value)
+}
+
+/// Optional sign, digits, optional fraction, optional exponent; nothing else.
+fn is_number_text(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let valid = {
+    {
         let mut i = 0;
         if matches!(bytes.first(), Some(b'-' | b'+')) {
             i += 1;
@@ -289,15 +348,6 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
             ok &= i > exp_start;
         }
         ok && i == bytes.len()
-    };
-    if !valid {
-        return None;
-    }
-    let text = text.strip_prefix('+').unwrap_or(text);
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        Decimal::from_str_exact(text).ok()
     }
 }
 
@@ -382,7 +432,12 @@ pub fn de_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal,
         Num::Value(v) => Ok(v),
         Num::Invalid(NumError::NotFinite) => Err(de::Error::custom("number is not finite")),
         Num::Invalid(NumError::NotANumber(t)) => Err(de::Error::custom(format!(
-            "\"{t}\" is not a decimal number"
+            "\"{}\" is not a decimal number",
+            shown(&t)
+        ))),
+        Num::Invalid(NumError::OutOfRange(t)) => Err(de::Error::custom(format!(
+            "{} is out of range for an amount",
+            shown(&t)
         ))),
     }
 }
@@ -396,7 +451,12 @@ pub fn de_opt_decimal<'de, D: Deserializer<'de>>(
         Some(Num::Value(v)) => Ok(Some(v)),
         Some(Num::Invalid(NumError::NotFinite)) => Err(de::Error::custom("number is not finite")),
         Some(Num::Invalid(NumError::NotANumber(t))) => Err(de::Error::custom(format!(
-            "\"{t}\" is not a decimal number"
+            "\"{}\" is not a decimal number",
+            shown(&t)
+        ))),
+        Some(Num::Invalid(NumError::OutOfRange(t))) => Err(de::Error::custom(format!(
+            "{} is out of range for an amount",
+            shown(&t)
         ))),
     }
 }
@@ -519,5 +579,56 @@ mod tests {
         assert_eq!(fixed(d("40"), 2), "40.00");
         assert_eq!(fixed(d("87.74"), 2), "87.74");
         assert_eq!(fixed(d("-0.5"), 2), "-0.50");
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    fn message(num: &Num) -> (IssueCode, String) {
+        let mut issues = Vec::new();
+        assert_eq!(num.check("x", "quantity", 4, &mut issues), None);
+        let i = issues.pop().unwrap();
+        (i.code, i.message)
+    }
+
+    /// Regression: numbers too large for any amount said "not a decimal number", and echoed
+    /// the whole value however long.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn well_formed_but_too_large_is_out_of_range() {
+        for text in [
+            "1e400",
+            "1e308",
+            &"9".repeat(40),
+            "79228162514264337593543950336",
+            "1e-300",
+        ] {
+            let (code, msg) = message(&Num::parse(text));
+            assert_eq!(code, IssueCode::NumberOutOfRange, "{text}");
+            assert!(msg.contains("out of range"), "{msg}");
+        }
+        assert_eq!(
+            message(&num_from_js_number(1e308)).0,
+            IssueCode::NumberOutOfRange
+        );
+        assert_eq!(message(&Num::parse("1,000")).0, IssueCode::NumberInvalid);
+        let (code, msg) = message(&Num::parse(&"x".repeat(1_000_000)));
+        assert_eq!(code, IssueCode::NumberInvalid);
+        assert!(msg.len() < 300, "a {}-byte message", msg.len());
+        assert!(msg.contains("(1000000 characters)"), "{msg}");
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn shown_cuts_on_a_character_boundary() {
+        assert_eq!(shown("short"), "short");
+        let long = "é".repeat(100);
+        let s = shown(&long);
+        assert!(
+            s.starts_with(&"é".repeat(40)) && s.ends_with("… (100 characters)"),
+            "{s}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorCode};
-use crate::money::{Num, NumError};
+use crate::money::{shown, Num, NumError};
 use crate::names;
 
 use super::{BOM, DEFAULT_KEY_COLUMN, TRACKING_COLUMNS};
@@ -230,7 +230,8 @@ pub fn export(rows: &[ExportRow], options: &ExportOptions) -> Result<String, Err
                 Some(ExportCell::Number(Num::Invalid(e))) => {
                     let why = match e {
                         NumError::NotFinite => "is not a finite number".to_owned(),
-                        NumError::NotANumber(t) => format!("is not a number ({t})"),
+                        NumError::NotANumber(t) => format!("is not a number ({})", shown(t)),
+                        NumError::OutOfRange(t) => format!("is out of range ({})", shown(t)),
                     };
                     return Err(Error::new(
                         ErrorCode::InvalidInput,
