@@ -80,7 +80,7 @@ discountAmount?: DecimalInput,
 /**
  * Unit decimal places: 2 (default) or 4.
  */
-unitdp?: number, };
+unitdp?: 2 | 4, };
 
 /**
  * Result of [`compute_line`]: exact strings, or the issues that prevent them.
@@ -270,7 +270,7 @@ clients?: { [key in string]: { [key in string]: string } },
  * Option names longer than 50 characters are reported unless this is 100 (Xero's current
  * documented limit; an older copy of the docs says 50).
  */
-optionNameLimit?: number, };
+optionNameLimit?: 50 | 100, };
 
 /**
  * The host's Xero settings.
@@ -291,7 +291,7 @@ lineAmountTypes?: LineAmountTypes,
 /**
  * Unit amount decimals: 2 (default) or 4.
  */
-unitdp?: number, 
+unitdp?: 2 | 4, 
 /**
  * Negative invoices become credit notes (default) or stay invoices.
  */

@@ -4,6 +4,16 @@
 //!
 //! The test fails when the committed file differs from what the types generate now;
 //! `UPDATE_TYPES=1 cargo test --lib ts_types` (or `UPDATE_GOLDEN=1`) rewrites it after review.
+//!
+//! How the `ts` attributes on the types read (ts-rs 12 follows serde's renames and tags itself):
+//! - `ts(optional_fields)` on a type: its `Option` fields are `name?: T` — right for output
+//!   fields with `skip_serializing_if` and for defaulted input; an always-written `Option` opts
+//!   out with `ts(optional = false)` and stays `T | null`.
+//! - `ts(optional = nullable)` on a non-`Option` field: `name?: T` with its type unchanged, for
+//!   input fields with a serde default and output fields skipped when empty.
+//! - `ts(type = ...)` / `ts(as = ...)`: what JS really sees where serde is hand-written (money
+//!   as `DecimalInput`, dates as `IsoDate`, CSV assignments) or a `&'static str` has few values.
+//! - `ts(rename = ...)`: the name the JS API already used (`SendRequest`, `Totals`, `TrackingCsv*`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;

@@ -187,6 +187,7 @@ pub struct LineInput {
     pub discount_amount: Option<crate::money::Num>,
     /// Unit decimal places: 2 (default) or 4.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional, type = "2 | 4"))]
     pub unitdp: Option<u32>,
 }
 

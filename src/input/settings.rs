@@ -266,6 +266,7 @@ pub struct TrackingSettings {
     pub clients: BTreeMap<String, BTreeMap<String, String>>,
     /// Option names longer than 50 characters are reported unless this is 100 (Xero's current
     /// documented limit; an older copy of the docs says 50).
+    #[cfg_attr(test, ts(optional, type = "50 | 100"))]
     pub option_name_limit: Option<usize>,
 }
 
@@ -285,6 +286,7 @@ pub struct Settings {
     #[cfg_attr(test, ts(optional = nullable))]
     pub line_amount_types: LineAmountTypes,
     /// Unit amount decimals: 2 (default) or 4.
+    #[cfg_attr(test, ts(optional, type = "2 | 4"))]
     pub unitdp: Option<u32>,
     /// Negative invoices become credit notes (default) or stay invoices.
     #[cfg_attr(test, ts(optional = nullable))]
