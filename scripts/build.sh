@@ -28,7 +28,14 @@ factory=$(node scripts/glue-factory.mjs pkg/glue/xero_export.js)
 rm -rf pkg/glue
 
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
-cp pkg-template/README.md pkg-template/index.d.ts pkg/
+cp pkg-template/README.md pkg/
+# Types per module format, so TypeScript reads each entry as what it is (node16/nodenext ESM,
+# CommonJS, bundlers): index.d.mts + types.d.mts for `import`, index.d.cts + types.d.cts for
+# `require`. types.d.ts is generated from the Rust types (src/ts_types.rs).
+for ext in mts cts; do
+  sed "s#'./types.js'#'./types.${ext/ts/js}'#" pkg-template/index.d.ts > "pkg/index.d.$ext"
+  cp pkg-template/types.d.ts "pkg/types.d.$ext"
+done
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" pkg-template/package.json > pkg/package.json
 
 # The public API (pkg-template/api.js, makeApi) wrapped for each entry: CommonJS for Node,
@@ -118,4 +125,8 @@ export function init(moduleOrPath) {
 export default init;
 EOT
 } > pkg/web/index.js
+# web/ holds ES modules (wasm-bindgen's web target, import.meta.url); the package itself is
+# CommonJS, so say so here: publint and TypeScript then read web/index.js as ESM, matching the
+# index.d.mts its `types` condition points at.
+echo '{ "type": "module" }' > pkg/web/package.json
 echo "built pkg/ ($profile, version $version)"

@@ -9,6 +9,8 @@ use std::fmt;
 
 /// A proleptic Gregorian calendar date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "IsoDate", type = "string"))]
 pub struct Date {
     year: i32,
     month: u32,

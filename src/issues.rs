@@ -9,6 +9,7 @@ use smol_str::SmolStr;
 
 /// How bad an issue is: errors block the document they belong to, warnings never block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The document (or CSV row) it belongs to will not be sent.
@@ -21,6 +22,7 @@ pub enum Severity {
 ///
 /// New codes may be added in minor releases, so hosts should keep a default branch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum IssueCode {
@@ -189,6 +191,8 @@ impl IssueCode {
 
 /// One expected problem: where it is, what it is, and what to do about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct Issue {
     /// Errors block their document (or CSV row); warnings do not.

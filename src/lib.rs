@@ -42,6 +42,10 @@ pub mod send;
 pub mod tracking_csv;
 pub mod xero;
 
+/// Generates pkg-template/types.d.ts from the types above and checks the committed copy.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod ts_types;
+
 /// The JS binding (wasm32 only). Public so the wasm test suites can call the exports directly.
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]

@@ -160,6 +160,8 @@ pub enum NumError {
 
 /// A number from the host: an exact decimal, or why it is not one.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "DecimalInput", type = "string | number"))]
 pub enum Num {
     /// The exact value.
     Value(Decimal),

@@ -18,6 +18,7 @@ use crate::money::{fixed, fixed_text, round2, round_half_away};
 
 /// How line amounts relate to tax: Xero's `LineAmountTypes` (exact case on invoices).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum LineAmountTypes {
     /// Line amounts exclude tax (Xero's default when omitted).
     #[default]
@@ -156,6 +157,8 @@ impl Totals {
 
 /// Totals as exact decimal strings with 2 places, the form returned to JS.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "Totals"))]
 #[serde(rename_all = "camelCase")]
 pub struct TotalsText {
     /// Total before tax.
@@ -168,6 +171,8 @@ pub struct TotalsText {
 
 /// Input of [`compute_line`]: one line as the host has it (`lineAmount` in JS).
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct LineInput {
     /// Quantity (≤ 4 dp).
@@ -182,11 +187,13 @@ pub struct LineInput {
     pub discount_amount: Option<crate::money::Num>,
     /// Unit decimal places: 2 (default) or 4.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional, type = "2 | 4"))]
     pub unitdp: Option<u32>,
 }
 
 /// Result of [`compute_line`]: exact strings, or the issues that prevent them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LineResult {
     /// The unit amount Xero stores (2 or 4 dp), `null` when the input was invalid.

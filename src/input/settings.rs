@@ -12,6 +12,7 @@ use crate::build::totals::LineAmountTypes;
 
 /// Sales invoices or bills.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum InvoiceKind {
     /// Sales invoice (accounts receivable).
     #[default]
@@ -24,6 +25,7 @@ pub enum InvoiceKind {
 
 /// Document status on export.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// Draft: may be incomplete; no due date needed.
@@ -53,6 +55,7 @@ impl Status {
 
 /// What to do with an invoice whose total is negative.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum NegativeInvoices {
     /// Send a credit note with positive amounts (Xero cannot approve a negative invoice).
@@ -64,26 +67,34 @@ pub enum NegativeInvoices {
 
 /// Account mapping.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct AccountSettings {
     /// Account code for lines that name none and whose service has no mapping.
     pub default: Option<Text>,
     /// Host service/item code → account code.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub by_service: BTreeMap<String, Text>,
 }
 
 /// Tax mapping.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct TaxSettings {
     /// Xero TaxType for lines without a tax code (else the account's default tax type).
     pub default: Option<Text>,
     /// Host tax code → Xero TaxType.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub by_code: BTreeMap<String, Text>,
 }
 
 /// How the due date is computed when the source invoice has none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(tag = "rule", rename_all = "camelCase")]
 pub enum DueDateRule {
     /// No rule: only an explicit due date is sent.
@@ -105,6 +116,8 @@ pub enum DueDateRule {
 
 /// Templates for invoice number, reference and Url, with `{field}` placeholders.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Templates {
     /// InvoiceNumber (default `{number}`).
@@ -117,6 +130,7 @@ pub struct Templates {
 
 /// What to do when a payer matches no Xero contact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum OnMissingContact {
     /// Report CONTACT_NOT_FOUND and block the invoice.
@@ -128,6 +142,7 @@ pub enum OnMissingContact {
 
 /// What to do when the name of a contact to create is taken by another active contact.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum NameCollision {
     /// Append ` (<contact number or host id>)` to make it distinct.
@@ -139,21 +154,27 @@ pub enum NameCollision {
 
 /// Contact resolution settings.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(default, rename_all = "camelCase")]
 pub struct ContactSettings {
     /// Host `kind:id` → Xero ContactID.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub mapping: BTreeMap<String, String>,
     /// Create or fail when nothing matches.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub on_missing: OnMissingContact,
     /// How to handle a taken name for a contact to create.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub name_collision: NameCollision,
     /// Use the payer's host id as ContactNumber (for matching and creation) when the payer has
     /// no contact number of its own.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub contact_number_from_id: bool,
 }
 
 /// Where a tracking option may come from, in the order the settings list them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum TrackingSource {
     /// The line's own `tracking` override.
@@ -172,6 +193,7 @@ pub enum TrackingSource {
 
 /// What to do with a stale option (archived, deleted, renamed or unknown in Xero).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum StalePolicy {
     /// Drop it with a warning and still export (the clinic system's rule).
@@ -185,30 +207,38 @@ pub enum StalePolicy {
 
 /// Settings for one tracking category.
 #[derive(Clone, Debug, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct TrackingCategorySettings {
     /// Category name or TrackingCategoryID.
     pub category: String,
     /// Sources in order; the first that yields an option wins.
     #[serde(default = "default_sources")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub sources: Vec<TrackingSource>,
     /// Clinician id → option (name or TrackingOptionID).
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub clinicians: BTreeMap<String, String>,
     /// Location id → option.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub locations: BTreeMap<String, String>,
     /// Service/item code → option.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub services: BTreeMap<String, String>,
     /// Stale option policy.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub stale: StalePolicy,
     /// Option used by the `fallback` policy.
     #[serde(default)]
     pub fallback: Option<String>,
     /// A line must get an option for this category.
     #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub required: bool,
 }
 
@@ -224,42 +254,60 @@ fn default_sources() -> Vec<TrackingSource> {
 
 /// Tracking settings.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct TrackingSettings {
     /// At most 2 categories (Xero's limit per line).
+    #[cfg_attr(test, ts(optional = nullable))]
     pub categories: Vec<TrackingCategorySettings>,
     /// Client id → {category → option}: the billing tool's per-client defaults.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub clients: BTreeMap<String, BTreeMap<String, String>>,
     /// Option names longer than 50 characters are reported unless this is 100 (Xero's current
     /// documented limit; an older copy of the docs says 50).
+    #[cfg_attr(test, ts(optional, type = "50 | 100"))]
     pub option_name_limit: Option<usize>,
 }
 
 /// The host's Xero settings.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Settings {
     /// ACCREC (default) or ACCPAY.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub invoice_type: InvoiceKind,
     /// DRAFT (default), SUBMITTED or AUTHORISED.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub status: Status,
     /// Exclusive (default), Inclusive, NoTax.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub line_amount_types: LineAmountTypes,
     /// Unit amount decimals: 2 (default) or 4.
+    #[cfg_attr(test, ts(optional, type = "2 | 4"))]
     pub unitdp: Option<u32>,
     /// Negative invoices become credit notes (default) or stay invoices.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub negative_invoices: NegativeInvoices,
     /// Account mapping.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub accounts: AccountSettings,
     /// Tax mapping.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub taxes: TaxSettings,
     /// Due date rule.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub due_date: DueDateRule,
     /// Number / reference / Url templates.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub templates: Templates,
     /// Contact resolution.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub contacts: ContactSettings,
     /// Tracking per line.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub tracking: TrackingSettings,
     /// BrandingThemeID to set on every document.
     #[serde(rename = "brandingThemeId")]

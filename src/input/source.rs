@@ -39,6 +39,8 @@ pub fn non_empty_text(s: &Option<Text>) -> Option<Text> {
 
 /// Who pays: resolved to a Xero contact.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Payer {
     /// patient, nextOfKin, thirdParty (insurer), client, company, member.
@@ -79,6 +81,8 @@ pub struct Payer {
 
 /// An address (Xero's STREET or POBOX).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Address {
     /// STREET (default) or POBOX.
@@ -87,6 +91,7 @@ pub struct Address {
     pub kind: Option<Text>,
     /// Address lines 1-4.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub lines: Vec<Text>,
     /// City.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,6 +112,8 @@ pub struct Address {
 
 /// A phone (Xero's DEFAULT, DDI, MOBILE or FAX).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct Phone {
     /// DEFAULT (default), DDI, MOBILE, FAX.
@@ -126,6 +133,8 @@ pub struct Phone {
 
 /// One line of a source invoice.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct SourceLine {
     /// Description (Xero: 1-4000 characters).
@@ -162,6 +171,7 @@ pub struct SourceLine {
     pub location_id: Option<Text>,
     /// Per-line tracking overrides: category (name or ID) → option (name or ID).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub tracking: BTreeMap<String, String>,
     /// LineItemID when updating an exported invoice.
     #[serde(rename = "lineItemId")]
@@ -171,6 +181,8 @@ pub struct SourceLine {
 
 /// The invoice as it stands in Xero, for updates.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct XeroState {
     /// InvoiceID (or CreditNoteID) in Xero.
@@ -187,6 +199,8 @@ pub struct XeroState {
 
 /// A source invoice.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct SourceInvoice {
     /// The host's id (stable: idempotency keys and outcomes refer to it).
@@ -222,6 +236,7 @@ pub struct SourceInvoice {
     pub credits_invoice_number: Option<Text>,
     /// Extra fields for templates (`{fields.x}` is not needed: any key here is `{x}`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub fields: BTreeMap<String, String>,
     /// Set when the invoice was already exported (updates go by POST).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -232,6 +247,8 @@ pub struct SourceInvoice {
 
 /// One time entry of a time tracker.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct TimeEntry {
     /// Member (person) id or name.
@@ -248,6 +265,7 @@ pub struct TimeEntry {
 
 /// How time entries become lines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum GroupBy {
     /// One line per project and rate.
@@ -259,6 +277,8 @@ pub enum GroupBy {
 
 /// Input of [`timesheet_invoice`].
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(default, rename_all = "camelCase")]
 pub struct TimesheetInput {
     /// Source invoice id.
@@ -274,12 +294,14 @@ pub struct TimesheetInput {
     /// Who is paid (for bills: the member, as a supplier contact).
     pub payer: Option<Payer>,
     /// Grouping.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub group_by: GroupBy,
     /// Account code for every line.
     pub account_code: Option<Text>,
     /// Host tax code for every line.
     pub tax_code: Option<Text>,
     /// The entries.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub entries: Vec<TimeEntry>,
 }
 

@@ -24,6 +24,8 @@ use crate::Text;
 
 /// One line of the preview: what is sent, and what Xero will compute.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct LinePreview {
     /// Description as sent.
@@ -63,6 +65,8 @@ pub struct LinePreview {
 
 /// The preview of one source invoice.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct DocumentPreview {
     /// Position in the input.
@@ -75,8 +79,10 @@ pub struct DocumentPreview {
     /// Document kind.
     pub kind: DocumentKind,
     /// `Invoices` or `CreditNotes`.
+    #[cfg_attr(test, ts(as = "crate::xero::kind::Collection"))]
     pub endpoint: &'static str,
     /// DRAFT / SUBMITTED / AUTHORISED.
+    #[cfg_attr(test, ts(as = "crate::input::settings::Status"))]
     pub status: &'static str,
     /// Whether an error blocks sending it.
     pub blocked: bool,
@@ -113,6 +119,7 @@ pub struct DocumentPreview {
     pub issues: Vec<Issue>,
     /// The request body for this document alone (`{"Invoices":[...]}`), or `null` while its
     /// contact is still to be created (the sending plan fills it in).
+    #[cfg_attr(test, ts(optional = false))]
     pub body: Option<String>,
     /// The document as built (for planning).
     #[serde(skip)]
@@ -130,6 +137,7 @@ pub struct DocumentPreview {
 
 /// Counts for a summary line.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Invoices previewed.
@@ -150,6 +158,7 @@ pub struct Summary {
 
 /// The preview of a batch.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Preview {
     /// One per source invoice, in input order.
@@ -197,11 +206,14 @@ impl Preview {
 /// What a preview includes. Both default to true; a Node backend that only sends can skip the
 /// display lines, a page that only displays can skip the bodies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(default)]
 pub struct PreviewOptions {
     /// Per-line previews (amounts as strings, tracking with provenance).
+    #[cfg_attr(test, ts(optional = nullable))]
     pub lines: bool,
     /// Request bodies as JSON text.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub bodies: bool,
 }
 

@@ -29,6 +29,7 @@ use crate::names;
 
 /// Which rule found the contact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum MatchRule {
     /// The payer's linked ContactID.
@@ -61,6 +62,7 @@ impl MatchRule {
 
 /// The contact a document goes to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", tag = "status")]
 pub enum ContactRef {
     /// An existing Xero contact.
@@ -87,6 +89,7 @@ pub enum ContactRef {
 
 /// A contact to create: its key and the PUT /Contacts element.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NewContact {
     /// Stable key (`kind:id`); documents refer to it.
@@ -99,6 +102,8 @@ pub struct NewContact {
 
 /// A Contact element of PUT /Contacts, in Xero's wire names.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "PascalCase")]
 pub struct WireContact {
     /// Name (unique among active contacts).
@@ -120,14 +125,18 @@ pub struct WireContact {
     pub email_address: Option<String>,
     /// Addresses.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub addresses: Vec<WireAddress>,
     /// Phones.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub phones: Vec<WirePhone>,
 }
 
 /// Address element.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "PascalCase")]
 pub struct WireAddress {
     /// STREET or POBOX.
@@ -163,6 +172,8 @@ pub struct WireAddress {
 
 /// Phone element.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "PascalCase")]
 pub struct WirePhone {
     /// DEFAULT, DDI, MOBILE or FAX.

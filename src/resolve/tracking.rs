@@ -31,6 +31,8 @@ use crate::names;
 
 /// One resolved tracking entry on a line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct LineTracking {
     /// Category name as in Xero.

@@ -15,6 +15,7 @@ use crate::xero::responses::RateLimit;
 
 /// Where a document stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum OutcomeStatus {
     /// Not answered yet (queued, waiting for its contact, or in flight).
@@ -34,6 +35,7 @@ pub enum OutcomeStatus {
 
 /// Where a credit note's allocation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum AllocationStatus {
     /// Waiting: for the credit note, the invoice, or Xero's answer.
@@ -50,6 +52,8 @@ pub enum AllocationStatus {
 
 /// The allocation of a credit note to the invoice it corrects.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct Allocation {
     /// Where it stands.
@@ -69,6 +73,8 @@ pub struct Allocation {
 
 /// One outcome per source invoice.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     /// Position in the input.
@@ -123,6 +129,8 @@ pub struct Outcome {
 
 /// One row of the export log: one document (or contact) in one request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct LogRow {
     /// Row number, from 0; rows are only appended and updated in place.
@@ -144,8 +152,10 @@ pub struct LogRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_name: Option<String>,
     /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, or CONTACT.
+    #[cfg_attr(test, ts(type = "DocumentKind | \"CONTACT\""))]
     pub kind: &'static str,
     /// HTTP method.
+    #[cfg_attr(test, ts(type = "\"GET\" | \"PUT\" | \"POST\""))]
     pub method: &'static str,
     /// `path?query`.
     pub url: String,
@@ -174,6 +184,7 @@ pub struct LogRow {
 
 /// Counts of outcomes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RunSummary {
     /// Documents.

@@ -33,6 +33,8 @@ pub const MAX_KEY_LEN: usize = 128;
 
 /// How the host wants the run planned. Only `tenantId` is required.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
 pub struct PlanOptions {
     /// The `xero-tenant-id` of the organisation (also part of every idempotency key).
@@ -131,6 +133,7 @@ impl PlanOptions {
 
 /// What a request is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Purpose {
     /// PUT /Contacts: contacts to create before the documents that need them.
@@ -145,6 +148,9 @@ pub enum Purpose {
 
 /// One HTTP request for the host to perform.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[cfg_attr(test, ts(rename = "SendRequest"))]
 #[serde(rename_all = "camelCase")]
 pub struct Request {
     /// The id to hand back with the response (`run.handle(id, ...)`), unique in the run.
@@ -152,6 +158,7 @@ pub struct Request {
     /// What the request is for.
     pub purpose: Purpose,
     /// GET, PUT or POST.
+    #[cfg_attr(test, ts(type = "\"GET\" | \"PUT\" | \"POST\""))]
     pub method: &'static str,
     /// Path below the base URL, e.g. `/Invoices`.
     pub path: String,
@@ -168,6 +175,7 @@ pub struct Request {
     pub documents: Vec<String>,
     /// Keys of the contacts this request creates or looks up.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
     pub contacts: Vec<String>,
     /// The Idempotency-Key (also in `headers`), for writes.
     #[serde(skip_serializing_if = "Option::is_none")]

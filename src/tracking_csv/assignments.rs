@@ -38,6 +38,9 @@ pub struct ClientTracking<'a> {
 /// which the resolver treats as unset); a category whose cell was empty is absent (merging
 /// keeps what the client had). A valid row with both cells empty gives `{}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TrackingCsvAssignments"))]
+#[cfg_attr(test, ts(type = "Record<string, Record<string, string>>"))]
 pub struct Assignments {
     pub(super) keys: KeySet,
     /// (entry in `keys`, [code per column]); code 0 = unset, 1 = clear, n = option n - 2.

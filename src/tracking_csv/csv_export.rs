@@ -37,6 +37,7 @@ fn is_plain_number(s: &str) -> bool {
 
 /// Line ends of an exported file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum LineEnding {
     /// `\r\n`, as RFC 4180 says (default).
@@ -48,17 +49,23 @@ pub enum LineEnding {
 
 /// How to write the export.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[cfg_attr(test, ts(rename = "TrackingCsvExportOptions"))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExportOptions {
     /// Header of the client key column (first). Default "Client ID".
+    #[cfg_attr(test, ts(optional = nullable))]
     pub key_column: String,
     /// Column order. Default: the key column, then the rows' other properties in first-seen
     /// order, then the two tracking columns. Given, it is used as is, with the key column put
     /// first and the tracking columns added last if it lacks them.
     pub columns: Option<Vec<String>>,
     /// Start with a UTF-8 byte order mark, so Excel reads accents right. Default false.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub bom: bool,
     /// Line ends. Default CRLF.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub line_ending: LineEnding,
 }
 

@@ -91,19 +91,25 @@ const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
 /// How to read the file.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TrackingCsvOptions"))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Options {
     /// Header of the client key column, compared like names. Default "Client ID".
+    #[cfg_attr(test, ts(optional = nullable))]
     pub key_column: String,
     /// How many issues the result keeps (the first ones, in file order). The counts
     /// (`issue_count`, `issue_counts`, the row counts) are exact whatever the cap. Default 1000.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub max_issues: usize,
     /// Whether the result carries the valid rows' assignments. Default true; false saves
     /// memory when only the failing rows matter (a browser checking a file before upload).
+    #[cfg_attr(test, ts(optional = nullable))]
     pub assignments: bool,
     /// Whether an empty tracking cell clears the option like `None`. Default true, as DESIGN.md
     /// specifies ("empty or None clears"); false makes empty mean "leave the client's option as
     /// it is", for imports of partial files.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub empty_clears: bool,
 }
 
@@ -120,6 +126,8 @@ impl Default for Options {
 
 /// How far a validation has got.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TrackingCsvProgress"))]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     /// Bytes pushed so far.
@@ -132,6 +140,8 @@ pub struct Progress {
 
 /// Where a required column was found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TrackingCsvColumn"))]
 #[serde(rename_all = "camelCase")]
 pub struct Column {
     /// 1-based column number.
@@ -142,6 +152,8 @@ pub struct Column {
 
 /// Where a tracking column was found, and the Xero category it sets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TrackingCsvTrackingColumn"))]
 #[serde(rename_all = "camelCase")]
 pub struct TrackingColumn {
     /// 1-based column number.
@@ -155,6 +167,8 @@ pub struct TrackingColumn {
 
 /// The required columns of a usable header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TrackingCsvColumns"))]
 #[serde(rename_all = "camelCase")]
 pub struct Columns {
     /// The client key column.
@@ -165,6 +179,8 @@ pub struct Columns {
 
 /// The outcome of a validation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(rename = "TrackingCsvResult"))]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// Bytes read (including a byte order mark).
@@ -187,6 +203,7 @@ pub struct Report {
     pub issue_counts: BTreeMap<IssueCode, u64>,
     /// The valid rows' assignments, unless [`Options::assignments`] is false.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub assignments: Option<Assignments>,
 }
 

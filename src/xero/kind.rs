@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// The four document kinds, as Xero's `Type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum DocumentKind {
     /// Sales invoice.
     #[serde(rename = "ACCREC")]
@@ -70,6 +71,7 @@ impl DocumentKind {
 /// Where a document lives in Xero's API: `/Invoices` or `/CreditNotes`, with the names of its
 /// id and number fields, which differ between the two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Collection {
     /// `/Invoices`: sales invoices and bills.
     Invoices,

@@ -77,6 +77,7 @@ impl HttpResponse {
 
 /// Which of Xero's rate limits a 429 hit (`X-Rate-Limit-Problem`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum RateLimit {
     /// 60 calls per minute per tenant.

@@ -1,21 +1,24 @@
 // Packaging: `npm pack` the built pkg/, install the tarball into a fresh project, and use it the
-// ways a user would: CommonJS require, ESM import, the README's example, and TypeScript types.
+// ways a user would: CommonJS require, ESM import, the README's example, and TypeScript types
+// (node16 ESM, node16 CommonJS and bundler projects). publint and attw check the layout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile, copyFile, readdir } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile, copyFile, readdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pkgDir, root } from './helpers.mjs';
 
 let dir;
+let tarballPath;
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: dir, encoding: 'utf8', ...opts });
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'xero-export-pack-'));
   const tarball = run('npm', ['pack', pkgDir, '--pack-destination', dir, '--silent']).trim().split('\n').pop();
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--offline', path.join(dir, tarball)]);
+  tarballPath = path.join(dir, tarball);
+  run('npm', ['install', '--no-audit', '--no-fund', '--offline', tarballPath]);
 });
 
 after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
@@ -23,8 +26,8 @@ after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); })
 test('the tarball holds only the files the package needs', async () => {
   const installed = path.join(dir, 'node_modules/xero-export');
   const top = (await readdir(installed)).sort();
-  assert.deepEqual(top, ['README.md', 'index.d.ts', 'node', 'package.json', 'web']);
-  assert.deepEqual((await readdir(path.join(installed, 'web'))).sort(), ['index.js', 'xero_export_bg.wasm']);
+  assert.deepEqual(top, ['README.md', 'index.d.cts', 'index.d.mts', 'node', 'package.json', 'types.d.cts', 'types.d.mts', 'web']);
+  assert.deepEqual((await readdir(path.join(installed, 'web'))).sort(), ['index.js', 'package.json', 'xero_export_bg.wasm']);
 });
 
 test('CommonJS require works', () => {
@@ -59,4 +62,66 @@ void main;
 `);
   const tsc = path.join(root, 'tests/node_modules/.bin/tsc');
   run(tsc, ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'usage.ts']);
+});
+
+// Each TypeScript consumer in a project of its own beside the installed package: node16 ESM
+// (`import init from` must be callable: TS2349 before the per-format types), node16 CommonJS,
+// and a bundler (moduleResolution bundler, which takes the `default` condition).
+const tsc = () => path.join(root, 'tests/node_modules/.bin/tsc');
+const usage = `
+import init, { lineAmount, version, type Issue, type IssueCode, type Preview } from 'xero-export';
+export async function main(): Promise<string> {
+  await init();
+  const r = lineAmount({ quantity: 1, unitAmount: '2.50' });
+  const codes: IssueCode[] = r.issues.map((i: Issue) => i.code);
+  return (r.lineAmount ?? '') + version() + codes.join();
+}
+export const documents = (p: Preview): number => p.summary.documents;
+`;
+
+async function typecheck(name, packageJson, file, compilerOptions) {
+  const project = path.join(dir, name);
+  await mkdir(path.join(project, 'node_modules'), { recursive: true });
+  await symlink(path.join(dir, 'node_modules/xero-export'), path.join(project, 'node_modules/xero-export'), 'dir');
+  await writeFile(path.join(project, 'package.json'), JSON.stringify({ name, private: true, ...packageJson }));
+  await writeFile(path.join(project, file), usage);
+  await writeFile(path.join(project, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', skipLibCheck: false, ...compilerOptions },
+    files: [file],
+  }));
+  try {
+    execFileSync(tsc(), ['-p', project], { cwd: project, encoding: 'utf8' });
+  } catch (err) {
+    assert.fail(`${name}: tsc failed\n${err.stdout}${err.stderr}`);
+  }
+}
+
+test('the types type-check from a node16 ES module', () =>
+  typecheck('ts-node16-esm', { type: 'module' }, 'usage.ts', { module: 'node16', moduleResolution: 'node16' }));
+
+test('the types type-check from node16 CommonJS', () =>
+  typecheck('ts-node16-cjs', { type: 'commonjs' }, 'usage.ts', { module: 'node16', moduleResolution: 'node16' }));
+
+test('the types type-check from a bundler project', () =>
+  typecheck('ts-bundler', { type: 'module' }, 'usage.ts', { module: 'esnext', moduleResolution: 'bundler' }));
+
+test('publint finds no problem (strict: warnings fail too)', () => {
+  const bin = path.join(root, 'tests/node_modules/.bin/publint');
+  try {
+    const out = run(bin, ['--strict', path.join(dir, 'node_modules/xero-export')]);
+    assert.doesNotMatch(out, /Suggestions:|Warnings:|Errors:/, out);
+  } catch (err) {
+    assert.fail(`publint:\n${err.stdout ?? ''}${err.stderr ?? ''}${err.message}`);
+  }
+});
+
+test('attw finds no problem in the tarball', () => {
+  // ./xero_export_bg.wasm is a file to fetch or hand to a bundler, not a module with types:
+  // attw cannot resolve it by design, so only the module entry points are checked.
+  const bin = path.join(root, 'tests/node_modules/.bin/attw');
+  try {
+    run(bin, [tarballPath, '--exclude-entrypoints', './xero_export_bg.wasm', '--format', 'ascii']);
+  } catch (err) {
+    assert.fail(`attw:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
 });

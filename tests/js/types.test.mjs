@@ -1,5 +1,6 @@
-// The hand-kept types: every runtime export is declared in index.d.ts, and a usage file that
-// exercises the main API type-checks with tsc --strict.
+// The types: every runtime export is declared in the entry's declarations (hand-kept API in
+// index.d.ts over the data types generated from Rust into types.d.ts), and a usage file that
+// exercises the main API type-checks with tsc --strict, Issue.code as the union of the codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, writeFileSync, rmSync, cpSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, pkgDir, root } from './helpers.mjs';
 
-const dts = readFileSync(path.join(pkgDir, 'index.d.ts'), 'utf8');
+const dts = readFileSync(path.join(pkgDir, 'index.d.mts'), 'utf8');
 
 test('every runtime export is declared', () => {
   const declared = new Set([...dts.matchAll(/^export (?:declare )?(?:function|class|const) (\w+)/gm)].map((m) => m[1]));
@@ -21,7 +22,7 @@ test('a usage file type-checks against the declarations', () => {
   try {
     cpSync(pkgDir, path.join(dir, 'node_modules/xero-export'), { recursive: true });
     writeFileSync(path.join(dir, 'usage.ts'), `
-import { Exporter, timesheetInvoice, type Preview, type SourceInvoice, type Settings } from 'xero-export';
+import { Exporter, timesheetInvoice, type Issue, type IssueCode, type Preview, type SourceInvoice, type Settings } from 'xero-export';
 const settings: Settings = { status: 'AUTHORISED', dueDate: { rule: 'daysAfter', days: 14 },
   tracking: { categories: [{ category: 'Location', sources: ['line', 'location'], stale: 'fallback', fallback: 'North' }] } };
 const invoices: SourceInvoice[] = [{ id: 'a', date: '2024-01-15', payer: { kind: 'patient', id: 'p1', name: 'Ana' },
@@ -31,6 +32,20 @@ const p: Preview = ex.preview(invoices, { lines: false });
 const totals: string[] = p.documents.map((d) => d.totals.total + (d.contact.status === 'existing' ? d.contact.matchedBy : ''));
 const bill = timesheetInvoice({ groupBy: 'member', entries: [{ member: 'm', hours: '1.5', rate: 80 }] });
 void totals; void bill.lines; ex.free();
+// Issue.code is the union of the codes: a misspelt code does not compile.
+function label(issue: Issue): string {
+  const code: IssueCode = issue.code;
+  switch (code) {
+    case 'TOO_MANY_DECIMALS': return 'round the amount';
+    case 'CONTACT_NOT_FOUND': return 'map the payer';
+    // @ts-expect-error not an issue code
+    case 'CONTACT_MISSING': return 'never';
+    default: return issue.severity === 'error' ? code : issue.message;
+  }
+}
+const labels: string[] = p.documents.flatMap((d) => d.issues.map(label));
+const csvCounts: number = (p.issues[0]?.row ?? 0) + labels.length;
+void csvCounts;
 `);
     writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
     execFileSync(path.join(root, 'tests/node_modules/.bin/tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'usage.ts'], { cwd: dir, encoding: 'utf8' });
