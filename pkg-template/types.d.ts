@@ -45,7 +45,7 @@ column?: number, };
 /**
  * The stable code of a thrown error.
  */
-export type ErrorCode = "INVALID_INPUT" | "INVALID_JSON" | "INVALID_SETTINGS" | "INVALID_SNAPSHOT" | "INVALID_STATE";
+export type ErrorCode = "INVALID_INPUT" | "INVALID_JSON" | "INVALID_SETTINGS" | "INVALID_SNAPSHOT" | "INVALID_STATE" | "INTERNAL" | "INSTANCE_RESET" | "USED_AFTER_FREE" | "NOT_INITIALISED";
 
 /**
  * A number from the host: an exact decimal, or why it is not one.
