@@ -1,3 +1,2 @@
 //! Build: resolved invoices → Xero documents with the totals Xero will compute ([`totals`]).
-
-pub mod totals;
+pub use crate::money::totals;
