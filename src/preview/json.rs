@@ -194,11 +194,8 @@ mod tests {
     use crate::preview::LinePreview;
     use crate::xero::kind::DocumentKind;
 
-    /// The hand-written document JSON is serde's, for every contact form and every optional
-    /// part (the golden scenarios cover the common ones; these are the rare ones too).
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn document_json_is_what_serde_writes() {
+    /// One contact of each form the preview shows (every match rule, with and without a name).
+    fn every_contact_form() -> Vec<ContactRef> {
         use crate::resolve::contacts::MatchRule;
         let rules = [
             MatchRule::ContactId,
@@ -222,6 +219,15 @@ mod tests {
             name: "Łukasz\tNowak".into(),
         });
         contacts.push(ContactRef::Unresolved);
+        contacts
+    }
+
+    /// The hand-written document JSON is serde's, for every contact form and every optional
+    /// part (the golden scenarios cover the common ones; these are the rare ones too).
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn document_json_is_what_serde_writes() {
+        let contacts = every_contact_form();
         let kinds = [
             DocumentKind::Accrec,
             DocumentKind::Accpay,
