@@ -32,119 +32,6 @@ pub struct Exporter {
     tracking: tracking::Prepared,
 }
 
-/// One batch in progress: what its invoices share (the contacts planned so far, the tracking
-/// memo, the counts). Both preview paths build documents through it, one invoice at a time.
-struct Batch<'e> {
-    exporter: &'e Exporter,
-    tracker: tracking::Resolver<'e>,
-    planned: Planned,
-    settings_blocked: bool,
-    options: PreviewOptions,
-    summary: Summary,
-}
-
-impl<'e> Batch<'e> {
-    fn new(exporter: &'e Exporter, options: PreviewOptions) -> Self {
-        Batch {
-            exporter,
-            tracker: tracking::Resolver::new(
-                &exporter.snapshot,
-                &exporter.settings.tracking,
-                &exporter.tracking,
-            ),
-            planned: Planned::default(),
-            settings_blocked: has_errors(&exporter.issues),
-            options,
-            summary: Summary::default(),
-        }
-    }
-
-    /// The next invoice's preview, counted into the summary: resolved, then built.
-    fn document(&mut self, inv: &SourceInvoice) -> DocumentPreview {
-        let index = self.summary.documents;
-        let e = self.exporter;
-        let rctx = resolve::Ctx {
-            snapshot: &e.snapshot,
-            settings: &e.settings,
-            tracker: &self.tracker,
-            templates: &e.templates,
-        };
-        let resolved = resolve::invoice(&rctx, index, inv, &mut self.planned);
-        let bctx = build::Ctx {
-            snapshot: &e.snapshot,
-            settings: &e.settings,
-            options: self.options,
-            settings_blocked: self.settings_blocked,
-        };
-        let doc = build::document(&bctx, inv, resolved);
-        let s = &mut self.summary;
-        s.documents += 1;
-        if doc.blocked {
-            s.blocked += 1;
-        } else {
-            s.ready += 1;
-        }
-        s.credit_notes += usize::from(doc.kind.is_credit());
-        count(s, &doc.issues);
-        doc
-    }
-
-    /// The contacts to create and the counts, once every invoice is in.
-    fn finish(self) -> (Vec<NewContact>, Summary) {
-        let mut summary = self.summary;
-        count(&mut summary, &self.exporter.issues);
-        let contacts: Vec<NewContact> = self.planned.contacts.into_values().collect();
-        summary.contacts_to_create = contacts.len();
-        (contacts, summary)
-    }
-}
-
-/// Adds issues to the error and warning counts.
-fn count(summary: &mut Summary, issues: &[Issue]) {
-    for i in issues {
-        if i.is_error() {
-            summary.errors += 1;
-        } else {
-            summary.warnings += 1;
-        }
-    }
-}
-
-/// Reads the invoices array element by element, previewing and writing each as it is read.
-struct Stream<'a, 'e> {
-    batch: &'a mut Batch<'e>,
-    out: &'a mut PreviewWriter,
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The same words serde uses for a `Vec`, so errors read as they did before streaming.
-        f.write_str("a sequence")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut first = true;
-        while let Some(inv) = seq.next_element::<SourceInvoice>()? {
-            let doc = self.batch.document(&inv);
-            self.out
-                .push(&doc, first)
-                .map_err(serde::de::Error::custom)?;
-            first = false;
-        }
-        Ok(())
-    }
-}
-
 impl Exporter {
     /// A new exporter; problems with the settings and the snapshot are in [`Exporter::issues`].
     pub fn new(snapshot: Snapshot, settings: Settings) -> Exporter {
@@ -274,5 +161,118 @@ impl Exporter {
         out.meta.push_str(&serde_json::to_string(&summary)?);
         out.meta.push('}');
         Ok(out.finish())
+    }
+}
+
+/// One batch in progress: what its invoices share (the contacts planned so far, the tracking
+/// memo, the counts). Both preview paths build documents through it, one invoice at a time.
+struct Batch<'e> {
+    exporter: &'e Exporter,
+    tracker: tracking::Resolver<'e>,
+    planned: Planned,
+    settings_blocked: bool,
+    options: PreviewOptions,
+    summary: Summary,
+}
+
+impl<'e> Batch<'e> {
+    fn new(exporter: &'e Exporter, options: PreviewOptions) -> Self {
+        Batch {
+            exporter,
+            tracker: tracking::Resolver::new(
+                &exporter.snapshot,
+                &exporter.settings.tracking,
+                &exporter.tracking,
+            ),
+            planned: Planned::default(),
+            settings_blocked: has_errors(&exporter.issues),
+            options,
+            summary: Summary::default(),
+        }
+    }
+
+    /// The next invoice's preview, counted into the summary: resolved, then built.
+    fn document(&mut self, inv: &SourceInvoice) -> DocumentPreview {
+        let index = self.summary.documents;
+        let e = self.exporter;
+        let rctx = resolve::Ctx {
+            snapshot: &e.snapshot,
+            settings: &e.settings,
+            tracker: &self.tracker,
+            templates: &e.templates,
+        };
+        let resolved = resolve::invoice(&rctx, index, inv, &mut self.planned);
+        let bctx = build::Ctx {
+            snapshot: &e.snapshot,
+            settings: &e.settings,
+            options: self.options,
+            settings_blocked: self.settings_blocked,
+        };
+        let doc = build::document(&bctx, inv, resolved);
+        let s = &mut self.summary;
+        s.documents += 1;
+        if doc.blocked {
+            s.blocked += 1;
+        } else {
+            s.ready += 1;
+        }
+        s.credit_notes += usize::from(doc.kind.is_credit());
+        count(s, &doc.issues);
+        doc
+    }
+
+    /// The contacts to create and the counts, once every invoice is in.
+    fn finish(self) -> (Vec<NewContact>, Summary) {
+        let mut summary = self.summary;
+        count(&mut summary, &self.exporter.issues);
+        let contacts: Vec<NewContact> = self.planned.contacts.into_values().collect();
+        summary.contacts_to_create = contacts.len();
+        (contacts, summary)
+    }
+}
+
+/// Adds issues to the error and warning counts.
+fn count(summary: &mut Summary, issues: &[Issue]) {
+    for i in issues {
+        if i.is_error() {
+            summary.errors += 1;
+        } else {
+            summary.warnings += 1;
+        }
+    }
+}
+
+/// Reads the invoices array element by element, previewing and writing each as it is read.
+struct Stream<'a, 'e> {
+    batch: &'a mut Batch<'e>,
+    out: &'a mut PreviewWriter,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The same words serde uses for a `Vec`, so errors read as they did before streaming.
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut first = true;
+        while let Some(inv) = seq.next_element::<SourceInvoice>()? {
+            let doc = self.batch.document(&inv);
+            self.out
+                .push(&doc, first)
+                .map_err(serde::de::Error::custom)?;
+            first = false;
+        }
+        Ok(())
     }
 }

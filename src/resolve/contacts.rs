@@ -598,17 +598,14 @@ fn wire_contact(
     path: &Path,
     issues: &mut Vec<Issue>,
 ) -> WireContact {
+    let account_number = non_empty(&payer.account_number);
+    let first_name = non_empty(&payer.first_name);
+    let last_name = non_empty(&payer.last_name);
     check_len(Some(&name), 255, path, "name", issues);
     check_len(number.as_deref(), 50, path, "contactNumber", issues);
-    check_len(
-        non_empty(&payer.account_number),
-        50,
-        path,
-        "accountNumber",
-        issues,
-    );
-    check_len(non_empty(&payer.first_name), 255, path, "firstName", issues);
-    check_len(non_empty(&payer.last_name), 255, path, "lastName", issues);
+    check_len(account_number, 50, path, "accountNumber", issues);
+    check_len(first_name, 255, path, "firstName", issues);
+    check_len(last_name, 255, path, "lastName", issues);
     let email = non_empty(&payer.email).map(str::to_owned);
     if let Some(e) = &email {
         check_len(Some(e), 255, path, "email", issues);
@@ -629,9 +626,9 @@ fn wire_contact(
     WireContact {
         name,
         contact_number: number,
-        account_number: non_empty(&payer.account_number).map(str::to_owned),
-        first_name: non_empty(&payer.first_name).map(str::to_owned),
-        last_name: non_empty(&payer.last_name).map(str::to_owned),
+        account_number: account_number.map(str::to_owned),
+        first_name: first_name.map(str::to_owned),
+        last_name: last_name.map(str::to_owned),
         email_address: email,
         addresses,
         phones,
@@ -644,6 +641,12 @@ fn wire_address(
     ap: &Path,
     issues: &mut Vec<Issue>,
 ) -> WireAddress {
+    // Each field cleaned once: checked, then sent.
+    let city = non_empty(&a.city);
+    let region = non_empty(&a.region);
+    let postal_code = non_empty(&a.postal_code);
+    let country = non_empty(&a.country);
+    let attention_to = non_empty(&a.attention_to);
     let kind = a.kind.as_deref().unwrap_or("STREET").to_ascii_uppercase();
     if kind != "STREET" && kind != "POBOX" {
         issues.push(Issue::error(
@@ -662,11 +665,11 @@ fn wire_address(
     for (i, l) in a.lines.iter().enumerate() {
         check_len(Some(l), 500, ap, &format!("lines[{i}]"), issues);
     }
-    check_len(non_empty(&a.city), 255, ap, "city", issues);
-    check_len(non_empty(&a.region), 255, ap, "region", issues);
-    check_len(non_empty(&a.postal_code), 50, ap, "postalCode", issues);
-    check_len(non_empty(&a.country), 50, ap, "country", issues);
-    check_len(non_empty(&a.attention_to), 255, ap, "attentionTo", issues);
+    check_len(city, 255, ap, "city", issues);
+    check_len(region, 255, ap, "region", issues);
+    check_len(postal_code, 50, ap, "postalCode", issues);
+    check_len(country, 50, ap, "country", issues);
+    check_len(attention_to, 255, ap, "attentionTo", issues);
     let line = |i: usize| {
         a.lines
             .get(i)
@@ -679,16 +682,19 @@ fn wire_address(
         address_line2: line(1),
         address_line3: line(2),
         address_line4: line(3),
-        city: non_empty(&a.city).map(str::to_owned),
-        region: non_empty(&a.region).map(str::to_owned),
-        postal_code: non_empty(&a.postal_code).map(str::to_owned),
-        country: non_empty(&a.country).map(str::to_owned),
-        attention_to: non_empty(&a.attention_to).map(str::to_owned),
+        city: city.map(str::to_owned),
+        region: region.map(str::to_owned),
+        postal_code: postal_code.map(str::to_owned),
+        country: country.map(str::to_owned),
+        attention_to: attention_to.map(str::to_owned),
     }
 }
 
 /// The payer's phone as Xero's contact takes it, each field checked against Xero's limits.
 fn wire_phone(p: &crate::input::source::Phone, pp: &Path, issues: &mut Vec<Issue>) -> WirePhone {
+    let number = non_empty(&p.number);
+    let area_code = non_empty(&p.area_code);
+    let country_code = non_empty(&p.country_code);
     let kind = p.kind.as_deref().unwrap_or("DEFAULT").to_ascii_uppercase();
     if !matches!(kind.as_str(), "DEFAULT" | "DDI" | "MOBILE" | "FAX") {
         issues.push(Issue::error(
@@ -697,14 +703,14 @@ fn wire_phone(p: &crate::input::source::Phone, pp: &Path, issues: &mut Vec<Issue
             format!("Phone type \"{kind}\" is not valid: use DEFAULT, DDI, MOBILE or FAX."),
         ));
     }
-    check_len(non_empty(&p.number), 50, pp, "number", issues);
-    check_len(non_empty(&p.area_code), 10, pp, "areaCode", issues);
-    check_len(non_empty(&p.country_code), 20, pp, "countryCode", issues);
+    check_len(number, 50, pp, "number", issues);
+    check_len(area_code, 10, pp, "areaCode", issues);
+    check_len(country_code, 20, pp, "countryCode", issues);
     WirePhone {
         phone_type: kind,
-        phone_number: non_empty(&p.number).map(str::to_owned),
-        phone_area_code: non_empty(&p.area_code).map(str::to_owned),
-        phone_country_code: non_empty(&p.country_code).map(str::to_owned),
+        phone_number: number.map(str::to_owned),
+        phone_area_code: area_code.map(str::to_owned),
+        phone_country_code: country_code.map(str::to_owned),
     }
 }
 

@@ -128,7 +128,7 @@ pub(crate) fn invoice(
     );
     let due_date = due_date::resolve(&doc, head.date, kind, &contact, &mut later);
     let numbering = numbering::resolve(&doc, kind, &mut later);
-    let xero_id = updates::resolve(&doc, &mut later);
+    let xero_id = updates::resolve(&doc, &lines, &mut later);
     ResolvedInvoice {
         index,
         source_id: head.source_id,

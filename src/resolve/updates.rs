@@ -5,14 +5,19 @@
 //! line ids). The lock-date check of updates is the date's ([`super::header`]); the refusal to
 //! turn an exported invoice into a credit note is the flip's (`build::credit_note`).
 
-use crate::input::source::{non_empty, non_empty_text};
+use crate::input::source::non_empty_text;
 use crate::issues::{Issue, IssueCode};
 use crate::money::Num;
+use crate::resolve::lines::ResolvedLine;
 use crate::resolve::Doc;
 use crate::Text;
 
 /// The InvoiceID to update (if any), with the issues of an edit Xero would refuse.
-pub(crate) fn resolve(doc: &Doc<'_>, issues: &mut Vec<Issue>) -> Option<Text> {
+pub(crate) fn resolve(
+    doc: &Doc<'_>,
+    lines: &[ResolvedLine],
+    issues: &mut Vec<Issue>,
+) -> Option<Text> {
     let (inv, path) = (doc.inv, doc.path);
     let xero_id = inv.xero.as_ref().and_then(|x| non_empty_text(&x.id));
     let Some(x) = &inv.xero else {
@@ -24,10 +29,8 @@ pub(crate) fn resolve(doc: &Doc<'_>, issues: &mut Vec<Issue>) -> Option<Text> {
         _ => {}
     }
     if xero_id.is_some()
-        && inv
-            .lines
-            .iter()
-            .any(|l| non_empty(&l.line_item_id).is_none())
+        // The resolved lines' ids, cleaned once where the lines were read.
+        && lines.iter().any(|l| l.line_item_id.is_none())
     {
         issues.push(Issue::warning(IssueCode::Missing, path.field("lines"), "Some lines have no lineItemId: on an update Xero adds them as new lines and deletes every existing line not sent with its LineItemID."));
     }
