@@ -1,9 +1,9 @@
-//! Build: a [`ResolvedInvoice`] → the Xero document as sent ([`WireDocument`]), its exact
+//! Build: a `ResolvedInvoice` → the Xero document as sent ([`WireDocument`]), its exact
 //! totals, and its preview ([`DocumentPreview`]) with every issue.
 //!
-//! Steps, in the order their issues are reported: the credit-note flip ([`credit_note`]), the
-//! lines as sent ([`lines`]), the zero-decimal currency check, then (after the resolve's contact,
-//! due date and numbering issues) the host's total ([`checks`]), then the wire document.
+//! Steps, in the order their issues are reported: the credit-note flip (`credit_note`), the
+//! lines as sent (`lines`), the zero-decimal currency check, then (after the resolve's contact,
+//! due date and numbering issues) the host's total (`checks`), then the wire document.
 //!
 //! May read `resolve` (its output) and `xero` (the wire shapes), and fills in the preview's
 //! view model; must not reach back into the exporter or re-resolve anything. [`totals`] is

@@ -1,8 +1,8 @@
-//! Resolve: each source invoice against the snapshot and settings, into a [`ResolvedInvoice`]:
-//! its header ([`header`]), its lines' numbers ([`lines`]) with account and tax
-//! ([`accounts`]) and tracking ([`tracking`]), its document kind ([`kind`]), the contact
-//! ([`contacts`]), the due date ([`due_date`]), the number and reference ([`numbering`]) and,
-//! for an exported invoice, whether Xero allows the update ([`updates`]).
+//! Resolve: each source invoice against the snapshot and settings, into a `ResolvedInvoice`:
+//! its header (`header`), its lines' numbers (`lines`) with account and tax
+//! (`accounts`) and tracking ([`tracking`]), its document kind (`kind`), the contact
+//! ([`contacts`]), the due date (`due_date`), the number and reference (`numbering`) and,
+//! for an exported invoice, whether Xero allows the update (`updates`).
 //!
 //! Reads the input models (and the money arithmetic, to tell an invoice from a credit note);
 //! must not import `build` or `preview`: it knows nothing of request bodies, display or sending.
