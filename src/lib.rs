@@ -32,6 +32,7 @@
 pub mod build;
 pub mod dates;
 pub mod error;
+pub mod exporter;
 pub mod input;
 pub mod issues;
 pub mod money;
@@ -52,11 +53,12 @@ mod ts_types;
 pub mod wasm;
 
 pub use error::{Error, ErrorCode};
+pub use exporter::Exporter;
 pub use input::settings::Settings;
 pub use input::snapshot::{Snapshot, SnapshotInput};
 pub use input::source::SourceInvoice;
 pub use issues::{Issue, IssueCode, Severity};
-pub use preview::{DocumentPreview, Exporter, Preview};
+pub use preview::{DocumentPreview, Preview};
 pub use xero::kind::DocumentKind;
 
 /// Text as the core keeps it: up to 23 bytes inline on every target (wasm32 included), longer

@@ -5,6 +5,11 @@
 //! representation (the text `String(25.06)` prints), never through float arithmetic. NaN,
 //! ±Infinity and text that is not a number are not errors at parse time: they become [`Num::Invalid`]
 //! so the caller can report them as issues with a path, alongside every other problem.
+//!
+//! [`totals`] holds Xero's per-line and per-document arithmetic: resolving needs it to tell an
+//! invoice from a credit note, building to preview the totals, so it sits here, below both.
+
+pub mod totals;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};

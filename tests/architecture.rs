@@ -108,3 +108,46 @@ fn top_level_is_exactly_the_documented_layout() {
         );
     }
 }
+
+/// The flow runs one way: input → resolve → build → preview's view model, driven by the
+/// exporter. A step that named a later one would make a circle (resolve needing build, the
+/// view model needing the exporter that fills it), so each rule here is a path that must not
+/// appear in code (doc comments may still name it).
+#[test]
+fn the_flow_has_no_import_circles() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let rules: [(&str, &[&str]); 3] = [
+        (
+            "resolve",
+            &["crate::build", "crate::preview", "crate::exporter"],
+        ),
+        ("build", &["crate::exporter"]),
+        (
+            "preview",
+            &["crate::exporter", "crate::Exporter", "crate::build"],
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (module, forbidden) in rules {
+        let mut files = Vec::new();
+        rust_files(&root.join(module), &mut files);
+        assert!(!files.is_empty(), "no files in src/{module}");
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                if let Some(f) = forbidden.iter().find(|f| code.contains(*f)) {
+                    bad.push(format!("{}:{}: names {f}", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "imports against the flow:\n{}",
+        bad.join("\n")
+    );
+}

@@ -1,3 +1,115 @@
-//! Build: resolved invoices → Xero documents with the totals Xero will compute ([`totals`]).
+//! Build: a `ResolvedInvoice` → the Xero document as sent ([`WireDocument`]), its exact
+//! totals, and its preview ([`DocumentPreview`]) with every issue.
+//!
+//! Steps, in the order their issues are reported: the credit-note flip (`credit_note`), the
+//! lines as sent (`lines`), the zero-decimal currency check, then (after the resolve's contact,
+//! due date and numbering issues) the host's total (`checks`), then the wire document.
+//!
+//! May read `resolve` (its output) and `xero` (the wire shapes), and fills in the preview's
+//! view model; must not reach back into the exporter or re-resolve anything. [`totals`] is
+//! Xero's arithmetic, kept under `money` (resolving needs it too) and re-exported here.
 
-pub mod totals;
+pub use crate::money::totals;
+
+pub(crate) mod checks;
+pub(crate) mod credit_note;
+pub(crate) mod lines;
+
+use crate::input::settings::Settings;
+use crate::input::snapshot::Snapshot;
+use crate::input::source::SourceInvoice;
+use crate::issues::has_errors;
+use crate::preview::{DocumentPreview, PreviewOptions};
+use crate::resolve::contacts::ContactRef;
+use crate::resolve::ResolvedInvoice;
+use crate::xero::wire::{WireContactRef, WireDocument, WireLine};
+use crate::Text;
+
+/// What building reads besides the resolved invoice: the same for every document of a batch.
+pub(crate) struct Ctx<'a> {
+    /// The organisation's Xero data (base currency).
+    pub(crate) snapshot: &'a Snapshot,
+    /// The host's Xero configuration (status, unitdp, line amount types...).
+    pub(crate) settings: &'a Settings,
+    /// What the preview includes.
+    pub(crate) options: PreviewOptions,
+    /// Whether the settings or snapshot have errors, which block every document.
+    pub(crate) settings_blocked: bool,
+}
+
+/// Builds one resolved invoice into its preview, wire document and body.
+pub(crate) fn document(
+    ctx: &Ctx<'_>,
+    inv: &SourceInvoice,
+    mut r: ResolvedInvoice,
+) -> DocumentPreview {
+    credit_note::apply(ctx, inv, &mut r);
+    let built = lines::build(ctx, &mut r);
+    checks::zero_decimals(ctx, &mut r, &built.totals);
+    r.issues.append(&mut r.later_issues);
+    let (host_total, difference) = checks::host_total(inv, &mut r, &built.totals);
+    let wire = wire(ctx, &mut r, built.wire);
+    let body = wire
+        .as_ref()
+        .filter(|w| ctx.options.bodies && matches!(w.contact, WireContactRef::Id(_)))
+        .map(WireDocument::body);
+    let s = ctx.settings;
+    let blocked = ctx.settings_blocked || has_errors(&r.issues) || wire.is_none();
+    let kind = r.kind;
+    DocumentPreview {
+        index: r.index,
+        source_id: r.source_id,
+        source_number: r.source_number,
+        kind,
+        endpoint: kind.collection().endpoint(),
+        status: s.status.as_str(),
+        blocked,
+        contact: r.contact,
+        number: r.numbering.number,
+        reference: r.numbering.reference,
+        date: r.date,
+        due_date: r.due_date,
+        currency: r
+            .currency
+            .or_else(|| ctx.snapshot.base_currency().map(Text::new)),
+        line_amount_types: s.line_amount_types,
+        lines: built.preview,
+        totals: built.totals.to_strings(),
+        host_total,
+        difference,
+        issues: r.issues,
+        body,
+        wire,
+        exact_totals: built.totals,
+        sent_tracking: built.sent_tracking,
+        credits_invoice_number: r.numbering.credits_invoice_number,
+    }
+}
+
+/// The wire document, when there is a date and a contact to send it with. Takes the fields only
+/// the wire document carries out of `r`; the preview's are cloned (O(1) for `Text`).
+fn wire(ctx: &Ctx<'_>, r: &mut ResolvedInvoice, line_items: Vec<WireLine>) -> Option<WireDocument> {
+    let contact = match &r.contact {
+        ContactRef::Existing { contact_id, .. } => WireContactRef::Id(contact_id.clone()),
+        ContactRef::Create { key, .. } => WireContactRef::Pending(key.clone()),
+        ContactRef::Unresolved => return None,
+    };
+    let s = ctx.settings;
+    let n = &mut r.numbering;
+    Some(WireDocument {
+        xero_id: r.xero_id.take(),
+        kind: r.kind,
+        contact,
+        date: r.date?,
+        due_date: r.due_date,
+        line_amount_types: s.line_amount_types,
+        invoice_number: n.invoice_number.take(),
+        credit_note_number: n.credit_note_number.take(),
+        reference: n.reference.clone(),
+        url: n.url.take(),
+        currency_code: r.currency.clone(),
+        status: s.status.as_str(),
+        branding_theme_id: s.branding_theme_id.clone(),
+        line_items,
+    })
+}

@@ -8,7 +8,7 @@ use crate::Text;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-use crate::build::totals::LineAmountTypes;
+use crate::money::totals::LineAmountTypes;
 
 /// Sales invoices or bills.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]

@@ -258,6 +258,33 @@ fn conflicts(contact: &Contact, payer: &Payer, number: Option<&str>) -> bool {
         || differs(&contact.email, non_empty(&payer.email))
 }
 
+/// One payer being resolved: what each matching step reads.
+struct Ask<'p> {
+    payer: &'p Payer,
+    path: &'p Path,
+    source_id: &'p str,
+    /// The payer's contact number (its own, or its id when the settings say so).
+    number: Option<&'p str>,
+}
+
+/// Several active contacts match by `field`: an error naming them.
+fn ambiguous(ask: &Ask<'_>, many: &[&&Contact], field: &str, issues: &mut Vec<Issue>) {
+    let ids: Vec<&str> = many
+        .iter()
+        .filter_map(|c| c.contact_id.as_deref())
+        .collect();
+    issues.push(Issue::error(
+        IssueCode::ContactAmbiguous,
+        ask.path.field(field),
+        format!(
+            "{} active Xero contacts match this payer by {field} ({}). Link the right one: set payer.contactId or settings.contacts.mapping[\"{}\"].",
+            many.len(),
+            ids.join(", "),
+            payer_key(ask.payer).unwrap_or_else(|| "kind:id".into())
+        ),
+    ));
+}
+
 impl<'a> Resolver<'a> {
     /// A resolver over the snapshot's contacts.
     pub fn new(snapshot: &'a Snapshot, settings: &'a ContactSettings) -> Self {
@@ -281,7 +308,25 @@ impl<'a> Resolver<'a> {
             ));
             return ContactRef::Unresolved;
         };
-        // 1-2: linked or mapped ContactID.
+        if let Some(found) = self.by_id(payer, path, issues) {
+            return found;
+        }
+        // 3-6: by number, account number, email, name.
+        let ask = Ask {
+            payer,
+            path,
+            source_id,
+            number: payer_number(payer, self.settings),
+        };
+        let name = payer_name(payer);
+        if let Some(found) = self.by_keys(&ask, name.as_deref(), issues) {
+            return found;
+        }
+        self.missing(&ask, name, planned, issues)
+    }
+
+    /// 1-2: the linked or mapped ContactID, when there is one (found or not).
+    fn by_id(&self, payer: &Payer, path: &Path, issues: &mut Vec<Issue>) -> Option<ContactRef> {
         // (The key is only formatted when there is a mapping to look it up in.)
         let mapped = if self.settings.mapping.is_empty() {
             None
@@ -296,7 +341,7 @@ impl<'a> Resolver<'a> {
             (mapped, MatchRule::Mapping),
         ] {
             let Some(id) = id else { continue };
-            return match self.snapshot.contact_by_id(&id) {
+            return Some(match self.snapshot.contact_by_id(&id) {
                 Some(c) if !c.is_active() => self.archived(c, payer, path, issues),
                 Some(c) => ContactRef::Existing {
                     contact_id: c.contact_id.clone().unwrap_or_else(|| Text::new(&id)),
@@ -317,11 +362,20 @@ impl<'a> Resolver<'a> {
                         matched_by: rule,
                     }
                 }
-            };
+            });
         }
-        // 3-6: by number, account number, email, name.
-        let number = payer_number(payer, self.settings);
-        let name = payer_name(payer);
+        None
+    }
+
+    /// 3-6: the first rule whose key matches exactly one active contact (or an archived one,
+    /// or several: both errors); `None` when no rule matches.
+    fn by_keys(
+        &self,
+        ask: &Ask<'_>,
+        name: Option<&str>,
+        issues: &mut Vec<Issue>,
+    ) -> Option<ContactRef> {
+        let (payer, path, number) = (ask.payer, ask.path, ask.number);
         let rules: [Rule<'_, '_>; 4] = [
             (
                 number.map(names::key_ref),
@@ -342,7 +396,7 @@ impl<'a> Resolver<'a> {
                 "email",
             ),
             (
-                name.as_deref().map(names::key_ref),
+                name.map(names::key_ref),
                 &self.snapshot.contact_by_name,
                 MatchRule::Name,
                 "name",
@@ -360,34 +414,21 @@ impl<'a> Resolver<'a> {
             let active: Vec<&&Contact> = candidates.iter().filter(|c| c.is_active()).collect();
             match (active.as_slice(), candidates.first()) {
                 ([one], _) => {
-                    return ContactRef::Existing {
+                    return Some(ContactRef::Existing {
                         contact_id: one.contact_id.clone().unwrap_or_default(),
                         name: one.name.clone(),
                         matched_by: rule,
-                    }
+                    })
                 }
-                ([], Some(archived)) => return self.archived(archived, payer, path, issues),
+                ([], Some(archived)) => return Some(self.archived(archived, payer, path, issues)),
                 ([], None) => {}
                 (many, _) => {
-                    let ids: Vec<&str> = many
-                        .iter()
-                        .filter_map(|c| c.contact_id.as_deref())
-                        .collect();
-                    issues.push(Issue::error(
-                        IssueCode::ContactAmbiguous,
-                        path.field(field),
-                        format!(
-                            "{} active Xero contacts match this payer by {field} ({}). Link the right one: set payer.contactId or settings.contacts.mapping[\"{}\"].",
-                            many.len(),
-                            ids.join(", "),
-                            payer_key(payer).unwrap_or_else(|| "kind:id".into())
-                        ),
-                    ));
-                    return ContactRef::Unresolved;
+                    ambiguous(ask, many, field, issues);
+                    return Some(ContactRef::Unresolved);
                 }
             }
         }
-        self.missing(payer, number, name, path, source_id, planned, issues)
+        None
     }
 
     fn archived(
@@ -411,17 +452,16 @@ impl<'a> Resolver<'a> {
         ContactRef::Unresolved
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// No match: an error, or a contact planned for creation (once per batch, under a name
+    /// no active contact has).
     fn missing(
         &self,
-        payer: &Payer,
-        number: Option<&str>,
+        ask: &Ask<'_>,
         name: Option<Text>,
-        path: &Path,
-        source_id: &str,
         planned: &mut Planned,
         issues: &mut Vec<Issue>,
     ) -> ContactRef {
+        let (payer, path, source_id, number) = (ask.payer, ask.path, ask.source_id, ask.number);
         let Some(name) = name else {
             issues.push(Issue::error(IssueCode::ContactNotFound, path.field("name"), "The payer matches no Xero contact and has no name to create one with: give payer.name (or first and last name), or link a contactId."));
             return ContactRef::Unresolved;
@@ -450,45 +490,9 @@ impl<'a> Resolver<'a> {
                 name: Text::new(name),
             };
         }
-        let taken = |n: &str| {
-            let k = names::key(n);
-            let by_xero = self
-                .snapshot
-                .contact_by_name
-                .get(&k)
-                .into_iter()
-                .flatten()
-                .any(|i| {
-                    self.snapshot
-                        .contacts
-                        .get(*i)
-                        .is_some_and(Contact::is_active)
-                });
-            by_xero || planned.names.get(&k).is_some_and(|owner| owner != &key)
+        let Some(final_name) = self.unique_name(ask, name, &key, planned, issues) else {
+            return ContactRef::Unresolved;
         };
-        let mut final_name = name.clone();
-        if taken(&name) {
-            let suffix = number.or_else(|| non_empty(&payer.id));
-            let candidate = suffix.map(|s| format!("{name} ({s})"));
-            match (self.settings.name_collision, candidate) {
-                (NameCollision::Suffix, Some(c)) if !taken(&c) => {
-                    issues.push(Issue::warning(
-                        IssueCode::ContactNameTaken,
-                        path.field("name"),
-                        format!("Another active Xero contact is named \"{name}\"; the new contact will be named \"{c}\" (Xero requires unique names among active contacts)."),
-                    ));
-                    final_name = Text::new(c);
-                }
-                _ => {
-                    issues.push(Issue::error(
-                        IssueCode::ContactNameTaken,
-                        path.field("name"),
-                        format!("Another active Xero contact is named \"{name}\" and Xero requires unique names among active contacts. Link this payer to that contact (payer.contactId) if it is the same person, or give it a distinct name."),
-                    ));
-                    return ContactRef::Unresolved;
-                }
-            }
-        }
         let contact = wire_contact(
             payer,
             final_name.to_string(),
@@ -515,6 +519,59 @@ impl<'a> Resolver<'a> {
             key: Text::new(key),
             name: final_name,
         }
+    }
+
+    /// The new contact's name: the payer's, or with its number as a suffix when an active
+    /// contact (or one planned in this batch) has it; `None` (an error) when neither is free.
+    fn unique_name(
+        &self,
+        ask: &Ask<'_>,
+        name: Text,
+        key: &str,
+        planned: &Planned,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Text> {
+        let (payer, path, number) = (ask.payer, ask.path, ask.number);
+        let taken = |n: &str| {
+            let k = names::key(n);
+            let by_xero = self
+                .snapshot
+                .contact_by_name
+                .get(&k)
+                .into_iter()
+                .flatten()
+                .any(|i| {
+                    self.snapshot
+                        .contacts
+                        .get(*i)
+                        .is_some_and(Contact::is_active)
+                });
+            by_xero || planned.names.get(&k).is_some_and(|owner| owner != key)
+        };
+        let mut final_name = name.clone();
+        if taken(&name) {
+            let suffix = number.or_else(|| non_empty(&payer.id));
+            let candidate = suffix.map(|s| format!("{name} ({s})"));
+            match (self.settings.name_collision, candidate) {
+                (NameCollision::Suffix, Some(c)) if !taken(&c) => {
+                    issues.push(Issue::warning(
+                        IssueCode::ContactNameTaken,
+                        path.field("name"),
+                        format!("Another active Xero contact is named \"{name}\"; the new contact will be named \"{c}\" (Xero requires unique names among active contacts)."),
+                    ));
+                    final_name = Text::new(c);
+                }
+                _ => {
+                    issues.push(Issue::error(
+                        IssueCode::ContactNameTaken,
+                        path.field("name"),
+                        format!("Another active Xero contact is named \"{name}\" and Xero requires unique names among active contacts. Link this payer to that contact (payer.contactId) if it is the same person, or give it a distinct name."),
+                    ));
+                    return None;
+                }
+            }
+        }
+        Some(final_name)
     }
 }
 
@@ -552,17 +609,14 @@ fn wire_contact(
     path: &Path,
     issues: &mut Vec<Issue>,
 ) -> WireContact {
+    let account_number = non_empty(&payer.account_number);
+    let first_name = non_empty(&payer.first_name);
+    let last_name = non_empty(&payer.last_name);
     check_len(Some(&name), 255, path, "name", issues);
     check_len(number.as_deref(), 50, path, "contactNumber", issues);
-    check_len(
-        non_empty(&payer.account_number),
-        50,
-        path,
-        "accountNumber",
-        issues,
-    );
-    check_len(non_empty(&payer.first_name), 255, path, "firstName", issues);
-    check_len(non_empty(&payer.last_name), 255, path, "lastName", issues);
+    check_len(account_number, 50, path, "accountNumber", issues);
+    check_len(first_name, 255, path, "firstName", issues);
+    check_len(last_name, 255, path, "lastName", issues);
     let email = non_empty(&payer.email).map(str::to_owned);
     if let Some(e) = &email {
         check_len(Some(e), 255, path, "email", issues);
@@ -570,81 +624,104 @@ fn wire_contact(
             issues.push(Issue::error(IssueCode::EmailInvalid, path.field("email"), format!("\"{e}\" is not an email address Xero accepts (ASCII only, one @, a dotted domain). Fix it or leave it out.")));
         }
     }
-    let mut addresses = Vec::new();
-    if let Some(a) = &payer.address {
-        let ap = path.field("address");
-        let kind = a.kind.as_deref().unwrap_or("STREET").to_ascii_uppercase();
-        if kind != "STREET" && kind != "POBOX" {
-            issues.push(Issue::error(
-                IssueCode::SettingsInvalid,
-                ap.field("type"),
-                format!("Address type \"{kind}\" is not valid for contacts: use STREET or POBOX."),
-            ));
-        }
-        if a.lines.len() > 4 {
-            issues.push(Issue::error(
-                IssueCode::TooLong,
-                ap.field("lines"),
-                "Xero takes at most 4 address lines.",
-            ));
-        }
-        for (i, l) in a.lines.iter().enumerate() {
-            check_len(Some(l), 500, &ap, &format!("lines[{i}]"), issues);
-        }
-        check_len(non_empty(&a.city), 255, &ap, "city", issues);
-        check_len(non_empty(&a.region), 255, &ap, "region", issues);
-        check_len(non_empty(&a.postal_code), 50, &ap, "postalCode", issues);
-        check_len(non_empty(&a.country), 50, &ap, "country", issues);
-        check_len(non_empty(&a.attention_to), 255, &ap, "attentionTo", issues);
-        let line = |i: usize| {
-            a.lines
-                .get(i)
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-        };
-        addresses.push(WireAddress {
-            address_type: kind,
-            address_line1: line(0),
-            address_line2: line(1),
-            address_line3: line(2),
-            address_line4: line(3),
-            city: non_empty(&a.city).map(str::to_owned),
-            region: non_empty(&a.region).map(str::to_owned),
-            postal_code: non_empty(&a.postal_code).map(str::to_owned),
-            country: non_empty(&a.country).map(str::to_owned),
-            attention_to: non_empty(&a.attention_to).map(str::to_owned),
-        });
-    }
-    let mut phones = Vec::new();
-    if let Some(p) = &payer.phone {
-        let pp = path.field("phone");
-        let kind = p.kind.as_deref().unwrap_or("DEFAULT").to_ascii_uppercase();
-        if !matches!(kind.as_str(), "DEFAULT" | "DDI" | "MOBILE" | "FAX") {
-            issues.push(Issue::error(
-                IssueCode::SettingsInvalid,
-                pp.field("type"),
-                format!("Phone type \"{kind}\" is not valid: use DEFAULT, DDI, MOBILE or FAX."),
-            ));
-        }
-        check_len(non_empty(&p.number), 50, &pp, "number", issues);
-        check_len(non_empty(&p.area_code), 10, &pp, "areaCode", issues);
-        check_len(non_empty(&p.country_code), 20, &pp, "countryCode", issues);
-        phones.push(WirePhone {
-            phone_type: kind,
-            phone_number: non_empty(&p.number).map(str::to_owned),
-            phone_area_code: non_empty(&p.area_code).map(str::to_owned),
-            phone_country_code: non_empty(&p.country_code).map(str::to_owned),
-        });
-    }
+    let addresses: Vec<WireAddress> = payer
+        .address
+        .iter()
+        .map(|a| wire_address(a, &path.field("address"), issues))
+        .collect();
+    let phones: Vec<WirePhone> = payer
+        .phone
+        .iter()
+        .map(|p| wire_phone(p, &path.field("phone"), issues))
+        .collect();
     WireContact {
         name,
         contact_number: number,
-        account_number: non_empty(&payer.account_number).map(str::to_owned),
-        first_name: non_empty(&payer.first_name).map(str::to_owned),
-        last_name: non_empty(&payer.last_name).map(str::to_owned),
+        account_number: account_number.map(str::to_owned),
+        first_name: first_name.map(str::to_owned),
+        last_name: last_name.map(str::to_owned),
         email_address: email,
         addresses,
         phones,
+    }
+}
+
+/// The payer's address as Xero's contact takes it, each field checked against Xero's limits.
+fn wire_address(
+    a: &crate::input::source::Address,
+    ap: &Path,
+    issues: &mut Vec<Issue>,
+) -> WireAddress {
+    // Each field cleaned once: checked, then sent.
+    let city = non_empty(&a.city);
+    let region = non_empty(&a.region);
+    let postal_code = non_empty(&a.postal_code);
+    let country = non_empty(&a.country);
+    let attention_to = non_empty(&a.attention_to);
+    let kind = a.kind.as_deref().unwrap_or("STREET").to_ascii_uppercase();
+    if kind != "STREET" && kind != "POBOX" {
+        issues.push(Issue::error(
+            IssueCode::SettingsInvalid,
+            ap.field("type"),
+            format!("Address type \"{kind}\" is not valid for contacts: use STREET or POBOX."),
+        ));
+    }
+    if a.lines.len() > 4 {
+        issues.push(Issue::error(
+            IssueCode::TooLong,
+            ap.field("lines"),
+            "Xero takes at most 4 address lines.",
+        ));
+    }
+    for (i, l) in a.lines.iter().enumerate() {
+        check_len(Some(l), 500, ap, &format!("lines[{i}]"), issues);
+    }
+    check_len(city, 255, ap, "city", issues);
+    check_len(region, 255, ap, "region", issues);
+    check_len(postal_code, 50, ap, "postalCode", issues);
+    check_len(country, 50, ap, "country", issues);
+    check_len(attention_to, 255, ap, "attentionTo", issues);
+    let line = |i: usize| {
+        a.lines
+            .get(i)
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    WireAddress {
+        address_type: kind,
+        address_line1: line(0),
+        address_line2: line(1),
+        address_line3: line(2),
+        address_line4: line(3),
+        city: city.map(str::to_owned),
+        region: region.map(str::to_owned),
+        postal_code: postal_code.map(str::to_owned),
+        country: country.map(str::to_owned),
+        attention_to: attention_to.map(str::to_owned),
+    }
+}
+
+/// The payer's phone as Xero's contact takes it, each field checked against Xero's limits.
+fn wire_phone(p: &crate::input::source::Phone, pp: &Path, issues: &mut Vec<Issue>) -> WirePhone {
+    let number = non_empty(&p.number);
+    let area_code = non_empty(&p.area_code);
+    let country_code = non_empty(&p.country_code);
+    let kind = p.kind.as_deref().unwrap_or("DEFAULT").to_ascii_uppercase();
+    if !matches!(kind.as_str(), "DEFAULT" | "DDI" | "MOBILE" | "FAX") {
+        issues.push(Issue::error(
+            IssueCode::SettingsInvalid,
+            pp.field("type"),
+            format!("Phone type \"{kind}\" is not valid: use DEFAULT, DDI, MOBILE or FAX."),
+        ));
+    }
+    check_len(number, 50, pp, "number", issues);
+    check_len(area_code, 10, pp, "areaCode", issues);
+    check_len(country_code, 20, pp, "countryCode", issues);
+    WirePhone {
+        phone_type: kind,
+        phone_number: number.map(str::to_owned),
+        phone_area_code: area_code.map(str::to_owned),
+        phone_country_code: country_code.map(str::to_owned),
     }
 }
 

@@ -498,20 +498,34 @@ impl<'a> Resolver<'a> {
             };
             match self.lookup_cached(i, &config.category, value) {
                 Ok(found) => out.push(found.line(source, None)),
-                Err(stale) => self.stale(
-                    config,
-                    label,
-                    stale,
-                    value,
-                    source,
-                    &tpath().field(label),
-                    &mut out,
-                    issues,
-                ),
+                Err(stale) => {
+                    let pick = Pick {
+                        config,
+                        label,
+                        value,
+                        source,
+                    };
+                    self.stale(&pick, stale, &tpath().field(label), &mut out, issues);
+                }
             }
         }
-        // Overrides for categories the settings do not configure: resolved as given, and any
-        // problem is an error (the host asked for it explicitly).
+        self.overrides(line, path, &mut out, issues);
+        if out.len() > 2 {
+            issues.push(Issue::error(IssueCode::TrackingTooMany, tpath(), format!("This line has {} tracking entries; Xero allows at most 2 (and silently drops extras).", out.len())));
+        }
+        out
+    }
+
+    /// Overrides for categories the settings do not configure: resolved as given, and any
+    /// problem is an error (the host asked for it explicitly).
+    fn overrides(
+        &self,
+        line: &SourceLine,
+        path: LinePath<'_>,
+        out: &mut Vec<LineTracking>,
+        issues: &mut Vec<Issue>,
+    ) {
+        let tpath = || path.field("tracking");
         for (category, option) in &line.tracking {
             if self
                 .prepared
@@ -550,24 +564,19 @@ impl<'a> Resolver<'a> {
                 )),
             }
         }
-        if out.len() > 2 {
-            issues.push(Issue::error(IssueCode::TrackingTooMany, tpath(), format!("This line has {} tracking entries; Xero allows at most 2 (and silently drops extras).", out.len())));
-        }
-        out
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// A configured category's option is stale: its policy decides (warn and drop, block, or
+    /// use the fallback option).
     fn stale(
         &self,
-        config: &TrackingCategorySettings,
-        label: &str,
+        pick: &Pick<'_>,
         stale: Stale,
-        value: &str,
-        source: TrackingSource,
         path: &Path,
         out: &mut Vec<LineTracking>,
         issues: &mut Vec<Issue>,
     ) {
+        let (config, label, value, source) = (pick.config, pick.label, pick.value, pick.source);
         let what = format!(
             "{} (from {})",
             stale.describe(label, value),
@@ -588,6 +597,16 @@ impl<'a> Resolver<'a> {
             }
         }
     }
+}
+
+/// The option a source gave a configured category, for the stale-option policy.
+struct Pick<'c> {
+    config: &'c TrackingCategorySettings,
+    /// The category's name as the issues show it.
+    label: &'c str,
+    /// The option name the source gave.
+    value: &'c str,
+    source: TrackingSource,
 }
 
 /// Tracking as Xero returns it on a response line.

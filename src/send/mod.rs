@@ -269,7 +269,7 @@ impl Run {
     }
 }
 
-impl crate::preview::Exporter {
+impl crate::exporter::Exporter {
     /// Previews `invoices` and plans sending them: the [`Run`] to drive.
     ///
     /// Errors (misuse): options outside Xero's limits, or no tenant id.

@@ -115,8 +115,8 @@ pub fn trap_for_tests() {
 /// unitdp?}`: `{unitAmount, lineAmount, issues}` with exact decimal strings.
 #[wasm_bindgen(js_name = lineAmount)]
 pub fn line_amount(input: &str) -> Result<String, JsValue> {
-    let input: crate::build::totals::LineInput = from_json(input, "line", ErrorCode::InvalidInput)?;
-    to_json(&crate::build::totals::compute_line(&input))
+    let input: crate::money::totals::LineInput = from_json(input, "line", ErrorCode::InvalidInput)?;
+    to_json(&crate::money::totals::compute_line(&input))
 }
 
 /// A parsed snapshot and settings; previews any number of invoices without re-parsing them.

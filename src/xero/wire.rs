@@ -242,7 +242,7 @@ pub struct WireDocument {
     /// Due date.
     pub due_date: Option<Date>,
     /// Exclusive / Inclusive / NoTax (always explicit).
-    pub line_amount_types: crate::build::totals::LineAmountTypes,
+    pub line_amount_types: crate::money::totals::LineAmountTypes,
     /// InvoiceNumber (invoices).
     pub invoice_number: Option<Text>,
     /// CreditNoteNumber (credit notes).
@@ -395,7 +395,7 @@ mod tests {
             contact: WireContactRef::Id("430fa14a-f945-44d3-9f97-5df5e28441b8".into()),
             date: Date::parse("2019-03-11").unwrap(),
             due_date: None,
-            line_amount_types: crate::build::totals::LineAmountTypes::Exclusive,
+            line_amount_types: crate::money::totals::LineAmountTypes::Exclusive,
             invoice_number: Some("INV-1".into()),
             credit_note_number: None,
             reference: None,

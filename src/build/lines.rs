@@ -1,0 +1,190 @@
+//! Lines as sent: each resolved line becomes its wire line (the request body's) and, when asked,
+//! its preview line, and adds to the document's exact totals.
+//!
+//! Owns the numbers' final form (unit amounts rounded to unitdp, canonical money text) and the
+//! rule that bills and credit notes carry no discounts: such a line is sent at its net amount,
+//! with a warning. The hot path: one wire line per line, nothing else allocated unless the
+//! preview lines are asked for or an issue is raised (paths are built only then).
+
+use rust_decimal::Decimal;
+
+use crate::build::Ctx;
+use crate::issues::{Issue, IssueCode, LinePath};
+use crate::money::totals::{self, Discount, Totals};
+use crate::money::{decimal_places, fixed, fixed_text, text_inline};
+use crate::preview::LinePreview;
+use crate::resolve::lines::ResolvedLine;
+use crate::resolve::tracking::LineTracking;
+use crate::resolve::ResolvedInvoice;
+use crate::xero::kind::DocumentKind;
+use crate::xero::wire::WireLine;
+use crate::Text;
+
+/// The document's lines, built.
+pub(crate) struct BuiltLines {
+    /// Preview lines (empty unless the options ask for them).
+    pub(crate) preview: Vec<LinePreview>,
+    /// Wire lines.
+    pub(crate) wire: Vec<WireLine>,
+    /// Tracking per line as sent (for the response check).
+    pub(crate) sent_tracking: Vec<Vec<LineTracking>>,
+    /// Totals as Xero will compute them.
+    pub(crate) totals: Totals,
+}
+
+/// A line's fields as they are sent.
+struct Sent {
+    quantity: Option<Decimal>,
+    unit: Option<Decimal>,
+    description: Option<Text>,
+    discount_rate: Option<Decimal>,
+    discount_amount: Option<Decimal>,
+}
+
+/// Money in one canonical form whatever form the host gave (`95`, `95.0`, `"95.00"` all send
+/// `95.00`): 2 decimal places, or the 3-4 a unitdp=4 amount needs. Same value, same bytes.
+fn canonical_money(value: Decimal) -> Decimal {
+    let mut v = value.normalize();
+    v.rescale(decimal_places(v).max(2));
+    v
+}
+
+/// Builds every line of `r` (taking them out of it), with their issues into `r.issues`.
+pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
+    let mode = ctx.settings.line_amount_types;
+    let unitdp = ctx.settings.unitdp();
+    let lines = std::mem::take(&mut r.lines);
+    let mut out = BuiltLines {
+        preview: Vec::with_capacity(if ctx.options.lines { lines.len() } else { 0 }),
+        wire: Vec::with_capacity(lines.len()),
+        sent_tracking: Vec::with_capacity(lines.len()),
+        totals: Totals::default(),
+    };
+    let (mut amounts, mut taxes) = (Decimal::ZERO, Decimal::ZERO);
+    for (li, mut l) in lines.into_iter().enumerate() {
+        let s = sent(
+            ctx,
+            r.kind,
+            &mut l,
+            LinePath::new(&r.path, li),
+            &mut r.issues,
+        );
+        let tax = totals::line_tax(l.amount, l.rate, mode);
+        amounts += l.amount;
+        taxes += tax;
+        if ctx.options.lines {
+            out.preview.push(LinePreview {
+                description: s.description.clone(),
+                quantity: s.quantity.map(|q| text_inline(q.normalize())),
+                unit_amount: s.unit.map(|u| fixed_text(u, unitdp)),
+                discount_rate: s.discount_rate.map(|d| text_inline(d.normalize())),
+                discount_amount: s.discount_amount.map(|d| fixed_text(d, 2)),
+                item_code: l.item_code.clone(),
+                account_code: l.account.clone(),
+                tax_type: l.tax_type.clone(),
+                tax_rate: l.tax_type.as_ref().map(|_| text_inline(l.rate.normalize())),
+                line_amount: fixed_text(l.amount, 2),
+                tax_amount: fixed_text(tax, 2),
+                tracking: l.tracking.clone(),
+            });
+        }
+        out.wire.push(WireLine {
+            line_item_id: l.line_item_id,
+            description: s.description,
+            quantity: s.quantity.map(|q| q.normalize()),
+            unit_amount: s.unit.map(canonical_money),
+            item_code: l.item_code,
+            account_code: l.account,
+            tax_type: l.tax_type,
+            discount_rate: s.discount_rate.map(|d| d.normalize()),
+            discount_amount: s.discount_amount.map(canonical_money),
+            tracking: l.tracking.iter().map(|t| t.wire.clone()).collect(),
+        });
+        out.sent_tracking.push(l.tracking);
+    }
+    out.totals = Totals::from_lines([(amounts, taxes)], mode);
+    out
+}
+
+/// The line's fields as sent: its discount kept on a sales invoice, folded into the amount on
+/// any other kind.
+fn sent(
+    ctx: &Ctx<'_>,
+    kind: DocumentKind,
+    l: &mut ResolvedLine,
+    path: LinePath<'_>,
+    issues: &mut Vec<Issue>,
+) -> Sent {
+    let mut s = Sent {
+        quantity: l.quantity,
+        unit: l
+            .unit
+            .map(|u| totals::unit_amount(u, ctx.settings.unitdp())),
+        description: l.description.take(),
+        discount_rate: None,
+        discount_amount: None,
+    };
+    match l.discount {
+        Discount::None => {}
+        Discount::Rate(d) if kind == DocumentKind::Accrec => s.discount_rate = Some(d),
+        Discount::Amount(d) if kind == DocumentKind::Accrec => s.discount_amount = Some(d),
+        _ => net(ctx, kind, l, &mut s, path, issues),
+    }
+    s
+}
+
+/// Bills and credit notes take no discounts: the line is sent at its net amount, as a unit
+/// amount when it divides exactly, else as one unit with the detail in the description.
+fn net(
+    ctx: &Ctx<'_>,
+    kind: DocumentKind,
+    l: &ResolvedLine,
+    s: &mut Sent,
+    path: LinePath<'_>,
+    issues: &mut Vec<Issue>,
+) {
+    let unitdp = ctx.settings.unitdp();
+    let q = s.quantity.unwrap_or(Decimal::ONE);
+    let per_unit = if q.is_zero() {
+        None
+    } else {
+        l.amount.checked_div(q)
+    };
+    let detail = format!(
+        "{} × {} less {}",
+        q.normalize(),
+        fixed(s.unit.unwrap_or_default(), unitdp),
+        match l.discount {
+            Discount::Rate(d) => format!("{}%", d.normalize()),
+            Discount::Amount(a) => fixed(a.abs(), 2),
+            Discount::None => String::new(),
+        }
+    );
+    match per_unit.filter(|u| decimal_places(*u) <= unitdp) {
+        Some(u) => s.unit = Some(u),
+        None => {
+            s.quantity = Some(Decimal::ONE);
+            s.unit = Some(l.amount);
+            s.description = Some(match s.description.take() {
+                Some(d) => Text::from(format!("{d} ({detail})")),
+                None => Text::new(&detail),
+            });
+            if s.description
+                .as_deref()
+                .is_some_and(|d| d.chars().count() > 4000)
+            {
+                issues.push(Issue::error(IssueCode::TooLong, path.field("description"), "With the discount detail appended the description is over 4000 characters; shorten it."));
+            }
+        }
+    }
+    let field = if matches!(l.discount, Discount::Rate(_)) {
+        "discountRate"
+    } else {
+        "discountAmount"
+    };
+    issues.push(Issue::warning(
+        IssueCode::DiscountNotSupported,
+        path.field(field),
+        format!("Xero takes no discounts on {} documents: this line is sent at its net amount {} ({detail}).", kind.as_str(), fixed(l.amount, 2)),
+    ));
+}

@@ -1,0 +1,278 @@
+//! The exporter: the one type that holds what a batch is previewed against (the parsed snapshot
+//! and settings, and what is prepared from them once: templates, tracking lookups) and runs
+//! each invoice through the flow: input → [`resolve`] → [`build`] → the [`preview`]'s view
+//! model and JSON.
+//!
+//! Owns the batch (contacts planned across invoices, the summary's counts) and the streaming
+//! paths that read, build and write one invoice at a time. Holds no rule of its own: what a
+//! document is and which issues it has is decided in `resolve` and `build`. Sending plans are
+//! `send`'s (`Exporter::plan` lives there).
+//!
+//! [`preview`]: crate::preview
+
+use crate::build;
+use crate::input::settings::Settings;
+use crate::input::snapshot::Snapshot;
+use crate::input::source::SourceInvoice;
+use crate::issues::{has_errors, Issue, IssueCode, Path};
+use crate::preview::json::{Layout, PreviewWriter};
+use crate::preview::{DocumentPreview, Preview, PreviewOptions, Summary};
+use crate::resolve::contacts::{NewContact, Planned};
+use crate::resolve::numbering::Templates;
+use crate::resolve::{self, tracking};
+
+/// A snapshot and settings, parsed once; previews any number of invoices.
+pub struct Exporter {
+    snapshot: Snapshot,
+    settings: Settings,
+    issues: Vec<Issue>,
+    /// InvoiceNumber, Reference and Url templates, split once.
+    templates: Templates,
+    /// Tracking aliases and mapped options, looked up once.
+    tracking: tracking::Prepared,
+}
+
+impl Exporter {
+    /// A new exporter; problems with the settings and the snapshot are in [`Exporter::issues`].
+    pub fn new(snapshot: Snapshot, settings: Settings) -> Exporter {
+        let mut issues = snapshot.issues.clone();
+        let p = Path::root("settings");
+        if let Some(dp) = settings.unitdp.filter(|dp| *dp != 2 && *dp != 4) {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("unitdp"), format!("unitdp {dp} is not supported: Xero keeps unit amounts at 2 or 4 decimal places. 2 is used.")));
+        }
+        let templates = Templates::new(&settings.templates, &p, &mut issues);
+        let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
+        tracking::Resolver::new(&snapshot, &settings.tracking, &tracking).check(&mut issues);
+        Exporter {
+            snapshot,
+            settings,
+            issues,
+            templates,
+            tracking,
+        }
+    }
+
+    /// The parsed snapshot.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Problems of the snapshot and settings.
+    pub fn issues(&self) -> &[Issue] {
+        &self.issues
+    }
+
+    /// Previews a batch of source invoices.
+    pub fn preview(&self, invoices: &[SourceInvoice]) -> Preview {
+        self.preview_with(invoices, PreviewOptions::default())
+    }
+
+    /// Previews a batch, including only what `options` asks for.
+    pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
+        let mut batch = Batch::new(self, options);
+        let documents: Vec<DocumentPreview> =
+            invoices.iter().map(|inv| batch.document(inv)).collect();
+        let (contacts, summary) = batch.finish();
+        Preview {
+            documents,
+            contacts,
+            issues: self.issues.clone(),
+            summary,
+        }
+    }
+
+    /// Previews a batch given as JSON text (an array of source invoices) straight to the text
+    /// [`Preview::into_split_json`] gives, byte for byte: what the JS binding returns.
+    ///
+    /// Why a second path: each invoice is read, built, written and dropped before the next is
+    /// read, instead of holding every source invoice and every preview at once. The working set
+    /// stays small enough to sit in cache, the request bodies are written once into one buffer,
+    /// and peak memory no longer grows with two full copies of the batch. Input that does not
+    /// fit the types fails as a whole, as reading the whole array first would.
+    pub fn preview_split_json(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+    ) -> Result<String, serde_json::Error> {
+        self.stream(
+            invoices,
+            options,
+            Layout::Split {
+                bodies: options.bodies,
+            },
+        )
+    }
+
+    /// Previews a batch given as JSON text straight to the preview's JSON with the request
+    /// bodies inside it as strings: `serde_json::to_string(&preview_with(..))`, byte for byte,
+    /// streamed invoice by invoice as [`Exporter::preview_split_json`] is.
+    pub fn preview_json(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+    ) -> Result<String, serde_json::Error> {
+        self.stream(invoices, options, Layout::Inline)
+    }
+
+    /// Reads, builds and writes each invoice in turn (see [`Exporter::preview_split_json`]).
+    fn stream(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+        layout: Layout,
+    ) -> Result<String, serde_json::Error> {
+        use serde::de::DeserializeSeed;
+        // Split, bodies are written from each document's wire form into `out`, not kept per
+        // document; inline, each document keeps its body for its JSON.
+        let mut batch = Batch::new(
+            self,
+            PreviewOptions {
+                bodies: options.bodies && layout == Layout::Inline,
+                ..options
+            },
+        );
+        // Sized from the invoices' JSON: on the preview workload the bodies are about twice
+        // it, the documents' JSON smaller (inline, the bodies are in it).
+        let (big, small) = (invoices.len().saturating_mul(3), invoices.len());
+        let mut out = match layout {
+            Layout::Split { .. } => PreviewWriter::with_capacity(big, small, layout),
+            Layout::Inline => PreviewWriter::with_capacity(0, big, layout),
+        };
+        out.meta.push_str("{\"documents\":[");
+        let mut de = serde_json::Deserializer::from_str(invoices);
+        Stream {
+            batch: &mut batch,
+            out: &mut out,
+        }
+        .deserialize(&mut de)?;
+        de.end()?;
+        let (contacts, summary) = batch.finish();
+        // The rest of `Preview`'s JSON, field by field in its order.
+        out.meta.push_str("],\"contacts\":");
+        out.meta.push_str(&serde_json::to_string(&contacts)?);
+        out.meta.push_str(",\"issues\":");
+        out.meta.push_str(&serde_json::to_string(&self.issues)?);
+        out.meta.push_str(",\"summary\":");
+        out.meta.push_str(&serde_json::to_string(&summary)?);
+        out.meta.push('}');
+        Ok(out.finish())
+    }
+}
+
+/// One batch in progress: what its invoices share (the contacts planned so far, the tracking
+/// memo, the counts). Both preview paths build documents through it, one invoice at a time.
+struct Batch<'e> {
+    exporter: &'e Exporter,
+    tracker: tracking::Resolver<'e>,
+    planned: Planned,
+    settings_blocked: bool,
+    options: PreviewOptions,
+    summary: Summary,
+}
+
+impl<'e> Batch<'e> {
+    fn new(exporter: &'e Exporter, options: PreviewOptions) -> Self {
+        Batch {
+            exporter,
+            tracker: tracking::Resolver::new(
+                &exporter.snapshot,
+                &exporter.settings.tracking,
+                &exporter.tracking,
+            ),
+            planned: Planned::default(),
+            settings_blocked: has_errors(&exporter.issues),
+            options,
+            summary: Summary::default(),
+        }
+    }
+
+    /// The next invoice's preview, counted into the summary: resolved, then built.
+    fn document(&mut self, inv: &SourceInvoice) -> DocumentPreview {
+        let index = self.summary.documents;
+        let e = self.exporter;
+        let rctx = resolve::Ctx {
+            snapshot: &e.snapshot,
+            settings: &e.settings,
+            tracker: &self.tracker,
+            templates: &e.templates,
+        };
+        let resolved = resolve::invoice(&rctx, index, inv, &mut self.planned);
+        let bctx = build::Ctx {
+            snapshot: &e.snapshot,
+            settings: &e.settings,
+            options: self.options,
+            settings_blocked: self.settings_blocked,
+        };
+        let doc = build::document(&bctx, inv, resolved);
+        let s = &mut self.summary;
+        s.documents += 1;
+        if doc.blocked {
+            s.blocked += 1;
+        } else {
+            s.ready += 1;
+        }
+        s.credit_notes += usize::from(doc.kind.is_credit());
+        count(s, &doc.issues);
+        doc
+    }
+
+    /// The contacts to create and the counts, once every invoice is in.
+    fn finish(self) -> (Vec<NewContact>, Summary) {
+        let mut summary = self.summary;
+        count(&mut summary, &self.exporter.issues);
+        let contacts: Vec<NewContact> = self.planned.contacts.into_values().collect();
+        summary.contacts_to_create = contacts.len();
+        (contacts, summary)
+    }
+}
+
+/// Adds issues to the error and warning counts.
+fn count(summary: &mut Summary, issues: &[Issue]) {
+    for i in issues {
+        if i.is_error() {
+            summary.errors += 1;
+        } else {
+            summary.warnings += 1;
+        }
+    }
+}
+
+/// Reads the invoices array element by element, previewing and writing each as it is read.
+struct Stream<'a, 'e> {
+    batch: &'a mut Batch<'e>,
+    out: &'a mut PreviewWriter,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The same words serde uses for a `Vec`, so errors read as they did before streaming.
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut first = true;
+        while let Some(inv) = seq.next_element::<SourceInvoice>()? {
+            let doc = self.batch.document(&inv);
+            self.out
+                .push(&doc, first)
+                .map_err(serde::de::Error::custom)?;
+            first = false;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,297 @@
+//! The preview's JSON, written by hand: the bodies set apart for the JS binding
+//! ([`Preview::into_split_json`]) and each document streamed as it is built.
+//!
+//! Owns only the text form of the view model in [`crate::preview`]; it builds nothing and
+//! resolves nothing (the exporter drives it, one document at a time). The output must stay byte
+//! for byte what serde's derive writes: the golden scenarios and the test below compare them.
+
+use crate::preview::{DocumentPreview, Preview};
+use crate::resolve::contacts::ContactRef;
+use crate::xero::wire::WireContactRef;
+
+impl Preview {
+    /// The preview as text with the request bodies set apart, for the JS binding: for each
+    /// document in order its body (nothing when it has none) and a NUL character, then the
+    /// preview's JSON with every `body` null.
+    ///
+    /// Why: embedded in the JSON, each body (already JSON text, the bulk of the output) would be
+    /// escaped here and unescaped again by `JSON.parse`. Set apart, it is written once and the
+    /// JS side takes each as a slice of the text (`text.split("\0")`, the JSON last). JSON text
+    /// never contains a raw NUL (serde_json escapes control characters), so the separator cannot
+    /// be ambiguous. The bodies come first so that they can be written as each document is
+    /// built ([`Exporter::preview_split_json`](crate::Exporter::preview_split_json)) and the smaller JSON appended after them.
+    pub fn into_split_json(mut self) -> Result<String, serde_json::Error> {
+        let bodies: usize = self
+            .documents
+            .iter()
+            .map(|d| d.body.as_ref().map_or(1, |b| b.len() + 1))
+            .sum();
+        let meta = self.documents.len().saturating_mul(640);
+        // `meta` becomes serde's text below, so only `out` (bodies, then the JSON) is sized.
+        let mut out =
+            PreviewWriter::with_capacity(bodies + meta, 0, Layout::Split { bodies: true });
+        for d in &mut self.documents {
+            if let Some(b) = d.body.take() {
+                out.out.push_str(&b);
+            }
+            out.out.push('\0');
+        }
+        out.meta = serde_json::to_string(&self)?;
+        Ok(out.finish())
+    }
+}
+
+/// Where a streamed preview puts each document's request body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// Set apart before the JSON, each followed by a NUL ([`Preview::into_split_json`]); with
+    /// `false`, every body is left out (the NULs stay, one per document).
+    Split { bodies: bool },
+    /// Inside each document's JSON as a string (`serde_json::to_string(&preview)`).
+    Inline,
+}
+
+/// A streamed preview as it is written: the preview's JSON into `meta`, and in the split layout
+/// each document's body and a NUL into `out`; joined at the end.
+pub(crate) struct PreviewWriter {
+    pub(crate) out: String,
+    pub(crate) meta: String,
+    layout: Layout,
+}
+
+impl PreviewWriter {
+    /// Buffers sized once: `out` for the bodies and, at the end, the JSON; `meta` for the JSON.
+    pub(crate) fn with_capacity(out: usize, meta: usize, layout: Layout) -> Self {
+        PreviewWriter {
+            out: String::with_capacity(out),
+            meta: String::with_capacity(meta),
+            layout,
+        }
+    }
+
+    /// One document: its body now, its JSON after the previous one's.
+    pub(crate) fn push(
+        &mut self,
+        doc: &DocumentPreview,
+        first: bool,
+    ) -> Result<(), serde_json::Error> {
+        if let Layout::Split { bodies } = self.layout {
+            // The same condition as `build::document` sets `body` with: only documents whose
+            // contact exists already have a body before the sending plan.
+            if let Some(wire) = doc
+                .wire
+                .as_ref()
+                .filter(|w| bodies && matches!(w.contact, WireContactRef::Id(_)))
+            {
+                wire.write_body(&mut self.out);
+            }
+            self.out.push('\0');
+        }
+        if !first {
+            self.meta.push(',');
+        }
+        write_document(doc, &mut self.meta)
+    }
+
+    /// The bodies, then the JSON.
+    pub(crate) fn finish(mut self) -> String {
+        if self.out.is_empty() {
+            return self.meta;
+        }
+        self.out.push_str(&self.meta);
+        self.out
+    }
+}
+
+/// A document's JSON, byte for byte what `serde_json::to_string(doc)` writes (the streaming
+/// test compares them on every golden scenario), written directly: through serde's derive the
+/// documents' JSON was a tenth of a streamed preview in wasm. Display lines and issues (empty
+/// on a sending backend's `{lines: false}` preview of good invoices) still go through serde.
+pub(crate) fn write_document(
+    doc: &DocumentPreview,
+    out: &mut String,
+) -> Result<(), serde_json::Error> {
+    use crate::xero::wire::{push_json_str, Object};
+    let mut o = Object::open(out);
+    o.key("index")
+        .push_str(crate::issues::digits(doc.index, &mut [0; 20]));
+    o.str("sourceId", &doc.source_id);
+    o.opt_str("sourceNumber", doc.source_number.as_deref());
+    o.str("kind", doc.kind.as_str());
+    o.str("endpoint", doc.endpoint);
+    o.str("status", doc.status);
+    o.key("blocked")
+        .push_str(if doc.blocked { "true" } else { "false" });
+    {
+        let mut c = Object::open(o.key("contact"));
+        match &doc.contact {
+            ContactRef::Existing {
+                contact_id,
+                name,
+                matched_by,
+            } => {
+                c.str("status", "existing");
+                c.str("contactId", contact_id);
+                match name {
+                    Some(n) => c.str("name", n),
+                    None => c.key("name").push_str("null"),
+                }
+                c.str("matchedBy", matched_by.as_str());
+            }
+            ContactRef::Create { key, name } => {
+                c.str("status", "create");
+                c.str("key", key);
+                c.str("name", name);
+            }
+            ContactRef::Unresolved => c.str("status", "unresolved"),
+        }
+        c.close();
+    }
+    o.opt_str("number", doc.number.as_deref());
+    o.opt_str("reference", doc.reference.as_deref());
+    for (key, date) in [("date", doc.date), ("dueDate", doc.due_date)] {
+        if let Some(d) = date {
+            d.push_json(o.key(key));
+        }
+    }
+    o.opt_str("currency", doc.currency.as_deref());
+    o.str("lineAmountTypes", doc.line_amount_types.as_str());
+    let lines = o.key("lines");
+    if doc.lines.is_empty() {
+        lines.push_str("[]");
+    } else {
+        lines.push_str(&serde_json::to_string(&doc.lines)?);
+    }
+    {
+        let mut t = Object::open(o.key("totals"));
+        t.str("subTotal", &doc.totals.sub_total);
+        t.str("totalTax", &doc.totals.total_tax);
+        t.str("total", &doc.totals.total);
+        t.close();
+    }
+    o.opt_str("hostTotal", doc.host_total.as_deref());
+    o.opt_str("difference", doc.difference.as_deref());
+    let issues = o.key("issues");
+    if doc.issues.is_empty() {
+        issues.push_str("[]");
+    } else {
+        issues.push_str(&serde_json::to_string(&doc.issues)?);
+    }
+    match &doc.body {
+        Some(b) => push_json_str(o.key("body"), b),
+        None => o.key("body").push_str("null"),
+    }
+    o.close();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dates::Date;
+    use crate::issues::{Issue, IssueCode};
+    use crate::money::totals::{LineAmountTypes, Totals};
+    use crate::preview::LinePreview;
+    use crate::xero::kind::DocumentKind;
+
+    /// One contact of each form the preview shows (every match rule, with and without a name).
+    fn every_contact_form() -> Vec<ContactRef> {
+        use crate::resolve::contacts::MatchRule;
+        let rules = [
+            MatchRule::ContactId,
+            MatchRule::Mapping,
+            MatchRule::ContactNumber,
+            MatchRule::AccountNumber,
+            MatchRule::Email,
+            MatchRule::Name,
+        ];
+        let mut contacts: Vec<ContactRef> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| ContactRef::Existing {
+                contact_id: "c-1".into(),
+                name: (i % 2 == 1).then(|| "Ana \"Moana\"".into()),
+                matched_by: *rule,
+            })
+            .collect();
+        contacts.push(ContactRef::Create {
+            key: "patient:p-1".into(),
+            name: "Łukasz\tNowak".into(),
+        });
+        contacts.push(ContactRef::Unresolved);
+        contacts
+    }
+
+    /// The hand-written document JSON is serde's, for every contact form and every optional
+    /// part (the golden scenarios cover the common ones; these are the rare ones too).
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn document_json_is_what_serde_writes() {
+        let contacts = every_contact_form();
+        let kinds = [
+            DocumentKind::Accrec,
+            DocumentKind::Accpay,
+            DocumentKind::AccrecCredit,
+            DocumentKind::AccpayCredit,
+        ];
+        let modes = [
+            LineAmountTypes::Exclusive,
+            LineAmountTypes::Inclusive,
+            LineAmountTypes::NoTax,
+        ];
+        let line = LinePreview {
+            description: Some("Consult\n1".into()),
+            quantity: Some("1".into()),
+            unit_amount: Some("25.06".into()),
+            discount_rate: None,
+            discount_amount: None,
+            item_code: None,
+            account_code: Some("200".into()),
+            tax_type: Some("OUTPUT2".into()),
+            tax_rate: Some("15".into()),
+            line_amount: "25.06".into(),
+            tax_amount: "3.76".into(),
+            tracking: Vec::new(),
+        };
+        for (i, contact) in contacts.into_iter().enumerate() {
+            let full = i % 2 == 0;
+            let doc = DocumentPreview {
+                index: 10_000 * i,
+                source_id: "inv\u{1}\\1".into(),
+                source_number: full.then(|| "N-1".into()),
+                kind: kinds[i % kinds.len()],
+                endpoint: "CreditNotes",
+                status: "DRAFT",
+                blocked: full,
+                contact,
+                number: full.then(|| "CN 1".into()),
+                reference: (!full).then(|| "Ref".into()),
+                date: Date::parse("2024-02-29"),
+                due_date: Date::parse("2024-03-31").filter(|_| full),
+                currency: full.then(|| "NZD".into()),
+                line_amount_types: modes[i % modes.len()],
+                lines: if full { vec![line.clone()] } else { Vec::new() },
+                totals: Totals::default().to_strings(),
+                host_total: full.then(|| "1.00".to_owned()),
+                difference: full.then(|| "-0.01".to_owned()),
+                issues: if full {
+                    vec![Issue::warning(
+                        IssueCode::TotalMismatch,
+                        "invoices[0].total",
+                        "x",
+                    )]
+                } else {
+                    Vec::new()
+                },
+                body: full.then(|| "{\"Invoices\":[\"\\u0001\"]}".to_owned()),
+                wire: None,
+                exact_totals: Totals::default(),
+                sent_tracking: Vec::new(),
+                credits_invoice_number: None,
+            };
+            let mut out = String::new();
+            write_document(&doc, &mut out).unwrap();
+            assert_eq!(out, serde_json::to_string(&doc).unwrap(), "case {i}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Due date: the invoice's own, else the settings' rule (days after the date, or Xero payment
+//! terms: the contact's, then the organisation's, then a fallback). Credit notes take only an
+//! explicit one. Approval without any due date is an error here, before anything is sent.
+//!
+//! Reads the resolved contact and the snapshot's terms; computes dates only, never amounts.
+
+use crate::dates::Date;
+use crate::input::settings::DueDateRule;
+use crate::input::snapshot::PaymentTerms;
+use crate::input::source::non_empty;
+use crate::issues::{Issue, IssueCode};
+use crate::resolve::contacts::ContactRef;
+use crate::resolve::Doc;
+use crate::xero::kind::DocumentKind;
+
+/// The due date sent, with the issues of an unreadable, early or missing one.
+pub(crate) fn resolve(
+    doc: &Doc<'_>,
+    date: Option<Date>,
+    kind: DocumentKind,
+    contact: &ContactRef,
+    issues: &mut Vec<Issue>,
+) -> Option<Date> {
+    let path = doc.path;
+    let s = doc.ctx.settings;
+    let explicit = non_empty(&doc.inv.due_date);
+    let mut due_date = None;
+    if let Some(d) = explicit {
+        due_date = Date::parse(d);
+        if due_date.is_none() {
+            issues.push(Issue::error(
+                IssueCode::DateInvalid,
+                path.field("dueDate"),
+                format!("\"{d}\" is not a calendar date YYYY-MM-DD."),
+            ));
+        }
+    } else if let (Some(date), false) = (date, kind.is_credit()) {
+        due_date = by_rule(doc, date, contact, kind.is_sales(), issues);
+    }
+    if let (Some(d), Some(due)) = (date, due_date) {
+        if due < d {
+            issues.push(Issue::warning(
+                IssueCode::DueDateBeforeDate,
+                path.field("dueDate"),
+                format!("The due date {due} is before the invoice date {d}."),
+            ));
+        }
+    }
+    if due_date.is_none()
+        && s.status.is_approval()
+        && !kind.is_credit()
+        && date.is_some()
+        && explicit.is_none()
+    {
+        issues.push(Issue::error(IssueCode::DueDateMissing, path.field("dueDate"), format!("{} invoices need a due date and none could be derived: give the invoice a dueDate, or set settings.dueDate (days after, or payment terms with fallbackDays).", s.status.as_str())));
+    }
+    due_date
+}
+
+/// Due date by the settings' rule.
+fn by_rule(
+    doc: &Doc<'_>,
+    date: Date,
+    contact: &ContactRef,
+    sales: bool,
+    issues: &mut Vec<Issue>,
+) -> Option<Date> {
+    let snapshot = doc.ctx.snapshot;
+    match &doc.ctx.settings.due_date {
+        DueDateRule::None => None,
+        DueDateRule::DaysAfter { days } => date.add_days(i64::from(*days)),
+        DueDateRule::PaymentTerms { fallback_days } => {
+            let pick = |terms: Option<&PaymentTerms>| {
+                terms
+                    .and_then(|t| {
+                        if sales {
+                            t.sales.as_ref()
+                        } else {
+                            t.bills.as_ref()
+                        }
+                    })
+                    .and_then(|t| t.term())
+            };
+            let contact_terms = match contact {
+                ContactRef::Existing { contact_id, .. } => snapshot
+                    .contact_by_id(contact_id)
+                    .and_then(|c| pick(c.payment_terms.as_ref())),
+                _ => None,
+            };
+            let org_terms = pick(
+                snapshot
+                    .organisation
+                    .as_ref()
+                    .and_then(|o| o.payment_terms.as_ref()),
+            );
+            match contact_terms.or(org_terms) {
+                Some(term) => {
+                    let due = term.due_date(date);
+                    if due.is_none() {
+                        issues.push(Issue::error(IssueCode::DueDateMissing, doc.path.field("dueDate"), format!("The payment term (day {}, {:?}) does not give a due date: Xero needs a day between 1 and 31 for month-based terms.", term.day, term.kind)));
+                    }
+                    due
+                }
+                None => fallback_days.and_then(|d| date.add_days(i64::from(d))),
+            }
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Document kind: an invoice or bill whose total (in the invoice's own orientation) is below
+//! zero becomes a credit note when the settings say so (reference: Xero approves no negative
+//! invoice). Decided here, before the due date and numbering that depend on it; turning the
+//! amounts positive is the build's (`build::credit_note`).
+
+use rust_decimal::Decimal;
+
+use crate::input::settings::{InvoiceKind, NegativeInvoices, Settings};
+use crate::money::totals::{self, Totals};
+use crate::resolve::lines::ResolvedLine;
+use crate::xero::kind::DocumentKind;
+
+/// The kind, and the total it was decided on (as Xero would compute it before any flip).
+pub(crate) fn decide(settings: &Settings, lines: &[ResolvedLine]) -> (DocumentKind, Decimal) {
+    let mode = settings.line_amount_types;
+    let raw = Totals::from_lines(
+        lines
+            .iter()
+            .map(|r| (r.amount, totals::line_tax(r.amount, r.rate, mode))),
+        mode,
+    );
+    let negative = raw.total.is_sign_negative() && !raw.total.is_zero();
+    let credit = negative && settings.negative_invoices == NegativeInvoices::CreditNote;
+    let kind = DocumentKind::new(settings.invoice_type == InvoiceKind::Accrec, credit);
+    (kind, raw.total)
+}

@@ -1,0 +1,373 @@
+//! Lines: each line's numbers (quantity, unit amount, discount) read and checked, the Xero
+//! item's defaults applied, its amount computed as Xero will, then its account, tax and tracking
+//! resolved ([`super::accounts`], [`super::tracking`]).
+//!
+//! Owns the per-line flow and the [`ResolvedLine`] it yields. Every line's numbers are read
+//! before any line is resolved, so that number problems come first, as they always did. This is
+//! the hot path: no allocation per line beyond the two `Vec`s of the invoice, each text field
+//! cleaned once, paths built only when an issue is raised.
+
+use rust_decimal::Decimal;
+
+use crate::input::snapshot::{Item, ItemDetails};
+use crate::input::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
+use crate::issues::{Issue, IssueCode, LinePath};
+use crate::money::totals::{self, Discount, LINE_AMOUNT_MAX};
+use crate::resolve::accounts;
+use crate::resolve::tracking::LineTracking;
+use crate::resolve::{Ctx, Doc};
+use crate::Text;
+
+/// A line after its numbers were read and checked.
+struct Parsed<'a> {
+    source: &'a SourceLine,
+    path: LinePath<'a>,
+    quantity: Option<Decimal>,
+    unit: Option<Decimal>,
+    discount: Discount,
+}
+
+/// What the account and tax steps read of a line, looked up and cleaned once.
+pub(crate) struct LineInput<'a> {
+    /// The host's line.
+    pub(crate) line: &'a SourceLine,
+    /// Its path, for issues.
+    pub(crate) path: LinePath<'a>,
+    /// The line's service code, trimmed (`None` when blank).
+    pub(crate) service_code: Option<&'a str>,
+    /// The Xero item's sales or purchase details, for the document's direction.
+    pub(crate) item_details: Option<&'a ItemDetails>,
+    /// Whether the host gave a quantity or a unit amount (a line meant to carry money).
+    pub(crate) amount_given: bool,
+}
+
+/// A line with everything the document needs, in the invoice's orientation (before any
+/// credit-note flip, which is the build's).
+#[derive(Clone, Debug)]
+pub(crate) struct ResolvedLine {
+    /// Quantity (positive; the sign moved to the unit amount).
+    pub(crate) quantity: Option<Decimal>,
+    /// Unit amount as given or from the item, unrounded.
+    pub(crate) unit: Option<Decimal>,
+    /// The discount as given.
+    pub(crate) discount: Discount,
+    /// LineAmount as Xero computes it.
+    pub(crate) amount: Decimal,
+    /// AccountCode.
+    pub(crate) account: Option<Text>,
+    /// TaxType.
+    pub(crate) tax_type: Option<Text>,
+    /// The tax rate as a fraction (0 without tax).
+    pub(crate) rate: Decimal,
+    /// The Xero item's code.
+    pub(crate) item_code: Option<Text>,
+    /// Tracking with provenance.
+    pub(crate) tracking: Vec<LineTracking>,
+    /// Description, cleaned.
+    pub(crate) description: Option<Text>,
+    /// LineItemID (updates).
+    pub(crate) line_item_id: Option<Text>,
+}
+
+/// Every line of the invoice, numbers first, then one line at a time.
+pub(crate) fn resolve(doc: &Doc<'_>, issues: &mut Vec<Issue>) -> Vec<ResolvedLine> {
+    let inv = doc.inv;
+    let unitdp = doc.ctx.settings.unitdp();
+    let parsed: Vec<Parsed> = inv
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(li, line)| parse(line, LinePath::new(doc.path, li), unitdp, issues))
+        .collect();
+    if inv.lines.is_empty() {
+        issues.push(Issue::error(
+            IssueCode::EmptyInvoice,
+            doc.path.field("lines"),
+            "The invoice has no lines: Xero needs at least one line item.",
+        ));
+    }
+    let mut resolved = Vec::with_capacity(parsed.len());
+    for p in &parsed {
+        resolved.push(resolve_line(doc.ctx, inv, p, issues));
+    }
+    resolved
+}
+
+fn resolve_line(
+    ctx: &Ctx<'_>,
+    inv: &SourceInvoice,
+    p: &Parsed<'_>,
+    issues: &mut Vec<Issue>,
+) -> ResolvedLine {
+    let line = p.source;
+    let service_code = non_empty(&line.service_code);
+    let item = service_code.and_then(|c| ctx.snapshot.item(c));
+    let li = LineInput {
+        line,
+        path: p.path,
+        service_code,
+        item_details: item.and_then(|it| {
+            if ctx.sales() {
+                it.sales.as_ref()
+            } else {
+                it.purchases.as_ref()
+            }
+        }),
+        amount_given: line.quantity.is_some() || line.unit_amount.is_some(),
+    };
+    let description = non_empty_text(&line.description);
+    check_description(&li, description.as_deref(), item, issues);
+    let (quantity, unit, amount) = amounts(ctx, p, &li, issues);
+    let account = accounts::account(ctx, &li, issues);
+    let (tax_type, rate) = accounts::tax(ctx, &li, &account, issues);
+    let tracking = ctx.tracker.resolve_line(line, inv, p.path, issues);
+    ResolvedLine {
+        quantity: if li.amount_given || unit.is_some() {
+            quantity
+        } else {
+            None
+        },
+        unit,
+        discount: p.discount,
+        amount,
+        account: account.code,
+        tax_type,
+        rate,
+        item_code: item.and_then(|i| i.code.clone()),
+        tracking,
+        description,
+        line_item_id: non_empty_text(&line.line_item_id),
+    }
+}
+
+/// A line needs a description (its own or its item's) and at most 4000 characters of it.
+fn check_description(
+    li: &LineInput<'_>,
+    description: Option<&str>,
+    item: Option<&Item>,
+    issues: &mut Vec<Issue>,
+) {
+    match description {
+        None if !li.amount_given && item.is_none() => issues.push(Issue::error(
+            IssueCode::LineEmpty,
+            li.path,
+            "The line has no description, quantity or amount. Remove it or fill it in.",
+        )),
+        None if item.is_none() => issues.push(Issue::error(
+            IssueCode::Missing,
+            li.path.field("description"),
+            "The line has no description; Xero requires 1 to 4000 characters.",
+        )),
+        None => {}
+        Some(d) => {
+            let n = d.chars().count();
+            if n > 4000 {
+                issues.push(Issue::error(
+                    IssueCode::TooLong,
+                    li.path.field("description"),
+                    format!(
+                        "The description is {n} characters; Xero accepts at most 4000. Shorten it."
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Quantity and unit amount after the item's price and the sign rule, and the LineAmount Xero
+/// will compute from them.
+fn amounts(
+    ctx: &Ctx<'_>,
+    p: &Parsed<'_>,
+    li: &LineInput<'_>,
+    issues: &mut Vec<Issue>,
+) -> (Option<Decimal>, Option<Decimal>, Decimal) {
+    let line = p.source;
+    let unitdp = ctx.settings.unitdp();
+    let mut quantity = p.quantity;
+    let mut unit = p.unit;
+    if unit.is_none() && line.unit_amount.is_none() {
+        unit = li.item_details.and_then(|d| d.unit_price);
+    }
+    if quantity.is_none() && line.quantity.is_none() && unit.is_some() {
+        quantity = Some(Decimal::ONE);
+    }
+    if li.amount_given && unit.is_none() && line.unit_amount.is_none() {
+        issues.push(Issue::error(
+            IssueCode::Missing,
+            p.path.field("unitAmount"),
+            "The line has a quantity but no unit amount (and no Xero item with a price).",
+        ));
+    }
+    // Negative quantities: Xero refuses them ("Quantity must not be less than zero"),
+    // so the sign moves to the unit amount; the line amount is the same.
+    if let (Some(q), Some(u)) = (quantity, unit) {
+        if q.is_sign_negative() && !q.is_zero() {
+            quantity = Some(-q);
+            unit = Some(-u);
+        }
+    }
+    let amount = match (quantity, unit) {
+        (Some(q), Some(u)) => totals::line_amount(q, u, unitdp, p.discount),
+        _ => Decimal::ZERO,
+    };
+    if let (Discount::Amount(a), Some(q), Some(u)) = (p.discount, quantity, unit) {
+        if a.abs() > totals::gross_amount(q, u, unitdp).abs() {
+            issues.push(Issue::error(
+                IssueCode::DiscountInvalid,
+                p.path.field("discountAmount"),
+                format!("The discount amount {a} is more than the line's amount."),
+            ));
+        }
+    }
+    if amount.abs() > LINE_AMOUNT_MAX {
+        issues.push(Issue::error(IssueCode::LineAmountTooLarge, p.path, format!("The line amount {amount} exceeds Xero's limit of 9,999,999,999.99; split the line.")));
+    }
+    (quantity, unit, amount)
+}
+
+/// Number of digits in a decimal's text (Xero's "max length = 13" for quantities).
+fn digit_count(d: Decimal) -> usize {
+    // The digits of its text: those of the mantissa, or with a leading "0." more (0.05 has 3).
+    let d = d.normalize();
+    let mut n = d.mantissa().unsigned_abs();
+    let mut digits = 1;
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    digits.max(d.scale() as usize + 1)
+}
+
+/// Reads and checks a line's numbers.
+fn parse<'a>(
+    line: &'a SourceLine,
+    path: LinePath<'a>,
+    unitdp: u32,
+    issues: &mut Vec<Issue>,
+) -> Parsed<'a> {
+    let quantity = line
+        .quantity
+        .as_ref()
+        .and_then(|q| q.check_at(|| path.field("quantity").into(), "quantity", 4, issues));
+    if let Some(q) = quantity {
+        if digit_count(q) > 13 {
+            issues.push(Issue::error(
+                IssueCode::NumberOutOfRange,
+                path.field("quantity"),
+                format!("The quantity {q} has more than 13 digits, Xero's limit."),
+            ));
+        }
+    }
+    let unit = unit_amount(line, path, unitdp, issues);
+    let discount = discount(line, path, issues);
+    Parsed {
+        source: line,
+        path,
+        quantity,
+        unit,
+        discount,
+    }
+}
+
+/// The unit amount, with a hint on too many decimals when 4 would do.
+fn unit_amount(
+    line: &SourceLine,
+    path: LinePath<'_>,
+    unitdp: u32,
+    issues: &mut Vec<Issue>,
+) -> Option<Decimal> {
+    let u = line.unit_amount.as_ref()?;
+    let hint = if unitdp == 2 {
+        " Or set settings.unitdp to 4 to send 4 decimal places."
+    } else {
+        ""
+    };
+    let mut local = Vec::new();
+    let v = u.check_at(
+        || path.field("unitAmount").into(),
+        "unit amount",
+        unitdp,
+        &mut local,
+    );
+    for mut i in local {
+        if i.code == IssueCode::TooManyDecimals {
+            i.message.push_str(hint);
+        }
+        issues.push(i);
+    }
+    v
+}
+
+/// The discount: a rate (0-100 %) or an amount, never both; zero is none.
+fn discount(line: &SourceLine, path: LinePath<'_>, issues: &mut Vec<Issue>) -> Discount {
+    match (&line.discount_rate, &line.discount_amount) {
+        (Some(_), Some(_)) => {
+            issues.push(Issue::error(
+                IssueCode::DiscountInvalid,
+                path.field("discountAmount"),
+                "Give either discountRate or discountAmount, not both: Xero applies only one.",
+            ));
+            Discount::None
+        }
+        (Some(r), None) => match r.check_at(
+            || path.field("discountRate").into(),
+            "discount rate",
+            2,
+            issues,
+        ) {
+            Some(r) if r < Decimal::ZERO || r > Decimal::ONE_HUNDRED => {
+                issues.push(Issue::error(
+                    IssueCode::DiscountInvalid,
+                    path.field("discountRate"),
+                    format!("The discount rate {r} is outside 0-100 %."),
+                ));
+                Discount::None
+            }
+            Some(r) if r.is_zero() => Discount::None,
+            Some(r) => Discount::Rate(r),
+            None => Discount::None,
+        },
+        (None, Some(a)) => match a.check_at(
+            || path.field("discountAmount").into(),
+            "discount amount",
+            2,
+            issues,
+        ) {
+            Some(a) if a.is_zero() => Discount::None,
+            Some(a) => Discount::Amount(a),
+            None => Discount::None,
+        },
+        (None, None) => Discount::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::dec;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn digit_count_counts_the_digits_of_the_text() {
+        for text in [
+            "0",
+            "0.05",
+            "-0.5",
+            "120",
+            "1.50",
+            "1234567890123",
+            "0.0001",
+            "-12.3400",
+        ] {
+            let d = dec(text);
+            let expected = d
+                .normalize()
+                .to_string()
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .count();
+            assert_eq!(digit_count(d), expected, "{text}");
+        }
+    }
+}
