@@ -850,9 +850,11 @@ lineAmountTypes: LineAmountTypes,
  */
 lines: Array<LinePreview>, 
 /**
- * Totals as Xero will compute them.
+ * Totals as Xero will compute them; `null` when a line's amount could not be computed
+ * (one of its numbers unusable or beyond Xero's limits: see the line's issues), rather
+ * than totals that are not the document's.
  */
-totals: Totals, 
+totals?: Totals, 
 /**
  * The host's own total, when given.
  */

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::build::Ctx;
 use crate::issues::{Issue, IssueCode, LinePath};
-use crate::money::totals::{self, Discount, Totals};
+use crate::money::totals::{self, Discount, LineAmountTypes, Totals};
 use crate::money::{decimal_places, fixed, fixed_text, text_inline};
 use crate::preview::LinePreview;
 use crate::resolve::lines::ResolvedLine;
@@ -28,8 +28,9 @@ pub(crate) struct BuiltLines {
     pub(crate) wire: Vec<WireLine>,
     /// Tracking per line as sent (for the response check).
     pub(crate) sent_tracking: Vec<Vec<LineTracking>>,
-    /// Totals as Xero will compute them.
-    pub(crate) totals: Totals,
+    /// Totals as Xero will compute them; `None` when a line's amount is unknown (one of its
+    /// numbers unusable, reported on the line) or the sums leave Decimal's range.
+    pub(crate) totals: Option<Totals>,
 }
 
 /// A line's fields as they are sent.
@@ -58,9 +59,10 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         preview: Vec::with_capacity(if ctx.options.lines { lines.len() } else { 0 }),
         wire: Vec::with_capacity(lines.len()),
         sent_tracking: Vec::with_capacity(lines.len()),
-        totals: Totals::default(),
+        totals: None,
     };
-    let (mut amounts, mut taxes) = (Decimal::ZERO, Decimal::ZERO);
+    let (mut amounts, mut taxes) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
+    let mut known = true;
     for (li, mut l) in lines.into_iter().enumerate() {
         let s = sent(
             ctx,
@@ -69,9 +71,11 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
             LinePath::new(&r.path, li),
             &mut r.issues,
         );
-        let tax = totals::line_tax(l.amount, l.rate, mode);
-        amounts += l.amount;
-        taxes += tax;
+        let tax = line_tax(&l, mode, LinePath::new(&r.path, li), &mut r.issues);
+        known &= l.amount_known && tax.is_some();
+        let tax = tax.unwrap_or_default();
+        amounts = amounts.and_then(|a| a.checked_add(l.amount));
+        taxes = taxes.and_then(|t| t.checked_add(tax));
         if ctx.options.lines {
             out.preview.push(LinePreview {
                 description: s.description.clone(),
@@ -102,8 +106,30 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         });
         out.sent_tracking.push(l.tracking);
     }
-    out.totals = Totals::from_lines([(amounts, taxes)], mode);
+    out.totals = match (amounts, taxes) {
+        (Some(a), Some(t)) if known => Totals::from_lines([(a, t)], mode),
+        _ => None,
+    };
     out
+}
+
+/// The line's tax as Xero computes it; `None`, reported, when the snapshot's rate makes it
+/// leave Decimal's range (a rate no real tax has).
+fn line_tax(
+    l: &ResolvedLine,
+    mode: LineAmountTypes,
+    path: LinePath<'_>,
+    issues: &mut Vec<Issue>,
+) -> Option<Decimal> {
+    let tax = totals::line_tax(l.amount, l.rate, mode);
+    if tax.is_none() {
+        issues.push(Issue::error(
+            IssueCode::LineAmountTooLarge,
+            path,
+            format!("The tax on this line at the rate {} % is beyond any amount Xero accepts: check the tax rate in Xero.", l.rate.normalize()),
+        ));
+    }
+    tax
 }
 
 /// The line's fields as sent: its discount kept on a sales invoice, folded into the amount on

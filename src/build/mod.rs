@@ -19,6 +19,7 @@ use crate::input::settings::Settings;
 use crate::input::snapshot::Snapshot;
 use crate::input::source::SourceInvoice;
 use crate::issues::has_errors;
+use crate::money::totals::Totals;
 use crate::preview::{DocumentPreview, PreviewOptions};
 use crate::resolve::contacts::ContactRef;
 use crate::resolve::ResolvedInvoice;
@@ -45,9 +46,14 @@ pub(crate) fn document(
 ) -> DocumentPreview {
     credit_note::apply(ctx, inv, &mut r);
     let built = lines::build(ctx, &mut r);
-    checks::zero_decimals(ctx, &mut r, &built.totals);
+    if let Some(totals) = &built.totals {
+        checks::zero_decimals(ctx, &mut r, totals);
+    }
     r.issues.append(&mut r.later_issues);
-    let (host_total, difference) = checks::host_total(inv, &mut r, &built.totals);
+    let (host_total, difference) = match &built.totals {
+        Some(totals) => checks::host_total(inv, &mut r, totals),
+        None => (None, None),
+    };
     let wire = wire(ctx, &mut r, built.wire);
     let body = wire
         .as_ref()
@@ -74,13 +80,13 @@ pub(crate) fn document(
             .or_else(|| ctx.snapshot.base_currency().map(Text::new)),
         line_amount_types: s.line_amount_types,
         lines: built.preview,
-        totals: built.totals.to_strings(),
+        totals: built.totals.as_ref().map(Totals::to_strings),
         host_total,
         difference,
         issues: r.issues,
         body,
         wire,
-        exact_totals: built.totals,
+        exact_totals: built.totals.unwrap_or_default(),
         sent_tracking: built.sent_tracking,
         credits_invoice_number: r.numbering.credits_invoice_number,
     }

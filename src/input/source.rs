@@ -320,36 +320,42 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
             GroupBy::Member => entry.member.clone(),
         }
         .unwrap_or_else(|| Text::new_static("(none)"));
-        match (
+        let own_line = || SourceLine {
+            description: Some(Text::from(format!(
+                "{group}: time entry {}",
+                entry.date.as_deref().unwrap_or("")
+            ))),
+            quantity: entry.hours.clone(),
+            unit_amount: entry.rate.clone(),
+            account_code: input.account_code.clone(),
+            tax_code: input.tax_code.clone(),
+            ..SourceLine::default()
+        };
+        let (Some(hours), Some(rate)) = (
             entry.hours.as_ref().and_then(Num::value),
             entry.rate.as_ref().and_then(Num::value),
-        ) {
-            (Some(hours), Some(rate)) => {
-                let slot = groups
-                    .entry((group, rate.normalize().to_string()))
-                    .or_insert((Decimal::ZERO, rate, Vec::new()));
-                slot.0 += hours;
-                let who = match input.group_by {
-                    GroupBy::Project => entry.member.clone(),
-                    GroupBy::Member => entry.project.clone(),
-                };
-                if let Some(w) = who {
-                    if !slot.2.contains(&w) {
-                        slot.2.push(w);
-                    }
-                }
+        ) else {
+            invalid.push(own_line());
+            continue;
+        };
+        let slot = groups
+            .entry((group.clone(), rate.normalize().to_string()))
+            .or_insert((Decimal::ZERO, rate, Vec::new()));
+        // Hours beyond Decimal's range cannot be summed: such an entry keeps a line of its
+        // own, whose quantity the preview reports as out of Xero's range.
+        let Some(sum) = slot.0.checked_add(hours) else {
+            invalid.push(own_line());
+            continue;
+        };
+        slot.0 = sum;
+        let who = match input.group_by {
+            GroupBy::Project => entry.member.clone(),
+            GroupBy::Member => entry.project.clone(),
+        };
+        if let Some(w) = who {
+            if !slot.2.contains(&w) {
+                slot.2.push(w);
             }
-            _ => invalid.push(SourceLine {
-                description: Some(Text::from(format!(
-                    "{group}: time entry {}",
-                    entry.date.as_deref().unwrap_or("")
-                ))),
-                quantity: entry.hours.clone(),
-                unit_amount: entry.rate.clone(),
-                account_code: input.account_code.clone(),
-                tax_code: input.tax_code.clone(),
-                ..SourceLine::default()
-            }),
         }
     }
     let mut lines: Vec<SourceLine> = groups

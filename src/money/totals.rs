@@ -60,51 +60,63 @@ pub fn unit_amount(unit: Decimal, unitdp: u32) -> Decimal {
     round_half_away(unit, unitdp)
 }
 
-/// Gross amount before any discount: round2(Quantity × unit amount as stored).
-pub fn gross_amount(quantity: Decimal, unit: Decimal, unitdp: u32) -> Decimal {
-    round2(quantity.saturating_mul(unit_amount(unit, unitdp)))
+/// The largest unit amount taken: Xero documents no limit, so this one is derived (UNVERIFIED,
+/// the safe side): a larger unit amount makes a line beyond [`LINE_AMOUNT_MAX`] at any quantity
+/// of at least 0.0001 (Xero's smallest), so no line with it could be accepted. Bounding the
+/// inputs is what keeps every product below Decimal's range: 13 digits × 18 digits < 10²⁸.
+pub const UNIT_AMOUNT_MAX: Decimal = Decimal::from_parts(2_808_348_671, 232_830_643, 0, false, 4); // 99_999_999_999_999.9999
+
+/// Gross amount before any discount: round2(Quantity × unit amount as stored); `None` past
+/// Decimal's range (only for inputs beyond Xero's limits).
+pub fn gross_amount(quantity: Decimal, unit: Decimal, unitdp: u32) -> Option<Decimal> {
+    quantity.checked_mul(unit_amount(unit, unitdp)).map(round2)
 }
 
-/// The line amount Xero computes for a line.
-pub fn line_amount(quantity: Decimal, unit: Decimal, unitdp: u32, discount: Discount) -> Decimal {
-    let unit = unit_amount(unit, unitdp);
-    let raw = quantity.saturating_mul(unit);
-    match discount {
-        Discount::None => round2(raw),
+/// The line amount Xero computes for a line; `None` past Decimal's range (only for inputs
+/// beyond Xero's limits, which the caller reports).
+pub fn line_amount(
+    quantity: Decimal,
+    unit: Decimal,
+    unitdp: u32,
+    discount: Discount,
+) -> Option<Decimal> {
+    let raw = quantity.checked_mul(unit_amount(unit, unitdp))?;
+    let amount = match discount {
+        Discount::None => raw,
         Discount::Rate(rate) => {
-            let factor = (Decimal::ONE_HUNDRED - rate)
-                .checked_div(Decimal::ONE_HUNDRED)
-                .unwrap_or_default();
-            round2(raw.saturating_mul(factor))
+            let factor = Decimal::ONE_HUNDRED
+                .checked_sub(rate)?
+                .checked_div(Decimal::ONE_HUNDRED)?;
+            raw.checked_mul(factor)?
         }
-        Discount::Amount(amount) => round2(raw - amount),
-    }
+        Discount::Amount(amount) => raw.checked_sub(amount)?,
+    };
+    Some(round2(amount))
 }
 
 /// `value / 100`, exactly: two more decimal places when the scale allows (a division costs far
 /// more, and this runs for every line).
-fn hundredth(value: Decimal) -> Decimal {
+fn hundredth(value: Decimal) -> Option<Decimal> {
     let mut shifted = value;
     match shifted.set_scale(value.scale() + 2) {
-        Ok(()) => shifted,
-        Err(_) => value.checked_div(Decimal::ONE_HUNDRED).unwrap_or_default(),
+        Ok(()) => Some(shifted),
+        Err(_) => value.checked_div(Decimal::ONE_HUNDRED),
     }
 }
 
-/// The tax Xero computes on one line, rounded to 2 dp.
+/// The tax Xero computes on one line, rounded to 2 dp; `None` past Decimal's range.
 ///
 /// `rate` is a percentage (`15` for 15 %): Xero's `EffectiveRate`.
-pub fn line_tax(line_amount: Decimal, rate: Decimal, mode: LineAmountTypes) -> Decimal {
+pub fn line_tax(line_amount: Decimal, rate: Decimal, mode: LineAmountTypes) -> Option<Decimal> {
     match mode {
-        LineAmountTypes::NoTax => Decimal::ZERO,
-        LineAmountTypes::Exclusive => round2(hundredth(line_amount.saturating_mul(rate))),
+        LineAmountTypes::NoTax => Some(Decimal::ZERO),
+        LineAmountTypes::Exclusive => hundredth(line_amount.checked_mul(rate)?).map(round2),
         LineAmountTypes::Inclusive => {
             // Multiply before dividing: one rounding (at 28 significant digits) instead of two.
             let raw = line_amount
-                .saturating_mul(rate)
-                .checked_div(Decimal::ONE_HUNDRED + rate)
-                .unwrap_or_default();
-            round2(raw)
+                .checked_mul(rate)?
+                .checked_div(Decimal::ONE_HUNDRED.checked_add(rate)?)?;
+            Some(round2(raw))
         }
     }
 }
@@ -121,28 +133,29 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// Sums `(line_amount, tax)` pairs the way Xero does for `mode`.
+    /// Sums `(line_amount, tax)` pairs the way Xero does for `mode`; `None` past Decimal's
+    /// range (only when a line is already beyond Xero's limits).
     pub fn from_lines(
         lines: impl IntoIterator<Item = (Decimal, Decimal)>,
         mode: LineAmountTypes,
-    ) -> Totals {
-        let (amounts, tax) = lines
-            .into_iter()
-            .fold((Decimal::ZERO, Decimal::ZERO), |(a, t), (la, lt)| {
-                (a + la, t + lt)
-            });
-        match mode {
+    ) -> Option<Totals> {
+        let (mut amounts, mut tax) = (Decimal::ZERO, Decimal::ZERO);
+        for (la, lt) in lines {
+            amounts = amounts.checked_add(la)?;
+            tax = tax.checked_add(lt)?;
+        }
+        Some(match mode {
             LineAmountTypes::Inclusive => Totals {
-                sub_total: amounts - tax,
+                sub_total: amounts.checked_sub(tax)?,
                 total_tax: tax,
                 total: amounts,
             },
             LineAmountTypes::Exclusive | LineAmountTypes::NoTax => Totals {
                 sub_total: amounts,
                 total_tax: tax,
-                total: amounts + tax,
+                total: amounts.checked_add(tax)?,
             },
-        }
+        })
     }
 
     /// The totals as 2-dp strings for display.
@@ -252,18 +265,24 @@ pub fn compute_line(input: &LineInput) -> LineResult {
     }
     match (quantity, unit, discount) {
         (Some(q), Some(u), Some(disc)) if issues.is_empty() => {
-            let amount = line_amount(q, u, unitdp, disc);
-            if amount.abs() > LINE_AMOUNT_MAX {
-                issues.push(Issue::error(
-                    IssueCode::LineAmountTooLarge,
-                    "lineAmount",
-                    format!("The line amount {amount} exceeds Xero's limit of 9,999,999,999.99; split the line."),
-                ));
-            }
-            LineResult {
-                unit_amount: Some(fixed(unit_amount(u, unitdp), unitdp)),
-                line_amount: Some(fixed(amount, 2)),
-                issues,
+            match line_amount(q, u, unitdp, disc).filter(|a| a.abs() <= LINE_AMOUNT_MAX) {
+                Some(amount) => LineResult {
+                    unit_amount: Some(fixed(unit_amount(u, unitdp), unitdp)),
+                    line_amount: Some(fixed(amount, 2)),
+                    issues,
+                },
+                None => {
+                    issues.push(Issue::error(
+                        IssueCode::LineAmountTooLarge,
+                        "lineAmount",
+                        "The line amount exceeds Xero's limit of 9,999,999,999.99; split the line.",
+                    ));
+                    LineResult {
+                        unit_amount: None,
+                        line_amount: None,
+                        issues,
+                    }
+                }
             }
         }
         _ => LineResult {
@@ -284,12 +303,17 @@ mod tests {
     fn xero_rounding_guide_example_per_line_not_on_subtotal() {
         // Reference §15 oracle 1 (D-ROUND).
         let lines = ["25.06", "25.61", "25.63"].map(|a| {
-            let la = line_amount(dec("1"), dec(a), 2, Discount::None);
-            (la, line_tax(la, dec("15"), LineAmountTypes::Exclusive))
+            let la = line_amount(dec("1"), dec(a), 2, Discount::None).unwrap();
+            (
+                la,
+                line_tax(la, dec("15"), LineAmountTypes::Exclusive).unwrap(),
+            )
         });
         let taxes: Vec<_> = lines.iter().map(|l| l.1.to_string()).collect();
         assert_eq!(taxes, ["3.76", "3.84", "3.84"]);
-        let t = Totals::from_lines(lines, LineAmountTypes::Exclusive).to_strings();
+        let t = Totals::from_lines(lines, LineAmountTypes::Exclusive)
+            .unwrap()
+            .to_strings();
         assert_eq!(
             (t.sub_total.as_str(), t.total_tax.as_str(), t.total.as_str()),
             ("76.30", "11.44", "87.74")
@@ -301,15 +325,15 @@ mod tests {
     fn discount_rate_and_amount() {
         // Oracle 11: 10 × 100.00 at 20 % → 800.00; 100 % → 0.00.
         assert_eq!(
-            line_amount(dec("10"), dec("100.00"), 2, Discount::Rate(dec("20"))),
+            line_amount(dec("10"), dec("100.00"), 2, Discount::Rate(dec("20"))).unwrap(),
             dec("800.00")
         );
         assert_eq!(
-            line_amount(dec("1"), dec("795.00"), 2, Discount::Rate(dec("100"))),
+            line_amount(dec("1"), dec("795.00"), 2, Discount::Rate(dec("100"))).unwrap(),
             dec("0")
         );
         assert_eq!(
-            line_amount(dec("3"), dec("10"), 2, Discount::Amount(dec("5"))),
+            line_amount(dec("3"), dec("10"), 2, Discount::Amount(dec("5"))).unwrap(),
             dec("25")
         );
     }
@@ -319,11 +343,11 @@ mod tests {
     fn unit_amount_is_rounded_before_multiplying() {
         // Oracle 3 (DERIVED): 1000 × 0.061171 → unitdp 4: 0.0612 → 61.20; unitdp 2: 0.06 → 60.00.
         assert_eq!(
-            line_amount(dec("1000"), dec("0.061171"), 4, Discount::None),
+            line_amount(dec("1000"), dec("0.061171"), 4, Discount::None).unwrap(),
             dec("61.20")
         );
         assert_eq!(
-            line_amount(dec("1000"), dec("0.061171"), 2, Discount::None),
+            line_amount(dec("1000"), dec("0.061171"), 2, Discount::None).unwrap(),
             dec("60.00")
         );
         // 1.795 becomes 1.80 without unitdp=4 (reference §3.1 rule 7).
@@ -334,40 +358,43 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn inclusive_examples() {
         // Oracle 4: D-INV complete example at 12.5 %.
-        let a = line_amount(dec("3"), dec("59.00"), 2, Discount::None);
-        let b = line_amount(dec("1"), dec("-79.00"), 2, Discount::None);
-        let ta = line_tax(a, dec("12.5"), LineAmountTypes::Inclusive);
-        let tb = line_tax(b, dec("12.5"), LineAmountTypes::Inclusive);
+        let a = line_amount(dec("3"), dec("59.00"), 2, Discount::None).unwrap();
+        let b = line_amount(dec("1"), dec("-79.00"), 2, Discount::None).unwrap();
+        let ta = line_tax(a, dec("12.5"), LineAmountTypes::Inclusive).unwrap();
+        let tb = line_tax(b, dec("12.5"), LineAmountTypes::Inclusive).unwrap();
         assert_eq!(
             (a, ta, b, tb),
             (dec("177.00"), dec("19.67"), dec("-79.00"), dec("-8.78"))
         );
-        let t = Totals::from_lines([(a, ta), (b, tb)], LineAmountTypes::Inclusive).to_strings();
+        let t = Totals::from_lines([(a, ta), (b, tb)], LineAmountTypes::Inclusive)
+            .unwrap()
+            .to_strings();
         assert_eq!(
             (t.sub_total.as_str(), t.total_tax.as_str(), t.total.as_str()),
             ("87.11", "10.89", "98.00")
         );
         // Oracle 13 and oracle 9.
         assert_eq!(
-            line_tax(dec("89.00"), dec("15"), LineAmountTypes::Inclusive),
+            line_tax(dec("89.00"), dec("15"), LineAmountTypes::Inclusive).unwrap(),
             dec("11.61")
         );
         assert_eq!(
-            line_tax(dec("90.00"), dec("15"), LineAmountTypes::Inclusive),
+            line_tax(dec("90.00"), dec("15"), LineAmountTypes::Inclusive).unwrap(),
             dec("11.74")
         );
         assert_eq!(
-            line_tax(dec("20.00"), dec("9.5"), LineAmountTypes::Inclusive),
+            line_tax(dec("20.00"), dec("9.5"), LineAmountTypes::Inclusive).unwrap(),
             dec("1.74")
         );
         // Oracle 6: D-CN list, Inclusive 15 %, Total 100.00 → 86.96 + 13.04.
         let t = Totals::from_lines(
             [(
                 dec("100.00"),
-                line_tax(dec("100.00"), dec("15"), LineAmountTypes::Inclusive),
+                line_tax(dec("100.00"), dec("15"), LineAmountTypes::Inclusive).unwrap(),
             )],
             LineAmountTypes::Inclusive,
-        );
+        )
+        .unwrap();
         assert_eq!((t.sub_total, t.total_tax), (dec("86.96"), dec("13.04")));
     }
 
@@ -375,30 +402,35 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn exclusive_examples_from_xero_docs() {
         // Oracle 5: 1 × 1800.00 at 12.5 % → tax 225.00, total 2025.00.
-        let tax = line_tax(dec("1800.00"), dec("12.5"), LineAmountTypes::Exclusive);
+        let tax = line_tax(dec("1800.00"), dec("12.5"), LineAmountTypes::Exclusive).unwrap();
         assert_eq!(tax, dec("225.00"));
         // Oracle 6: ACCPAYCREDIT 199.00 at 10 % → 19.90, 218.90.
         let t = Totals::from_lines(
             [(
                 dec("199.00"),
-                line_tax(dec("199.00"), dec("10"), LineAmountTypes::Exclusive),
+                line_tax(dec("199.00"), dec("10"), LineAmountTypes::Exclusive).unwrap(),
             )],
             LineAmountTypes::Exclusive,
-        );
+        )
+        .unwrap();
         assert_eq!(t.total, dec("218.90"));
         // Oracle 7: 2 × 20 at 15 % → 40.00 + 6.00 = 46.00.
-        let la = line_amount(dec("2.0"), dec("20.0"), 2, Discount::None);
+        let la = line_amount(dec("2.0"), dec("20.0"), 2, Discount::None).unwrap();
         let t = Totals::from_lines(
-            [(la, line_tax(la, dec("15"), LineAmountTypes::Exclusive))],
+            [(
+                la,
+                line_tax(la, dec("15"), LineAmountTypes::Exclusive).unwrap(),
+            )],
             LineAmountTypes::Exclusive,
         )
+        .unwrap()
         .to_strings();
         assert_eq!(
             (t.sub_total.as_str(), t.total_tax.as_str(), t.total.as_str()),
             ("40.00", "6.00", "46.00")
         );
         assert_eq!(
-            line_tax(dec("40"), dec("15"), LineAmountTypes::NoTax),
+            line_tax(dec("40"), dec("15"), LineAmountTypes::NoTax).unwrap(),
             Decimal::ZERO
         );
     }
@@ -407,5 +439,6 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn line_amount_cap_constant() {
         assert_eq!(LINE_AMOUNT_MAX.to_string(), "9999999999.99");
+        assert_eq!(UNIT_AMOUNT_MAX.to_string(), "99999999999999.9999");
     }
 }

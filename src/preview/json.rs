@@ -162,12 +162,15 @@ pub(crate) fn write_document(
     } else {
         lines.push_str(&serde_json::to_string(&doc.lines)?);
     }
-    {
-        let mut t = Object::open(o.key("totals"));
-        t.str("subTotal", &doc.totals.sub_total);
-        t.str("totalTax", &doc.totals.total_tax);
-        t.str("total", &doc.totals.total);
-        t.close();
+    match &doc.totals {
+        None => o.key("totals").push_str("null"),
+        Some(totals) => {
+            let mut t = Object::open(o.key("totals"));
+            t.str("subTotal", &totals.sub_total);
+            t.str("totalTax", &totals.total_tax);
+            t.str("total", &totals.total);
+            t.close();
+        }
     }
     o.opt_str("hostTotal", doc.host_total.as_deref());
     o.opt_str("difference", doc.difference.as_deref());
@@ -271,7 +274,7 @@ mod tests {
                 currency: full.then(|| "NZD".into()),
                 line_amount_types: modes[i % modes.len()],
                 lines: if full { vec![line.clone()] } else { Vec::new() },
-                totals: Totals::default().to_strings(),
+                totals: Some(Totals::default().to_strings()),
                 host_total: full.then(|| "1.00".to_owned()),
                 difference: full.then(|| "-0.01".to_owned()),
                 issues: if full {

@@ -104,8 +104,10 @@ pub struct DocumentPreview {
     pub line_amount_types: LineAmountTypes,
     /// Lines.
     pub lines: Vec<LinePreview>,
-    /// Totals as Xero will compute them.
-    pub totals: TotalsText,
+    /// Totals as Xero will compute them; `null` when a line's amount could not be computed
+    /// (one of its numbers unusable or beyond Xero's limits: see the line's issues), rather
+    /// than totals that are not the document's.
+    pub totals: Option<TotalsText>,
     /// The host's own total, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_total: Option<String>,

@@ -13,14 +13,18 @@ use crate::xero::kind::DocumentKind;
 /// The kind, and the total it was decided on (as Xero would compute it before any flip).
 pub(crate) fn decide(settings: &Settings, lines: &[ResolvedLine]) -> (DocumentKind, Decimal) {
     let mode = settings.line_amount_types;
-    let raw = Totals::from_lines(
-        lines
-            .iter()
-            .map(|r| (r.amount, totals::line_tax(r.amount, r.rate, mode))),
+    // A tax past Decimal's range (an absurd rate in the snapshot) is reported by the build;
+    // here it only must not decide the kind.
+    let total = Totals::from_lines(
+        lines.iter().map(|r| {
+            let tax = totals::line_tax(r.amount, r.rate, mode).unwrap_or_default();
+            (r.amount, tax)
+        }),
         mode,
-    );
-    let negative = raw.total.is_sign_negative() && !raw.total.is_zero();
+    )
+    .map_or(Decimal::ZERO, |t| t.total);
+    let negative = total.is_sign_negative() && !total.is_zero();
     let credit = negative && settings.negative_invoices == NegativeInvoices::CreditNote;
     let kind = DocumentKind::new(settings.invoice_type == InvoiceKind::Accrec, credit);
-    (kind, raw.total)
+    (kind, total)
 }

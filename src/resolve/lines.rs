@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use crate::input::snapshot::{Item, ItemDetails};
 use crate::input::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::issues::{Issue, IssueCode, LinePath};
-use crate::money::totals::{self, Discount, LINE_AMOUNT_MAX};
+use crate::money::totals::{self, Discount, LINE_AMOUNT_MAX, UNIT_AMOUNT_MAX};
 use crate::resolve::accounts;
 use crate::resolve::tracking::LineTracking;
 use crate::resolve::{Ctx, Doc};
@@ -51,8 +51,11 @@ pub(crate) struct ResolvedLine {
     pub(crate) unit: Option<Decimal>,
     /// The discount as given.
     pub(crate) discount: Discount,
-    /// LineAmount as Xero computes it.
+    /// LineAmount as Xero computes it: at most Xero's limit, 0 when it could not be computed.
     pub(crate) amount: Decimal,
+    /// Whether `amount` is the line's real amount: false when one of its numbers was unusable
+    /// (invalid, out of range) or the amount past Xero's limit, each reported on the line.
+    pub(crate) amount_known: bool,
     /// AccountCode.
     pub(crate) account: Option<Text>,
     /// TaxType.
@@ -118,6 +121,9 @@ fn resolve_line(
     let description = non_empty_text(&line.description);
     check_description(&li, description.as_deref(), item, issues);
     let (quantity, unit, amount) = amounts(ctx, p, &li, issues);
+    let amount_known = amount.is_some()
+        && (line.quantity.is_none() || p.quantity.is_some())
+        && (line.unit_amount.is_none() || p.unit.is_some());
     let account = accounts::account(ctx, &li, issues);
     let (tax_type, rate) = accounts::tax(ctx, &li, &account, issues);
     let tracking = ctx.tracker.resolve_line(line, inv, p.path, issues);
@@ -129,7 +135,8 @@ fn resolve_line(
         },
         unit,
         discount: p.discount,
-        amount,
+        amount: amount.unwrap_or_default(),
+        amount_known,
         account: account.code,
         tax_type,
         rate,
@@ -175,13 +182,13 @@ fn check_description(
 }
 
 /// Quantity and unit amount after the item's price and the sign rule, and the LineAmount Xero
-/// will compute from them.
+/// will compute from them (`None` past Xero's limit, reported here).
 fn amounts(
     ctx: &Ctx<'_>,
     p: &Parsed<'_>,
     li: &LineInput<'_>,
     issues: &mut Vec<Issue>,
-) -> (Option<Decimal>, Option<Decimal>, Decimal) {
+) -> (Option<Decimal>, Option<Decimal>, Option<Decimal>) {
     let line = p.source;
     let unitdp = ctx.settings.unitdp();
     let mut quantity = p.quantity;
@@ -209,10 +216,10 @@ fn amounts(
     }
     let amount = match (quantity, unit) {
         (Some(q), Some(u)) => totals::line_amount(q, u, unitdp, p.discount),
-        _ => Decimal::ZERO,
+        _ => Some(Decimal::ZERO),
     };
     if let (Discount::Amount(a), Some(q), Some(u)) = (p.discount, quantity, unit) {
-        if a.abs() > totals::gross_amount(q, u, unitdp).abs() {
+        if totals::gross_amount(q, u, unitdp).is_some_and(|g| a.abs() > g.abs()) {
             issues.push(Issue::error(
                 IssueCode::DiscountInvalid,
                 p.path.field("discountAmount"),
@@ -220,8 +227,19 @@ fn amounts(
             ));
         }
     }
-    if amount.abs() > LINE_AMOUNT_MAX {
-        issues.push(Issue::error(IssueCode::LineAmountTooLarge, p.path, format!("The line amount {amount} exceeds Xero's limit of 9,999,999,999.99; split the line.")));
+    let amount = amount.filter(|a| a.abs() <= LINE_AMOUNT_MAX);
+    if amount.is_none() {
+        let shown = match (quantity, unit) {
+            (Some(q), Some(u)) => format!(" of {q} × {u}"),
+            _ => String::new(),
+        };
+        issues.push(Issue::error(
+            IssueCode::LineAmountTooLarge,
+            p.path,
+            format!(
+                "The line amount{shown} exceeds Xero's limit of 9,999,999,999.99; split the line."
+            ),
+        ));
     }
     (quantity, unit, amount)
 }
@@ -246,20 +264,34 @@ fn parse<'a>(
     unitdp: u32,
     issues: &mut Vec<Issue>,
 ) -> Parsed<'a> {
+    // Out of Xero's range, a number is reported and then left out, before any arithmetic:
+    // that bound is what keeps every product and sum of the line within Decimal's range.
     let quantity = line
         .quantity
         .as_ref()
-        .and_then(|q| q.check_at(|| path.field("quantity").into(), "quantity", 4, issues));
-    if let Some(q) = quantity {
-        if digit_count(q) > 13 {
+        .and_then(|q| q.check_at(|| path.field("quantity").into(), "quantity", 4, issues))
+        .filter(|q| {
+            let fits = digit_count(*q) <= 13;
+            if !fits {
+                issues.push(Issue::error(
+                    IssueCode::NumberOutOfRange,
+                    path.field("quantity"),
+                    format!("The quantity {q} has more than 13 digits, Xero's limit."),
+                ));
+            }
+            fits
+        });
+    let unit = unit_amount(line, path, unitdp, issues).filter(|u| {
+        let fits = u.abs() <= UNIT_AMOUNT_MAX;
+        if !fits {
             issues.push(Issue::error(
                 IssueCode::NumberOutOfRange,
-                path.field("quantity"),
-                format!("The quantity {q} has more than 13 digits, Xero's limit."),
+                path.field("unitAmount"),
+                format!("The unit amount {u} is out of range: no line with it could stay within Xero's limit of 9,999,999,999.99."),
             ));
         }
-    }
-    let unit = unit_amount(line, path, unitdp, issues);
+        fits
+    });
     let discount = discount(line, path, issues);
     Parsed {
         source: line,
@@ -335,6 +367,14 @@ fn discount(line: &SourceLine, path: LinePath<'_>, issues: &mut Vec<Issue>) -> D
             issues,
         ) {
             Some(a) if a.is_zero() => Discount::None,
+            Some(a) if a.abs() > LINE_AMOUNT_MAX => {
+                issues.push(Issue::error(
+                    IssueCode::NumberOutOfRange,
+                    path.field("discountAmount"),
+                    format!("The discount amount {a} is beyond Xero's limit for a line amount, 9,999,999,999.99."),
+                ));
+                Discount::None
+            }
             Some(a) => Discount::Amount(a),
             None => Discount::None,
         },

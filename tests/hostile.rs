@@ -1,0 +1,104 @@
+//! Regressions for hostile input (issue: "Nothing crashes, nothing slips through"): each input
+//! here once panicked the core (a trap in wasm, which kills the instance a whole Node backend
+//! shares). Each must now come back as coded issues on the field, with no made-up totals.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use xero_export::send::plan::PlanOptions;
+
+const MAX: &str = "79228162514264337593543950335";
+
+fn settings() -> Value {
+    json!({"status": "AUTHORISED", "accounts": {"default": "200"}, "dueDate": {"rule": "daysAfter", "days": 14}})
+}
+
+fn one(lines: Value) -> Value {
+    json!([{"id": "a", "number": "1", "date": "2024-01-15", "payer": {"contactId": "5cc8cf28-567e-4d43-b287-687cfcaec47c"}, "lines": lines}])
+}
+
+/// The line's issue codes and the document's totals.
+fn outcome(lines: Value) -> (Vec<String>, Value) {
+    let p = preview(sample_snapshot(), settings(), one(lines));
+    let doc = &json_of(&p)["documents"][0];
+    assert_eq!(doc["blocked"], true, "{doc}");
+    (codes(&p.documents[0].issues), doc["totals"].clone())
+}
+
+#[test]
+fn huge_quantities_and_amounts_are_issues_not_panics() {
+    // Two lines of 1e28 × 7: the product, then the sum, was past Decimal's range.
+    let (codes, totals) = outcome(json!([
+        {"description": "x", "quantity": "1e28", "unitAmount": 7},
+        {"description": "y", "quantity": "1e28", "unitAmount": 7}
+    ]));
+    assert_eq!(codes, ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].quantity", "NUMBER_OUT_OF_RANGE@invoices[0].lines[1].quantity"]);
+    assert_eq!(totals, Value::Null, "no made-up totals");
+    // The largest Decimal as a unit amount (Exclusive tax multiplied it).
+    let (codes, totals) = outcome(json!([{"description": "x", "quantity": 1, "unitAmount": MAX}]));
+    assert_eq!(codes, ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].unitAmount"]);
+    assert_eq!(totals, Value::Null);
+    // 13-digit quantity × the largest unit amount Xero could take: past LineAmount's limit.
+    let (codes, _) = outcome(json!([{"description": "x", "quantity": "999999999999", "unitAmount": "99999999999999.99"}]));
+    assert_eq!(codes, ["LINE_AMOUNT_TOO_LARGE@invoices[0].lines[0]"]);
+    let (codes, _) = outcome(json!([{"description": "x", "quantity": 1, "unitAmount": 1, "discountAmount": format!("-{MAX}")}]));
+    assert_eq!(codes, ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].discountAmount"]);
+}
+
+#[test]
+fn many_lines_at_the_limit_still_total_exactly() {
+    // 10,000 lines of 9,999,999,999.99: each within Xero's limit, summed exactly.
+    let lines: Vec<Value> = (0..10_000)
+        .map(|_| json!({"description": "x", "quantity": 1, "unitAmount": "9999999999.99"}))
+        .collect();
+    let p = preview(sample_snapshot(), settings(), one(Value::Array(lines)));
+    let totals = json_of(&p)["documents"][0]["totals"].clone();
+    assert_eq!(totals["subTotal"], "99999999999900.00");
+}
+
+#[test]
+fn line_amount_with_opposite_extremes_is_an_issue() {
+    let input = json!({"quantity": format!("-{MAX}"), "unitAmount": 1, "discountAmount": MAX});
+    let line: xero_export::build::totals::LineInput = serde_json::from_value(input).unwrap();
+    let r = xero_export::build::totals::compute_line(&line);
+    assert_eq!(r.line_amount, None);
+    assert_eq!(codes(&r.issues), ["LINE_AMOUNT_TOO_LARGE@lineAmount"]);
+}
+
+#[test]
+fn timesheet_hours_past_the_range_keep_a_line_of_their_own() {
+    let input: xero_export::input::source::TimesheetInput = serde_json::from_value(json!({
+        "id": "t", "date": "2024-01-15", "groupBy": "project", "payer": {"contactId": KATHERINE},
+        "entries": [
+            {"member": "m", "project": "p", "date": "2024-01-10", "hours": MAX, "rate": 100},
+            {"member": "m", "project": "p", "date": "2024-01-11", "hours": MAX, "rate": 100}
+        ]
+    }))
+    .unwrap();
+    let invoice = xero_export::input::source::timesheet_invoice(&input);
+    let lines = serde_json::to_value(&invoice).unwrap()["lines"].clone();
+    assert_eq!(lines.as_array().unwrap().len(), 2, "{lines}");
+    let p = preview(sample_snapshot(), settings(), Value::Array(vec![serde_json::to_value(&invoice).unwrap()]));
+    assert_eq!(codes(&p.documents[0].issues), ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].quantity", "NUMBER_OUT_OF_RANGE@invoices[0].lines[1].quantity"]);
+}
+
+#[test]
+fn plan_blocks_what_preview_reports() {
+    let ex = exporter(sample_snapshot(), settings());
+    let invs = invoices(one(json!([
+        {"description": "x", "quantity": "1e28", "unitAmount": 7},
+        {"description": "y", "quantity": "1e28", "unitAmount": 7}
+    ])));
+    let options = PlanOptions { tenant_id: "t".into(), ..PlanOptions::default() };
+    let mut run = ex.plan(&invs, &options).unwrap();
+    assert!(run.next(0).is_empty(), "a blocked document is never sent");
+    assert_eq!(run.outcomes()[0].status, xero_export::send::OutcomeStatus::Blocked);
+}
