@@ -1582,6 +1582,16 @@ impl Exporter {
             }
         }
     }
+
+    /// Previews `invoices` and plans sending them: the [`crate::send::Run`] to drive (see
+    /// [`crate::send::Run::new`]).
+    pub fn plan(
+        &self,
+        invoices: &[SourceInvoice],
+        options: &crate::send::plan::PlanOptions,
+    ) -> Result<crate::send::Run, crate::error::Error> {
+        crate::send::Run::new(self, invoices, options)
+    }
 }
 
 #[cfg(test)]

@@ -8,16 +8,16 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+use crate::dates::Date;
 use crate::issues::{Issue, IssueCode};
 use crate::money::fixed;
 use crate::names;
 use crate::send::plan::{Purpose, RequestSpec};
-use crate::dates::Date;
 use crate::xero::kind::Collection;
-use crate::xero::wire::Object;
 use crate::xero::responses::{
     decimal_field, element_status, elements, text_field, validation_messages, ElementStatus,
 };
+use crate::xero::wire::Object;
 
 use super::answers::{list_answer, Class};
 use super::outcome::status_word;

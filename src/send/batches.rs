@@ -9,9 +9,10 @@ use crate::Text;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::Error;
+use crate::input::source::SourceInvoice;
 use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
-use crate::preview::Preview;
+use crate::preview::{Exporter, Preview, PreviewOptions};
 use crate::resolve::contacts::ContactRef;
 use crate::send::plan::{envelope_bytes, pack, PackItem, PlanOptions};
 use crate::xero::responses::Identity;
@@ -22,9 +23,29 @@ use super::{
 };
 
 impl Run {
+    /// Previews `invoices` with `exporter` and plans sending them: the run to drive.
+    ///
+    /// Errors (misuse): options outside Xero's limits, or no tenant id.
+    pub fn new(
+        exporter: &Exporter,
+        invoices: &[SourceInvoice],
+        options: &PlanOptions,
+    ) -> Result<Run, Error> {
+        // The run needs the wire documents, exact totals and sent tracking, not the display
+        // lines or per-document bodies.
+        let preview = exporter.preview_with(
+            invoices,
+            PreviewOptions {
+                lines: false,
+                bodies: false,
+            },
+        );
+        Run::from_preview(preview, options, exporter.settings().unitdp() == 4)
+    }
+
     /// A run over a preview. `unitdp4`: the settings keep unit amounts at 4 decimals (every
     /// document request then carries `unitdp=4`).
-    pub fn new(preview: Preview, options: &PlanOptions, unitdp4: bool) -> Result<Run, Error> {
+    fn from_preview(preview: Preview, options: &PlanOptions, unitdp4: bool) -> Result<Run, Error> {
         let limits = options.limits()?;
         let mut run = Run {
             limits,

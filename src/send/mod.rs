@@ -3,7 +3,7 @@
 //! Like quinn-proto, the run never does IO, reads no clock and no RNG. The host drives it:
 //!
 //! ```text
-//! let run = exporter.plan(invoices, options)       // or Run::new(preview, options, unitdp4)
+//! let run = exporter.plan(invoices, options)       // = Run::new(exporter, invoices, options)
 //! while !run.is_done():
 //!     for request in run.next(now):                // ready now: contacts first, then documents,
 //!         perform it (base URL + request.url,      // lookups, allocations; at most
@@ -70,7 +70,7 @@ use crate::error::Error;
 use crate::issues::{Issue, IssueCode};
 use crate::preview::DocumentPreview;
 use crate::resolve::contacts::NewContact;
-use crate::send::plan::{Limits, PlanOptions, Request, RequestSpec};
+use crate::send::plan::{Limits, Request, RequestSpec};
 use crate::xero::kind::Collection;
 use crate::xero::responses::{decimal_field, text_field, HttpResponse, Identity};
 
@@ -266,28 +266,6 @@ impl Run {
             }
         }
         s
-    }
-}
-
-impl crate::preview::Exporter {
-    /// Previews `invoices` and plans sending them: the [`Run`] to drive.
-    ///
-    /// Errors (misuse): options outside Xero's limits, or no tenant id.
-    pub fn plan(
-        &self,
-        invoices: &[crate::input::source::SourceInvoice],
-        options: &PlanOptions,
-    ) -> Result<Run, Error> {
-        // The run needs the wire documents, exact totals and sent tracking, not the display
-        // lines or per-document bodies.
-        let preview = self.preview_with(
-            invoices,
-            crate::preview::PreviewOptions {
-                lines: false,
-                bodies: false,
-            },
-        );
-        Run::new(preview, options, self.settings().unitdp() == 4)
     }
 }
 
