@@ -37,18 +37,18 @@
 //! the same run, or found by a GET): `PUT /CreditNotes/{id}/Allocations` for the smaller of the
 //! credit and the invoice's AmountDue.
 
-// Where the run's code lives (one `impl Run` block per file, each named after what it handles):
-// - this file: the `Run` type, its public methods (the host's API), and the bookkeeping types
-//   the other files share (documents, contacts to create, jobs, requests handed out);
+// Where the run's code lives. The driver (this file) owns the host's API and the run-wide
+// state (limits, pause, stop); the parts below each own one concern:
+// - `tables`: the documents, contacts and jobs, named by typed ids made only by their table;
 // - `outcome`: what the host reads back (outcomes, log rows, the summary, allocations);
 // - `batches`: building a run from a preview, packing documents and contacts into batches;
 // - `requests`: handing out a job's request and keeping the export log;
-// - `answers`: classifying an answer, the answers common to every request (401/403, 429),
-//   dispatching the rest, retrying a GET;
+// - `answers`: classifying an answer into the one [`answers::Answer`] every handler reads,
+//   the answers common to every request (401/403, 429), dispatching the rest, retrying a GET;
 // - `documents`: the answers to document sends;
 // - `lookups`: looking documents up after an uncertain answer;
 // - `contacts`: creating contacts and looking them up;
-// - `allocations`: allocating credit notes to the invoices they correct.
+// - `allocations`: allocating credit notes to the invoices they correct (owns its ledger).
 mod allocations;
 mod answers;
 mod batches;
@@ -58,42 +58,39 @@ mod lookups;
 mod outcome;
 pub mod plan;
 mod requests;
+mod tables;
 
 pub use outcome::{Allocation, AllocationStatus, LogRow, Outcome, OutcomeStatus, RunSummary};
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use crate::dates::Date;
 use crate::error::Error;
 use crate::issues::{Issue, IssueCode};
 use crate::preview::DocumentPreview;
-use crate::resolve::contacts::NewContact;
-use crate::send::plan::{Limits, Request, RequestSpec};
+use crate::send::plan::{Limits, Request};
 use crate::xero::kind::Collection;
-use crate::xero::responses::{decimal_field, text_field, HttpResponse, Identity};
+use crate::xero::responses::{decimal_field, text_field, HttpResponse};
 
-use self::answers::{classify, Class};
+use self::allocations::Ledger;
+use self::answers::{classify, Answer, Class};
+use self::tables::{AllocStage, Contacts, DocState, Docs, JobId, JobState, Jobs, Member};
 
 /// The sending run. See the module docs for the host's call sequence.
 pub struct Run {
     limits: Limits,
     unitdp4: bool,
-    docs: Vec<Doc>,
-    contacts: Vec<ContactUnit>,
-    jobs: Vec<Job>,
+    docs: Docs,
+    contacts: Contacts,
+    jobs: Jobs,
     issued: BTreeMap<String, Issued>,
     counter: u64,
     log: Vec<LogRow>,
     stopped: Option<Issue>,
     pause_until: i64,
-    invoice_due: BTreeMap<String, Decimal>,
-    touched: BTreeSet<usize>,
-    /// Unblocked documents by kind and number key (the first of each), to find a credit note's
-    /// invoice in the run. Built on first need: kinds, numbers and blocking never change during
-    /// a run, and scanning every document for every credit note at every answer was quadratic.
-    by_number: Option<std::collections::HashMap<(&'static str, String), usize>>,
+    ledger: Ledger,
 }
 
 impl Run {
@@ -109,14 +106,12 @@ impl Run {
         if now < self.pause_until {
             return Vec::new();
         }
-        let in_flight = self
-            .jobs
-            .iter()
-            .filter(|j| matches!(j.state, JobState::InFlight(_)))
-            .count();
-        let mut free = self.limits.max_concurrent.saturating_sub(in_flight);
+        let mut free = self
+            .limits
+            .max_concurrent
+            .saturating_sub(self.jobs.in_flight());
         let mut out = Vec::new();
-        for j in 0..self.jobs.len() {
+        for j in self.jobs.ids() {
             if free == 0 {
                 break;
             }
@@ -141,31 +136,37 @@ impl Run {
         now: i64,
     ) -> Result<Vec<Outcome>, Error> {
         let (job, rows) = self.take_issued(id)?;
-        self.touched.clear();
-        let status = Some(response.status);
-        match classify(response) {
-            Class::Auth => self.on_auth(job, &rows, response, now),
-            Class::RateLimited => self.on_rate_limit(job, &rows, response, now),
-            class => self.dispatch(job, &rows, class, status, now),
+        self.docs.clear_touched();
+        let a = Answer {
+            job,
+            rows: &rows,
+            class: classify(response),
+            http: Some(response.status),
+            now,
+        };
+        match a.class {
+            Class::Auth => self.on_auth(&a, response),
+            Class::RateLimited => self.on_rate_limit(&a, response),
+            _ => self.dispatch(&a),
         }
         self.advance_allocations(now);
-        Ok(self.touched_outcomes())
+        Ok(self.docs.take_touched())
     }
 
     /// Request `id` got no answer (timeout, dropped connection, network error); returns the
     /// outcomes it changed. Writes become `uncertain` and are looked up; reads are retried.
     pub fn lost(&mut self, id: &str, now: i64) -> Result<Vec<Outcome>, Error> {
         let (job, rows) = self.take_issued(id)?;
-        self.touched.clear();
-        self.dispatch(
+        self.docs.clear_touched();
+        self.dispatch(&Answer {
             job,
-            &rows,
-            Class::Unanswered("no response (timeout or lost connection)".into()),
-            None,
+            rows: &rows,
+            class: Class::Unanswered("no response (timeout or lost connection)".into()),
+            http: None,
             now,
-        );
+        });
         self.advance_allocations(now);
-        Ok(self.touched_outcomes())
+        Ok(self.docs.take_touched())
     }
 
     /// One outcome per source invoice, in input order.
@@ -181,11 +182,7 @@ impl Run {
     /// Whether the run has nothing left to do: nothing in flight, and every document settled
     /// (or the run stopped on an auth problem).
     pub fn is_done(&self) -> bool {
-        let in_flight = self
-            .jobs
-            .iter()
-            .any(|j| matches!(j.state, JobState::InFlight(_)));
-        if in_flight {
+        if self.jobs.in_flight() > 0 {
             return false;
         }
         if self.stopped.is_some() {
@@ -233,7 +230,7 @@ impl Run {
         if self.stopped.take().is_none() {
             return;
         }
-        for d in &mut self.docs {
+        for d in self.docs.iter_mut() {
             if d.out.status == OutcomeStatus::Retry
                 && d.out.issues.iter().any(|i| i.code == IssueCode::AuthFailed)
             {
@@ -248,14 +245,10 @@ impl Run {
         let mut s = RunSummary {
             documents: self.docs.len(),
             requests: self.issued.len(),
-            in_flight: self
-                .jobs
-                .iter()
-                .filter(|j| matches!(j.state, JobState::InFlight(_)))
-                .count(),
+            in_flight: self.jobs.in_flight(),
             ..RunSummary::default()
         };
-        for d in &self.docs {
+        for d in self.docs.iter() {
             match d.out.status {
                 OutcomeStatus::Pending => s.pending += 1,
                 OutcomeStatus::Exported => s.exported += 1,
@@ -340,130 +333,9 @@ fn read_xero_doc(el: &Value, collection: Collection) -> XeroDoc {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum DocState {
-    Blocked,
-    WaitContact,
-    Ready,
-    InJob,
-    Lookup,
-    Final,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum AllocStage {
-    Plan,
-    Busy,
-    Done,
-}
-
-#[derive(Clone, Debug)]
-struct AllocData {
-    stage: AllocStage,
-    out: Allocation,
-    amount: Option<Decimal>,
-    credit_note_id: Option<String>,
-}
-
-struct Doc {
-    p: DocumentPreview,
-    identity: Identity,
-    payer: Option<String>,
-    contact_id: Option<String>,
-    group: Group,
-    state: DocState,
-    element: Option<String>,
-    was_uncertain: bool,
-    xero: Option<XeroDoc>,
-    alloc: Option<AllocData>,
-    out: Outcome,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ContactState {
-    Unused,
-    InJob,
-    Lookup,
-    Resolved,
-    Failed,
-}
-
-struct ContactUnit {
-    new: NewContact,
-    identity: Identity,
-    element: String,
-    docs: Vec<usize>,
-    state: ContactState,
-    contact_id: Option<String>,
-    was_uncertain: bool,
-    sends: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Member {
-    Doc(usize),
-    Contact(usize),
-}
-
-#[derive(Clone, Debug)]
-enum JobKind {
-    Contacts {
-        members: Vec<usize>,
-        lookups_left: u32,
-        missing: Vec<usize>,
-    },
-    Documents {
-        group: Group,
-        members: Vec<usize>,
-        lookups_left: u32,
-        missing: Vec<usize>,
-    },
-    /// GET of documents; `parent` = the documents job to resend the missing ones with (None: a
-    /// duplicate-number check, where missing means failed).
-    DocLookup {
-        parent: Option<usize>,
-        members: Vec<usize>,
-        collection: Collection,
-        spec: RequestSpec,
-    },
-    ContactLookup {
-        parent: usize,
-        members: Vec<usize>,
-        spec: RequestSpec,
-    },
-    AllocTarget {
-        doc: usize,
-        spec: RequestSpec,
-    },
-    Allocate {
-        doc: usize,
-        spec: RequestSpec,
-    },
-    AllocCheck {
-        doc: usize,
-        allocate: usize,
-        spec: RequestSpec,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum JobState {
-    Queued(i64),
-    InFlight(String),
-    Waiting,
-    Done,
-}
-
-struct Job {
-    kind: JobKind,
-    state: JobState,
-    failures: u32,
-    sends: u32,
-    reserved: Option<String>,
-}
-
+/// A request handed out: its job and the log row of each member.
 struct Issued {
-    job: usize,
+    job: JobId,
     request: Request,
     rows: Vec<(Member, usize)>,
     done: bool,

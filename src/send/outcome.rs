@@ -121,6 +121,17 @@ pub struct Outcome {
     pub issues: Vec<Issue>,
 }
 
+impl Outcome {
+    /// Forgets what a wait said (retry time, limit, lookup): the document's fate is decided,
+    /// or it is being sent again.
+    pub(super) fn clear_wait(&mut self) {
+        self.retry_after = None;
+        self.retry_at = None;
+        self.limit = None;
+        self.lookup = None;
+    }
+}
+
 /// One row of the export log: one document (or contact) in one request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -196,6 +196,20 @@ pub struct RequestSpec {
 }
 
 impl RequestSpec {
+    /// A GET (a lookup): no body, so no Idempotency-Key; `documents` are the host's ids it
+    /// decides about.
+    pub fn get(path: String, query: BTreeMap<String, String>, documents: Vec<String>) -> Self {
+        RequestSpec {
+            purpose: Purpose::Lookup,
+            method: "GET",
+            path,
+            query,
+            body: None,
+            documents,
+            contacts: Vec::new(),
+        }
+    }
+
     /// The request with its id, headers and (for writes) idempotency key.
     pub fn build(&self, id: String, tenant_id: &str, attempt: u32) -> Request {
         let url = url(&self.path, &self.query);

@@ -1,32 +1,55 @@
 //! Handing out requests: building a job's request from its current members, the ids and
-//! backoff, the export log rows each request opens and closes, and the outcomes a call touched.
+//! backoff, and the export log rows each request opens and each answer closes.
 //!
-//! Every answer handler goes through these helpers, so they live in one place.
+//! Every answer handler goes through these helpers, so they live in one place. Owns the log
+//! and the issued-request map; decides nothing about outcomes beyond a resend resetting them.
 
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorCode};
-use crate::issues::Path;
 use crate::send::plan::{Purpose, Request, RequestSpec};
 use crate::xero::wire;
 
-use super::{
-    js_time, ContactUnit, Doc, Issued, Job, JobKind, JobState, LogRow, Member, Outcome,
-    OutcomeStatus, Run,
-};
+use super::answers::Answer;
+use super::tables::{Doc, JobId, JobKind, JobState, Member};
+use super::{js_time, Issued, LogRow, OutcomeStatus, Run};
 
-impl Run {
-    pub(super) fn push_job(&mut self, kind: JobKind) -> usize {
-        self.jobs.push(Job {
-            kind,
-            state: JobState::Queued(i64::MIN),
-            failures: 0,
-            sends: 0,
-            reserved: None,
-        });
-        self.jobs.len() - 1
+/// How an answer closes a log row.
+pub(super) struct RowEnd {
+    status: OutcomeStatus,
+    xero_id: Option<String>,
+    xero_number: Option<String>,
+    messages: Vec<String>,
+}
+
+impl RowEnd {
+    pub(super) fn new(status: OutcomeStatus, messages: Vec<String>) -> RowEnd {
+        RowEnd {
+            status,
+            xero_id: None,
+            xero_number: None,
+            messages,
+        }
     }
 
+    /// With the id and number Xero gave (or a lookup found).
+    pub(super) fn found(mut self, xero_id: Option<String>, xero_number: Option<String>) -> Self {
+        self.xero_id = xero_id;
+        self.xero_number = xero_number;
+        self
+    }
+}
+
+/// What a log row says of its member.
+struct RowHead {
+    source_id: Option<String>,
+    contact_key: Option<String>,
+    number: Option<String>,
+    payer: Option<String>,
+    kind: &'static str,
+}
+
+impl Run {
     pub(super) fn new_id(&mut self) -> String {
         self.counter += 1;
         format!("r{}", self.counter)
@@ -40,43 +63,38 @@ impl Run {
 
     /// The request a job sends now, from its current members.
     fn spec_for(&self, job: &JobKind) -> Option<RequestSpec> {
+        let mut query = BTreeMap::new();
+        query.insert("summarizeErrors".to_owned(), "false".to_owned());
         match job {
             JobKind::Contacts { members, .. } => {
                 if members.is_empty() {
                     return None;
                 }
-                let units: Vec<&ContactUnit> = members
-                    .iter()
-                    .filter_map(|c| self.contacts.get(*c))
+                let els: Vec<&str> = self
+                    .contacts
+                    .of(members)
+                    .map(|u| u.element.as_str())
                     .collect();
-                let els: Vec<&str> = units.iter().map(|u| u.element.as_str()).collect();
-                let mut docs: Vec<usize> = units.iter().flat_map(|u| u.docs.clone()).collect();
-                docs.sort_unstable();
-                docs.dedup();
-                let mut query = BTreeMap::new();
-                query.insert("summarizeErrors".to_owned(), "false".to_owned());
                 Some(RequestSpec {
                     purpose: Purpose::Contacts,
                     method: "PUT",
                     path: "/Contacts".into(),
                     query,
                     body: Some(wire::envelope("Contacts", &els)),
-                    documents: docs
-                        .iter()
-                        .filter_map(|d| self.docs.get(*d))
-                        .map(|x| x.p.source_id.to_string())
+                    documents: self.docs.source_ids(&self.contacts.docs_of(members)),
+                    contacts: self
+                        .contacts
+                        .of(members)
+                        .map(|u| u.new.key.clone())
                         .collect(),
-                    contacts: units.iter().map(|u| u.new.key.clone()).collect(),
                 })
             }
             JobKind::Documents { group, members, .. } => {
-                let docs: Vec<&Doc> = members.iter().filter_map(|d| self.docs.get(*d)).collect();
+                let docs: Vec<&Doc> = self.docs.of(members).collect();
                 if docs.is_empty() {
                     return None;
                 }
                 let els: Vec<&str> = docs.iter().filter_map(|x| x.element.as_deref()).collect();
-                let mut query = BTreeMap::new();
-                query.insert("summarizeErrors".to_owned(), "false".to_owned());
                 let dp4 = self.unitdp4
                     || docs
                         .iter()
@@ -116,12 +134,11 @@ impl Run {
         }
     }
 
-    pub(super) fn issue(&mut self, j: usize, now: i64) -> Option<Request> {
+    /// Hands out job `j`'s request (None: nothing left to send, the job is done).
+    pub(super) fn issue(&mut self, j: JobId, now: i64) -> Option<Request> {
         let kind = self.jobs.get(j)?.kind.clone();
         let Some(spec) = self.spec_for(&kind) else {
-            if let Some(job) = self.jobs.get_mut(j) {
-                job.state = JobState::Done;
-            }
+            self.jobs.set(j, JobState::Done);
             return None;
         };
         let reserved = self.jobs.get_mut(j).and_then(|x| x.reserved.take());
@@ -135,78 +152,10 @@ impl Run {
         let request = spec.build(id.clone(), &self.limits.tenant_id, job.sends);
         let mut rows = Vec::new();
         for m in Self::members_of(&kind) {
-            let (source_id, contact_key, number, payer, doc_kind) = match m {
-                Member::Doc(d) => {
-                    let Some(x) = self.docs.get_mut(d) else {
-                        continue;
-                    };
-                    if matches!(kind, JobKind::DocLookup { .. })
-                        && x.out.status == OutcomeStatus::Uncertain
-                    {
-                        x.out.lookup = Some(request.clone());
-                    }
-                    if matches!(kind, JobKind::Documents { .. }) {
-                        x.out.attempts += 1;
-                        if matches!(
-                            x.out.status,
-                            OutcomeStatus::Retry | OutcomeStatus::Uncertain
-                        ) {
-                            x.out.status = OutcomeStatus::Pending;
-                            x.out.retry_after = None;
-                            x.out.retry_at = None;
-                            x.out.limit = None;
-                            x.out.lookup = None;
-                            x.out.issues.clear();
-                        }
-                        x.out.request_id = Some(id.clone());
-                        self.touched.insert(d);
-                    }
-                    (
-                        Some(x.p.source_id.to_string()),
-                        None,
-                        x.identity.number.clone(),
-                        x.payer.clone(),
-                        x.p.kind.as_str(),
-                    )
-                }
-                Member::Contact(c) => {
-                    let Some(u) = self.contacts.get_mut(c) else {
-                        continue;
-                    };
-                    if matches!(kind, JobKind::Contacts { .. }) {
-                        u.sends += 1;
-                    }
-                    (
-                        None,
-                        Some(u.new.key.clone()),
-                        u.new.contact.contact_number.clone(),
-                        Some(u.new.contact.name.clone()),
-                        "CONTACT",
-                    )
-                }
+            let Some(head) = self.hand_out(m, &kind, &request) else {
+                continue;
             };
-            let seq = self.log.len();
-            self.log.push(LogRow {
-                seq,
-                request_id: id.clone(),
-                purpose: request.purpose,
-                source_id,
-                contact_key,
-                number,
-                payer_name: payer,
-                kind: doc_kind,
-                method: request.method,
-                url: request.url.clone(),
-                idempotency_key: request.idempotency_key.clone(),
-                sent_at: js_time(now),
-                finished_at: None,
-                status: OutcomeStatus::Pending,
-                http_status: None,
-                xero_id: None,
-                xero_number: None,
-                messages: Vec::new(),
-            });
-            rows.push((m, seq));
+            rows.push((m, self.open_row(head, &request, now)));
         }
         self.issued.insert(
             id,
@@ -220,7 +169,86 @@ impl Run {
         Some(request)
     }
 
-    pub(super) fn take_issued(&mut self, id: &str) -> Result<(usize, Vec<(Member, usize)>), Error> {
+    /// What handing out `request` does to member `m`: a document send counts an attempt and
+    /// clears what a retry said; a lookup becomes the document's `lookup`.
+    fn hand_out(&mut self, m: Member, kind: &JobKind, request: &Request) -> Option<RowHead> {
+        match m {
+            Member::Doc(d) => {
+                let lookup = matches!(kind, JobKind::DocLookup { .. });
+                let send = matches!(kind, JobKind::Documents { .. });
+                let change = |x: &mut Doc| {
+                    if lookup && x.out.status == OutcomeStatus::Uncertain {
+                        x.out.lookup = Some(request.clone());
+                    }
+                    if send {
+                        x.out.attempts += 1;
+                        if matches!(
+                            x.out.status,
+                            OutcomeStatus::Retry | OutcomeStatus::Uncertain
+                        ) {
+                            x.out.status = OutcomeStatus::Pending;
+                            x.out.clear_wait();
+                            x.out.issues.clear();
+                        }
+                        x.out.request_id = Some(request.id.clone());
+                    }
+                    RowHead {
+                        source_id: Some(x.p.source_id.to_string()),
+                        contact_key: None,
+                        number: x.identity.number.clone(),
+                        payer: x.payer.clone(),
+                        kind: x.p.kind.as_str(),
+                    }
+                };
+                if send {
+                    self.docs.update(d, |x, _| change(x))
+                } else {
+                    self.docs.edit(d, change)
+                }
+            }
+            Member::Contact(c) => {
+                let u = self.contacts.get_mut(c)?;
+                if matches!(kind, JobKind::Contacts { .. }) {
+                    u.sends += 1;
+                }
+                Some(RowHead {
+                    source_id: None,
+                    contact_key: Some(u.new.key.clone()),
+                    number: u.new.contact.contact_number.clone(),
+                    payer: Some(u.new.contact.name.clone()),
+                    kind: "CONTACT",
+                })
+            }
+        }
+    }
+
+    /// Appends the log row of one member of `request`; returns its number.
+    fn open_row(&mut self, head: RowHead, request: &Request, now: i64) -> usize {
+        let seq = self.log.len();
+        self.log.push(LogRow {
+            seq,
+            request_id: request.id.clone(),
+            purpose: request.purpose,
+            source_id: head.source_id,
+            contact_key: head.contact_key,
+            number: head.number,
+            payer_name: head.payer,
+            kind: head.kind,
+            method: request.method,
+            url: request.url.clone(),
+            idempotency_key: request.idempotency_key.clone(),
+            sent_at: js_time(now),
+            finished_at: None,
+            status: OutcomeStatus::Pending,
+            http_status: None,
+            xero_id: None,
+            xero_number: None,
+            messages: Vec::new(),
+        });
+        seq
+    }
+
+    pub(super) fn take_issued(&mut self, id: &str) -> Result<(JobId, Vec<(Member, usize)>), Error> {
         let Some(iss) = self.issued.get_mut(id) else {
             return Err(Error::new(
                 ErrorCode::InvalidState,
@@ -239,46 +267,25 @@ impl Run {
         Ok((iss.job, iss.rows.clone()))
     }
 
-    pub(super) fn touched_outcomes(&mut self) -> Vec<Outcome> {
-        let touched = std::mem::take(&mut self.touched);
-        touched
-            .into_iter()
-            .filter_map(|d| self.docs.get(d).map(|x| x.out.clone()))
-            .collect()
-    }
-
-    pub(super) fn set_job(&mut self, j: usize, state: JobState) {
-        if let Some(job) = self.jobs.get_mut(j) {
-            job.state = state;
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn finish_row(
-        &mut self,
-        rows: &[(Member, usize)],
-        m: Member,
-        status: OutcomeStatus,
-        http: Option<u16>,
-        xero_id: Option<String>,
-        xero_number: Option<String>,
-        messages: Vec<String>,
-        now: i64,
-    ) {
-        let Some(seq) = rows.iter().find(|(x, _)| *x == m).map(|(_, s)| *s) else {
+    /// Closes the log row of member `m` of the answered request.
+    pub(super) fn end_row(&mut self, a: &Answer, m: Member, end: RowEnd) {
+        let Some(seq) = a.rows.iter().find(|(x, _)| *x == m).map(|(_, s)| *s) else {
             return;
         };
         if let Some(row) = self.log.get_mut(seq) {
-            row.status = status;
-            row.http_status = http;
-            row.finished_at = Some(js_time(now));
-            row.xero_id = xero_id;
-            row.xero_number = xero_number;
-            row.messages = messages;
+            row.status = end.status;
+            row.http_status = a.http;
+            row.finished_at = Some(js_time(a.now));
+            row.xero_id = end.xero_id;
+            row.xero_number = end.xero_number;
+            row.messages = end.messages;
         }
     }
 
-    pub(super) fn doc_path(&self, d: usize) -> Path {
-        Path::root("invoices").index(self.docs.get(d).map_or(d, |x| x.p.index))
+    /// Closes every log row of the answered request with one message.
+    pub(super) fn end_rows(&mut self, a: &Answer, status: OutcomeStatus, message: &str) {
+        for (m, _) in a.rows {
+            self.end_row(a, *m, RowEnd::new(status, vec![message.to_owned()]));
+        }
     }
 }
