@@ -108,7 +108,7 @@ impl Run {
                 let docs = vec![x.p.source_id.to_string()];
                 let spec = RequestSpec::get("/Invoices".into(), query, docs);
                 self.jobs
-                    .push(JobKind::AllocTarget { doc: d, spec }, i64::MIN);
+                    .queue(JobKind::AllocTarget { doc: d, spec }, i64::MIN);
                 self.alloc_change(d, |a| a.stage = AllocStage::Busy);
             }
         }
@@ -183,7 +183,7 @@ impl Run {
             documents: vec![x.p.source_id.to_string()],
             contacts: Vec::new(),
         };
-        self.jobs.push(JobKind::Allocate { doc: d, spec }, now);
+        self.jobs.queue(JobKind::Allocate { doc: d, spec }, now);
         self.alloc_change(d, |a| {
             a.stage = AllocStage::Busy;
             a.amount = Some(amount);
@@ -318,7 +318,7 @@ impl Run {
             spec,
         };
         let at = a.now.saturating_add(self.backoff(failures));
-        self.jobs.push(kind, at);
+        self.jobs.queue(kind, at);
     }
 
     pub(super) fn on_alloc_check(&mut self, a: &Answer, d: DocId, allocate: JobId) {

@@ -237,6 +237,33 @@ impl Run {
         }
     }
 
+    /// What every send's answer does alike: a rejected request refuses each member (with
+    /// `refuse`), no answer leaves them all uncertain. Returns the body whose elements say the
+    /// rest.
+    pub(super) fn read_send<'a, T: Copy>(
+        &mut self,
+        a: &'a Answer,
+        members: &[T],
+        open: &mut Open<T>,
+        refuse: fn(&mut Run, &Answer, T, &[XeroMessage]),
+    ) -> Option<&'a Value> {
+        match &a.class {
+            Class::Answer(body) => return Some(body),
+            Class::Rejected(texts) => {
+                let msgs = plain_messages(texts);
+                for m in members {
+                    refuse(self, a, *m, &msgs);
+                }
+            }
+            Class::Unanswered(reason) => {
+                self.jobs.fail(a.job);
+                open.unsure(members, reason);
+            }
+            Class::Auth | Class::RateLimited => {}
+        }
+        None
+    }
+
     /// A GET without a usable answer: retry after a backoff (true), or give up (false).
     pub(super) fn retry_get(&mut self, a: &Answer, reason: &str) -> bool {
         let failures = self.jobs.fail(a.job);

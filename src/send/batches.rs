@@ -125,7 +125,7 @@ impl Run {
                 lookups_left: 0,
                 missing: Vec::new(),
             };
-            self.jobs.push(kind, i64::MIN);
+            self.jobs.queue(kind, i64::MIN);
         }
         for b in packed.too_large {
             if let Some(c) = active.get(b).copied() {
@@ -201,7 +201,7 @@ impl Run {
                 lookups_left: 0,
                 missing: Vec::new(),
             };
-            self.jobs.push(kind, i64::MIN);
+            self.jobs.queue(kind, i64::MIN);
         }
         let max = self.limits.max_bytes;
         for b in packed.too_large {

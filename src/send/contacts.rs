@@ -16,10 +16,11 @@ use crate::xero::responses::{
     Identity, XeroMessage,
 };
 
-use super::answers::{self, plain_messages, Answer, Class};
+use super::answers::{self, Answer};
 use super::requests::RowEnd;
 use super::tables::{
-    ContactId, ContactState, ContactUnit, DocState, JobId, JobKind, JobState, Member,
+    lookups_done, ContactId, ContactState, ContactUnit, Doc, DocState, JobId, JobKind, JobState,
+    Member,
 };
 use super::{OutcomeStatus, Run};
 
@@ -31,19 +32,8 @@ const OTHERS_REJECTED: &str = "Xero rejected the request (HTTP 400) for other co
 impl Run {
     pub(super) fn on_contacts(&mut self, a: &Answer, members: &[ContactId]) {
         let mut open = Open::new();
-        match &a.class {
-            Class::Answer(body) => self.contact_elements(a, members, body, &mut open),
-            Class::Rejected(texts) => {
-                let msgs = plain_messages(texts);
-                for c in members {
-                    self.refuse_contact(a, *c, &msgs);
-                }
-            }
-            Class::Unanswered(reason) => {
-                self.jobs.fail(a.job);
-                open.unsure(members, reason);
-            }
-            Class::Auth | Class::RateLimited => {}
+        if let Some(body) = self.read_send(a, members, &mut open, Run::refuse_contact) {
+            self.contact_elements(a, members, body, &mut open);
         }
         self.contacts_left_open(a, open);
     }
@@ -160,7 +150,7 @@ impl Run {
                 members: chunk.to_vec(),
                 spec,
             };
-            self.jobs.push(kind, at);
+            self.jobs.queue(kind, at);
             n += 1;
         }
         if let Some(JobKind::Contacts { lookups_left, .. }) = self.jobs.kind_mut(parent) {
@@ -170,34 +160,42 @@ impl Run {
 
     /// Contact `c` is in Xero as `id`: the documents waiting on it are ready to send.
     fn resolve_contact(&mut self, a: &Answer, c: ContactId, id: String) {
-        let docs = match self.contacts.get_mut(c) {
-            Some(u) => {
-                u.state = ContactState::Resolved;
-                u.contact_id = Some(id.clone());
-                u.docs.clone()
-            }
-            None => return,
-        };
-        for d in docs {
-            let waiting = self
-                .docs
-                .get(d)
-                .is_some_and(|x| x.state == DocState::WaitContact);
-            if !waiting {
-                continue;
-            }
-            self.docs.update(d, |x, _| {
-                x.contact_id = Some(id.clone());
-                x.state = DocState::Ready;
-                if x.out.status == OutcomeStatus::Retry {
-                    x.out.status = OutcomeStatus::Pending;
-                    x.out.issues.clear();
-                    x.out.clear_wait();
-                }
-            });
+        if let Some(u) = self.contacts.get_mut(c) {
+            u.contact_id = Some(id.clone());
         }
+        self.settle_contact(c, ContactState::Resolved, |x, _| {
+            x.contact_id = Some(id.clone());
+            x.state = DocState::Ready;
+            if x.out.status == OutcomeStatus::Retry {
+                x.out.status = OutcomeStatus::Pending;
+                x.out.issues.clear();
+                x.out.clear_wait();
+            }
+        });
         let end = RowEnd::new(OutcomeStatus::Exported, Vec::new()).found(Some(id), None);
         self.end_row(a, Member::Contact(c), end);
+    }
+
+    /// Contact `c` is settled in `state`: `f` changes each document still waiting on it.
+    fn settle_contact(
+        &mut self,
+        c: ContactId,
+        state: ContactState,
+        mut f: impl FnMut(&mut Doc, Path),
+    ) {
+        let Some(u) = self.contacts.get_mut(c) else {
+            return;
+        };
+        u.state = state;
+        for d in &u.docs {
+            let waiting = self
+                .docs
+                .get(*d)
+                .is_some_and(|x| x.state == DocState::WaitContact);
+            if waiting {
+                self.docs.update(*d, &mut f);
+            }
+        }
     }
 
     /// Xero refused to create contact `c` with `msgs`: its documents fail.
@@ -217,28 +215,12 @@ impl Run {
         status: OutcomeStatus,
         issues: &dyn Fn(Path) -> Vec<Issue>,
     ) {
-        let docs = match self.contacts.get_mut(c) {
-            Some(u) => {
-                u.state = ContactState::Failed;
-                u.docs.clone()
-            }
-            None => return,
-        };
-        for d in docs {
-            let waiting = self
-                .docs
-                .get(d)
-                .is_some_and(|x| x.state == DocState::WaitContact);
-            if !waiting {
-                continue;
-            }
-            self.docs.update(d, |x, path| {
-                x.state = DocState::Final;
-                x.out.status = status;
-                x.out.clear_wait();
-                x.out.issues = issues(path.field("payer"));
-            });
-        }
+        self.settle_contact(c, ContactState::Failed, |x, path| {
+            x.state = DocState::Final;
+            x.out.status = status;
+            x.out.clear_wait();
+            x.out.issues = issues(path.field("payer"));
+        });
     }
 
     /// The issues of a document whose contact Xero refused to create.
@@ -341,12 +323,9 @@ impl Run {
             return;
         };
         missing.extend(resend.iter().copied());
-        *lookups_left = lookups_left.saturating_sub(1);
-        if *lookups_left > 0 {
+        let Some(missing_now) = lookups_done(members, lookups_left, missing) else {
             return;
-        }
-        let missing_now = std::mem::take(missing);
-        members.retain(|c| missing_now.contains(c));
+        };
         let empty = members.is_empty();
         for c in &missing_now {
             if let Some(u) = self.contacts.get_mut(*c) {

@@ -19,7 +19,7 @@ use crate::xero::responses::{
     ElementStatus, Identity, XeroMessage,
 };
 
-use super::answers::{self, error_texts, plain_messages, Answer, Class};
+use super::answers::{self, error_texts, plain_messages, Answer};
 use super::requests::RowEnd;
 use super::tables::{AllocData, AllocStage, Doc, DocId, DocState, JobKind, JobState, Member};
 use super::{js_time, read_xero_doc, Allocation, AllocationStatus, Group, OutcomeStatus, Run};
@@ -32,19 +32,8 @@ type Open = answers::Open<DocId>;
 impl Run {
     pub(super) fn on_documents(&mut self, a: &Answer, group: Group, members: &[DocId]) {
         let mut open = Open::new();
-        match &a.class {
-            Class::Answer(body) => self.document_elements(a, group, members, body, &mut open),
-            Class::Rejected(texts) => {
-                let msgs = plain_messages(texts);
-                for d in members {
-                    self.failed_with(a, *d, &msgs);
-                }
-            }
-            Class::Unanswered(reason) => {
-                self.jobs.fail(a.job);
-                open.unsure(members, reason);
-            }
-            Class::Auth | Class::RateLimited => {}
+        if let Some(body) = self.read_send(a, members, &mut open, Run::failed_with) {
+            self.document_elements(a, group, members, body, &mut open);
         }
         self.documents_left_open(a, group, open);
     }

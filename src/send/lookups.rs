@@ -18,7 +18,7 @@ use crate::xero::responses::{decimal_field, text_field, XeroMessage};
 
 use super::answers::Answer;
 use super::requests::RowEnd;
-use super::tables::{Doc, DocId, DocState, JobId, JobKind, JobState, Member};
+use super::tables::{lookups_done, Doc, DocId, DocState, JobId, JobKind, JobState, Member};
 use super::{OutcomeStatus, Run};
 
 /// How often a duplicate-number check looks before concluding the number is someone else's.
@@ -62,7 +62,7 @@ impl Run {
                 collection,
                 spec,
             };
-            let j = self.jobs.push(kind, at);
+            let j = self.jobs.queue(kind, at);
             if let Some(job) = self.jobs.get_mut(j) {
                 job.reserved = Some(id);
             }
@@ -241,14 +241,11 @@ impl Run {
         else {
             return;
         };
-        *lookups_left = lookups_left.saturating_sub(1);
-        if *lookups_left > 0 {
-            return;
-        }
         // Resend exactly the documents the lookups did not find, in their original order;
         // those sent too often already stay out.
-        let missing_now = std::mem::take(missing);
-        members.retain(|d| missing_now.contains(d));
+        if lookups_done(members, lookups_left, missing).is_none() {
+            return;
+        }
         let resend = std::mem::take(members);
         let max = self.limits.max_attempts;
         let (gave_up, again): (Vec<DocId>, Vec<DocId>) = resend

@@ -230,13 +230,15 @@ impl Run {
         if self.stopped.take().is_none() {
             return;
         }
-        for d in self.docs.iter_mut() {
-            if d.out.status == OutcomeStatus::Retry
-                && d.out.issues.iter().any(|i| i.code == IssueCode::AuthFailed)
-            {
-                d.out.status = OutcomeStatus::Pending;
-                d.out.issues.clear();
-            }
+        for d in self.docs.ids() {
+            self.docs.edit(d, |x| {
+                if x.out.status == OutcomeStatus::Retry
+                    && x.out.issues.iter().any(|i| i.code == IssueCode::AuthFailed)
+                {
+                    x.out.status = OutcomeStatus::Pending;
+                    x.out.issues.clear();
+                }
+            });
         }
     }
 

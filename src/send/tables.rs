@@ -9,6 +9,7 @@
 
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
+use std::marker::PhantomData;
 
 use crate::issues::Path;
 use crate::preview::DocumentPreview;
@@ -31,8 +32,93 @@ pub(super) struct ContactId(usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct JobId(usize);
 
+/// An id made only by its [`Table`].
+pub(super) trait RowId: Copy {
+    fn at(index: usize) -> Self;
+    fn index(self) -> usize;
+}
+
+macro_rules! row_id {
+    ($($name:ident),*) => {$(
+        impl RowId for $name {
+            fn at(index: usize) -> Self {
+                $name(index)
+            }
+            fn index(self) -> usize {
+                self.0
+            }
+        }
+    )*};
+}
+row_id!(DocId, ContactId, JobId);
+
 /// The ids of a table as an owned range, so the table can change while they are walked.
-type Ids<T> = std::iter::Map<std::ops::Range<usize>, fn(usize) -> T>;
+type Ids<I> = std::iter::Map<std::ops::Range<usize>, fn(usize) -> I>;
+
+/// Rows named by ids of type `I`. Rows are only appended, so every id the table made stays
+/// valid; lookups still return `Option` because a panic would trap the wasm instance.
+pub(super) struct Table<I, T> {
+    rows: Vec<T>,
+    id: PhantomData<I>,
+}
+
+impl<I, T> Default for Table<I, T> {
+    fn default() -> Self {
+        Table {
+            rows: Vec::new(),
+            id: PhantomData,
+        }
+    }
+}
+
+impl<I: RowId, T> Table<I, T> {
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Table {
+            rows: Vec::with_capacity(n),
+            id: PhantomData,
+        }
+    }
+
+    pub(super) fn push(&mut self, row: T) -> I {
+        self.rows.push(row);
+        I::at(self.rows.len() - 1)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub(super) fn ids(&self) -> Ids<I> {
+        (0..self.rows.len()).map(I::at as fn(usize) -> I)
+    }
+
+    pub(super) fn get(&self, id: I) -> Option<&T> {
+        self.rows.get(id.index())
+    }
+
+    pub(super) fn get_mut(&mut self, id: I) -> Option<&mut T> {
+        self.rows.get_mut(id.index())
+    }
+
+    pub(super) fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.rows.iter()
+    }
+
+    pub(super) fn iter_ids(&self) -> impl Iterator<Item = (I, &T)> {
+        self.rows.iter().enumerate().map(|(i, x)| (I::at(i), x))
+    }
+
+    /// The rows among `ids`, in that order.
+    pub(super) fn of<'a>(&'a self, ids: &'a [I]) -> impl Iterator<Item = &'a T> + 'a {
+        ids.iter().filter_map(|i| self.rows.get(i.index()))
+    }
+
+    /// The rows among `ids` with their ids, in that order.
+    pub(super) fn pairs<'a>(&'a self, ids: &'a [I]) -> impl Iterator<Item = (I, &'a T)> + 'a {
+        ids.iter()
+            .filter_map(|i| self.rows.get(i.index()).map(|x| (*i, x)))
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum DocState {
@@ -73,61 +159,31 @@ pub(super) struct Doc {
     pub(super) out: Outcome,
 }
 
-/// The documents, and which outcomes the current call changed (its return value).
+/// The documents, and which outcomes the current call changed (its return value). Reads go
+/// through the table; changes through [`Docs::edit`] and [`Docs::update`], so an outcome
+/// cannot change without being reported.
 pub(super) struct Docs {
-    rows: Vec<Doc>,
+    rows: Table<DocId, Doc>,
     touched: BTreeSet<DocId>,
+}
+
+impl std::ops::Deref for Docs {
+    type Target = Table<DocId, Doc>;
+    fn deref(&self) -> &Self::Target {
+        &self.rows
+    }
 }
 
 impl Docs {
     pub(super) fn with_capacity(n: usize) -> Docs {
         Docs {
-            rows: Vec::with_capacity(n),
+            rows: Table::with_capacity(n),
             touched: BTreeSet::new(),
         }
     }
 
     pub(super) fn push(&mut self, doc: Doc) -> DocId {
-        self.rows.push(doc);
-        DocId(self.rows.len() - 1)
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub(super) fn ids(&self) -> Ids<DocId> {
-        (0..self.rows.len()).map(DocId as fn(usize) -> DocId)
-    }
-
-    pub(super) fn get(&self, id: DocId) -> Option<&Doc> {
-        self.rows.get(id.0)
-    }
-
-    pub(super) fn iter(&self) -> impl Iterator<Item = &Doc> {
-        self.rows.iter()
-    }
-
-    pub(super) fn iter_ids(&self) -> impl Iterator<Item = (DocId, &Doc)> {
-        self.rows.iter().enumerate().map(|(i, x)| (DocId(i), x))
-    }
-
-    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Doc> {
-        self.rows.iter_mut()
-    }
-
-    /// The documents among `ids`, in that order.
-    pub(super) fn of<'a>(&'a self, ids: &'a [DocId]) -> impl Iterator<Item = &'a Doc> + 'a {
-        ids.iter().filter_map(|d| self.rows.get(d.0))
-    }
-
-    /// The documents among `ids` with their ids, in that order.
-    pub(super) fn pairs<'a>(
-        &'a self,
-        ids: &'a [DocId],
-    ) -> impl Iterator<Item = (DocId, &'a Doc)> + 'a {
-        ids.iter()
-            .filter_map(|d| self.rows.get(d.0).map(|x| (*d, x)))
+        self.rows.push(doc)
     }
 
     /// The host's ids of `ids` (a request's `documents`).
@@ -142,7 +198,7 @@ impl Docs {
 
     /// Changes a document without touching its outcome (state, element, bookkeeping).
     pub(super) fn edit<R>(&mut self, id: DocId, f: impl FnOnce(&mut Doc) -> R) -> Option<R> {
-        self.rows.get_mut(id.0).map(f)
+        self.rows.get_mut(id).map(f)
     }
 
     /// Changes a document's outcome (given its path, for issues) and reports it in the
@@ -152,15 +208,15 @@ impl Docs {
         id: DocId,
         f: impl FnOnce(&mut Doc, Path) -> R,
     ) -> Option<R> {
-        let x = self.rows.get_mut(id.0)?;
+        let x = self.rows.get_mut(id)?;
         let path = Path::root("invoices").index(x.p.index);
         self.touched.insert(id);
         Some(f(x, path))
     }
 
-    /// [`Docs::update`] of every document whose outcome changed in a pass over all of them.
+    /// [`Docs::update`] of every document `f` changes (returns true for).
     pub(super) fn update_all(&mut self, mut f: impl FnMut(&mut Doc) -> bool) {
-        for (i, x) in self.rows.iter_mut().enumerate() {
+        for (i, x) in self.rows.rows.iter_mut().enumerate() {
             if f(x) {
                 self.touched.insert(DocId(i));
             }
@@ -176,7 +232,7 @@ impl Docs {
         let touched = std::mem::take(&mut self.touched);
         touched
             .into_iter()
-            .filter_map(|d| self.rows.get(d.0).map(|x| x.out.clone()))
+            .filter_map(|d| self.get(d).map(|x| x.out.clone()))
             .collect()
     }
 }
@@ -202,37 +258,9 @@ pub(super) struct ContactUnit {
 }
 
 /// The contacts to create.
-#[derive(Default)]
-pub(super) struct Contacts {
-    rows: Vec<ContactUnit>,
-}
+pub(super) type Contacts = Table<ContactId, ContactUnit>;
 
 impl Contacts {
-    pub(super) fn push(&mut self, c: ContactUnit) -> ContactId {
-        self.rows.push(c);
-        ContactId(self.rows.len() - 1)
-    }
-
-    pub(super) fn ids(&self) -> Ids<ContactId> {
-        (0..self.rows.len()).map(ContactId as fn(usize) -> ContactId)
-    }
-
-    pub(super) fn get(&self, id: ContactId) -> Option<&ContactUnit> {
-        self.rows.get(id.0)
-    }
-
-    pub(super) fn get_mut(&mut self, id: ContactId) -> Option<&mut ContactUnit> {
-        self.rows.get_mut(id.0)
-    }
-
-    /// The contacts among `ids`, in that order.
-    pub(super) fn of<'a>(
-        &'a self,
-        ids: &'a [ContactId],
-    ) -> impl Iterator<Item = &'a ContactUnit> + 'a {
-        ids.iter().filter_map(|c| self.rows.get(c.0))
-    }
-
     /// The documents waiting on `ids`, sorted, each once.
     pub(super) fn docs_of(&self, ids: &[ContactId]) -> Vec<DocId> {
         let mut docs: Vec<DocId> = self.of(ids).flat_map(|u| u.docs.iter().copied()).collect();
@@ -314,38 +342,18 @@ pub(super) struct Job {
 }
 
 /// The jobs, in the order they were planned (the order [`super::Run::next`] hands them out).
-#[derive(Default)]
-pub(super) struct Jobs {
-    rows: Vec<Job>,
-}
+pub(super) type Jobs = Table<JobId, Job>;
 
 impl Jobs {
     /// A new job, queued at `at`.
-    pub(super) fn push(&mut self, kind: JobKind, at: i64) -> JobId {
-        self.rows.push(Job {
+    pub(super) fn queue(&mut self, kind: JobKind, at: i64) -> JobId {
+        self.push(Job {
             kind,
             state: JobState::Queued(at),
             failures: 0,
             sends: 0,
             reserved: None,
-        });
-        JobId(self.rows.len() - 1)
-    }
-
-    pub(super) fn ids(&self) -> Ids<JobId> {
-        (0..self.rows.len()).map(JobId as fn(usize) -> JobId)
-    }
-
-    pub(super) fn get(&self, id: JobId) -> Option<&Job> {
-        self.rows.get(id.0)
-    }
-
-    pub(super) fn get_mut(&mut self, id: JobId) -> Option<&mut Job> {
-        self.rows.get_mut(id.0)
-    }
-
-    pub(super) fn iter(&self) -> impl Iterator<Item = &Job> {
-        self.rows.iter()
+        })
     }
 
     pub(super) fn kind_mut(&mut self, id: JobId) -> Option<&mut JobKind> {
@@ -374,9 +382,24 @@ impl Jobs {
     }
 
     pub(super) fn in_flight(&self) -> usize {
-        self.rows
-            .iter()
+        self.iter()
             .filter(|j| matches!(j.state, JobState::InFlight(_)))
             .count()
     }
+}
+
+/// One lookup of a send job finished. Once all of them have, the members the lookups did not
+/// find (the job keeps only those, in their original order); None while lookups are out.
+pub(super) fn lookups_done<T: PartialEq>(
+    members: &mut Vec<T>,
+    lookups_left: &mut u32,
+    missing: &mut Vec<T>,
+) -> Option<Vec<T>> {
+    *lookups_left = lookups_left.saturating_sub(1);
+    if *lookups_left > 0 {
+        return None;
+    }
+    let missing_now = std::mem::take(missing);
+    members.retain(|m| missing_now.contains(m));
+    Some(missing_now)
 }
