@@ -109,17 +109,8 @@ impl Run {
                 bytes: u.element.len(),
             })
             .collect();
-        let packed = pack(
-            &items,
-            envelope_bytes("Contacts"),
-            self.limits.max_documents,
-            self.limits.max_bytes,
-        );
-        for batch in packed.batches {
-            let members: Vec<ContactId> = batch
-                .iter()
-                .filter_map(|b| active.get(*b).copied())
-                .collect();
+        let (batches, too_large) = self.pack(&items, "Contacts", &active);
+        for members in batches {
             let kind = JobKind::Contacts {
                 members,
                 lookups_left: 0,
@@ -127,13 +118,30 @@ impl Run {
             };
             self.jobs.queue(kind, i64::MIN);
         }
-        for b in packed.too_large {
-            if let Some(c) = active.get(b).copied() {
-                self.fail_contact(c, OutcomeStatus::Blocked, &|path| {
-                    vec![Issue::error(IssueCode::RequestTooLarge, path, "The contact to create for this invoice is larger than the request size limit on its own.")]
-                });
-            }
+        for c in too_large {
+            self.fail_contact(c, OutcomeStatus::Blocked, &|path| {
+                vec![Issue::error(IssueCode::RequestTooLarge, path, "The contact to create for this invoice is larger than the request size limit on its own.")]
+            });
         }
+    }
+
+    /// Packs `members` (whose JSON `items` describe) into batches for endpoint `key`; returns
+    /// the batches and the members too large to send even alone.
+    fn pack<T: Copy>(&self, items: &[PackItem], key: &str, members: &[T]) -> (Vec<Vec<T>>, Vec<T>) {
+        let packed = pack(
+            items,
+            envelope_bytes(key),
+            self.limits.max_documents,
+            self.limits.max_bytes,
+        );
+        let ids = |positions: &[usize]| -> Vec<T> {
+            positions
+                .iter()
+                .filter_map(|b| members.get(*b).copied())
+                .collect()
+        };
+        let batches = packed.batches.iter().map(|b| ids(b)).collect();
+        (batches, ids(&packed.too_large))
     }
 
     /// Batches the documents whose contact is known into document jobs.
@@ -181,17 +189,8 @@ impl Run {
                 bytes: x.element.as_ref().map_or(0, String::len),
             })
             .collect();
-        let packed = pack(
-            &items,
-            envelope_bytes(group.collection().endpoint()),
-            self.limits.max_documents,
-            self.limits.max_bytes,
-        );
-        for batch in packed.batches {
-            let docs: Vec<DocId> = batch
-                .iter()
-                .filter_map(|b| members.get(*b).copied())
-                .collect();
+        let (batches, too_large) = self.pack(&items, group.collection().endpoint(), members);
+        for docs in batches {
             for d in &docs {
                 self.docs.edit(*d, |x| x.state = DocState::InJob);
             }
@@ -204,10 +203,7 @@ impl Run {
             self.jobs.queue(kind, i64::MIN);
         }
         let max = self.limits.max_bytes;
-        for b in packed.too_large {
-            let Some(d) = members.get(b).copied() else {
-                continue;
-            };
+        for d in too_large {
             self.docs.update(d, |x, path| {
                 x.state = DocState::Final;
                 x.out.status = OutcomeStatus::Blocked;

@@ -64,12 +64,12 @@ impl Run {
     /// The request a job sends now, from its current members.
     fn spec_for(&self, job: &JobKind) -> Option<RequestSpec> {
         let mut query = BTreeMap::new();
-        query.insert("summarizeErrors".to_owned(), "false".to_owned());
         match job {
             JobKind::Contacts { members, .. } => {
                 if members.is_empty() {
                     return None;
                 }
+                query.insert("summarizeErrors".to_owned(), "false".to_owned());
                 let els: Vec<&str> = self
                     .contacts
                     .of(members)
@@ -95,6 +95,7 @@ impl Run {
                     return None;
                 }
                 let els: Vec<&str> = docs.iter().filter_map(|x| x.element.as_deref()).collect();
+                query.insert("summarizeErrors".to_owned(), "false".to_owned());
                 let dp4 = self.unitdp4
                     || docs
                         .iter()
