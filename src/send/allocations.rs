@@ -236,7 +236,7 @@ impl Run {
         };
         let field = |k: &str| pick.and_then(|el| text_field(el, k)).map(str::to_owned);
         let end = RowEnd::new(status, Vec::new()).found(field("InvoiceID"), field("InvoiceNumber"));
-        self.end_row(a, Member::Doc(d), end);
+        self.requests.end_row(a, Member::Doc(d), end);
         match pick {
             Some(el) => {
                 let target = read_xero_doc(el, Collection::Invoices);
@@ -262,7 +262,7 @@ impl Run {
                     && el.is_some_and(|e| element_status(e) != ElementStatus::Error);
                 if ok {
                     let end = RowEnd::new(OutcomeStatus::Exported, Vec::new());
-                    self.end_row(a, Member::Doc(d), end);
+                    self.requests.end_row(a, Member::Doc(d), end);
                     self.alloc_end(d, AllocationStatus::Allocated, Vec::new());
                 } else if msgs.is_empty() {
                     self.allocation_refused(a, d, vec!["the answer has no allocation".to_owned()]);
@@ -292,7 +292,8 @@ impl Run {
                 )
             })
             .collect();
-        self.end_row(a, Member::Doc(d), RowEnd::new(OutcomeStatus::Failed, texts));
+        self.requests
+            .end_row(a, Member::Doc(d), RowEnd::new(OutcomeStatus::Failed, texts));
         self.release_reservation(d);
         self.alloc_end(d, AllocationStatus::Failed, issues);
     }
@@ -303,7 +304,7 @@ impl Run {
         let failures = self.jobs.fail(a.job);
         self.jobs.set(a.job, JobState::Waiting);
         let end = RowEnd::new(OutcomeStatus::Uncertain, vec![reason.to_owned()]);
-        self.end_row(a, Member::Doc(d), end);
+        self.requests.end_row(a, Member::Doc(d), end);
         let x = self.docs.get(d);
         let cn = x
             .and_then(|x| x.alloc.as_ref())
@@ -342,14 +343,14 @@ impl Run {
             .is_some_and(|alloc| is_allocated(body, alloc));
         if done {
             let end = RowEnd::new(OutcomeStatus::Exported, Vec::new());
-            self.end_row(a, Member::Doc(d), end);
+            self.requests.end_row(a, Member::Doc(d), end);
             self.jobs.set(allocate, JobState::Done);
             self.alloc_end(d, AllocationStatus::Allocated, Vec::new());
             return;
         }
         let why = "Not allocated yet: sent again.";
         let end = RowEnd::new(OutcomeStatus::Retry, vec![why.into()]);
-        self.end_row(a, Member::Doc(d), end);
+        self.requests.end_row(a, Member::Doc(d), end);
         let sends = self.jobs.get(allocate).map_or(0, |x| x.sends);
         if sends >= self.limits.max_attempts {
             self.jobs.set(allocate, JobState::Done);

@@ -158,7 +158,7 @@ impl Run {
         let message = format!("Xero answered HTTP {} ({}): the access token is invalid or expired, the tenant is not connected, or a scope is missing. The run stopped; nothing of this request was saved. Reconnect, then resume the run.{}", resp.status, if resp.status == 401 { "unauthorised" } else { "forbidden" }, if detail.is_empty() { String::new() } else { format!(" Xero said: {detail}") });
         self.stopped = Some(Issue::error(IssueCode::AuthFailed, "run", message.clone()));
         self.jobs.set(a.job, JobState::Queued(i64::MIN));
-        self.end_rows(a, OutcomeStatus::Retry, &message);
+        self.requests.end_rows(a, OutcomeStatus::Retry, &message);
         // Every document not answered yet now waits for the host to reconnect.
         self.docs.update_all(|x| {
             if x.out.status != OutcomeStatus::Pending {
@@ -193,7 +193,7 @@ impl Run {
             "Xero answered 429: {limit} for this organisation was hit. Nothing was saved; the same request is sent again after {} s.",
             info.retry_after
         );
-        self.end_rows(a, OutcomeStatus::Retry, &message);
+        self.requests.end_rows(a, OutcomeStatus::Retry, &message);
         // The documents sent, and those waiting for a contact caught in the 429, say so.
         let waiting = match self.jobs.get(a.job).map(|x| &x.kind) {
             Some(JobKind::Documents { .. }) => a.docs(),
@@ -273,7 +273,7 @@ impl Run {
         } else {
             OutcomeStatus::Uncertain
         };
-        self.end_rows(a, status, reason);
+        self.requests.end_rows(a, status, reason);
         if again {
             let at = a.now.saturating_add(self.backoff(failures));
             self.jobs.set(a.job, JobState::Queued(at));

@@ -6,7 +6,7 @@
 //! preview maps onto the run's bookkeeping. Plans jobs; never reads an answer.
 
 use crate::Text;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::error::Error;
 use crate::input::source::SourceInvoice;
@@ -19,6 +19,7 @@ use crate::xero::responses::Identity;
 use crate::xero::wire::WireContactRef;
 
 use super::allocations::Ledger;
+use super::requests::Requests;
 use super::tables::{
     ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs, JobKind, Jobs,
 };
@@ -55,9 +56,7 @@ impl Run {
             docs: Docs::with_capacity(preview.documents.len()),
             contacts: Contacts::default(),
             jobs: Jobs::default(),
-            issued: BTreeMap::new(),
-            counter: 0,
-            log: Vec::new(),
+            requests: Requests::default(),
             stopped: None,
             pause_until: i64::MIN,
             ledger: Ledger::default(),

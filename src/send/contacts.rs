@@ -93,7 +93,7 @@ impl Run {
         }
         for (c, reason) in &open.uncertain {
             let end = RowEnd::new(OutcomeStatus::Uncertain, vec![reason.clone()]);
-            self.end_row(a, Member::Contact(*c), end);
+            self.requests.end_row(a, Member::Contact(*c), end);
             if let Some(u) = self.contacts.get_mut(*c) {
                 u.was_uncertain = true;
             }
@@ -102,7 +102,7 @@ impl Run {
             for c in &open.check {
                 let why = "The name is taken after an earlier attempt had no answer: looking the contact up.";
                 let end = RowEnd::new(OutcomeStatus::Uncertain, vec![why.into()]);
-                self.end_row(a, Member::Contact(*c), end);
+                self.requests.end_row(a, Member::Contact(*c), end);
             }
             // A name check resends nothing: its parent is this job with no members left for it.
             self.start_contact_lookups(a.job, &open.check, a.now, true);
@@ -125,7 +125,7 @@ impl Run {
         now: i64,
         name_check: bool,
     ) {
-        let failures = self.jobs.get(parent).map_or(1, |x| x.failures.max(1));
+        let failures = self.jobs.failures(parent).max(1);
         let at = now.saturating_add(self.backoff(failures));
         let mut n = 0;
         for chunk in cs.chunks(10) {
@@ -173,7 +173,7 @@ impl Run {
             }
         });
         let end = RowEnd::new(OutcomeStatus::Exported, Vec::new()).found(Some(id), None);
-        self.end_row(a, Member::Contact(c), end);
+        self.requests.end_row(a, Member::Contact(c), end);
     }
 
     /// Contact `c` is settled in `state`: `f` changes each document still waiting on it.
@@ -204,7 +204,7 @@ impl Run {
         let issues = self.contact_refused(c, msgs);
         self.fail_contact(c, OutcomeStatus::Failed, &issues);
         let end = RowEnd::new(OutcomeStatus::Failed, texts);
-        self.end_row(a, Member::Contact(c), end);
+        self.requests.end_row(a, Member::Contact(c), end);
     }
 
     /// Ends a contact without a ContactID: every document waiting on it gets `status` with the
@@ -298,7 +298,7 @@ impl Run {
             if sends < max {
                 let why = "Not in Xero: safe to create again.";
                 let end = RowEnd::new(OutcomeStatus::Retry, vec![why.into()]);
-                self.end_row(a, Member::Contact(*c), end);
+                self.requests.end_row(a, Member::Contact(*c), end);
                 resend.push(*c);
                 continue;
             }
@@ -308,7 +308,7 @@ impl Run {
                 vec![Issue::error(IssueCode::ContactNameTaken, path, why.clone())]
             });
             let end = RowEnd::new(OutcomeStatus::Failed, vec![why]);
-            self.end_row(a, Member::Contact(*c), end);
+            self.requests.end_row(a, Member::Contact(*c), end);
         }
         resend
     }

@@ -94,7 +94,7 @@ impl Run {
                     open.check.push(d);
                     let texts = msgs.iter().map(|m| m.text.clone()).collect();
                     let end = RowEnd::new(OutcomeStatus::Uncertain, texts);
-                    self.end_row(a, Member::Doc(d), end);
+                    self.requests.end_row(a, Member::Doc(d), end);
                 } else if msgs.is_empty() && !a.ok_status() {
                     open.uncertain.push((d, OTHERS_REJECTED.into()));
                 } else {
@@ -120,7 +120,7 @@ impl Run {
         }
         for (d, reason) in &open.uncertain {
             let end = RowEnd::new(OutcomeStatus::Uncertain, vec![reason.clone()]);
-            self.end_row(a, Member::Doc(*d), end);
+            self.requests.end_row(a, Member::Doc(*d), end);
             self.docs.edit(*d, |x| x.was_uncertain = true);
         }
         if group.update() {
@@ -174,7 +174,7 @@ impl Run {
             return;
         };
         let end = RowEnd::new(OutcomeStatus::Exported, messages).found(id, number);
-        self.end_row(a, Member::Doc(d), end);
+        self.requests.end_row(a, Member::Doc(d), end);
     }
 
     pub(super) fn failed_with(&mut self, a: &Answer, d: DocId, msgs: &[XeroMessage]) {
@@ -207,7 +207,8 @@ impl Run {
             x.out.clear_wait();
             x.out.issues = issues;
         });
-        self.end_row(a, Member::Doc(d), RowEnd::new(OutcomeStatus::Failed, texts));
+        self.requests
+            .end_row(a, Member::Doc(d), RowEnd::new(OutcomeStatus::Failed, texts));
     }
 
     /// Leaves a document uncertain for good (no more attempts in this run).

@@ -35,13 +35,11 @@ impl Run {
         reason: &str,
     ) -> u32 {
         let specs = self.lookup_specs(docs, collection);
-        let failures = parent
-            .and_then(|p| self.jobs.get(p))
-            .map_or(1, |x| x.failures.max(1));
+        let failures = parent.map_or(1, |p| self.jobs.failures(p).max(1));
         let at = now.saturating_add(self.backoff(failures));
         let n = u32::try_from(specs.len()).unwrap_or(u32::MAX);
         for (spec, members) in specs {
-            let id = self.new_id();
+            let id = self.requests.new_id();
             let request = spec.build(id.clone(), &self.limits.tenant_id, 1);
             for d in &members {
                 self.docs.update(*d, |x, path| {
@@ -158,7 +156,7 @@ impl Run {
                     OutcomeStatus::Retry,
                     vec!["Not in Xero: safe to send again.".into()],
                 );
-                self.end_row(a, Member::Doc(*d), end);
+                self.requests.end_row(a, Member::Doc(*d), end);
             } else {
                 let msg = XeroMessage {
                     text: "Invoice # must be unique. Xero has a document with this number, but not for this contact and type: another document already uses the number.".into(),
@@ -184,12 +182,7 @@ impl Run {
         members: &[DocId],
         reason: &str,
     ) {
-        let lookup = self
-            .issued
-            .values()
-            .filter(|i| i.job == a.job)
-            .max_by_key(|i| i.request.attempt)
-            .map(|i| i.request.clone());
+        let lookup = self.requests.last_of(a.job);
         for d in members {
             self.give_up_doc(*d, reason, lookup.clone());
         }
@@ -205,7 +198,7 @@ impl Run {
         for d in missing {
             let why = "Not found yet although Xero says the number is taken: asking again.";
             let end = RowEnd::new(OutcomeStatus::Uncertain, vec![why.into()]);
-            self.end_row(a, Member::Doc(*d), end);
+            self.requests.end_row(a, Member::Doc(*d), end);
         }
         let at = a.now.saturating_add(self.backoff(failures));
         if let Some(job) = self.jobs.get_mut(a.job) {

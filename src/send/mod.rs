@@ -64,7 +64,6 @@ pub use outcome::{Allocation, AllocationStatus, LogRow, Outcome, OutcomeStatus, 
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 use crate::dates::Date;
 use crate::error::Error;
@@ -76,7 +75,8 @@ use crate::xero::responses::{decimal_field, text_field, HttpResponse};
 
 use self::allocations::Ledger;
 use self::answers::{classify, Answer, Class};
-use self::tables::{AllocStage, Contacts, DocState, Docs, JobId, JobState, Jobs, Member};
+use self::requests::Requests;
+use self::tables::{AllocStage, Contacts, DocState, Docs, JobState, Jobs};
 
 /// The sending run. See the module docs for the host's call sequence.
 pub struct Run {
@@ -85,9 +85,7 @@ pub struct Run {
     docs: Docs,
     contacts: Contacts,
     jobs: Jobs,
-    issued: BTreeMap<String, Issued>,
-    counter: u64,
-    log: Vec<LogRow>,
+    requests: Requests,
     stopped: Option<Issue>,
     pause_until: i64,
     ledger: Ledger,
@@ -135,7 +133,7 @@ impl Run {
         response: &HttpResponse,
         now: i64,
     ) -> Result<Vec<Outcome>, Error> {
-        let (job, rows) = self.take_issued(id)?;
+        let (job, rows) = self.requests.take(id)?;
         self.docs.clear_touched();
         let a = Answer {
             job,
@@ -156,7 +154,7 @@ impl Run {
     /// Request `id` got no answer (timeout, dropped connection, network error); returns the
     /// outcomes it changed. Writes become `uncertain` and are looked up; reads are retried.
     pub fn lost(&mut self, id: &str, now: i64) -> Result<Vec<Outcome>, Error> {
-        let (job, rows) = self.take_issued(id)?;
+        let (job, rows) = self.requests.take(id)?;
         self.docs.clear_touched();
         self.dispatch(&Answer {
             job,
@@ -176,7 +174,7 @@ impl Run {
 
     /// The export log: one row per document (or contact) per request, in the order handed out.
     pub fn log(&self) -> &[LogRow] {
-        &self.log
+        self.requests.log()
     }
 
     /// Whether the run has nothing left to do: nothing in flight, and every document settled
@@ -246,7 +244,7 @@ impl Run {
     pub fn summary(&self) -> RunSummary {
         let mut s = RunSummary {
             documents: self.docs.len(),
-            requests: self.issued.len(),
+            requests: self.requests.count(),
             in_flight: self.jobs.in_flight(),
             ..RunSummary::default()
         };
@@ -333,14 +331,6 @@ fn read_xero_doc(el: &Value, collection: Collection) -> XeroDoc {
         remaining_credit: decimal_field(el, "RemainingCredit"),
         total: decimal_field(el, "Total"),
     }
-}
-
-/// A request handed out: its job and the log row of each member.
-struct Issued {
-    job: JobId,
-    request: Request,
-    rows: Vec<(Member, usize)>,
-    done: bool,
 }
 
 /// Clamps a time to what JS numbers hold exactly.

@@ -1,8 +1,9 @@
 //! Handing out requests: building a job's request from its current members, the ids and
 //! backoff, and the export log rows each request opens and each answer closes.
 //!
-//! Every answer handler goes through these helpers, so they live in one place. Owns the log
-//! and the issued-request map; decides nothing about outcomes beyond a resend resetting them.
+//! [`Requests`] owns the requests handed out and the export log: every answer handler closes
+//! its rows through it, so the log is written in one place. It decides nothing about
+//! outcomes; handing a send out resets a retried document's outcome, nothing more.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,116 @@ use crate::xero::wire;
 
 use super::answers::Answer;
 use super::tables::{Doc, JobId, JobKind, JobState, Member};
-use super::{js_time, Issued, LogRow, OutcomeStatus, Run};
+use super::{js_time, LogRow, OutcomeStatus, Run};
+
+/// A request handed out: its job and the log row of each member.
+struct Issued {
+    job: JobId,
+    request: Request,
+    rows: Vec<(Member, usize)>,
+    done: bool,
+}
+
+/// The requests handed out (by id) and the export log.
+#[derive(Default)]
+pub(super) struct Requests {
+    issued: BTreeMap<String, Issued>,
+    counter: u64,
+    log: Vec<LogRow>,
+}
+
+impl Requests {
+    pub(super) fn new_id(&mut self) -> String {
+        self.counter += 1;
+        format!("r{}", self.counter)
+    }
+
+    /// How many requests were handed out.
+    pub(super) fn count(&self) -> usize {
+        self.issued.len()
+    }
+
+    pub(super) fn log(&self) -> &[LogRow] {
+        &self.log
+    }
+
+    /// The last request job `j` sent (the lookup a gave-up document is checked with).
+    pub(super) fn last_of(&self, j: JobId) -> Option<Request> {
+        self.issued
+            .values()
+            .filter(|i| i.job == j)
+            .max_by_key(|i| i.request.attempt)
+            .map(|i| i.request.clone())
+    }
+
+    /// Appends the log row of one member of `request`; returns its number.
+    fn open_row(&mut self, head: RowHead, request: &Request, now: i64) -> usize {
+        let seq = self.log.len();
+        self.log.push(LogRow {
+            seq,
+            request_id: request.id.clone(),
+            purpose: request.purpose,
+            source_id: head.source_id,
+            contact_key: head.contact_key,
+            number: head.number,
+            payer_name: head.payer,
+            kind: head.kind,
+            method: request.method,
+            url: request.url.clone(),
+            idempotency_key: request.idempotency_key.clone(),
+            sent_at: js_time(now),
+            finished_at: None,
+            status: OutcomeStatus::Pending,
+            http_status: None,
+            xero_id: None,
+            xero_number: None,
+            messages: Vec::new(),
+        });
+        seq
+    }
+
+    /// The job and log rows of request `id`, once: answering it twice is misuse.
+    pub(super) fn take(&mut self, id: &str) -> Result<(JobId, Vec<(Member, usize)>), Error> {
+        let Some(iss) = self.issued.get_mut(id) else {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "requestId",
+                format!("No request \"{id}\" was handed out by this run."),
+            ));
+        };
+        if iss.done {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "requestId",
+                format!("Request \"{id}\" was already answered: hand each response back once."),
+            ));
+        }
+        iss.done = true;
+        Ok((iss.job, iss.rows.clone()))
+    }
+
+    /// Closes the log row of member `m` of the answered request.
+    pub(super) fn end_row(&mut self, a: &Answer, m: Member, end: RowEnd) {
+        let Some(seq) = a.rows.iter().find(|(x, _)| *x == m).map(|(_, s)| *s) else {
+            return;
+        };
+        if let Some(row) = self.log.get_mut(seq) {
+            row.status = end.status;
+            row.http_status = a.http;
+            row.finished_at = Some(js_time(a.now));
+            row.xero_id = end.xero_id;
+            row.xero_number = end.xero_number;
+            row.messages = end.messages;
+        }
+    }
+
+    /// Closes every log row of the answered request with one message.
+    pub(super) fn end_rows(&mut self, a: &Answer, status: OutcomeStatus, message: &str) {
+        for (m, _) in a.rows {
+            self.end_row(a, *m, RowEnd::new(status, vec![message.to_owned()]));
+        }
+    }
+}
 
 /// How an answer closes a log row.
 pub(super) struct RowEnd {
@@ -50,11 +160,6 @@ struct RowHead {
 }
 
 impl Run {
-    pub(super) fn new_id(&mut self) -> String {
-        self.counter += 1;
-        format!("r{}", self.counter)
-    }
-
     pub(super) fn backoff(&self, failures: u32) -> i64 {
         let base = i64::try_from(self.limits.backoff_ms).unwrap_or(i64::MAX);
         let factor = 1i64 << failures.saturating_sub(1).min(16);
@@ -145,7 +250,7 @@ impl Run {
         let reserved = self.jobs.get_mut(j).and_then(|x| x.reserved.take());
         let id = match reserved {
             Some(id) => id,
-            None => self.new_id(),
+            None => self.requests.new_id(),
         };
         let job = self.jobs.get_mut(j)?;
         job.sends += 1;
@@ -156,9 +261,9 @@ impl Run {
             let Some(head) = self.hand_out(m, &kind, &request) else {
                 continue;
             };
-            rows.push((m, self.open_row(head, &request, now)));
+            rows.push((m, self.requests.open_row(head, &request, now)));
         }
-        self.issued.insert(
+        self.requests.issued.insert(
             id,
             Issued {
                 job: j,
@@ -220,73 +325,6 @@ impl Run {
                     kind: "CONTACT",
                 })
             }
-        }
-    }
-
-    /// Appends the log row of one member of `request`; returns its number.
-    fn open_row(&mut self, head: RowHead, request: &Request, now: i64) -> usize {
-        let seq = self.log.len();
-        self.log.push(LogRow {
-            seq,
-            request_id: request.id.clone(),
-            purpose: request.purpose,
-            source_id: head.source_id,
-            contact_key: head.contact_key,
-            number: head.number,
-            payer_name: head.payer,
-            kind: head.kind,
-            method: request.method,
-            url: request.url.clone(),
-            idempotency_key: request.idempotency_key.clone(),
-            sent_at: js_time(now),
-            finished_at: None,
-            status: OutcomeStatus::Pending,
-            http_status: None,
-            xero_id: None,
-            xero_number: None,
-            messages: Vec::new(),
-        });
-        seq
-    }
-
-    pub(super) fn take_issued(&mut self, id: &str) -> Result<(JobId, Vec<(Member, usize)>), Error> {
-        let Some(iss) = self.issued.get_mut(id) else {
-            return Err(Error::new(
-                ErrorCode::InvalidState,
-                "requestId",
-                format!("No request \"{id}\" was handed out by this run."),
-            ));
-        };
-        if iss.done {
-            return Err(Error::new(
-                ErrorCode::InvalidState,
-                "requestId",
-                format!("Request \"{id}\" was already answered: hand each response back once."),
-            ));
-        }
-        iss.done = true;
-        Ok((iss.job, iss.rows.clone()))
-    }
-
-    /// Closes the log row of member `m` of the answered request.
-    pub(super) fn end_row(&mut self, a: &Answer, m: Member, end: RowEnd) {
-        let Some(seq) = a.rows.iter().find(|(x, _)| *x == m).map(|(_, s)| *s) else {
-            return;
-        };
-        if let Some(row) = self.log.get_mut(seq) {
-            row.status = end.status;
-            row.http_status = a.http;
-            row.finished_at = Some(js_time(a.now));
-            row.xero_id = end.xero_id;
-            row.xero_number = end.xero_number;
-            row.messages = end.messages;
-        }
-    }
-
-    /// Closes every log row of the answered request with one message.
-    pub(super) fn end_rows(&mut self, a: &Answer, status: OutcomeStatus, message: &str) {
-        for (m, _) in a.rows {
-            self.end_row(a, *m, RowEnd::new(status, vec![message.to_owned()]));
         }
     }
 }
