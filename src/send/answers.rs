@@ -2,6 +2,10 @@
 //! the answers common to every request (401/403 stops the run, 429 pauses it), the dispatch of
 //! everything else to the handler of the job's kind, and retrying a GET that got no usable
 //! answer.
+//!
+//! Owns [`Answer`], the one value every handler reads (job, log rows, class, HTTP status,
+//! time), so a handler's signature says only what is specific to it. Reads no element of a
+//! send's answer itself: those belong to the handler of the job's kind.
 
 use serde_json::Value;
 

@@ -38,13 +38,15 @@
 //! credit and the invoice's AmountDue.
 
 // Where the run's code lives. The driver (this file) owns the host's API and the run-wide
-// state (limits, pause, stop); the parts below each own one concern:
-// - `tables`: the documents, contacts and jobs, named by typed ids made only by their table;
+// state (limits, pause, stop) and never reads a row or an answer itself; the parts below each
+// own one concern:
+// - `tables`: the documents, contacts and jobs, named by typed ids made only by their table
+//   (an outcome changes only through `Docs::update`, which reports it to the host);
 // - `outcome`: what the host reads back (outcomes, log rows, the summary, allocations);
-// - `batches`: building a run from a preview, packing documents and contacts into batches;
-// - `requests`: handing out a job's request and keeping the export log;
-// - `answers`: classifying an answer into the one [`answers::Answer`] every handler reads,
-//   the answers common to every request (401/403, 429), dispatching the rest, retrying a GET;
+// - `batches`: `Run::new`, building a run from a preview, packing into batches;
+// - `requests`: handing out a job's request; `Requests` owns the export log;
+// - `answers`: classifying an answer into the one `Answer` every handler reads, the answers
+//   common to every request (401/403, 429), dispatching the rest, retrying a GET;
 // - `documents`: the answers to document sends;
 // - `lookups`: looking documents up after an uncertain answer;
 // - `contacts`: creating contacts and looking them up;

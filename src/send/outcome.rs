@@ -2,7 +2,9 @@
 //! [`Allocation`] for credit notes), the export log's [`LogRow`]s and the [`RunSummary`].
 //!
 //! Plain data, serialised camelCase for the JS side; the state machine that fills them in is
-//! in the other files of this module.
+//! in the other files of this module. Their serialized shape is public API (the TypeScript
+//! types are derived from it): add no field here for the run's own bookkeeping, which lives
+//! in `tables`.
 
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! The sending plan: request descriptors, batches, idempotency keys.
 //!
-//! Everything here is pure: the same previews and options give the same requests, byte for
-//! byte, on every run. A request descriptor is all the host needs for one HTTP call:
+//! Everything here is pure and knows nothing of the run's state: the same previews and
+//! options give the same requests, byte for byte, on every run. A request descriptor is all the host needs for one HTTP call:
 //! `{id, purpose, method, path, query, url, headers, body, documents}`; the host prepends the
 //! base URL (`https://api.xero.com/api.xro/2.0`), adds `Authorization: Bearer <token>`, sends
 //! it, and hands the response back to the [`crate::send::Run`] it came from.
