@@ -206,8 +206,8 @@ impl Run {
     }
 
     pub(super) fn on_alloc_target(&mut self, a: &Answer, d: DocId) {
-        let body = match a.list("Invoices", "lookup") {
-            Ok(b) => b,
+        let els = match a.list("Invoices", "lookup") {
+            Ok(els) => els,
             Err(reason) => {
                 if !self.retry_get(a, &reason) {
                     self.alloc_skip(d, format!("The invoice to allocate the credit note to could not be looked up ({reason}); allocate it in Xero."));
@@ -223,11 +223,6 @@ impl Run {
             .map(|a| a.out.invoice_number.clone())
             .unwrap_or_default();
         let want_type = x.p.kind.invoice_side().as_str();
-        let els = body
-            .get("Invoices")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
         let pick = pick_invoice(x, els, &number, want_type);
         let status = if pick.is_some() {
             OutcomeStatus::Exported
@@ -324,8 +319,8 @@ impl Run {
 
     pub(super) fn on_alloc_check(&mut self, a: &Answer, d: DocId, allocate: JobId) {
         let path = self.docs.path(d).field("allocation");
-        let body = match a.list("CreditNotes", "check") {
-            Ok(b) => b,
+        let credit_notes = match a.list("CreditNotes", "check") {
+            Ok(els) => els,
             Err(reason) => {
                 if !self.retry_get(a, &reason) {
                     self.jobs.set(allocate, JobState::Done);
@@ -340,7 +335,7 @@ impl Run {
             .docs
             .get(d)
             .and_then(|x| x.alloc.as_ref())
-            .is_some_and(|alloc| is_allocated(body, alloc));
+            .is_some_and(|alloc| is_allocated(credit_notes, alloc));
         if done {
             let end = RowEnd::new(OutcomeStatus::Exported, Vec::new());
             self.requests.end_row(a, Member::Doc(d), end);
@@ -429,11 +424,10 @@ fn pick_invoice<'a>(x: &Doc, els: &'a [Value], number: &str, want_type: &str) ->
 }
 
 /// Whether the credit note in a GET answer carries this allocation (same invoice, amount).
-fn is_allocated(body: &Value, alloc: &AllocData) -> bool {
+fn is_allocated(credit_notes: &[Value], alloc: &AllocData) -> bool {
     let invoice_id = alloc.out.invoice_id.as_deref().map(str::to_ascii_lowercase);
-    body.get("CreditNotes")
-        .and_then(Value::as_array)
-        .and_then(|l| l.first())
+    credit_notes
+        .first()
         .and_then(|cn| cn.get("Allocations"))
         .and_then(Value::as_array)
         .is_some_and(|list| {

@@ -55,14 +55,16 @@ impl Answer<'_> {
 
     /// The list a GET should answer with (`key`: `Invoices`, `Contacts`...), or why the answer
     /// is unusable (for the retry and the messages). `what` names the request for people.
-    pub(super) fn list(&self, key: &str, what: &str) -> Result<&Value, String> {
-        match &self.class {
-            Class::Answer(b) if self.ok_status() && b.get(key).is_some_and(Value::is_array) => {
-                Ok(b)
-            }
-            Class::Unanswered(r) => Err(r.clone()),
-            Class::Rejected(t) => Err(t.join(" ")),
-            _ => Err(format!("the {what}'s answer is not Xero's list")),
+    pub(super) fn list(&self, key: &str, what: &str) -> Result<&[Value], String> {
+        let list = match &self.class {
+            Class::Answer(b) if self.ok_status() => b.get(key).and_then(Value::as_array),
+            _ => None,
+        };
+        match (list, &self.class) {
+            (Some(els), _) => Ok(els),
+            (None, Class::Unanswered(r)) => Err(r.clone()),
+            (None, Class::Rejected(t)) => Err(t.join(" ")),
+            (None, _) => Err(format!("the {what}'s answer is not Xero's list")),
         }
     }
 }

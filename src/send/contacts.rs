@@ -248,8 +248,8 @@ impl Run {
     }
 
     pub(super) fn on_contact_lookup(&mut self, a: &Answer, parent: JobId, members: &[ContactId]) {
-        let body = match a.list("Contacts", "lookup") {
-            Ok(b) => b,
+        let found = match a.list("Contacts", "lookup") {
+            Ok(els) => els,
             Err(reason) => {
                 if self.retry_get(a, &reason) {
                     return;
@@ -265,11 +265,6 @@ impl Run {
                 return;
             }
         };
-        let found = body
-            .get("Contacts")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
         let mut missing = Vec::new();
         for c in members {
             let Some(u) = self.contacts.get(*c) else {

@@ -124,8 +124,8 @@ impl Run {
         members: &[DocId],
         collection: Collection,
     ) {
-        let body = match a.list(collection.endpoint(), "lookup") {
-            Ok(b) => b,
+        let found_els = match a.list(collection.endpoint(), "lookup") {
+            Ok(els) => els,
             Err(reason) => {
                 if !self.retry_get(a, &reason) {
                     self.doc_lookup_gave_up(a, parent, members, &reason);
@@ -133,11 +133,6 @@ impl Run {
                 return;
             }
         };
-        let found_els = body
-            .get(collection.endpoint())
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
         let mut missing = Vec::new();
         for d in members {
             match self.find_in_lookup(*d, found_els) {
@@ -241,28 +236,23 @@ impl Run {
         }
         let resend = std::mem::take(members);
         let max = self.limits.max_attempts;
-        let (gave_up, again): (Vec<DocId>, Vec<DocId>) = resend
-            .into_iter()
-            .partition(|d| self.docs.get(*d).is_some_and(|x| x.out.attempts >= max));
-        for d in &gave_up {
-            self.docs.update(*d, |x, path| {
-                x.state = DocState::Final;
+        let mut again = Vec::with_capacity(resend.len());
+        for d in resend {
+            let gave_up = self.docs.get(d).is_some_and(|x| x.out.attempts >= max);
+            self.docs.update(d, |x, path| {
                 x.out.status = OutcomeStatus::Retry;
                 x.out.lookup = None;
-                x.out.issues = vec![Issue::error(IssueCode::OutcomeUncertain, path, format!("Sent {max} times without an answer; Xero does not have it (a lookup found nothing), so it is safe to export again later."))];
+                let (state, issue) = if gave_up {
+                    (DocState::Final, Issue::error(IssueCode::OutcomeUncertain, path, format!("Sent {max} times without an answer; Xero does not have it (a lookup found nothing), so it is safe to export again later.")))
+                } else {
+                    (DocState::InJob, Issue::warning(IssueCode::OutcomeUncertain, path, "Not in Xero (the lookup found nothing): sent again."))
+                };
+                x.state = state;
+                x.out.issues = vec![issue];
             });
-        }
-        for d in &again {
-            self.docs.update(*d, |x, path| {
-                x.state = DocState::InJob;
-                x.out.status = OutcomeStatus::Retry;
-                x.out.lookup = None;
-                x.out.issues = vec![Issue::warning(
-                    IssueCode::OutcomeUncertain,
-                    path,
-                    "Not in Xero (the lookup found nothing): sent again.",
-                )];
-            });
+            if !gave_up {
+                again.push(d);
+            }
         }
         let state = if again.is_empty() {
             JobState::Done
