@@ -203,7 +203,7 @@ impl Run {
         // The documents sent, and those waiting for a contact caught in the 429, say so.
         let waiting = match self.jobs.get(a.job).map(|x| &x.kind) {
             Some(JobKind::Documents { .. }) => a.docs(),
-            Some(JobKind::Contacts { members, .. }) => self.contacts.docs_of(members),
+            Some(JobKind::Contacts(batch)) => self.contacts.docs_of(&batch.members),
             _ => Vec::new(),
         };
         for d in waiting {
@@ -226,8 +226,8 @@ impl Run {
             return;
         };
         match kind {
-            JobKind::Documents { group, members, .. } => self.on_documents(a, group, &members),
-            JobKind::Contacts { members, .. } => self.on_contacts(a, &members),
+            JobKind::Documents { group, batch } => self.on_documents(a, group, &batch.members),
+            JobKind::Contacts(batch) => self.on_contacts(a, &batch.members),
             JobKind::DocLookup {
                 parent,
                 members,

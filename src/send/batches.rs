@@ -21,7 +21,8 @@ use crate::xero::wire::WireContactRef;
 use super::allocations::Ledger;
 use super::requests::Requests;
 use super::tables::{
-    ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs, JobKind, Jobs,
+    Batch, ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs, JobKind,
+    Jobs,
 };
 use super::{Group, Outcome, OutcomeStatus, Run};
 
@@ -110,11 +111,7 @@ impl Run {
             .collect();
         let (batches, too_large) = self.pack(&items, "Contacts", &active);
         for members in batches {
-            let kind = JobKind::Contacts {
-                members,
-                lookups_left: 0,
-                missing: Vec::new(),
-            };
+            let kind = JobKind::Contacts(Batch::new(members));
             self.jobs.queue(kind, i64::MIN);
         }
         for c in too_large {
@@ -195,9 +192,7 @@ impl Run {
             }
             let kind = JobKind::Documents {
                 group,
-                members: docs,
-                lookups_left: 0,
-                missing: Vec::new(),
+                batch: Batch::new(docs),
             };
             self.jobs.queue(kind, i64::MIN);
         }

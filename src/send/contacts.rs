@@ -19,8 +19,7 @@ use crate::xero::responses::{
 use super::answers::{self, Answer};
 use super::requests::RowEnd;
 use super::tables::{
-    lookups_done, ContactId, ContactState, ContactUnit, Doc, DocState, JobId, JobKind, JobState,
-    Member,
+    ContactId, ContactState, ContactUnit, Doc, DocState, JobId, JobKind, JobState, Member,
 };
 use super::{OutcomeStatus, Run};
 
@@ -88,8 +87,8 @@ impl Run {
     /// are the names Xero says are taken.
     fn contacts_left_open(&mut self, a: &Answer, open: Open) {
         let keep = open.uncertain_ids();
-        if let Some(JobKind::Contacts { members, .. }) = self.jobs.kind_mut(a.job) {
-            members.retain(|c| keep.contains(c));
+        if let Some(JobKind::Contacts(batch)) = self.jobs.kind_mut(a.job) {
+            batch.members.retain(|c| keep.contains(c));
         }
         for (c, reason) in &open.uncertain {
             let end = RowEnd::new(OutcomeStatus::Uncertain, vec![reason.clone()]);
@@ -153,8 +152,8 @@ impl Run {
             self.jobs.queue(kind, at);
             n += 1;
         }
-        if let Some(JobKind::Contacts { lookups_left, .. }) = self.jobs.kind_mut(parent) {
-            *lookups_left += n;
+        if let Some(JobKind::Contacts(batch)) = self.jobs.kind_mut(parent) {
+            batch.add_lookups(n);
         }
     }
 
@@ -309,19 +308,13 @@ impl Run {
     }
 
     fn contact_lookup_finished(&mut self, parent: JobId, resend: &[ContactId], now: i64) {
-        let Some(JobKind::Contacts {
-            members,
-            lookups_left,
-            missing,
-        }) = self.jobs.kind_mut(parent)
-        else {
+        let Some(JobKind::Contacts(batch)) = self.jobs.kind_mut(parent) else {
             return;
         };
-        missing.extend(resend.iter().copied());
-        let Some(missing_now) = lookups_done(members, lookups_left, missing) else {
+        let Some(missing_now) = batch.lookup_done(resend) else {
             return;
         };
-        let empty = members.is_empty();
+        let empty = batch.members.is_empty();
         for c in &missing_now {
             if let Some(u) = self.contacts.get_mut(*c) {
                 u.state = ContactState::InJob;

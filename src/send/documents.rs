@@ -108,8 +108,8 @@ impl Run {
     /// documents) or sent again (updates); taken numbers are checked.
     fn documents_left_open(&mut self, a: &Answer, group: Group, open: Open) {
         let keep = open.uncertain_ids();
-        if let Some(JobKind::Documents { members, .. }) = self.jobs.kind_mut(a.job) {
-            members.retain(|d| keep.contains(d));
+        if let Some(JobKind::Documents { batch, .. }) = self.jobs.kind_mut(a.job) {
+            batch.members.retain(|d| keep.contains(d));
         }
         if !open.check.is_empty() {
             self.start_doc_lookups(None, &open.check, group.collection(), a.now, "Xero says the number is taken after an earlier attempt had no answer: looking it up instead of sending again.");
@@ -133,14 +133,8 @@ impl Run {
             .map(|(_, r)| r.clone())
             .unwrap_or_default();
         let n = self.start_doc_lookups(Some(a.job), &keep, group.collection(), a.now, &reason);
-        if let Some(JobKind::Documents {
-            lookups_left,
-            missing,
-            ..
-        }) = self.jobs.kind_mut(a.job)
-        {
-            *lookups_left = n;
-            missing.clear();
+        if let Some(JobKind::Documents { batch, .. }) = self.jobs.kind_mut(a.job) {
+            batch.add_lookups(n);
         }
         self.jobs.set(a.job, JobState::Waiting);
     }

@@ -18,7 +18,7 @@ use crate::xero::responses::{decimal_field, text_field, XeroMessage};
 
 use super::answers::Answer;
 use super::requests::RowEnd;
-use super::tables::{lookups_done, Doc, DocId, DocState, JobId, JobKind, JobState, Member};
+use super::tables::{Doc, DocId, DocState, JobId, JobKind, JobState, Member};
 use super::{OutcomeStatus, Run};
 
 /// How often a duplicate-number check looks before concluding the number is someone else's.
@@ -161,12 +161,7 @@ impl Run {
             }
         }
         self.jobs.set(a.job, JobState::Done);
-        if let Some(JobKind::Documents { missing: m, .. }) =
-            parent.and_then(|p| self.jobs.kind_mut(p))
-        {
-            m.extend(missing.iter().copied());
-        }
-        self.lookup_finished(parent, a.now);
+        self.lookup_finished(parent, &missing, a.now);
     }
 
     /// Gave up on a lookup: its documents stay uncertain, with its last request to check by.
@@ -181,7 +176,7 @@ impl Run {
         for d in members {
             self.give_up_doc(*d, reason, lookup.clone());
         }
-        self.lookup_finished(parent, a.now);
+        self.lookup_finished(parent, &[], a.now);
     }
 
     /// A duplicate-number check that found nothing asks again (true) unless it has often.
@@ -217,24 +212,19 @@ impl Run {
             .copied()
     }
 
-    /// A lookup of a documents job finished: once all of them have, resend the missing ones.
-    fn lookup_finished(&mut self, parent: Option<JobId>, now: i64) {
+    /// A lookup of a documents job finished without finding `missing`: once all of them
+    /// have, resend the documents not found.
+    fn lookup_finished(&mut self, parent: Option<JobId>, missing: &[DocId], now: i64) {
         let Some(p) = parent else { return };
-        let Some(JobKind::Documents {
-            members,
-            lookups_left,
-            missing,
-            ..
-        }) = self.jobs.kind_mut(p)
-        else {
+        let Some(JobKind::Documents { batch, .. }) = self.jobs.kind_mut(p) else {
             return;
         };
         // Resend exactly the documents the lookups did not find, in their original order;
         // those sent too often already stay out.
-        if lookups_done(members, lookups_left, missing).is_none() {
+        if batch.lookup_done(missing).is_none() {
             return;
         }
-        let resend = std::mem::take(members);
+        let resend = std::mem::take(&mut batch.members);
         let max = self.limits.max_attempts;
         let mut again = Vec::with_capacity(resend.len());
         for d in resend {
@@ -259,8 +249,8 @@ impl Run {
         } else {
             JobState::Queued(now)
         };
-        if let Some(JobKind::Documents { members, .. }) = self.jobs.kind_mut(p) {
-            *members = again;
+        if let Some(JobKind::Documents { batch, .. }) = self.jobs.kind_mut(p) {
+            batch.members = again;
         }
         self.jobs.set(p, state);
     }

@@ -12,7 +12,7 @@ use crate::send::plan::{Purpose, Request, RequestSpec};
 use crate::xero::wire;
 
 use super::answers::Answer;
-use super::tables::{Doc, JobId, JobKind, JobState, Member};
+use super::tables::{Batch, Doc, JobId, JobKind, JobState, Member};
 use super::{js_time, LogRow, OutcomeStatus, Run};
 
 /// A request handed out: its job and the log row of each member.
@@ -170,7 +170,7 @@ impl Run {
     fn spec_for(&self, job: &JobKind) -> Option<RequestSpec> {
         let mut query = BTreeMap::new();
         match job {
-            JobKind::Contacts { members, .. } => {
+            JobKind::Contacts(Batch { members, .. }) => {
                 if members.is_empty() {
                     return None;
                 }
@@ -194,7 +194,10 @@ impl Run {
                         .collect(),
                 })
             }
-            JobKind::Documents { group, members, .. } => {
+            JobKind::Documents {
+                group,
+                batch: Batch { members, .. },
+            } => {
                 let docs: Vec<&Doc> = self.docs.of(members).collect();
                 if docs.is_empty() {
                     return None;
@@ -228,10 +231,14 @@ impl Run {
 
     fn members_of(job: &JobKind) -> Vec<Member> {
         match job {
-            JobKind::Contacts { members, .. } | JobKind::ContactLookup { members, .. } => {
+            JobKind::Contacts(Batch { members, .. }) | JobKind::ContactLookup { members, .. } => {
                 members.iter().map(|c| Member::Contact(*c)).collect()
             }
-            JobKind::Documents { members, .. } | JobKind::DocLookup { members, .. } => {
+            JobKind::Documents {
+                batch: Batch { members, .. },
+                ..
+            }
+            | JobKind::DocLookup { members, .. } => {
                 members.iter().map(|d| Member::Doc(*d)).collect()
             }
             JobKind::AllocTarget { doc, .. }
@@ -314,7 +321,7 @@ impl Run {
             }
             Member::Contact(c) => {
                 let u = self.contacts.get_mut(c)?;
-                if matches!(kind, JobKind::Contacts { .. }) {
+                if matches!(kind, JobKind::Contacts(_)) {
                     u.sends += 1;
                 }
                 Some(RowHead {

@@ -286,16 +286,10 @@ pub(super) enum Member {
 
 #[derive(Clone, Debug)]
 pub(super) enum JobKind {
-    Contacts {
-        members: Vec<ContactId>,
-        lookups_left: u32,
-        missing: Vec<ContactId>,
-    },
+    Contacts(Batch<ContactId>),
     Documents {
         group: Group,
-        members: Vec<DocId>,
-        lookups_left: u32,
-        missing: Vec<DocId>,
+        batch: Batch<DocId>,
     },
     /// GET of documents; `parent` = the documents job to resend the missing ones with (None: a
     /// duplicate-number check, where missing means failed).
@@ -388,18 +382,40 @@ impl Jobs {
     }
 }
 
-/// One lookup of a send job finished. Once all of them have, the members the lookups did not
-/// find (the job keeps only those, in their original order); None while lookups are out.
-pub(super) fn lookups_done<T: PartialEq>(
-    members: &mut Vec<T>,
-    lookups_left: &mut u32,
-    missing: &mut Vec<T>,
-) -> Option<Vec<T>> {
-    *lookups_left = lookups_left.saturating_sub(1);
-    if *lookups_left > 0 {
-        return None;
+/// The members of a send job (documents or contacts to create) and the lookups it waits on
+/// after an uncertain answer: once they are all in, the job resends what they did not find.
+#[derive(Clone, Debug)]
+pub(super) struct Batch<T> {
+    pub(super) members: Vec<T>,
+    lookups_left: u32,
+    missing: Vec<T>,
+}
+
+impl<T: Copy + PartialEq> Batch<T> {
+    pub(super) fn new(members: Vec<T>) -> Self {
+        Batch {
+            members,
+            lookups_left: 0,
+            missing: Vec::new(),
+        }
     }
-    let missing_now = std::mem::take(missing);
-    members.retain(|m| missing_now.contains(m));
-    Some(missing_now)
+
+    /// Waits on `n` more lookups.
+    pub(super) fn add_lookups(&mut self, n: u32) {
+        self.lookups_left += n;
+    }
+
+    /// One lookup finished, not finding `missing`. Once all have, the members are exactly
+    /// those not found, in their original order, and they are returned (None while lookups
+    /// are still out).
+    pub(super) fn lookup_done(&mut self, missing: &[T]) -> Option<Vec<T>> {
+        self.missing.extend_from_slice(missing);
+        self.lookups_left = self.lookups_left.saturating_sub(1);
+        if self.lookups_left > 0 {
+            return None;
+        }
+        let missing_now = std::mem::take(&mut self.missing);
+        self.members.retain(|m| missing_now.contains(m));
+        Some(missing_now)
+    }
 }
