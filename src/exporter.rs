@@ -162,6 +162,16 @@ impl Exporter {
         out.meta.push('}');
         Ok(out.finish())
     }
+
+    /// Previews `invoices` and plans sending them: the [`crate::send::Run`] to drive. The run is
+    /// built on the send side ([`crate::send::Run::new`]); this only delegates.
+    pub fn plan(
+        &self,
+        invoices: &[SourceInvoice],
+        options: &crate::send::plan::PlanOptions,
+    ) -> Result<crate::send::Run, crate::error::Error> {
+        crate::send::Run::new(self, invoices, options)
+    }
 }
 
 /// One batch in progress: what its invoices share (the contacts planned so far, the tracking

@@ -3,158 +3,154 @@
 //! `PUT /CreditNotes/{id}/Allocations` for the smaller of the credit and the invoice's
 //! AmountDue; a lost answer is checked with a GET of the credit note before anything is sent
 //! again.
+//!
+//! Owns the allocation jobs and the [`Ledger`] (what is left to allocate per invoice);
+//! touches a document only through its `alloc` and the issues it adds. Never changes whether
+//! a document was exported.
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use crate::dates::Date;
 use crate::issues::{Issue, IssueCode};
 use crate::money::fixed;
 use crate::names;
-use crate::send::plan::{Purpose, RequestSpec};
+use crate::send::plan::{encode, Purpose, RequestSpec};
 use crate::xero::kind::Collection;
 use crate::xero::responses::{
     decimal_field, element_status, elements, text_field, validation_messages, ElementStatus,
 };
+use crate::xero::wire::Object;
 
-use super::answers::{list_answer, Class};
+use super::answers::{Answer, Class};
 use super::outcome::status_word;
-use super::{
-    read_xero_doc, AllocStage, AllocationStatus, DocState, JobKind, JobState, Member,
-    OutcomeStatus, Run, XeroDoc,
+use super::requests::RowEnd;
+use super::tables::{
+    AllocData, AllocStage, Doc, DocId, DocState, Docs, JobId, JobKind, JobState, Member,
 };
+use super::{read_xero_doc, AllocationStatus, OutcomeStatus, Run, XeroDoc};
+
+/// What allocations share across documents: the amount still due per invoice (several credit
+/// notes may correct one invoice), and where each invoice of the run is.
+#[derive(Default)]
+pub(super) struct Ledger {
+    invoice_due: BTreeMap<String, Decimal>,
+    /// Unblocked documents by kind and number key (the first of each), to find a credit note's
+    /// invoice in the run. Built on first need: kinds, numbers and blocking never change during
+    /// a run, and scanning every document for every credit note at every answer was quadratic.
+    by_number: Option<HashMap<(&'static str, String), DocId>>,
+}
+
+impl Ledger {
+    /// The run's unblocked document of `kind` numbered `number`, if any.
+    fn find(&mut self, docs: &Docs, kind: &'static str, number: &str) -> Option<DocId> {
+        self.by_number
+            .get_or_insert_with(|| {
+                let mut map = HashMap::new();
+                for (i, y) in docs.iter_ids() {
+                    if let (Some(n), false) =
+                        (y.identity.number.as_deref(), y.state == DocState::Blocked)
+                    {
+                        map.entry((y.p.kind.as_str(), names::key(n))).or_insert(i);
+                    }
+                }
+                map
+            })
+            .get(&(kind, names::key(number)))
+            .copied()
+    }
+}
 
 impl Run {
     /// Plans the allocation of every exported credit note whose invoice is now known.
     pub(super) fn advance_allocations(&mut self, now: i64) {
-        for d in 0..self.docs.len() {
-            let Some(x) = self.docs.get(d) else { continue };
-            let Some(alloc) = &x.alloc else { continue };
-            if alloc.stage != AllocStage::Plan {
-                continue;
-            }
-            let path = self.doc_path(d).field("allocation");
-            let status = x.xero.as_ref().and_then(|v| v.status.clone());
-            if status.as_deref() != Some("AUTHORISED") {
-                let st = status.unwrap_or_else(|| "not approved".into());
-                self.alloc_skip(d, Issue::warning(IssueCode::AllocationSkipped, path, format!("The credit note is {st} in Xero; Xero allocates only AUTHORISED credit notes. Approve it in Xero, then allocate it to invoice {}.", alloc.out.invoice_number)));
-                continue;
-            }
-            let counterpart = x.p.kind.invoice_side();
-            let number = alloc.out.invoice_number.clone();
-            let docs = &self.docs;
-            let in_run = self
-                .by_number
-                .get_or_insert_with(|| {
-                    let mut map = std::collections::HashMap::new();
-                    for (i, y) in docs.iter().enumerate() {
-                        if let (Some(n), false) =
-                            (y.identity.number.as_deref(), y.state == DocState::Blocked)
-                        {
-                            map.entry((y.p.kind.as_str(), names::key(n))).or_insert(i);
-                        }
-                    }
-                    map
-                })
-                .get(&(counterpart.as_str(), names::key(&number)))
-                .copied();
-            match in_run.and_then(|e| self.docs.get(e)) {
-                Some(inv) => {
-                    if inv.out.status == OutcomeStatus::Exported {
-                        let target = inv.xero.clone().unwrap_or_default();
-                        self.allocate(d, &target, now);
-                    } else if inv.state == DocState::Final {
-                        let st = status_word(inv.out.status);
-                        self.alloc_skip(d, Issue::warning(IssueCode::AllocationSkipped, path, format!("Invoice {number} was not exported in this run ({st}), so the credit note was not allocated to it.")));
-                    }
-                    // Otherwise the invoice is still on its way: check again later.
-                }
-                None => {
-                    let mut query = BTreeMap::new();
-                    query.insert("InvoiceNumbers".to_owned(), number.clone());
-                    query.insert("page".to_owned(), "1".to_owned());
-                    let spec = RequestSpec {
-                        purpose: Purpose::Lookup,
-                        method: "GET",
-                        path: "/Invoices".into(),
-                        query,
-                        body: None,
-                        documents: vec![x.p.source_id.to_string()],
-                        contacts: Vec::new(),
-                    };
-                    self.push_job(JobKind::AllocTarget { doc: d, spec });
-                    self.alloc_stage(d, AllocStage::Busy);
-                }
+        for d in self.docs.ids() {
+            let planning = self
+                .docs
+                .get(d)
+                .and_then(|x| x.alloc.as_ref())
+                .is_some_and(|a| a.stage == AllocStage::Plan);
+            if planning {
+                self.plan_allocation(d, now);
             }
         }
     }
 
-    fn alloc_stage(&mut self, d: usize, stage: AllocStage) {
-        if let Some(a) = self.docs.get_mut(d).and_then(|x| x.alloc.as_mut()) {
-            a.stage = stage;
+    /// A credit note waiting to be allocated: allocate, skip, look its invoice up, or wait.
+    fn plan_allocation(&mut self, d: DocId, now: i64) {
+        let Some(x) = self.docs.get(d) else { return };
+        let Some(alloc) = &x.alloc else { return };
+        let number = alloc.out.invoice_number.clone();
+        let status = x.xero.as_ref().and_then(|v| v.status.clone());
+        if status.as_deref() != Some("AUTHORISED") {
+            let st = status.unwrap_or_else(|| "not approved".into());
+            self.alloc_skip(d, format!("The credit note is {st} in Xero; Xero allocates only AUTHORISED credit notes. Approve it in Xero, then allocate it to invoice {number}."));
+            return;
+        }
+        let counterpart = x.p.kind.invoice_side().as_str();
+        let in_run = self.ledger.find(&self.docs, counterpart, &number);
+        match in_run.and_then(|e| self.docs.get(e)) {
+            Some(inv) if inv.out.status == OutcomeStatus::Exported => {
+                let target = inv.xero.clone().unwrap_or_default();
+                self.allocate(d, &target, now);
+            }
+            Some(inv) if inv.state == DocState::Final => {
+                let st = status_word(inv.out.status);
+                self.alloc_skip(d, format!("Invoice {number} was not exported in this run ({st}), so the credit note was not allocated to it."));
+            }
+            // The invoice is still on its way: check again later.
+            Some(_) => {}
+            None => {
+                let mut query = BTreeMap::new();
+                query.insert("InvoiceNumbers".to_owned(), number);
+                query.insert("page".to_owned(), "1".to_owned());
+                let docs = vec![x.p.source_id.to_string()];
+                let spec = RequestSpec::get("/Invoices".into(), query, docs);
+                self.jobs
+                    .queue(JobKind::AllocTarget { doc: d, spec }, i64::MIN);
+                self.alloc_change(d, |a| a.stage = AllocStage::Busy);
+            }
         }
     }
 
-    fn alloc_sync(&mut self, d: usize) {
-        if let Some(x) = self.docs.get_mut(d) {
-            x.out.allocation = x.alloc.as_ref().map(|a| a.out.clone());
-        }
-        self.touched.insert(d);
-    }
-
-    fn alloc_skip(&mut self, d: usize, issue: Issue) {
-        self.alloc_end(d, AllocationStatus::Skipped, Some(issue));
-    }
-
-    fn alloc_end(&mut self, d: usize, status: AllocationStatus, issue: Option<Issue>) {
-        if let Some(x) = self.docs.get_mut(d) {
+    /// Changes a credit note's allocation and shows it in its outcome.
+    fn alloc_change(&mut self, d: DocId, f: impl FnOnce(&mut AllocData)) {
+        self.docs.update(d, |x, _| {
             if let Some(a) = x.alloc.as_mut() {
-                a.stage = AllocStage::Done;
-                a.out.status = status;
+                f(a);
             }
-            if let Some(i) = issue {
-                x.out.issues.push(i);
-            }
-        }
-        self.alloc_sync(d);
+            x.out.allocation = x.alloc.as_ref().map(|a| a.out.clone());
+        });
+    }
+
+    /// Leaves the allocation out, saying why (a warning on the credit note).
+    fn alloc_skip(&mut self, d: DocId, why: String) {
+        let path = self.docs.path(d).field("allocation");
+        let issue = Issue::warning(IssueCode::AllocationSkipped, path, why);
+        self.alloc_end(d, AllocationStatus::Skipped, vec![issue]);
+    }
+
+    fn alloc_end(&mut self, d: DocId, status: AllocationStatus, issues: Vec<Issue>) {
+        self.alloc_change(d, |a| {
+            a.stage = AllocStage::Done;
+            a.out.status = status;
+        });
+        self.docs.update(d, |x, _| x.out.issues.extend(issues));
     }
 
     /// Plans the allocation once the invoice is known.
-    fn allocate(&mut self, d: usize, target: &XeroDoc, now: i64) {
-        let path = self.doc_path(d).field("allocation");
+    fn allocate(&mut self, d: DocId, target: &XeroDoc, now: i64) {
         let Some(x) = self.docs.get(d) else { return };
-        let Some(alloc) = x.alloc.clone() else { return };
-        let number = alloc.out.invoice_number.clone();
+        let Some(alloc) = &x.alloc else { return };
         let mine = x.xero.clone().unwrap_or_default();
-        let skip = |why: String| Issue::warning(IssueCode::AllocationSkipped, path.clone(), why);
-        let (Some(invoice_id), Some(cn_id)) = (target.id.clone(), alloc.credit_note_id.clone())
-        else {
-            self.alloc_skip(d, skip(format!("Xero's answer lacks the ids needed to allocate the credit note to invoice {number}.")));
-            return;
+        let (invoice_id, cn_id) = match check_target(x, alloc, target, &mine) {
+            Ok(ids) => ids,
+            Err(why) => return self.alloc_skip(d, why),
         };
-        match target.status.as_deref() {
-            Some("AUTHORISED") | None => {}
-            Some(st) => {
-                self.alloc_skip(d, skip(format!("Invoice {number} is {st} in Xero: only AUTHORISED invoices with an amount due take allocations. The credit stays on the contact's account.")));
-                return;
-            }
-        }
-        if let (Some(a), Some(b)) = (
-            &target.contact_id,
-            &mine.contact_id.or(x.contact_id.clone()),
-        ) {
-            if !a.eq_ignore_ascii_case(b) {
-                self.alloc_skip(d, skip(format!("Invoice {number} belongs to another contact than the credit note; Xero allocates credit notes to the same contact's invoices. Allocate it by hand if that is intended.")));
-                return;
-            }
-        }
-        if let (Some(a), Some(b)) = (&target.currency, &mine.currency) {
-            if !a.eq_ignore_ascii_case(b) {
-                self.alloc_skip(d, skip(format!("Invoice {number} is in {a}, the credit note in {b}: Xero allocates only within one currency.")));
-                return;
-            }
-        }
+        let number = &alloc.out.invoice_number;
         let due = self
+            .ledger
             .invoice_due
             .get(&invoice_id)
             .copied()
@@ -166,79 +162,60 @@ impl Run {
             .unwrap_or(x.p.exact_totals.total);
         let amount = due.min(credit);
         if amount <= Decimal::ZERO {
-            self.alloc_skip(d, skip(format!("Invoice {number} has nothing left to pay (AmountDue {}), so the credit note was not allocated; the credit stays on the contact's account.", fixed(due, 2))));
-            return;
+            let why = format!("Invoice {number} has nothing left to pay (AmountDue {}), so the credit note was not allocated; the credit stays on the contact's account.", fixed(due, 2));
+            return self.alloc_skip(d, why);
         }
-        self.invoice_due.insert(invoice_id.clone(), due - amount);
+        self.ledger
+            .invoice_due
+            .insert(invoice_id.clone(), due - amount);
         let date = match (target.date, mine.date.or(x.p.date)) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        let date_text = date.map(|d| d.to_string()).unwrap_or_default();
-        let body = format!(
-            "{{\"Allocations\":[{{\"Invoice\":{{\"InvoiceID\":{}}},\"Amount\":{},\"Date\":{}}}]}}",
-            serde_json::to_string(&invoice_id).unwrap_or_else(|_| "\"\"".into()),
-            fixed(amount, 2),
-            serde_json::to_string(&date_text).unwrap_or_else(|_| "\"\"".into()),
-        );
         let mut query = BTreeMap::new();
         query.insert("summarizeErrors".to_owned(), "false".to_owned());
         let spec = RequestSpec {
             purpose: Purpose::Allocation,
             method: "PUT",
-            path: format!(
-                "/CreditNotes/{}/Allocations",
-                crate::send::plan::encode(&cn_id)
-            ),
+            path: format!("/CreditNotes/{}/Allocations", encode(&cn_id)),
             query,
-            body: Some(body),
+            body: Some(allocation_body(&invoice_id, amount, date)),
             documents: vec![x.p.source_id.to_string()],
             contacts: Vec::new(),
         };
-        let j = self.push_job(JobKind::Allocate { doc: d, spec });
-        self.set_job(j, JobState::Queued(now));
-        if let Some(a) = self.docs.get_mut(d).and_then(|x| x.alloc.as_mut()) {
+        self.jobs.queue(JobKind::Allocate { doc: d, spec }, now);
+        self.alloc_change(d, |a| {
             a.stage = AllocStage::Busy;
             a.amount = Some(amount);
             a.out.invoice_id = Some(invoice_id);
             a.out.amount = Some(fixed(amount, 2));
             a.out.date = date;
-        }
-        self.alloc_sync(d);
+        });
     }
 
-    fn release_reservation(&mut self, d: usize) {
-        let Some(a) = self.docs.get(d).and_then(|x| x.alloc.clone()) else {
+    /// Gives back to the invoice what a failed allocation had reserved.
+    fn release_reservation(&mut self, d: DocId) {
+        let Some(a) = self.docs.get(d).and_then(|x| x.alloc.as_ref()) else {
             return;
         };
-        if let (Some(id), Some(amount)) = (a.out.invoice_id, a.amount) {
-            if let Some(due) = self.invoice_due.get_mut(&id) {
+        if let (Some(id), Some(amount)) = (&a.out.invoice_id, a.amount) {
+            if let Some(due) = self.ledger.invoice_due.get_mut(id) {
                 *due += amount;
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn on_alloc_target(
-        &mut self,
-        j: usize,
-        d: usize,
-        rows: &[(Member, usize)],
-        class: Class,
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let path = self.doc_path(d).field("allocation");
-        let body = match list_answer(class, http, "Invoices", "lookup") {
-            Ok(b) => b,
+    pub(super) fn on_alloc_target(&mut self, a: &Answer, d: DocId) {
+        let els = match a.list("Invoices", "lookup") {
+            Ok(els) => els,
             Err(reason) => {
-                if !self.retry_get(j, rows, &reason, http, now) {
-                    self.alloc_skip(d, Issue::warning(IssueCode::AllocationSkipped, path, format!("The invoice to allocate the credit note to could not be looked up ({reason}); allocate it in Xero.")));
+                if !self.retry_get(a, &reason) {
+                    self.alloc_skip(d, format!("The invoice to allocate the credit note to could not be looked up ({reason}); allocate it in Xero."));
                 }
                 return;
             }
         };
-        self.set_job(j, JobState::Done);
+        self.jobs.set(a.job, JobState::Done);
         let Some(x) = self.docs.get(d) else { return };
         let number = x
             .alloc
@@ -246,280 +223,262 @@ impl Run {
             .map(|a| a.out.invoice_number.clone())
             .unwrap_or_default();
         let want_type = x.p.kind.invoice_side().as_str();
-        let contact = x
-            .xero
-            .as_ref()
-            .and_then(|v| v.contact_id.clone())
-            .or(x.contact_id.clone());
-        let els = body
-            .get("Invoices")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let candidates: Vec<&Value> = els
-            .iter()
-            .filter(|el| {
-                text_field(el, "InvoiceNumber").is_some_and(|n| names::same(n, &number))
-                    && text_field(el, "Type").is_none_or(|t| t.eq_ignore_ascii_case(want_type))
-                    && !text_field(el, "Status").is_some_and(|s| {
-                        s.eq_ignore_ascii_case("DELETED") || s.eq_ignore_ascii_case("VOIDED")
-                    })
-            })
-            .collect();
-        let pick = candidates
-            .iter()
-            .find(|el| {
-                match (
-                    &contact,
-                    el.get("Contact").and_then(|c| text_field(c, "ContactID")),
-                ) {
-                    (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-                    _ => true,
-                }
-            })
-            .or(candidates.first())
-            .copied();
-        self.finish_row(
-            rows,
-            Member::Doc(d),
-            if pick.is_some() {
-                OutcomeStatus::Exported
-            } else {
-                OutcomeStatus::Failed
-            },
-            http,
-            pick.and_then(|el| text_field(el, "InvoiceID"))
-                .map(str::to_owned),
-            pick.and_then(|el| text_field(el, "InvoiceNumber"))
-                .map(str::to_owned),
-            Vec::new(),
-            now,
-        );
+        let pick = pick_invoice(x, els, &number, want_type);
+        let status = if pick.is_some() {
+            OutcomeStatus::Exported
+        } else {
+            OutcomeStatus::Failed
+        };
+        let field = |k: &str| pick.and_then(|el| text_field(el, k)).map(str::to_owned);
+        let end = RowEnd::new(status, Vec::new()).found(field("InvoiceID"), field("InvoiceNumber"));
+        self.requests.end_row(a, Member::Doc(d), end);
         match pick {
             Some(el) => {
                 let target = read_xero_doc(el, Collection::Invoices);
-                self.allocate(d, &target, now);
+                self.allocate(d, &target, a.now);
             }
-            None => self.alloc_skip(d, Issue::warning(IssueCode::AllocationSkipped, path, format!("Invoice {number} ({want_type}) was not found in Xero, so the credit note was not allocated; the credit stays on the contact's account."))),
+            None => self.alloc_skip(d, format!("Invoice {number} ({want_type}) was not found in Xero, so the credit note was not allocated; the credit stays on the contact's account.")),
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn on_allocate(
-        &mut self,
-        j: usize,
-        d: usize,
-        rows: &[(Member, usize)],
-        class: Class,
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let path = self.doc_path(d).field("allocation");
-        let fail = |texts: Vec<String>| -> Vec<Issue> {
-            texts
-                .into_iter()
-                .map(|t| {
-                    Issue::warning(
-                        IssueCode::AllocationFailed,
-                        path.clone(),
-                        format!("Xero refused to allocate the credit note: {t}"),
-                    )
-                })
-                .collect()
-        };
-        match class {
+    pub(super) fn on_allocate(&mut self, a: &Answer, d: DocId) {
+        match &a.class {
             Class::Answer(body) => {
-                self.set_job(j, JobState::Done);
-                let el = elements(&body, "Allocations").and_then(<[Value]>::first);
+                self.jobs.set(a.job, JobState::Done);
+                let el = elements(body, "Allocations").and_then(<[Value]>::first);
                 let msgs: Vec<String> = el
                     .map(validation_messages)
                     .unwrap_or_default()
                     .into_iter()
                     .map(|m| m.text)
                     .collect();
-                let ok = http.is_some_and(|s| (200..300).contains(&s))
-                    && el.is_some()
+                let ok = a.ok_status()
                     && msgs.is_empty()
                     && el.is_some_and(|e| element_status(e) != ElementStatus::Error);
                 if ok {
-                    self.finish_row(
-                        rows,
-                        Member::Doc(d),
-                        OutcomeStatus::Exported,
-                        http,
-                        None,
-                        None,
-                        Vec::new(),
-                        now,
-                    );
-                    self.alloc_end(d, AllocationStatus::Allocated, None);
+                    let end = RowEnd::new(OutcomeStatus::Exported, Vec::new());
+                    self.requests.end_row(a, Member::Doc(d), end);
+                    self.alloc_end(d, AllocationStatus::Allocated, Vec::new());
+                } else if msgs.is_empty() {
+                    self.allocation_refused(a, d, vec!["the answer has no allocation".to_owned()]);
                 } else {
-                    let texts = if msgs.is_empty() {
-                        vec!["the answer has no allocation".to_owned()]
-                    } else {
-                        msgs
-                    };
-                    self.finish_row(
-                        rows,
-                        Member::Doc(d),
-                        OutcomeStatus::Failed,
-                        http,
-                        None,
-                        None,
-                        texts.clone(),
-                        now,
-                    );
-                    self.release_reservation(d);
-                    let issues = fail(texts);
-                    self.alloc_end(d, AllocationStatus::Failed, None);
-                    if let Some(x) = self.docs.get_mut(d) {
-                        x.out.issues.extend(issues);
-                    }
+                    self.allocation_refused(a, d, msgs);
                 }
             }
             Class::Rejected(texts) => {
-                self.set_job(j, JobState::Done);
-                self.finish_row(
-                    rows,
-                    Member::Doc(d),
-                    OutcomeStatus::Failed,
-                    http,
-                    None,
-                    None,
-                    texts.clone(),
-                    now,
-                );
-                self.release_reservation(d);
-                let issues = fail(texts);
-                self.alloc_end(d, AllocationStatus::Failed, None);
-                if let Some(x) = self.docs.get_mut(d) {
-                    x.out.issues.extend(issues);
-                }
+                self.jobs.set(a.job, JobState::Done);
+                self.allocation_refused(a, d, texts.clone());
             }
-            Class::Unanswered(reason) => {
-                let failures = match self.jobs.get_mut(j) {
-                    Some(job) => {
-                        job.failures += 1;
-                        job.failures
-                    }
-                    None => 1,
-                };
-                self.set_job(j, JobState::Waiting);
-                self.finish_row(
-                    rows,
-                    Member::Doc(d),
-                    OutcomeStatus::Uncertain,
-                    http,
-                    None,
-                    None,
-                    vec![reason],
-                    now,
-                );
-                let cn = self
-                    .docs
-                    .get(d)
-                    .and_then(|x| x.alloc.as_ref())
-                    .and_then(|a| a.credit_note_id.clone())
-                    .unwrap_or_default();
-                let source = self.docs.get(d).map(|x| x.p.source_id.to_string());
-                let spec = RequestSpec {
-                    purpose: Purpose::Lookup,
-                    method: "GET",
-                    path: format!("/CreditNotes/{}", crate::send::plan::encode(&cn)),
-                    query: BTreeMap::new(),
-                    body: None,
-                    documents: source.into_iter().collect(),
-                    contacts: Vec::new(),
-                };
-                let c = self.push_job(JobKind::AllocCheck {
-                    doc: d,
-                    allocate: j,
-                    spec,
-                });
-                let at = now.saturating_add(self.backoff(failures));
-                self.set_job(c, JobState::Queued(at));
-            }
+            Class::Unanswered(reason) => self.check_allocation(a, d, reason),
             Class::Auth | Class::RateLimited => {}
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn on_alloc_check(
-        &mut self,
-        j: usize,
-        d: usize,
-        allocate: usize,
-        rows: &[(Member, usize)],
-        class: Class,
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let path = self.doc_path(d).field("allocation");
-        let body = match list_answer(class, http, "CreditNotes", "check") {
-            Ok(b) => b,
+    /// Xero refused the allocation: its reservation is released and the credit note says why.
+    fn allocation_refused(&mut self, a: &Answer, d: DocId, texts: Vec<String>) {
+        let path = self.docs.path(d).field("allocation");
+        let issues = texts
+            .iter()
+            .map(|t| {
+                Issue::warning(
+                    IssueCode::AllocationFailed,
+                    path.clone(),
+                    format!("Xero refused to allocate the credit note: {t}"),
+                )
+            })
+            .collect();
+        self.requests
+            .end_row(a, Member::Doc(d), RowEnd::new(OutcomeStatus::Failed, texts));
+        self.release_reservation(d);
+        self.alloc_end(d, AllocationStatus::Failed, issues);
+    }
+
+    /// An allocation without an answer: GET the credit note after a backoff to see whether it
+    /// was made before sending it again.
+    fn check_allocation(&mut self, a: &Answer, d: DocId, reason: &str) {
+        let failures = self.jobs.fail(a.job);
+        self.jobs.set(a.job, JobState::Waiting);
+        let end = RowEnd::new(OutcomeStatus::Uncertain, vec![reason.to_owned()]);
+        self.requests.end_row(a, Member::Doc(d), end);
+        let x = self.docs.get(d);
+        let cn = x
+            .and_then(|x| x.alloc.as_ref())
+            .and_then(|a| a.credit_note_id.as_deref())
+            .unwrap_or_default();
+        let source = x.map(|x| x.p.source_id.to_string());
+        let path = format!("/CreditNotes/{}", encode(cn));
+        let spec = RequestSpec::get(path, BTreeMap::new(), source.into_iter().collect());
+        let kind = JobKind::AllocCheck {
+            doc: d,
+            allocate: a.job,
+            spec,
+        };
+        let at = a.now.saturating_add(self.backoff(failures));
+        self.jobs.queue(kind, at);
+    }
+
+    pub(super) fn on_alloc_check(&mut self, a: &Answer, d: DocId, allocate: JobId) {
+        let path = self.docs.path(d).field("allocation");
+        let credit_notes = match a.list("CreditNotes", "check") {
+            Ok(els) => els,
             Err(reason) => {
-                if !self.retry_get(j, rows, &reason, http, now) {
-                    self.set_job(allocate, JobState::Done);
-                    self.alloc_end(d, AllocationStatus::Uncertain, Some(Issue::warning(IssueCode::OutcomeUncertain, path, format!("The allocation had no answer and could not be checked ({reason}): check the credit note in Xero before allocating it by hand."))));
+                if !self.retry_get(a, &reason) {
+                    self.jobs.set(allocate, JobState::Done);
+                    let issue = Issue::warning(IssueCode::OutcomeUncertain, path, format!("The allocation had no answer and could not be checked ({reason}): check the credit note in Xero before allocating it by hand."));
+                    self.alloc_end(d, AllocationStatus::Uncertain, vec![issue]);
                 }
                 return;
             }
         };
-        self.set_job(j, JobState::Done);
-        let (invoice_id, amount) = match self.docs.get(d).and_then(|x| x.alloc.as_ref()) {
-            Some(a) => (a.out.invoice_id.clone(), a.amount),
-            None => (None, None),
-        };
-        let done = body
-            .get("CreditNotes")
-            .and_then(Value::as_array)
-            .and_then(|l| l.first())
-            .and_then(|cn| cn.get("Allocations"))
-            .and_then(Value::as_array)
-            .is_some_and(|list| {
-                list.iter().any(|a| {
-                    let inv = a
-                        .get("Invoice")
-                        .and_then(|i| text_field(i, "InvoiceID"))
-                        .map(str::to_owned);
-                    inv.is_some()
-                        && inv.as_deref().map(str::to_ascii_lowercase)
-                            == invoice_id.as_deref().map(str::to_ascii_lowercase)
-                        && decimal_field(a, "Amount") == amount
-                })
-            });
+        self.jobs.set(a.job, JobState::Done);
+        let done = self
+            .docs
+            .get(d)
+            .and_then(|x| x.alloc.as_ref())
+            .is_some_and(|alloc| is_allocated(credit_notes, alloc));
         if done {
-            self.finish_row(
-                rows,
-                Member::Doc(d),
-                OutcomeStatus::Exported,
-                http,
-                None,
-                None,
-                Vec::new(),
-                now,
-            );
-            self.set_job(allocate, JobState::Done);
-            self.alloc_end(d, AllocationStatus::Allocated, None);
+            let end = RowEnd::new(OutcomeStatus::Exported, Vec::new());
+            self.requests.end_row(a, Member::Doc(d), end);
+            self.jobs.set(allocate, JobState::Done);
+            self.alloc_end(d, AllocationStatus::Allocated, Vec::new());
             return;
         }
-        self.finish_row(
-            rows,
-            Member::Doc(d),
-            OutcomeStatus::Retry,
-            http,
-            None,
-            None,
-            vec!["Not allocated yet: sent again.".into()],
-            now,
-        );
+        let why = "Not allocated yet: sent again.";
+        let end = RowEnd::new(OutcomeStatus::Retry, vec![why.into()]);
+        self.requests.end_row(a, Member::Doc(d), end);
         let sends = self.jobs.get(allocate).map_or(0, |x| x.sends);
         if sends >= self.limits.max_attempts {
-            self.set_job(allocate, JobState::Done);
+            self.jobs.set(allocate, JobState::Done);
             self.release_reservation(d);
-            self.alloc_end(d, AllocationStatus::Failed, Some(Issue::warning(IssueCode::AllocationFailed, path, "The allocation was sent repeatedly without an answer and is not in Xero; allocate the credit note in Xero by hand.")));
+            let issue = Issue::warning(IssueCode::AllocationFailed, path, "The allocation was sent repeatedly without an answer and is not in Xero; allocate the credit note in Xero by hand.");
+            self.alloc_end(d, AllocationStatus::Failed, vec![issue]);
         } else {
-            self.set_job(allocate, JobState::Queued(now));
+            self.jobs.set(allocate, JobState::Queued(a.now));
         }
+    }
+}
+
+/// The invoice and credit note ids to allocate with, or why the invoice cannot take it.
+fn check_target(
+    x: &Doc,
+    alloc: &AllocData,
+    target: &XeroDoc,
+    mine: &XeroDoc,
+) -> Result<(String, String), String> {
+    let number = &alloc.out.invoice_number;
+    let (Some(invoice_id), Some(cn_id)) = (target.id.clone(), alloc.credit_note_id.clone()) else {
+        return Err(format!(
+            "Xero's answer lacks the ids needed to allocate the credit note to invoice {number}."
+        ));
+    };
+    if let Some(st) = target.status.as_deref().filter(|s| *s != "AUTHORISED") {
+        return Err(format!("Invoice {number} is {st} in Xero: only AUTHORISED invoices with an amount due take allocations. The credit stays on the contact's account."));
+    }
+    if let (Some(a), Some(b)) = (
+        &target.contact_id,
+        mine.contact_id.as_ref().or(x.contact_id.as_ref()),
+    ) {
+        if !a.eq_ignore_ascii_case(b) {
+            return Err(format!("Invoice {number} belongs to another contact than the credit note; Xero allocates credit notes to the same contact's invoices. Allocate it by hand if that is intended."));
+        }
+    }
+    if let (Some(a), Some(b)) = (&target.currency, &mine.currency) {
+        if !a.eq_ignore_ascii_case(b) {
+            return Err(format!("Invoice {number} is in {a}, the credit note in {b}: Xero allocates only within one currency."));
+        }
+    }
+    Ok((invoice_id, cn_id))
+}
+
+/// The invoice of a lookup answer a credit note corrects: same number and type, not deleted
+/// or voided, the credit note's contact's first.
+fn pick_invoice<'a>(x: &Doc, els: &'a [Value], number: &str, want_type: &str) -> Option<&'a Value> {
+    let contact = x
+        .xero
+        .as_ref()
+        .and_then(|v| v.contact_id.as_ref())
+        .or(x.contact_id.as_ref());
+    let candidates: Vec<&Value> = els
+        .iter()
+        .filter(|el| {
+            text_field(el, "InvoiceNumber").is_some_and(|n| names::same(n, number))
+                && text_field(el, "Type").is_none_or(|t| t.eq_ignore_ascii_case(want_type))
+                && !text_field(el, "Status").is_some_and(|s| {
+                    s.eq_ignore_ascii_case("DELETED") || s.eq_ignore_ascii_case("VOIDED")
+                })
+        })
+        .collect();
+    candidates
+        .iter()
+        .find(|el| {
+            match (
+                contact,
+                el.get("Contact").and_then(|c| text_field(c, "ContactID")),
+            ) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            }
+        })
+        .or(candidates.first())
+        .copied()
+}
+
+/// Whether the credit note in a GET answer carries this allocation (same invoice, amount).
+fn is_allocated(credit_notes: &[Value], alloc: &AllocData) -> bool {
+    let invoice_id = alloc.out.invoice_id.as_deref().map(str::to_ascii_lowercase);
+    credit_notes
+        .first()
+        .and_then(|cn| cn.get("Allocations"))
+        .and_then(Value::as_array)
+        .is_some_and(|list| {
+            list.iter().any(|a| {
+                let inv = a
+                    .get("Invoice")
+                    .and_then(|i| text_field(i, "InvoiceID"))
+                    .map(str::to_ascii_lowercase);
+                inv.is_some() && inv == invoice_id && decimal_field(a, "Amount") == alloc.amount
+            })
+        })
+}
+
+/// The body of `PUT /CreditNotes/{id}/Allocations`, written with the crate's one JSON writer.
+/// Date is optional in Xero's Allocation schema: left out when neither side has one, because
+/// `"Date":""` is not a date and Xero refuses it.
+fn allocation_body(invoice_id: &str, amount: Decimal, date: Option<Date>) -> String {
+    let mut out = String::with_capacity(128);
+    out.push_str("{\"Allocations\":[");
+    let mut el = Object::open(&mut out);
+    let mut invoice = Object::open(el.key("Invoice"));
+    invoice.str("InvoiceID", invoice_id);
+    invoice.close();
+    el.money("Amount", amount, 2);
+    el.opt_str("Date", date.map(|d| d.to_string()).as_deref());
+    el.close();
+    out.push_str("]}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocation_body_leaves_out_an_unknown_date() {
+        let body = allocation_body("c457", Decimal::new(4025, 0), None);
+        assert_eq!(
+            body,
+            r#"{"Allocations":[{"Invoice":{"InvoiceID":"c457"},"Amount":4025.00}]}"#
+        );
+        assert!(!body.contains("Date"));
+    }
+
+    #[test]
+    fn allocation_body_with_a_date_and_an_escaped_id() {
+        let date = Date::parse("2024-03-20");
+        let body = allocation_body("a\"b", Decimal::new(12345, 3), date);
+        assert_eq!(
+            body,
+            r#"{"Allocations":[{"Invoice":{"InvoiceID":"a\"b"},"Amount":12.35,"Date":"2024-03-20"}]}"#
+        );
     }
 }

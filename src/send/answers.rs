@@ -2,13 +2,20 @@
 //! the answers common to every request (401/403 stops the run, 429 pauses it), the dispatch of
 //! everything else to the handler of the job's kind, and retrying a GET that got no usable
 //! answer.
+//!
+//! Owns [`Answer`], the one value every handler reads (job, log rows, class, HTTP status,
+//! time), so a handler's signature says only what is specific to it. Reads no element of a
+//! send's answer itself: those belong to the handler of the job's kind.
 
 use serde_json::Value;
 
 use crate::issues::{Issue, IssueCode, Path};
-use crate::xero::responses::{error_message, rate_limit, text_field, HttpResponse, RateLimit};
+use crate::xero::responses::{
+    error_message, rate_limit, text_field, HttpResponse, RateLimit, XeroMessage,
+};
 
-use super::{js_time, JobKind, JobState, Member, OutcomeStatus, Run};
+use super::tables::{DocId, JobId, JobKind, JobState, Member};
+use super::{js_time, OutcomeStatus, Run};
 
 /// How an answer is read, before looking at its elements.
 pub(super) enum Class {
@@ -19,25 +26,85 @@ pub(super) enum Class {
     Unanswered(String),
 }
 
-/// The list a GET should answer with (`key`: `Invoices`, `Contacts`...), or why the answer is
-/// unusable (for the retry and the messages). `what` names the request for people ("lookup").
-pub(super) fn list_answer(
-    class: Class,
-    http: Option<u16>,
-    key: &str,
-    what: &str,
-) -> Result<Value, String> {
-    match class {
-        Class::Answer(b)
-            if http.is_some_and(|s| (200..300).contains(&s))
-                && b.get(key).is_some_and(Value::is_array) =>
-        {
-            Ok(b)
-        }
-        Class::Unanswered(r) => Err(r),
-        Class::Rejected(t) => Err(t.join(" ")),
-        _ => Err(format!("the {what}'s answer is not Xero's list")),
+/// One answer (or its absence), as every handler reads it: the job it answers, the log rows
+/// its request opened, how it was classified, the HTTP status (None: lost) and the host time.
+pub(super) struct Answer<'a> {
+    pub(super) job: JobId,
+    pub(super) rows: &'a [(Member, usize)],
+    pub(super) class: Class,
+    pub(super) http: Option<u16>,
+    pub(super) now: i64,
+}
+
+impl Answer<'_> {
+    /// A 2xx status: what Xero says about elements is final only then.
+    pub(super) fn ok_status(&self) -> bool {
+        self.http.is_some_and(|s| (200..300).contains(&s))
     }
+
+    /// The documents of the request's log rows.
+    pub(super) fn docs(&self) -> Vec<DocId> {
+        self.rows
+            .iter()
+            .filter_map(|(m, _)| match m {
+                Member::Doc(d) => Some(*d),
+                Member::Contact(_) => None,
+            })
+            .collect()
+    }
+
+    /// The list a GET should answer with (`key`: `Invoices`, `Contacts`...), or why the answer
+    /// is unusable (for the retry and the messages). `what` names the request for people.
+    pub(super) fn list(&self, key: &str, what: &str) -> Result<&[Value], String> {
+        let list = match &self.class {
+            Class::Answer(b) if self.ok_status() => b.get(key).and_then(Value::as_array),
+            _ => None,
+        };
+        match (list, &self.class) {
+            (Some(els), _) => Ok(els),
+            (None, Class::Unanswered(r)) => Err(r.clone()),
+            (None, Class::Rejected(t)) => Err(t.join(" ")),
+            (None, _) => Err(format!("the {what}'s answer is not Xero's list")),
+        }
+    }
+}
+
+/// What an answer to a send left open: members whose fate is unknown (with why), and
+/// members to check with a lookup before anything else (a number or name Xero says is taken
+/// after an attempt without an answer).
+pub(super) struct Open<T> {
+    pub(super) uncertain: Vec<(T, String)>,
+    pub(super) check: Vec<T>,
+}
+
+impl<T: Copy> Open<T> {
+    pub(super) fn new() -> Self {
+        Open {
+            uncertain: Vec::new(),
+            check: Vec::new(),
+        }
+    }
+
+    pub(super) fn unsure(&mut self, members: &[T], reason: &str) {
+        self.uncertain
+            .extend(members.iter().map(|m| (*m, reason.to_owned())));
+    }
+
+    /// The uncertain members, without their reasons.
+    pub(super) fn uncertain_ids(&self) -> Vec<T> {
+        self.uncertain.iter().map(|(m, _)| *m).collect()
+    }
+}
+
+/// Texts as Xero messages without a field (a rejected request, an error body).
+pub(super) fn plain_messages(texts: &[String]) -> Vec<XeroMessage> {
+    texts
+        .iter()
+        .map(|t| XeroMessage {
+            text: t.clone(),
+            at: String::new(),
+        })
+        .collect()
 }
 
 pub(super) fn classify(resp: &HttpResponse) -> Class {
@@ -89,63 +156,38 @@ pub(super) fn error_texts(status: u16, body: &Value) -> Vec<String> {
 }
 
 impl Run {
-    pub(super) fn on_auth(
-        &mut self,
-        j: usize,
-        rows: &[(Member, usize)],
-        resp: &HttpResponse,
-        now: i64,
-    ) {
+    pub(super) fn on_auth(&mut self, a: &Answer, resp: &HttpResponse) {
         let detail = resp
             .json()
             .and_then(|v| error_message(&v))
             .unwrap_or_else(|| resp.snippet());
         let message = format!("Xero answered HTTP {} ({}): the access token is invalid or expired, the tenant is not connected, or a scope is missing. The run stopped; nothing of this request was saved. Reconnect, then resume the run.{}", resp.status, if resp.status == 401 { "unauthorised" } else { "forbidden" }, if detail.is_empty() { String::new() } else { format!(" Xero said: {detail}") });
         self.stopped = Some(Issue::error(IssueCode::AuthFailed, "run", message.clone()));
-        self.set_job(j, JobState::Queued(i64::MIN));
-        for (m, _) in rows {
-            self.finish_row(
-                rows,
-                *m,
-                OutcomeStatus::Retry,
-                Some(resp.status),
-                None,
-                None,
-                vec![message.clone()],
-                now,
-            );
-        }
+        self.jobs.set(a.job, JobState::Queued(i64::MIN));
+        self.requests.end_rows(a, OutcomeStatus::Retry, &message);
         // Every document not answered yet now waits for the host to reconnect.
-        for d in 0..self.docs.len() {
-            let Some(x) = self.docs.get_mut(d) else {
-                continue;
-            };
-            if x.out.status == OutcomeStatus::Pending {
-                x.out.status = OutcomeStatus::Retry;
-                x.out.issues = vec![Issue::error(
-                    IssueCode::AuthFailed,
-                    Path::root("invoices").index(x.p.index),
-                    message.clone(),
-                )];
-                self.touched.insert(d);
+        self.docs.update_all(|x| {
+            if x.out.status != OutcomeStatus::Pending {
+                return false;
             }
-        }
+            x.out.status = OutcomeStatus::Retry;
+            x.out.issues = vec![Issue::error(
+                IssueCode::AuthFailed,
+                Path::root("invoices").index(x.p.index),
+                message.clone(),
+            )];
+            true
+        });
     }
 
-    pub(super) fn on_rate_limit(
-        &mut self,
-        j: usize,
-        rows: &[(Member, usize)],
-        resp: &HttpResponse,
-        now: i64,
-    ) {
+    pub(super) fn on_rate_limit(&mut self, a: &Answer, resp: &HttpResponse) {
         let info = rate_limit(resp);
         let wait_ms = i64::try_from(info.retry_after.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let at = now.saturating_add(wait_ms);
+        let at = a.now.saturating_add(wait_ms);
         if info.limit != RateLimit::Concurrent {
             self.pause_until = self.pause_until.max(at);
         }
-        self.set_job(j, JobState::Queued(at));
+        self.jobs.set(a.job, JobState::Queued(at));
         let limit = match info.limit {
             RateLimit::Minute => "the 60 calls per minute limit",
             RateLimit::Day => "the 5,000 calls per day limit",
@@ -157,141 +199,92 @@ impl Run {
             "Xero answered 429: {limit} for this organisation was hit. Nothing was saved; the same request is sent again after {} s.",
             info.retry_after
         );
-        for (m, _) in rows {
-            self.finish_row(
-                rows,
-                *m,
-                OutcomeStatus::Retry,
-                Some(429),
-                None,
-                None,
-                vec![message.clone()],
-                now,
-            );
-            if let Member::Doc(d) = m {
-                let path = self.doc_path(*d);
-                let is_send = matches!(
-                    self.jobs.get(j).map(|x| &x.kind),
-                    Some(JobKind::Documents { .. })
-                );
-                if let Some(x) = self.docs.get_mut(*d) {
-                    if is_send {
-                        x.out.status = OutcomeStatus::Retry;
-                        x.out.retry_after = Some(info.retry_after);
-                        x.out.retry_at = Some(js_time(at));
-                        x.out.limit = Some(info.limit);
-                        x.out.issues = vec![Issue::warning(
-                            IssueCode::RateLimited,
-                            path,
-                            message.clone(),
-                        )];
-                        self.touched.insert(*d);
-                    }
-                }
-            }
-        }
-        // Documents waiting for a contact caught in the 429 say so too.
-        if let Some(JobKind::Contacts { members, .. }) = self.jobs.get(j).map(|x| x.kind.clone()) {
-            for c in members {
-                let docs = self
-                    .contacts
-                    .get(c)
-                    .map(|u| u.docs.clone())
-                    .unwrap_or_default();
-                for d in docs {
-                    let path = self.doc_path(d);
-                    if let Some(x) = self.docs.get_mut(d) {
-                        x.out.status = OutcomeStatus::Retry;
-                        x.out.retry_after = Some(info.retry_after);
-                        x.out.retry_at = Some(js_time(at));
-                        x.out.limit = Some(info.limit);
-                        x.out.issues = vec![Issue::warning(
-                            IssueCode::RateLimited,
-                            path,
-                            message.clone(),
-                        )];
-                        self.touched.insert(d);
-                    }
-                }
-            }
+        self.requests.end_rows(a, OutcomeStatus::Retry, &message);
+        // The documents sent, and those waiting for a contact caught in the 429, say so.
+        let waiting = match self.jobs.get(a.job).map(|x| &x.kind) {
+            Some(JobKind::Documents { .. }) => a.docs(),
+            Some(JobKind::Contacts(batch)) => self.contacts.docs_of(&batch.members),
+            _ => Vec::new(),
+        };
+        for d in waiting {
+            self.docs.update(d, |x, path| {
+                x.out.status = OutcomeStatus::Retry;
+                x.out.retry_after = Some(info.retry_after);
+                x.out.retry_at = Some(js_time(at));
+                x.out.limit = Some(info.limit);
+                x.out.issues = vec![Issue::warning(
+                    IssueCode::RateLimited,
+                    path,
+                    message.clone(),
+                )];
+            });
         }
     }
 
-    pub(super) fn dispatch(
-        &mut self,
-        j: usize,
-        rows: &[(Member, usize)],
-        class: Class,
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let Some(kind) = self.jobs.get(j).map(|x| x.kind.clone()) else {
+    pub(super) fn dispatch(&mut self, a: &Answer) {
+        let Some(kind) = self.jobs.get(a.job).map(|x| x.kind.clone()) else {
             return;
         };
         match kind {
-            JobKind::Documents { group, members, .. } => {
-                self.on_documents(j, group, &members, rows, class, http, now)
-            }
-            JobKind::Contacts { members, .. } => {
-                self.on_contacts(j, &members, rows, class, http, now)
-            }
+            JobKind::Documents { group, batch } => self.on_documents(a, group, &batch.members),
+            JobKind::Contacts(batch) => self.on_contacts(a, &batch.members),
             JobKind::DocLookup {
                 parent,
                 members,
                 collection,
                 ..
-            } => self.on_doc_lookup(j, parent, &members, collection, rows, class, http, now),
+            } => self.on_doc_lookup(a, parent, &members, collection),
             JobKind::ContactLookup {
                 parent, members, ..
-            } => self.on_contact_lookup(j, parent, &members, rows, class, http, now),
-            JobKind::AllocTarget { doc, .. } => {
-                self.on_alloc_target(j, doc, rows, class, http, now)
-            }
-            JobKind::Allocate { doc, .. } => self.on_allocate(j, doc, rows, class, http, now),
-            JobKind::AllocCheck { doc, allocate, .. } => {
-                self.on_alloc_check(j, doc, allocate, rows, class, http, now)
-            }
+            } => self.on_contact_lookup(a, parent, &members),
+            JobKind::AllocTarget { doc, .. } => self.on_alloc_target(a, doc),
+            JobKind::Allocate { doc, .. } => self.on_allocate(a, doc),
+            JobKind::AllocCheck { doc, allocate, .. } => self.on_alloc_check(a, doc, allocate),
         }
     }
 
-    /// A GET without a usable answer: retry after a backoff (true), or give up (false).
-    pub(super) fn retry_get(
+    /// What every send's answer does alike: a rejected request refuses each member (with
+    /// `refuse`), no answer leaves them all uncertain. Returns the body whose elements say the
+    /// rest.
+    pub(super) fn read_send<'a, T: Copy>(
         &mut self,
-        j: usize,
-        rows: &[(Member, usize)],
-        reason: &str,
-        http: Option<u16>,
-        now: i64,
-    ) -> bool {
-        let failures = match self.jobs.get_mut(j) {
-            Some(job) => {
-                job.failures += 1;
-                job.failures
+        a: &'a Answer,
+        members: &[T],
+        open: &mut Open<T>,
+        refuse: fn(&mut Run, &Answer, T, &[XeroMessage]),
+    ) -> Option<&'a Value> {
+        match &a.class {
+            Class::Answer(body) => return Some(body),
+            Class::Rejected(texts) => {
+                let msgs = plain_messages(texts);
+                for m in members {
+                    refuse(self, a, *m, &msgs);
+                }
             }
-            None => return false,
-        };
-        let again = failures < self.limits.max_attempts;
-        for (m, _) in rows {
-            self.finish_row(
-                rows,
-                *m,
-                if again {
-                    OutcomeStatus::Retry
-                } else {
-                    OutcomeStatus::Uncertain
-                },
-                http,
-                None,
-                None,
-                vec![reason.to_owned()],
-                now,
-            );
+            Class::Unanswered(reason) => {
+                self.jobs.fail(a.job);
+                open.unsure(members, reason);
+            }
+            Class::Auth | Class::RateLimited => {}
         }
-        if again {
-            let at = now.saturating_add(self.backoff(failures));
-            self.set_job(j, JobState::Queued(at));
+        None
+    }
+
+    /// A GET without a usable answer: retry after a backoff (true), or give up (false).
+    pub(super) fn retry_get(&mut self, a: &Answer, reason: &str) -> bool {
+        let failures = self.jobs.fail(a.job);
+        let again = failures < self.limits.max_attempts;
+        let status = if again {
+            OutcomeStatus::Retry
         } else {
-            self.set_job(j, JobState::Done);
+            OutcomeStatus::Uncertain
+        };
+        self.requests.end_rows(a, status, reason);
+        if again {
+            let at = a.now.saturating_add(self.backoff(failures));
+            self.jobs.set(a.job, JobState::Queued(at));
+        } else {
+            self.jobs.set(a.job, JobState::Done);
         }
         again
     }

@@ -1,213 +1,139 @@
 //! Contacts to create: the answers to `PUT /Contacts`, the lookups after an uncertain answer
 //! or a "name taken" after an attempt without an answer, and what a contact's result does to
 //! the documents waiting on it.
+//!
+//! Owns the contact jobs and contact lookups; touches a document only to release it (its
+//! ContactID is known) or to end it (its contact cannot be had).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
-use crate::send::plan::{where_literal, Purpose, RequestSpec};
+use crate::send::plan::{where_literal, RequestSpec};
 use crate::xero::responses::{
     self, element_status, elements, match_elements, text_field, validation_messages, ElementStatus,
     Identity, XeroMessage,
 };
 
-use super::answers::{list_answer, Class};
-use super::{ContactState, DocState, JobKind, JobState, Member, OutcomeStatus, Run};
+use super::answers::{self, Answer};
+use super::requests::RowEnd;
+use super::tables::{
+    ContactId, ContactState, ContactUnit, Doc, DocState, JobId, JobKind, JobState, Member,
+};
+use super::{OutcomeStatus, Run};
+
+/// Members of a contacts job that an answer left open.
+type Open = answers::Open<ContactId>;
+
+const OTHERS_REJECTED: &str = "Xero rejected the request (HTTP 400) for other contacts; whether this one was saved is not documented.";
 
 impl Run {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn on_contacts(
+    pub(super) fn on_contacts(&mut self, a: &Answer, members: &[ContactId]) {
+        let mut open = Open::new();
+        if let Some(body) = self.read_send(a, members, &mut open, Run::refuse_contact) {
+            self.contact_elements(a, members, body, &mut open);
+        }
+        self.contacts_left_open(a, open);
+    }
+
+    /// Reads each element of a contacts answer back to its contact.
+    fn contact_elements(
         &mut self,
-        j: usize,
-        members: &[usize],
-        rows: &[(Member, usize)],
-        class: Class,
-        http: Option<u16>,
-        now: i64,
+        a: &Answer,
+        members: &[ContactId],
+        body: &Value,
+        open: &mut Open,
     ) {
-        let mut uncertain: Vec<(usize, String)> = Vec::new();
-        let mut name_check: Vec<usize> = Vec::new();
-        match class {
-            Class::Answer(body) => {
-                let ok_status = http.is_some_and(|s| (200..300).contains(&s));
-                let els = elements(&body, "Contacts").unwrap_or_default();
-                let ids: Vec<Identity> = members
-                    .iter()
-                    .filter_map(|c| self.contacts.get(*c).map(|u| u.identity.clone()))
-                    .collect();
-                let matched = match_elements(&ids, els, "ContactNumber", "Name");
-                for (c, hit) in members.iter().zip(matched) {
-                    let Some(el) = hit.and_then(|e| els.get(e)) else {
-                        uncertain
-                            .push((*c, "Xero's answer has no element for this contact.".into()));
-                        continue;
-                    };
-                    match element_status(el) {
-                        ElementStatus::Ok | ElementStatus::Warning if !ok_status => {
-                            uncertain.push((*c, "Xero rejected the request (HTTP 400) for other contacts; whether this one was saved is not documented.".into()));
-                        }
-                        ElementStatus::Ok | ElementStatus::Warning => {
-                            match text_field(el, "ContactID") {
-                                Some(id) => {
-                                    let id = id.to_owned();
-                                    self.resolve_contact(*c, id, rows, http, now)
-                                }
-                                None => uncertain.push((
-                                    *c,
-                                    "Xero's answer has no ContactID for this contact.".into(),
-                                )),
-                            }
-                        }
-                        ElementStatus::Error => {
-                            let msgs = validation_messages(el);
-                            let taken = msgs.iter().any(|m| {
-                                responses::code_for(&m.text) == IssueCode::ContactNameTaken
-                            });
-                            let was_uncertain =
-                                self.contacts.get(*c).is_some_and(|u| u.was_uncertain);
-                            if taken && was_uncertain {
-                                name_check.push(*c);
-                            } else if msgs.is_empty() && !ok_status {
-                                uncertain.push((*c, "Xero rejected the request (HTTP 400) for other contacts; whether this one was saved is not documented.".into()));
-                            } else {
-                                let texts: Vec<String> =
-                                    msgs.iter().map(|m| m.text.clone()).collect();
-                                let issues = self.contact_refused(*c, &msgs);
-                                self.fail_contact(
-                                    *c,
-                                    OutcomeStatus::Failed,
-                                    Some(rows),
-                                    http,
-                                    now,
-                                    texts,
-                                    &issues,
-                                );
-                            }
-                        }
+        let els = elements(body, "Contacts").unwrap_or_default();
+        let ids: Vec<Identity> = self
+            .contacts
+            .of(members)
+            .map(|u| u.identity.clone())
+            .collect();
+        let matched = match_elements(&ids, els, "ContactNumber", "Name");
+        for (c, hit) in members.iter().zip(matched) {
+            let Some(el) = hit.and_then(|e| els.get(e)) else {
+                open.unsure(&[*c], "Xero's answer has no element for this contact.");
+                continue;
+            };
+            match element_status(el) {
+                ElementStatus::Ok | ElementStatus::Warning if !a.ok_status() => {
+                    open.unsure(&[*c], OTHERS_REJECTED);
+                }
+                ElementStatus::Ok | ElementStatus::Warning => match text_field(el, "ContactID") {
+                    Some(id) => self.resolve_contact(a, *c, id.to_owned()),
+                    None => open.unsure(&[*c], "Xero's answer has no ContactID for this contact."),
+                },
+                ElementStatus::Error => {
+                    let msgs = validation_messages(el);
+                    let taken = msgs
+                        .iter()
+                        .any(|m| responses::code_for(&m.text) == IssueCode::ContactNameTaken);
+                    let was_uncertain = self.contacts.get(*c).is_some_and(|u| u.was_uncertain);
+                    if taken && was_uncertain {
+                        open.check.push(*c);
+                    } else if msgs.is_empty() && !a.ok_status() {
+                        open.unsure(&[*c], OTHERS_REJECTED);
+                    } else {
+                        self.refuse_contact(a, *c, &msgs);
                     }
                 }
             }
-            Class::Rejected(texts) => {
-                let msgs: Vec<XeroMessage> = texts
-                    .iter()
-                    .map(|t| XeroMessage {
-                        text: t.clone(),
-                        at: String::new(),
-                    })
-                    .collect();
-                for c in members {
-                    let issues = self.contact_refused(*c, &msgs);
-                    self.fail_contact(
-                        *c,
-                        OutcomeStatus::Failed,
-                        Some(rows),
-                        http,
-                        now,
-                        texts.clone(),
-                        &issues,
-                    );
-                }
-            }
-            Class::Unanswered(reason) => {
-                if let Some(job) = self.jobs.get_mut(j) {
-                    job.failures += 1;
-                }
-                for c in members {
-                    uncertain.push((*c, reason.clone()));
-                }
-            }
-            Class::Auth | Class::RateLimited => {}
         }
-        let keep: Vec<usize> = uncertain.iter().map(|(c, _)| *c).collect();
-        if let Some(JobKind::Contacts { members: m, .. }) =
-            self.jobs.get_mut(j).map(|x| &mut x.kind)
-        {
-            m.retain(|c| keep.contains(c));
+    }
+
+    /// After a contacts answer: the uncertain members stay in the job and are looked up, as
+    /// are the names Xero says are taken.
+    fn contacts_left_open(&mut self, a: &Answer, open: Open) {
+        let keep = open.uncertain_ids();
+        if let Some(JobKind::Contacts(batch)) = self.jobs.kind_mut(a.job) {
+            batch.members.retain(|c| keep.contains(c));
         }
-        for (c, reason) in &uncertain {
-            self.finish_row(
-                rows,
-                Member::Contact(*c),
-                OutcomeStatus::Uncertain,
-                http,
-                None,
-                None,
-                vec![reason.clone()],
-                now,
-            );
+        for (c, reason) in &open.uncertain {
+            let end = RowEnd::new(OutcomeStatus::Uncertain, vec![reason.clone()]);
+            self.requests.end_row(a, Member::Contact(*c), end);
             if let Some(u) = self.contacts.get_mut(*c) {
                 u.was_uncertain = true;
             }
         }
-        if !name_check.is_empty() {
-            for c in &name_check {
-                self.finish_row(
-                    rows,
-                    Member::Contact(*c),
-                    OutcomeStatus::Uncertain,
-                    http,
-                    None,
-                    None,
-                    vec!["The name is taken after an earlier attempt had no answer: looking the contact up.".into()],
-                    now,
-                );
+        if !open.check.is_empty() {
+            for c in &open.check {
+                let why = "The name is taken after an earlier attempt had no answer: looking the contact up.";
+                let end = RowEnd::new(OutcomeStatus::Uncertain, vec![why.into()]);
+                self.requests.end_row(a, Member::Contact(*c), end);
             }
             // A name check resends nothing: its parent is this job with no members left for it.
-            self.start_contact_lookups(j, &name_check, now, true);
+            self.start_contact_lookups(a.job, &open.check, a.now, true);
         }
-        if uncertain.is_empty() {
-            if name_check.is_empty() {
-                self.set_job(j, JobState::Done);
-            } else {
-                self.set_job(j, JobState::Waiting);
-            }
-            return;
+        if !keep.is_empty() {
+            self.start_contact_lookups(a.job, &keep, a.now, false);
         }
-        let cs: Vec<usize> = uncertain.iter().map(|(c, _)| *c).collect();
-        self.start_contact_lookups(j, &cs, now, false);
-        self.set_job(j, JobState::Waiting);
+        let state = if keep.is_empty() && open.check.is_empty() {
+            JobState::Done
+        } else {
+            JobState::Waiting
+        };
+        self.jobs.set(a.job, state);
     }
 
-    fn start_contact_lookups(&mut self, parent: usize, cs: &[usize], now: i64, name_check: bool) {
-        let failures = self.jobs.get(parent).map_or(1, |x| x.failures.max(1));
+    fn start_contact_lookups(
+        &mut self,
+        parent: JobId,
+        cs: &[ContactId],
+        now: i64,
+        name_check: bool,
+    ) {
+        let failures = self.jobs.failures(parent).max(1);
         let at = now.saturating_add(self.backoff(failures));
         let mut n = 0;
         for chunk in cs.chunks(10) {
-            let clauses: Vec<String> = chunk
-                .iter()
-                .filter_map(|c| self.contacts.get(*c))
-                .map(|u| match &u.new.contact.contact_number {
-                    Some(num) => format!("ContactNumber=={}", where_literal(num)),
-                    None => format!("Name=={}", where_literal(&u.new.contact.name)),
-                })
-                .collect();
+            let clauses: Vec<String> = self.contacts.of(chunk).map(lookup_clause).collect();
             let mut query = BTreeMap::new();
             query.insert("where".to_owned(), clauses.join(" OR "));
-            let mut docs: Vec<usize> = chunk
-                .iter()
-                .filter_map(|c| self.contacts.get(*c))
-                .flat_map(|u| u.docs.clone())
-                .collect();
-            docs.sort_unstable();
-            let spec = RequestSpec {
-                purpose: Purpose::Lookup,
-                method: "GET",
-                path: "/Contacts".into(),
-                query,
-                body: None,
-                documents: docs
-                    .iter()
-                    .filter_map(|d| self.docs.get(*d))
-                    .map(|x| x.p.source_id.to_string())
-                    .collect(),
-                contacts: chunk
-                    .iter()
-                    .filter_map(|c| self.contacts.get(*c))
-                    .map(|u| u.new.key.clone())
-                    .collect(),
-            };
+            let docs = self.docs.source_ids(&self.contacts.docs_of(chunk));
+            let mut spec = RequestSpec::get("/Contacts".into(), query, docs);
+            spec.contacts = self.contacts.of(chunk).map(|u| u.new.key.clone()).collect();
             for c in chunk {
                 if let Some(u) = self.contacts.get_mut(*c) {
                     u.state = ContactState::Lookup;
@@ -218,123 +144,87 @@ impl Run {
                     }
                 }
             }
-            let j = self.push_job(JobKind::ContactLookup {
+            let kind = JobKind::ContactLookup {
                 parent,
                 members: chunk.to_vec(),
                 spec,
-            });
-            if let Some(job) = self.jobs.get_mut(j) {
-                job.state = JobState::Queued(at);
-            }
+            };
+            self.jobs.queue(kind, at);
             n += 1;
         }
-        if let Some(JobKind::Contacts { lookups_left, .. }) =
-            self.jobs.get_mut(parent).map(|x| &mut x.kind)
-        {
-            *lookups_left += n;
+        if let Some(JobKind::Contacts(batch)) = self.jobs.kind_mut(parent) {
+            batch.add_lookups(n);
         }
     }
 
-    fn resolve_contact(
-        &mut self,
-        c: usize,
-        id: String,
-        rows: &[(Member, usize)],
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let docs = match self.contacts.get_mut(c) {
-            Some(u) => {
-                u.state = ContactState::Resolved;
-                u.contact_id = Some(id.clone());
-                u.docs.clone()
+    /// Contact `c` is in Xero as `id`: the documents waiting on it are ready to send.
+    fn resolve_contact(&mut self, a: &Answer, c: ContactId, id: String) {
+        if let Some(u) = self.contacts.get_mut(c) {
+            u.contact_id = Some(id.clone());
+        }
+        self.settle_contact(c, ContactState::Resolved, |x, _| {
+            x.contact_id = Some(id.clone());
+            x.state = DocState::Ready;
+            if x.out.status == OutcomeStatus::Retry {
+                x.out.status = OutcomeStatus::Pending;
+                x.out.issues.clear();
+                x.out.clear_wait();
             }
-            None => return,
+        });
+        let end = RowEnd::new(OutcomeStatus::Exported, Vec::new()).found(Some(id), None);
+        self.requests.end_row(a, Member::Contact(c), end);
+    }
+
+    /// Contact `c` is settled in `state`: `f` changes each document still waiting on it.
+    fn settle_contact(
+        &mut self,
+        c: ContactId,
+        state: ContactState,
+        mut f: impl FnMut(&mut Doc, Path),
+    ) {
+        let Some(u) = self.contacts.get_mut(c) else {
+            return;
         };
-        for d in docs {
-            if let Some(x) = self.docs.get_mut(d) {
-                if x.state == DocState::WaitContact {
-                    x.contact_id = Some(id.clone());
-                    x.state = DocState::Ready;
-                    if x.out.status == OutcomeStatus::Retry {
-                        x.out.status = OutcomeStatus::Pending;
-                        x.out.issues.clear();
-                        x.out.retry_after = None;
-                        x.out.retry_at = None;
-                        x.out.limit = None;
-                    }
-                    self.touched.insert(d);
-                }
+        u.state = state;
+        for d in &u.docs {
+            let waiting = self
+                .docs
+                .get(*d)
+                .is_some_and(|x| x.state == DocState::WaitContact);
+            if waiting {
+                self.docs.update(*d, &mut f);
             }
         }
-        self.finish_row(
-            rows,
-            Member::Contact(c),
-            OutcomeStatus::Exported,
-            http,
-            Some(id),
-            None,
-            Vec::new(),
-            now,
-        );
+    }
+
+    /// Xero refused to create contact `c` with `msgs`: its documents fail.
+    fn refuse_contact(&mut self, a: &Answer, c: ContactId, msgs: &[XeroMessage]) {
+        let texts: Vec<String> = msgs.iter().map(|m| m.text.clone()).collect();
+        let issues = self.contact_refused(c, msgs);
+        self.fail_contact(c, OutcomeStatus::Failed, &issues);
+        let end = RowEnd::new(OutcomeStatus::Failed, texts);
+        self.requests.end_row(a, Member::Contact(c), end);
     }
 
     /// Ends a contact without a ContactID: every document waiting on it gets `status` with the
-    /// issues `issues` builds from its path; the contact's log row gets `row_messages`.
-    #[allow(clippy::too_many_arguments)]
+    /// issues `issues` builds from its path.
     pub(super) fn fail_contact(
         &mut self,
-        c: usize,
+        c: ContactId,
         status: OutcomeStatus,
-        rows: Option<&[(Member, usize)]>,
-        http: Option<u16>,
-        now: i64,
-        row_messages: Vec<String>,
         issues: &dyn Fn(Path) -> Vec<Issue>,
     ) {
-        let docs = match self.contacts.get_mut(c) {
-            Some(u) => {
-                u.state = ContactState::Failed;
-                u.docs.clone()
-            }
-            None => return,
-        };
-        for d in docs {
-            let path = self.doc_path(d).field("payer");
-            let list = issues(path);
-            if let Some(x) = self.docs.get_mut(d) {
-                if x.state == DocState::WaitContact {
-                    x.state = DocState::Final;
-                    x.out.status = status;
-                    x.out.retry_after = None;
-                    x.out.retry_at = None;
-                    x.out.limit = None;
-                    x.out.issues = list;
-                    self.touched.insert(d);
-                }
-            }
-        }
-        if let Some(rows) = rows {
-            self.finish_row(
-                rows,
-                Member::Contact(c),
-                OutcomeStatus::Failed,
-                http,
-                None,
-                None,
-                row_messages,
-                now,
-            );
-        }
+        self.settle_contact(c, ContactState::Failed, |x, path| {
+            x.state = DocState::Final;
+            x.out.status = status;
+            x.out.clear_wait();
+            x.out.issues = issues(path.field("payer"));
+        });
     }
 
     /// The issues of a document whose contact Xero refused to create.
-    fn contact_refused(&self, c: usize, msgs: &[XeroMessage]) -> impl Fn(Path) -> Vec<Issue> {
-        let name = self
-            .contacts
-            .get(c)
-            .map(|u| u.new.contact.name.clone())
-            .unwrap_or_default();
+    fn contact_refused(&self, c: ContactId, msgs: &[XeroMessage]) -> impl Fn(Path) -> Vec<Issue> {
+        let name = self.contacts.name(c);
         let msgs: Vec<String> = msgs.iter().map(|m| m.text.clone()).collect();
         move |path: Path| {
             if msgs.is_empty() {
@@ -356,138 +246,104 @@ impl Run {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn on_contact_lookup(
-        &mut self,
-        j: usize,
-        parent: usize,
-        members: &[usize],
-        rows: &[(Member, usize)],
-        class: Class,
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let body = match list_answer(class, http, "Contacts", "lookup") {
-            Ok(b) => b,
+    pub(super) fn on_contact_lookup(&mut self, a: &Answer, parent: JobId, members: &[ContactId]) {
+        let found = match a.list("Contacts", "lookup") {
+            Ok(els) => els,
             Err(reason) => {
-                if self.retry_get(j, rows, &reason, http, now) {
+                if self.retry_get(a, &reason) {
                     return;
                 }
                 for c in members {
-                    let name = self
-                        .contacts
-                        .get(*c)
-                        .map(|u| u.new.contact.name.clone())
-                        .unwrap_or_default();
+                    let name = self.contacts.name(*c);
                     let why = format!("Contact \"{name}\" may or may not have been created ({reason}); this invoice was not sent. Check Xero for the contact, link it (payer.contactId), and export again.");
-                    self.fail_contact(
-                        *c,
-                        OutcomeStatus::Retry,
-                        None,
-                        http,
-                        now,
-                        Vec::new(),
-                        &|path| vec![Issue::error(IssueCode::OutcomeUncertain, path, why.clone())],
-                    );
+                    self.fail_contact(*c, OutcomeStatus::Retry, &|path| {
+                        vec![Issue::error(IssueCode::OutcomeUncertain, path, why.clone())]
+                    });
                 }
-                self.contact_lookup_finished(parent, &[], now);
+                self.contact_lookup_finished(parent, &[], a.now);
                 return;
             }
         };
-        let found = body
-            .get("Contacts")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
         let mut missing = Vec::new();
         for c in members {
             let Some(u) = self.contacts.get(*c) else {
                 continue;
             };
-            let hit = found.iter().find(|el| {
-                let status_ok = text_field(el, "ContactStatus")
-                    .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"));
-                let same = match &u.new.contact.contact_number {
-                    Some(n) => text_field(el, "ContactNumber").is_some_and(|v| names::same(v, n)),
-                    None => {
-                        text_field(el, "Name").is_some_and(|v| names::same(v, &u.new.contact.name))
-                    }
-                };
-                status_ok && same
-            });
+            let hit = found.iter().find(|el| is_this_contact(u, el));
             match hit.and_then(|el| text_field(el, "ContactID")) {
-                Some(id) => {
-                    let id = id.to_owned();
-                    self.resolve_contact(*c, id, rows, http, now);
-                }
+                Some(id) => self.resolve_contact(a, *c, id.to_owned()),
                 None => missing.push(*c),
             }
         }
-        self.set_job(j, JobState::Done);
-        let max = self.limits.max_attempts;
-        let mut resend = Vec::new();
-        for c in &missing {
-            let (sends, name) = match self.contacts.get(*c) {
-                Some(u) => (u.sends, u.new.contact.name.clone()),
-                None => continue,
-            };
-            if sends >= max {
-                let why = format!("Contact \"{name}\" could not be created: it was sent {sends} times without a usable answer, or Xero says the name (or contact number) is taken, and no active contact with it was found. This invoice was not sent; link the payer to the right contact and export again.");
-                self.fail_contact(
-                    *c,
-                    OutcomeStatus::Failed,
-                    Some(rows),
-                    http,
-                    now,
-                    vec![why.clone()],
-                    &|path| vec![Issue::error(IssueCode::ContactNameTaken, path, why.clone())],
-                );
-            } else {
-                self.finish_row(
-                    rows,
-                    Member::Contact(*c),
-                    OutcomeStatus::Retry,
-                    http,
-                    None,
-                    None,
-                    vec!["Not in Xero: safe to create again.".into()],
-                    now,
-                );
-                resend.push(*c);
-            }
-        }
-        self.contact_lookup_finished(parent, &resend, now);
+        self.jobs.set(a.job, JobState::Done);
+        let resend = self.contacts_missing(a, &missing);
+        self.contact_lookup_finished(parent, &resend, a.now);
     }
 
-    fn contact_lookup_finished(&mut self, parent: usize, resend: &[usize], now: i64) {
-        let Some(JobKind::Contacts {
-            members,
-            lookups_left,
-            missing,
-        }) = self.jobs.get_mut(parent).map(|x| &mut x.kind)
-        else {
+    /// Contacts a lookup did not find: created again, unless sent too often (or their name
+    /// is taken by someone else), then their documents fail. Returns those to create again.
+    fn contacts_missing(&mut self, a: &Answer, missing: &[ContactId]) -> Vec<ContactId> {
+        let max = self.limits.max_attempts;
+        let mut resend = Vec::new();
+        for c in missing {
+            let Some(sends) = self.contacts.get(*c).map(|u| u.sends) else {
+                continue;
+            };
+            if sends < max {
+                let why = "Not in Xero: safe to create again.";
+                let end = RowEnd::new(OutcomeStatus::Retry, vec![why.into()]);
+                self.requests.end_row(a, Member::Contact(*c), end);
+                resend.push(*c);
+                continue;
+            }
+            let name = self.contacts.name(*c);
+            let why = format!("Contact \"{name}\" could not be created: it was sent {sends} times without a usable answer, or Xero says the name (or contact number) is taken, and no active contact with it was found. This invoice was not sent; link the payer to the right contact and export again.");
+            self.fail_contact(*c, OutcomeStatus::Failed, &|path| {
+                vec![Issue::error(IssueCode::ContactNameTaken, path, why.clone())]
+            });
+            let end = RowEnd::new(OutcomeStatus::Failed, vec![why]);
+            self.requests.end_row(a, Member::Contact(*c), end);
+        }
+        resend
+    }
+
+    fn contact_lookup_finished(&mut self, parent: JobId, resend: &[ContactId], now: i64) {
+        let Some(JobKind::Contacts(batch)) = self.jobs.kind_mut(parent) else {
             return;
         };
-        missing.extend(resend.iter().copied());
-        *lookups_left = lookups_left.saturating_sub(1);
-        if *lookups_left > 0 {
+        let Some(missing_now) = batch.lookup_done(resend) else {
             return;
-        }
-        let missing_now = std::mem::take(missing);
-        members.retain(|c| missing_now.contains(c));
-        let empty = members.is_empty();
+        };
+        let empty = batch.members.is_empty();
         for c in &missing_now {
             if let Some(u) = self.contacts.get_mut(*c) {
                 u.state = ContactState::InJob;
             }
         }
-        self.set_job(
-            parent,
-            if empty {
-                JobState::Done
-            } else {
-                JobState::Queued(now)
-            },
-        );
+        let state = if empty {
+            JobState::Done
+        } else {
+            JobState::Queued(now)
+        };
+        self.jobs.set(parent, state);
     }
+}
+
+/// The `where` clause that finds a contact again: by number, else by name.
+fn lookup_clause(u: &ContactUnit) -> String {
+    match &u.new.contact.contact_number {
+        Some(num) => format!("ContactNumber=={}", where_literal(num)),
+        None => format!("Name=={}", where_literal(&u.new.contact.name)),
+    }
+}
+
+/// Whether a lookup element is contact `u`: active, same number (else name).
+fn is_this_contact(u: &ContactUnit, el: &Value) -> bool {
+    let status_ok =
+        text_field(el, "ContactStatus").is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"));
+    let same = match &u.new.contact.contact_number {
+        Some(n) => text_field(el, "ContactNumber").is_some_and(|v| names::same(v, n)),
+        None => text_field(el, "Name").is_some_and(|v| names::same(v, &u.new.contact.name)),
+    };
+    status_ok && same
 }

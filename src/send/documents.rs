@@ -1,12 +1,16 @@
 //! The answers to document sends (PUT/POST of invoices and credit notes): exported, failed,
 //! or uncertain; uncertain new documents are looked up (`lookups.rs`), uncertain updates are
 //! sent again.
+//!
+//! Owns what an answer does to a document's outcome; may not plan lookups itself (it asks
+//! `lookups`) nor allocate (it only records that a credit note has an allocation to plan).
 
 use crate::Text;
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::build::totals::TotalsText;
-use crate::issues::{Issue, IssueCode};
+use crate::issues::{Issue, IssueCode, Path};
 use crate::money::{fixed, fixed_text};
 use crate::resolve::tracking::{self, ReturnedDocument};
 use crate::send::plan::Request;
@@ -15,300 +19,160 @@ use crate::xero::responses::{
     ElementStatus, Identity, XeroMessage,
 };
 
-use super::answers::{error_texts, Class};
-use super::{
-    js_time, read_xero_doc, AllocData, AllocStage, Allocation, AllocationStatus, DocState, Group,
-    JobKind, JobState, Member, OutcomeStatus, Run,
-};
+use super::answers::{self, error_texts, plain_messages, Answer};
+use super::requests::RowEnd;
+use super::tables::{AllocData, AllocStage, Doc, DocId, DocState, JobKind, JobState, Member};
+use super::{js_time, read_xero_doc, Allocation, AllocationStatus, Group, OutcomeStatus, Run};
+
+const OTHERS_REJECTED: &str = "Xero rejected the request (HTTP 400) for other documents; whether this one was saved is not documented.";
+
+/// Members of a documents job that an answer left open.
+type Open = answers::Open<DocId>;
 
 impl Run {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn on_documents(
+    pub(super) fn on_documents(&mut self, a: &Answer, group: Group, members: &[DocId]) {
+        let mut open = Open::new();
+        if let Some(body) = self.read_send(a, members, &mut open, Run::failed_with) {
+            self.document_elements(a, group, members, body, &mut open);
+        }
+        self.documents_left_open(a, group, open);
+    }
+
+    /// Reads each element of a documents answer back to its document.
+    fn document_elements(
         &mut self,
-        j: usize,
+        a: &Answer,
         group: Group,
-        members: &[usize],
-        rows: &[(Member, usize)],
-        class: Class,
-        http: Option<u16>,
-        now: i64,
+        members: &[DocId],
+        body: &Value,
+        open: &mut Open,
     ) {
-        let mut uncertain: Vec<(usize, String)> = Vec::new();
-        let mut dup_check: Vec<usize> = Vec::new();
-        match class {
-            Class::Answer(body) => {
-                let ok_status = http.is_some_and(|s| (200..300).contains(&s));
-                let els = elements(&body, group.collection().endpoint()).unwrap_or_default();
-                if els.is_empty() && !ok_status {
-                    let msgs: Vec<XeroMessage> = error_texts(http.unwrap_or(400), &body)
-                        .into_iter()
-                        .map(|text| XeroMessage {
-                            text,
-                            at: String::new(),
-                        })
-                        .collect();
-                    for d in members {
-                        self.failed_with(*d, &msgs, rows, http, now);
-                    }
-                } else if els.is_empty() {
-                    for d in members {
-                        uncertain.push((*d, "Xero's answer has no elements: the response could not be matched to the documents sent.".into()));
-                    }
-                } else {
-                    let ids: Vec<Identity> = members
-                        .iter()
-                        .filter_map(|d| self.docs.get(*d).map(|x| x.identity.clone()))
-                        .collect();
-                    let matched =
-                        match_elements(&ids, els, group.collection().number_field(), "Reference");
-                    for (d, hit) in members.iter().zip(matched) {
-                        let Some(el) = hit.and_then(|e| els.get(e)) else {
-                            uncertain.push((*d, "Xero's answer has no element for this document (matched by number, reference, position): it may or may not have been saved.".into()));
-                            continue;
-                        };
-                        match element_status(el) {
-                            ElementStatus::Ok | ElementStatus::Warning if !ok_status => {
-                                // An element of a summarised 400 without its own errors:
-                                // whether it was saved is not documented.
-                                uncertain.push((*d, "Xero rejected the request (HTTP 400) for other documents; whether this one was saved is not documented.".into()));
-                            }
-                            ElementStatus::Ok | ElementStatus::Warning => {
-                                self.exported(*d, el, rows, http, now)
-                            }
-                            ElementStatus::Error => {
-                                let msgs = validation_messages(el);
-                                let was_uncertain =
-                                    self.docs.get(*d).is_some_and(|x| x.was_uncertain);
-                                let duplicate = msgs.iter().any(|m| {
-                                    responses::code_for(&m.text) == IssueCode::DuplicateNumber
-                                });
-                                if duplicate && was_uncertain && !group.update() {
-                                    dup_check.push(*d);
-                                    self.finish_row(
-                                        rows,
-                                        Member::Doc(*d),
-                                        OutcomeStatus::Uncertain,
-                                        http,
-                                        None,
-                                        None,
-                                        msgs.iter().map(|m| m.text.clone()).collect(),
-                                        now,
-                                    );
-                                } else if msgs.is_empty() && !ok_status {
-                                    uncertain.push((*d, "Xero rejected the request (HTTP 400) for other documents; whether this one was saved is not documented.".into()));
-                                } else {
-                                    self.failed_with(*d, &msgs, rows, http, now);
-                                }
-                            }
-                        }
-                    }
-                }
+        let els = elements(body, group.collection().endpoint()).unwrap_or_default();
+        if els.is_empty() && !a.ok_status() {
+            let msgs = plain_messages(&error_texts(a.http.unwrap_or(400), body));
+            for d in members {
+                self.failed_with(a, *d, &msgs);
             }
-            Class::Rejected(texts) => {
-                for d in members {
-                    let msgs: Vec<XeroMessage> = texts
-                        .iter()
-                        .map(|t| XeroMessage {
-                            text: t.clone(),
-                            at: String::new(),
-                        })
-                        .collect();
-                    self.failed_with(*d, &msgs, rows, http, now);
-                }
-            }
-            Class::Unanswered(reason) => {
-                if let Some(job) = self.jobs.get_mut(j) {
-                    job.failures += 1;
-                }
-                for d in members {
-                    uncertain.push((*d, reason.clone()));
-                }
-            }
-            Class::Auth | Class::RateLimited => {}
-        }
-        // Remaining members: uncertain ones stay in this job.
-        let keep: Vec<usize> = uncertain.iter().map(|(d, _)| *d).collect();
-        if let Some(JobKind::Documents { members: m, .. }) =
-            self.jobs.get_mut(j).map(|x| &mut x.kind)
-        {
-            m.retain(|d| keep.contains(d));
-        }
-        if !dup_check.is_empty() {
-            self.start_doc_lookups(None, &dup_check, group.collection(), now, "Xero says the number is taken after an earlier attempt had no answer: looking it up instead of sending again.");
-        }
-        if uncertain.is_empty() {
-            self.set_job(j, JobState::Done);
             return;
         }
-        for (d, reason) in &uncertain {
-            self.finish_row(
-                rows,
-                Member::Doc(*d),
-                OutcomeStatus::Uncertain,
-                http,
-                None,
-                None,
-                vec![reason.clone()],
-                now,
-            );
-            if let Some(x) = self.docs.get_mut(*d) {
-                x.was_uncertain = true;
+        if els.is_empty() {
+            open.unsure(members, "Xero's answer has no elements: the response could not be matched to the documents sent.");
+            return;
+        }
+        let ids: Vec<Identity> = self.docs.of(members).map(|x| x.identity.clone()).collect();
+        let matched = match_elements(&ids, els, group.collection().number_field(), "Reference");
+        for (d, hit) in members.iter().zip(matched) {
+            match hit.and_then(|e| els.get(e)) {
+                Some(el) => self.document_element(a, group, *d, el, open),
+                None => open.uncertain.push((*d, "Xero's answer has no element for this document (matched by number, reference, position): it may or may not have been saved.".into())),
             }
+        }
+    }
+
+    fn document_element(
+        &mut self,
+        a: &Answer,
+        group: Group,
+        d: DocId,
+        el: &Value,
+        open: &mut Open,
+    ) {
+        match element_status(el) {
+            // An element of a summarised 400 without its own errors: whether it was saved is
+            // not documented.
+            ElementStatus::Ok | ElementStatus::Warning if !a.ok_status() => {
+                open.uncertain.push((d, OTHERS_REJECTED.into()));
+            }
+            ElementStatus::Ok | ElementStatus::Warning => self.exported(a, d, el),
+            ElementStatus::Error => {
+                let msgs = validation_messages(el);
+                let was_uncertain = self.docs.get(d).is_some_and(|x| x.was_uncertain);
+                let duplicate = msgs
+                    .iter()
+                    .any(|m| responses::code_for(&m.text) == IssueCode::DuplicateNumber);
+                if duplicate && was_uncertain && !group.update() {
+                    open.check.push(d);
+                    let texts = msgs.iter().map(|m| m.text.clone()).collect();
+                    let end = RowEnd::new(OutcomeStatus::Uncertain, texts);
+                    self.requests.end_row(a, Member::Doc(d), end);
+                } else if msgs.is_empty() && !a.ok_status() {
+                    open.uncertain.push((d, OTHERS_REJECTED.into()));
+                } else {
+                    self.failed_with(a, d, &msgs);
+                }
+            }
+        }
+    }
+
+    /// After a documents answer: the uncertain members stay in the job and are looked up (new
+    /// documents) or sent again (updates); taken numbers are checked.
+    fn documents_left_open(&mut self, a: &Answer, group: Group, open: Open) {
+        let keep = open.uncertain_ids();
+        if let Some(JobKind::Documents { batch, .. }) = self.jobs.kind_mut(a.job) {
+            batch.members.retain(|d| keep.contains(d));
+        }
+        if !open.check.is_empty() {
+            self.start_doc_lookups(None, &open.check, group.collection(), a.now, "Xero says the number is taken after an earlier attempt had no answer: looking it up instead of sending again.");
+        }
+        if open.uncertain.is_empty() {
+            self.jobs.set(a.job, JobState::Done);
+            return;
+        }
+        for (d, reason) in &open.uncertain {
+            let end = RowEnd::new(OutcomeStatus::Uncertain, vec![reason.clone()]);
+            self.requests.end_row(a, Member::Doc(*d), end);
+            self.docs.edit(*d, |x| x.was_uncertain = true);
         }
         if group.update() {
-            // Updates are idempotent: send the same update again after a backoff.
-            let failures = self.jobs.get(j).map_or(0, |x| x.failures);
-            if failures >= self.limits.max_attempts {
-                for (d, reason) in &uncertain {
-                    self.give_up_doc(*d, reason, None);
-                }
-                self.set_job(j, JobState::Done);
-            } else {
-                let at = now.saturating_add(self.backoff(failures.max(1)));
-                self.set_job(j, JobState::Queued(at));
-                for (d, reason) in &uncertain {
-                    let path = self.doc_path(*d);
-                    if let Some(x) = self.docs.get_mut(*d) {
-                        x.out.status = OutcomeStatus::Retry;
-                        x.out.retry_at = Some(js_time(at));
-                        x.out.issues = vec![Issue::warning(IssueCode::OutcomeUncertain, path, format!("{reason} The update is sent again (the same update twice changes nothing)."))];
-                        self.touched.insert(*d);
-                    }
-                }
-            }
+            self.resend_updates(a, &open.uncertain);
             return;
         }
-        let docs: Vec<usize> = uncertain.iter().map(|(d, _)| *d).collect();
-        let reason = uncertain
+        let reason = open
+            .uncertain
             .first()
             .map(|(_, r)| r.clone())
             .unwrap_or_default();
-        let n = self.start_doc_lookups(Some(j), &docs, group.collection(), now, &reason);
-        if let Some(JobKind::Documents {
-            lookups_left,
-            missing,
-            ..
-        }) = self.jobs.get_mut(j).map(|x| &mut x.kind)
-        {
-            *lookups_left = n;
-            missing.clear();
+        let n = self.start_doc_lookups(Some(a.job), &keep, group.collection(), a.now, &reason);
+        if let Some(JobKind::Documents { batch, .. }) = self.jobs.kind_mut(a.job) {
+            batch.add_lookups(n);
         }
-        self.set_job(j, JobState::Waiting);
+        self.jobs.set(a.job, JobState::Waiting);
     }
 
-    pub(super) fn exported(
-        &mut self,
-        d: usize,
-        el: &Value,
-        rows: &[(Member, usize)],
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let path = self.doc_path(d);
-        let Some(x) = self.docs.get_mut(d) else {
+    /// Updates are idempotent: send the same update again after a backoff.
+    fn resend_updates(&mut self, a: &Answer, uncertain: &[(DocId, String)]) {
+        let failures = self.jobs.failures(a.job);
+        if failures >= self.limits.max_attempts {
+            for (d, reason) in uncertain {
+                self.give_up_doc(*d, reason, None);
+            }
+            self.jobs.set(a.job, JobState::Done);
+            return;
+        }
+        let at = a.now.saturating_add(self.backoff(failures.max(1)));
+        self.jobs.set(a.job, JobState::Queued(at));
+        for (d, reason) in uncertain {
+            self.docs.update(*d, |x, path| {
+                x.out.status = OutcomeStatus::Retry;
+                x.out.retry_at = Some(js_time(at));
+                x.out.issues = vec![Issue::warning(IssueCode::OutcomeUncertain, path, format!("{reason} The update is sent again (the same update twice changes nothing)."))];
+            });
+        }
+    }
+
+    /// Document `d` is in Xero as element `el` (a send's answer or a lookup's find).
+    pub(super) fn exported(&mut self, a: &Answer, d: DocId, el: &Value) {
+        let Some((id, number, messages)) =
+            self.docs.update(d, |x, path| record_export(x, el, &path))
+        else {
             return;
         };
-        let credit = x.p.kind.is_credit();
-        let xd = read_xero_doc(el, x.p.kind.collection());
-        let mut issues: Vec<Issue> = warnings(el)
-            .into_iter()
-            .map(|w| Issue::warning(IssueCode::XeroWarning, path.clone(), w))
-            .collect();
-        let totals = [
-            decimal_field(el, "SubTotal"),
-            decimal_field(el, "TotalTax"),
-            decimal_field(el, "Total"),
-        ];
-        let mine = x.p.exact_totals;
-        if let [Some(sub), Some(tax), Some(total)] = totals {
-            if sub != mine.sub_total || tax != mine.total_tax || total != mine.total {
-                issues.push(Issue::warning(
-                    IssueCode::XeroTotalsDiffer,
-                    path.field("totals"),
-                    format!("Xero computed {} + {} tax = {}; the preview said {} + {} = {}. Check the document in Xero.", fixed(sub, 2), fixed(tax, 2), fixed(total, 2), fixed(mine.sub_total, 2), fixed(mine.total_tax, 2), fixed(mine.total, 2)),
-                ));
-            }
-        }
-        let sent_any_tracking = x.p.sent_tracking.iter().any(|l| !l.is_empty());
-        let has_lines = el
-            .get("LineItems")
-            .and_then(Value::as_array)
-            .is_some_and(|l| !l.is_empty());
-        if sent_any_tracking && has_lines {
-            if let Ok(returned) = serde_json::from_value::<ReturnedDocument>(el.clone()) {
-                issues.extend(tracking::check_response(
-                    &x.p.sent_tracking,
-                    &returned,
-                    &path,
-                ));
-            }
-        }
-        let messages: Vec<String> = issues.iter().map(|i| i.message.clone()).collect();
-        x.out.status = OutcomeStatus::Exported;
-        x.out.xero_id = xd.id.clone();
-        x.out.xero_number = xd.number.clone();
-        x.out.xero_status = xd.status.clone();
-        x.out.totals = match totals {
-            [Some(s), Some(t), Some(tt)] => Some(TotalsText {
-                sub_total: fixed_text(s, 2),
-                total_tax: fixed_text(t, 2),
-                total: fixed_text(tt, 2),
-            }),
-            _ => None,
-        };
-        x.out.amount_due = if credit {
-            xd.remaining_credit.or(xd.total)
-        } else {
-            xd.amount_due
-        }
-        .map(|a| fixed(a, 2));
-        x.out.lookup = None;
-        x.out.retry_after = None;
-        x.out.retry_at = None;
-        x.out.limit = None;
-        x.out.issues = issues;
-        x.state = DocState::Final;
-        if credit {
-            if let Some(n) = x.p.credits_invoice_number.as_ref().map(Text::to_string) {
-                x.alloc = Some(AllocData {
-                    stage: AllocStage::Plan,
-                    out: Allocation {
-                        status: AllocationStatus::Pending,
-                        invoice_number: n,
-                        invoice_id: None,
-                        amount: None,
-                        date: None,
-                    },
-                    amount: None,
-                    credit_note_id: xd.id.clone(),
-                });
-                x.out.allocation = x.alloc.as_ref().map(|a| a.out.clone());
-            }
-        }
-        let (id, number) = (xd.id.clone(), xd.number.clone());
-        x.xero = Some(xd);
-        self.touched.insert(d);
-        self.finish_row(
-            rows,
-            Member::Doc(d),
-            OutcomeStatus::Exported,
-            http,
-            id,
-            number,
-            messages,
-            now,
-        );
+        let end = RowEnd::new(OutcomeStatus::Exported, messages).found(id, number);
+        self.requests.end_row(a, Member::Doc(d), end);
     }
 
-    pub(super) fn failed_with(
-        &mut self,
-        d: usize,
-        msgs: &[XeroMessage],
-        rows: &[(Member, usize)],
-        http: Option<u16>,
-        now: i64,
-    ) {
-        let path = self.doc_path(d);
+    pub(super) fn failed_with(&mut self, a: &Answer, d: DocId, msgs: &[XeroMessage]) {
+        let path = self.docs.path(d);
         let mut issues: Vec<Issue> = msgs
             .iter()
             .map(|m| {
@@ -326,38 +190,25 @@ impl Run {
                 path,
                 format!(
                     "Xero refused this document without a message (HTTP {}).",
-                    http.map_or_else(|| "?".to_owned(), |h| h.to_string())
+                    a.http.map_or_else(|| "?".to_owned(), |h| h.to_string())
                 ),
             ));
         }
         let texts: Vec<String> = issues.iter().map(|i| i.message.clone()).collect();
-        if let Some(x) = self.docs.get_mut(d) {
+        self.docs.update(d, |x, _| {
             x.state = DocState::Final;
             x.out.status = OutcomeStatus::Failed;
-            x.out.lookup = None;
-            x.out.retry_after = None;
-            x.out.retry_at = None;
-            x.out.limit = None;
+            x.out.clear_wait();
             x.out.issues = issues;
-        }
-        self.touched.insert(d);
-        self.finish_row(
-            rows,
-            Member::Doc(d),
-            OutcomeStatus::Failed,
-            http,
-            None,
-            None,
-            texts,
-            now,
-        );
+        });
+        self.requests
+            .end_row(a, Member::Doc(d), RowEnd::new(OutcomeStatus::Failed, texts));
     }
 
     /// Leaves a document uncertain for good (no more attempts in this run).
-    pub(super) fn give_up_doc(&mut self, d: usize, reason: &str, lookup: Option<Request>) {
-        let path = self.doc_path(d);
+    pub(super) fn give_up_doc(&mut self, d: DocId, reason: &str, lookup: Option<Request>) {
         let max = self.limits.max_attempts;
-        if let Some(x) = self.docs.get_mut(d) {
+        self.docs.update(d, |x, path| {
             x.state = DocState::Final;
             x.out.status = OutcomeStatus::Uncertain;
             if lookup.is_some() {
@@ -368,7 +219,98 @@ impl Run {
                 path,
                 format!("{reason} Gave up after {max} attempts without an answer: check Xero for this document (the lookup request finds it) before exporting it again."),
             )];
-        }
-        self.touched.insert(d);
+        });
     }
+}
+
+/// Records Xero's element on its document: the outcome, what Xero returned, and the
+/// allocation a credit note from a negative invoice now needs. Returns the log row's id,
+/// number and messages.
+fn record_export(
+    x: &mut Doc,
+    el: &Value,
+    path: &Path,
+) -> (Option<String>, Option<String>, Vec<String>) {
+    let credit = x.p.kind.is_credit();
+    let xd = read_xero_doc(el, x.p.kind.collection());
+    let totals = [
+        decimal_field(el, "SubTotal"),
+        decimal_field(el, "TotalTax"),
+        decimal_field(el, "Total"),
+    ];
+    let issues = export_issues(x, el, totals, path);
+    let messages: Vec<String> = issues.iter().map(|i| i.message.clone()).collect();
+    x.out.status = OutcomeStatus::Exported;
+    x.out.xero_id = xd.id.clone();
+    x.out.xero_number = xd.number.clone();
+    x.out.xero_status = xd.status.clone();
+    x.out.totals = match totals {
+        [Some(s), Some(t), Some(tt)] => Some(TotalsText {
+            sub_total: fixed_text(s, 2),
+            total_tax: fixed_text(t, 2),
+            total: fixed_text(tt, 2),
+        }),
+        _ => None,
+    };
+    x.out.amount_due = if credit {
+        xd.remaining_credit.or(xd.total)
+    } else {
+        xd.amount_due
+    }
+    .map(|a| fixed(a, 2));
+    x.out.clear_wait();
+    x.out.issues = issues;
+    x.state = DocState::Final;
+    if let (true, Some(n)) = (credit, x.p.credits_invoice_number.as_ref()) {
+        x.alloc = Some(AllocData {
+            stage: AllocStage::Plan,
+            out: Allocation {
+                status: AllocationStatus::Pending,
+                invoice_number: Text::to_string(n),
+                invoice_id: None,
+                amount: None,
+                date: None,
+            },
+            amount: None,
+            credit_note_id: xd.id.clone(),
+        });
+        x.out.allocation = x.alloc.as_ref().map(|a| a.out.clone());
+    }
+    let (id, number) = (xd.id.clone(), xd.number.clone());
+    x.xero = Some(xd);
+    (id, number, messages)
+}
+
+/// Xero's warnings on an exported document, totals that differ from the preview, and
+/// tracking Xero dropped.
+fn export_issues(x: &Doc, el: &Value, totals: [Option<Decimal>; 3], path: &Path) -> Vec<Issue> {
+    let mut issues: Vec<Issue> = warnings(el)
+        .into_iter()
+        .map(|w| Issue::warning(IssueCode::XeroWarning, path.clone(), w))
+        .collect();
+    let mine = x.p.exact_totals;
+    if let [Some(sub), Some(tax), Some(total)] = totals {
+        if sub != mine.sub_total || tax != mine.total_tax || total != mine.total {
+            issues.push(Issue::warning(
+                IssueCode::XeroTotalsDiffer,
+                path.field("totals"),
+                format!("Xero computed {} + {} tax = {}; the preview said {} + {} = {}. Check the document in Xero.", fixed(sub, 2), fixed(tax, 2), fixed(total, 2), fixed(mine.sub_total, 2), fixed(mine.total_tax, 2), fixed(mine.total, 2)),
+            ));
+        }
+    }
+    let sent_any_tracking = x.p.sent_tracking.iter().any(|l| !l.is_empty());
+    let has_lines = el
+        .get("LineItems")
+        .and_then(Value::as_array)
+        .is_some_and(|l| !l.is_empty());
+    if sent_any_tracking && has_lines {
+        if let Ok(returned) = serde_json::from_value::<ReturnedDocument>(el.clone()) {
+            issues.extend(tracking::check_response(
+                &x.p.sent_tracking,
+                &returned,
+                path,
+            ));
+        }
+    }
+    issues
 }

@@ -3,7 +3,7 @@
 //! Like quinn-proto, the run never does IO, reads no clock and no RNG. The host drives it:
 //!
 //! ```text
-//! let run = exporter.plan(invoices, options)       // or Run::new(preview, options, unitdp4)
+//! let run = exporter.plan(invoices, options)       // = Run::new(exporter, invoices, options)
 //! while !run.is_done():
 //!     for request in run.next(now):                // ready now: contacts first, then documents,
 //!         perform it (base URL + request.url,      // lookups, allocations; at most
@@ -37,18 +37,20 @@
 //! the same run, or found by a GET): `PUT /CreditNotes/{id}/Allocations` for the smaller of the
 //! credit and the invoice's AmountDue.
 
-// Where the run's code lives (one `impl Run` block per file, each named after what it handles):
-// - this file: the `Run` type, its public methods (the host's API), and the bookkeeping types
-//   the other files share (documents, contacts to create, jobs, requests handed out);
+// Where the run's code lives. The driver (this file) owns the host's API and the run-wide
+// state (limits, pause, stop) and never reads a row or an answer itself; the parts below each
+// own one concern:
+// - `tables`: the documents, contacts and jobs, named by typed ids made only by their table
+//   (an outcome changes only through `Docs::update`, which reports it to the host);
 // - `outcome`: what the host reads back (outcomes, log rows, the summary, allocations);
-// - `batches`: building a run from a preview, packing documents and contacts into batches;
-// - `requests`: handing out a job's request and keeping the export log;
-// - `answers`: classifying an answer, the answers common to every request (401/403, 429),
-//   dispatching the rest, retrying a GET;
+// - `batches`: `Run::new`, building a run from a preview, packing into batches;
+// - `requests`: handing out a job's request; `Requests` owns the export log;
+// - `answers`: classifying an answer into the one `Answer` every handler reads, the answers
+//   common to every request (401/403, 429), dispatching the rest, retrying a GET;
 // - `documents`: the answers to document sends;
 // - `lookups`: looking documents up after an uncertain answer;
 // - `contacts`: creating contacts and looking them up;
-// - `allocations`: allocating credit notes to the invoices they correct.
+// - `allocations`: allocating credit notes to the invoices they correct (owns its ledger).
 mod allocations;
 mod answers;
 mod batches;
@@ -58,42 +60,37 @@ mod lookups;
 mod outcome;
 pub mod plan;
 mod requests;
+mod tables;
 
 pub use outcome::{Allocation, AllocationStatus, LogRow, Outcome, OutcomeStatus, RunSummary};
 
 use rust_decimal::Decimal;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
 
 use crate::dates::Date;
 use crate::error::Error;
 use crate::issues::{Issue, IssueCode};
 use crate::preview::DocumentPreview;
-use crate::resolve::contacts::NewContact;
-use crate::send::plan::{Limits, PlanOptions, Request, RequestSpec};
+use crate::send::plan::{Limits, Request};
 use crate::xero::kind::Collection;
-use crate::xero::responses::{decimal_field, text_field, HttpResponse, Identity};
+use crate::xero::responses::{decimal_field, text_field, HttpResponse};
 
-use self::answers::{classify, Class};
+use self::allocations::Ledger;
+use self::answers::{classify, Answer, Class};
+use self::requests::Requests;
+use self::tables::{AllocStage, Contacts, DocState, Docs, JobState, Jobs};
 
 /// The sending run. See the module docs for the host's call sequence.
 pub struct Run {
     limits: Limits,
     unitdp4: bool,
-    docs: Vec<Doc>,
-    contacts: Vec<ContactUnit>,
-    jobs: Vec<Job>,
-    issued: BTreeMap<String, Issued>,
-    counter: u64,
-    log: Vec<LogRow>,
+    docs: Docs,
+    contacts: Contacts,
+    jobs: Jobs,
+    requests: Requests,
     stopped: Option<Issue>,
     pause_until: i64,
-    invoice_due: BTreeMap<String, Decimal>,
-    touched: BTreeSet<usize>,
-    /// Unblocked documents by kind and number key (the first of each), to find a credit note's
-    /// invoice in the run. Built on first need: kinds, numbers and blocking never change during
-    /// a run, and scanning every document for every credit note at every answer was quadratic.
-    by_number: Option<std::collections::HashMap<(&'static str, String), usize>>,
+    ledger: Ledger,
 }
 
 impl Run {
@@ -109,14 +106,12 @@ impl Run {
         if now < self.pause_until {
             return Vec::new();
         }
-        let in_flight = self
-            .jobs
-            .iter()
-            .filter(|j| matches!(j.state, JobState::InFlight(_)))
-            .count();
-        let mut free = self.limits.max_concurrent.saturating_sub(in_flight);
+        let mut free = self
+            .limits
+            .max_concurrent
+            .saturating_sub(self.jobs.in_flight());
         let mut out = Vec::new();
-        for j in 0..self.jobs.len() {
+        for j in self.jobs.ids() {
             if free == 0 {
                 break;
             }
@@ -140,32 +135,38 @@ impl Run {
         response: &HttpResponse,
         now: i64,
     ) -> Result<Vec<Outcome>, Error> {
-        let (job, rows) = self.take_issued(id)?;
-        self.touched.clear();
-        let status = Some(response.status);
-        match classify(response) {
-            Class::Auth => self.on_auth(job, &rows, response, now),
-            Class::RateLimited => self.on_rate_limit(job, &rows, response, now),
-            class => self.dispatch(job, &rows, class, status, now),
+        let (job, rows) = self.requests.take(id)?;
+        self.docs.clear_touched();
+        let a = Answer {
+            job,
+            rows: &rows,
+            class: classify(response),
+            http: Some(response.status),
+            now,
+        };
+        match a.class {
+            Class::Auth => self.on_auth(&a, response),
+            Class::RateLimited => self.on_rate_limit(&a, response),
+            _ => self.dispatch(&a),
         }
         self.advance_allocations(now);
-        Ok(self.touched_outcomes())
+        Ok(self.docs.take_touched())
     }
 
     /// Request `id` got no answer (timeout, dropped connection, network error); returns the
     /// outcomes it changed. Writes become `uncertain` and are looked up; reads are retried.
     pub fn lost(&mut self, id: &str, now: i64) -> Result<Vec<Outcome>, Error> {
-        let (job, rows) = self.take_issued(id)?;
-        self.touched.clear();
-        self.dispatch(
+        let (job, rows) = self.requests.take(id)?;
+        self.docs.clear_touched();
+        self.dispatch(&Answer {
             job,
-            &rows,
-            Class::Unanswered("no response (timeout or lost connection)".into()),
-            None,
+            rows: &rows,
+            class: Class::Unanswered("no response (timeout or lost connection)".into()),
+            http: None,
             now,
-        );
+        });
         self.advance_allocations(now);
-        Ok(self.touched_outcomes())
+        Ok(self.docs.take_touched())
     }
 
     /// One outcome per source invoice, in input order.
@@ -175,17 +176,13 @@ impl Run {
 
     /// The export log: one row per document (or contact) per request, in the order handed out.
     pub fn log(&self) -> &[LogRow] {
-        &self.log
+        self.requests.log()
     }
 
     /// Whether the run has nothing left to do: nothing in flight, and every document settled
     /// (or the run stopped on an auth problem).
     pub fn is_done(&self) -> bool {
-        let in_flight = self
-            .jobs
-            .iter()
-            .any(|j| matches!(j.state, JobState::InFlight(_)));
-        if in_flight {
+        if self.jobs.in_flight() > 0 {
             return false;
         }
         if self.stopped.is_some() {
@@ -233,13 +230,15 @@ impl Run {
         if self.stopped.take().is_none() {
             return;
         }
-        for d in &mut self.docs {
-            if d.out.status == OutcomeStatus::Retry
-                && d.out.issues.iter().any(|i| i.code == IssueCode::AuthFailed)
-            {
-                d.out.status = OutcomeStatus::Pending;
-                d.out.issues.clear();
-            }
+        for d in self.docs.ids() {
+            self.docs.edit(d, |x| {
+                if x.out.status == OutcomeStatus::Retry
+                    && x.out.issues.iter().any(|i| i.code == IssueCode::AuthFailed)
+                {
+                    x.out.status = OutcomeStatus::Pending;
+                    x.out.issues.clear();
+                }
+            });
         }
     }
 
@@ -247,15 +246,11 @@ impl Run {
     pub fn summary(&self) -> RunSummary {
         let mut s = RunSummary {
             documents: self.docs.len(),
-            requests: self.issued.len(),
-            in_flight: self
-                .jobs
-                .iter()
-                .filter(|j| matches!(j.state, JobState::InFlight(_)))
-                .count(),
+            requests: self.requests.count(),
+            in_flight: self.jobs.in_flight(),
             ..RunSummary::default()
         };
-        for d in &self.docs {
+        for d in self.docs.iter() {
             match d.out.status {
                 OutcomeStatus::Pending => s.pending += 1,
                 OutcomeStatus::Exported => s.exported += 1,
@@ -266,28 +261,6 @@ impl Run {
             }
         }
         s
-    }
-}
-
-impl crate::exporter::Exporter {
-    /// Previews `invoices` and plans sending them: the [`Run`] to drive.
-    ///
-    /// Errors (misuse): options outside Xero's limits, or no tenant id.
-    pub fn plan(
-        &self,
-        invoices: &[crate::input::source::SourceInvoice],
-        options: &PlanOptions,
-    ) -> Result<Run, Error> {
-        // The run needs the wire documents, exact totals and sent tracking, not the display
-        // lines or per-document bodies.
-        let preview = self.preview_with(
-            invoices,
-            crate::preview::PreviewOptions {
-                lines: false,
-                bodies: false,
-            },
-        );
-        Run::new(preview, options, self.settings().unitdp() == 4)
     }
 }
 
@@ -360,135 +333,6 @@ fn read_xero_doc(el: &Value, collection: Collection) -> XeroDoc {
         remaining_credit: decimal_field(el, "RemainingCredit"),
         total: decimal_field(el, "Total"),
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum DocState {
-    Blocked,
-    WaitContact,
-    Ready,
-    InJob,
-    Lookup,
-    Final,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum AllocStage {
-    Plan,
-    Busy,
-    Done,
-}
-
-#[derive(Clone, Debug)]
-struct AllocData {
-    stage: AllocStage,
-    out: Allocation,
-    amount: Option<Decimal>,
-    credit_note_id: Option<String>,
-}
-
-struct Doc {
-    p: DocumentPreview,
-    identity: Identity,
-    payer: Option<String>,
-    contact_id: Option<String>,
-    group: Group,
-    state: DocState,
-    element: Option<String>,
-    was_uncertain: bool,
-    xero: Option<XeroDoc>,
-    alloc: Option<AllocData>,
-    out: Outcome,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ContactState {
-    Unused,
-    InJob,
-    Lookup,
-    Resolved,
-    Failed,
-}
-
-struct ContactUnit {
-    new: NewContact,
-    identity: Identity,
-    element: String,
-    docs: Vec<usize>,
-    state: ContactState,
-    contact_id: Option<String>,
-    was_uncertain: bool,
-    sends: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Member {
-    Doc(usize),
-    Contact(usize),
-}
-
-#[derive(Clone, Debug)]
-enum JobKind {
-    Contacts {
-        members: Vec<usize>,
-        lookups_left: u32,
-        missing: Vec<usize>,
-    },
-    Documents {
-        group: Group,
-        members: Vec<usize>,
-        lookups_left: u32,
-        missing: Vec<usize>,
-    },
-    /// GET of documents; `parent` = the documents job to resend the missing ones with (None: a
-    /// duplicate-number check, where missing means failed).
-    DocLookup {
-        parent: Option<usize>,
-        members: Vec<usize>,
-        collection: Collection,
-        spec: RequestSpec,
-    },
-    ContactLookup {
-        parent: usize,
-        members: Vec<usize>,
-        spec: RequestSpec,
-    },
-    AllocTarget {
-        doc: usize,
-        spec: RequestSpec,
-    },
-    Allocate {
-        doc: usize,
-        spec: RequestSpec,
-    },
-    AllocCheck {
-        doc: usize,
-        allocate: usize,
-        spec: RequestSpec,
-    },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum JobState {
-    Queued(i64),
-    InFlight(String),
-    Waiting,
-    Done,
-}
-
-struct Job {
-    kind: JobKind,
-    state: JobState,
-    failures: u32,
-    sends: u32,
-    reserved: Option<String>,
-}
-
-struct Issued {
-    job: usize,
-    request: Request,
-    rows: Vec<(Member, usize)>,
-    done: bool,
 }
 
 /// Clamps a time to what JS numbers hold exactly.

@@ -2,7 +2,9 @@
 //! [`Allocation`] for credit notes), the export log's [`LogRow`]s and the [`RunSummary`].
 //!
 //! Plain data, serialised camelCase for the JS side; the state machine that fills them in is
-//! in the other files of this module.
+//! in the other files of this module. Their serialized shape is public API (the TypeScript
+//! types are derived from it): add no field here for the run's own bookkeeping, which lives
+//! in `tables`.
 
 use serde::Serialize;
 
@@ -125,6 +127,17 @@ pub struct Outcome {
     pub attempts: u32,
     /// Why: Xero's messages, warnings, the preview's errors for blocked documents.
     pub issues: Vec<Issue>,
+}
+
+impl Outcome {
+    /// Forgets what a wait said (retry time, limit, lookup): the document's fate is decided,
+    /// or it is being sent again.
+    pub(super) fn clear_wait(&mut self) {
+        self.retry_after = None;
+        self.retry_at = None;
+        self.limit = None;
+        self.lookup = None;
+    }
 }
 
 /// One row of the export log: one document (or contact) in one request.

@@ -1,7 +1,7 @@
 //! The sending plan: request descriptors, batches, idempotency keys.
 //!
-//! Everything here is pure: the same previews and options give the same requests, byte for
-//! byte, on every run. A request descriptor is all the host needs for one HTTP call:
+//! Everything here is pure and knows nothing of the run's state: the same previews and
+//! options give the same requests, byte for byte, on every run. A request descriptor is all the host needs for one HTTP call:
 //! `{id, purpose, method, path, query, url, headers, body, documents}`; the host prepends the
 //! base URL (`https://api.xero.com/api.xro/2.0`), adds `Authorization: Bearer <token>`, sends
 //! it, and hands the response back to the [`crate::send::Run`] it came from.
@@ -204,6 +204,20 @@ pub struct RequestSpec {
 }
 
 impl RequestSpec {
+    /// A GET (a lookup): no body, so no Idempotency-Key; `documents` are the host's ids it
+    /// decides about.
+    pub fn get(path: String, query: BTreeMap<String, String>, documents: Vec<String>) -> Self {
+        RequestSpec {
+            purpose: Purpose::Lookup,
+            method: "GET",
+            path,
+            query,
+            body: None,
+            documents,
+            contacts: Vec::new(),
+        }
+    }
+
     /// The request with its id, headers and (for writes) idempotency key.
     pub fn build(&self, id: String, tenant_id: &str, attempt: u32) -> Request {
         let url = url(&self.path, &self.query);

@@ -1,37 +1,165 @@
 //! Handing out requests: building a job's request from its current members, the ids and
-//! backoff, the export log rows each request opens and closes, and the outcomes a call touched.
+//! backoff, and the export log rows each request opens and each answer closes.
 //!
-//! Every answer handler goes through these helpers, so they live in one place.
+//! [`Requests`] owns the requests handed out and the export log: every answer handler closes
+//! its rows through it, so the log is written in one place. It decides nothing about
+//! outcomes; handing a send out resets a retried document's outcome, nothing more.
 
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorCode};
-use crate::issues::Path;
 use crate::send::plan::{Purpose, Request, RequestSpec};
 use crate::xero::wire;
 
-use super::{
-    js_time, ContactUnit, Doc, Issued, Job, JobKind, JobState, LogRow, Member, Outcome,
-    OutcomeStatus, Run,
-};
+use super::answers::Answer;
+use super::tables::{Batch, Doc, JobId, JobKind, JobState, Member};
+use super::{js_time, LogRow, OutcomeStatus, Run};
 
-impl Run {
-    pub(super) fn push_job(&mut self, kind: JobKind) -> usize {
-        self.jobs.push(Job {
-            kind,
-            state: JobState::Queued(i64::MIN),
-            failures: 0,
-            sends: 0,
-            reserved: None,
-        });
-        self.jobs.len() - 1
-    }
+/// A request handed out: its job and the log row of each member.
+struct Issued {
+    job: JobId,
+    request: Request,
+    rows: Vec<(Member, usize)>,
+    done: bool,
+}
 
+/// The requests handed out (by id) and the export log.
+#[derive(Default)]
+pub(super) struct Requests {
+    issued: BTreeMap<String, Issued>,
+    counter: u64,
+    log: Vec<LogRow>,
+}
+
+impl Requests {
     pub(super) fn new_id(&mut self) -> String {
         self.counter += 1;
         format!("r{}", self.counter)
     }
 
+    /// How many requests were handed out.
+    pub(super) fn count(&self) -> usize {
+        self.issued.len()
+    }
+
+    pub(super) fn log(&self) -> &[LogRow] {
+        &self.log
+    }
+
+    /// The last request job `j` sent (the lookup a gave-up document is checked with).
+    pub(super) fn last_of(&self, j: JobId) -> Option<Request> {
+        self.issued
+            .values()
+            .filter(|i| i.job == j)
+            .max_by_key(|i| i.request.attempt)
+            .map(|i| i.request.clone())
+    }
+
+    /// Appends the log row of one member of `request`; returns its number.
+    fn open_row(&mut self, head: RowHead, request: &Request, now: i64) -> usize {
+        let seq = self.log.len();
+        self.log.push(LogRow {
+            seq,
+            request_id: request.id.clone(),
+            purpose: request.purpose,
+            source_id: head.source_id,
+            contact_key: head.contact_key,
+            number: head.number,
+            payer_name: head.payer,
+            kind: head.kind,
+            method: request.method,
+            url: request.url.clone(),
+            idempotency_key: request.idempotency_key.clone(),
+            sent_at: js_time(now),
+            finished_at: None,
+            status: OutcomeStatus::Pending,
+            http_status: None,
+            xero_id: None,
+            xero_number: None,
+            messages: Vec::new(),
+        });
+        seq
+    }
+
+    /// The job and log rows of request `id`, once: answering it twice is misuse.
+    pub(super) fn take(&mut self, id: &str) -> Result<(JobId, Vec<(Member, usize)>), Error> {
+        let Some(iss) = self.issued.get_mut(id) else {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "requestId",
+                format!("No request \"{id}\" was handed out by this run."),
+            ));
+        };
+        if iss.done {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "requestId",
+                format!("Request \"{id}\" was already answered: hand each response back once."),
+            ));
+        }
+        iss.done = true;
+        Ok((iss.job, iss.rows.clone()))
+    }
+
+    /// Closes the log row of member `m` of the answered request.
+    pub(super) fn end_row(&mut self, a: &Answer, m: Member, end: RowEnd) {
+        let Some(seq) = a.rows.iter().find(|(x, _)| *x == m).map(|(_, s)| *s) else {
+            return;
+        };
+        if let Some(row) = self.log.get_mut(seq) {
+            row.status = end.status;
+            row.http_status = a.http;
+            row.finished_at = Some(js_time(a.now));
+            row.xero_id = end.xero_id;
+            row.xero_number = end.xero_number;
+            row.messages = end.messages;
+        }
+    }
+
+    /// Closes every log row of the answered request with one message.
+    pub(super) fn end_rows(&mut self, a: &Answer, status: OutcomeStatus, message: &str) {
+        for (m, _) in a.rows {
+            self.end_row(a, *m, RowEnd::new(status, vec![message.to_owned()]));
+        }
+    }
+}
+
+/// How an answer closes a log row.
+pub(super) struct RowEnd {
+    status: OutcomeStatus,
+    xero_id: Option<String>,
+    xero_number: Option<String>,
+    messages: Vec<String>,
+}
+
+impl RowEnd {
+    pub(super) fn new(status: OutcomeStatus, messages: Vec<String>) -> RowEnd {
+        RowEnd {
+            status,
+            xero_id: None,
+            xero_number: None,
+            messages,
+        }
+    }
+
+    /// With the id and number Xero gave (or a lookup found).
+    pub(super) fn found(mut self, xero_id: Option<String>, xero_number: Option<String>) -> Self {
+        self.xero_id = xero_id;
+        self.xero_number = xero_number;
+        self
+    }
+}
+
+/// What a log row says of its member.
+struct RowHead {
+    source_id: Option<String>,
+    contact_key: Option<String>,
+    number: Option<String>,
+    payer: Option<String>,
+    kind: &'static str,
+}
+
+impl Run {
     pub(super) fn backoff(&self, failures: u32) -> i64 {
         let base = i64::try_from(self.limits.backoff_ms).unwrap_or(i64::MAX);
         let factor = 1i64 << failures.saturating_sub(1).min(16);
@@ -40,42 +168,41 @@ impl Run {
 
     /// The request a job sends now, from its current members.
     fn spec_for(&self, job: &JobKind) -> Option<RequestSpec> {
+        let mut query = BTreeMap::new();
         match job {
-            JobKind::Contacts { members, .. } => {
+            JobKind::Contacts(Batch { members, .. }) => {
                 if members.is_empty() {
                     return None;
                 }
-                let units: Vec<&ContactUnit> = members
-                    .iter()
-                    .filter_map(|c| self.contacts.get(*c))
-                    .collect();
-                let els: Vec<&str> = units.iter().map(|u| u.element.as_str()).collect();
-                let mut docs: Vec<usize> = units.iter().flat_map(|u| u.docs.clone()).collect();
-                docs.sort_unstable();
-                docs.dedup();
-                let mut query = BTreeMap::new();
                 query.insert("summarizeErrors".to_owned(), "false".to_owned());
+                let els: Vec<&str> = self
+                    .contacts
+                    .of(members)
+                    .map(|u| u.element.as_str())
+                    .collect();
                 Some(RequestSpec {
                     purpose: Purpose::Contacts,
                     method: "PUT",
                     path: "/Contacts".into(),
                     query,
                     body: Some(wire::envelope("Contacts", &els)),
-                    documents: docs
-                        .iter()
-                        .filter_map(|d| self.docs.get(*d))
-                        .map(|x| x.p.source_id.to_string())
+                    documents: self.docs.source_ids(&self.contacts.docs_of(members)),
+                    contacts: self
+                        .contacts
+                        .of(members)
+                        .map(|u| u.new.key.clone())
                         .collect(),
-                    contacts: units.iter().map(|u| u.new.key.clone()).collect(),
                 })
             }
-            JobKind::Documents { group, members, .. } => {
-                let docs: Vec<&Doc> = members.iter().filter_map(|d| self.docs.get(*d)).collect();
+            JobKind::Documents {
+                group,
+                batch: Batch { members, .. },
+            } => {
+                let docs: Vec<&Doc> = self.docs.of(members).collect();
                 if docs.is_empty() {
                     return None;
                 }
                 let els: Vec<&str> = docs.iter().filter_map(|x| x.element.as_deref()).collect();
-                let mut query = BTreeMap::new();
                 query.insert("summarizeErrors".to_owned(), "false".to_owned());
                 let dp4 = self.unitdp4
                     || docs
@@ -104,10 +231,14 @@ impl Run {
 
     fn members_of(job: &JobKind) -> Vec<Member> {
         match job {
-            JobKind::Contacts { members, .. } | JobKind::ContactLookup { members, .. } => {
+            JobKind::Contacts(Batch { members, .. }) | JobKind::ContactLookup { members, .. } => {
                 members.iter().map(|c| Member::Contact(*c)).collect()
             }
-            JobKind::Documents { members, .. } | JobKind::DocLookup { members, .. } => {
+            JobKind::Documents {
+                batch: Batch { members, .. },
+                ..
+            }
+            | JobKind::DocLookup { members, .. } => {
                 members.iter().map(|d| Member::Doc(*d)).collect()
             }
             JobKind::AllocTarget { doc, .. }
@@ -116,18 +247,17 @@ impl Run {
         }
     }
 
-    pub(super) fn issue(&mut self, j: usize, now: i64) -> Option<Request> {
+    /// Hands out job `j`'s request (None: nothing left to send, the job is done).
+    pub(super) fn issue(&mut self, j: JobId, now: i64) -> Option<Request> {
         let kind = self.jobs.get(j)?.kind.clone();
         let Some(spec) = self.spec_for(&kind) else {
-            if let Some(job) = self.jobs.get_mut(j) {
-                job.state = JobState::Done;
-            }
+            self.jobs.set(j, JobState::Done);
             return None;
         };
         let reserved = self.jobs.get_mut(j).and_then(|x| x.reserved.take());
         let id = match reserved {
             Some(id) => id,
-            None => self.new_id(),
+            None => self.requests.new_id(),
         };
         let job = self.jobs.get_mut(j)?;
         job.sends += 1;
@@ -135,80 +265,12 @@ impl Run {
         let request = spec.build(id.clone(), &self.limits.tenant_id, job.sends);
         let mut rows = Vec::new();
         for m in Self::members_of(&kind) {
-            let (source_id, contact_key, number, payer, doc_kind) = match m {
-                Member::Doc(d) => {
-                    let Some(x) = self.docs.get_mut(d) else {
-                        continue;
-                    };
-                    if matches!(kind, JobKind::DocLookup { .. })
-                        && x.out.status == OutcomeStatus::Uncertain
-                    {
-                        x.out.lookup = Some(request.clone());
-                    }
-                    if matches!(kind, JobKind::Documents { .. }) {
-                        x.out.attempts += 1;
-                        if matches!(
-                            x.out.status,
-                            OutcomeStatus::Retry | OutcomeStatus::Uncertain
-                        ) {
-                            x.out.status = OutcomeStatus::Pending;
-                            x.out.retry_after = None;
-                            x.out.retry_at = None;
-                            x.out.limit = None;
-                            x.out.lookup = None;
-                            x.out.issues.clear();
-                        }
-                        x.out.request_id = Some(id.clone());
-                        self.touched.insert(d);
-                    }
-                    (
-                        Some(x.p.source_id.to_string()),
-                        None,
-                        x.identity.number.clone(),
-                        x.payer.clone(),
-                        x.p.kind.as_str(),
-                    )
-                }
-                Member::Contact(c) => {
-                    let Some(u) = self.contacts.get_mut(c) else {
-                        continue;
-                    };
-                    if matches!(kind, JobKind::Contacts { .. }) {
-                        u.sends += 1;
-                    }
-                    (
-                        None,
-                        Some(u.new.key.clone()),
-                        u.new.contact.contact_number.clone(),
-                        Some(u.new.contact.name.clone()),
-                        "CONTACT",
-                    )
-                }
+            let Some(head) = self.hand_out(m, &kind, &request) else {
+                continue;
             };
-            let seq = self.log.len();
-            self.log.push(LogRow {
-                seq,
-                request_id: id.clone(),
-                purpose: request.purpose,
-                source_id,
-                contact_key,
-                number,
-                payer_name: payer,
-                kind: doc_kind,
-                method: request.method,
-                url: request.url.clone(),
-                idempotency_key: request.idempotency_key.clone(),
-                sent_at: js_time(now),
-                finished_at: None,
-                status: OutcomeStatus::Pending,
-                http_status: None,
-                xero_id: None,
-                xero_number: None,
-                messages: Vec::new(),
-            });
-            rows.push((m, seq));
+            rows.push((m, self.requests.open_row(head, &request, now)));
         }
-        self.issued.insert(
+        self.requests.issued.insert(
             id,
             Issued {
                 job: j,
@@ -220,65 +282,56 @@ impl Run {
         Some(request)
     }
 
-    pub(super) fn take_issued(&mut self, id: &str) -> Result<(usize, Vec<(Member, usize)>), Error> {
-        let Some(iss) = self.issued.get_mut(id) else {
-            return Err(Error::new(
-                ErrorCode::InvalidState,
-                "requestId",
-                format!("No request \"{id}\" was handed out by this run."),
-            ));
-        };
-        if iss.done {
-            return Err(Error::new(
-                ErrorCode::InvalidState,
-                "requestId",
-                format!("Request \"{id}\" was already answered: hand each response back once."),
-            ));
+    /// What handing out `request` does to member `m`: a document send counts an attempt and
+    /// clears what a retry said; a lookup becomes the document's `lookup`.
+    fn hand_out(&mut self, m: Member, kind: &JobKind, request: &Request) -> Option<RowHead> {
+        match m {
+            Member::Doc(d) => {
+                let lookup = matches!(kind, JobKind::DocLookup { .. });
+                let send = matches!(kind, JobKind::Documents { .. });
+                let change = |x: &mut Doc| {
+                    if lookup && x.out.status == OutcomeStatus::Uncertain {
+                        x.out.lookup = Some(request.clone());
+                    }
+                    if send {
+                        x.out.attempts += 1;
+                        if matches!(
+                            x.out.status,
+                            OutcomeStatus::Retry | OutcomeStatus::Uncertain
+                        ) {
+                            x.out.status = OutcomeStatus::Pending;
+                            x.out.clear_wait();
+                            x.out.issues.clear();
+                        }
+                        x.out.request_id = Some(request.id.clone());
+                    }
+                    RowHead {
+                        source_id: Some(x.p.source_id.to_string()),
+                        contact_key: None,
+                        number: x.identity.number.clone(),
+                        payer: x.payer.clone(),
+                        kind: x.p.kind.as_str(),
+                    }
+                };
+                if send {
+                    self.docs.update(d, |x, _| change(x))
+                } else {
+                    self.docs.edit(d, change)
+                }
+            }
+            Member::Contact(c) => {
+                let u = self.contacts.get_mut(c)?;
+                if matches!(kind, JobKind::Contacts(_)) {
+                    u.sends += 1;
+                }
+                Some(RowHead {
+                    source_id: None,
+                    contact_key: Some(u.new.key.clone()),
+                    number: u.new.contact.contact_number.clone(),
+                    payer: Some(u.new.contact.name.clone()),
+                    kind: "CONTACT",
+                })
+            }
         }
-        iss.done = true;
-        Ok((iss.job, iss.rows.clone()))
-    }
-
-    pub(super) fn touched_outcomes(&mut self) -> Vec<Outcome> {
-        let touched = std::mem::take(&mut self.touched);
-        touched
-            .into_iter()
-            .filter_map(|d| self.docs.get(d).map(|x| x.out.clone()))
-            .collect()
-    }
-
-    pub(super) fn set_job(&mut self, j: usize, state: JobState) {
-        if let Some(job) = self.jobs.get_mut(j) {
-            job.state = state;
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn finish_row(
-        &mut self,
-        rows: &[(Member, usize)],
-        m: Member,
-        status: OutcomeStatus,
-        http: Option<u16>,
-        xero_id: Option<String>,
-        xero_number: Option<String>,
-        messages: Vec<String>,
-        now: i64,
-    ) {
-        let Some(seq) = rows.iter().find(|(x, _)| *x == m).map(|(_, s)| *s) else {
-            return;
-        };
-        if let Some(row) = self.log.get_mut(seq) {
-            row.status = status;
-            row.http_status = http;
-            row.finished_at = Some(js_time(now));
-            row.xero_id = xero_id;
-            row.xero_number = xero_number;
-            row.messages = messages;
-        }
-    }
-
-    pub(super) fn doc_path(&self, d: usize) -> Path {
-        Path::root("invoices").index(self.docs.get(d).map_or(d, |x| x.p.index))
     }
 }

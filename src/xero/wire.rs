@@ -131,6 +131,11 @@ impl<'a> Object<'a> {
         }
     }
 
+    /// Money at exactly `dp` places (`4025.00`), rounded half away from zero like the totals.
+    pub(crate) fn money(&mut self, key: &str, value: Decimal, dp: u32) {
+        self.key(key).push_str(&crate::money::fixed_text(value, dp));
+    }
+
     pub(crate) fn close(self) {
         self.out.push('}');
     }
