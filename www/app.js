@@ -61,9 +61,10 @@ function previewExport() {
       el('td', { textContent: d.sourceId }),
       el('td', { textContent: d.kind }),
       el('td', { textContent: (d.contact.name ?? '—') + (d.contact.status === 'create' ? ' (new)' : d.contact.matchedBy ? ` (by ${d.contact.matchedBy})` : '') }),
-      el('td', { className: 'num', textContent: d.totals.subTotal }),
-      el('td', { className: 'num', textContent: d.totals.totalTax }),
-      el('td', { className: 'num', textContent: d.totals.total }),
+      // null when a line's amount could not be computed (its issues say why).
+      el('td', { className: 'num', textContent: d.totals?.subTotal ?? '—' }),
+      el('td', { className: 'num', textContent: d.totals?.totalTax ?? '—' }),
+      el('td', { className: 'num', textContent: d.totals?.total ?? '—' }),
       el('td', { textContent: d.blocked ? 'blocked' : 'ready' }),
       el('td', { textContent: d.issues.map((i) => i.code).join(', ') }));
     tr.dataset.id = d.sourceId;

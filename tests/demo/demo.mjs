@@ -27,9 +27,9 @@ for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
     d.kind,
     d.status,
     (d.contact.name ?? '(none)') + (d.contact.status === 'create' ? ' [new]' : ''),
-    d.totals.subTotal,
-    d.totals.totalTax,
-    d.totals.total,
+    d.totals?.subTotal ?? '—',
+    d.totals?.totalTax ?? '—',
+    d.totals?.total ?? '—',
     d.blocked ? 'BLOCKED' : 'ready',
     d.issues.map((i) => `${i.severity === 'error' ? '!' : '~'}${i.code}`).join(' '),
   ]);

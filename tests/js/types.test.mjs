@@ -29,7 +29,7 @@ const invoices: SourceInvoice[] = [{ id: 'a', date: '2024-01-15', payer: { kind:
   lines: [{ description: 'x', quantity: 1, unitAmount: '10.00', tracking: { Location: 'North' } }] }];
 const ex = new Exporter({ accounts: { Accounts: [] } }, settings);
 const p: Preview = ex.preview(invoices, { lines: false });
-const totals: string[] = p.documents.map((d) => d.totals.total + (d.contact.status === 'existing' ? d.contact.matchedBy : ''));
+const totals: string[] = p.documents.map((d) => (d.totals?.total ?? 'no totals') + (d.contact.status === 'existing' ? d.contact.matchedBy : ''));
 const bill = timesheetInvoice({ groupBy: 'member', entries: [{ member: 'm', hours: '1.5', rate: 80 }] });
 void totals; void bill.lines; ex.free();
 // Issue.code is the union of the codes: a misspelt code does not compile.
