@@ -19,13 +19,16 @@
 //! `wasm32` only) touches wasm-bindgen, js-sys or serde-wasm-bindgen.
 
 #![forbid(unsafe_code)]
+// A function fits on a screen: at most 80 lines (.clippy.toml), enforced by `make lint`.
+#![warn(clippy::too_many_lines)]
 #![cfg_attr(
     test,
     allow(
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::panic,
-        clippy::indexing_slicing
+        clippy::indexing_slicing,
+        clippy::too_many_lines
     )
 )]
 

@@ -95,6 +95,7 @@ fn top_level_is_exactly_the_documented_layout() {
         ".cargo",
         ".git",
         ".gitignore",
+        ".clippy.toml",
         "CHANGELOG.md",
         // build outputs, ignored by git
         "target",

@@ -18,6 +18,84 @@ pub(super) enum HeaderState {
     Unusable,
 }
 
+/// The header's cells: each column's comparison key and trimmed text, and where problems go.
+struct Header<'a> {
+    names: Vec<(String, String)>,
+    row: u64,
+    issues: &'a mut IssueSink,
+}
+
+impl Header<'_> {
+    /// The columns whose header compares as `wanted`.
+    fn positions(&self, wanted: &str) -> Vec<usize> {
+        let k = names::key(wanted);
+        (0..self.names.len())
+            .filter(|i| self.names.get(*i).is_some_and(|(key, _)| *key == k))
+            .collect()
+    }
+
+    /// The one column named `what` among `at` (`hint` says more when it is missing).
+    fn one(&mut self, at: &[usize], what: &str, hint: &str) -> Option<usize> {
+        let row = self.row;
+        match at {
+            [i] => Some(*i),
+            [] => {
+                let found: Vec<&str> = self.names.iter().map(|(_, h)| h.as_str()).collect();
+                let found = found.join(", ");
+                self.issues.add(Severity::Error, IssueCode::CsvColumnMissing, row, None, || {
+                    ("csv.header".to_owned(), format!("The header has no {what} column{hint} (columns found: {found}). The file cannot be imported until it has one."))
+                });
+                None
+            }
+            [first, ..] => {
+                let cols: Vec<String> = at.iter().map(|i| (i + 1).to_string()).collect();
+                self.issues.add(
+                    Severity::Error,
+                    IssueCode::CsvColumnDuplicate,
+                    row,
+                    Some(*first as u64 + 1),
+                    || {
+                        (
+                            "csv.header".to_owned(),
+                            format!(
+                                "The {what} column appears more than once (columns {}). Keep one.",
+                                cols.join(" and ")
+                            ),
+                        )
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    fn text(&self, i: usize) -> String {
+        self.names
+            .get(i)
+            .map(|(_, h)| h.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Each header cell's key and text; `false` when a cell is not UTF-8 (reported).
+fn cells(fields: &Fields<'_>, row: u64, issues: &mut IssueSink) -> (Vec<(String, String)>, bool) {
+    let mut names = Vec::with_capacity(fields.len());
+    let mut usable = true;
+    for i in 0..fields.len() {
+        match fields.get(i) {
+            Some(Ok(h)) => names.push((names::key(h), h.trim().to_owned())),
+            _ => {
+                usable = false;
+                names.push((String::new(), String::new()));
+                issues.add(Severity::Error, IssueCode::CsvRowMalformed, row, Some(i as u64 + 1), || {
+                    ("csv.header".to_owned(), format!("Header column {} is not valid UTF-8 text. Save the file as \"CSV UTF-8\".", i + 1))
+                });
+            }
+        }
+    }
+    (names, usable)
+}
+
 /// Reads the header row (`row` is 1 unless empty lines come first): which column holds the
 /// client key (`key_column`) and which the two tracking columns, recorded in `tracking`.
 pub(super) fn read_header(
@@ -27,68 +105,12 @@ pub(super) fn read_header(
     tracking_states: &mut [TrackingState; 2],
     issues: &mut IssueSink,
 ) -> HeaderState {
-    let mut names: Vec<(String, String)> = Vec::with_capacity(fields.len());
-    let mut usable = true;
-    for i in 0..fields.len() {
-        match fields.get(i) {
-            Some(Ok(h)) => names.push((names::key(h), h.trim().to_owned())),
-            _ => {
-                usable = false;
-                names.push((String::new(), String::new()));
-                issues
-                        .add(Severity::Error, IssueCode::CsvRowMalformed, row, Some(i as u64 + 1), || {
-                            ("csv.header".to_owned(), format!("Header column {} is not valid UTF-8 text. Save the file as \"CSV UTF-8\".", i + 1))
-                        });
-            }
-        }
-    }
-    let found: Vec<&str> = names.iter().map(|(_, h)| h.as_str()).collect();
-    let found = found.join(", ");
-    let positions = |wanted: &str| -> Vec<usize> {
-        let k = names::key(wanted);
-        names
-            .iter()
-            .enumerate()
-            .filter(|(_, (key, _))| *key == k)
-            .map(|(i, _)| i)
-            .collect()
-    };
-    // The one column named `what` (`hint` says more when it is missing).
-    let one = |issues: &mut IssueSink, at: Vec<usize>, what: String, hint: String| match at
-        .as_slice()
-    {
-        [i] => Some(*i),
-        [] => {
-            issues.add(Severity::Error, IssueCode::CsvColumnMissing, row, None, || {
-                        ("csv.header".to_owned(), format!("The header has no {what} column{hint} (columns found: {found}). The file cannot be imported until it has one."))
-                    });
-            None
-        }
-        [first, ..] => {
-            let cols: Vec<String> = at.iter().map(|i| (i + 1).to_string()).collect();
-            issues.add(
-                Severity::Error,
-                IssueCode::CsvColumnDuplicate,
-                row,
-                Some(*first as u64 + 1),
-                || {
-                    (
-                        "csv.header".to_owned(),
-                        format!(
-                            "The {what} column appears more than once (columns {}). Keep one.",
-                            cols.join(" and ")
-                        ),
-                    )
-                },
-            );
-            None
-        }
-    };
-    let key = one(
-        issues,
-        positions(key_column),
-        format!("\"{key_column}\""),
-        " for the client key (set options.keyColumn if your file names it differently)".to_owned(),
+    let (names, mut usable) = cells(fields, row, issues);
+    let mut h = Header { names, row, issues };
+    let key = h.one(
+        &h.positions(key_column),
+        &format!("\"{key_column}\""),
+        " for the client key (set options.keyColumn if your file names it differently)",
     );
     let mut tracking = [None, None];
     for ((state, slot), canonical) in tracking_states
@@ -96,36 +118,32 @@ pub(super) fn read_header(
         .zip(tracking.iter_mut())
         .zip(TRACKING_COLUMNS)
     {
-        let mut at = positions(canonical);
+        let mut at = h.positions(canonical);
         let mut hint = String::new();
         if let Some(category) = &state.category {
             if at.is_empty() {
-                at = positions(&category.name);
+                at = h.positions(&category.name);
             }
             hint = format!(" (or \"{}\", the category's name)", category.name);
         }
-        *slot = one(issues, at, format!("\"{canonical}\""), hint);
+        *slot = h.one(&at, &format!("\"{canonical}\""), &hint);
     }
-    let [Some(t1), Some(t2)] = tracking else {
-        return HeaderState::Unusable;
-    };
-    let Some(key) = key else {
+    let ([Some(t1), Some(t2)], Some(key)) = (tracking, key) else {
         return HeaderState::Unusable;
     };
     if key == t1 || key == t2 || t1 == t2 {
         let column = if key == t1 || key == t2 { key } else { t1 };
-        issues.add(Severity::Error, IssueCode::CsvColumnDuplicate, row, Some(column as u64 + 1), || {
-                ("csv.header".to_owned(), format!("Column {} would serve as two of the required columns (client key, tracking category 1, tracking category 2). Rename the columns so each is distinct.", column + 1))
-            });
+        h.issues.add(Severity::Error, IssueCode::CsvColumnDuplicate, row, Some(column as u64 + 1), || {
+            ("csv.header".to_owned(), format!("Column {} would serve as two of the required columns (client key, tracking category 1, tracking category 2). Rename the columns so each is distinct.", column + 1))
+        });
         usable = false;
     }
     if !usable {
         return HeaderState::Unusable;
     }
-    let header_of = |i: usize| names.get(i).map(|(_, h)| h.clone()).unwrap_or_default();
     for (state, index) in tracking_states.iter_mut().zip([t1, t2]) {
         state.index = index;
-        state.header = header_of(index);
+        state.header = h.text(index);
     }
-    HeaderState::Usable(key, fields.len(), header_of(key))
+    HeaderState::Usable(key, fields.len(), h.text(key))
 }
