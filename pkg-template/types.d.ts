@@ -171,7 +171,7 @@ invoiceNumber?: string,
  */
 reference?: string, 
 /**
- * Url, "Go to [app]" link (default none).
+ * Url, "Go to \[app\]" link (default none).
  */
 url?: string, };
 

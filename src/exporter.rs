@@ -6,7 +6,7 @@
 //! Owns the batch (contacts planned across invoices, the summary's counts) and the streaming
 //! paths that read, build and write one invoice at a time. Holds no rule of its own: what a
 //! document is and which issues it has is decided in `resolve` and `build`. Sending plans are
-//! `send`'s (`Exporter::plan` lives there).
+//! `send`'s: `Exporter::plan` only delegates to `send::Run::new`.
 //!
 //! [`preview`]: crate::preview
 

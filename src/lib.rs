@@ -15,8 +15,58 @@
 //! - misuse (input that does not fit the types) is an [`Error`], thrown in JS as an `Error`
 //!   with `name`, `code` and `details`.
 //!
-//! The modules below are plain Rust; only the `wasm` binding module (compiled for
-//! `wasm32` only) touches wasm-bindgen, js-sys or serde-wasm-bindgen.
+//! # Architecture
+//!
+//! One direction, no back and forth (DESIGN.md's flow); each step reads only the steps above it.
+//!
+//! ```text
+//!  host JSON ─► input ──► resolve ──► build ──► preview (view model + JSON)
+//!               │ snapshot, settings,  │ per invoice:     │ wire document,
+//!               │ source invoices      │ kind, contact,   │ exact totals,
+//!               │ read once            │ account + tax +  │ issues
+//!               │                      │ tracking / line, │
+//!               │                      │ due date, number │
+//!               └──────────── exporter drives them, invoice by invoice ──┘
+//!                                                          │
+//!                                             send: plan ─► requests ─► host does HTTP
+//!                                                   run  ◄── answers ◄──┘
+//!                                                   │ one outcome per invoice, the log
+//!  xero: Xero's shapes (document kinds, request bodies, reading answers), used by build and send
+//! ```
+//!
+//! What each module owns, and what it may not touch:
+//! - [`input`]: the caller's data read once (settings, snapshot lookup tables, source invoices);
+//!   knows no Xero request and no later step.
+//! - [`resolve`]: a source invoice against snapshot + settings → `ResolvedInvoice` (kind,
+//!   contact, per-line account, tax and tracking, due date, numbering, update rules); one small
+//!   module per concern; must not import `build`, `preview` or the exporter.
+//! - [`build`]: `ResolvedInvoice` → the wire document, exact totals and the preview's document
+//!   (the credit-note flip, lines as sent, document checks); never re-resolves.
+//! - [`preview`]: the public view model and its hand-written JSON; computes nothing, must not
+//!   import the exporter or `build`.
+//! - [`exporter`]: the façade that holds what is parsed and prepared once and streams each
+//!   invoice through resolve → build → preview; holds no rule of its own.
+//! - [`xero`]: the one home of Xero's shapes: [`DocumentKind`] and its collection (endpoint, id
+//!   and number fields), the JSON writer of every request body, reading Xero's answers.
+//! - [`send`]: the plan (packing, idempotency keys) and the sans-IO run: a driver
+//!   (`next`/`handle`/`lost`/`wake_at`) over tables with typed ids and parts that own their
+//!   state (documents, contacts, lookups, allocations, the export log); may read previews,
+//!   never builds documents.
+//! - [`tracking_csv`]: the tracking-options CSV (streaming validation, export); reads the
+//!   snapshot only.
+//! - Vocabulary shared by all: [`money`] (exact decimals, Xero's rounding and totals),
+//!   [`dates`], [`names`] (how Xero compares names), [`issues`], [`error`].
+//! - `wasm` (wasm32 only): the JS binding, the only module that touches wasm-bindgen, js-sys or
+//!   serde-wasm-bindgen; JSON in, core call, JSON out, no logic.
+//!
+//! Where to add a new request kind (an update, a void, a payment, a status GET): its body in
+//! [`xero`] (written with the one JSON writer, validated against Xero's OpenAPI schema in the
+//! tests), its packing in [`send::plan`], and one sub-machine in [`send`] that owns its rows and
+//! handles its answers through the shared `Answer` context. Nothing else changes.
+//!
+//! Rules the tests enforce: no import circles between steps (tests/architecture.rs), no core
+//! function over 80 lines (clippy, `.clippy.toml`), no panics (clippy denies unwrap, expect,
+//! indexing; fuzz targets in tests/fuzz), money in `Decimal` with checked arithmetic.
 
 #![forbid(unsafe_code)]
 // A function fits on a screen: at most 80 lines (.clippy.toml), enforced by `make lint`.

@@ -40,17 +40,33 @@ fn huge_quantities_and_amounts_are_issues_not_panics() {
         {"description": "x", "quantity": "1e28", "unitAmount": 7},
         {"description": "y", "quantity": "1e28", "unitAmount": 7}
     ]));
-    assert_eq!(codes, ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].quantity", "NUMBER_OUT_OF_RANGE@invoices[0].lines[1].quantity"]);
+    assert_eq!(
+        codes,
+        [
+            "NUMBER_OUT_OF_RANGE@invoices[0].lines[0].quantity",
+            "NUMBER_OUT_OF_RANGE@invoices[0].lines[1].quantity"
+        ]
+    );
     assert_eq!(totals, Value::Null, "no made-up totals");
     // The largest Decimal as a unit amount (Exclusive tax multiplied it).
     let (codes, totals) = outcome(json!([{"description": "x", "quantity": 1, "unitAmount": MAX}]));
-    assert_eq!(codes, ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].unitAmount"]);
+    assert_eq!(
+        codes,
+        ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].unitAmount"]
+    );
     assert_eq!(totals, Value::Null);
     // 13-digit quantity × the largest unit amount Xero could take: past LineAmount's limit.
-    let (codes, _) = outcome(json!([{"description": "x", "quantity": "999999999999", "unitAmount": "99999999999999.99"}]));
+    let (codes, _) = outcome(
+        json!([{"description": "x", "quantity": "999999999999", "unitAmount": "99999999999999.99"}]),
+    );
     assert_eq!(codes, ["LINE_AMOUNT_TOO_LARGE@invoices[0].lines[0]"]);
-    let (codes, _) = outcome(json!([{"description": "x", "quantity": 1, "unitAmount": 1, "discountAmount": format!("-{MAX}")}]));
-    assert_eq!(codes, ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].discountAmount"]);
+    let (codes, _) = outcome(
+        json!([{"description": "x", "quantity": 1, "unitAmount": 1, "discountAmount": format!("-{MAX}")}]),
+    );
+    assert_eq!(
+        codes,
+        ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].discountAmount"]
+    );
 }
 
 #[test]
@@ -86,8 +102,18 @@ fn timesheet_hours_past_the_range_keep_a_line_of_their_own() {
     let invoice = xero_export::input::source::timesheet_invoice(&input);
     let lines = serde_json::to_value(&invoice).unwrap()["lines"].clone();
     assert_eq!(lines.as_array().unwrap().len(), 2, "{lines}");
-    let p = preview(sample_snapshot(), settings(), Value::Array(vec![serde_json::to_value(&invoice).unwrap()]));
-    assert_eq!(codes(&p.documents[0].issues), ["NUMBER_OUT_OF_RANGE@invoices[0].lines[0].quantity", "NUMBER_OUT_OF_RANGE@invoices[0].lines[1].quantity"]);
+    let p = preview(
+        sample_snapshot(),
+        settings(),
+        Value::Array(vec![serde_json::to_value(&invoice).unwrap()]),
+    );
+    assert_eq!(
+        codes(&p.documents[0].issues),
+        [
+            "NUMBER_OUT_OF_RANGE@invoices[0].lines[0].quantity",
+            "NUMBER_OUT_OF_RANGE@invoices[0].lines[1].quantity"
+        ]
+    );
 }
 
 #[test]
@@ -97,8 +123,14 @@ fn plan_blocks_what_preview_reports() {
         {"description": "x", "quantity": "1e28", "unitAmount": 7},
         {"description": "y", "quantity": "1e28", "unitAmount": 7}
     ])));
-    let options = PlanOptions { tenant_id: "t".into(), ..PlanOptions::default() };
+    let options = PlanOptions {
+        tenant_id: "t".into(),
+        ..PlanOptions::default()
+    };
     let mut run = ex.plan(&invs, &options).unwrap();
     assert!(run.next(0).is_empty(), "a blocked document is never sent");
-    assert_eq!(run.outcomes()[0].status, xero_export::send::OutcomeStatus::Blocked);
+    assert_eq!(
+        run.outcomes()[0].status,
+        xero_export::send::OutcomeStatus::Blocked
+    );
 }

@@ -124,7 +124,7 @@ pub struct Templates {
     pub invoice_number: Option<String>,
     /// Reference (default `{reference}`).
     pub reference: Option<String>,
-    /// Url, "Go to [app]" link (default none).
+    /// Url, "Go to \[app\]" link (default none).
     pub url: Option<String>,
 }
 

@@ -254,7 +254,7 @@ pub struct WireDocument {
     pub credit_note_number: Option<Text>,
     /// Reference (ACCREC / ACCRECCREDIT only).
     pub reference: Option<Text>,
-    /// Url ("Go to [app]").
+    /// Url ("Go to \[app\]").
     pub url: Option<Text>,
     /// Currency code.
     pub currency_code: Option<Text>,
