@@ -116,6 +116,11 @@ function makeApi(engine) {
       throw misuse(argument, why);
     }
     if (text === undefined) throw misuse(argument, `a ${typeof value} is not data`);
+    // A lone surrogate (half of an emoji cut by a truncation) is valid in a JS string but not
+    // in JSON text the core can read: JSON.stringify writes it as an escape (lower-case, the
+    // only \ud escapes it writes), and the whole call would fail. Such text is written with
+    // U+FFFD instead, which the core reports as TEXT_INVALID on the one field that held it.
+    if (text.includes('\\ud')) text = JSON.stringify(value, (key, v) => (typeof v === 'string' ? v.toWellFormed() : nonFinite(key, v)));
     return text;
   }
 

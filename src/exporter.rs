@@ -20,6 +20,7 @@ use crate::preview::{DocumentPreview, Preview, PreviewOptions, Summary};
 use crate::resolve::contacts::{NewContact, Planned};
 use crate::resolve::numbering::Templates;
 use crate::resolve::{self, tracking};
+use crate::Text;
 
 /// A snapshot and settings, parsed once; previews any number of invoices.
 pub struct Exporter {
@@ -183,6 +184,9 @@ struct Batch<'e> {
     settings_blocked: bool,
     options: PreviewOptions,
     summary: Summary,
+    /// Source ids seen in this batch: a second invoice with the same id is blocked, or one
+    /// invoice of the host's would become two documents in Xero.
+    seen: std::collections::HashSet<Text>,
 }
 
 impl<'e> Batch<'e> {
@@ -198,6 +202,7 @@ impl<'e> Batch<'e> {
             settings_blocked: has_errors(&exporter.issues),
             options,
             summary: Summary::default(),
+            seen: std::collections::HashSet::new(),
         }
     }
 
@@ -218,7 +223,12 @@ impl<'e> Batch<'e> {
             options: self.options,
             settings_blocked: self.settings_blocked,
         };
-        let doc = build::document(&bctx, inv, resolved);
+        let mut doc = build::document(&bctx, inv, resolved);
+        if !self.seen.insert(doc.source_id.clone()) {
+            let id = crate::money::shown(&doc.source_id).into_owned();
+            doc.issues.push(Issue::error(IssueCode::SourceIdDuplicate, Path::root("invoices").index(index).field("id"), format!("Another invoice in this batch has the id \"{id}\": each invoice of yours is one document in Xero, so this one is not sent. Give every invoice its own id, or send the two in separate runs if they really are different.")));
+            doc.blocked = true;
+        }
         let s = &mut self.summary;
         s.documents += 1;
         if doc.blocked {

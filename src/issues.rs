@@ -37,6 +37,11 @@ pub enum IssueCode {
     NumberOutOfRange,
     /// A required value is missing.
     Missing,
+    /// The same source invoice id appears twice in one batch: the second would be sent twice.
+    SourceIdDuplicate,
+    /// Text holds characters Xero would show to people but no one can see or trust: control
+    /// characters, NUL, bidirectional overrides (which can disguise a name), lone surrogates.
+    TextInvalid,
     // --- dates ---
     /// A date is not a calendar date `YYYY-MM-DD`.
     DateInvalid,

@@ -134,3 +134,85 @@ fn plan_blocks_what_preview_reports() {
         xero_export::send::OutcomeStatus::Blocked
     );
 }
+
+#[test]
+fn the_same_source_invoice_twice_blocks_the_second() {
+    let inv = json!({"id": "bill-7", "number": "B-7", "date": "2024-01-15", "payer": {"contactId": KATHERINE}, "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]});
+    let mut again = inv.clone();
+    again["number"] = json!("B-8");
+    let batch = json!([inv, again]);
+    let p = preview(sample_snapshot(), settings(), batch.clone());
+    assert!(!p.documents[0].blocked);
+    assert!(p.documents[1].blocked);
+    assert_eq!(
+        codes(&p.documents[1].issues),
+        ["SOURCE_ID_DUPLICATE@invoices[1].id"]
+    );
+    // And so the run sends it once.
+    let ex = exporter(sample_snapshot(), settings());
+    let invs = invoices(batch);
+    let mut run = ex
+        .plan(
+            &invs,
+            &PlanOptions {
+                tenant_id: "t".into(),
+                ..PlanOptions::default()
+            },
+        )
+        .unwrap();
+    let requests = run.next(0);
+    assert_eq!(requests.iter().map(|r| r.documents.len()).sum::<usize>(), 1);
+}
+
+#[test]
+fn text_people_would_see_is_checked_for_what_they_cannot() {
+    let inv = json!([{"id": "a", "number": "N\u{0}1", "reference": "ok", "date": "2024-01-15",
+        "payer": {"name": "Evil\u{202E}gnp.exe"},
+        "lines": [{"description": "two\nlines are fine", "quantity": 1, "unitAmount": 1},
+                  {"description": "broken \u{FFFD}", "quantity": 1, "unitAmount": 1}]}]);
+    let p = preview(
+        sample_snapshot(),
+        json!({"contacts": {"onMissing": "create"}, "accounts": {"default": "200"}}),
+        inv,
+    );
+    let c = codes(&p.documents[0].issues);
+    for want in [
+        "TEXT_INVALID@invoices[0].number",
+        "TEXT_INVALID@invoices[0].payer.name",
+        "TEXT_INVALID@invoices[0].lines[1].description",
+    ] {
+        assert!(c.iter().any(|x| x == want), "{want} not in {c:?}");
+    }
+    assert!(
+        !c.iter().any(|x| x.ends_with("lines[0].description")),
+        "{c:?}"
+    );
+    assert!(p.documents[0].blocked);
+}
+
+#[test]
+fn a_tenant_id_that_could_add_headers_is_refused() {
+    let ex = exporter(sample_snapshot(), settings());
+    for tenant in ["t\r\nX-Evil: 1", "a\nb", "a b", "\u{0}"] {
+        let err = ex
+            .plan(
+                &[],
+                &PlanOptions {
+                    tenant_id: tenant.into(),
+                    ..PlanOptions::default()
+                },
+            )
+            .err()
+            .unwrap();
+        assert_eq!(err.argument, "options.tenantId", "{tenant:?}");
+    }
+    assert!(ex
+        .plan(
+            &[],
+            &PlanOptions {
+                tenant_id: "5cc8cf28-567e-4d43-b287-687cfcaec47c".into(),
+                ..PlanOptions::default()
+            }
+        )
+        .is_ok());
+}

@@ -16,6 +16,7 @@ pub(crate) mod header;
 pub(crate) mod kind;
 pub(crate) mod lines;
 pub(crate) mod numbering;
+pub(crate) mod text;
 pub(crate) mod updates;
 
 use rust_decimal::Decimal;
@@ -116,6 +117,7 @@ pub(crate) fn invoice(
     };
     let mut issues = Vec::new();
     let head = header::resolve(&doc, index, &mut issues);
+    text::check(inv, &path, &mut issues);
     let lines = lines::resolve(&doc, &mut issues);
     let (kind, raw_total) = kind::decide(ctx.settings, &lines);
     let mut later = Vec::new();

@@ -90,6 +90,10 @@ impl PlanOptions {
         if tenant.is_empty() {
             return bad("tenantId", "`tenantId` is required: the xero-tenant-id of the organisation (from GET https://api.xero.com/connections).".into());
         }
+        // It goes into a header: a CR or LF would let it add headers of its own.
+        if tenant.len() > 100 || !tenant.bytes().all(|b| b.is_ascii_graphic()) {
+            return bad("tenantId", "`tenantId` must be the organisation's xero-tenant-id (a UUID): printable characters only, no spaces or line breaks.".into());
+        }
         let max_documents = self.max_documents.unwrap_or(MAX_DOCUMENTS);
         if !(1..=MAX_DOCUMENTS).contains(&max_documents) {
             return bad(

@@ -219,3 +219,27 @@ test('random values into every entry point: returned, or a coded error', () => {
   }
   stillUsable();
 });
+
+test('a lone surrogate is one issue on its field, not a failed batch', () => {
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  const invoices = structuredClone(clinic.invoices.slice(0, 2));
+  invoices[1].lines[0].description = 'Consultation 😀'.slice(0, -1); // half an emoji
+  const p = ex.preview(invoices);
+  assert.equal(p.documents.length, 2);
+  assert.equal(p.documents[0].blocked, false);
+  assert.deepEqual(p.documents[1].issues.filter((i) => i.code === 'TEXT_INVALID').map((i) => i.path), ['invoices[1].lines[0].description']);
+  const evil = structuredClone(clinic.invoices[0]);
+  evil.payer = { kind: 'patient', id: 'p-evil', name: 'Evil\u202Egnp.exe' };
+  assert.ok(ex.preview([evil]).documents[0].issues.some((i) => i.code === 'TEXT_INVALID' && i.path === 'invoices[0].payer.name'));
+  ex.free();
+});
+
+test('the same source invoice twice: the second is blocked, so it is sent once', () => {
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  const inv = clinic.invoices[0];
+  const p = ex.preview([inv, { ...inv, number: 'OTHER-1' }]);
+  assert.equal(p.documents[1].blocked, true);
+  assert.ok(p.documents[1].issues.some((i) => i.code === 'SOURCE_ID_DUPLICATE' && i.path === 'invoices[1].id'));
+  assert.equal(code(() => ex.plan([inv], { tenantId: 'tenant\r\nX-Injected: 1' })), 'INVALID_INPUT');
+  ex.free();
+});
