@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -144,6 +144,18 @@ default?: string,
  * Host tax code → Xero TaxType.
  */
 byCode?: { [key in string]: string }, };
+
+/**
+ * Xero items on lines.
+ */
+export type ItemSettings = { 
+/**
+ * Send a line's service code as Xero's ItemCode when the organisation has an item with
+ * that code (and take the item's price, account and description as defaults). Off by
+ * default: an ItemCode on a tracked inventory item moves stock in Xero, so it must be
+ * chosen, never implied by a matching code. A line's own `itemCode` is always sent.
+ */
+fromServiceCode?: boolean, };
 
 /**
  * How the due date is computed when the source invoice has none.
@@ -305,6 +317,10 @@ accounts?: AccountSettings,
  */
 taxes?: TaxSettings, 
 /**
+ * Xero items on lines.
+ */
+items?: ItemSettings, 
+/**
  * Due date rule.
  */
 dueDate?: DueDateRule, 
@@ -461,9 +477,15 @@ taxCode?: string,
  */
 accountCode?: string, 
 /**
- * Host service code or Xero item code.
+ * Host service code: mapped to an account by `settings.accounts.byService`, and sent as
+ * Xero's ItemCode only when `settings.items.fromServiceCode` says so.
  */
 serviceCode?: string, 
+/**
+ * Xero item code to send as the line's ItemCode: an explicit choice, because Xero moves
+ * stock for a tracked inventory item. Must be one of the organisation's items.
+ */
+itemCode?: string, 
 /**
  * Clinician (a tracking source).
  */

@@ -37,6 +37,8 @@ pub enum IssueCode {
     NumberOutOfRange,
     /// A required value is missing.
     Missing,
+    /// A line's `itemCode` is not one of the organisation's Xero items.
+    ItemNotFound,
     /// The same source invoice id appears twice in one batch: the second would be sent twice.
     SourceIdDuplicate,
     /// Text holds characters Xero would show to people but no one can see or trust: control

@@ -84,6 +84,7 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<NegativeInvoices>(cfg),
         decl::<AccountSettings>(cfg),
         decl::<TaxSettings>(cfg),
+        decl::<ItemSettings>(cfg),
         decl::<DueDateRule>(cfg),
         decl::<Templates>(cfg),
         decl::<OnMissingContact>(cfg),

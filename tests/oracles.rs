@@ -318,7 +318,7 @@ fn openapi_example_bodies_form_a_snapshot() {
         )
         .unwrap(),
     );
-    let out = p.preview(&invoices(json!([{"id": "x", "date": "2019-03-11", "payer": {"name": "Katherine Warren"}, "lines": [{"description": "Guitar", "serviceCode": "123"}]}])));
+    let out = p.preview(&invoices(json!([{"id": "x", "date": "2019-03-11", "payer": {"name": "Katherine Warren"}, "lines": [{"description": "Guitar", "itemCode": "123"}]}])));
     let d = &out.documents[0];
     assert!(!d.blocked, "{:?}", d.issues);
     assert_eq!(d.totals.as_ref().unwrap().total, "5750.00");

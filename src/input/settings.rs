@@ -78,6 +78,20 @@ pub struct AccountSettings {
     pub by_service: BTreeMap<String, Text>,
 }
 
+/// Xero items on lines.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(default, rename_all = "camelCase")]
+pub struct ItemSettings {
+    /// Send a line's service code as Xero's ItemCode when the organisation has an item with
+    /// that code (and take the item's price, account and description as defaults). Off by
+    /// default: an ItemCode on a tracked inventory item moves stock in Xero, so it must be
+    /// chosen, never implied by a matching code. A line's own `itemCode` is always sent.
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub from_service_code: bool,
+}
+
 /// Tax mapping.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -297,6 +311,9 @@ pub struct Settings {
     /// Tax mapping.
     #[cfg_attr(test, ts(optional = nullable))]
     pub taxes: TaxSettings,
+    /// Xero items on lines.
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub items: ItemSettings,
     /// Due date rule.
     #[cfg_attr(test, ts(optional = nullable))]
     pub due_date: DueDateRule,

@@ -159,10 +159,14 @@ pub struct SourceLine {
     /// Xero account code, overriding the mappings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_code: Option<Text>,
-    /// Host service code or Xero item code.
-    #[serde(alias = "itemCode")]
+    /// Host service code: mapped to an account by `settings.accounts.byService`, and sent as
+    /// Xero's ItemCode only when `settings.items.fromServiceCode` says so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_code: Option<Text>,
+    /// Xero item code to send as the line's ItemCode: an explicit choice, because Xero moves
+    /// stock for a tracked inventory item. Must be one of the organisation's items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_code: Option<Text>,
     /// Clinician (a tracking source).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clinician_id: Option<Text>,

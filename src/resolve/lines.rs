@@ -104,7 +104,7 @@ fn resolve_line(
 ) -> ResolvedLine {
     let line = p.source;
     let service_code = non_empty(&line.service_code);
-    let item = service_code.and_then(|c| ctx.snapshot.item(c));
+    let item = item(ctx, line, p.path, service_code, issues);
     let li = LineInput {
         line,
         path: p.path,
@@ -144,6 +144,32 @@ fn resolve_line(
         tracking,
         description,
         line_item_id: non_empty_text(&line.line_item_id),
+    }
+}
+
+/// The Xero item the line names: its own `itemCode` (which must exist), else its service code
+/// when the settings send service codes as items and the organisation has one so coded.
+fn item<'s>(
+    ctx: &Ctx<'s>,
+    line: &SourceLine,
+    path: LinePath<'_>,
+    service_code: Option<&str>,
+    issues: &mut Vec<Issue>,
+) -> Option<&'s Item> {
+    match non_empty(&line.item_code) {
+        Some(code) => {
+            let item = ctx.snapshot.item(code);
+            if item.is_none() {
+                issues.push(Issue::error(
+                    IssueCode::ItemNotFound,
+                    path.field("itemCode"),
+                    format!("\"{}\" is not one of the organisation's Xero items. Use an existing item's code, create the item in Xero, or leave itemCode out.", crate::money::shown(code)),
+                ));
+            }
+            item
+        }
+        None if ctx.settings.items.from_service_code => service_code.and_then(|c| ctx.snapshot.item(c)),
+        None => None,
     }
 }
 
