@@ -38,6 +38,9 @@ impl Exporter {
     pub fn new(snapshot: Snapshot, settings: Settings) -> Exporter {
         let mut issues = snapshot.issues.clone();
         let p = Path::root("settings");
+        for f in &settings.unknown_keys {
+            issues.push(Issue::error(IssueCode::SettingUnknown, f.path.clone(), f.describe("setting")));
+        }
         if let Some(dp) = settings.unitdp.filter(|dp| *dp != 2 && *dp != 4) {
             issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("unitdp"), format!("unitdp {dp} is not supported: Xero keeps unit amounts at 2 or 4 decimal places. 2 is used.")));
         }
@@ -286,7 +289,9 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut first = true;
-        while let Some(inv) = seq.next_element::<SourceInvoice>()? {
+        let mut index = 0;
+        while let Some(inv) = seq.next_element_seed(crate::input::source::InvoiceSeed { index })? {
+            index += 1;
             let doc = self.batch.document(&inv);
             self.out
                 .push(&doc, first)

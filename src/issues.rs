@@ -37,6 +37,11 @@ pub enum IssueCode {
     NumberOutOfRange,
     /// A required value is missing.
     Missing,
+    /// A settings key this library does not know (a typo would silently change the export).
+    SettingUnknown,
+    /// A field of an invoice, line or payer this library does not know (a warning by default:
+    /// hosts pass their own objects; `settings.unknownFields: "error"` makes it an error).
+    FieldUnknown,
     /// A line's `itemCode` is not one of the organisation's Xero items.
     ItemNotFound,
     /// The same source invoice id appears twice in one batch: the second would be sent twice.

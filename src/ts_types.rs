@@ -85,6 +85,7 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<AccountSettings>(cfg),
         decl::<TaxSettings>(cfg),
         decl::<ItemSettings>(cfg),
+        decl::<UnknownFields>(cfg),
         decl::<DueDateRule>(cfg),
         decl::<Templates>(cfg),
         decl::<OnMissingContact>(cfg),

@@ -73,7 +73,13 @@ fn float_types_stay_out_of_the_core() {
             }
         }
     }
-    let allowed = |f: &String| f.starts_with("src/money.rs") || f.starts_with("src/wasm/");
+    // input/unknown.rs wraps serde's deserializer and forwards `deserialize_f64`/`visit_f64`
+    // unchanged to the inner one; it never reads or computes a float.
+    let allowed = |f: &String| {
+        f.starts_with("src/money.rs")
+            || f.starts_with("src/wasm/")
+            || f.starts_with("src/input/unknown.rs")
+    };
     let bad: Vec<_> = found.iter().filter(|f| !allowed(f)).collect();
     assert!(bad.is_empty(), "floats outside money.rs: {bad:?}");
 }

@@ -216,3 +216,61 @@ fn a_tenant_id_that_could_add_headers_is_refused() {
         )
         .is_ok());
 }
+
+/// The preview's JSON for invoices given as JSON text (the path the package takes).
+fn preview_text(settings: &str, invoices: Value) -> Value {
+    let settings = xero_export::Settings::read(settings).unwrap();
+    let snapshot: xero_export::SnapshotInput = serde_json::from_value(sample_snapshot()).unwrap();
+    let ex = xero_export::Exporter::new(xero_export::Snapshot::new(snapshot), settings);
+    let text = ex.preview_json(&invoices.to_string(), Default::default()).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn described(issues: &Value) -> Vec<String> {
+    issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{} {}@{}: {}", i["severity"].as_str().unwrap(), i["code"].as_str().unwrap(), i["path"].as_str().unwrap(), i["message"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn unknown_settings_keys_are_errors_with_a_did_you_mean() {
+    let settings = r#"{"kind": "ACCPAY", "accounts": {"default": "200"}, "dueDate": {"rule": "daysAfter", "days": 14},
+        "tracking": {"categories": [{"category": "Clinician", "sources": ["clinician"], "clinician": {"dr-1": "Dr Aroha Smith"}}]},
+        "contacts": {"onMisssing": "create"}}"#;
+    let p = preview_text(settings, one(json!([{"description": "x", "quantity": 1, "unitAmount": 1}])));
+    let got = described(&p["issues"]);
+    let want = [
+        "error SETTING_UNKNOWN@settings.kind: \"kind\" is not a setting this library knows, so it was not used.",
+        "error SETTING_UNKNOWN@settings.tracking.categories[0].clinician: \"clinician\" is not a setting this library knows: did you mean \"clinicians\"?",
+        "error SETTING_UNKNOWN@settings.contacts.onMisssing: \"onMisssing\" is not a setting this library knows: did you mean \"onMissing\"?",
+    ];
+    for w in want {
+        assert!(got.iter().any(|g| g.starts_with(w)), "{w}\nnot in {got:#?}");
+    }
+    // Settings errors block every document: a typo must not export something else.
+    assert_eq!(p["documents"][0]["blocked"], true);
+}
+
+#[test]
+fn unknown_invoice_line_and_payer_keys_are_warnings_or_errors() {
+    let inv = json!([{"id": "a", "number": "1", "date": "2024-01-15", "refrence": "r", "payer": {"contactId": KATHERINE, "emial": "x@y.z"},
+        "lines": [{"description": "x", "quantity": 1, "unitAmount": 1, "service": "CONSULT"}]}]);
+    let p = preview_text(r#"{"accounts": {"default": "200"}}"#, inv.clone());
+    let got = described(&p["documents"][0]["issues"]);
+    for w in [
+        "warning FIELD_UNKNOWN@invoices[0].refrence: \"refrence\" is not a field this library knows: did you mean \"reference\"?",
+        "warning FIELD_UNKNOWN@invoices[0].payer.emial: \"emial\" is not a field this library knows: did you mean \"email\"?",
+        "warning FIELD_UNKNOWN@invoices[0].lines[0].service:",
+    ] {
+        assert!(got.iter().any(|g| g.starts_with(w)), "{w}\nnot in {got:#?}");
+    }
+    assert_eq!(p["documents"][0]["blocked"], false);
+    let strict = preview_text(r#"{"accounts": {"default": "200"}, "unknownFields": "error"}"#, inv);
+    assert_eq!(strict["documents"][0]["blocked"], true);
+    // Maps the host keys itself (tracking per line, custom template fields) are not checked.
+    let ok = preview_text(r#"{"accounts": {"default": "200"}}"#, one(json!([{"description": "x", "quantity": 1, "unitAmount": 1, "tracking": {"Anything": "North"}}])));
+    assert!(!described(&ok["documents"][0]["issues"]).iter().any(|g| g.contains("FIELD_UNKNOWN")));
+}

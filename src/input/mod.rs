@@ -5,3 +5,4 @@
 pub mod settings;
 pub mod snapshot;
 pub mod source;
+pub mod unknown;

@@ -78,6 +78,18 @@ pub struct AccountSettings {
     pub by_service: BTreeMap<String, Text>,
 }
 
+/// How an invoice's fields that the library does not know are reported.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum UnknownFields {
+    /// A warning (default): hosts often pass their own richer objects.
+    #[default]
+    Warning,
+    /// An error that blocks the invoice: for hosts that build the objects for this API only.
+    Error,
+}
+
 /// Xero items on lines.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -329,9 +341,29 @@ pub struct Settings {
     /// BrandingThemeID to set on every document.
     #[serde(rename = "brandingThemeId")]
     pub branding_theme_id: Option<Text>,
+    /// Unknown keys on invoices, lines and payers: warnings (default) or errors.
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub unknown_fields: UnknownFields,
+    /// Keys of the settings the library does not know, found by [`Settings::read`]; the
+    /// exporter reports each as an error.
+    #[serde(skip)]
+    #[cfg_attr(test, ts(skip))]
+    pub unknown_keys: Vec<crate::input::unknown::Found>,
 }
 
 impl Settings {
+    /// Reads settings from JSON text (`null` gives the defaults), recording unknown keys.
+    pub fn read(json: &str) -> Result<Settings, serde_json::Error> {
+        let found = std::cell::RefCell::new(Vec::new());
+        let root = crate::issues::Path::root("settings");
+        let mut de = serde_json::Deserializer::from_str(json);
+        let settings: Option<Settings> = crate::input::unknown::read(&mut de, &root, &found)?;
+        de.end()?;
+        let mut settings = settings.unwrap_or_default();
+        settings.unknown_keys = found.into_inner();
+        Ok(settings)
+    }
+
     /// Unit decimals actually used (2 or 4; anything else is reported by the exporter).
     pub fn unitdp(&self) -> u32 {
         match self.unitdp {

@@ -247,6 +247,11 @@ pub struct SourceInvoice {
     pub xero: Option<XeroState>,
     /// Lines.
     pub lines: Vec<SourceLine>,
+    /// Keys of this invoice (its lines and payer too) the library does not know, found when it
+    /// was read with [`SourceInvoice::read`]; reported by the preview.
+    #[serde(skip)]
+    #[cfg_attr(test, ts(skip))]
+    pub unknown_keys: Vec<crate::input::unknown::Found>,
 }
 
 /// One time entry of a time tracker.
@@ -397,4 +402,51 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
         lines,
         ..SourceInvoice::default()
     }
+}
+
+impl SourceInvoice {
+    /// Reads the invoice at `invoices[index]`, recording the keys it does not know.
+    pub fn read<'de, D: serde::Deserializer<'de>>(de: D, index: usize) -> Result<Self, D::Error> {
+        let found = std::cell::RefCell::new(Vec::new());
+        let root = crate::issues::Path::root("invoices").index(index);
+        let mut inv: SourceInvoice = crate::input::unknown::read(de, &root, &found)?;
+        inv.unknown_keys = found.into_inner();
+        Ok(inv)
+    }
+}
+
+/// Reads `invoices[index]` with [`SourceInvoice::read`], as an element of a sequence.
+pub struct InvoiceSeed {
+    /// Its position in the batch.
+    pub index: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for InvoiceSeed {
+    type Value = SourceInvoice;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<SourceInvoice, D::Error> {
+        SourceInvoice::read(de, self.index)
+    }
+}
+
+/// Reads a JSON array of invoices, each with [`SourceInvoice::read`].
+pub fn read_invoices(json: &str) -> Result<Vec<SourceInvoice>, serde_json::Error> {
+    struct All;
+    impl<'de> serde::de::Visitor<'de> for All {
+        type Value = Vec<SourceInvoice>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(inv) = seq.next_element_seed(InvoiceSeed { index: out.len() })? {
+                out.push(inv);
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    let out = serde::Deserializer::deserialize_seq(&mut de, All)?;
+    de.end()?;
+    Ok(out)
 }

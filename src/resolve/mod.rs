@@ -118,6 +118,7 @@ pub(crate) fn invoice(
     let mut issues = Vec::new();
     let head = header::resolve(&doc, index, &mut issues);
     text::check(inv, &path, &mut issues);
+    text::unknown_keys(ctx.settings.unknown_fields, inv, &mut issues);
     let lines = lines::resolve(&doc, &mut issues);
     let (kind, raw_total) = kind::decide(ctx.settings, &lines);
     let mut later = Vec::new();

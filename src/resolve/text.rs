@@ -1,10 +1,14 @@
-//! Text Xero shows to people (names, numbers, references, descriptions, addresses) must be text
-//! a person can see and trust. Control characters and NUL are invisible or cut the text short in
+//! What the host wrote, checked once per invoice: keys this library does not know (reported
+//! as warnings or errors per the settings), and text Xero shows to people (names, numbers,
+//! references, descriptions, addresses) that a person could not see or trust.
+//!
+//! Control characters and NUL are invisible or cut the text short in
 //! Xero's screens and PDFs; bidirectional overrides and isolates can make a contact named
 //! `"Evil\u{202E}gnp.exe"` display as `"Evilexe.png"`; U+FFFD is what a lone surrogate (a
 //! truncated emoji) became on the way in. Each is an error on its field, checked once per
 //! invoice where the host's text is read; the text is never changed silently.
 
+use crate::input::settings::UnknownFields;
 use crate::input::source::{Payer, SourceInvoice};
 use crate::issues::{Issue, IssueCode, Path};
 
@@ -41,6 +45,18 @@ pub(crate) fn check(inv: &SourceInvoice, path: &Path, issues: &mut Vec<Issue>) {
     for (i, line) in inv.lines.iter().enumerate() {
         let at = path.field("lines").index(i).field("description");
         field(at, line.description.as_deref(), true);
+    }
+}
+
+/// Reports the keys of the invoice the library does not know (found when it was read), as
+/// warnings or errors per the settings.
+pub(crate) fn unknown_keys(policy: UnknownFields, inv: &SourceInvoice, issues: &mut Vec<Issue>) {
+    for f in &inv.unknown_keys {
+        let message = f.describe("field");
+        issues.push(match policy {
+            UnknownFields::Warning => Issue::warning(IssueCode::FieldUnknown, f.path.clone(), message),
+            UnknownFields::Error => Issue::error(IssueCode::FieldUnknown, f.path.clone(), message),
+        });
     }
 }
 

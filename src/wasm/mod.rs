@@ -43,17 +43,6 @@ fn from_json<T: DeserializeOwned>(
     serde_json::from_str(text).map_err(|e| serde_error(code, argument, e))
 }
 
-/// Reads a JSON argument passed as UTF-8 bytes: the large ones (invoices) come this way, because
-/// copying a `Uint8Array` into wasm memory is a plain memory copy while a JS string is copied
-/// character by character.
-fn from_json_bytes<T: DeserializeOwned>(
-    bytes: &[u8],
-    argument: &str,
-    code: ErrorCode,
-) -> Result<T, JsValue> {
-    serde_json::from_str(utf8(bytes, argument)?).map_err(|e| serde_error(code, argument, e))
-}
-
 /// Bytes as text, validated as UTF-8 once (TextEncoder's output always is), rather than string
 /// by string as `from_slice` would.
 fn utf8<'b>(bytes: &'b [u8], argument: &str) -> Result<&'b str, JsValue> {
@@ -133,8 +122,9 @@ impl JsExporter {
     pub fn new(snapshot: &str, settings: &str) -> Result<JsExporter, JsValue> {
         let snapshot: crate::SnapshotInput =
             from_json(snapshot, "snapshot", ErrorCode::InvalidSnapshot)?;
-        let settings: crate::Settings =
-            from_json_or_default(settings, "settings", ErrorCode::InvalidSettings)?;
+        // Read with its unknown keys recorded: the exporter reports each (SETTING_UNKNOWN).
+        let settings = crate::Settings::read(settings)
+            .map_err(|e| serde_error(ErrorCode::InvalidSettings, "settings", e))?;
         Ok(JsExporter {
             inner: crate::Exporter::new(crate::Snapshot::new(snapshot), settings),
         })

@@ -4,7 +4,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_json, from_json_bytes, js_error, to_json, JsExporter};
+use super::{from_json, js_error, to_json, JsExporter};
 use crate::error::{Error, ErrorCode};
 use crate::send::plan::PlanOptions;
 use crate::send::Run;
@@ -38,8 +38,8 @@ impl JsExporter {
     /// them.
     pub fn plan(&self, invoices: &[u8], options: &str) -> Result<JsRun, JsValue> {
         super::reserve(invoices.len().saturating_mul(16));
-        let invoices: Vec<crate::SourceInvoice> =
-            from_json_bytes(invoices, "invoices", ErrorCode::InvalidInput)?;
+        let invoices = crate::input::source::read_invoices(super::utf8(invoices, "invoices")?)
+            .map_err(|e| super::serde_error(ErrorCode::InvalidInput, "invoices", e))?;
         let options: PlanOptions = from_json(options, "options", ErrorCode::InvalidInput)?;
         self.inner
             .plan(&invoices, &options)

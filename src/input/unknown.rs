@@ -1,0 +1,483 @@
+//! Keys the caller wrote that the API does not know: found while the input is read, never
+//! ignored. A misspelt setting (`kind` for `invoiceType`, `clinician` for `clinicians`) would
+//! otherwise export something else without a word.
+//!
+//! How: serde's derived `Deserialize` of a struct tells its deserializer the struct's field
+//! names (`deserialize_struct(name, FIELDS, ..)`) and reads the value of a key it does not
+//! know as `IgnoredAny`. [`Watch`] wraps a deserializer, remembers the field names of the
+//! struct being read and the key just read, and records a [`Found`] whenever a value is
+//! ignored: the path in the caller's terms, the key, and the closest known name. It changes
+//! nothing that is read, and costs a key copy (inline up to 23 bytes) per key.
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use smol_str::SmolStr;
+use std::cell::RefCell;
+use std::fmt;
+
+use crate::issues::Path;
+
+/// One unknown key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// Where, e.g. `settings.dueDate.rul` or `invoices[3].lines[0].servce`.
+    pub path: Path,
+    /// The key as written.
+    pub key: String,
+    /// The known name closest to it, if one is close enough to be the one meant.
+    pub suggestion: Option<&'static str>,
+}
+
+impl Found {
+    /// `"`key` is not a known setting; did you mean `x`?"`-style text for messages.
+    pub fn describe(&self, what: &str) -> String {
+        let key = crate::money::shown(&self.key);
+        match self.suggestion {
+            Some(s) => format!("\"{key}\" is not a {what} this library knows: did you mean \"{s}\"? It was not used."),
+            None => format!("\"{key}\" is not a {what} this library knows, so it was not used. Check the spelling against the documentation."),
+        }
+    }
+}
+
+/// Where the watch is: a chain of keys and indices up to the root, rendered into a [`Path`]
+/// only when something is found (a path per value would be an allocation per key).
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root(&'a Path),
+    Key(&'a Seg<'a>, &'a str),
+    Index(&'a Seg<'a>, usize),
+}
+
+impl Seg<'_> {
+    fn path(&self) -> Path {
+        match self {
+            Seg::Root(p) => (*p).clone(),
+            Seg::Key(parent, key) => parent.path().field(key),
+            Seg::Index(parent, i) => parent.path().index(*i),
+        }
+    }
+}
+
+/// Where the watch is in the input, and the field names of the struct being read there.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    seg: &'a Seg<'a>,
+    fields: &'static [&'static str],
+}
+
+/// Reads `T` from `de`, recording every unknown key under `root` into `found`.
+pub fn read<'de, T, D>(de: D, root: &Path, found: &RefCell<Vec<Found>>) -> Result<T, D::Error>
+where
+    T: de::Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    let root = Seg::Root(root);
+    T::deserialize(Watch {
+        de,
+        at: Place { seg: &root, fields: &[] },
+        found,
+    })
+}
+
+/// [`read`] with a seed.
+pub fn read_seed<'de, S, D>(seed: S, de: D, root: &Path, found: &RefCell<Vec<Found>>) -> Result<S::Value, D::Error>
+where
+    S: DeserializeSeed<'de>,
+    D: Deserializer<'de>,
+{
+    let root = Seg::Root(root);
+    seed.deserialize(Watch {
+        de,
+        at: Place { seg: &root, fields: &[] },
+        found,
+    })
+}
+
+/// A deserializer that watches for ignored values.
+struct Watch<'a, D> {
+    de: D,
+    at: Place<'a>,
+    found: &'a RefCell<Vec<Found>>,
+}
+
+/// The visitor it hands on, so maps and sequences inside are watched too.
+struct Seen<'a, V> {
+    visitor: V,
+    at: Place<'a>,
+    found: &'a RefCell<Vec<Found>>,
+}
+
+macro_rules! forward_deserialize {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            let Watch { de, at, found } = self;
+            de.$method(Seen { visitor, at, found })
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
+    type Error = D::Error;
+
+    forward_deserialize!(
+        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
+        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
+        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
+        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
+        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
+        deserialize_identifier
+    );
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        // Only a struct reads a value as ignored: the key before it is one it does not know.
+        self.de.deserialize_ignored_any(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+        let Watch { de, at, found } = self;
+        de.deserialize_unit_struct(name, Seen { visitor, at, found })
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+        let Watch { de, at, found } = self;
+        de.deserialize_newtype_struct(name, Seen { visitor, at, found })
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        let Watch { de, at, found } = self;
+        de.deserialize_tuple(len, Seen { visitor, at, found })
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, name: &'static str, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        let Watch { de, at, found } = self;
+        de.deserialize_tuple_struct(name, len, Seen { visitor, at, found })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+        let Watch { de, at, found } = self;
+        let at = Place { fields, ..at };
+        de.deserialize_struct(name, fields, Seen { visitor, at, found })
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+        // Enums here are unit variants (a setting's value) or internally tagged structs, whose
+        // own fields deny unknown keys: nothing inside to watch.
+        self.de.deserialize_enum(name, variants, visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.de.is_human_readable()
+    }
+}
+
+macro_rules! forward_visit {
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<V::Value, E> {
+            self.visitor.$method(v)
+        }
+    )*};
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for Seen<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    forward_visit!(
+        visit_bool: bool, visit_i8: i8, visit_i16: i16, visit_i32: i32, visit_i64: i64,
+        visit_i128: i128, visit_u8: u8, visit_u16: u16, visit_u32: u32, visit_u64: u64,
+        visit_u128: u128, visit_f32: f32, visit_f64: f64, visit_char: char, visit_str: &str,
+        visit_borrowed_str: &'de str, visit_string: String, visit_bytes: &[u8],
+        visit_borrowed_bytes: &'de [u8], visit_byte_buf: Vec<u8>
+    );
+
+    fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_unit()
+    }
+
+    fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        let Seen { visitor, at, found } = self;
+        visitor.visit_some(Watch { de: d, at, found })
+    }
+
+    fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        let Seen { visitor, at, found } = self;
+        visitor.visit_newtype_struct(Watch { de: d, at, found })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        let Seen { visitor, at, found } = self;
+        visitor.visit_seq(Items { seq, seg: at.seg, index: 0, found })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        let Seen { visitor, at, found } = self;
+        visitor.visit_map(Keys { map, at, key: SmolStr::default(), found })
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
+        self.visitor.visit_enum(data)
+    }
+}
+
+/// A sequence's elements, each watched at `seg[index]`.
+struct Items<'a, A> {
+    seq: A,
+    seg: &'a Seg<'a>,
+    index: usize,
+    found: &'a RefCell<Vec<Found>>,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Items<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+        let seg = Seg::Index(self.seg, self.index);
+        self.index += 1;
+        let found = self.found;
+        self.seq.next_element_seed(Element { seed, seg: &seg, found })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.seq.size_hint()
+    }
+}
+
+/// Deserializes an element under its own place.
+struct Element<'a, T> {
+    seed: T,
+    seg: &'a Seg<'a>,
+    found: &'a RefCell<Vec<Found>>,
+}
+
+impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Element<'_, T> {
+    type Value = T::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<T::Value, D::Error> {
+        let at = Place { seg: self.seg, fields: &[] };
+        self.seed.deserialize(Watch { de, at, found: self.found })
+    }
+}
+
+/// A map's entries: the key is remembered, and its value watched at `path.key`.
+struct Keys<'a, A> {
+    map: A,
+    at: Place<'a>,
+    key: SmolStr,
+    found: &'a RefCell<Vec<Found>>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        self.map.next_key_seed(KeySeed { seed, key: &mut self.key })
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
+        let Keys { map, at, key, found } = self;
+        let seg = Seg::Key(at.seg, key.as_str());
+        map.next_value_seed(Value { seed, seg: &seg, found, fields: at.fields })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
+/// A map value: watched, and recorded when the struct reading it ignores it.
+struct Value<'a, T> {
+    seed: T,
+    seg: &'a Seg<'a>,
+    found: &'a RefCell<Vec<Found>>,
+    fields: &'static [&'static str],
+}
+
+impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Value<'_, T> {
+    type Value = T::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<T::Value, D::Error> {
+        let Value { seed, seg, found, fields } = self;
+        let watch = Watch { de, at: Place { seg, fields: &[] }, found };
+        if fields.is_empty() {
+            return seed.deserialize(watch);
+        }
+        seed.deserialize(Ignored { watch, fields })
+    }
+}
+
+/// A struct field's value deserializer: an ignored value means an unknown key.
+struct Ignored<'a, D> {
+    watch: Watch<'a, D>,
+    fields: &'static [&'static str],
+}
+
+macro_rules! forward_ignored {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            self.watch.$method(visitor)
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Ignored<'_, D> {
+    type Error = D::Error;
+
+    forward_ignored!(
+        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
+        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
+        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
+        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
+        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
+        deserialize_identifier
+    );
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let seg = self.watch.at.seg;
+        let key = match seg {
+            Seg::Key(_, key) => *key,
+            _ => "",
+        };
+        self.watch.found.borrow_mut().push(Found {
+            path: seg.path(),
+            key: key.to_owned(),
+            suggestion: crate::tracking_csv::suggest(key, self.fields.iter().copied()),
+        });
+        self.watch.deserialize_ignored_any(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+        self.watch.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+        self.watch.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        self.watch.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, name: &'static str, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        self.watch.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+        self.watch.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+        self.watch.deserialize_enum(name, variants, visitor)
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.watch.is_human_readable()
+    }
+}
+
+/// Reads a map key, remembering it for the value's path.
+struct KeySeed<'k, K> {
+    seed: K,
+    key: &'k mut SmolStr,
+}
+
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
+    type Value = K::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<K::Value, D::Error> {
+        self.seed.deserialize(KeyDe { de, key: self.key })
+    }
+}
+
+/// The key's deserializer: every way a key is read records its text.
+struct KeyDe<'k, D> {
+    de: D,
+    key: &'k mut SmolStr,
+}
+
+macro_rules! forward_plain {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            self.de.$method(visitor)
+        }
+    )*};
+}
+
+macro_rules! forward_key {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            self.de.$method(KeyVisitor { visitor, key: self.key })
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
+    type Error = D::Error;
+
+    forward_key!(deserialize_any, deserialize_str, deserialize_string, deserialize_identifier);
+    forward_plain!(
+        deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64,
+        deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64,
+        deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char, deserialize_bytes,
+        deserialize_byte_buf, deserialize_option, deserialize_unit, deserialize_seq,
+        deserialize_map, deserialize_ignored_any
+    );
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, name: &'static str, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+        self.de.deserialize_enum(name, variants, visitor)
+    }
+}
+
+/// Records the key's text, then hands it on.
+struct KeyVisitor<'k, V> {
+    visitor: V,
+    key: &'k mut SmolStr,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
+        *self.key = SmolStr::new(v);
+        self.visitor.visit_str(v)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
+        *self.key = SmolStr::new(v);
+        self.visitor.visit_borrowed_str(v)
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
+        *self.key = SmolStr::new(&v);
+        self.visitor.visit_string(v)
+    }
+}
