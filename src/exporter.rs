@@ -39,7 +39,11 @@ impl Exporter {
         let mut issues = snapshot.issues.clone();
         let p = Path::root("settings");
         for f in &settings.unknown_keys {
-            issues.push(Issue::error(IssueCode::SettingUnknown, f.path.clone(), f.describe("setting")));
+            issues.push(Issue::error(
+                IssueCode::SettingUnknown,
+                f.path.clone(),
+                f.describe("setting"),
+            ));
         }
         if let Some(dp) = settings.unitdp.filter(|dp| *dp != 2 && *dp != 4) {
             issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("unitdp"), format!("unitdp {dp} is not supported: Xero keeps unit amounts at 2 or 4 decimal places. 2 is used.")));

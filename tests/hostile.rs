@@ -222,7 +222,9 @@ fn preview_text(settings: &str, invoices: Value) -> Value {
     let settings = xero_export::Settings::read(settings).unwrap();
     let snapshot: xero_export::SnapshotInput = serde_json::from_value(sample_snapshot()).unwrap();
     let ex = xero_export::Exporter::new(xero_export::Snapshot::new(snapshot), settings);
-    let text = ex.preview_json(&invoices.to_string(), Default::default()).unwrap();
+    let text = ex
+        .preview_json(&invoices.to_string(), Default::default())
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -231,7 +233,15 @@ fn described(issues: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| format!("{} {}@{}: {}", i["severity"].as_str().unwrap(), i["code"].as_str().unwrap(), i["path"].as_str().unwrap(), i["message"].as_str().unwrap()))
+        .map(|i| {
+            format!(
+                "{} {}@{}: {}",
+                i["severity"].as_str().unwrap(),
+                i["code"].as_str().unwrap(),
+                i["path"].as_str().unwrap(),
+                i["message"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -240,7 +250,10 @@ fn unknown_settings_keys_are_errors_with_a_did_you_mean() {
     let settings = r#"{"kind": "ACCPAY", "accounts": {"default": "200"}, "dueDate": {"rule": "daysAfter", "days": 14},
         "tracking": {"categories": [{"category": "Clinician", "sources": ["clinician"], "clinician": {"dr-1": "Dr Aroha Smith"}}]},
         "contacts": {"onMisssing": "create"}}"#;
-    let p = preview_text(settings, one(json!([{"description": "x", "quantity": 1, "unitAmount": 1}])));
+    let p = preview_text(
+        settings,
+        one(json!([{"description": "x", "quantity": 1, "unitAmount": 1}])),
+    );
     let got = described(&p["issues"]);
     let want = [
         "error SETTING_UNKNOWN@settings.kind: \"kind\" is not a setting this library knows, so it was not used.",
@@ -268,9 +281,19 @@ fn unknown_invoice_line_and_payer_keys_are_warnings_or_errors() {
         assert!(got.iter().any(|g| g.starts_with(w)), "{w}\nnot in {got:#?}");
     }
     assert_eq!(p["documents"][0]["blocked"], false);
-    let strict = preview_text(r#"{"accounts": {"default": "200"}, "unknownFields": "error"}"#, inv);
+    let strict = preview_text(
+        r#"{"accounts": {"default": "200"}, "unknownFields": "error"}"#,
+        inv,
+    );
     assert_eq!(strict["documents"][0]["blocked"], true);
     // Maps the host keys itself (tracking per line, custom template fields) are not checked.
-    let ok = preview_text(r#"{"accounts": {"default": "200"}}"#, one(json!([{"description": "x", "quantity": 1, "unitAmount": 1, "tracking": {"Anything": "North"}}])));
-    assert!(!described(&ok["documents"][0]["issues"]).iter().any(|g| g.contains("FIELD_UNKNOWN")));
+    let ok = preview_text(
+        r#"{"accounts": {"default": "200"}}"#,
+        one(
+            json!([{"description": "x", "quantity": 1, "unitAmount": 1, "tracking": {"Anything": "North"}}]),
+        ),
+    );
+    assert!(!described(&ok["documents"][0]["issues"])
+        .iter()
+        .any(|g| g.contains("FIELD_UNKNOWN")));
 }

@@ -437,7 +437,10 @@ pub fn read_invoices(json: &str) -> Result<Vec<SourceInvoice>, serde_json::Error
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a sequence")
         }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
             while let Some(inv) = seq.next_element_seed(InvoiceSeed { index: out.len() })? {
                 out.push(inv);

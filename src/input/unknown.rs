@@ -7,10 +7,10 @@
 //! know as `IgnoredAny`. [`Watch`] wraps a deserializer, remembers the field names of the
 //! struct being read and the key just read, and records a [`Found`] whenever a value is
 //! ignored: the path in the caller's terms, the key, and the closest known name. It changes
-//! nothing that is read, and costs a key copy (inline up to 23 bytes) per key.
+//! nothing that is read, and costs little: keys are borrowed from the input, paths built only for what is found.
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use smol_str::SmolStr;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -73,13 +73,21 @@ where
     let root = Seg::Root(root);
     T::deserialize(Watch {
         de,
-        at: Place { seg: &root, fields: &[] },
+        at: Place {
+            seg: &root,
+            fields: &[],
+        },
         found,
     })
 }
 
 /// [`read`] with a seed.
-pub fn read_seed<'de, S, D>(seed: S, de: D, root: &Path, found: &RefCell<Vec<Found>>) -> Result<S::Value, D::Error>
+pub fn read_seed<'de, S, D>(
+    seed: S,
+    de: D,
+    root: &Path,
+    found: &RefCell<Vec<Found>>,
+) -> Result<S::Value, D::Error>
 where
     S: DeserializeSeed<'de>,
     D: Deserializer<'de>,
@@ -87,7 +95,10 @@ where
     let root = Seg::Root(root);
     seed.deserialize(Watch {
         de,
-        at: Place { seg: &root, fields: &[] },
+        at: Place {
+            seg: &root,
+            fields: &[],
+        },
         found,
     })
 }
@@ -119,11 +130,29 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
     type Error = D::Error;
 
     forward_deserialize!(
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
-        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
-        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
-        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
-        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
         deserialize_identifier
     );
 
@@ -132,33 +161,60 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
         self.de.deserialize_ignored_any(visitor)
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         let Watch { de, at, found } = self;
         de.deserialize_unit_struct(name, Seen { visitor, at, found })
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         let Watch { de, at, found } = self;
         de.deserialize_newtype_struct(name, Seen { visitor, at, found })
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         let Watch { de, at, found } = self;
         de.deserialize_tuple(len, Seen { visitor, at, found })
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, name: &'static str, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         let Watch { de, at, found } = self;
         de.deserialize_tuple_struct(name, len, Seen { visitor, at, found })
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         let Watch { de, at, found } = self;
         let at = Place { fields, ..at };
         de.deserialize_struct(name, fields, Seen { visitor, at, found })
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         // Enums here are unit variants (a setting's value) or internally tagged structs, whose
         // own fields deny unknown keys: nothing inside to watch.
         self.de.deserialize_enum(name, variants, visitor)
@@ -212,12 +268,22 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Seen<'_, V> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         let Seen { visitor, at, found } = self;
-        visitor.visit_seq(Items { seq, seg: at.seg, index: 0, found })
+        visitor.visit_seq(Items {
+            seq,
+            seg: at.seg,
+            index: 0,
+            found,
+        })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
         let Seen { visitor, at, found } = self;
-        visitor.visit_map(Keys { map, at, key: SmolStr::default(), found })
+        visitor.visit_map(Keys {
+            map,
+            at,
+            key: Cow::Borrowed(""),
+            found,
+        })
     }
 
     fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
@@ -236,11 +302,18 @@ struct Items<'a, A> {
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Items<'_, A> {
     type Error = A::Error;
 
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, A::Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
         let seg = Seg::Index(self.seg, self.index);
         self.index += 1;
         let found = self.found;
-        self.seq.next_element_seed(Element { seed, seg: &seg, found })
+        self.seq.next_element_seed(Element {
+            seed,
+            seg: &seg,
+            found,
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -259,30 +332,54 @@ impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Element<'_, T> {
     type Value = T::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<T::Value, D::Error> {
-        let at = Place { seg: self.seg, fields: &[] };
-        self.seed.deserialize(Watch { de, at, found: self.found })
+        let at = Place {
+            seg: self.seg,
+            fields: &[],
+        };
+        self.seed.deserialize(Watch {
+            de,
+            at,
+            found: self.found,
+        })
     }
 }
 
-/// A map's entries: the key is remembered, and its value watched at `path.key`.
-struct Keys<'a, A> {
+/// A map's entries: the key is remembered (borrowed from the input when it can be), and its
+/// value watched at `path.key`.
+struct Keys<'a, 'de, A> {
     map: A,
     at: Place<'a>,
-    key: SmolStr,
+    key: Cow<'de, str>,
     found: &'a RefCell<Vec<Found>>,
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, A> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, 'de, A> {
     type Error = A::Error;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        self.map.next_key_seed(KeySeed { seed, key: &mut self.key })
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        self.map.next_key_seed(KeySeed {
+            seed,
+            key: &mut self.key,
+        })
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        let Keys { map, at, key, found } = self;
-        let seg = Seg::Key(at.seg, key.as_str());
-        map.next_value_seed(Value { seed, seg: &seg, found, fields: at.fields })
+        let Keys {
+            map,
+            at,
+            key,
+            found,
+        } = self;
+        let seg = Seg::Key(at.seg, key);
+        map.next_value_seed(Value {
+            seed,
+            seg: &seg,
+            found,
+            fields: at.fields,
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -302,8 +399,17 @@ impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Value<'_, T> {
     type Value = T::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<T::Value, D::Error> {
-        let Value { seed, seg, found, fields } = self;
-        let watch = Watch { de, at: Place { seg, fields: &[] }, found };
+        let Value {
+            seed,
+            seg,
+            found,
+            fields,
+        } = self;
+        let watch = Watch {
+            de,
+            at: Place { seg, fields: &[] },
+            found,
+        };
         if fields.is_empty() {
             return seed.deserialize(watch);
         }
@@ -329,11 +435,29 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Ignored<'_, D> {
     type Error = D::Error;
 
     forward_ignored!(
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
-        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
-        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
-        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
-        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
+        deserialize_any,
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_str,
+        deserialize_string,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
         deserialize_identifier
     );
 
@@ -351,27 +475,54 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Ignored<'_, D> {
         self.watch.deserialize_ignored_any(visitor)
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.watch.deserialize_unit_struct(name, visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.watch.deserialize_newtype_struct(name, visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.watch.deserialize_tuple(len, visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, name: &'static str, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.watch.deserialize_tuple_struct(name, len, visitor)
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.watch.deserialize_struct(name, fields, visitor)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.watch.deserialize_enum(name, variants, visitor)
     }
 
@@ -381,12 +532,12 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Ignored<'_, D> {
 }
 
 /// Reads a map key, remembering it for the value's path.
-struct KeySeed<'k, K> {
+struct KeySeed<'k, 'de, K> {
     seed: K,
-    key: &'k mut SmolStr,
+    key: &'k mut Cow<'de, str>,
 }
 
-impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, K> {
     type Value = K::Value;
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<K::Value, D::Error> {
@@ -395,9 +546,9 @@ impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
 }
 
 /// The key's deserializer: every way a key is read records its text.
-struct KeyDe<'k, D> {
+struct KeyDe<'k, 'de, D> {
     de: D,
-    key: &'k mut SmolStr,
+    key: &'k mut Cow<'de, str>,
 }
 
 macro_rules! forward_plain {
@@ -416,50 +567,98 @@ macro_rules! forward_key {
     )*};
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, 'de, D> {
     type Error = D::Error;
 
-    forward_key!(deserialize_any, deserialize_str, deserialize_string, deserialize_identifier);
+    forward_key!(
+        deserialize_any,
+        deserialize_str,
+        deserialize_string,
+        deserialize_identifier
+    );
     forward_plain!(
-        deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64,
-        deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64,
-        deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char, deserialize_bytes,
-        deserialize_byte_buf, deserialize_option, deserialize_unit, deserialize_seq,
-        deserialize_map, deserialize_ignored_any
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_i128,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_u128,
+        deserialize_f32,
+        deserialize_f64,
+        deserialize_char,
+        deserialize_bytes,
+        deserialize_byte_buf,
+        deserialize_option,
+        deserialize_unit,
+        deserialize_seq,
+        deserialize_map,
+        deserialize_ignored_any
     );
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.de.deserialize_unit_struct(name, visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.de.deserialize_newtype_struct(name, visitor)
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.de.deserialize_tuple(len, visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, name: &'static str, len: usize, visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.de.deserialize_tuple_struct(name, len, visitor)
     }
 
-    fn deserialize_struct<V: Visitor<'de>>(self, name: &'static str, fields: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.de.deserialize_struct(name, fields, visitor)
     }
 
-    fn deserialize_enum<V: Visitor<'de>>(self, name: &'static str, variants: &'static [&'static str], visitor: V) -> Result<V::Value, D::Error> {
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
         self.de.deserialize_enum(name, variants, visitor)
     }
 }
 
 /// Records the key's text, then hands it on.
-struct KeyVisitor<'k, V> {
+struct KeyVisitor<'k, 'de, V> {
     visitor: V,
-    key: &'k mut SmolStr,
+    key: &'k mut Cow<'de, str>,
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -467,17 +666,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<V::Value, E> {
-        *self.key = SmolStr::new(v);
+        *self.key = Cow::Owned(v.to_owned()); // an escaped key: rare
         self.visitor.visit_str(v)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<V::Value, E> {
-        *self.key = SmolStr::new(v);
+        *self.key = Cow::Borrowed(v);
         self.visitor.visit_borrowed_str(v)
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<V::Value, E> {
-        *self.key = SmolStr::new(&v);
+        *self.key = Cow::Owned(v.clone());
         self.visitor.visit_string(v)
     }
 }

@@ -168,7 +168,9 @@ fn item<'s>(
             }
             item
         }
-        None if ctx.settings.items.from_service_code => service_code.and_then(|c| ctx.snapshot.item(c)),
+        None if ctx.settings.items.from_service_code => {
+            service_code.and_then(|c| ctx.snapshot.item(c))
+        }
         None => None,
     }
 }

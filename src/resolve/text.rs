@@ -26,25 +26,26 @@ pub(crate) fn unsafe_char(text: &str, multiline: bool) -> Option<char> {
     })
 }
 
-/// Reports each field of `inv` Xero would show that holds such a character.
+/// Reports each field of `inv` Xero would show that holds such a character. Paths are built
+/// only for a field that has one: this runs for every invoice.
 pub(crate) fn check(inv: &SourceInvoice, path: &Path, issues: &mut Vec<Issue>) {
-    let mut field = |at: Path, value: Option<&str>, multiline: bool| {
+    let mut report = |at: &dyn Fn() -> Path, value: Option<&str>, multiline: bool| {
         if let Some(c) = value.and_then(|v| unsafe_char(v, multiline)) {
             issues.push(Issue::error(
                 IssueCode::TextInvalid,
-                at,
+                at(),
                 format!("The text holds the character U+{:04X}, which Xero would show as nothing, as a box, or reversing the text around it. Remove it in your application (a truncated emoji, a pasted control character or a direction override).", u32::from(c)),
             ));
         }
     };
-    field(path.field("number"), inv.number.as_deref(), false);
-    field(path.field("reference"), inv.reference.as_deref(), false);
+    report(&|| path.field("number"), inv.number.as_deref(), false);
+    report(&|| path.field("reference"), inv.reference.as_deref(), false);
     if let Some(payer) = &inv.payer {
-        payer_fields(payer, &path.field("payer"), &mut field);
+        payer_fields(payer, &|| path.field("payer"), &mut report);
     }
     for (i, line) in inv.lines.iter().enumerate() {
-        let at = path.field("lines").index(i).field("description");
-        field(at, line.description.as_deref(), true);
+        let at = || path.field("lines").index(i).field("description");
+        report(&at, line.description.as_deref(), true);
     }
 }
 
@@ -54,26 +55,42 @@ pub(crate) fn unknown_keys(policy: UnknownFields, inv: &SourceInvoice, issues: &
     for f in &inv.unknown_keys {
         let message = f.describe("field");
         issues.push(match policy {
-            UnknownFields::Warning => Issue::warning(IssueCode::FieldUnknown, f.path.clone(), message),
+            UnknownFields::Warning => {
+                Issue::warning(IssueCode::FieldUnknown, f.path.clone(), message)
+            }
             UnknownFields::Error => Issue::error(IssueCode::FieldUnknown, f.path.clone(), message),
         });
     }
 }
 
-fn payer_fields(payer: &Payer, path: &Path, field: &mut impl FnMut(Path, Option<&str>, bool)) {
-    field(path.field("name"), payer.name.as_deref(), false);
-    field(path.field("firstName"), payer.first_name.as_deref(), false);
-    field(path.field("lastName"), payer.last_name.as_deref(), false);
-    field(path.field("email"), payer.email.as_deref(), false);
+type Report<'r> = dyn FnMut(&dyn Fn() -> Path, Option<&str>, bool) + 'r;
+
+fn payer_fields(payer: &Payer, path: &dyn Fn() -> Path, report: &mut Report<'_>) {
+    report(&|| path().field("name"), payer.name.as_deref(), false);
+    report(
+        &|| path().field("firstName"),
+        payer.first_name.as_deref(),
+        false,
+    );
+    report(
+        &|| path().field("lastName"),
+        payer.last_name.as_deref(),
+        false,
+    );
+    report(&|| path().field("email"), payer.email.as_deref(), false);
     if let Some(a) = &payer.address {
-        let at = path.field("address");
+        let at = || path().field("address");
         for (i, l) in a.lines.iter().enumerate() {
-            field(at.field("lines").index(i), Some(l), false);
+            report(&|| at().field("lines").index(i), Some(l), false);
         }
-        field(at.field("city"), a.city.as_deref(), false);
-        field(at.field("region"), a.region.as_deref(), false);
-        field(at.field("postalCode"), a.postal_code.as_deref(), false);
-        field(at.field("country"), a.country.as_deref(), false);
+        report(&|| at().field("city"), a.city.as_deref(), false);
+        report(&|| at().field("region"), a.region.as_deref(), false);
+        report(
+            &|| at().field("postalCode"),
+            a.postal_code.as_deref(),
+            false,
+        );
+        report(&|| at().field("country"), a.country.as_deref(), false);
     }
 }
 
