@@ -247,8 +247,9 @@ test('the same source invoice twice: the second is blocked, so it is sent once',
 test('unknown settings keys are errors with a did-you-mean; unknown invoice keys warnings', () => {
   const ex = new api.Exporter(snapshot, { ...clinic.settings, kind: 'ACCPAY', contacts: { ...clinic.settings.contacts, onMisssing: 'error' } });
   const issues = ex.issues.filter((i) => i.code === 'SETTING_UNKNOWN');
-  assert.deepEqual(issues.map((i) => [i.severity, i.path]), [['error', 'settings.kind'], ['error', 'settings.contacts.onMisssing']]);
-  assert.match(issues[1].message, /did you mean "onMissing"/);
+  // In the order written: `contacts` keeps its place in the spread, `kind` comes last.
+  assert.deepEqual(issues.map((i) => [i.severity, i.path]), [['error', 'settings.contacts.onMisssing'], ['error', 'settings.kind']]);
+  assert.match(issues[0].message, /did you mean "onMissing"/);
   ex.free();
   const ok = new api.Exporter(snapshot, clinic.settings);
   const inv = structuredClone(clinic.invoices[0]);
@@ -256,7 +257,11 @@ test('unknown settings keys are errors with a did-you-mean; unknown invoice keys
   const doc = ok.preview([inv]).documents[0];
   const found = doc.issues.filter((i) => i.code === 'FIELD_UNKNOWN');
   assert.deepEqual(found.map((i) => [i.severity, i.path]), [['warning', 'invoices[0].lines[0].service']]);
-  const run = ok.plan([inv], { tenantId: 't' });
-  assert.ok(run.outcomes()[0].issues.some((i) => i.code === 'FIELD_UNKNOWN'), 'the plan reads invoices the same way');
   ok.free();
+  // The plan reads invoices the same way: with unknownFields 'error' the invoice is blocked.
+  const strict = new api.Exporter(snapshot, { ...clinic.settings, unknownFields: 'error' });
+  const [outcome] = strict.plan([inv], { tenantId: 't' }).outcomes();
+  assert.equal(outcome.status, 'blocked');
+  assert.ok(outcome.issues.some((i) => i.code === 'FIELD_UNKNOWN' && i.path === 'invoices[0].lines[0].service'));
+  strict.free();
 });
