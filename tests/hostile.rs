@@ -297,3 +297,22 @@ fn unknown_invoice_line_and_payer_keys_are_warnings_or_errors() {
         .iter()
         .any(|g| g.contains("FIELD_UNKNOWN")));
 }
+
+#[test]
+fn a_misspelt_due_date_field_is_refused_with_the_expected_names() {
+    let err = xero_export::Settings::read(r#"{"dueDate": {"rule": "daysAfter", "dayz": 14}}"#)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("unknown field `dayz`, expected `days`"),
+        "{err}"
+    );
+    assert!(
+        xero_export::Settings::read(r#"{"dueDate": {"rule": "daysAfter", "days": 14}}"#).is_ok()
+    );
+    assert!(xero_export::Settings::read(
+        r#"{"dueDate": {"rule": "paymentTerms", "fallbackDays": 20}}"#
+    )
+    .is_ok());
+}

@@ -121,7 +121,7 @@ pub struct TaxSettings {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[cfg_attr(test, ts(optional_fields))]
-#[serde(tag = "rule", rename_all = "camelCase")]
+#[serde(tag = "rule", rename_all = "camelCase", deny_unknown_fields)]
 pub enum DueDateRule {
     /// No rule: only an explicit due date is sent.
     #[default]

@@ -78,6 +78,7 @@ where
             fields: &[],
         },
         found,
+        parent: &[],
     })
 }
 
@@ -100,6 +101,7 @@ where
             fields: &[],
         },
         found,
+        parent: &[],
     })
 }
 
@@ -108,6 +110,21 @@ struct Watch<'a, D> {
     de: D,
     at: Place<'a>,
     found: &'a RefCell<Vec<Found>>,
+    /// The field names of the struct this value is a field of (empty elsewhere): when that
+    /// struct reads the value as ignored, its key is one the struct does not know.
+    parent: &'static [&'static str],
+}
+
+impl<'a, D> Watch<'a, D> {
+    /// A watch over a value that is no struct's field.
+    fn new(de: D, at: Place<'a>, found: &'a RefCell<Vec<Found>>) -> Self {
+        Watch {
+            de,
+            at,
+            found,
+            parent: &[],
+        }
+    }
 }
 
 /// The visitor it hands on, so maps and sequences inside are watched too.
@@ -120,10 +137,83 @@ struct Seen<'a, V> {
 macro_rules! forward_deserialize {
     ($($method:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-            let Watch { de, at, found } = self;
+            let Watch { de, at, found, .. } = self;
             de.$method(Seen { visitor, at, found })
         }
     )*};
+}
+
+/// Calls `$m!` with every `deserialize_*` method that takes only a visitor, except those of
+/// strings and identifiers (which the key reader watches) and `ignored_any` (which the watch
+/// handles itself): the list both wrappers forward unchanged.
+macro_rules! primitives {
+    ($m:ident) => {
+        $m!(
+            deserialize_bool,
+            deserialize_i8,
+            deserialize_i16,
+            deserialize_i32,
+            deserialize_i64,
+            deserialize_i128,
+            deserialize_u8,
+            deserialize_u16,
+            deserialize_u32,
+            deserialize_u64,
+            deserialize_u128,
+            deserialize_f32,
+            deserialize_f64,
+            deserialize_char,
+            deserialize_bytes,
+            deserialize_byte_buf,
+            deserialize_option,
+            deserialize_unit,
+            deserialize_seq,
+            deserialize_map
+        );
+    };
+}
+
+/// The four `deserialize_*` methods that take a name or a length, forwarded to `$de` with the
+/// visitor as `$wrapped` (the same for the watch and the key reader).
+macro_rules! forward_named {
+    ($this:ident, $v:ident => $de:expr, $wrapped:expr) => {
+        fn deserialize_unit_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            $v: V,
+        ) -> Result<V::Value, D::Error> {
+            let $this = self;
+            $de.deserialize_unit_struct(name, $wrapped)
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            $v: V,
+        ) -> Result<V::Value, D::Error> {
+            let $this = self;
+            $de.deserialize_newtype_struct(name, $wrapped)
+        }
+
+        fn deserialize_tuple<V: Visitor<'de>>(
+            self,
+            len: usize,
+            $v: V,
+        ) -> Result<V::Value, D::Error> {
+            let $this = self;
+            $de.deserialize_tuple(len, $wrapped)
+        }
+
+        fn deserialize_tuple_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            len: usize,
+            $v: V,
+        ) -> Result<V::Value, D::Error> {
+            let $this = self;
+            $de.deserialize_tuple_struct(name, len, $wrapped)
+        }
+    };
 }
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
@@ -131,72 +221,29 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
 
     forward_deserialize!(
         deserialize_any,
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
         deserialize_str,
         deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_unit,
-        deserialize_seq,
-        deserialize_map,
         deserialize_identifier
     );
+    primitives!(forward_deserialize);
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        // Only a struct reads a value as ignored: the key before it is one it does not know.
+        if !self.parent.is_empty() {
+            let seg = self.at.seg;
+            let key = match seg {
+                Seg::Key(_, key) => *key,
+                _ => "",
+            };
+            self.found.borrow_mut().push(Found {
+                path: seg.path(),
+                key: key.to_owned(),
+                suggestion: crate::tracking_csv::suggest(key, self.parent.iter().copied()),
+            });
+        }
         self.de.deserialize_ignored_any(visitor)
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let Watch { de, at, found } = self;
-        de.deserialize_unit_struct(name, Seen { visitor, at, found })
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let Watch { de, at, found } = self;
-        de.deserialize_newtype_struct(name, Seen { visitor, at, found })
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let Watch { de, at, found } = self;
-        de.deserialize_tuple(len, Seen { visitor, at, found })
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        let Watch { de, at, found } = self;
-        de.deserialize_tuple_struct(name, len, Seen { visitor, at, found })
-    }
+    forward_named!(this, visitor => this.de, Seen { visitor, at: this.at, found: this.found });
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
@@ -204,7 +251,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        let Watch { de, at, found } = self;
+        let Watch { de, at, found, .. } = self;
         let at = Place { fields, ..at };
         de.deserialize_struct(name, fields, Seen { visitor, at, found })
     }
@@ -215,8 +262,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, D::Error> {
-        // Enums here are unit variants (a setting's value) or internally tagged structs, whose
-        // own fields deny unknown keys: nothing inside to watch.
+        // Enums here are unit variants (a setting's value); internally tagged ones are read
+        // through `deserialize_any` and deny unknown keys themselves.
         self.de.deserialize_enum(name, variants, visitor)
     }
 
@@ -258,12 +305,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Seen<'_, V> {
 
     fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
         let Seen { visitor, at, found } = self;
-        visitor.visit_some(Watch { de: d, at, found })
+        visitor.visit_some(Watch::new(d, at, found))
     }
 
     fn visit_newtype_struct<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
         let Seen { visitor, at, found } = self;
-        visitor.visit_newtype_struct(Watch { de: d, at, found })
+        visitor.visit_newtype_struct(Watch::new(d, at, found))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
@@ -340,6 +387,7 @@ impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Element<'_, T> {
             de,
             at,
             found: self.found,
+            parent: &[],
         })
     }
 }
@@ -387,7 +435,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, 'de, A> {
     }
 }
 
-/// A map value: watched, and recorded when the struct reading it ignores it.
+/// A map value: watched, and recorded if the struct reading it ignores it (see [`Watch`]).
 struct Value<'a, T> {
     seed: T,
     seg: &'a Seg<'a>,
@@ -405,129 +453,12 @@ impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Value<'_, T> {
             found,
             fields,
         } = self;
-        let watch = Watch {
+        seed.deserialize(Watch {
             de,
             at: Place { seg, fields: &[] },
             found,
-        };
-        if fields.is_empty() {
-            return seed.deserialize(watch);
-        }
-        seed.deserialize(Ignored { watch, fields })
-    }
-}
-
-/// A struct field's value deserializer: an ignored value means an unknown key.
-struct Ignored<'a, D> {
-    watch: Watch<'a, D>,
-    fields: &'static [&'static str],
-}
-
-macro_rules! forward_ignored {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-            self.watch.$method(visitor)
-        }
-    )*};
-}
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Ignored<'_, D> {
-    type Error = D::Error;
-
-    forward_ignored!(
-        deserialize_any,
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
-        deserialize_str,
-        deserialize_string,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_unit,
-        deserialize_seq,
-        deserialize_map,
-        deserialize_identifier
-    );
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-        let seg = self.watch.at.seg;
-        let key = match seg {
-            Seg::Key(_, key) => *key,
-            _ => "",
-        };
-        self.watch.found.borrow_mut().push(Found {
-            path: seg.path(),
-            key: key.to_owned(),
-            suggestion: crate::tracking_csv::suggest(key, self.fields.iter().copied()),
-        });
-        self.watch.deserialize_ignored_any(visitor)
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.watch.deserialize_unit_struct(name, visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.watch.deserialize_newtype_struct(name, visitor)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.watch.deserialize_tuple(len, visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.watch.deserialize_tuple_struct(name, len, visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.watch.deserialize_struct(name, fields, visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.watch.deserialize_enum(name, variants, visitor)
-    }
-
-    fn is_human_readable(&self) -> bool {
-        self.watch.is_human_readable()
+            parent: fields,
+        })
     }
 }
 
@@ -576,62 +507,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, 'de, D> {
         deserialize_string,
         deserialize_identifier
     );
-    forward_plain!(
-        deserialize_bool,
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128,
-        deserialize_f32,
-        deserialize_f64,
-        deserialize_char,
-        deserialize_bytes,
-        deserialize_byte_buf,
-        deserialize_option,
-        deserialize_unit,
-        deserialize_seq,
-        deserialize_map,
-        deserialize_ignored_any
-    );
+    forward_plain!(deserialize_ignored_any);
+    primitives!(forward_plain);
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.de.deserialize_unit_struct(name, visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.de.deserialize_newtype_struct(name, visitor)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(
-        self,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.de.deserialize_tuple(len, visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        self.de.deserialize_tuple_struct(name, len, visitor)
-    }
+    forward_named!(this, visitor => this.de, visitor);
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
