@@ -316,3 +316,29 @@ fn a_misspelt_due_date_field_is_refused_with_the_expected_names() {
     )
     .is_ok());
 }
+
+#[test]
+fn dates_with_text_around_them_and_terms_past_9999_are_reported_once() {
+    for (date, want) in [
+        (" 2024-01-15", "DATE_INVALID@invoices[0].date"),
+        ("2024-01-15\n", "DATE_INVALID@invoices[0].date"),
+        ("2024-01-15T25:00:00", "DATE_INVALID@invoices[0].date"),
+    ] {
+        let inv = json!([{"id": "a", "number": "1", "date": date, "payer": {"contactId": KATHERINE}, "lines": [{"description": "x", "quantity": 1, "unitAmount": 1}]}]);
+        let c = codes(&preview(sample_snapshot(), settings(), inv).documents[0].issues);
+        assert_eq!(c, [want], "{date:?}");
+    }
+    let mut snap = sample_snapshot();
+    snap["organisation"]["Organisations"][0]["PaymentTerms"] =
+        json!({"Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"}});
+    let inv = json!([{"id": "a", "number": "1", "date": "9999-12-31", "payer": {"contactId": KATHERINE}, "lines": [{"description": "x", "quantity": 1, "unitAmount": 1}]}]);
+    let s = json!({"status": "AUTHORISED", "accounts": {"default": "200"}, "dueDate": {"rule": "paymentTerms"}});
+    let c = codes(&preview(snap, s, inv).documents[0].issues);
+    assert_eq!(
+        c.iter()
+            .filter(|x| x.starts_with("DUE_DATE_MISSING"))
+            .count(),
+        1,
+        "{c:?}"
+    );
+}

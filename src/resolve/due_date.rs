@@ -25,18 +25,27 @@ pub(crate) fn resolve(
     let s = doc.ctx.settings;
     let explicit = non_empty(&doc.inv.due_date);
     let mut due_date = None;
-    if let Some(d) = explicit {
-        due_date = Date::parse(d);
+    let before_rule = issues.len();
+    if explicit.is_some() {
+        let raw = doc.inv.due_date.as_deref().unwrap_or_default();
+        due_date = Date::parse(raw);
         if due_date.is_none() {
             issues.push(Issue::error(
                 IssueCode::DateInvalid,
                 path.field("dueDate"),
-                format!("\"{d}\" is not a calendar date YYYY-MM-DD."),
+                format!(
+                    "\"{}\" is not a calendar date YYYY-MM-DD.",
+                    crate::money::shown(raw)
+                ),
             ));
         }
     } else if let (Some(date), false) = (date, kind.is_credit()) {
         due_date = by_rule(doc, date, contact, kind.is_sales(), issues);
     }
+    // The rule may have said why it gave no date (a payment term past 9999-12-31): once is enough.
+    let explained = issues
+        .get(before_rule..)
+        .is_some_and(|new| new.iter().any(|i| i.code == IssueCode::DueDateMissing));
     if let (Some(d), Some(due)) = (date, due_date) {
         if due < d {
             issues.push(Issue::warning(
@@ -51,6 +60,7 @@ pub(crate) fn resolve(
         && !kind.is_credit()
         && date.is_some()
         && explicit.is_none()
+        && !explained
     {
         issues.push(Issue::error(IssueCode::DueDateMissing, path.field("dueDate"), format!("{} invoices need a due date and none could be derived: give the invoice a dueDate, or set settings.dueDate (days after, or payment terms with fallbackDays).", s.status.as_str())));
     }

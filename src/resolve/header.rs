@@ -37,14 +37,22 @@ pub(crate) fn resolve(doc: &Doc<'_>, index: usize, issues: &mut Vec<Issue>) -> H
             issues.push(Issue::error(IssueCode::Missing, path.field("date"), "The invoice has no date: the library reads no clock, so every invoice needs `date` as YYYY-MM-DD."));
             None
         }
-        Some(d) => Date::parse(d).or_else(|| {
-            issues.push(Issue::error(
-                IssueCode::DateInvalid,
-                path.field("date"),
-                format!("\"{d}\" is not a calendar date YYYY-MM-DD."),
-            ));
-            None
-        }),
+        // The text as written: " 2024-01-15" or "2024-01-15\n" is not a date, it is a date
+        // with something around it that the host should not be sending.
+        Some(_) => {
+            let raw = inv.date.as_deref().unwrap_or_default();
+            Date::parse(raw).or_else(|| {
+                issues.push(Issue::error(
+                    IssueCode::DateInvalid,
+                    path.field("date"),
+                    format!(
+                        "\"{}\" is not a calendar date YYYY-MM-DD.",
+                        crate::money::shown(raw)
+                    ),
+                ));
+                None
+            })
+        }
     };
     if let Some(d) = date {
         check_lock_dates(doc, d, issues);
