@@ -342,3 +342,37 @@ fn dates_with_text_around_them_and_terms_past_9999_are_reported_once() {
         "{c:?}"
     );
 }
+
+#[test]
+fn a_value_of_the_wrong_type_is_said_at_its_path() {
+    for (settings, at) in [
+        (r#"{"status": null}"#, "`settings.status`"),
+        (r#"{"status": 5}"#, "`settings.status`"),
+        (
+            r#"{"dueDate": {"rule": "daysAfter", "days": "x"}}"#,
+            "`settings.dueDate`",
+        ),
+        (
+            r#"{"tracking": {"categories": [{"category": "A", "stale": {}}]}}"#,
+            "`settings.tracking.categories[0].stale`",
+        ),
+    ] {
+        let err = xero_export::Settings::read(settings).err().unwrap();
+        let text = err.to_string();
+        assert!(text.starts_with(at), "{settings}: {text}");
+        assert!(!text.contains(" column "), "{settings}: {text}");
+        assert!(
+            err.is_data(),
+            "{settings}: a shape error, not INVALID_JSON: {text}"
+        );
+    }
+    let invoices = r#"[{"id": "a", "lines": []}, {"id": "b", "lines": [{"quantity": true}]}]"#;
+    let err = xero_export::input::source::read_invoices(invoices)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .starts_with("`invoices[1].lines[0].quantity`: "),
+        "{err}"
+    );
+}

@@ -328,7 +328,8 @@ fn streamed_preview_is_the_batch_preview_byte_for_byte() {
     }
 }
 
-/// Input that does not fit fails as a whole with the words reading the whole array gives.
+/// Input that does not fit fails as a whole with the words reading the whole array gives (the
+/// batch reader the plan uses, which says where in the caller's terms).
 #[test]
 fn streamed_preview_rejects_misfit_input_as_the_batch_reader_does() {
     let exporter = Exporter::new(
@@ -346,7 +347,7 @@ fn streamed_preview_rejects_misfit_input_as_the_batch_reader_does() {
         format!("[{good},"),
         "[1]".to_owned(),
     ] {
-        let whole = serde_json::from_str::<Vec<SourceInvoice>>(&input).unwrap_err();
+        let whole = xero_export::input::source::read_invoices(&input).unwrap_err();
         for streamed in [
             exporter.preview_split_json(&input, options).unwrap_err(),
             exporter.preview_json(&input, options).unwrap_err(),
@@ -355,6 +356,9 @@ fn streamed_preview_rejects_misfit_input_as_the_batch_reader_does() {
             assert_eq!(streamed.classify(), whole.classify(), "{input}");
         }
     }
+    let misfit = format!("[{good},{{\"id\":true}}]");
+    let err = exporter.preview_json(&misfit, options).unwrap_err().to_string();
+    assert!(err.starts_with("`invoices[1].id`: invalid type: boolean `true`"), "{err}");
     // An empty batch: no bodies, only the JSON, in either layout.
     let empty = exporter.preview_split_json(" [ ] ", options).unwrap();
     let meta: Value = serde_json::from_str(&empty).unwrap();

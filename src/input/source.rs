@@ -407,11 +407,38 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
 impl SourceInvoice {
     /// Reads the invoice at `invoices[index]`, recording the keys it does not know.
     pub fn read<'de, D: serde::Deserializer<'de>>(de: D, index: usize) -> Result<Self, D::Error> {
-        let found = std::cell::RefCell::new(Vec::new());
+        let log = crate::input::unknown::Log::default();
         let root = crate::issues::Path::root("invoices").index(index);
-        let mut inv: SourceInvoice = crate::input::unknown::read(de, &root, &found)?;
-        inv.unknown_keys = found.into_inner();
+        let mut inv: SourceInvoice =
+            crate::input::unknown::read(de, &root, &log).map_err(|e| misfit(e, &root, &log))?;
+        inv.unknown_keys = log.into_found();
         Ok(inv)
+    }
+}
+
+/// A value of the wrong type, said at its path in the caller's terms (`invoices[3].lines[0]
+/// .quantity`), not at a line and column of JSON text the caller never wrote.
+fn misfit<E: serde::de::Error>(
+    e: E,
+    root: &crate::issues::Path,
+    log: &crate::input::unknown::Log,
+) -> E {
+    let at = log.misfit().unwrap_or_else(|| root.clone());
+    E::custom(format_args!(
+        "`{}`: {}",
+        at.as_str(),
+        without_position(&e.to_string())
+    ))
+}
+
+/// serde_json's message without its " at line L column C" (the position in text the caller
+/// did not write; the path says where).
+pub fn without_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) if message.get(i..).is_some_and(|t| t.contains(" column ")) => {
+            message.get(..i).unwrap_or(message)
+        }
+        _ => message,
     }
 }
 

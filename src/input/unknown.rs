@@ -38,6 +38,36 @@ impl Found {
     }
 }
 
+/// What a watched read found: the unknown keys, and where the first value that did not fit
+/// its type is (so a misfit is reported at `settings.dueDate.rule`, not at a line and column
+/// of JSON text the caller never wrote).
+#[derive(Debug, Default)]
+pub struct Log {
+    found: RefCell<Vec<Found>>,
+    misfit: RefCell<Option<Path>>,
+}
+
+impl Log {
+    /// The unknown keys, in the order they were read.
+    pub fn into_found(self) -> Vec<Found> {
+        self.found.into_inner()
+    }
+
+    /// Where the read failed, when a value did not fit its type.
+    pub fn misfit(&self) -> Option<Path> {
+        self.misfit.borrow().clone()
+    }
+
+    /// Records `seg` as the misfit unless a deeper one was recorded already (errors travel
+    /// outwards, so the first recorded is the innermost).
+    fn failed_at(&self, seg: &Seg<'_>) {
+        let mut misfit = self.misfit.borrow_mut();
+        if misfit.is_none() {
+            *misfit = Some(seg.path());
+        }
+    }
+}
+
 /// Where the watch is: a chain of keys and indices up to the root, rendered into a [`Path`]
 /// only when something is found (a path per value would be an allocation per key).
 #[derive(Clone, Copy)]
@@ -65,7 +95,7 @@ struct Place<'a> {
 }
 
 /// Reads `T` from `de`, recording every unknown key under `root` into `found`.
-pub fn read<'de, T, D>(de: D, root: &Path, found: &RefCell<Vec<Found>>) -> Result<T, D::Error>
+pub fn read<'de, T, D>(de: D, root: &Path, found: &Log) -> Result<T, D::Error>
 where
     T: de::Deserialize<'de>,
     D: Deserializer<'de>,
@@ -83,12 +113,7 @@ where
 }
 
 /// [`read`] with a seed.
-pub fn read_seed<'de, S, D>(
-    seed: S,
-    de: D,
-    root: &Path,
-    found: &RefCell<Vec<Found>>,
-) -> Result<S::Value, D::Error>
+pub fn read_seed<'de, S, D>(seed: S, de: D, root: &Path, found: &Log) -> Result<S::Value, D::Error>
 where
     S: DeserializeSeed<'de>,
     D: Deserializer<'de>,
@@ -109,7 +134,7 @@ where
 struct Watch<'a, D> {
     de: D,
     at: Place<'a>,
-    found: &'a RefCell<Vec<Found>>,
+    found: &'a Log,
     /// The field names of the struct this value is a field of (empty elsewhere): when that
     /// struct reads the value as ignored, its key is one the struct does not know.
     parent: &'static [&'static str],
@@ -117,7 +142,7 @@ struct Watch<'a, D> {
 
 impl<'a, D> Watch<'a, D> {
     /// A watch over a value that is no struct's field.
-    fn new(de: D, at: Place<'a>, found: &'a RefCell<Vec<Found>>) -> Self {
+    fn new(de: D, at: Place<'a>, found: &'a Log) -> Self {
         Watch {
             de,
             at,
@@ -131,7 +156,7 @@ impl<'a, D> Watch<'a, D> {
 struct Seen<'a, V> {
     visitor: V,
     at: Place<'a>,
-    found: &'a RefCell<Vec<Found>>,
+    found: &'a Log,
 }
 
 macro_rules! forward_deserialize {
@@ -234,7 +259,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
                 Seg::Key(_, key) => *key,
                 _ => "",
             };
-            self.found.borrow_mut().push(Found {
+            self.found.found.borrow_mut().push(Found {
                 path: seg.path(),
                 key: key.to_owned(),
                 suggestion: crate::tracking_csv::suggest(key, self.parent.iter().copied()),
@@ -343,7 +368,7 @@ struct Items<'a, A> {
     seq: A,
     seg: &'a Seg<'a>,
     index: usize,
-    found: &'a RefCell<Vec<Found>>,
+    found: &'a Log,
 }
 
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Items<'_, A> {
@@ -372,7 +397,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Items<'_, A> {
 struct Element<'a, T> {
     seed: T,
     seg: &'a Seg<'a>,
-    found: &'a RefCell<Vec<Found>>,
+    found: &'a Log,
 }
 
 impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Element<'_, T> {
@@ -383,12 +408,11 @@ impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Element<'_, T> {
             seg: self.seg,
             fields: &[],
         };
-        self.seed.deserialize(Watch {
-            de,
-            at,
-            found: self.found,
-            parent: &[],
-        })
+        let found = self.found;
+        let seg = self.seg;
+        self.seed
+            .deserialize(Watch::new(de, at, found))
+            .inspect_err(|_| found.failed_at(seg))
     }
 }
 
@@ -398,7 +422,7 @@ struct Keys<'a, 'de, A> {
     map: A,
     at: Place<'a>,
     key: Cow<'de, str>,
-    found: &'a RefCell<Vec<Found>>,
+    found: &'a Log,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, 'de, A> {
@@ -439,7 +463,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, 'de, A> {
 struct Value<'a, T> {
     seed: T,
     seg: &'a Seg<'a>,
-    found: &'a RefCell<Vec<Found>>,
+    found: &'a Log,
     fields: &'static [&'static str],
 }
 
@@ -453,12 +477,14 @@ impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for Value<'_, T> {
             found,
             fields,
         } = self;
-        seed.deserialize(Watch {
+        let watch = Watch {
             de,
             at: Place { seg, fields: &[] },
             found,
             parent: fields,
-        })
+        };
+        seed.deserialize(watch)
+            .inspect_err(|_| found.failed_at(seg))
     }
 }
 

@@ -55,15 +55,17 @@ fn utf8<'b>(bytes: &'b [u8], argument: &str) -> Result<&'b str, JsValue> {
     })
 }
 
-/// A serde_json error as a JS error: text that is not JSON is `INVALID_JSON`, JSON of the
-/// wrong shape is `code`.
+/// A serde_json error as a JS error: text that is not JSON is `INVALID_JSON` (with its line and
+/// column), JSON of the wrong shape is `code`, said at the path in the caller's terms where the
+/// input was read with one (`settings.dueDate.rule`), without a position in JSON text the
+/// caller never wrote.
 fn serde_error(code: ErrorCode, argument: &str, e: serde_json::Error) -> JsValue {
-    let code = if e.is_syntax() || e.is_eof() {
-        ErrorCode::InvalidJson
-    } else {
-        code
-    };
-    js_error(&Error::from_serde(code, argument, e))
+    if e.is_syntax() || e.is_eof() {
+        return js_error(&Error::from_serde(ErrorCode::InvalidJson, argument, e));
+    }
+    let text = e.to_string();
+    let message = crate::input::source::without_position(&text);
+    js_error(&Error::from_serde(code, argument, message))
 }
 
 /// Reads an optional JSON argument (`null` → the type's default).
