@@ -265,3 +265,20 @@ test('unknown settings keys are errors with a did-you-mean; unknown invoice keys
   assert.ok(outcome.issues.some((i) => i.code === 'FIELD_UNKNOWN' && i.path === 'invoices[0].lines[0].service'));
   strict.free();
 });
+
+test('a value of the wrong type is said at its path in your terms, with the right code', () => {
+  for (const [settings, at] of [[{ status: null }, 'settings.status'], [{ status: 5 }, 'settings.status'], [{ negativeInvoices: {} }, 'settings.negativeInvoices']]) {
+    assert.throws(() => new api.Exporter(snapshot, settings), (e) => {
+      assert.equal(e.code, 'INVALID_SETTINGS', e.message);
+      assert.ok(e.message.includes(`\`${at}\``), e.message);
+      assert.ok(!/ column \d/.test(e.message), e.message);
+      return true;
+    });
+  }
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  const invoices = structuredClone(clinic.invoices.slice(0, 4));
+  invoices[3].lines[0].quantity = true;
+  assert.throws(() => ex.preview(invoices), (e) => e.code === 'INVALID_INPUT' && e.message.includes('`invoices[3].lines[0].quantity`') && !/ column \d/.test(e.message));
+  assert.throws(() => ex.plan(invoices, { tenantId: 't' }), (e) => e.code === 'INVALID_INPUT' && e.message.includes('`invoices[3].lines[0].quantity`'));
+  ex.free();
+});
