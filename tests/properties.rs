@@ -78,6 +78,28 @@ fn line() -> impl Strategy<Value = Line> {
         })
 }
 
+/// Any Decimal at all: a 96-bit mantissa (up to 29 digits), any scale 0-28, either sign.
+fn any_decimal() -> impl Strategy<Value = Decimal> {
+    (
+        any::<u32>(),
+        any::<u32>(),
+        any::<u32>(),
+        any::<bool>(),
+        prop_oneof![3 => 0u32..=2, 1 => 0u32..=28],
+        0u8..4,
+    )
+        .prop_map(|(lo, mid, hi, negative, scale, width)| {
+            // Mostly small and mid-sized values (where lines are computed), often the extremes.
+            let (mid, hi) = match width {
+                0 => (0, 0),
+                1 => (mid % 3, 0),
+                2 => (mid, 0),
+                _ => (mid, hi),
+            };
+            Decimal::from_parts(lo, mid, hi, negative, scale)
+        })
+}
+
 fn mode() -> impl Strategy<Value = &'static str> {
     prop_oneof![Just("Exclusive"), Just("Inclusive"), Just("NoTax")]
 }
@@ -133,6 +155,39 @@ proptest! {
         // Exactly two decimal places in every total string.
         for t in [&d.totals.as_ref().unwrap().sub_total, &d.totals.as_ref().unwrap().total_tax, &d.totals.as_ref().unwrap().total] {
             prop_assert_eq!(t.split('.').nth(1).map(str::len), Some(2));
+        }
+    }
+
+    /// The whole Decimal range (any 96-bit mantissa, any scale, either sign) as quantity, unit
+    /// amount and discount: the preview never panics, and either computes every line exactly
+    /// as Xero's formula says, within Xero's limit, or leaves the totals unknown and reports a
+    /// number issue on a line.
+    #[test]
+    fn any_decimal_is_computed_exactly_or_reported(q in any_decimal(), u in any_decimal(), d in prop::option::of(any_decimal()), copies in 1usize..4, mode in mode()) {
+        let mut line = json!({"description": "x", "quantity": q.to_string(), "unitAmount": u.to_string()});
+        if let Some(d) = d {
+            line["discountAmount"] = json!(d.to_string());
+        }
+        let lines: Vec<Value> = (0..copies).map(|_| line.clone()).collect();
+        let invs = json!([{"id": "a", "number": "N", "date": "2024-01-15", "payer": {"contactId": "5cc8cf28-567e-4d43-b287-687cfcaec47c"}, "lines": lines}]);
+        let p = preview(snapshot(), settings(mode), invs);
+        let doc = &p.documents[0];
+        let numeric = ["NUMBER_OUT_OF_RANGE", "TOO_MANY_DECIMALS", "LINE_AMOUNT_TOO_LARGE", "NUMBER_INVALID"];
+        match &doc.totals {
+            None => {
+                prop_assert!(doc.blocked);
+                prop_assert!(doc.issues.iter().any(|i| numeric.contains(&i.code.as_str().as_str()) && i.path.as_str().contains(".lines[")), "{:?}", doc.issues);
+            }
+            Some(_) => {
+                let sign = if doc.kind.is_credit() { -Decimal::ONE } else { Decimal::ONE };
+                let raw = q.checked_mul(u).and_then(|x| x.checked_sub(d.unwrap_or_default()));
+                prop_assert!(raw.is_some(), "totals for a product past Decimal's range");
+                let la = r2(raw.unwrap_or_default()) * sign;
+                prop_assert!(la.abs() <= dec("9999999999.99"));
+                for shown in &doc.lines {
+                    prop_assert_eq!(dec(&shown.line_amount), la);
+                }
+            }
         }
     }
 

@@ -357,8 +357,14 @@ fn streamed_preview_rejects_misfit_input_as_the_batch_reader_does() {
         }
     }
     let misfit = format!("[{good},{{\"id\":true}}]");
-    let err = exporter.preview_json(&misfit, options).unwrap_err().to_string();
-    assert!(err.starts_with("`invoices[1].id`: invalid type: boolean `true`"), "{err}");
+    let err = exporter
+        .preview_json(&misfit, options)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("`invoices[1].id`: invalid type: boolean `true`"),
+        "{err}"
+    );
     // An empty batch: no bodies, only the JSON, in either layout.
     let empty = exporter.preview_split_json(" [ ] ", options).unwrap();
     let meta: Value = serde_json::from_str(&empty).unwrap();
