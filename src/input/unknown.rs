@@ -159,6 +159,14 @@ struct Seen<'a, V> {
     found: &'a Log,
 }
 
+macro_rules! forward_plain {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+            self.de.$method(visitor)
+        }
+    )*};
+}
+
 macro_rules! forward_deserialize {
     ($($method:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -168,10 +176,11 @@ macro_rules! forward_deserialize {
     )*};
 }
 
-/// Calls `$m!` with every `deserialize_*` method that takes only a visitor, except those of
-/// strings and identifiers (which the key reader watches) and `ignored_any` (which the watch
-/// handles itself): the list both wrappers forward unchanged.
-macro_rules! primitives {
+/// Calls `$m!` with every `deserialize_*` method of a value that holds nothing inside it (no
+/// key to watch below it), except strings and identifiers (which the key reader watches): the
+/// watch forwards them without wrapping the visitor, so reading a scalar costs nothing extra
+/// and adds no code for a wrapped visitor.
+macro_rules! scalars {
     ($m:ident) => {
         $m!(
             deserialize_bool,
@@ -190,10 +199,7 @@ macro_rules! primitives {
             deserialize_char,
             deserialize_bytes,
             deserialize_byte_buf,
-            deserialize_option,
-            deserialize_unit,
-            deserialize_seq,
-            deserialize_map
+            deserialize_unit
         );
     };
 }
@@ -246,11 +252,12 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
 
     forward_deserialize!(
         deserialize_any,
-        deserialize_str,
-        deserialize_string,
-        deserialize_identifier
+        deserialize_option,
+        deserialize_seq,
+        deserialize_map
     );
-    primitives!(forward_deserialize);
+    forward_plain!(deserialize_str, deserialize_string, deserialize_identifier);
+    scalars!(forward_plain);
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         if !self.parent.is_empty() {
@@ -508,14 +515,6 @@ struct KeyDe<'k, 'de, D> {
     key: &'k mut Cow<'de, str>,
 }
 
-macro_rules! forward_plain {
-    ($($method:ident),*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
-            self.de.$method(visitor)
-        }
-    )*};
-}
-
 macro_rules! forward_key {
     ($($method:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -533,8 +532,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyDe<'_, 'de, D> {
         deserialize_string,
         deserialize_identifier
     );
-    forward_plain!(deserialize_ignored_any);
-    primitives!(forward_plain);
+    forward_plain!(
+        deserialize_ignored_any,
+        deserialize_option,
+        deserialize_seq,
+        deserialize_map
+    );
+    scalars!(forward_plain);
 
     forward_named!(this, visitor => this.de, visitor);
 
