@@ -7,22 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { api, root } from './helpers.mjs';
+import { api, prng, root } from './helpers.mjs';
 import { startFakeXero } from './fake-xero.mjs';
 
 const read = async (p) => JSON.parse(await readFile(path.join(root, 'tests/fixtures', p), 'utf8'));
-
-/** mulberry32: a small seeded PRNG, so a failure can be replayed with its seed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 200 clinic invoices: most for an existing contact, every 7th for a new patient (two
  *  invoices each), every 25th a refund crediting the invoice before it (a credit note that is

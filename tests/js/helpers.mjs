@@ -9,6 +9,18 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const pkgDir = path.join(root, 'pkg');
 export const require = createRequire(import.meta.url);
 
+/** mulberry32: a small seeded PRNG, so a failure can be replayed with its seed. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** The package as Node's CommonJS entry gives it. */
 export const api = require(path.join(pkgDir, 'node/index.cjs'));
 

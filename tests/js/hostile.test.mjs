@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { api, pkgDir, root } from './helpers.mjs';
+import { api, pkgDir, prng as rng, root } from './helpers.mjs';
 
 const read = async (p) => JSON.parse(await readFile(path.join(root, 'tests/fixtures', p), 'utf8'));
 const snapshot = await read('sample/snapshot.json');
@@ -46,18 +46,6 @@ function stillUsable() {
   const ex = new api.Exporter(snapshot, clinic.settings);
   assert.equal(ex.preview(clinic.invoices.slice(0, 1)).documents.length, 1);
   ex.free();
-}
-
-// A small seeded generator (mulberry32): the same cases on every run.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const nasty = [
