@@ -63,9 +63,28 @@ fn serde_error(code: ErrorCode, argument: &str, e: serde_json::Error) -> JsValue
     if e.is_syntax() || e.is_eof() {
         return js_error(&Error::from_serde(ErrorCode::InvalidJson, argument, e));
     }
+    shape_error(code, argument, &e)
+}
+
+/// JSON of the wrong shape: `code`, without serde_json's position in text the caller never
+/// wrote (the watched readers put the path in the caller's terms in the message).
+fn shape_error(code: ErrorCode, argument: &str, e: &serde_json::Error) -> JsValue {
     let text = e.to_string();
     let message = crate::input::source::without_position(&text);
     js_error(&Error::from_serde(code, argument, message))
+}
+
+/// An error of an argument read through the unknown-key watch (settings, invoices), which
+/// says misfits at their path in the caller's terms and so turns every error it sees into a
+/// shape error: text that is not JSON at all is told apart here, by reading it once more
+/// (only on this error path), so it still throws `INVALID_JSON` with its position.
+fn read_error(code: ErrorCode, argument: &str, text: &str, e: serde_json::Error) -> JsValue {
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Err(syntax) => js_error(&Error::from_serde(ErrorCode::InvalidJson, argument, syntax)),
+        // Valid JSON of the wrong shape, whatever serde_json calls it ("expected value" for an
+        // enum given null counts as syntax there).
+        Ok(_) => shape_error(code, argument, &e),
+    }
 }
 
 /// Reads an optional JSON argument (`null` → the type's default).
@@ -126,7 +145,7 @@ impl JsExporter {
             from_json(snapshot, "snapshot", ErrorCode::InvalidSnapshot)?;
         // Read with its unknown keys recorded: the exporter reports each (SETTING_UNKNOWN).
         let settings = crate::Settings::read(settings)
-            .map_err(|e| serde_error(ErrorCode::InvalidSettings, "settings", e))?;
+            .map_err(|e| read_error(ErrorCode::InvalidSettings, "settings", settings, e))?;
         Ok(JsExporter {
             inner: crate::Exporter::new(crate::Snapshot::new(snapshot), settings),
         })
@@ -150,7 +169,7 @@ impl JsExporter {
         let text = utf8(invoices, "invoices")?;
         self.inner
             .preview_split_json(text, options)
-            .map_err(|e| serde_error(ErrorCode::InvalidInput, "invoices", e))
+            .map_err(|e| read_error(ErrorCode::InvalidInput, "invoices", text, e))
     }
 
     /// The same preview as one JSON text, bodies included as strings, streamed the same way
@@ -164,7 +183,7 @@ impl JsExporter {
         let text = utf8(invoices, "invoices")?;
         self.inner
             .preview_json(text, options)
-            .map_err(|e| serde_error(ErrorCode::InvalidInput, "invoices", e))
+            .map_err(|e| read_error(ErrorCode::InvalidInput, "invoices", text, e))
     }
 }
 

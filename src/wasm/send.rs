@@ -38,8 +38,9 @@ impl JsExporter {
     /// them.
     pub fn plan(&self, invoices: &[u8], options: &str) -> Result<JsRun, JsValue> {
         super::reserve(invoices.len().saturating_mul(16));
-        let invoices = crate::input::source::read_invoices(super::utf8(invoices, "invoices")?)
-            .map_err(|e| super::serde_error(ErrorCode::InvalidInput, "invoices", e))?;
+        let text = super::utf8(invoices, "invoices")?;
+        let invoices = crate::input::source::read_invoices(text)
+            .map_err(|e| super::read_error(ErrorCode::InvalidInput, "invoices", text, e))?;
         let options: PlanOptions = from_json(options, "options", ErrorCode::InvalidInput)?;
         self.inner
             .plan(&invoices, &options)

@@ -270,3 +270,17 @@ test('a value of the wrong type is said at its path in your terms, with the righ
   assert.throws(() => ex.plan(invoices, { tenantId: 't' }), (e) => e.code === 'INVALID_INPUT' && e.message.includes('`invoices[3].lines[0].quantity`'));
   ex.free();
 });
+
+test('text that is not JSON is still INVALID_JSON through the watched readers', () => {
+  // Regression: the watch turned an unexpected end inside an invoice or the settings into a
+  // shape error (INVALID_INPUT / INVALID_SETTINGS) without a position.
+  assert.throws(() => new api.Exporter(snapshot, '{"status": "DRAFT", "accounts": {'), (e) => e.code === 'INVALID_JSON' && / column \d/.test(e.message));
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  for (const text of ['[{"id": "a", "lines": [{"quantity": ', '[{"id": "a"} x]', '[{"id": tru}]']) {
+    assert.equal(code(() => ex.preview(text)), 'INVALID_JSON', text);
+    assert.equal(code(() => ex.previewJson(text)), 'INVALID_JSON', text);
+    assert.equal(code(() => ex.plan(text, { tenantId: 't' })), 'INVALID_JSON', text);
+  }
+  assert.equal(code(() => ex.preview('[{"id": "a", "lines": [{"quantity": true}]}]')), 'INVALID_INPUT');
+  ex.free();
+});
