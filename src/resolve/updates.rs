@@ -95,9 +95,7 @@ fn state(x: &XeroState, held: Option<HeldDocument>) -> UpdateState {
             .and_then(Num::value)
             .is_some_and(|v| v > Decimal::ZERO)
     };
-    let credited_doc = held.as_ref().is_some_and(|h| {
-        h.amount_credited.is_some_and(|c| c > Decimal::ZERO) || credit_note_used(h)
-    });
+    let credited_doc = held.as_ref().is_some_and(|h| h.credited);
     let credited = positive(&x.amount_credited) || credited_doc;
     let (paid, paid_at) = if held.as_ref().is_some_and(HeldDocument::is_paid) {
         (true, "xero.document")
@@ -115,14 +113,5 @@ fn state(x: &XeroState, held: Option<HeldDocument>) -> UpdateState {
         credited,
         paid_at,
         held,
-    }
-}
-
-/// A credit note whose credit was used (refunded or allocated): its contact is as locked as
-/// that of an invoice paid with credit (UNVERIFIED for credit notes: the safe reading).
-fn credit_note_used(h: &HeldDocument) -> bool {
-    match (h.remaining_credit, h.total) {
-        (Some(r), Some(t)) => r < t,
-        _ => false,
     }
 }

@@ -47,6 +47,8 @@ pub struct HeldDocument {
     pub id: Option<String>,
     /// Type (ACCREC...).
     pub kind: Option<String>,
+    /// Whether its id came as `CreditNoteID`.
+    pub credit_note_id: bool,
     /// Status.
     pub status: Option<String>,
     /// Contact.ContactID.
@@ -75,6 +77,9 @@ pub struct HeldDocument {
     pub remaining_credit: Option<Decimal>,
     /// Total.
     pub total: Option<Decimal>,
+    /// Whether credit was used on it: credit notes, prepayments or overpayments allocated to
+    /// an invoice, or a credit note's allocations (a refund is a payment, not this).
+    pub credited: bool,
     /// Whether it carries payments or allocations (`Payments`, `Allocations`, `CreditNotes`,
     /// `Prepayments`, `Overpayments` non-empty).
     pub has_settlements: bool,
@@ -119,6 +124,14 @@ fn non_empty_list(v: &Value, key: &str) -> bool {
 }
 
 impl HeldDocument {
+    /// Whether it is a credit note (its Type, else its id field).
+    pub fn is_credit_note(&self) -> bool {
+        match self.kind.as_deref() {
+            Some(k) => k.to_ascii_uppercase().ends_with("CREDIT"),
+            None => self.credit_note_id,
+        }
+    }
+
     /// Reads an element; `None` when it is not a JSON object.
     pub fn read(el: &Value) -> Option<HeldDocument> {
         if !el.is_object() {
@@ -130,6 +143,7 @@ impl HeldDocument {
         Some(HeldDocument {
             id: text(el, "InvoiceID").or_else(|| text(el, "CreditNoteID")),
             kind: text(el, "Type"),
+            credit_note_id: get(el, "CreditNoteID").is_some(),
             status: text(el, "Status"),
             contact_id: get(el, "Contact").and_then(|c| text(c, "ContactID")),
             date: date(el, "Date"),
@@ -144,6 +158,10 @@ impl HeldDocument {
             amount_credited: number(el, "AmountCredited"),
             remaining_credit: number(el, "RemainingCredit"),
             total: number(el, "Total"),
+            credited: number(el, "AmountCredited").is_some_and(|c| c > Decimal::ZERO)
+                || ["Allocations", "CreditNotes", "Prepayments", "Overpayments"]
+                    .iter()
+                    .any(|k| non_empty_list(el, k)),
             has_settlements: [
                 "Payments",
                 "Allocations",
