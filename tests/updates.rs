@@ -745,3 +745,45 @@ fn the_run_does_not_send_an_unchanged_update() {
         .iter()
         .all(|r| r.source_id.as_deref() != Some("inv-1")));
 }
+
+// ----- the update bodies, golden ------------------------------------------------------------
+
+/// The POST requests of one update of each kind, with their InvoiceID / CreditNoteID and
+/// LineItemIDs, as planned by the run: tests/golden/updates.json (UPDATE_GOLDEN=1 rewrites it
+/// after review). tests/js/updates.test.mjs validates each body against Xero's OpenAPI
+/// schemas (closed) and through xero-node's serializer.
+#[test]
+fn update_bodies_golden() {
+    let opts = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        let s = settings(kind, "AUTHORISED");
+        let mut inv = source(kind);
+        let mut doc = held(kind, &s, &inv, "AUTHORISED");
+        doc["LineItems"][1]["Description"] = json!("Extra (before)");
+        inv["xero"] = json!({"id": ID, "status": "AUTHORISED", "document": doc});
+        let mut run = exporter(sample_snapshot(), s)
+            .plan(&invoices(json!([inv])), &opts)
+            .unwrap();
+        for r in run.next(0) {
+            let body: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+            out.push(json!({"kind": format!("{kind:?}"), "method": r.method, "url": r.url, "body": body}));
+        }
+    }
+    assert_eq!(out.len(), 4);
+    let text = serde_json::to_string_pretty(&out).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/updates.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path)
+        .expect("tests/golden/updates.json; run with UPDATE_GOLDEN=1");
+    assert!(
+        golden == text,
+        "update bodies differ from {}",
+        path.display()
+    );
+}
