@@ -559,6 +559,23 @@ fn paid_without_the_document_is_refused_with_what_to_do() {
         );
         assert!(d.blocked);
     }
+    // An amount that is not one is reported, never read as unpaid.
+    let mut inv = source(Kind::Accrec);
+    inv["xero"] = json!({"id": ID, "status": "AUTHORISED", "amountPaid": "fifty"});
+    let d = preview_one(&settings(Kind::Accrec, "AUTHORISED"), &inv);
+    assert!(codes(&d.issues).contains(&"NUMBER_INVALID@invoices[0].xero.amountPaid".to_owned()));
+    assert!(d.blocked);
+    // A summary (no LineItems) cannot be compared line by line: the same refusal.
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let mut doc = held_paid(Kind::Accrec, &s, &inv, Paid::Part);
+    doc.as_object_mut().unwrap().remove("LineItems");
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_DOCUMENT_NEEDED@invoices[0].xero.document"]
+    );
     // Zero paid is unpaid.
     let mut inv = source(Kind::Accrec);
     inv["xero"] = json!({"id": ID, "status": "AUTHORISED", "amountPaid": "0.00"});

@@ -176,7 +176,10 @@ pub(crate) fn check(
                 paid_rules(state, kind, path, changes, issues);
             }
         }
-        None if state.paid && transition_open(state) => unknown_changes(state, kind, path, issues),
+        // Without a document the wire-less case was blocked already (no contact or date).
+        None if state.paid && transition_open(state) && wire.is_some() => {
+            unknown_changes(state, kind, path, issues);
+        }
         None => {}
     }
     false
@@ -215,7 +218,8 @@ fn paid_rules(
 ) {
     let sales = kind.is_some_and(DocumentKind::is_sales);
     for c in changes {
-        if sales && c.field.paid_accrec_allows(state.credited) {
+        // A status change is the transition rule's (reported once, at settings.status).
+        if c.field == Field::Status || (sales && c.field.paid_accrec_allows(state.credited)) {
             continue;
         }
         let why = if !sales {
@@ -240,7 +244,7 @@ fn unknown_changes(
     issues: &mut Vec<Issue>,
 ) {
     if kind.is_some_and(DocumentKind::is_sales) {
-        issues.push(Issue::error(IssueCode::UpdateDocumentNeeded, path.field("xero.document"), "The document is paid in Xero, which then accepts changes only to its reference, due date, number, branding theme, contact, Url and lines' descriptions, accounts and tracking. Pass xero.document (the invoice as GET /Invoices/{id} returns it) so the update can be checked field by field."));
+        issues.push(Issue::error(IssueCode::UpdateDocumentNeeded, path.field("xero.document"), "The document is paid in Xero, which then accepts changes only to its reference, due date, number, branding theme, contact, Url and lines' descriptions, accounts and tracking. Pass xero.document (the invoice as GET /Invoices/{id} returns it, with its LineItems) so the update can be checked field by field."));
     } else {
         issues.push(Issue::error(IssueCode::UpdateNotAllowed, path.field(state.paid_at), "The bill is paid in Xero, which then accepts no change to it. Remove the payments in Xero first, or leave it as it is."));
     }

@@ -49,6 +49,16 @@ pub(crate) fn resolve(
         return (None, None);
     };
     let xero_id = non_empty_text(&x.id);
+    // An amount that is not a number must not read as "unpaid".
+    for (field, n) in [
+        ("amountPaid", &x.amount_paid),
+        ("amountCredited", &x.amount_credited),
+    ] {
+        if let Some(n) = n {
+            let at = || path.field("xero").field(field).into();
+            n.check_at(at, field, 2, issues);
+        }
+    }
     let held = read_document(doc, x, xero_id.as_deref(), issues);
     let state = state(x, held);
     if xero_id.is_some()
