@@ -7,9 +7,11 @@
 //   document accepted as Xero's raw JSON and as xero-node's model.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync, rmSync, cpSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { api, require, root } from './helpers.mjs';
+import { api, pkgDir, require, root } from './helpers.mjs';
 import { schemaErrors } from './openapi.mjs';
 
 const { ObjectSerializer } = require(path.join(root, 'tests/node_modules/xero-node'));
@@ -94,4 +96,26 @@ test('an unchanged update is marked, never sent, and settles at once; xero-node 
   const [d] = e.preview([edited]).documents;
   assert.equal(d.unchanged, undefined);
   assert.equal(JSON.parse(d.body).Invoices[0].LineItems[0].Description, 'Service, edited');
+});
+
+test('the update types type-check: xero.document, amountCredited, unchanged, the new codes and status', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'xero-export-update-types-'));
+  try {
+    cpSync(pkgDir, path.join(dir, 'node_modules/xero-export'), { recursive: true });
+    writeFileSync(path.join(dir, 'usage.ts'), `
+import { Exporter, type IssueCode, type OutcomeStatus, type SourceInvoice } from 'xero-export';
+const held: Record<string, unknown> = { InvoiceID: 'x', Status: 'AUTHORISED', LineItems: [] };
+const inv: SourceInvoice = { id: 'a', date: '2024-01-15', lines: [],
+  xero: { id: 'x', status: 'AUTHORISED', amountPaid: '5.00', amountCredited: 0, document: held } };
+const ex = new Exporter({ accounts: { Accounts: [] } }, {});
+const unchanged: boolean = ex.preview([inv]).documents.some((d) => d.unchanged === true);
+const status: OutcomeStatus = 'unchanged';
+const codes: IssueCode[] = ['UPDATE_DOCUMENT_NEEDED', 'XERO_DOCUMENT_INVALID', 'LINE_ITEM_UNKNOWN', 'LINE_WILL_BE_DELETED'];
+void unchanged; void status; void codes; ex.free();
+`);
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    execFileSync(path.join(root, 'tests/node_modules/.bin/tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'usage.ts'], { cwd: dir, encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
