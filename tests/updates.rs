@@ -639,6 +639,27 @@ fn lines_left_out_or_unknown() {
     assert_eq!(codes(&d.issues), ["MISSING@invoices[0].lines"]);
 }
 
+/// Without `xero.id`, the document's own InvoiceID is the one updated.
+#[test]
+fn the_document_names_the_invoice_when_xero_id_is_left_out() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "DRAFT");
+    inv["xero"] = json!({"document": doc});
+    let opts = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let mut run = exporter(sample_snapshot(), s)
+        .plan(&invoices(json!([inv])), &opts)
+        .unwrap();
+    let reqs = run.next(0);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "POST");
+    let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["Invoices"][0]["InvoiceID"], ID);
+}
+
 /// The document must be the one exported, and an object.
 #[test]
 fn a_wrong_document_is_an_error() {

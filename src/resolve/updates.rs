@@ -60,6 +60,12 @@ pub(crate) fn resolve(
         }
     }
     let held = read_document(doc, x, xero_id.as_deref(), issues);
+    // The document names itself: without `xero.id`, its InvoiceID / CreditNoteID is the one to
+    // update (else a held document would be compared with what is sent as a new one).
+    let xero_id = xero_id.or_else(|| {
+        let id = held.as_ref()?.id.as_deref()?.trim();
+        (!id.is_empty()).then(|| Text::new(id))
+    });
     let state = state(x, held);
     if xero_id.is_some()
         && state.held.as_ref().is_none_or(|h| h.lines.is_none())
