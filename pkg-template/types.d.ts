@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -527,7 +527,19 @@ status?: string,
 /**
  * Amount paid so far.
  */
-amountPaid?: DecimalInput, };
+amountPaid?: DecimalInput, 
+/**
+ * Amount credited so far (credit notes, overpayments, prepayments allocated to it): a
+ * document paid with credit cannot change its contact either (reference §2.6).
+ */
+amountCredited?: DecimalInput, 
+/**
+ * The document as Xero holds it: the `Invoices[0]` (or `CreditNotes[0]`) element of
+ * `GET /Invoices/{id}` as Xero returns it (PascalCase), or xero-node's model object
+ * (camelCase). With it an update is compared with what Xero has: unchanged documents are
+ * not sent, and on a paid document each changed field Xero refuses is reported.
+ */
+document?: Record<string, unknown>, };
 
 /**
  * A source invoice.
@@ -848,6 +860,11 @@ status: Status,
  * Whether an error blocks sending it.
  */
 blocked: boolean, 
+/**
+ * An update that changes nothing Xero holds (compared with `xero.document`): it is not
+ * sent, and its outcome is `unchanged`. Left out when false.
+ */
+unchanged?: boolean, 
 /**
  * The contact.
  */
@@ -1171,7 +1188,7 @@ attempt: number, };
 /**
  * Where a document stands.
  */
-export type OutcomeStatus = "pending" | "exported" | "failed" | "retry" | "uncertain" | "blocked";
+export type OutcomeStatus = "pending" | "exported" | "failed" | "retry" | "uncertain" | "blocked" | "unchanged";
 
 /**
  * Which of Xero's rate limits a 429 hit (`X-Rate-Limit-Problem`).
@@ -1394,6 +1411,10 @@ uncertain: number,
  * Blocked.
  */
 blocked: number, 
+/**
+ * Unchanged updates (not sent).
+ */
+unchanged: number, 
 /**
  * Requests handed out.
  */

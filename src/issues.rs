@@ -179,6 +179,16 @@ pub enum IssueCode {
     OutcomeUncertain,
     /// The document cannot be changed in Xero in its current state.
     UpdateNotAllowed,
+    /// An update of a paid document without `xero.document`: which fields change cannot be
+    /// known, and Xero refuses most changes to a paid document; pass the document as Xero
+    /// holds it.
+    UpdateDocumentNeeded,
+    /// `xero.document` is not the document as Xero returns it, or is another document.
+    XeroDocumentInvalid,
+    /// A line's `lineItemId` is not one of the document's lines in Xero.
+    LineItemUnknown,
+    /// A line Xero holds is not in the update: Xero would delete it.
+    LineWillBeDeleted,
     /// Xero already has a document with this number ("Invoice # must be unique.").
     DuplicateNumber,
     /// The document alone is larger than the request size limit.

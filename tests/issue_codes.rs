@@ -375,6 +375,46 @@ fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
             base(json!({"xero": {"id": "0b1f0000-0000-4000-8000-000000000001", "status": "PAID"}})),
             "error UPDATE_NOT_ALLOWED@invoices[0].xero.status",
         ),
+        (
+            "update authorised back to draft",
+            json!({}),
+            base(
+                json!({"xero": {"id": "0b1f0000-0000-4000-8000-000000000001", "status": "AUTHORISED"}}),
+            ),
+            "error UPDATE_NOT_ALLOWED@settings.status",
+        ),
+        (
+            "update part paid without its document",
+            json!({"status": "AUTHORISED"}),
+            base(
+                json!({"dueDate": "2024-02-15", "xero": {"id": "0b1f0000-0000-4000-8000-000000000001", "status": "AUTHORISED", "amountPaid": "5.00"}}),
+            ),
+            "error UPDATE_DOCUMENT_NEEDED@invoices[0].xero.document",
+        ),
+        (
+            "update with a document that is not one",
+            json!({}),
+            base(
+                json!({"xero": {"id": "0b1f0000-0000-4000-8000-000000000001", "document": "INV-1"}}),
+            ),
+            "error XERO_DOCUMENT_INVALID@invoices[0].xero.document",
+        ),
+        (
+            "update with a line id Xero does not hold",
+            json!({}),
+            inv(
+                json!({"id": "i", "number": "N-1", "date": "2024-01-15", "payer": {"contactId": KATHERINE}, "xero": {"id": "0b1f0000-0000-4000-8000-000000000001", "document": {"InvoiceID": "0b1f0000-0000-4000-8000-000000000001", "Status": "DRAFT", "LineItems": []}}, "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00", "lineItemId": "11110000-0000-4000-8000-000000000009"}]}),
+            ),
+            "error LINE_ITEM_UNKNOWN@invoices[0].lines[0].lineItemId",
+        ),
+        (
+            "update leaving out a line Xero holds",
+            json!({}),
+            base(
+                json!({"xero": {"id": "0b1f0000-0000-4000-8000-000000000001", "document": {"InvoiceID": "0b1f0000-0000-4000-8000-000000000001", "Status": "DRAFT", "LineItems": [{"LineItemID": "11110000-0000-4000-8000-000000000001", "Description": "old"}]}}}),
+            ),
+            "warning LINE_WILL_BE_DELETED@invoices[0].lines",
+        ),
     ]
 }
 
@@ -524,7 +564,9 @@ fn date_locked_by_the_organisation_lock_dates() {
         got_for(xero(), "DRAFT", i)
     };
     assert_eq!(update("2023-12-31"), error);
-    assert_eq!(update("2024-01-31"), warning);
+    // Sent as DRAFT, the update is also refused as AUTHORISED → DRAFT (§2.6): blocked either
+    // way, and the lock date still only warns.
+    assert_eq!(update("2024-01-31"), (warning.0.clone(), true));
     // Either date alone.
     assert_eq!(
         got(

@@ -31,8 +31,15 @@ pub(crate) fn apply(ctx: &Ctx<'_>, inv: &SourceInvoice, r: &mut ResolvedInvoice)
             path,
             format!("The invoice total is {}: it is sent as a {} credit note for {} (Xero cannot approve a negative invoice).", fixed(total, 2), r.kind.as_str(), fixed(-total, 2)),
         ));
-        if inv.xero.as_ref().and_then(|x| x.id.as_ref()).is_some() {
-            issues.push(Issue::error(IssueCode::UpdateNotAllowed, path, "This invoice was already exported as an invoice and its total is now negative: Xero cannot turn an invoice into a credit note. Void the invoice in Xero (or credit it separately)."));
+        // Only the document Xero holds says it was exported as a credit note: without it,
+        // an exported negative invoice is taken for an invoice turning into a credit note.
+        let held_credit = r
+            .update
+            .as_ref()
+            .and_then(|u| u.held.as_ref())
+            .is_some_and(|h| h.is_credit_note());
+        if inv.xero.as_ref().and_then(|x| x.id.as_ref()).is_some() && !held_credit {
+            issues.push(Issue::error(IssueCode::UpdateNotAllowed, path, "This invoice was already exported as an invoice and its total is now negative: Xero cannot turn an invoice into a credit note. Void the invoice in Xero (or credit it separately). If it was exported as a credit note, pass xero.document (the credit note as Xero returns it)."));
         }
     } else if negative {
         if ctx.settings.status.is_approval() {

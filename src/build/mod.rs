@@ -14,6 +14,7 @@ pub use crate::money::totals;
 pub(crate) mod checks;
 pub(crate) mod credit_note;
 pub(crate) mod lines;
+pub(crate) mod update;
 
 use crate::input::settings::Settings;
 use crate::input::snapshot::Snapshot;
@@ -55,6 +56,13 @@ pub(crate) fn document(
         None => (None, None),
     };
     let wire = wire(ctx, &mut r, built.wire);
+    let unchanged = update::check(
+        ctx,
+        &r.path,
+        r.update.as_ref(),
+        wire.as_ref(),
+        &mut r.issues,
+    );
     let body = wire
         .as_ref()
         .filter(|w| ctx.options.bodies && matches!(w.contact, WireContactRef::Id(_)))
@@ -70,6 +78,7 @@ pub(crate) fn document(
         endpoint: kind.collection().endpoint(),
         status: s.status.as_str(),
         blocked,
+        unchanged: unchanged && !blocked,
         contact: r.contact,
         number: r.numbering.number,
         reference: r.numbering.reference,

@@ -199,6 +199,17 @@ pub struct XeroState {
     /// Amount paid so far.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_paid: Option<Num>,
+    /// Amount credited so far (credit notes, overpayments, prepayments allocated to it): a
+    /// document paid with credit cannot change its contact either (reference §2.6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_credited: Option<Num>,
+    /// The document as Xero holds it: the `Invoices[0]` (or `CreditNotes[0]`) element of
+    /// `GET /Invoices/{id}` as Xero returns it (PascalCase), or xero-node's model object
+    /// (camelCase). With it an update is compared with what Xero has: unchanged documents are
+    /// not sent, and on a paid document each changed field Xero refuses is reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "Record<string, unknown>", optional))]
+    pub document: Option<serde_json::Value>,
 }
 
 /// A source invoice.

@@ -122,6 +122,9 @@ pub(crate) fn write_document(
     o.str("status", doc.status);
     o.key("blocked")
         .push_str(if doc.blocked { "true" } else { "false" });
+    if doc.unchanged {
+        o.key("unchanged").push_str("true");
+    }
     {
         let mut c = Object::open(o.key("contact"));
         match &doc.contact {
@@ -266,6 +269,7 @@ mod tests {
                 endpoint: "CreditNotes",
                 status: "DRAFT",
                 blocked: full,
+                unchanged: i % 3 == 1,
                 contact,
                 number: full.then(|| "CN 1".into()),
                 reference: (!full).then(|| "Ref".into()),

@@ -83,6 +83,11 @@ pub struct DocumentPreview {
     pub status: &'static str,
     /// Whether an error blocks sending it.
     pub blocked: bool,
+    /// An update that changes nothing Xero holds (compared with `xero.document`): it is not
+    /// sent, and its outcome is `unchanged`. Left out when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub unchanged: bool,
     /// The contact.
     pub contact: ContactRef,
     /// InvoiceNumber / CreditNoteNumber.

@@ -96,6 +96,8 @@ pub(crate) struct ResolvedInvoice {
     pub(crate) numbering: Numbering,
     /// The InvoiceID to update, for an exported invoice.
     pub(crate) xero_id: Option<Text>,
+    /// What an exported invoice is updated from (its state in Xero).
+    pub(crate) update: Option<updates::UpdateState>,
     /// Issues of the header and the lines.
     pub(crate) issues: Vec<Issue>,
     /// Issues of the contact, due date, numbering and update (reported after the build's).
@@ -131,7 +133,7 @@ pub(crate) fn invoice(
     );
     let due_date = due_date::resolve(&doc, head.date, kind, &contact, &mut later);
     let numbering = numbering::resolve(&doc, kind, &mut later);
-    let xero_id = updates::resolve(&doc, &lines, &mut later);
+    let (xero_id, update) = updates::resolve(&doc, &lines, &mut later);
     ResolvedInvoice {
         index,
         source_id: head.source_id,
@@ -145,6 +147,7 @@ pub(crate) fn invoice(
         due_date,
         numbering,
         xero_id,
+        update,
         issues,
         later_issues: later,
         path,

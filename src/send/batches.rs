@@ -79,6 +79,12 @@ impl Run {
                     None => (DocState::Blocked, None, None),
                 },
             };
+            // An update that changes nothing settles at once: nothing to send.
+            let state = if p.unchanged && state != DocState::Blocked {
+                DocState::Final
+            } else {
+                state
+            };
             let d = run.docs.push(doc_row(p, state, contact_id));
             if let Some(u) = contact.and_then(|c| run.contacts.get_mut(c)) {
                 u.docs.push(d);
@@ -245,6 +251,7 @@ fn doc_row(p: DocumentPreview, state: DocState, contact_id: Option<String>) -> D
         ContactRef::Unresolved => None,
     };
     let blocked = state == DocState::Blocked;
+    let unchanged = state == DocState::Final;
     let out = Outcome {
         index: p.index,
         source_id: p.source_id.to_string(),
@@ -252,10 +259,15 @@ fn doc_row(p: DocumentPreview, state: DocState, contact_id: Option<String>) -> D
         kind: p.kind,
         status: if blocked {
             OutcomeStatus::Blocked
+        } else if unchanged {
+            OutcomeStatus::Unchanged
         } else {
             OutcomeStatus::Pending
         },
-        xero_id: None,
+        xero_id: wire
+            .and_then(|w| w.xero_id.as_ref())
+            .filter(|_| unchanged)
+            .map(Text::to_string),
         xero_number: None,
         xero_status: None,
         totals: None,

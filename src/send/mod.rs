@@ -258,6 +258,7 @@ impl Run {
                 OutcomeStatus::Retry => s.retry += 1,
                 OutcomeStatus::Uncertain => s.uncertain += 1,
                 OutcomeStatus::Blocked => s.blocked += 1,
+                OutcomeStatus::Unchanged => s.unchanged += 1,
             }
         }
         s

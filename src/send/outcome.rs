@@ -33,6 +33,9 @@ pub enum OutcomeStatus {
     Uncertain,
     /// Never sent: the preview found errors.
     Blocked,
+    /// Never sent because there was nothing to send: an update that changes nothing Xero holds
+    /// (compared with `xero.document`). Xero has it as the host has it; treat as exported.
+    Unchanged,
 }
 
 /// Where a credit note's allocation stands.
@@ -214,6 +217,8 @@ pub struct RunSummary {
     pub uncertain: usize,
     /// Blocked.
     pub blocked: usize,
+    /// Unchanged updates (not sent).
+    pub unchanged: usize,
     /// Requests handed out.
     pub requests: usize,
     /// Requests in flight.
@@ -228,5 +233,6 @@ pub(super) fn status_word(s: OutcomeStatus) -> &'static str {
         OutcomeStatus::Retry => "retry",
         OutcomeStatus::Uncertain => "uncertain",
         OutcomeStatus::Blocked => "blocked",
+        OutcomeStatus::Unchanged => "unchanged",
     }
 }

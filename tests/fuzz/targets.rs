@@ -76,6 +76,11 @@ pub fn exporter_input(data: &[u8]) {
         r#"[{"id":"a","number":"1","date":"2024-01-15","payer":{"name":"Katherine Warren"},"lines":[{"description":"x","quantity":1,"unitAmount":"10.00","serviceCode":"CONSULT","taxCode":"GST"}]}]"#,
         PreviewOptions::default(),
     );
+    // And one update, compared with the document Xero holds (`xero.document`).
+    let _ = exporter.preview_split_json(
+        r#"[{"id":"u","number":"2","date":"2024-01-15","payer":{"contactId":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"xero":{"id":"0b1f0000-0000-4000-8000-000000000001","status":"AUTHORISED","document":{"InvoiceID":"0b1f0000-0000-4000-8000-000000000001","Type":"ACCREC","Status":"AUTHORISED","AmountPaid":5,"Date":"/Date(1705276800000+0000)/","Contact":{"ContactID":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"LineItems":[{"LineItemID":"l-0","Description":"x","Quantity":1,"UnitAmount":10,"Tracking":[{"Name":"Location","Option":"North"}]},{"LineItemID":"l-1"}]}},"lines":[{"lineItemId":"l-0","description":"x","quantity":1,"unitAmount":"10.00","taxCode":"GST"}]}]"#,
+        PreviewOptions::default(),
+    );
 }
 
 /// `exporter.preview(invoices)`: a settings pick byte, then the invoices' JSON.
@@ -97,6 +102,129 @@ pub fn preview(data: &[u8]) {
         let _ = exporter.preview_split_json(text, options);
     }
     let _ = exporter.preview_json(text, PreviewOptions::default());
+    updates_of(&exporter, text, data);
+}
+
+/// The same invoices as updates of what Xero would hold after exporting them: each previewed
+/// document's element becomes its `xero.document`, with a status, payments, a changed or
+/// dropped line and camelCase keys picked by the input's bytes, so the update rules (status
+/// table, paid fields, LineItemIDs, unchanged) run on every input the fuzzer makes.
+fn updates_of(exporter: &Exporter, text: &str, data: &[u8]) {
+    let Ok(serde_json::Value::Array(mut invoices)) = serde_json::from_str(text) else {
+        return;
+    };
+    let p = exporter.preview(&xero_export::input::source::read_invoices(text).unwrap_or_default());
+    let byte = |i: usize| data.get(i).copied().unwrap_or_default();
+    for (i, (inv, doc)) in invoices.iter_mut().zip(&p.documents).enumerate() {
+        let Some(body) = doc.body.as_deref() else {
+            continue;
+        };
+        let Ok(serde_json::Value::Object(body)) = serde_json::from_str(body) else {
+            continue;
+        };
+        let Some(mut held) = body.values().next().and_then(|l| l.get(0)).cloned() else {
+            continue;
+        };
+        held_variant(&mut held, byte(i), byte(i + 1));
+        if let Some(inv) = inv.as_object_mut() {
+            let statuses = [
+                "DRAFT",
+                "SUBMITTED",
+                "AUTHORISED",
+                "PAID",
+                "VOIDED",
+                "DELETED",
+            ];
+            let status = statuses
+                .get(usize::from(byte(i + 2) % 6))
+                .copied()
+                .unwrap_or("DRAFT");
+            inv.insert("xero".into(), serde_json::json!({"id": HELD_ID, "status": status, "amountPaid": byte(i + 3) % 3, "document": held}));
+        }
+    }
+    let text = serde_json::Value::Array(invoices).to_string();
+    let _ = exporter.preview_json(&text, PreviewOptions::default());
+    let options = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    if let Ok(invoices) = xero_export::input::source::read_invoices(&text) {
+        if let Ok(mut run) = exporter.plan(&invoices, &options) {
+            drive(&mut run, data);
+            let _ = run.summary();
+        }
+    }
+}
+
+const HELD_ID: &str = "0b1f0000-0000-4000-8000-000000000001";
+
+/// A held document as Xero would return it, varied by two bytes: its id, status, payments,
+/// LineItemIDs, one changed or dropped line, and xero-node's lower-case keys.
+fn held_variant(held: &mut serde_json::Value, a: u8, b: u8) {
+    let Some(el) = held.as_object_mut() else {
+        return;
+    };
+    el.insert("InvoiceID".into(), HELD_ID.into());
+    let status = [
+        "DRAFT",
+        "SUBMITTED",
+        "AUTHORISED",
+        "PAID",
+        "VOIDED",
+        "DELETED",
+        "??",
+    ];
+    let status = status.get(usize::from(a % 7)).copied().unwrap_or("DRAFT");
+    el.insert("Status".into(), status.into());
+    if a & 8 != 0 {
+        el.insert("AmountPaid".into(), serde_json::json!(f64::from(b)));
+        el.insert("Payments".into(), serde_json::json!([{"Amount": b}]));
+    }
+    if a & 16 != 0 {
+        el.insert("RemainingCredit".into(), serde_json::json!("1e30"));
+        el.insert("Total".into(), serde_json::json!(b));
+    }
+    if let Some(lines) = el.get_mut("LineItems").and_then(|l| l.as_array_mut()) {
+        for (j, l) in lines.iter_mut().enumerate() {
+            if let Some(l) = l.as_object_mut() {
+                l.insert("LineItemID".into(), format!("l-{j}").into());
+                if a & 32 != 0 && j == usize::from(b) % 4 {
+                    l.insert(
+                        "Quantity".into(),
+                        serde_json::json!("99999999999999999999999999999"),
+                    );
+                }
+            }
+        }
+        if a & 64 != 0 && !lines.is_empty() {
+            lines.remove(usize::from(b) % lines.len());
+        }
+    }
+    if a & 128 != 0 {
+        *held = lower_first(held);
+    }
+}
+
+/// xero-node's key case: every key with a lower-case first letter.
+fn lower_first(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let mut c = k.chars();
+                    let key = match c.next() {
+                        Some(f) => format!("{}{}", f.to_ascii_lowercase(), c.as_str()),
+                        None => String::new(),
+                    };
+                    (key, lower_first(v))
+                })
+                .collect(),
+        ),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.iter().map(lower_first).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 /// A canned answer for a request: `kind` picks the status and body shape, `bytes` feed it.

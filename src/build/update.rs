@@ -1,0 +1,455 @@
+//! Updates against the document as Xero holds it (reference §2.5, §2.6): which fields the
+//! update changes, whether Xero accepts the change in the document's state, which lines it
+//! would delete, and whether it changes anything at all (an unchanged document is not sent).
+//!
+//! The state (status, paid, the held document) was read by `resolve::updates`; this step has
+//! the document as it would be sent, so it owns every rule that compares the two. Values are
+//! compared the way Xero stores them: decimals by value, dates as dates, tracking by category
+//! and option names as Xero compares names, an absent field as its default (no discount is a
+//! zero discount, no quantity a zero quantity, no tax type or account "whatever Xero holds").
+
+use rust_decimal::Decimal;
+
+use crate::build::Ctx;
+use crate::issues::{Issue, IssueCode, Path};
+use crate::names;
+use crate::resolve::updates::UpdateState;
+use crate::xero::held::{HeldDocument, HeldLine};
+use crate::xero::kind::DocumentKind;
+use crate::xero::status::{normalise, transition, Transition};
+use crate::xero::wire::{WireContactRef, WireDocument, WireLine};
+
+/// A field an update changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Kind,
+    Contact,
+    Date,
+    DueDate,
+    LineAmountTypes,
+    Number,
+    Reference,
+    Url,
+    Currency,
+    Status,
+    BrandingTheme,
+    NewLine,
+    Description,
+    Quantity,
+    UnitAmount,
+    ItemCode,
+    AccountCode,
+    TaxType,
+    DiscountRate,
+    DiscountAmount,
+    Tracking,
+}
+
+impl Field {
+    /// Whether Xero accepts changing it on a paid ACCREC document (reference §2.6: "only
+    /// Reference, DueDate, InvoiceNumber, BrandingThemeID, Contact (unless paid with a credit
+    /// note), URL, LineItems' Description, AccountCode (not CIS codes) and Tracking"). ACCPAY
+    /// accepts nothing. Credit notes: the same rule, UNVERIFIED (Xero documents none; the
+    /// invoice's is the safe reading).
+    fn paid_accrec_allows(self, credited: bool) -> bool {
+        match self {
+            Field::Reference
+            | Field::DueDate
+            | Field::Number
+            | Field::BrandingTheme
+            | Field::Url
+            | Field::Description
+            | Field::AccountCode
+            | Field::Tracking => true,
+            Field::Contact => !credited,
+            _ => false,
+        }
+    }
+
+    /// Its path in the caller's terms: the invoice's field, the line's, or the setting that
+    /// decides it.
+    fn path(self, inv: &Path, line: Option<usize>) -> Path {
+        let on_line = |f: &str| match line {
+            Some(j) => inv.field("lines").index(j).field(f),
+            None => inv.field("lines"),
+        };
+        match self {
+            Field::Kind => inv.clone(),
+            Field::Contact => inv.field("payer"),
+            Field::Date => inv.field("date"),
+            Field::DueDate => inv.field("dueDate"),
+            Field::LineAmountTypes => Path::root("settings.lineAmountTypes"),
+            Field::Number => inv.field("number"),
+            Field::Reference => inv.field("reference"),
+            Field::Url => Path::root("settings.templates.url"),
+            Field::Currency => inv.field("currency"),
+            Field::Status => Path::root("settings.status"),
+            Field::BrandingTheme => Path::root("settings.brandingThemeId"),
+            Field::NewLine => match line {
+                Some(j) => inv.field("lines").index(j),
+                None => inv.field("lines"),
+            },
+            Field::Description => on_line("description"),
+            Field::Quantity => on_line("quantity"),
+            Field::UnitAmount => on_line("unitAmount"),
+            Field::ItemCode => on_line("itemCode"),
+            Field::AccountCode => on_line("accountCode"),
+            Field::TaxType => on_line("taxCode"),
+            Field::DiscountRate => on_line("discountRate"),
+            Field::DiscountAmount => on_line("discountAmount"),
+            Field::Tracking => on_line("tracking"),
+        }
+    }
+
+    /// Its name in Xero, for messages.
+    fn xero_name(self) -> &'static str {
+        match self {
+            Field::Kind => "Type",
+            Field::Contact => "Contact",
+            Field::Date => "Date",
+            Field::DueDate => "DueDate",
+            Field::LineAmountTypes => "LineAmountTypes",
+            Field::Number => "the document number",
+            Field::Reference => "Reference",
+            Field::Url => "Url",
+            Field::Currency => "CurrencyCode",
+            Field::Status => "Status",
+            Field::BrandingTheme => "BrandingThemeID",
+            Field::NewLine => "a new line",
+            Field::Description => "Description",
+            Field::Quantity => "Quantity",
+            Field::UnitAmount => "UnitAmount",
+            Field::ItemCode => "ItemCode",
+            Field::AccountCode => "AccountCode",
+            Field::TaxType => "TaxType",
+            Field::DiscountRate => "DiscountRate",
+            Field::DiscountAmount => "DiscountAmount",
+            Field::Tracking => "Tracking",
+        }
+    }
+}
+
+/// One difference between the update and the held document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Change {
+    field: Field,
+    /// The wire line's index, for line fields.
+    line: Option<usize>,
+}
+
+/// How the lines of the update meet the held lines.
+#[derive(Default)]
+struct LineDiff {
+    changes: Vec<Change>,
+    /// Wire lines whose LineItemID Xero does not hold: (line index, id).
+    unknown: Vec<(usize, String)>,
+    /// Held lines the update does not carry: Xero would delete them.
+    deleted: Vec<HeldLine>,
+}
+
+/// Checks an update: pushes its issues and says whether it changes nothing (then it is not
+/// sent). `None` state: not an update.
+pub(crate) fn check(
+    ctx: &Ctx<'_>,
+    path: &Path,
+    state: Option<&UpdateState>,
+    wire: Option<&WireDocument>,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let Some(state) = state else { return false };
+    let to = ctx.settings.status.as_str();
+    let compared = match (wire, state.held.as_ref()) {
+        (Some(w), Some(h)) if h.lines.is_some() => Some(diff(ctx, w, h)),
+        _ => None,
+    };
+    if let Some((changes, lines)) = &compared {
+        if changes.is_empty() && lines.unknown.is_empty() && lines.deleted.is_empty() {
+            return true;
+        }
+    }
+    status_rules(state, path, to, issues);
+    let kind = wire.map(|w| w.kind);
+    match &compared {
+        Some((changes, lines)) => {
+            line_rules(state, path, lines, issues);
+            if state.paid && transition_open(state) {
+                paid_rules(state, kind, path, changes, issues);
+            }
+        }
+        // Without a document the wire-less case was blocked already (no contact or date).
+        None if state.paid && transition_open(state) && wire.is_some() => {
+            unknown_changes(state, kind, path, issues);
+        }
+        None => {}
+    }
+    false
+}
+
+/// Whether the status leaves room for edits (PAID, VOIDED, DELETED were refused whole).
+fn transition_open(state: &UpdateState) -> bool {
+    !matches!(state.from, Some("PAID" | "VOIDED" | "DELETED"))
+}
+
+/// The §2.6 transition from the document's status in Xero to the status the update sends.
+fn status_rules(state: &UpdateState, path: &Path, to: &str, issues: &mut Vec<Issue>) {
+    if let Some(word) = &state.unknown_status {
+        let shown = crate::money::shown(word);
+        issues.push(Issue::error(IssueCode::UpdateNotAllowed, path.field("xero.status"), format!("\"{shown}\" is not one of Xero's statuses (DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED, DELETED): whether Xero accepts this update cannot be known. Pass the status Xero returned.")));
+        return;
+    }
+    let Some(from) = state.from else { return };
+    let at = path.field("xero.status");
+    match transition(from, to) {
+        Transition::Allowed => {}
+        Transition::Refused => issues.push(Issue::error(IssueCode::UpdateNotAllowed, Path::root("settings.status"), format!("The document is {from} in Xero and this update would send it as {to}: an approved document never goes back to {to} (Xero answers \"Invoice not of valid status for modification\"). Export updates of approved documents with status AUTHORISED, or void it and export a new one."))),
+        Transition::CancelOnly => issues.push(Issue::error(IssueCode::UpdateNotAllowed, Path::root("settings.status"), format!("{to} is not sent by an update: cancel the document instead (the exporter's cancel plans DELETED or VOIDED)."))),
+        Transition::Final if from == "PAID" => issues.push(Issue::error(IssueCode::UpdateNotAllowed, at, "The document is PAID in Xero: this library sends no edit to a paid-in-full document (its status cannot be sent back: PAID is never set by a request). Change it in Xero, or remove the payment first.")),
+        Transition::Final | Transition::Unknown => issues.push(Issue::error(IssueCode::UpdateNotAllowed, at, format!("The document is {from} in Xero and cannot be edited. Export it again as a new document (clear xero.id), or credit it instead."))),
+    }
+}
+
+/// A paid document's changed fields: each one Xero refuses is an error at its path.
+fn paid_rules(
+    state: &UpdateState,
+    kind: Option<DocumentKind>,
+    path: &Path,
+    changes: &[Change],
+    issues: &mut Vec<Issue>,
+) {
+    let sales = kind.is_some_and(DocumentKind::is_sales);
+    for c in changes {
+        // A status change is the transition rule's (reported once, at settings.status).
+        if c.field == Field::Status || (sales && c.field.paid_accrec_allows(state.credited)) {
+            continue;
+        }
+        let why = if !sales {
+            "a paid bill (or supplier credit note) accepts no change at all".to_owned()
+        } else if c.field == Field::Contact {
+            "a document paid with credit keeps its contact".to_owned()
+        } else {
+            "a paid document accepts changes only to Reference, DueDate, its number, BrandingThemeID, Contact, Url and lines' Description, AccountCode and Tracking".to_owned()
+        };
+        let name = c.field.xero_name();
+        issues.push(Issue::error(IssueCode::UpdateNotAllowed, c.field.path(path, c.line), format!("This update changes {name}, which Xero refuses: {why} (reference: Xero's \"Updating Invoices\"). Keep the value Xero has, or remove the payments in Xero first.")));
+    }
+}
+
+/// A paid document without its held copy: what changes cannot be known. The safe behaviour
+/// is to refuse: sending could change a field Xero refuses (an error from Xero at best) and
+/// nothing says the update is needed at all.
+fn unknown_changes(
+    state: &UpdateState,
+    kind: Option<DocumentKind>,
+    path: &Path,
+    issues: &mut Vec<Issue>,
+) {
+    if kind.is_some_and(DocumentKind::is_sales) {
+        issues.push(Issue::error(IssueCode::UpdateDocumentNeeded, path.field("xero.document"), "The document is paid in Xero, which then accepts changes only to its reference, due date, number, branding theme, contact, Url and lines' descriptions, accounts and tracking. Pass xero.document (the invoice as GET /Invoices/{id} returns it, with its LineItems) so the update can be checked field by field."));
+    } else {
+        issues.push(Issue::error(IssueCode::UpdateNotAllowed, path.field(state.paid_at), "The bill is paid in Xero, which then accepts no change to it. Remove the payments in Xero first, or leave it as it is."));
+    }
+}
+
+/// Lines the update would delete, and line ids Xero does not hold.
+fn line_rules(state: &UpdateState, path: &Path, lines: &LineDiff, issues: &mut Vec<Issue>) {
+    for (j, id) in &lines.unknown {
+        let shown = crate::money::shown(id);
+        issues.push(Issue::error(IssueCode::LineItemUnknown, path.field("lines").index(*j).field("lineItemId"), format!("The document in Xero has no line {shown}: Xero would refuse it or add a line. Use the LineItemIDs of xero.document, or leave lineItemId out for a new line.")));
+    }
+    for held in &lines.deleted {
+        let id = held.line_item_id.as_deref().unwrap_or("(no id)");
+        let what = held.description.as_deref().unwrap_or("");
+        let what = crate::money::shown(what);
+        if state.paid {
+            issues.push(Issue::error(IssueCode::LineWillBeDeleted, path.field("lines"), format!("The update leaves out the line {id} (\"{what}\") that Xero holds, so Xero would delete it; a paid document's lines cannot be deleted. Send it with its lineItemId.")));
+        } else {
+            issues.push(Issue::warning(IssueCode::LineWillBeDeleted, path.field("lines"), format!("The update leaves out the line {id} (\"{what}\") that Xero holds: Xero will delete it. Send it with its lineItemId to keep it.")));
+        }
+    }
+}
+
+/// The differences between the update and the held document.
+fn diff(ctx: &Ctx<'_>, w: &WireDocument, h: &HeldDocument) -> (Vec<Change>, LineDiff) {
+    // An element left out keeps Xero's value (reference §2.5, D-CON "If you exclude an
+    // element then the existing value will be preserved"): nothing sent, nothing changed.
+    let kept = |sent: Option<&str>, held: Option<&str>| sent.is_none() || same_text(sent, held);
+    let mut changes = Vec::new();
+    let mut head = |field, same: bool| {
+        if !same {
+            changes.push(Change { field, line: None });
+        }
+    };
+    head(
+        Field::Kind,
+        h.kind
+            .as_deref()
+            .is_none_or(|k| k.eq_ignore_ascii_case(w.kind.as_str())),
+    );
+    let contact = match &w.contact {
+        WireContactRef::Id(id) => h
+            .contact_id
+            .as_deref()
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case(id.trim())),
+        WireContactRef::Pending(_) => false,
+    };
+    head(Field::Contact, contact);
+    head(Field::Date, h.date == Some(w.date));
+    head(
+        Field::DueDate,
+        w.due_date.is_none() || h.due_date == w.due_date,
+    );
+    head(
+        Field::LineAmountTypes,
+        h.line_amount_types
+            .as_deref()
+            .is_some_and(|l| l.eq_ignore_ascii_case(w.line_amount_types.as_str())),
+    );
+    let number = w
+        .invoice_number
+        .as_deref()
+        .or(w.credit_note_number.as_deref());
+    head(Field::Number, kept(number, h.number.as_deref()));
+    head(
+        Field::Reference,
+        kept(w.reference.as_deref(), h.reference.as_deref()),
+    );
+    head(Field::Url, kept(w.url.as_deref(), h.url.as_deref()));
+    let currency = w.currency_code.as_deref().or(ctx.snapshot.base_currency());
+    head(
+        Field::Currency,
+        match (currency, h.currency_code.as_deref()) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => true,
+        },
+    );
+    head(Field::Status, same_status(w.status, h.status.as_deref()));
+    head(
+        Field::BrandingTheme,
+        kept(
+            w.branding_theme_id.as_deref(),
+            h.branding_theme_id.as_deref(),
+        ),
+    );
+    let lines = diff_lines(&w.line_items, h.lines.as_deref().unwrap_or_default());
+    changes.extend(lines.changes.iter().cloned());
+    (changes, lines)
+}
+
+/// Text as Xero stores it: absent and empty are the same.
+fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    a.unwrap_or("") == b.unwrap_or("")
+}
+
+/// The status sent against the status held: a paid document is held as PAID but is an
+/// AUTHORISED one with payments, so AUTHORISED changes nothing there.
+fn same_status(sent: &str, held: Option<&str>) -> bool {
+    match held.and_then(normalise) {
+        Some("PAID") => sent == "AUTHORISED",
+        Some(h) => h == sent,
+        None => true,
+    }
+}
+
+/// Lines matched by LineItemID: each sent line against the held line of its id.
+fn diff_lines(sent: &[WireLine], held: &[HeldLine]) -> LineDiff {
+    let mut out = LineDiff::default();
+    let mut used = vec![false; held.len()];
+    for (j, w) in sent.iter().enumerate() {
+        let Some(id) = w.line_item_id.as_deref() else {
+            out.changes.push(Change {
+                field: Field::NewLine,
+                line: Some(j),
+            });
+            continue;
+        };
+        let hit = held.iter().position(|h| {
+            h.line_item_id
+                .as_deref()
+                .is_some_and(|x| x.trim().eq_ignore_ascii_case(id.trim()))
+        });
+        match hit.and_then(|i| Some((i, held.get(i)?))) {
+            Some((i, h)) => {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+                for field in line_changes(w, h) {
+                    out.changes.push(Change {
+                        field,
+                        line: Some(j),
+                    });
+                }
+            }
+            None => out.unknown.push((j, id.to_owned())),
+        }
+    }
+    out.deleted = held
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(h, _)| h.clone())
+        .collect();
+    out
+}
+
+/// The fields of one line that differ.
+fn line_changes(w: &WireLine, h: &HeldLine) -> Vec<Field> {
+    let zero = |d: Option<Decimal>| d.unwrap_or(Decimal::ZERO);
+    // Sent or not, an unset code means "what Xero holds" only when nothing is sent.
+    let code = |sent: Option<&str>, held: Option<&str>| {
+        sent.is_none_or(|s| held.is_some_and(|x| x.trim().eq_ignore_ascii_case(s.trim())))
+    };
+    let mut out = Vec::new();
+    let mut field = |f, same: bool| {
+        if !same {
+            out.push(f);
+        }
+    };
+    field(
+        Field::Description,
+        same_text(w.description.as_deref(), h.description.as_deref()),
+    );
+    field(Field::Quantity, zero(w.quantity) == zero(h.quantity));
+    field(
+        Field::UnitAmount,
+        zero(w.unit_amount) == zero(h.unit_amount),
+    );
+    field(
+        Field::ItemCode,
+        code(w.item_code.as_deref(), h.item_code.as_deref()),
+    );
+    field(
+        Field::AccountCode,
+        code(w.account_code.as_deref(), h.account_code.as_deref()),
+    );
+    field(
+        Field::TaxType,
+        code(w.tax_type.as_deref(), h.tax_type.as_deref()),
+    );
+    field(
+        Field::DiscountRate,
+        zero(w.discount_rate) == zero(h.discount_rate),
+    );
+    field(
+        Field::DiscountAmount,
+        zero(w.discount_amount) == zero(h.discount_amount),
+    );
+    field(Field::Tracking, same_tracking(&w.tracking, &h.tracking));
+    out
+}
+
+/// Tracking by category and option names, in any order.
+fn same_tracking(sent: &[crate::xero::wire::WireTracking], held: &[(String, String)]) -> bool {
+    let mut sent: Vec<(String, String)> = sent
+        .iter()
+        .filter_map(|t| {
+            let v: serde_json::Value = serde_json::from_str(t.json()).ok()?;
+            let name = v.get("Name")?.as_str()?;
+            let option = v.get("Option")?.as_str()?;
+            Some((names::key(name), names::key(option)))
+        })
+        .collect();
+    let mut held = held.to_vec();
+    sent.sort();
+    held.sort();
+    sent == held
+}

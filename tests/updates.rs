@@ -1,0 +1,827 @@
+//! Updates of exported documents against Xero's rules (reference §2.5, §2.6), one case per cell
+//! of both §2.6 tables:
+//! - status transitions × the state in Xero, for ACCREC, ACCPAY and both credit notes;
+//! - each field × paid ACCREC / ACCPAY (and their credit notes): allowed → the planned body
+//!   carries the change; refused → the coded issue at the caller's path of that field;
+//!
+//! and the line rules (LineItemIDs, deletions by omission) and unchanged updates, which are
+//! not sent (their outcome settles at once in the run).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use xero_export::send::plan::PlanOptions;
+use xero_export::send::OutcomeStatus;
+use xero_export::xero::status::{transition, Transition};
+use xero_export::DocumentPreview;
+
+const ID: &str = "0b1f0000-0000-4000-8000-000000000001";
+const L1: &str = "11110000-0000-4000-8000-000000000001";
+const L2: &str = "11110000-0000-4000-8000-000000000002";
+const SOUTHERN: &str = "6dd9d039-678f-4e54-c398-798d0dbfd58d";
+
+/// The four document kinds an update can be of.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Accrec,
+    Accpay,
+    AccrecCredit,
+    AccpayCredit,
+}
+
+impl Kind {
+    const ALL: [Kind; 4] = [
+        Kind::Accrec,
+        Kind::Accpay,
+        Kind::AccrecCredit,
+        Kind::AccpayCredit,
+    ];
+
+    fn sales(self) -> bool {
+        matches!(self, Kind::Accrec | Kind::AccrecCredit)
+    }
+
+    fn credit(self) -> bool {
+        matches!(self, Kind::AccrecCredit | Kind::AccpayCredit)
+    }
+}
+
+fn settings(kind: Kind, status: &str) -> Value {
+    let (account, tax) = if kind.sales() {
+        ("200", "OUTPUT2")
+    } else {
+        ("310", "INPUT2")
+    };
+    json!({
+        "invoiceType": if kind.sales() { "ACCREC" } else { "ACCPAY" },
+        "status": status,
+        "taxes": {"default": tax, "byCode": {"GST": tax, "Z": "ZERORATED"}},
+        "accounts": {"default": account},
+        "tracking": {"categories": [{"category": "Location"}]},
+    })
+}
+
+/// An exported document with two lines (a credit note: negative amounts, flipped on export).
+fn source(kind: Kind) -> Value {
+    let sign = if kind.credit() { "-" } else { "" };
+    let account = if kind.sales() { "200" } else { "310" };
+    json!({
+        "id": "inv-1", "number": "INV-1", "reference": "R-1", "date": "2024-01-15",
+        "dueDate": "2024-02-15", "payer": {"contactId": KATHERINE},
+        "xero": {"id": ID},
+        "lines": [
+            {"lineItemId": L1, "description": "Service", "quantity": 2, "unitAmount": format!("{sign}100.00"), "taxCode": "GST", "accountCode": account, "tracking": {"Location": "North"}},
+            {"lineItemId": L2, "description": "Extra", "quantity": 1, "unitAmount": format!("{sign}10.00"), "taxCode": "GST", "accountCode": account},
+        ]
+    })
+}
+
+fn preview_one(settings: &Value, inv: &Value) -> DocumentPreview {
+    preview(sample_snapshot(), settings.clone(), json!([inv])).documents[0].clone()
+}
+
+/// The element of a document's request body.
+fn element(d: &DocumentPreview) -> Value {
+    let body: Value = serde_json::from_str(d.body.as_deref().expect("a body")).unwrap();
+    let (_, list) = body.as_object().unwrap().iter().next().unwrap();
+    list[0].clone()
+}
+
+/// The document as Xero would hold it after exporting `inv` with `settings`: the element
+/// sent, with its id, `status`, Xero's date form and the read-only fields Xero adds.
+fn held(kind: Kind, settings: &Value, inv: &Value, status: &str) -> Value {
+    let mut inv = inv.clone();
+    inv["xero"] = json!({"id": ID, "status": "DRAFT"});
+    let mut s = settings.clone();
+    s["status"] = json!("DRAFT");
+    let mut el = element(&preview_one(&s, &inv));
+    let id_key = if kind.credit() {
+        "CreditNoteID"
+    } else {
+        "InvoiceID"
+    };
+    el[id_key] = json!(ID);
+    el["Status"] = json!(status);
+    el["Date"] = json!("/Date(1705276800000+0000)/");
+    el["DueDate"] = json!("/Date(1707955200000+0000)/");
+    el["DateString"] = json!("2024-01-15T00:00:00");
+    el["CurrencyCode"] = json!("NZD");
+    el["Total"] = json!(230.0);
+    el["AmountPaid"] = json!(0.0);
+    el["Payments"] = json!([]);
+    el
+}
+
+/// Issues as "severity CODE@path".
+fn described(d: &DocumentPreview) -> Vec<String> {
+    d.issues
+        .iter()
+        .map(|i| {
+            format!(
+                "{} {}@{}",
+                serde_json::to_value(i.severity).unwrap().as_str().unwrap(),
+                i.code.as_str(),
+                i.path
+            )
+        })
+        .collect()
+}
+
+fn update_refusals(d: &DocumentPreview) -> Vec<String> {
+    described(d)
+        .into_iter()
+        .filter(|s| {
+            s.contains("UPDATE_")
+                || s.contains("LINE_ITEM_UNKNOWN")
+                || s.contains("LINE_WILL_BE_DELETED")
+        })
+        .collect()
+}
+
+// ----- §2.6 status table --------------------------------------------------------------------
+
+const FROM: [&str; 6] = [
+    "DRAFT",
+    "SUBMITTED",
+    "AUTHORISED",
+    "PAID",
+    "VOIDED",
+    "DELETED",
+];
+
+/// What an update from `from` to `to` must produce: `None` allowed (the body carries `to`),
+/// else the refusal.
+fn expected_transition(from: &str, to: &str) -> Option<&'static str> {
+    match (from, to) {
+        ("DRAFT" | "SUBMITTED", _) | ("AUTHORISED", "AUTHORISED") => None,
+        ("AUTHORISED", _) => Some("error UPDATE_NOT_ALLOWED@settings.status"),
+        _ => Some("error UPDATE_NOT_ALLOWED@invoices[0].xero.status"),
+    }
+}
+
+/// Every cell of the transition table the public rule answers, targets an update cannot send
+/// (DELETED, VOIDED: a cancel's) included.
+#[test]
+fn the_transition_table_cell_by_cell() {
+    use Transition::*;
+    let to = ["DRAFT", "SUBMITTED", "AUTHORISED", "DELETED", "VOIDED"];
+    let table = [
+        ("DRAFT", [Allowed, Allowed, Allowed, CancelOnly, Refused]),
+        (
+            "SUBMITTED",
+            [Allowed, Allowed, Allowed, CancelOnly, Refused],
+        ),
+        (
+            "AUTHORISED",
+            [Refused, Refused, Allowed, Refused, CancelOnly],
+        ),
+        ("PAID", [Final; 5]),
+        ("VOIDED", [Final; 5]),
+        ("DELETED", [Final; 5]),
+    ];
+    for (from, row) in table {
+        for (t, want) in to.iter().zip(row) {
+            assert_eq!(transition(from, t), want, "{from} -> {t}");
+        }
+    }
+}
+
+/// Updates as the host sends them, without `xero.document`: every (from, to) an update can
+/// send, for all four kinds (credit notes need the document to be known as credit notes).
+#[test]
+fn transitions_through_the_preview_every_kind() {
+    let mut failures = Vec::new();
+    for kind in Kind::ALL {
+        for from in FROM {
+            for to in ["DRAFT", "SUBMITTED", "AUTHORISED"] {
+                let s = settings(kind, to);
+                let mut inv = source(kind);
+                // A changed description, so no case is an unchanged update.
+                let base = held(kind, &s, &inv, from);
+                inv["lines"][0]["description"] = json!("Service (edited)");
+                inv["xero"] = json!({"id": ID, "status": from});
+                if kind.credit() {
+                    inv["xero"]["document"] = base;
+                }
+                let d = preview_one(&s, &inv);
+                let got = update_refusals(&d);
+                match expected_transition(from, to) {
+                    None if !got.is_empty() || d.blocked => {
+                        failures.push(format!("{kind:?} {from}->{to}: {:?}", described(&d)));
+                    }
+                    None => {
+                        let el = element(&d);
+                        if el["Status"] != to || el["LineItems"][0]["LineItemID"] != L1 {
+                            failures.push(format!("{kind:?} {from}->{to}: body {el}"));
+                        }
+                    }
+                    Some(want) => {
+                        if !got.iter().any(|g| g == want) || !d.blocked {
+                            failures.push(format!(
+                                "{kind:?} {from}->{to}: want {want}, got {:?}",
+                                described(&d)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ----- §2.6 edits by state ------------------------------------------------------------------
+
+/// One field change: what it changes (settings and/or invoice) and the path of its refusal.
+struct FieldCase {
+    name: &'static str,
+    /// Allowed on a paid ACCREC document (reference §2.6).
+    paid_accrec: bool,
+    /// Applies to the kind (the body carries it: Reference and discounts are ACCREC invoices'
+    /// only, a credit note's reference is its number's, credit notes have no Url).
+    applies: fn(Kind) -> bool,
+    change: fn(&mut Value, &mut Value),
+    path: &'static str,
+    /// The body's evidence of the change.
+    body: fn(&Value) -> Value,
+}
+
+fn all(_: Kind) -> bool {
+    true
+}
+
+fn field_cases() -> Vec<FieldCase> {
+    vec![
+        FieldCase {
+            name: "Reference",
+            paid_accrec: true,
+            applies: |k| k == Kind::Accrec,
+            change: |_, i| i["reference"] = json!("R-2"),
+            path: "invoices[0].reference",
+            body: |e| e["Reference"].clone(),
+        },
+        FieldCase {
+            name: "DueDate",
+            paid_accrec: true,
+            applies: all,
+            change: |_, i| i["dueDate"] = json!("2024-03-01"),
+            path: "invoices[0].dueDate",
+            body: |e| e["DueDate"].clone(),
+        },
+        FieldCase {
+            name: "InvoiceNumber",
+            paid_accrec: true,
+            applies: all,
+            change: |_, i| i["number"] = json!("INV-1B"),
+            path: "invoices[0].number",
+            body: |e| {
+                e.get("InvoiceNumber")
+                    .or(e.get("CreditNoteNumber"))
+                    .cloned()
+                    .unwrap_or_default()
+            },
+        },
+        FieldCase {
+            name: "BrandingThemeID",
+            paid_accrec: true,
+            applies: all,
+            change: |s, _| s["brandingThemeId"] = json!("dfe23d27-a3a6-4ef3-a5ca-b9e02b142dde"),
+            path: "settings.brandingThemeId",
+            body: |e| e["BrandingThemeID"].clone(),
+        },
+        FieldCase {
+            name: "Contact",
+            paid_accrec: true,
+            applies: all,
+            change: |_, i| i["payer"] = json!({"contactId": SOUTHERN}),
+            path: "invoices[0].payer",
+            body: |e| e["Contact"]["ContactID"].clone(),
+        },
+        FieldCase {
+            name: "Url",
+            paid_accrec: true,
+            applies: |k| !k.credit(),
+            change: |s, _| s["templates"] = json!({"url": "https://app.example.com/i/{id}"}),
+            path: "settings.templates.url",
+            body: |e| e["Url"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.Description",
+            paid_accrec: true,
+            applies: all,
+            change: |_, i| i["lines"][0]["description"] = json!("Service (edited)"),
+            path: "invoices[0].lines[0].description",
+            body: |e| e["LineItems"][0]["Description"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.AccountCode",
+            paid_accrec: true,
+            applies: all,
+            change: |_, i| {
+                i["lines"][0]["accountCode"] = json!(if i["lines"][0]["accountCode"] == "200" {
+                    "210"
+                } else {
+                    "463"
+                })
+            },
+            path: "invoices[0].lines[0].accountCode",
+            body: |e| e["LineItems"][0]["AccountCode"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.Tracking",
+            paid_accrec: true,
+            applies: all,
+            change: |_, i| i["lines"][0]["tracking"] = json!({"Location": "South"}),
+            path: "invoices[0].lines[0].tracking",
+            body: |e| e["LineItems"][0]["Tracking"][0]["Option"].clone(),
+        },
+        FieldCase {
+            name: "Date",
+            paid_accrec: false,
+            applies: all,
+            change: |_, i| i["date"] = json!("2024-01-20"),
+            path: "invoices[0].date",
+            body: |e| e["Date"].clone(),
+        },
+        FieldCase {
+            name: "CurrencyCode",
+            paid_accrec: false,
+            applies: all,
+            change: |_, i| i["currency"] = json!("AUD"),
+            path: "invoices[0].currency",
+            body: |e| e["CurrencyCode"].clone(),
+        },
+        FieldCase {
+            name: "LineAmountTypes",
+            paid_accrec: false,
+            applies: all,
+            change: |s, _| s["lineAmountTypes"] = json!("Inclusive"),
+            path: "settings.lineAmountTypes",
+            body: |e| e["LineAmountTypes"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.Quantity",
+            paid_accrec: false,
+            applies: all,
+            change: |_, i| i["lines"][0]["quantity"] = json!(3),
+            path: "invoices[0].lines[0].quantity",
+            body: |e| e["LineItems"][0]["Quantity"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.UnitAmount",
+            paid_accrec: false,
+            applies: all,
+            change: |_, i| {
+                let u = i["lines"][0]["unitAmount"]
+                    .as_str()
+                    .unwrap()
+                    .replace("100", "120");
+                i["lines"][0]["unitAmount"] = json!(u)
+            },
+            path: "invoices[0].lines[0].unitAmount",
+            body: |e| e["LineItems"][0]["UnitAmount"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.TaxType",
+            paid_accrec: false,
+            applies: all,
+            change: |_, i| i["lines"][0]["taxCode"] = json!("Z"),
+            path: "invoices[0].lines[0].taxCode",
+            body: |e| e["LineItems"][0]["TaxType"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.ItemCode",
+            paid_accrec: false,
+            applies: Kind::sales,
+            change: |_, i| i["lines"][0]["itemCode"] = json!("CONSULT"),
+            path: "invoices[0].lines[0].itemCode",
+            body: |e| e["LineItems"][0]["ItemCode"].clone(),
+        },
+        FieldCase {
+            name: "LineItems.DiscountRate",
+            paid_accrec: false,
+            applies: |k| k == Kind::Accrec,
+            change: |_, i| i["lines"][0]["discountRate"] = json!(10),
+            path: "invoices[0].lines[0].discountRate",
+            body: |e| e["LineItems"][0]["DiscountRate"].clone(),
+        },
+        FieldCase {
+            name: "new line",
+            paid_accrec: false,
+            applies: all,
+            change: |_, i| {
+                let mut l = i["lines"][1].clone();
+                l.as_object_mut().unwrap().remove("lineItemId");
+                l["description"] = json!("Added");
+                i["lines"].as_array_mut().unwrap().push(l)
+            },
+            path: "invoices[0].lines[2]",
+            body: |e| e["LineItems"][2]["Description"].clone(),
+        },
+    ]
+}
+
+/// How a document is paid in Xero, as the held document says it.
+#[derive(Clone, Copy, Debug)]
+enum Paid {
+    No,
+    Part,
+    Credited,
+}
+
+fn held_paid(kind: Kind, settings: &Value, inv: &Value, paid: Paid) -> Value {
+    let mut h = held(kind, settings, inv, "AUTHORISED");
+    match (paid, kind.credit()) {
+        (Paid::No, false) => {}
+        (Paid::No, true) => {
+            h["RemainingCredit"] = json!(230.0);
+        }
+        (Paid::Part, false) => {
+            h["AmountPaid"] = json!(50.0);
+            h["Payments"] = json!([{"PaymentID": "p-1", "Amount": 50.0}]);
+        }
+        (Paid::Part, true) => {
+            h["RemainingCredit"] = json!(180.0);
+            h["Payments"] = json!([{"PaymentID": "p-1", "Amount": 50.0}]);
+        }
+        (Paid::Credited, false) => {
+            h["AmountCredited"] = json!(30.0);
+            h["CreditNotes"] = json!([{"CreditNoteID": "cn-1"}]);
+        }
+        (Paid::Credited, true) => {
+            h["RemainingCredit"] = json!(200.0);
+            h["Allocations"] = json!([{"Amount": 30.0}]);
+        }
+    }
+    h
+}
+
+/// Each field × {unpaid, part-paid, paid with credit} × the four kinds.
+#[test]
+fn edits_by_state_field_by_field() {
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for kind in Kind::ALL {
+        for paid in [Paid::No, Paid::Part, Paid::Credited] {
+            for case in field_cases() {
+                if !(case.applies)(kind) {
+                    continue;
+                }
+                cells += 1;
+                let mut s = settings(kind, "AUTHORISED");
+                let mut inv = source(kind);
+                let doc = held_paid(kind, &s, &inv, paid);
+                (case.change)(&mut s, &mut inv);
+                inv["xero"] = json!({"id": ID, "status": "AUTHORISED", "document": doc});
+                let d = preview_one(&s, &inv);
+                let allowed = match paid {
+                    Paid::No => true,
+                    Paid::Part => kind.sales() && case.paid_accrec,
+                    Paid::Credited => kind.sales() && case.paid_accrec && case.name != "Contact",
+                };
+                let what = format!("{kind:?} {paid:?} {}", case.name);
+                let got = update_refusals(&d);
+                if allowed {
+                    let errors: Vec<_> = d.issues.iter().filter(|i| i.is_error()).collect();
+                    if !errors.is_empty() || d.unchanged {
+                        failures.push(format!("{what}: allowed, got {:?}", described(&d)));
+                        continue;
+                    }
+                    let evidence = (case.body)(&element(&d));
+                    if evidence.is_null() {
+                        failures.push(format!(
+                            "{what}: the body does not carry the change: {}",
+                            element(&d)
+                        ));
+                    }
+                } else {
+                    let want = format!("error UPDATE_NOT_ALLOWED@{}", case.path);
+                    if !got.contains(&want) || !d.blocked {
+                        failures.push(format!("{what}: want {want}, got {:?}", described(&d)));
+                    }
+                }
+            }
+        }
+    }
+    assert!(cells > 150, "{cells} cells");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The paid state as the host says it, without the document: the fields cannot be compared,
+/// so the safe answer is a refusal that says to pass the document (ACCREC), or that nothing
+/// may change (ACCPAY).
+#[test]
+fn paid_without_the_document_is_refused_with_what_to_do() {
+    for (kind, xero, want) in [
+        (
+            Kind::Accrec,
+            json!({"status": "AUTHORISED", "amountPaid": "50.00"}),
+            "error UPDATE_DOCUMENT_NEEDED@invoices[0].xero.document",
+        ),
+        (
+            Kind::Accrec,
+            json!({"status": "AUTHORISED", "amountCredited": 5}),
+            "error UPDATE_DOCUMENT_NEEDED@invoices[0].xero.document",
+        ),
+        (
+            Kind::Accpay,
+            json!({"status": "AUTHORISED", "amountPaid": "50.00"}),
+            "error UPDATE_NOT_ALLOWED@invoices[0].xero.amountPaid",
+        ),
+        (
+            Kind::Accpay,
+            json!({"status": "AUTHORISED", "amountCredited": "1"}),
+            "error UPDATE_NOT_ALLOWED@invoices[0].xero.amountCredited",
+        ),
+        (
+            Kind::Accrec,
+            json!({"status": "PAID"}),
+            "error UPDATE_NOT_ALLOWED@invoices[0].xero.status",
+        ),
+    ] {
+        let mut inv = source(kind);
+        let mut x = xero;
+        x["id"] = json!(ID);
+        inv["xero"] = x;
+        let d = preview_one(&settings(kind, "AUTHORISED"), &inv);
+        assert!(
+            update_refusals(&d).contains(&want.to_owned()),
+            "{kind:?}: {:?}",
+            described(&d)
+        );
+        assert!(d.blocked);
+    }
+    // An amount that is not one is reported, never read as unpaid.
+    let mut inv = source(Kind::Accrec);
+    inv["xero"] = json!({"id": ID, "status": "AUTHORISED", "amountPaid": "fifty"});
+    let d = preview_one(&settings(Kind::Accrec, "AUTHORISED"), &inv);
+    assert!(codes(&d.issues).contains(&"NUMBER_INVALID@invoices[0].xero.amountPaid".to_owned()));
+    assert!(d.blocked);
+    // A summary (no LineItems) cannot be compared line by line: the same refusal.
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let mut doc = held_paid(Kind::Accrec, &s, &inv, Paid::Part);
+    doc.as_object_mut().unwrap().remove("LineItems");
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_DOCUMENT_NEEDED@invoices[0].xero.document"]
+    );
+    // Zero paid is unpaid.
+    let mut inv = source(Kind::Accrec);
+    inv["xero"] = json!({"id": ID, "status": "AUTHORISED", "amountPaid": "0.00"});
+    let d = preview_one(&settings(Kind::Accrec, "AUTHORISED"), &inv);
+    assert!(!d.blocked, "{:?}", described(&d));
+}
+
+// ----- lines (§2.5) -------------------------------------------------------------------------
+
+#[test]
+fn lines_left_out_or_unknown() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    // Unpaid: leaving a line out deletes it in Xero; legitimate, so a warning.
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "DRAFT");
+    inv["lines"].as_array_mut().unwrap().pop();
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        ["warning LINE_WILL_BE_DELETED@invoices[0].lines"]
+    );
+    assert!(!d.blocked);
+    assert!(d.issues.iter().any(|i| i.message.contains(L2)));
+    // Paid: the deletion is refused.
+    let mut inv = source(Kind::Accrec);
+    let doc = held_paid(Kind::Accrec, &s, &inv, Paid::Part);
+    inv["lines"].as_array_mut().unwrap().pop();
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(
+        update_refusals(&d).contains(&"error LINE_WILL_BE_DELETED@invoices[0].lines".to_owned()),
+        "{:?}",
+        described(&d)
+    );
+    assert!(d.blocked);
+    // A LineItemID Xero does not hold.
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "DRAFT");
+    inv["lines"][1]["lineItemId"] = json!("99990000-0000-4000-8000-000000000009");
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    let got = update_refusals(&d);
+    assert!(
+        got.contains(&"error LINE_ITEM_UNKNOWN@invoices[0].lines[1].lineItemId".to_owned()),
+        "{got:?}"
+    );
+    // …and the held line it replaced would be deleted.
+    assert!(
+        got.contains(&"warning LINE_WILL_BE_DELETED@invoices[0].lines".to_owned()),
+        "{got:?}"
+    );
+    // Without the document: today's warning for lines lacking ids.
+    let mut inv = source(Kind::Accrec);
+    inv["lines"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("lineItemId");
+    inv["xero"] = json!({"id": ID, "status": "DRAFT"});
+    let d = preview_one(&s, &inv);
+    assert_eq!(codes(&d.issues), ["MISSING@invoices[0].lines"]);
+}
+
+/// Without `xero.id`, the document's own InvoiceID is the one updated.
+#[test]
+fn the_document_names_the_invoice_when_xero_id_is_left_out() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "DRAFT");
+    inv["xero"] = json!({"document": doc});
+    let opts = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let mut run = exporter(sample_snapshot(), s)
+        .plan(&invoices(json!([inv])), &opts)
+        .unwrap();
+    let reqs = run.next(0);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "POST");
+    let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["Invoices"][0]["InvoiceID"], ID);
+}
+
+/// The document must be the one exported, and an object.
+#[test]
+fn a_wrong_document_is_an_error() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let mut doc = held(Kind::Accrec, &s, &inv, "DRAFT");
+    doc["InvoiceID"] = json!("0b1f0000-0000-4000-8000-00000000ffff");
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(
+        codes(&d.issues).contains(&"XERO_DOCUMENT_INVALID@invoices[0].xero.document".to_owned())
+    );
+    assert!(d.blocked);
+    inv["xero"] = json!({"id": ID, "document": [1, 2]});
+    let d = preview_one(&s, &inv);
+    assert!(
+        codes(&d.issues).contains(&"XERO_DOCUMENT_INVALID@invoices[0].xero.document".to_owned())
+    );
+}
+
+// ----- unchanged updates ----------------------------------------------------------------------
+
+/// Xero's raw element and xero-node's camelCase model of the same document both read as
+/// unchanged; one changed field makes it an update again.
+#[test]
+fn an_update_that_changes_nothing_is_marked_unchanged() {
+    for kind in Kind::ALL {
+        let s = settings(kind, "AUTHORISED");
+        let mut inv = source(kind);
+        inv["xero"] = json!({"id": ID, "document": held(kind, &s, &inv, "AUTHORISED")});
+        let d = preview_one(&s, &inv);
+        assert!(d.unchanged, "{kind:?} {:?}", described(&d));
+        assert!(!d.blocked);
+        assert_eq!(json_of_doc(&d)["unchanged"], true);
+        // Paid in full: nothing changes, nothing is sent, nothing is refused.
+        inv["xero"]["document"]["Status"] = json!("PAID");
+        inv["xero"]["document"]["AmountPaid"] = json!(230.0);
+        let d = preview_one(&s, &inv);
+        assert!(
+            d.unchanged && !d.blocked,
+            "{kind:?} paid {:?}",
+            described(&d)
+        );
+        // xero-node's model: lower-case first letters, ISO dates, numbers.
+        inv["xero"]["document"] = camel(&held(kind, &s, &inv, "AUTHORISED"));
+        inv["xero"]["document"]["date"] = json!("2024-01-15T00:00:00.000Z");
+        let d = preview_one(&s, &inv);
+        assert!(d.unchanged, "{kind:?} camelCase {:?}", described(&d));
+        // Quantities as Xero returns them ("2.0000"), tracking with IDs and other case.
+        let mut doc = held(kind, &s, &inv, "AUTHORISED");
+        doc["LineItems"][0]["Quantity"] = json!(2.0);
+        doc["LineItems"][0]["Tracking"] = json!([{"Name": "location", "Option": "NORTH", "TrackingCategoryID": "x", "TrackingOptionID": "y"}]);
+        inv["xero"]["document"] = doc;
+        assert!(preview_one(&s, &inv).unchanged, "{kind:?} stored forms");
+        // One change: sent.
+        inv["lines"][0]["description"] = json!("Other");
+        let d = preview_one(&s, &inv);
+        assert!(!d.unchanged);
+        assert!(json_of_doc(&d).get("unchanged").is_none());
+    }
+}
+
+fn json_of_doc(d: &DocumentPreview) -> Value {
+    serde_json::to_value(d).unwrap()
+}
+
+/// Keys with a lower-case first letter, all the way down (xero-node's models).
+fn camel(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let mut c = k.chars();
+                    let first = c.next().unwrap().to_ascii_lowercase();
+                    (format!("{first}{}", c.as_str()), camel(v))
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(camel).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Through the run: the unchanged update is never sent and settles at once; the changed one
+/// beside it is posted.
+#[test]
+fn the_run_does_not_send_an_unchanged_update() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut same = source(Kind::Accrec);
+    same["xero"] = json!({"id": ID, "document": held(Kind::Accrec, &s, &same, "AUTHORISED")});
+    let mut edited = source(Kind::Accrec);
+    edited["id"] = json!("inv-2");
+    edited["number"] = json!("INV-2");
+    let other = "0b1f0000-0000-4000-8000-000000000002";
+    let mut doc = held(Kind::Accrec, &s, &edited, "AUTHORISED");
+    doc["InvoiceID"] = json!(other);
+    edited["lines"][0]["description"] = json!("Edited");
+    edited["xero"] = json!({"id": other, "document": doc});
+    let e = exporter(sample_snapshot(), s);
+    let opts = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let mut run = e.plan(&invoices(json!([same, edited])), &opts).unwrap();
+    let out = run.outcomes();
+    assert_eq!(out[0].status, OutcomeStatus::Unchanged);
+    assert_eq!(out[0].xero_id.as_deref(), Some(ID));
+    assert_eq!(out[0].attempts, 0);
+    assert_eq!(out[1].status, OutcomeStatus::Pending);
+    let reqs = run.next(0);
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].method, "POST");
+    assert_eq!(reqs[0].documents, vec!["inv-2"]);
+    let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["Invoices"].as_array().unwrap().len(), 1);
+    assert_eq!(body["Invoices"][0]["InvoiceID"], other);
+    let summary = run.summary();
+    assert_eq!(summary.unchanged, 1);
+    assert!(run
+        .log()
+        .iter()
+        .all(|r| r.source_id.as_deref() != Some("inv-1")));
+}
+
+// ----- the update bodies, golden ------------------------------------------------------------
+
+/// The POST requests of one update of each kind, with their InvoiceID / CreditNoteID and
+/// LineItemIDs, as planned by the run: tests/golden/updates.json (UPDATE_GOLDEN=1 rewrites it
+/// after review). tests/js/updates.test.mjs validates each body against Xero's OpenAPI
+/// schemas (closed) and through xero-node's serializer.
+#[test]
+fn update_bodies_golden() {
+    let opts = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        let s = settings(kind, "AUTHORISED");
+        let mut inv = source(kind);
+        let mut doc = held(kind, &s, &inv, "AUTHORISED");
+        doc["LineItems"][1]["Description"] = json!("Extra (before)");
+        inv["xero"] = json!({"id": ID, "status": "AUTHORISED", "document": doc});
+        let mut run = exporter(sample_snapshot(), s)
+            .plan(&invoices(json!([inv])), &opts)
+            .unwrap();
+        for r in run.next(0) {
+            let body: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+            out.push(json!({"kind": format!("{kind:?}"), "method": r.method, "url": r.url, "body": body}));
+        }
+    }
+    assert_eq!(out.len(), 4);
+    let text = serde_json::to_string_pretty(&out).unwrap() + "\n";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/updates.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path)
+        .expect("tests/golden/updates.json; run with UPDATE_GOLDEN=1");
+    assert!(
+        golden == text,
+        "update bodies differ from {}",
+        path.display()
+    );
+}
