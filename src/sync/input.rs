@@ -131,7 +131,7 @@ pub struct SyncOptions {
 pub struct SyncLimits {
     /// Tenant, concurrency, attempts and backoff, checked as a sending run checks them.
     pub run: Limits,
-    /// `If-Modified-Since` value (`YYYY-MM-DDThh:mm:ss`, UTC), when given.
+    /// `If-Modified-Since` value (`YYYY-MM-DDThh:mm:ssZ`), when given.
     pub since: Option<String>,
     /// Summaries only.
     pub summary_only: bool,
@@ -268,10 +268,11 @@ impl SyncOptions {
     }
 }
 
-/// `YYYY-MM-DDThh:mm:ss[.fff][Z]` (UTC) → `YYYY-MM-DDThh:mm:ss`, the form Xero documents for
-/// `If-Modified-Since`. The fraction is dropped, which moves the time earlier: Xero then
-/// returns a little more, never less. An offset other than `Z` is refused rather than
-/// converted (the host's clock zone is not the library's business).
+/// `YYYY-MM-DDThh:mm:ss[.fff][Z]` (UTC) → `YYYY-MM-DDThh:mm:ssZ` for `If-Modified-Since`: Xero
+/// documents a UTC `yyyy-mm-ddThh:mm:ss`, its OpenAPI file declares `format: date-time` (which
+/// needs the zone) and xero-node sends `toISOString()`; the `Z` form satisfies all three. The
+/// fraction is dropped, which moves the time earlier: Xero then returns a little more, never
+/// less. An offset other than `Z` is refused rather than converted.
 pub fn since_header(text: &str) -> Option<String> {
     let t = text.strip_suffix('Z').unwrap_or(text);
     let (date, time) = t.split_once('T')?;
@@ -292,7 +293,7 @@ pub fn since_header(text: &str) -> Option<String> {
     if !ok || num(0)? > 23 || num(1)? > 59 || num(2)? > 59 {
         return None;
     }
-    Some(format!("{date}T{hms}"))
+    Some(format!("{date}T{hms}Z"))
 }
 
 /// Whether `text` is a UUID in Xero's form (8-4-4-4-12 hex digits).

@@ -114,7 +114,7 @@ fn since_goes_only_on_gets_of_documents_the_host_knows() {
     assert_eq!(with_since.len(), 1);
     assert_eq!(
         with_since[0].headers["If-Modified-Since"],
-        "2024-05-01T10:00:00"
+        "2024-05-01T10:00:00Z"
     );
     assert_eq!(with_since[0].documents, vec!["s0", "s1", "s2"]);
     let urls: Vec<&str> = reqs.iter().map(|q| q.url.as_str()).collect();
