@@ -1432,19 +1432,19 @@ status?: string,
 /**
  * AmountDue (invoices).
  */
-amountDue: string | number, 
+amountDue?: DecimalInput, 
 /**
  * AmountPaid (invoices).
  */
-amountPaid: string | number, 
+amountPaid?: DecimalInput, 
 /**
  * AmountCredited (invoices).
  */
-amountCredited: string | number, 
+amountCredited?: DecimalInput, 
 /**
  * RemainingCredit (credit notes).
  */
-remainingCredit: string | number, };
+remainingCredit?: DecimalInput, };
 
 /**
  * One document the host exported earlier.
@@ -1519,7 +1519,7 @@ paymentId: string,
 /**
  * Payment date.
  */
-date: string, 
+date?: IsoDate, 
 /**
  * Amount, exact decimal text.
  */
@@ -1548,7 +1548,7 @@ amount?: string,
 /**
  * Date.
  */
-date: string, };
+date?: IsoDate, };
 
 /**
  * One change to hand back to the host.
@@ -1601,7 +1601,7 @@ remainingCredit?: string,
 /**
  * FullyPaidOnDate (fully paid documents).
  */
-fullyPaidOnDate: string, 
+fullyPaidOnDate?: IsoDate, 
 /**
  * Payments (refunds, for credit notes); absent with `summaryOnly`.
  */

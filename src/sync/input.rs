@@ -60,19 +60,19 @@ pub struct Known {
     pub status: Option<String>,
     /// AmountDue (invoices).
     #[serde(default, deserialize_with = "crate::money::de_opt_decimal")]
-    #[cfg_attr(test, ts(type = "string | number"))]
+    #[cfg_attr(test, ts(as = "Option<crate::money::Num>"))]
     pub amount_due: Option<Decimal>,
     /// AmountPaid (invoices).
     #[serde(default, deserialize_with = "crate::money::de_opt_decimal")]
-    #[cfg_attr(test, ts(type = "string | number"))]
+    #[cfg_attr(test, ts(as = "Option<crate::money::Num>"))]
     pub amount_paid: Option<Decimal>,
     /// AmountCredited (invoices).
     #[serde(default, deserialize_with = "crate::money::de_opt_decimal")]
-    #[cfg_attr(test, ts(type = "string | number"))]
+    #[cfg_attr(test, ts(as = "Option<crate::money::Num>"))]
     pub amount_credited: Option<Decimal>,
     /// RemainingCredit (credit notes).
     #[serde(default, deserialize_with = "crate::money::de_opt_decimal")]
-    #[cfg_attr(test, ts(type = "string | number"))]
+    #[cfg_attr(test, ts(as = "Option<crate::money::Num>"))]
     pub remaining_credit: Option<Decimal>,
 }
 

@@ -43,7 +43,7 @@ pub struct PaymentSeen {
     pub payment_id: String,
     /// Payment date.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(type = "string"))]
+    #[cfg_attr(test, ts(as = "Option<Date>"))]
     pub date: Option<Date>,
     /// Amount, exact decimal text.
     pub amount: String,
@@ -69,7 +69,7 @@ pub struct CreditSeen {
     pub amount: Option<String>,
     /// Date.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(type = "string"))]
+    #[cfg_attr(test, ts(as = "Option<Date>"))]
     pub date: Option<Date>,
 }
 
@@ -138,7 +138,7 @@ pub struct SyncChange {
     pub remaining_credit: Option<String>,
     /// FullyPaidOnDate (fully paid documents).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(type = "string"))]
+    #[cfg_attr(test, ts(as = "Option<Date>"))]
     pub fully_paid_on_date: Option<Date>,
     /// Payments (refunds, for credit notes); absent with `summaryOnly`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -191,3 +191,37 @@ test('a sync of 120 invoices through random faults reads each one, never reports
     await fake.close();
   }
 });
+
+test('the sync API type-checks: options, changes and events are typed', async () => {
+  const { mkdtempSync, cpSync, writeFileSync, rmSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync(path.join(tmpdir(), 'xero-export-sync-types-'));
+  try {
+    cpSync(pkgDir, path.join(dir, 'node_modules/xero-export'), { recursive: true });
+    writeFileSync(path.join(dir, 'usage.ts'), `
+import { sync, SyncRun, type ExportedDocument, type SyncChange, type SyncOptions } from 'xero-export';
+const exported: ExportedDocument[] = [{ sourceId: 'a', xero: { id: '243c8f5e-7d2b-4f0e-9c1a-5b6d7e8f9a01' }, known: { status: 'AUTHORISED', amountDue: '10.00', amountPaid: 0 } },
+  { sourceId: 'b', kind: 'creditNote', xero: { number: 'CN-1' } }];
+const options: SyncOptions = { tenantId: 't', since: '2024-05-01T10:00:00Z', summaryOnly: false, maxUrlLength: 2048 };
+const run: SyncRun = sync(exported, options);
+const again = new SyncRun(exported, options);
+function mark(c: SyncChange): string {
+  switch (c.event) {
+    case 'paid': return c.fullyPaidOnDate ?? '';
+    case 'notFound': return c.sourceId;
+    // @ts-expect-error not an event
+    case 'refunded': return 'never';
+    default: return (c.payments ?? []).map((p) => p.amount + (p.date ?? '')).join() + (c.amountDue ?? '');
+  }
+}
+const marks: string[] = run.changes().map(mark);
+const next: string | null = run.syncedAt;
+const gets = run.next(Date.now()).map((r) => r.url);
+void marks; void next; void gets; again.free(); run.free();
+`);
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    execFileSync(path.join(root, 'tests/node_modules/.bin/tsc'), ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', 'usage.ts'], { cwd: dir, encoding: 'utf8' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
