@@ -225,3 +225,12 @@ void marks; void next; void gets; again.free(); run.free();
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the README's sync example is the tested example file", async () => {
+  const readme = await readFile(path.join(root, 'README.md'), 'utf8');
+  const example = await readFile(path.join(root, 'tests/examples/sync-with-fetch.mjs'), 'utf8');
+  const block = /```js\n\/\/ tests\/examples\/sync-with-fetch\.mjs[^\n]*\n([\s\S]*?)```/.exec(readme);
+  assert.ok(block, 'README has the sync example');
+  const parts = block[1].trim().split('\n\n');
+  for (const part of parts) assert.ok(example.includes(part), `the README snippet is a verbatim part of tests/examples/sync-with-fetch.mjs:\n${part}`);
+});
