@@ -234,3 +234,29 @@ test("the README's sync example is the tested example file", async () => {
   const parts = block[1].trim().split('\n\n');
   for (const part of parts) assert.ok(example.includes(part), `the README snippet is a verbatim part of tests/examples/sync-with-fetch.mjs:\n${part}`);
 });
+
+test("the OpenAPI file's GET /Invoices and GET /CreditNotes examples read into changes", async () => {
+  const { default: yaml } = await import('js-yaml');
+  const spec = yaml.load(await readFile(path.resolve(root, '../shared/xero-openapi/xero_accounting.yaml'), 'utf8'), { schema: yaml.JSON_SCHEMA });
+  const example = (p) => spec.paths[p].get.responses['200'].content['application/json'].example;
+  const invoices = example('/Invoices');
+  const ids = invoices.Invoices.map((i) => i.InvoiceID);
+  const run = api.sync([
+    ...ids.map((id, k) => ({ sourceId: `inv-${k}`, xero: { id }, known: { status: 'AUTHORISED' } })),
+    { sourceId: 'cn', kind: 'creditNote', xero: { id: example('/CreditNotes').CreditNotes[0].CreditNoteID }, known: { status: 'AUTHORISED', remainingCredit: '34.50' } },
+  ], { tenantId: 't' });
+  const [invGet, cnGet] = run.next(0);
+  assert.equal(invGet.path, '/Invoices');
+  run.handle(invGet.id, { status: 200, body: invoices }, 1);
+  run.handle(cnGet.id, { status: 200, body: JSON.stringify(example('/CreditNotes')) }, 1);
+  const changes = run.changes();
+  // INV-0001 VOIDED, INV-0002 PAID on 2018-11-29 with its payment, INV-0003 AUTHORISED as known.
+  assert.deepEqual(changes.map((c) => [c.number, c.event]), [['INV-0001', 'voided'], ['INV-0002', 'paid'], [example('/CreditNotes').CreditNotes[0].CreditNoteNumber, 'changed']]);
+  const paid = changes[1];
+  assert.equal(paid.fullyPaidOnDate, '2018-11-29');
+  assert.equal(paid.amountPaid, '46.00');
+  assert.deepEqual(paid.payments, [{ paymentId: '99ea7f6b-c513-4066-bc27-b7c65dcd76c2', date: '2018-11-29', amount: '46.00' }]);
+  assert.equal(changes[2].remainingCredit, '32.50');
+  assert.equal(changes[2].payments[0].amount, '2.00');
+  assert.deepEqual(run.issues(), []);
+});
