@@ -17,7 +17,7 @@
 //! knows, why `page=1`); what is read and compared in [`read`]. Answers:
 //! - 200 with the list → each document found is compared with `known`; when the last page of
 //!   a GET is in, documents absent from it are `notFound` (GET without `If-Modified-Since`) or
-//!   unchanged (with it: Xero lists only what changed since);
+//!   unchanged (with it: Xero lists only what changed since; a 304 says the same);
 //! - 401/403 → the run stops (`stopped`); [`SyncRun::resume`] after reconnecting resends;
 //! - 429 → every GET pauses for `Retry-After` (the minute, day and app limits), the same GET is
 //!   resent after;
@@ -277,6 +277,7 @@ impl SyncRun {
             401 | 403 => self.on_auth(q, &rows, response),
             429 => self.on_rate_limit(q, &rows, response, now),
             200..=299 => return Ok(self.on_answer(q, &rows, response, now)),
+            304 => return Ok(self.on_not_modified(q, &rows, now)),
             400..=499 => {
                 let why = response
                     .json()
@@ -486,6 +487,21 @@ impl SyncRun {
             }
             return Vec::new();
         }
+        self.set_state(q, State::Done);
+        self.settle(&chunk)
+    }
+
+    /// HTTP's own answer to `If-Modified-Since` when nothing changed (Xero documents a 200
+    /// with the changed documents; a 304 is taken as the empty list it means). Without the
+    /// header a 304 means nothing, and the GET is sent again.
+    fn on_not_modified(&mut self, q: usize, rows: &[usize], now: i64) -> Vec<SyncChange> {
+        let Some(chunk) = self.queries.get(q).map(|x| x.chunk.clone()) else {
+            return Vec::new();
+        };
+        if !chunk.since {
+            return self.retry(q, rows, "HTTP 304 to a GET without If-Modified-Since", now);
+        }
+        self.set_rows(rows, None, SyncRowResult::Absent, None);
         self.set_state(q, State::Done);
         self.settle(&chunk)
     }

@@ -450,3 +450,29 @@ fn same_input_same_requests() {
     let b: Vec<Request> = run(&exported(300, None), opts()).next(0);
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_304_means_nothing_changed_only_where_if_modified_since_was_sent() {
+    let known = json!({"status": "AUTHORISED"});
+    let mut docs: Vec<Value> = serde_json::from_str(&exported(1, Some(known))).unwrap();
+    docs.push(json!({"sourceId": "new", "xero": {"id": id(7)}}));
+    let mut r = run(
+        &Value::Array(docs).to_string(),
+        json!({"tenantId": "t", "since": "2024-05-01T10:00:00Z"}),
+    );
+    let not_modified = HttpResponse {
+        status: 304,
+        headers: BTreeMap::new(),
+        body: None,
+    };
+    for q in r.next(0) {
+        r.handle(&q.id, &not_modified, 0).unwrap();
+    }
+    // The GET with the header is done, no change; the one without is sent again.
+    assert!(r.changes().is_empty());
+    assert!(!r.is_done());
+    let again = r.next(10_000);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].documents, vec!["new"]);
+    assert!(!again[0].headers.contains_key("If-Modified-Since"));
+}
