@@ -260,3 +260,46 @@ test("the OpenAPI file's GET /Invoices and GET /CreditNotes examples read into c
   assert.equal(changes[2].payments[0].amount, '2.00');
   assert.deepEqual(run.issues(), []);
 });
+
+test('hostile values into sync and every SyncRun method: returned, or a coded error', () => {
+  const r = prng(16);
+  const nasty = [undefined, null, true, 0, -1, 1e300, NaN, Infinity, 1n, Symbol('s'), () => 1, [], {}, '', '{', '\ud800', 'a\u0000b',
+    '2024-01-01T00:00:00Z', '9'.repeat(40), new Uint8Array([0xff]), new Map([['status', 200]]), new Date(0)];
+  const keys = ['sourceId', 'kind', 'xero', 'id', 'number', 'known', 'status', 'amountDue', 'tenantId', 'since', 'maxUrlLength', 'headers', 'body'];
+  const value = (depth = 0) => {
+    const roll = r();
+    if (depth > 3 || roll < 0.5) return nasty[Math.floor(r() * nasty.length)];
+    if (roll < 0.7) return Array.from({ length: Math.floor(r() * 4) }, () => value(depth + 1));
+    const o = {};
+    for (let i = Math.floor(r() * 5); i > 0; i--) o[keys[Math.floor(r() * keys.length)]] = value(depth + 1);
+    return o;
+  };
+  const survives = (fn, label) => {
+    try {
+      fn();
+    } catch (e) {
+      assert.equal(e.name, 'XeroExportError', `${label}: ${e.name}: ${e.message}`);
+      assert.notEqual(e.code, 'INTERNAL', `${label}: the core trapped: ${e.message}`);
+      assert.equal(typeof e.details?.argument, 'string', label);
+    }
+  };
+  const run = api.sync([{ sourceId: 'a', xero: { id: '243c8f5e-7d2b-4f0e-9c1a-5b6d7e8f9a01' } }], { tenantId: 't' });
+  const [get] = run.next(0);
+  const entries = {
+    sync: (a, b) => api.sync(a, b).free(),
+    SyncRun: (a, b) => new api.SyncRun(a, b).free(),
+    next: (a) => run.next(a),
+    handle: (a, b, c) => run.handle(r() < 0.3 ? get.id : a, b, c),
+    lost: (a, b) => run.lost(a, b),
+  };
+  for (const [name, f] of Object.entries(entries)) {
+    for (let i = 0; i < 600; i++) {
+      const args = [value(), value(), value()];
+      survives(() => f(...args), `${name} #${i}`);
+    }
+  }
+  for (const getter of ['done', 'wakeAt', 'stopped', 'syncedAt']) survives(() => run[getter], getter);
+  survives(() => [run.changes(), run.issues(), run.log(), run.summary()], 'results');
+  run.free();
+  assert.equal(api.lineAmount({ quantity: 2, unitAmount: '1.25' }).lineAmount, '2.50', 'the module still works');
+});
