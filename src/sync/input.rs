@@ -76,6 +76,17 @@ pub struct Known {
     pub remaining_credit: Option<Decimal>,
 }
 
+impl Known {
+    /// Whether no field is given.
+    fn is_empty(&self) -> bool {
+        self.status.as_deref().is_none_or(|s| s.trim().is_empty())
+            && self.amount_due.is_none()
+            && self.amount_paid.is_none()
+            && self.amount_credited.is_none()
+            && self.remaining_credit.is_none()
+    }
+}
+
 /// One document the host exported earlier.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -398,12 +409,22 @@ fn check_one(
         kind: e.kind.unwrap_or_default(),
         number: if id.is_some() { None } else { number },
         id,
-        known: e.known.as_ref().map(|k| KnownState {
-            status: k.status.as_deref().map(|s| s.trim().to_ascii_uppercase()),
-            amount_due: k.amount_due,
-            amount_paid: k.amount_paid,
-            amount_credited: k.amount_credited,
-            remaining_credit: k.remaining_credit,
-        }),
+        // `known: {}` says nothing: treated as absent (a first sync, read in full, reported).
+        known: e
+            .known
+            .as_ref()
+            .filter(|k| !k.is_empty())
+            .map(|k| KnownState {
+                status: k
+                    .status
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_ascii_uppercase),
+                amount_due: k.amount_due,
+                amount_paid: k.amount_paid,
+                amount_credited: k.amount_credited,
+                remaining_credit: k.remaining_credit,
+            }),
     })
 }

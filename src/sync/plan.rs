@@ -148,7 +148,9 @@ fn term(doc: &Doc) -> Option<&str> {
 }
 
 /// Plans the chunks for `docs`: grouped as the module docs say, in input order within a group,
-/// each chunk's URL at page 9999 within `limits.max_url` (so later pages fit too).
+/// each chunk's URL at page 9999 within `limits.max_url` (so later pages fit too). A single
+/// document whose URL alone is longer (a 255-character number full of characters to escape)
+/// still gets a GET of its own: if Xero refuses it, that document is reported unread.
 pub fn plan(docs: &[Doc], limits: &SyncLimits) -> Vec<Chunk> {
     let mut groups: BTreeMap<(Filter, bool), Vec<usize>> = BTreeMap::new();
     for (i, d) in docs.iter().enumerate() {
