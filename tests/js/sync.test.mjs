@@ -303,3 +303,27 @@ test('hostile values into sync and every SyncRun method: returned, or a coded er
   run.free();
   assert.equal(api.lineAmount({ quantity: 2, unitAmount: '1.25' }).lineAmount, '2.50', 'the module still works');
 });
+
+test('credit notes by id and by number through Prism: remaining credit, allocations, refunds', { timeout: 60_000 }, async () => {
+  const id = 'a1b2c3d4-0000-4000-8000-00000000c0de';
+  xero.state.creditNotes.push({
+    CreditNoteID: id, CreditNoteNumber: 'CN-0042', Type: 'ACCRECCREDIT', Status: 'PAID', RemainingCredit: 0, Total: 50,
+    Contact: { ContactID: KATHERINE, Name: 'Katherine Warren' }, UpdatedDateUTC: `/Date(${Date.now()}+0000)/`,
+    Allocations: [{ Amount: 30, Date: '/Date(1714521600000+0000)/', Invoice: { InvoiceID: '9f0e1d2c-0000-4000-8000-000000000001', InvoiceNumber: 'S-0001' } }],
+    Payments: [{ PaymentID: 'b1b2c3d4-0000-4000-8000-000000000001', Date: '/Date(1714608000000+0000)/', Amount: 20, Reference: 'Refund' }],
+  });
+  const run = api.sync([
+    { sourceId: 'refund-1', kind: 'creditNote', xero: { id }, known: { status: 'AUTHORISED', remainingCredit: '50.00' } },
+    { sourceId: 'refund-2', kind: 'creditNote', xero: { number: 'CN-0042' } },
+    { sourceId: 'refund-3', kind: 'creditNote', xero: { number: 'CN-9999' } },
+  ], { tenantId: 'tenant-1' });
+  await drive(run, proxy.url);
+  assert.deepEqual(run.issues(), []);
+  assert.ok(run.log().every((row) => row.http === 200), 'Prism passed every GET');
+  const [byId, byNumber, missing] = run.changes();
+  assert.deepEqual([byId.event, byId.to, byId.remainingCredit], ['paid', 'PAID', '0.00']);
+  assert.deepEqual(byId.allocations, [{ id: '9f0e1d2c-0000-4000-8000-000000000001', number: 'S-0001', amount: '30.00', date: '2024-05-01' }]);
+  assert.deepEqual(byId.payments, [{ paymentId: 'b1b2c3d4-0000-4000-8000-000000000001', date: '2024-05-02', amount: '20.00', reference: 'Refund' }]);
+  assert.equal(byNumber.xeroId, id, 'found by number, the id is reported to store');
+  assert.deepEqual([missing.sourceId, missing.event], ['refund-3', 'notFound']);
+});
