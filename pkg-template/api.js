@@ -242,6 +242,81 @@ function makeApi(engine) {
     }
   }
 
+  // ---- The status sync (issue 16, item 4) -------------------------------------------------
+
+  /** The status sync returned by `sync(exported, options)`: see the README's "Syncing statuses back". */
+  class SyncRun {
+    #h;
+    constructor(exported, options) {
+      const bytes = encodeBytes(exported, 'exported');
+      const o = encode(options ?? null, 'options');
+      this.#h = adopt(guarded((w) => new w.SyncRun(bytes, o)));
+    }
+    /** GETs to send now (`now` = Date.now()). */
+    next(now) {
+      const t = time(now);
+      return decode(call(this.#h, 'SyncRun', (r) => r.next(t)));
+    }
+    /** Xero's answer `{status, headers, body}` to request `requestId`; returns the changes it completed. */
+    handle(requestId_, response, now) {
+      const id = requestId(requestId_);
+      const body = encode(plainResponse(response), 'response');
+      const t = time(now);
+      return decode(call(this.#h, 'SyncRun', (r) => r.handle(id, body, t)));
+    }
+    /** Request `requestId` got no answer; it is sent again later. */
+    lost(requestId_, now) {
+      const id = requestId(requestId_);
+      const t = time(now);
+      return decode(call(this.#h, 'SyncRun', (r) => r.lost(id, t)));
+    }
+    /** One change per document that changed, in input order. */
+    changes() {
+      return decode(call(this.#h, 'SyncRun', (r) => r.changes()));
+    }
+    /** Input problems, documents not read, the stop. */
+    issues() {
+      return decode(call(this.#h, 'SyncRun', (r) => r.issues()));
+    }
+    /** A row per document per GET. */
+    log() {
+      return decode(call(this.#h, 'SyncRun', (r) => r.log()));
+    }
+    /** Counts. */
+    summary() {
+      return decode(call(this.#h, 'SyncRun', (r) => r.summary()));
+    }
+    /** Nothing in flight and nothing left to send (or stopped). */
+    get done() {
+      return call(this.#h, 'SyncRun', (r) => r.done);
+    }
+    /** Host time (ms) from which `next` has something to send, or null. */
+    get wakeAt() {
+      return decode(call(this.#h, 'SyncRun', (r) => r.wakeAt));
+    }
+    /** The auth problem (401/403) that stopped the sync, or null. */
+    get stopped() {
+      return decode(call(this.#h, 'SyncRun', (r) => r.stopped));
+    }
+    /** Xero's time of the earliest answer: store it as the next sync's `since`. */
+    get syncedAt() {
+      return decode(call(this.#h, 'SyncRun', (r) => r.syncedAt));
+    }
+    /** Continue after a 401/403 once the host has a valid token again. */
+    resume() {
+      call(this.#h, 'SyncRun', (r) => r.resume());
+    }
+    /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
+    free() {
+      release(this.#h);
+    }
+  }
+
+  /** `sync(exported, {tenantId, since?, ...})`: the SyncRun that reads the documents back. */
+  function sync(exported, options) {
+    return new SyncRun(exported, options);
+  }
+
   /** A parsed snapshot and settings; previews (and plans) any number of invoices. */
   class Exporter {
     #h;
@@ -395,6 +470,9 @@ function makeApi(engine) {
     TrackingCsvValidator,
     validateTrackingCsv,
     exportTrackingCsv,
+    // The status sync.
+    sync,
+    SyncRun,
   };
   // For the package's own tests and benchmarks only (not API, not in the types): trap on
   // purpose, to check that the module survives one; the raw glue, to time the wasm call alone.

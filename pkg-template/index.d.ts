@@ -7,6 +7,7 @@ import type {
   ErrorCode, Issue, LineInput, LineResult, Settings, SourceInvoice, PreviewOptions, Preview,
   TimesheetInput, TrackingCsvOptions, TrackingCsvProgress, TrackingCsvResult,
   TrackingCsvExportOptions, PlanOptions, SendRequest, Outcome, LogRow, RunSummary,
+  ExportedDocument, SyncOptions, SyncChange, SyncLogRow, SyncSummary,
 } from './types.js';
 
 export * from './types.js';
@@ -150,3 +151,33 @@ export interface Exporter {
   /** Previews the invoices and plans sending them. Throws XeroExportError (INVALID_INPUT) for options beyond Xero's limits. */
   plan(invoices: SourceInvoice[] | string, options: PlanOptions | string): SendRun;
 }
+
+// ---- The status sync (issue 16, item 4) ----
+
+/** A status sync (sans-IO), driven like a SendRun: `next` gives GETs, `handle`/`lost` take the answers. */
+export class SyncRun {
+  /** Throws XeroExportError (INVALID_INPUT) for options beyond Xero's limits or an unknown option. */
+  constructor(exported: ExportedDocument[] | string, options: SyncOptions | string);
+  /** The GETs ready at host time `now` (Date.now()), at most maxConcurrent in flight. */
+  next(now: number): SendRequest[];
+  /** Xero's answer to a GET; returns the changes it completed. Throws XeroExportError (INVALID_STATE) for an unknown or already answered id. */
+  handle(requestId: string, response: SendResponse, now: number): SyncChange[];
+  /** No answer (timeout, dropped connection): the GET is sent again later. */
+  lost(requestId: string, now: number): SyncChange[];
+  /** One per document that changed (paid, voided, deleted, not found, amounts), in input order. */
+  changes(): SyncChange[];
+  /** Input problems (unknown keys, bad ids), documents not read (SYNC_READ_FAILED), the stop. */
+  issues(): Issue[];
+  log(): SyncLogRow[];
+  summary(): SyncSummary;
+  readonly done: boolean;
+  readonly wakeAt: number | null;
+  readonly stopped: Issue | null;
+  /** Xero's time of the earliest answer (`YYYY-MM-DDThh:mm:ssZ`): the next sync's `since`. */
+  readonly syncedAt: string | null;
+  resume(): void;
+  free(): void;
+}
+
+/** `new SyncRun(exported, options)`. */
+export function sync(exported: ExportedDocument[] | string, options: SyncOptions | string): SyncRun;

@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -1423,6 +1423,297 @@ requests: number,
  * Requests in flight.
  */
 inFlight: number, };
+
+/**
+ * Which collection a document lives in.
+ */
+export type SyncDocumentKind = "invoice" | "creditNote";
+
+/**
+ * Where the document is in Xero.
+ */
+export type ExportedXeroRef = { 
+/**
+ * InvoiceID / CreditNoteID (a UUID).
+ */
+id?: string, 
+/**
+ * InvoiceNumber / CreditNoteNumber, when the id is not known.
+ */
+number?: string, };
+
+/**
+ * What the host last knew of the document; only the fields given are compared.
+ */
+export type ExportedKnown = { 
+/**
+ * DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED, DELETED.
+ */
+status?: string, 
+/**
+ * AmountDue (invoices).
+ */
+amountDue?: DecimalInput, 
+/**
+ * AmountPaid (invoices).
+ */
+amountPaid?: DecimalInput, 
+/**
+ * AmountCredited (invoices).
+ */
+amountCredited?: DecimalInput, 
+/**
+ * RemainingCredit (credit notes).
+ */
+remainingCredit?: DecimalInput, };
+
+/**
+ * One document the host exported earlier.
+ */
+export type ExportedDocument = { 
+/**
+ * The host's own id of the invoice.
+ */
+sourceId: string, 
+/**
+ * `invoice` (default) or `creditNote`.
+ */
+kind?: SyncDocumentKind, 
+/**
+ * Where it is in Xero.
+ */
+xero: ExportedXeroRef, 
+/**
+ * What the host last knew (absent: everything read is reported).
+ */
+known?: ExportedKnown, };
+
+/**
+ * How the host wants the sync run. Only `tenantId` is required.
+ */
+export type SyncOptions = { 
+/**
+ * The `xero-tenant-id` of the organisation.
+ */
+tenantId: string, 
+/**
+ * The host's last sync time, an ISO-8601 UTC timestamp (`2024-05-01T10:00:00Z`): sent as
+ * `If-Modified-Since` for documents the host already knows (the library reads no clock).
+ */
+since?: string, 
+/**
+ * `true`: ask Xero for summaries (`summaryOnly=true`) and do not read payments, credit
+ * notes or allocations; status and amounts are still read. Default `false`.
+ */
+summaryOnly?: boolean, 
+/**
+ * Longest URL, base URL included, 1,024 to 8,192 (default 2,048).
+ */
+maxUrlLength?: number, 
+/**
+ * Requests in flight at once, 1-5 (default 5).
+ */
+maxConcurrent?: number, 
+/**
+ * Sends of one GET that may end without an answer before its documents are reported
+ * unread (default 8).
+ */
+maxAttempts?: number, 
+/**
+ * First delay after a 5xx or lost answer, doubled per failure up to a minute (default 1000).
+ */
+backoffMs?: number, };
+
+/**
+ * What happened to a document, for the host to switch on.
+ */
+export type SyncEvent = "changed" | "paid" | "voided" | "deleted" | "notFound";
+
+/**
+ * A payment applied to the document.
+ */
+export type SyncPayment = { 
+/**
+ * PaymentID.
+ */
+paymentId: string, 
+/**
+ * Payment date.
+ */
+date?: IsoDate, 
+/**
+ * Amount, exact decimal text.
+ */
+amount: string, 
+/**
+ * Reference.
+ */
+reference?: string, };
+
+/**
+ * A credit note applied to an invoice, or an invoice a credit note is allocated to.
+ */
+export type SyncCredit = { 
+/**
+ * CreditNoteID (on an invoice) or InvoiceID (an allocation of a credit note).
+ */
+id?: string, 
+/**
+ * CreditNoteNumber / InvoiceNumber.
+ */
+number?: string, 
+/**
+ * Amount applied, exact decimal text.
+ */
+amount?: string, 
+/**
+ * Date.
+ */
+date?: IsoDate, };
+
+/**
+ * One change to hand back to the host.
+ */
+export type SyncChange = { 
+/**
+ * The host's id.
+ */
+sourceId: string, 
+/**
+ * `invoice` or `creditNote`.
+ */
+kind: SyncDocumentKind, 
+/**
+ * What happened.
+ */
+event: SyncEvent, 
+/**
+ * The status the host knew (`known.status`).
+ */
+from?: string, 
+/**
+ * The status in Xero (absent when not found).
+ */
+to?: string, 
+/**
+ * InvoiceID / CreditNoteID (store it: later syncs find the document by it).
+ */
+xeroId?: string, 
+/**
+ * Number.
+ */
+number?: string, 
+/**
+ * AmountDue (invoices).
+ */
+amountDue?: string, 
+/**
+ * AmountPaid (invoices).
+ */
+amountPaid?: string, 
+/**
+ * AmountCredited (invoices).
+ */
+amountCredited?: string, 
+/**
+ * RemainingCredit (credit notes).
+ */
+remainingCredit?: string, 
+/**
+ * FullyPaidOnDate (fully paid documents).
+ */
+fullyPaidOnDate?: IsoDate, 
+/**
+ * Payments (refunds, for credit notes); absent with `summaryOnly`.
+ */
+payments?: Array<SyncPayment>, 
+/**
+ * Credit notes applied to the invoice; absent for credit notes and with `summaryOnly`.
+ */
+creditNotes?: Array<SyncCredit>, 
+/**
+ * Allocations of the credit note to invoices; absent for invoices.
+ */
+allocations?: Array<SyncCredit>, 
+/**
+ * UpdatedDateUTC as Xero wrote it.
+ */
+updatedDateUtc?: string, };
+
+/**
+ * What a log row says about its document.
+ */
+export type SyncRowResult = "pending" | "found" | "absent" | "retry" | "failed";
+
+/**
+ * One row per document per GET, in the order handed out.
+ */
+export type SyncLogRow = { 
+/**
+ * Row number, from 0.
+ */
+seq: number, 
+/**
+ * The request.
+ */
+requestId: string, 
+/**
+ * The host's id.
+ */
+sourceId: string, 
+/**
+ * `path?query`.
+ */
+url: string, 
+/**
+ * 1 for the first send of this GET.
+ */
+attempt: number, 
+/**
+ * Host time (ms) it was handed out.
+ */
+sentAt: number, 
+/**
+ * HTTP status of the answer (absent: none yet, or lost).
+ */
+http?: number, 
+/**
+ * What the answer said about this document.
+ */
+result: SyncRowResult, 
+/**
+ * Why (retries, failures).
+ */
+message?: string, };
+
+/**
+ * Counts.
+ */
+export type SyncSummary = { 
+/**
+ * Documents synced (those with input errors left out).
+ */
+documents: number, 
+/**
+ * GETs planned (first pages).
+ */
+planned: number, 
+/**
+ * Requests handed out so far (retries and later pages included).
+ */
+requests: number, 
+/**
+ * Changes found so far.
+ */
+changes: number, 
+/**
+ * Documents read so far (found, or concluded).
+ */
+read: number, 
+/**
+ * Documents that could not be read.
+ */
+unread: number, };
 
 /**
  * How to read the file.

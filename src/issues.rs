@@ -197,6 +197,13 @@ pub enum IssueCode {
     AllocationSkipped,
     /// Xero refused the allocation of a credit note to its invoice.
     AllocationFailed,
+    // --- status sync ---
+    /// A `xero.id` of an exported document is not a Xero id (a UUID).
+    XeroIdInvalid,
+    /// A document could not be read back from Xero (no usable answer, or Xero refused the GET).
+    SyncReadFailed,
+    /// More than one Xero document has the number the host synced by.
+    SyncAmbiguous,
 }
 
 impl IssueCode {

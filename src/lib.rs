@@ -31,6 +31,7 @@
 //!                                             send: plan ─► requests ─► host does HTTP
 //!                                                   run  ◄── answers ◄──┘
 //!                                                   │ one outcome per invoice, the log
+//!                                             sync: exported docs ─► GETs ─► changes (paid...)
 //!  xero: Xero's shapes (document kinds, request bodies, reading answers), used by build and send
 //! ```
 //!
@@ -52,6 +53,10 @@
 //!   (`next`/`handle`/`lost`/`wake_at`) over tables with typed ids and parts that own their
 //!   state (documents, contacts, lookups, allocations, the export log); may read previews,
 //!   never builds documents.
+//! - [`sync`]: the status sync, a sans-IO run of GETs (ids chunked by URL length,
+//!   `If-Modified-Since` for documents the host knows) read into one change per document
+//!   (paid, voided, deleted, not found, amounts, payments); reuses the request descriptor of
+//!   [`send::plan`] and Xero's answer readers, never the sending run's state.
 //! - [`tracking_csv`]: the tracking-options CSV (streaming validation, export); reads the
 //!   snapshot only.
 //! - Vocabulary shared by all: [`money`] (exact decimals, Xero's rounding and totals),
@@ -93,6 +98,7 @@ pub mod names;
 pub mod preview;
 pub mod resolve;
 pub mod send;
+pub mod sync;
 pub mod tracking_csv;
 pub mod xero;
 

@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorCode};
 
 mod csv;
 mod send;
+mod sync;
 
 /// A core misuse error as a JS `Error` with `name`, `code` and `details`.
 fn js_error(err: &Error) -> JsValue {

@@ -43,3 +43,7 @@ for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
 // in front of a small stateful Xero on 127.0.0.1; then once more through injected faults.
 const { sendDemo } = await import('./send.mjs');
 await sendDemo({ Exporter, timesheetInvoice, snapshot, read, table });
+
+// Syncing statuses back: the clinic export paid and voided in Xero, read back with `sync`.
+const { syncDemo } = await import('./sync.mjs');
+await syncDemo({ Exporter, sync: require('../../pkg/node/index.cjs').sync, snapshot, read, table });

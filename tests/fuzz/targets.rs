@@ -362,17 +362,89 @@ pub fn amounts(data: &[u8]) {
     }
 }
 
+/// `sync(exported, options)` then a scripted sync run: the exported documents' JSON, NUL, the
+/// options' JSON, NUL, then a script of (operation, request, time step, answer kind) bytes as
+/// for `run`; answers of kind 0 list every id the GET asked for, as PAID invoices.
+pub fn sync(data: &[u8]) {
+    let exported = std::str::from_utf8(part(data, 0)).unwrap_or_default();
+    let options = std::str::from_utf8(part(data, 1)).unwrap_or_default();
+    let Ok(mut run) = xero_export::sync::SyncRun::from_json(exported, options) else {
+        return;
+    };
+    let script = after(data, 2);
+    let mut now: i64 = 1_700_000_000_000;
+    let mut pending: Vec<(String, String)> = Vec::new();
+    for step in script.chunks(4) {
+        let [op, which, dt, kind] = [0, 1, 2, 3].map(|i| step.get(i).copied().unwrap_or(0));
+        now = now.saturating_add(i64::from(dt) * 997);
+        match op % 4 {
+            0 => pending.extend(run.next(now).into_iter().map(|r| (r.id, r.url))),
+            1 | 2 if !pending.is_empty() => {
+                let (id, url) = pending.swap_remove(usize::from(which) % pending.len());
+                if op % 4 == 1 {
+                    let _ = run.handle(&id, &sync_answer(kind, &url, step), now);
+                } else {
+                    let _ = run.lost(&id, now);
+                }
+            }
+            3 => {
+                if let Some(at) = run.wake_at() {
+                    now = now.max(at);
+                }
+                if kind % 7 == 0 {
+                    run.resume();
+                }
+            }
+            _ => {}
+        }
+        let _ = run.is_done();
+    }
+    let _ = serde_json::to_string(&run.changes());
+    let _ = serde_json::to_string(&run.issues());
+    let _ = serde_json::to_string(run.log());
+    let _ = (run.summary(), run.synced_at());
+}
+
+/// An answer to a sync GET: kind 0 lists the ids of its URL as paid invoices (and credit
+/// notes) with `pagination`, other kinds reuse [`answer`].
+fn sync_answer(kind: u8, url: &str, bytes: &[u8]) -> HttpResponse {
+    if kind % 10 != 0 {
+        return answer(kind, None, bytes);
+    }
+    let ids: Vec<&str> = url
+        .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .filter(|t| t.len() == 36)
+        .collect();
+    let els: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"InvoiceID": id, "CreditNoteID": id, "Status": "PAID", "AmountDue": 0, "AmountPaid": "12.50",
+            "RemainingCredit": 0, "FullyPaidOnDate": "/Date(1543449600000+0000)/",
+            "Payments": [{"PaymentID": id, "Amount": 12.5, "Date": "/Date(1543449600000+0000)/"}],
+            "Allocations": [{"Amount": 1, "Invoice": {"InvoiceID": id}}]}))
+        .collect();
+    let pages = u64::from(bytes.get(1).copied().unwrap_or(1) % 3);
+    HttpResponse {
+        status: 200,
+        headers: std::collections::BTreeMap::new(),
+        body: Some(
+            serde_json::json!({"DateTimeUTC": "/Date(1552326816230)/", "pagination": {"pageCount": pages},
+            "Invoices": els.clone(), "CreditNotes": els}),
+        ),
+    }
+}
+
 /// A target's body.
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 6] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
     ("csv_push", csv_push),
     ("csv_export", csv_export),
     ("amounts", amounts),
+    ("sync", sync),
 ];
 
 /// Seed inputs for every target, made from the fixtures (valid input, so the fuzzer starts
@@ -424,5 +496,13 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         "csv_export",
         join(&[rows, br#"{"bom":true,"lineEnding":"lf"}"#]),
     ));
+    // Sync: ids, a number, a credit note, known amounts; ask, answer, lose, 429, answer.
+    let exported = br#"[{"sourceId":"a","xero":{"id":"243c8f5e-7d2b-4f0e-9c1a-5b6d7e8f9a01"},"known":{"status":"AUTHORISED","amountDue":"12.50"}},{"sourceId":"b","xero":{"number":"INV-1"}},{"sourceId":"c","kind":"creditNote","xero":{"id":"343c8f5e-7d2b-4f0e-9c1a-5b6d7e8f9a01"}}]"#;
+    let options = br#"{"tenantId":"t","since":"2024-05-01T10:00:00Z","maxConcurrent":2}"#;
+    let script: &[u8] = &[
+        0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 3, 0, 9, 0, 0, 0, 0, 0, 1, 0, 0, 5, 3, 0, 0, 0, 0, 0,
+        0, 0, 1, 0, 0, 0, 1, 0, 0, 0,
+    ];
+    out.push(("sync", join(&[exported, options, script])));
     out
 }

@@ -1,7 +1,8 @@
 // A small stateful stand-in for the Xero Accounting API on 127.0.0.1, for tests and the demo.
 // It answers in Xero's JSON shapes (spec-conformant, so Prism's proxy mode accepts them):
 //   PUT/POST /Invoices, PUT /CreditNotes, PUT /Contacts        create (POST by InvoiceID updates)
-//   GET /Invoices (InvoiceNumbers, where Reference/ContactID), GET /CreditNotes (where),
+//   GET /Invoices (IDs, InvoiceNumbers, where Reference/ContactID/InvoiceNumber), GET /CreditNotes
+//   (where CreditNoteID/Number), both with If-Modified-Since, page/pageSize and summaryOnly,
 //   GET /CreditNotes/{id}, GET /Contacts (where ContactNumber/Name)
 //   PUT /CreditNotes/{id}/Allocations
 // Totals are computed independently of the library (exact BigInt decimals, tax per line, half
@@ -77,6 +78,31 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
   };
   const requests = [];
   let n = 0;
+
+  // ---- Test-only hooks for the status sync (functions on the state, not HTTP routes) ------
+  // recordPayment(invoiceId, amount, date): applies a payment as Xero does (AmountPaid up,
+  // AmountDue down, PAID with FullyPaidOnDate once nothing is due), bumping UpdatedDateUTC.
+  // setStatus(id, status): VOIDED/DELETED/... on an invoice or credit note. `at` (ms): the
+  // UpdatedDateUTC to stamp, default now.
+  const touch = (d, at) => { d.UpdatedDateUTC = `/Date(${at ?? Date.now()}+0000)/`; };
+  state.recordPayment = (invoiceId, amount, date, at) => {
+    const inv = state.invoices.find((i) => i.InvoiceID === invoiceId);
+    if (!inv) throw new Error(`fake: no invoice ${invoiceId}`);
+    const c = cents(dec(amount));
+    inv.Payments = [...(inv.Payments ?? []), { PaymentID: randomUUID(), Date: msDate(date), Amount: money(c), Reference: '', CurrencyRate: 1, HasAccount: false, HasValidationErrors: false }];
+    inv.AmountPaid = money(cents(dec(inv.AmountPaid)) + c);
+    inv.AmountDue = money(cents(dec(inv.AmountDue)) - c);
+    if (cents(dec(inv.AmountDue)) <= 0n) { inv.Status = 'PAID'; inv.FullyPaidOnDate = msDate(date); }
+    touch(inv, at);
+    return inv;
+  };
+  state.setStatus = (id, status, at) => {
+    const d = state.invoices.find((i) => i.InvoiceID === id) ?? state.creditNotes.find((c) => c.CreditNoteID === id);
+    if (!d) throw new Error(`fake: no document ${id}`);
+    d.Status = status;
+    touch(d, at);
+    return d;
+  };
 
   const contactRef = (ref) => {
     const c = state.contacts.find((x) => x.ContactID === ref?.ContactID);
@@ -174,20 +200,38 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
   /** The string literals of a `where` clause: Field=="value" pairs. */
   const clauses = (where) => [...String(where ?? '').matchAll(/([A-Za-z.]+)==(?:guid\()?"((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2].replace(/\\(.)/g, '$1')]);
 
-  function readDocuments(url, credit) {
+  function readDocuments(url, credit, headers = {}) {
     const list = credit ? state.creditNotes : state.invoices;
     const numberKey = credit ? 'CreditNoteNumber' : 'InvoiceNumber';
+    const idKey = credit ? 'CreditNoteID' : 'InvoiceID';
     const numbers = url.searchParams.get('InvoiceNumbers')?.split(',');
+    // Status sync: IDs (GUIDs compare case-insensitively), If-Modified-Since (UpdatedDateUTC
+    // after it, to the second), page/pageSize (100 a page), summaryOnly (no lines, payments
+    // or credit notes).
+    const ids = url.searchParams.get('IDs')?.split(',').map((x) => x.toLowerCase());
+    const since = headers['if-modified-since'] ? Date.parse(headers['if-modified-since']) : undefined;
     const where = clauses(url.searchParams.get('where'));
     const found = list.filter((d) => {
       if (numbers && !numbers.includes(d[numberKey])) return false;
+      if (ids && !ids.includes(String(d[idKey]).toLowerCase())) return false;
+      if (since !== undefined && !(Number(/\d+/.exec(d.UpdatedDateUTC)?.[0]) >= since)) return false;
       if (where.length === 0) return true;
       // OR of clauses (AND groups are written as one parenthesised clause per document).
-      return where.some(([field, value]) => (field === 'Contact.ContactID' ? d.Contact.ContactID === value : String(d[field]) === value));
+      return where.some(([field, value]) => (field === 'Contact.ContactID' ? d.Contact.ContactID === value
+        : field.endsWith('ID') ? String(d[field]).toLowerCase() === value.toLowerCase() : String(d[field]) === value));
     });
     const paged = url.searchParams.has('page');
-    const items = found.map((d) => (paged ? d : { ...d, LineItems: [] }));
-    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, ...(paged ? { pagination: { page: 1, pageSize: 100, pageCount: 1, itemCount: items.length } } : {}), [credit ? 'CreditNotes' : 'Invoices']: items };
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+    const size = Math.min(1000, Math.max(1, Number(url.searchParams.get('pageSize') ?? 100)));
+    const summary = url.searchParams.get('summaryOnly') === 'true';
+    const shown = paged ? found.slice((page - 1) * size, page * size) : found;
+    const items = shown.map((d) => {
+      const out = paged && !summary ? { ...d } : { ...d, LineItems: [] };
+      if (summary) { delete out.Payments; delete out.CreditNotes; }
+      return out;
+    });
+    const pagination = { page, pageSize: size, pageCount: Math.max(1, Math.ceil(found.length / size)), itemCount: found.length };
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, ...(paged ? { pagination } : {}), [credit ? 'CreditNotes' : 'Invoices']: items };
   }
 
   function readContacts(url) {
@@ -235,8 +279,8 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     if (m === 'PUT' && p === '/CreditNotes') return [200, writeDocuments(body, true, m)];
     if (m === 'POST' && p === '/CreditNotes') return [200, writeDocuments(body, true, m)];
     if (m === 'PUT' && p === '/Contacts') return [200, writeContacts(body)];
-    if (m === 'GET' && p === '/Invoices') return [200, readDocuments(url, false)];
-    if (m === 'GET' && p === '/CreditNotes') return [200, readDocuments(url, true)];
+    if (m === 'GET' && p === '/Invoices') return [200, readDocuments(url, false, req.headers)];
+    if (m === 'GET' && p === '/CreditNotes') return [200, readDocuments(url, true, req.headers)];
     if (m === 'GET' && p === '/Contacts') return [200, readContacts(url)];
     let match = /^\/CreditNotes\/([^/]+)\/Allocations$/.exec(p);
     if (m === 'PUT' && match) return [200, allocate(decodeURIComponent(match[1]), body)];
