@@ -133,6 +133,14 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<Outcome>(cfg),
         decl::<LogRow>(cfg),
         decl::<RunSummary>(cfg),
+        // Voiding, deleting and payments in the run (`plan({invoices, cancels, payments})`).
+        decl::<crate::input::work::CancelXero>(cfg),
+        decl::<crate::input::work::CancelInput>(cfg),
+        decl::<crate::input::work::AccountRef>(cfg),
+        decl::<crate::input::work::PaidDocument>(cfg),
+        decl::<crate::input::work::PaymentInput>(cfg),
+        decl::<crate::send::CancelOutcome>(cfg),
+        decl::<crate::send::PaymentOutcome>(cfg),
         // Tracking-options CSV.
         decl::<Options>(cfg),
         decl::<Progress>(cfg),

@@ -54,15 +54,20 @@
 mod allocations;
 mod answers;
 mod batches;
+mod cancels;
 mod contacts;
 mod documents;
 mod lookups;
 mod outcome;
+mod payments;
 pub mod plan;
 mod requests;
 mod tables;
 
-pub use outcome::{Allocation, AllocationStatus, LogRow, Outcome, OutcomeStatus, RunSummary};
+pub use outcome::{
+    Allocation, AllocationStatus, CancelOutcome, LogRow, Outcome, OutcomeStatus, PaymentOutcome,
+    RunSummary,
+};
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -78,7 +83,7 @@ use crate::xero::responses::{decimal_field, text_field, HttpResponse};
 use self::allocations::Ledger;
 use self::answers::{classify, Answer, Class};
 use self::requests::Requests;
-use self::tables::{AllocStage, Contacts, DocState, Docs, JobState, Jobs};
+use self::tables::{AllocStage, Cancels, Contacts, DocState, Docs, JobState, Jobs, Payments};
 
 /// The sending run. See the module docs for the host's call sequence.
 pub struct Run {
@@ -91,6 +96,10 @@ pub struct Run {
     stopped: Option<Issue>,
     pause_until: i64,
     ledger: Ledger,
+    cancels: Cancels,
+    payments: Payments,
+    /// PaymentIDs recorded or found by this run: a lookup never claims one twice.
+    claimed: std::collections::BTreeSet<String>,
 }
 
 impl Run {
@@ -102,6 +111,7 @@ impl Run {
             return Vec::new();
         }
         self.batch_ready();
+        self.batch_payments();
         self.advance_allocations(now);
         if now < self.pause_until {
             return Vec::new();
@@ -174,6 +184,16 @@ impl Run {
         self.docs.iter().map(|d| d.out.clone()).collect()
     }
 
+    /// One outcome per cancel (`plan({cancels})`), in input order.
+    pub fn cancels(&self) -> Vec<CancelOutcome> {
+        self.cancels.iter().map(|c| c.out.clone()).collect()
+    }
+
+    /// One outcome per payment (`plan({payments})`), in input order.
+    pub fn payments(&self) -> Vec<PaymentOutcome> {
+        self.payments.iter().map(|p| p.out.clone()).collect()
+    }
+
     /// The export log: one row per document (or contact) per request, in the order handed out.
     pub fn log(&self) -> &[LogRow] {
         self.requests.log()
@@ -198,7 +218,9 @@ impl Run {
                 .as_ref()
                 .is_some_and(|a| a.stage != AllocStage::Done)
         });
-        !(queued || ready || allocating)
+        let lifecycle = self.cancels.iter().any(|c| !c.step.settled())
+            || self.payments.iter().any(|p| !p.step.settled());
+        !(queued || ready || allocating || lifecycle)
     }
 
     /// Host time (ms) from which [`Run::next`] has something to send, when nothing is ready
@@ -207,7 +229,8 @@ impl Run {
         if self.stopped.is_some() {
             return None;
         }
-        let ready_docs = self.docs.iter().any(|d| d.state == DocState::Ready);
+        let ready_docs = self.docs.iter().any(|d| d.state == DocState::Ready)
+            || (self.payments_waiting() && self.documents_settled());
         let earliest = self
             .jobs
             .iter()

@@ -148,6 +148,10 @@ pub enum Purpose {
     Lookup,
     /// PUT /CreditNotes/{id}/Allocations.
     Allocation,
+    /// POST /Invoices, /CreditNotes with Status DELETED or VOIDED.
+    Cancel,
+    /// PUT /Payments (`documents` holds the host's payment ids).
+    Payments,
 }
 
 /// One HTTP request for the host to perform.
