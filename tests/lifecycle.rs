@@ -25,6 +25,9 @@ const BANK: &str = "ebd06280-af70-4bed-97c6-7451a454ad85";
 const INV_A: &str = "11111111-1111-4111-8111-111111111111";
 const INV_B: &str = "22222222-2222-4222-8222-222222222222";
 const INV_C: &str = "33333333-3333-4333-8333-333333333333";
+const PAY_A: &str = "aaaaaaaa-1111-4111-8111-111111111111";
+const PAY_B: &str = "bbbbbbbb-2222-4222-8222-222222222222";
+const PAY_C: &str = "cccccccc-3333-4333-8333-333333333333";
 
 fn fixture(rel: &str) -> Value {
     let text = fs::read_to_string(
@@ -466,4 +469,72 @@ fn a_misspelt_work_key_is_misuse_and_an_array_is_todays_plan() {
     let mut run = exporter().plan_work(&work, &options()).unwrap();
     assert_eq!(run.next(0).len(), 1);
     assert!(run.cancels().is_empty() && run.payments().is_empty());
+}
+
+/// Compares `text` with tests/golden/<name> (UPDATE_GOLDEN=1 rewrites it after a reviewed
+/// change). The JS suite validates these bodies against the OpenAPI schemas (closed) and
+/// through xero-node's serializer.
+fn check_golden(name: &str, text: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::write(&path, text).unwrap();
+    }
+    let golden = fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no golden file {}; run with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
+    assert_eq!(golden, text, "{name} changed; review, then UPDATE_GOLDEN=1");
+}
+
+#[test]
+fn golden_cancel_and_payment_bodies() {
+    let mut credit = cancel("cn-1", INV_C, "AUTHORISED");
+    credit["type"] = json!("ACCRECCREDIT");
+    let mut p2 = payment(
+        "pay-2",
+        json!({"id": PAY_B, "amountDue": "200.00", "currency": "AUD"}),
+        "80.25",
+        "610",
+    );
+    p2["currencyRate"] = json!("1.0725");
+    p2["reference"] = json!("Bank transfer 2024-02");
+    let mut refund = json!({"id": "refund-1", "creditNote": {"id": PAY_C, "amountDue": "20.00"}, "amount": "20.00", "date": "2024-02-03", "account": {"id": BANK}});
+    refund["reference"] = json!("Refund");
+    let mut run = plan(json!({
+        "cancels": [cancel("a", INV_A, "DRAFT"), cancel("b", INV_B, "AUTHORISED"), credit],
+        "payments": [payment("pay-1", json!({"id": PAY_A, "amountDue": "115.00"}), "115.00", "091"), p2, refund]
+    }));
+    assert!(
+        run.payments().iter().all(|p| p.issues.is_empty()),
+        "{:?}",
+        run.payments()
+    );
+    // A payment on a document voided in the same plan is refused before sending.
+    let clash = plan(json!({"cancels": [cancel("a", INV_A, "AUTHORISED")],
+        "payments": [payment("p", json!({"id": INV_A, "amountDue": "5"}), "1.00", "091")]}));
+    assert_eq!(
+        issue_at(&clash.payments()[0].issues),
+        ["CANCEL_CONFLICT@payments[0].invoice.id"]
+    );
+    let reqs = run.next(0);
+    let cancels: Vec<&Request> = reqs
+        .iter()
+        .filter(|r| r.purpose == Purpose::Cancel)
+        .collect();
+    let payments: Vec<&Request> = reqs
+        .iter()
+        .filter(|r| r.purpose == Purpose::Payments)
+        .collect();
+    assert_eq!((cancels.len(), payments.len()), (2, 1));
+    let lines: Vec<&str> = cancels.iter().map(|r| r.body.as_deref().unwrap()).collect();
+    check_golden(
+        "lifecycle-cancels.jsonl",
+        &format!("{}\n", lines.join("\n")),
+    );
+    check_golden(
+        "lifecycle-payments.jsonl",
+        &format!("{}\n", payments[0].body.as_deref().unwrap()),
+    );
 }

@@ -97,10 +97,18 @@ impl Run {
         }
         let taken: BTreeSet<String> = by_source.keys().cloned().collect();
         self.add_cancels(&work.cancels, &work.unknown_keys, &taken);
+        // Cancelled documents by source id, and by Xero id (`id:<lower-case id>`).
         let cancelled = work
             .cancels
             .iter()
-            .filter_map(|c| c.source_id.as_deref().map(str::to_owned))
+            .flat_map(|c| {
+                let id = c.xero.as_ref().and_then(|x| x.id.as_deref());
+                [
+                    c.source_id.as_deref().map(str::to_owned),
+                    id.map(|i| format!("id:{}", i.trim().to_ascii_lowercase())),
+                ]
+            })
+            .flatten()
             .collect();
         let mut ctx = PayContext::new(exporter.snapshot(), invoices, by_source, cancelled);
         self.add_payments(&work.payments, &work.unknown_keys, &mut ctx);

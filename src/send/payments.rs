@@ -272,6 +272,9 @@ impl Run {
             Some(s) => self.plan_target(s, credit, &at, ctx, issues)?,
             None => xero_target(doc, &at, issues)?,
         };
+        if ctx.cancelled.contains(&key) {
+            issues.push(Issue::error(IssueCode::CancelConflict, at.field("id"), "This document is voided or deleted in the same plan: a payment on it would be refused."));
+        }
         if !status.is_empty() && status != "AUTHORISED" {
             issues.push(Issue::error(IssueCode::PaymentTargetNotAuthorised, at.field("status"), format!("The document is {status}: Xero records payments on AUTHORISED documents only. Approve it first.")));
         }
