@@ -1108,7 +1108,11 @@ maxAttempts?: number,
  * 1000 ms). The lookup after an uncertain send waits this long too, so an invoice still
  * being saved when the connection dropped is found.
  */
-backoffMs?: number, };
+backoffMs?: number, 
+/**
+ * How cancels treat documents that cannot be voided.
+ */
+cancel?: CancelOptions, };
 
 /**
  * What a request is for.
@@ -1408,6 +1412,17 @@ requests: number,
 inFlight: number, };
 
 /**
+ * How `plan({cancels})` treats a paid (or part-paid, or credited) document, which Xero will
+ * not void.
+ */
+export type CancelOptions = { 
+/**
+ * Instead of refusing, send a credit note for the full amount of the cancel's
+ * `creditInstead` invoice, allocated to the document (as much as is still due on it).
+ */
+creditWhenPaid: boolean, };
+
+/**
  * The document to cancel as the host last knew it in Xero (like a source invoice's `xero`).
  */
 export type CancelXero = { 
@@ -1452,7 +1467,13 @@ type?: string,
 /**
  * The document as it stands in Xero.
  */
-xero?: CancelXero, };
+xero?: CancelXero, 
+/**
+ * The source invoice as it was exported: with the plan option
+ * `cancel: {creditWhenPaid: true}`, a paid document is cancelled by a credit note for its
+ * full amount, allocated to it (its date is the credit note's date).
+ */
+creditInstead?: SourceInvoice, };
 
 /**
  * An account by code or AccountID.
@@ -1557,9 +1578,15 @@ kind: DocumentKind,
  */
 status: OutcomeStatus, 
 /**
- * The status asked of Xero: DELETED (draft, submitted) or VOIDED (approved).
+ * What was asked of Xero: DELETED (draft, submitted), VOIDED (approved), or CREDITED (a
+ * paid document, with `cancel: {creditWhenPaid: true}`: a credit note allocated to it).
  */
-action: "DELETED" | "VOIDED", 
+action: "DELETED" | "VOIDED" | "CREDITED", 
+/**
+ * CREDITED: the credit note's own outcome (its `allocation` says how much went to the
+ * document).
+ */
+creditNote?: Outcome, 
 /**
  * InvoiceID / CreditNoteID.
  */

@@ -134,6 +134,7 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<LogRow>(cfg),
         decl::<RunSummary>(cfg),
         // Voiding, deleting and payments in the run (`plan({invoices, cancels, payments})`).
+        decl::<crate::send::plan::CancelOptions>(cfg),
         decl::<crate::input::work::CancelXero>(cfg),
         decl::<crate::input::work::CancelInput>(cfg),
         decl::<crate::input::work::AccountRef>(cfg),

@@ -538,3 +538,75 @@ fn golden_cancel_and_payment_bodies() {
         &format!("{}\n", payments[0].body.as_deref().unwrap()),
     );
 }
+
+#[test]
+fn a_paid_invoice_with_the_opt_in_is_cancelled_by_an_allocated_credit_note() {
+    let mut paid = cancel("old-1", INV_A, "AUTHORISED");
+    paid["xero"]["number"] = json!("N-0100");
+    paid["xero"]["amountPaid"] = json!("5.00");
+    let mut as_exported = invoice(100);
+    as_exported["date"] = json!("2024-03-01");
+    paid["creditInstead"] = as_exported;
+    let work = json!({"cancels": [paid.clone()]});
+    // Without the option: refused, saying what to remove or how to opt in.
+    let run = plan(work.clone());
+    assert_eq!(
+        issue_at(&run.cancels()[0].issues),
+        ["CANCEL_HAS_PAYMENTS@cancels[0].xero.status"]
+    );
+    assert!(run.cancels()[0].issues[0]
+        .message
+        .contains("creditWhenPaid"));
+    // With it: a credit note for the full amount, then allocated to what is still due.
+    let mut opts = options();
+    opts.cancel = Some(xero_export::send::plan::CancelOptions {
+        credit_when_paid: true,
+    });
+    let w = read_work(&work.to_string()).unwrap();
+    let mut run = exporter().plan_work(&w, &opts).unwrap();
+    assert_eq!(run.cancels()[0].action, Some("CREDITED"));
+    let cn_req = run.next(0).remove(0);
+    assert_eq!(
+        (cn_req.method, cn_req.path.as_str()),
+        ("PUT", "/CreditNotes")
+    );
+    let sent = body(&cn_req);
+    assert_eq!(sent["CreditNotes"][0]["Type"], "ACCRECCREDIT");
+    assert_eq!(sent["CreditNotes"][0]["Reference"], "N-0100");
+    assert_eq!(cn_req.documents, ["old-1:credit"]);
+    assert!(
+        cn_req
+            .body
+            .as_deref()
+            .unwrap()
+            .contains(r#""UnitAmount":10.00"#),
+        "positive amounts: {}",
+        cn_req.body.as_deref().unwrap()
+    );
+    let cn_id = "dddddddd-4444-4444-8444-444444444444";
+    let answer = json!({"CreditNotes": [{"CreditNoteID": cn_id, "CreditNoteNumber": "N-0100", "Type": "ACCRECCREDIT",
+        "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE}, "Date": "/Date(1709251200000+0000)/",
+        "SubTotal": 10.00, "TotalTax": 1.50, "Total": 11.50, "RemainingCredit": 11.50, "StatusAttributeString": "OK"}]});
+    run.handle(&cn_req.id, &ok(&answer), 10).unwrap();
+    assert!(!run.is_done(), "the cancel waits for the allocation");
+    let look = run.next(20).remove(0);
+    assert_eq!(look.query["InvoiceNumbers"], "N-0100");
+    let inv = json!({"Invoices": [{"InvoiceID": INV_A, "InvoiceNumber": "N-0100", "Type": "ACCREC", "Status": "AUTHORISED",
+        "Contact": {"ContactID": KATHERINE}, "Date": "/Date(1705276800000+0000)/", "Total": 11.50, "AmountDue": 6.50, "CurrencyCode": "NZD"}]});
+    run.handle(&look.id, &ok(&inv), 30).unwrap();
+    let alloc = run.next(40).remove(0);
+    assert_eq!(alloc.path, format!("/CreditNotes/{cn_id}/Allocations"));
+    assert!(alloc.body.as_deref().unwrap().contains("\"Amount\":6.50"));
+    let done = json!({"Allocations": [{"Amount": 6.50, "Invoice": {"InvoiceID": INV_A}, "StatusAttributeString": "OK"}]});
+    run.handle(&alloc.id, &ok(&done), 50).unwrap();
+    let c = &run.cancels()[0];
+    assert_eq!(c.status, OutcomeStatus::Exported);
+    let note = c.credit_note.as_ref().unwrap();
+    assert_eq!(note.xero_id.as_deref(), Some(cn_id));
+    assert_eq!(
+        note.allocation.as_ref().unwrap().amount.as_deref(),
+        Some("6.50")
+    );
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+    assert!(run.is_done());
+}

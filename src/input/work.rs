@@ -57,6 +57,10 @@ pub struct CancelInput {
     pub kind: Option<Text>,
     /// The document as it stands in Xero.
     pub xero: Option<CancelXero>,
+    /// The source invoice as it was exported: with the plan option
+    /// `cancel: {creditWhenPaid: true}`, a paid document is cancelled by a credit note for its
+    /// full amount, allocated to it (its date is the credit note's date).
+    pub credit_instead: Option<SourceInvoice>,
 }
 
 /// The document to cancel as the host last knew it in Xero (like a source invoice's `xero`).

@@ -72,10 +72,23 @@ impl Run {
         work: &Work,
         options: &PlanOptions,
     ) -> Result<Run, Error> {
+        // Credit notes that cancel paid documents (opt-in) are documents of the run like the
+        // others: previewed, sent, then allocated by the allocation machinery.
+        let credit_when_paid = options.cancel.as_ref().is_some_and(|c| c.credit_when_paid);
+        let credits: Vec<SourceInvoice> = work
+            .cancels
+            .iter()
+            .filter_map(|c| super::cancels::credit_invoice(c, credit_when_paid))
+            .collect();
+        let all: std::borrow::Cow<[SourceInvoice]> = if credits.is_empty() {
+            std::borrow::Cow::Borrowed(invoices)
+        } else {
+            std::borrow::Cow::Owned([invoices, &credits].concat())
+        };
         // The run needs the wire documents, exact totals and sent tracking, not the display
         // lines or per-document bodies.
         let preview = exporter.preview_with(
-            invoices,
+            &all,
             PreviewOptions {
                 lines: false,
                 bodies: false,
@@ -95,8 +108,11 @@ impl Run {
         for (d, x) in self.docs.iter_ids() {
             by_source.entry(x.p.source_id.to_string()).or_insert(d);
         }
-        let taken: BTreeSet<String> = by_source.keys().cloned().collect();
-        self.add_cancels(&work.cancels, &work.unknown_keys, &taken);
+        let taken: BTreeSet<String> = invoices
+            .iter()
+            .filter_map(|i| i.id.as_deref().map(str::to_owned))
+            .collect();
+        self.add_cancels(&work.cancels, &work.unknown_keys, &taken, &by_source);
         // Cancelled documents by source id, and by Xero id (`id:<lower-case id>`).
         let cancelled = work
             .cancels

@@ -15,9 +15,11 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::input::source::SourceInvoice;
 use crate::input::unknown::Found;
 use crate::input::work::{CancelInput, CancelXero};
 use crate::issues::{Issue, IssueCode, Path};
+use crate::money::Num;
 use crate::send::plan::{where_literal, Purpose, RequestSpec};
 use crate::xero::kind::{Collection, DocumentKind};
 use crate::xero::responses::{
@@ -27,8 +29,10 @@ use crate::xero::wire::{self, Object};
 
 use super::answers::{self, Answer};
 use super::requests::RowEnd;
-use super::tables::{Batch, CancelId, CancelRow, JobId, JobKind, JobState, Member, Step};
-use super::{CancelOutcome, OutcomeStatus, Run};
+use super::tables::{
+    AllocStage, Batch, CancelId, CancelRow, DocId, DocState, JobId, JobKind, JobState, Member, Step,
+};
+use super::{AllocationStatus, CancelOutcome, OutcomeStatus, Run};
 
 /// IDs per lookup GET: 40 GUIDs keep the URL near 1,500 characters.
 const IDS_PER_LOOKUP: usize = 40;
@@ -42,6 +46,8 @@ enum Plan {
     Send(&'static str),
     /// Already VOIDED / DELETED in Xero.
     Settled(String),
+    /// Paid: cancelled by the run's credit note document (opt-in).
+    Credit(DocId),
 }
 
 impl Run {
@@ -53,6 +59,7 @@ impl Run {
         cancels: &[CancelInput],
         unknown: &[Found],
         taken: &BTreeSet<String>,
+        docs: &std::collections::HashMap<String, DocId>,
     ) {
         let mut seen = BTreeSet::new();
         for (i, c) in cancels.iter().enumerate() {
@@ -76,21 +83,40 @@ impl Run {
             if conflict && !source_id.is_empty() {
                 issues.push(Issue::error(IssueCode::CancelConflict, path.field("sourceId"), "This document is cancelled twice, or cancelled and sent as an invoice in the same plan: keep one."));
             }
-            let plan = cancel_plan(&xero, kind, &path, &mut issues);
-            self.push_cancel(i, source_id, kind, xero_id, plan, issues);
+            // The credit note made for it (see `credit_invoice`), when one was.
+            let credit_id = credit_source_id(&source_id);
+            let credit = (!taken.contains(&credit_id))
+                .then(|| docs.get(&credit_id).copied())
+                .flatten();
+            let plan = cancel_plan(&xero, kind, &path, credit, &mut issues);
+            let number = xero.number.as_deref().map(str::to_owned);
+            self.push_cancel(i, (source_id, number), kind, xero_id, plan, issues);
         }
         self.batch_cancels();
     }
 
+    /// Adds one checked cancel; `ids`: the host's source id and the document's number.
     fn push_cancel(
         &mut self,
         index: usize,
-        source_id: String,
+        (source_id, number): (String, Option<String>),
         kind: DocumentKind,
         xero_id: String,
         plan: Option<Plan>,
         issues: Vec<Issue>,
     ) {
+        let mut issues = issues;
+        let credit = match &plan {
+            Some(Plan::Credit(d)) => Some(*d),
+            _ => None,
+        };
+        if let Some((d, x)) = credit.and_then(|d| self.docs.get(d).map(|x| (d, x))) {
+            if x.state == DocState::Blocked {
+                let from = self.docs.path(d);
+                let to = Path::root("cancels").index(index).field("creditInstead");
+                issues.extend(x.out.issues.iter().map(|i| repath(i, &from, &to)));
+            }
+        }
         let blocked = issues.iter().any(Issue::is_error);
         let (step, status, action, xero_status) = match (&plan, blocked) {
             (None, _) | (_, true) => (Step::Blocked, OutcomeStatus::Blocked, None, None),
@@ -98,6 +124,12 @@ impl Run {
                 (Step::Final, OutcomeStatus::Exported, None, Some(s.clone()))
             }
             (Some(Plan::Send(to)), false) => (Step::Ready, OutcomeStatus::Pending, Some(*to), None),
+            (Some(Plan::Credit(_)), false) => (
+                Step::Waiting,
+                OutcomeStatus::Pending,
+                Some("CREDITED"),
+                None,
+            ),
         };
         let out = CancelOutcome {
             index,
@@ -107,13 +139,16 @@ impl Run {
             action,
             xero_id: (!xero_id.is_empty()).then(|| xero_id.clone()),
             xero_status,
+            credit_note: None,
             lookup: None,
             request_id: None,
             attempts: 0,
             issues,
         };
         self.cancels.push(CancelRow {
+            number,
             collection: kind.collection(),
+            credit,
             xero_id,
             step,
             was_uncertain: false,
@@ -175,13 +210,14 @@ impl Run {
         })
     }
 
-    /// Handing a cancel out in a request: counts the attempt (sends only) and opens its row.
+    /// Handing a cancel out in a request: counts the attempt (sends only); returns what its
+    /// log row says of it: source id, number, kind.
     pub(super) fn hand_out_cancel(
         &mut self,
         c: CancelId,
         send: bool,
         request: &crate::send::plan::Request,
-    ) -> Option<(Option<String>, Option<String>, &'static str)> {
+    ) -> Option<(String, Option<String>, &'static str)> {
         let row = self.cancels.get_mut(c)?;
         if send {
             row.out.attempts += 1;
@@ -196,8 +232,8 @@ impl Run {
             }
         }
         Some((
-            Some(row.out.source_id.clone()),
-            row.out.xero_id.clone(),
+            row.out.source_id.clone(),
+            row.number.clone(),
             row.out.kind.as_str(),
         ))
     }
@@ -525,6 +561,100 @@ impl Run {
     }
 }
 
+impl Run {
+    /// Settles the cancels made by a credit note once it is settled and allocated (or the
+    /// allocation skipped): the cancel takes the credit note's status, and says so when the
+    /// credit could not be allocated to the document.
+    pub(super) fn settle_credit_cancels(&mut self) {
+        for c in self.cancels.ids() {
+            let Some((Step::Waiting, Some(d))) = self.cancels.get(c).map(|x| (x.step, x.credit))
+            else {
+                continue;
+            };
+            let Some(x) = self.docs.get(d) else { continue };
+            let allocating = x
+                .alloc
+                .as_ref()
+                .is_some_and(|a| a.stage != AllocStage::Done);
+            if !matches!(x.state, DocState::Final | DocState::Blocked) || allocating {
+                continue;
+            }
+            let note = x.out.clone();
+            if let Some(row) = self.cancels.get_mut(c) {
+                settle_by_credit(row, note);
+            }
+        }
+    }
+}
+
+/// A cancel made by a credit note takes the credit note's outcome.
+fn settle_by_credit(row: &mut CancelRow, note: crate::send::Outcome) {
+    let path = Path::root("cancels")
+        .index(row.out.index)
+        .field("creditInstead");
+    let allocated = note.allocation.as_ref().map(|a| a.status);
+    row.step = Step::Final;
+    row.out.status = note.status;
+    row.out.xero_status.clone_from(&note.xero_status);
+    if note.status != OutcomeStatus::Exported {
+        row.out.issues.push(Issue::error(IssueCode::CancelHasPayments, path, "The credit note that was to cancel this paid document was not exported (see creditNote.issues): the document is unchanged."));
+    } else if allocated != Some(AllocationStatus::Allocated) {
+        row.out.issues.push(Issue::warning(IssueCode::AllocationSkipped, path, "The credit note was sent but not allocated to the document (see creditNote.allocation): allocate it in Xero, or refund it."));
+    }
+    row.out.credit_note = Some(Box::new(note));
+}
+
+/// The source id of the credit note that cancels `source` (opt-in).
+fn credit_source_id(source: &str) -> String {
+    format!("{source}:credit")
+}
+
+/// The credit note (a negative copy of `creditInstead`, crediting the document's number) that
+/// cancels a paid document, when the plan opts in and the cancel can use it.
+pub(super) fn credit_invoice(c: &CancelInput, opted_in: bool) -> Option<SourceInvoice> {
+    let x = c.xero.as_ref()?;
+    let number = x.number.as_deref().filter(|n| !n.trim().is_empty())?;
+    if !(opted_in && is_paid(x)) {
+        return None;
+    }
+    let mut inv = c.credit_instead.clone()?;
+    inv.id = Some(credit_source_id(c.source_id.as_deref()?).into());
+    inv.xero = None;
+    inv.credits_invoice_number = Some(number.into());
+    inv.total = inv.total.as_ref().map(negate);
+    for line in &mut inv.lines {
+        line.unit_amount = line.unit_amount.as_ref().map(negate);
+        line.discount_amount = line.discount_amount.as_ref().map(negate);
+    }
+    Some(inv)
+}
+
+/// PAID, or AUTHORISED with something applied: what Xero will not void.
+fn is_paid(x: &CancelXero) -> bool {
+    match x.status.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        Some("PAID") => true,
+        Some("AUTHORISED") => applied_amounts(x, &Path::root(""), &mut Vec::new()),
+        _ => false,
+    }
+}
+
+/// `-n` (an invalid number stays as it is, for the preview to report).
+fn negate(n: &Num) -> Num {
+    match n {
+        Num::Value(v) => Num::Value(-*v),
+        other => other.clone(),
+    }
+}
+
+/// An issue of the credit note document, placed at the cancel's `creditInstead`.
+fn repath(i: &Issue, from: &Path, to: &Path) -> Issue {
+    let mut out = i.clone();
+    if let Some(rest) = i.path.strip_prefix(from.as_str()) {
+        out.path = format!("{}{rest}", to.as_str());
+    }
+    out
+}
+
 /// `{"InvoiceID":"…","Status":"VOIDED"}`.
 fn cancel_element(collection: Collection, id: &str, status: &str) -> String {
     let mut out = String::with_capacity(80);
@@ -551,6 +681,7 @@ fn cancel_plan(
     x: &CancelXero,
     kind: DocumentKind,
     path: &Path,
+    credit: Option<DocId>,
     issues: &mut Vec<Issue>,
 ) -> Option<Plan> {
     let at = path.field("xero");
@@ -563,15 +694,15 @@ fn cancel_plan(
     };
     match status.as_deref() {
         Some("DRAFT" | "SUBMITTED") => Some(Plan::Send("DELETED")),
-        Some("AUTHORISED") if applied => {
-            issues.push(Issue::error(IssueCode::CancelHasPayments, at.field("status"), format!("This document has {what} applied in Xero: remove them in Xero first (each payment or allocation), then cancel again. Xero voids only approved documents with nothing applied.")));
+        Some("AUTHORISED" | "PAID") if applied || status.as_deref() == Some("PAID") => {
+            if let Some(d) = credit {
+                return Some(Plan::Credit(d));
+            }
+            let st = status.as_deref().unwrap_or_default();
+            issues.push(Issue::error(IssueCode::CancelHasPayments, at.field("status"), format!("This document is {st} with {what} applied in Xero: remove them in Xero first (each payment or allocation), then cancel again; Xero voids only approved documents with nothing applied. Or plan with `cancel: {{creditWhenPaid: true}}` and give `creditInstead` (and `xero.number`) to credit it instead.")));
             None
         }
         Some("AUTHORISED") => Some(Plan::Send("VOIDED")),
-        Some("PAID") => {
-            issues.push(Issue::error(IssueCode::CancelHasPayments, at.field("status"), format!("This document is PAID in Xero: remove its {what} in Xero first (it then returns to AUTHORISED), then cancel again.")));
-            None
-        }
         Some(s @ ("VOIDED" | "DELETED")) => Some(Plan::Settled(s.to_owned())),
         Some(_) | None => {
             issues.push(Issue::error(IssueCode::CancelStatusInvalid, at.field("status"), "`xero.status` must be the document's status in Xero: DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED or DELETED. It decides whether the document is deleted or voided."));

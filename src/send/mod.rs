@@ -111,6 +111,7 @@ impl Run {
             return Vec::new();
         }
         self.batch_ready();
+        self.settle_credit_cancels();
         self.batch_payments();
         self.advance_allocations(now);
         if now < self.pause_until {
@@ -160,6 +161,7 @@ impl Run {
             _ => self.dispatch(&a),
         }
         self.advance_allocations(now);
+        self.settle_credit_cancels();
         Ok(self.docs.take_touched())
     }
 
@@ -176,6 +178,7 @@ impl Run {
             now,
         });
         self.advance_allocations(now);
+        self.settle_credit_cancels();
         Ok(self.docs.take_touched())
     }
 

@@ -155,10 +155,15 @@ pub struct CancelOutcome {
     /// `exported`: Xero has the document VOIDED or DELETED (also when it already was: nothing
     /// was sent); `blocked`: not sent (see `issues`); the rest as for documents.
     pub status: OutcomeStatus,
-    /// The status asked of Xero: DELETED (draft, submitted) or VOIDED (approved).
+    /// What was asked of Xero: DELETED (draft, submitted), VOIDED (approved), or CREDITED (a
+    /// paid document, with `cancel: {creditWhenPaid: true}`: a credit note allocated to it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(type = "\"DELETED\" | \"VOIDED\""))]
+    #[cfg_attr(test, ts(type = "\"DELETED\" | \"VOIDED\" | \"CREDITED\""))]
     pub action: Option<&'static str>,
+    /// CREDITED: the credit note's own outcome (its `allocation` says how much went to the
+    /// document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_note: Option<Box<Outcome>>,
     /// InvoiceID / CreditNoteID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xero_id: Option<String>,

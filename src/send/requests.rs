@@ -355,11 +355,11 @@ impl Run {
             }
             Member::Cancel(c) => {
                 let send = matches!(kind, JobKind::Cancels { .. });
-                let (source_id, _, kind) = self.hand_out_cancel(c, send, request)?;
+                let (source_id, number, kind) = self.hand_out_cancel(c, send, request)?;
                 Some(RowHead {
-                    source_id,
+                    source_id: Some(source_id),
                     contact_key: None,
-                    number: None,
+                    number,
                     payer: None,
                     kind,
                     payment_id: None,

@@ -315,8 +315,12 @@ impl Step {
 
 /// A cancel: the document, the status asked of Xero, where it stands.
 pub(super) struct CancelRow {
+    /// The document's number, as the host gave it (for the log).
+    pub(super) number: Option<String>,
     pub(super) collection: Collection,
     pub(super) xero_id: String,
+    /// CREDITED: the run's credit note document that replaces the void.
+    pub(super) credit: Option<DocId>,
     pub(super) step: Step,
     pub(super) was_uncertain: bool,
     pub(super) out: crate::send::CancelOutcome,
