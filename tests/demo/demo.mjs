@@ -43,3 +43,7 @@ for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
 // in front of a small stateful Xero on 127.0.0.1; then once more through injected faults.
 const { sendDemo } = await import('./send.mjs');
 await sendDemo({ Exporter, timesheetInvoice, snapshot, read, table });
+
+// After the export: payments and voids through the same run machinery.
+const { lifecycleDemo } = await import('./lifecycle.mjs');
+await lifecycleDemo({ Exporter, snapshot, read, table });
