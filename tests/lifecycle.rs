@@ -46,6 +46,7 @@ fn exporter() -> Exporter {
     let accounts = snap["accounts"]["Accounts"].as_array_mut().unwrap();
     accounts.push(json!({"AccountID": "a1b2c3d4-0000-4000-8000-000000000092", "Code": "092", "Name": "Old Cheque Account", "Type": "BANK", "Status": "ARCHIVED", "Class": "ASSET"}));
     accounts.push(json!({"AccountID": "a1b2c3d4-0000-4000-8000-000000000610", "Code": "610", "Name": "Clearing", "Type": "CURRENT", "Status": "ACTIVE", "Class": "ASSET", "EnablePaymentsToAccount": true}));
+    accounts.push(json!({"AccountID": "a1b2c3d4-0000-4000-8000-000000000095", "Code": "095", "Name": "USD Account", "Type": "BANK", "Status": "ACTIVE", "Class": "ASSET", "CurrencyCode": "USD"}));
     let snapshot: SnapshotInput = serde_json::from_value(snap).unwrap();
     let s = fixture("scenarios/clinic.json");
     let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
@@ -317,6 +318,14 @@ fn every_payment_check_at_once() {
     assert!(run.payments()[..10]
         .iter()
         .all(|p| p.status == OutcomeStatus::Blocked));
+    // A bank account in a third currency cannot pay an NZD invoice.
+    let usd = plan(
+        json!({"payments": [payment("u", json!({"id": INV_A, "amountDue": "10"}), "1.00", "095")]}),
+    );
+    assert_eq!(
+        issue_at(&usd.payments()[0].issues),
+        ["PAYMENT_ACCOUNT_NOT_ALLOWED@payments[0].account"]
+    );
     // With the rate the foreign payment is fine.
     let mut aud = invoice(2);
     aud["currency"] = json!("AUD");
@@ -608,5 +617,26 @@ fn a_paid_invoice_with_the_opt_in_is_cancelled_by_an_allocated_credit_note() {
         Some("6.50")
     );
     assert!(c.issues.is_empty(), "{:?}", c.issues);
+    assert!(run.is_done());
+}
+
+#[test]
+fn a_lost_refund_of_a_credit_note_is_looked_up_by_the_credit_note() {
+    let refund = json!({"id": "r-1", "creditNote": {"id": PAY_C, "amountDue": "20.00"}, "amount": "20.00", "date": "2024-02-03", "account": {"code": "091"}});
+    let mut run = plan(json!({"payments": [refund]}));
+    let r = run.next(0).remove(0);
+    assert!(r.body.as_deref().unwrap().starts_with(&format!(
+        r#"{{"Payments":[{{"CreditNote":{{"CreditNoteID":"{PAY_C}"}}"#
+    )));
+    run.lost(&r.id, 10).unwrap();
+    let look = run.next(2_000).remove(0);
+    assert_eq!(
+        look.query["where"],
+        format!("CreditNote.CreditNoteID==guid(\"{PAY_C}\")")
+    );
+    let answer = json!({"Payments": [{"PaymentID": "rf-1", "CreditNote": {"CreditNoteID": PAY_C}, "Account": {"AccountID": BANK},
+        "Date": "/Date(1706918400000+0000)/", "Amount": 20.00, "Status": "AUTHORISED"}]});
+    run.handle(&look.id, &ok(&answer), 2_100).unwrap();
+    assert_eq!(run.payments()[0].payment_id.as_deref(), Some("rf-1"));
     assert!(run.is_done());
 }

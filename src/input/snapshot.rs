@@ -258,6 +258,9 @@ pub struct Account {
         default
     )]
     pub enable_payments: Option<bool>,
+    /// CurrencyCode of a bank account (payments into it are in that currency or the base one).
+    #[serde(rename = "CurrencyCode", alias = "currencyCode", default)]
+    pub currency_code: Option<Text>,
 }
 
 impl Resource for Account {

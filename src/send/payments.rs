@@ -230,6 +230,7 @@ impl Run {
         let currency = target
             .as_ref()
             .and_then(|(_, c)| (!c.is_empty()).then_some(c.as_str()));
+        check_account_currency(p, ctx.snapshot, currency, &path.field("account"), issues);
         let rate = check_rate(
             p.currency_rate.as_ref(),
             currency,
@@ -957,6 +958,34 @@ fn check_account(
         (Some(id), _) => Some(("AccountID", id.to_string())),
         (None, Some(code)) => Some(("Code", code.to_string())),
         (None, None) => Some(("Code", given.to_owned())),
+    }
+}
+
+/// A bank account in a third currency: Xero pays a document from an account in the document's
+/// currency or the base currency (a foreign document paid from a base-currency account is
+/// booked at `currencyRate`; a third currency has no rate to convert by). UNVERIFIED beyond
+/// that: the safe rule.
+fn check_account_currency(
+    p: &PaymentInput,
+    snapshot: &Snapshot,
+    doc: Option<&str>,
+    at: &Path,
+    issues: &mut Vec<Issue>,
+) {
+    let given = p
+        .account
+        .as_ref()
+        .and_then(|a| a.id.as_deref().or(a.code.as_deref()));
+    let Some(acc) = given.and_then(|g| snapshot.account(g.trim())) else {
+        return;
+    };
+    let (Some(account), Some(base)) = (acc.currency_code.as_deref(), snapshot.base_currency())
+    else {
+        return;
+    };
+    let doc = doc.unwrap_or(base);
+    if !account.eq_ignore_ascii_case(base) && !account.eq_ignore_ascii_case(doc) {
+        issues.push(Issue::error(IssueCode::PaymentAccountNotAllowed, at.clone(), format!("The account is in {account}, the document in {doc}: pay it from an account in {doc} or in the base currency {base}.")));
     }
 }
 
