@@ -640,3 +640,158 @@ fn a_lost_refund_of_a_credit_note_is_looked_up_by_the_credit_note() {
     assert_eq!(run.payments()[0].payment_id.as_deref(), Some("rf-1"));
     assert!(run.is_done());
 }
+
+/// A tiny in-memory Xero for voids and payments, with seeded faults: the answer is lost or a
+/// 5xx comes back, before or after Xero saved. Xero ignores Idempotency-Keys here, so only the
+/// run's lookups keep a void or a payment from being made twice.
+struct Fake {
+    status: std::collections::BTreeMap<String, String>,
+    due: std::collections::BTreeMap<String, rust_decimal::Decimal>,
+    payments: Vec<Value>,
+    voids: usize,
+    seed: u64,
+}
+
+impl Fake {
+    fn roll(&mut self) -> u64 {
+        self.seed = self
+            .seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.seed >> 33) % 10
+    }
+
+    fn save(&mut self, r: &Request) -> Value {
+        if r.method == "GET" && r.path == "/Invoices" {
+            let els: Vec<Value> = r.query["IDs"]
+                .split(',')
+                .map(|id| json!({"InvoiceID": id, "Status": self.status[id]}))
+                .collect();
+            return json!({"Invoices": els});
+        }
+        if r.method == "GET" {
+            return json!({"Payments": self.payments});
+        }
+        let body = body(r);
+        if r.path == "/Invoices" {
+            let els: Vec<Value> = body["Invoices"].as_array().unwrap().iter().map(|el| {
+                let id = el["InvoiceID"].as_str().unwrap().to_owned();
+                if self.status[&id] != "AUTHORISED" {
+                    return json!({"InvoiceID": id, "StatusAttributeString": "ERROR", "ValidationErrors": [{"Message": "Invoice not of valid status for modification"}]});
+                }
+                self.status.insert(id.clone(), "VOIDED".into());
+                self.voids += 1;
+                json!({"InvoiceID": id, "Status": "VOIDED", "StatusAttributeString": "OK"})
+            }).collect();
+            return json!({"Invoices": els});
+        }
+        let els: Vec<Value> = body["Payments"].as_array().unwrap().iter().map(|el| {
+            let id = el["Invoice"]["InvoiceID"].as_str().unwrap().to_owned();
+            let amount: rust_decimal::Decimal = el["Amount"].to_string().parse().unwrap();
+            let due = self.due[&id];
+            if amount > due {
+                return json!({"StatusAttributeString": "ERROR", "ValidationErrors": [{"Message": "Payment amount exceeds the amount outstanding on this document"}]});
+            }
+            self.due.insert(id.clone(), due - amount);
+            let mut saved = el.clone();
+            saved["PaymentID"] = json!(format!("pay-{}", self.payments.len()));
+            saved["Status"] = json!("AUTHORISED");
+            self.payments.push(saved.clone());
+            saved["StatusAttributeString"] = json!("OK");
+            saved
+        }).collect();
+        json!({"Payments": els})
+    }
+}
+
+#[test]
+fn under_seeded_faults_nothing_is_voided_or_paid_twice() {
+    for seed in 0..200u64 {
+        let ids: Vec<String> = (0..6)
+            .map(|i| format!("{i:08}-0000-4000-8000-000000000000"))
+            .collect();
+        let mut fake = Fake {
+            status: ids
+                .iter()
+                .map(|i| (i.clone(), "AUTHORISED".to_owned()))
+                .collect(),
+            due: ids
+                .iter()
+                .map(|i| (i.clone(), "100".parse().unwrap()))
+                .collect(),
+            payments: Vec::new(),
+            voids: 0,
+            seed,
+        };
+        let cancels: Vec<Value> = ids[..3]
+            .iter()
+            .enumerate()
+            .map(|(n, id)| cancel(&format!("c{n}"), id, "AUTHORISED"))
+            .collect();
+        let payments: Vec<Value> = ids[3..]
+            .iter()
+            .enumerate()
+            .flat_map(|(n, id)| {
+                let due = json!({"id": id, "amountDue": "100"});
+                [
+                    payment(&format!("p{n}a"), due.clone(), "40.00", "091"),
+                    payment(&format!("p{n}b"), due, "60.00", "091"),
+                ]
+            })
+            .collect();
+        let w = read_work(&json!({"cancels": cancels, "payments": payments}).to_string()).unwrap();
+        let mut opts = options();
+        opts.max_documents = Some(2);
+        opts.max_attempts = Some(50);
+        let mut run = exporter().plan_work(&w, &opts).unwrap();
+        let mut now = 0;
+        for _ in 0..500 {
+            if run.is_done() {
+                break;
+            }
+            now += 1_000;
+            for r in run.next(now) {
+                let fault = fake.roll();
+                if fault == 0 {
+                    run.lost(&r.id, now).unwrap(); // lost before Xero saw it
+                    continue;
+                }
+                let answer = fake.save(&r);
+                match fault {
+                    1 => drop(run.lost(&r.id, now).unwrap()), // saved, answer lost
+                    2 => drop(run.handle(&r.id, &status(502), now).unwrap()), // saved, then 502
+                    _ => drop(run.handle(&r.id, &ok(&answer), now).unwrap()),
+                }
+            }
+            if let Some(at) = run.wake_at() {
+                now = now.max(at);
+            }
+        }
+        assert!(run.is_done(), "seed {seed}: not done");
+        assert_eq!(fake.voids, 3, "seed {seed}: voids");
+        assert_eq!(
+            fake.payments.len(),
+            6,
+            "seed {seed}: payments {:?}",
+            fake.payments
+        );
+        assert!(
+            ids[3..].iter().all(|i| fake.due[i].is_zero()),
+            "seed {seed}"
+        );
+        assert!(
+            run.cancels()
+                .iter()
+                .all(|c| c.status == OutcomeStatus::Exported),
+            "seed {seed}: {:?}",
+            run.cancels()
+        );
+        assert!(
+            run.payments()
+                .iter()
+                .all(|p| p.status == OutcomeStatus::Exported),
+            "seed {seed}: {:?}",
+            run.payments()
+        );
+    }
+}
