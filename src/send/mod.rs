@@ -32,6 +32,12 @@
 //!   attempt is resolved by a lookup too, never by a blind resend. Updates (POST by id) are
 //!   resent instead: the same update twice is the same update.
 //!
+//! The same run voids or deletes exported documents and records payments
+//! (`plan({invoices, cancels, payments})`): cancels are POSTed with the documents, payments
+//! once every document is settled (contacts → documents → payments); a lost answer to either is
+//! looked up (GET by IDs, GET /Payments) before anything is sent again. Their outcomes are
+//! [`Run::cancels`] and [`Run::payments`].
+//!
 //! Credit notes that came from a negative invoice with `creditsInvoiceNumber` are allocated to
 //! that invoice once the credit note is AUTHORISED and the invoice is known in Xero (exported in
 //! the same run, or found by a GET): `PUT /CreditNotes/{id}/Allocations` for the smaller of the
@@ -50,7 +56,9 @@
 // - `documents`: the answers to document sends;
 // - `lookups`: looking documents up after an uncertain answer;
 // - `contacts`: creating contacts and looking them up;
-// - `allocations`: allocating credit notes to the invoices they correct (owns its ledger).
+// - `allocations`: allocating credit notes to the invoices they correct (owns its ledger);
+// - `cancels`: voiding and deleting exported documents (and the opt-in credit note instead);
+// - `payments`: checking and recording payments, and finding them after a lost answer.
 mod allocations;
 mod answers;
 mod batches;
@@ -182,7 +190,8 @@ impl Run {
         Ok(self.docs.take_touched())
     }
 
-    /// One outcome per source invoice, in input order.
+    /// One outcome per source invoice, in input order (then the credit notes that cancel paid
+    /// documents, with `cancel: {creditWhenPaid: true}`).
     pub fn outcomes(&self) -> Vec<Outcome> {
         self.docs.iter().map(|d| d.out.clone()).collect()
     }
