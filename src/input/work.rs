@@ -28,9 +28,11 @@ pub struct Work {
     pub cancels: Vec<CancelInput>,
     /// Payments (and credit note refunds) to record.
     pub payments: Vec<PaymentInput>,
-    /// Keys of the work object, its cancels and payments the library does not know; each is
-    /// an error on the entry it belongs to (a misspelt amount or status must not be guessed).
+    /// Keys of the cancels and payments the library does not know; each is an error on the
+    /// entry it belongs to (a misspelt amount or status must not be guessed).
     pub unknown_keys: Vec<Found>,
+    /// Keys of the work object itself the library does not know (`paymnets`): misuse.
+    pub unknown_root: Vec<Found>,
 }
 
 impl Work {
@@ -149,9 +151,7 @@ pub fn read_work(json: &str) -> Result<Work, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(json);
     let mut work = de.deserialize_any(WorkVisitor { log: &log })?;
     de.end()?;
-    let mut found = log.into_found();
-    found.append(&mut work.unknown_keys);
-    work.unknown_keys = found;
+    work.unknown_keys = log.into_found();
     Ok(work)
 }
 
@@ -184,7 +184,7 @@ impl<'de> Visitor<'de> for WorkVisitor<'_> {
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     let suggestion = crate::tracking_csv::suggest(&key, WORK_KEYS);
-                    work.unknown_keys.push(Found {
+                    work.unknown_root.push(Found {
                         path: Path::root(&key),
                         key,
                         suggestion,
@@ -270,6 +270,7 @@ mod tests {
         let found: Vec<(String, Option<&str>)> = w
             .unknown_keys
             .iter()
+            .chain(&w.unknown_root)
             .map(|f| (f.path.as_str().to_owned(), f.suggestion))
             .collect();
         assert!(found.contains(&("paymnets".into(), Some("payments"))));

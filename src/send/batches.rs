@@ -51,11 +51,7 @@ impl Run {
         work: &Work,
         options: &PlanOptions,
     ) -> Result<Run, Error> {
-        if let Some(f) = work
-            .unknown_keys
-            .iter()
-            .find(|f| !f.path.as_str().contains(['.', '[']))
-        {
+        if let Some(f) = work.unknown_root.first() {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
                 &format!("work.{}", f.path.as_str()),
