@@ -212,6 +212,14 @@ function makeApi(engine) {
     outcomes() {
       return decode(call(this.#h, 'SendRun', (r) => r.outcomes()));
     }
+    /** One outcome per cancel (`plan({cancels})`), in input order. */
+    cancels() {
+      return decode(call(this.#h, 'SendRun', (r) => r.cancels()));
+    }
+    /** One outcome per payment (`plan({payments})`), in input order. */
+    payments() {
+      return decode(call(this.#h, 'SendRun', (r) => r.payments()));
+    }
     /** The export log: a row per document (or contact) per request. */
     log() {
       return decode(call(this.#h, 'SendRun', (r) => r.log()));
@@ -347,9 +355,11 @@ function makeApi(engine) {
       const o = encode(options ?? null, 'options');
       return call(this.#h, 'Exporter', (e) => e.previewJson(bytes, o));
     }
-    /** The sending run for these invoices; options `{tenantId, maxDocuments?, maxBytes?, ...}`. */
-    plan(invoices, options) {
-      const bytes = encodeBytes(invoices, 'invoices');
+    /** The sending run for these invoices, or for `{invoices?, cancels?, payments?}`; options
+     * `{tenantId, maxDocuments?, maxBytes?, ...}`. */
+    plan(work, options) {
+      const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
+      const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
       const o = encode(options ?? null, 'options');
       return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
     }

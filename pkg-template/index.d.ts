@@ -8,6 +8,7 @@ import type {
   TimesheetInput, TrackingCsvOptions, TrackingCsvProgress, TrackingCsvResult,
   TrackingCsvExportOptions, PlanOptions, SendRequest, Outcome, LogRow, RunSummary,
   ExportedDocument, SyncOptions, SyncChange, SyncLogRow, SyncSummary,
+  CancelInput, PaymentInput, CancelOutcome, PaymentOutcome,
 } from './types.js';
 
 export * from './types.js';
@@ -123,6 +124,16 @@ export interface SendResponse {
   body?: string | Record<string, unknown> | unknown[] | null;
 }
 
+/**
+ * What one run does: documents to create or update, exported documents to void or delete
+ * (`cancels`), payments to record (`payments`). Unknown keys are errors.
+ */
+export interface PlanWork {
+  invoices?: SourceInvoice[];
+  cancels?: CancelInput[];
+  payments?: PaymentInput[];
+}
+
 /** A sending run (sans-IO): `next` gives requests, the host performs them, `handle`/`lost` take the answers. */
 export class SendRun {
   private constructor();
@@ -134,6 +145,10 @@ export class SendRun {
   lost(requestId: string, now: number): Outcome[];
   /** One per source invoice, in input order. */
   outcomes(): Outcome[];
+  /** One per cancel of `plan({cancels})`, in input order. */
+  cancels(): CancelOutcome[];
+  /** One per payment of `plan({payments})`, in input order. */
+  payments(): PaymentOutcome[];
   log(): LogRow[];
   summary(): RunSummary;
   /** Nothing in flight and nothing left to send (or stopped). */
@@ -149,7 +164,7 @@ export class SendRun {
 
 export interface Exporter {
   /** Previews the invoices and plans sending them. Throws XeroExportError (INVALID_INPUT) for options beyond Xero's limits. */
-  plan(invoices: SourceInvoice[] | string, options: PlanOptions | string): SendRun;
+  plan(invoices: SourceInvoice[] | PlanWork | string, options: PlanOptions | string): SendRun;
 }
 
 // ---- The status sync (issue 16, item 4) ----

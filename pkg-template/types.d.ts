@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -1125,12 +1125,16 @@ maxAttempts?: number,
  * 1000 ms). The lookup after an uncertain send waits this long too, so an invoice still
  * being saved when the connection dropped is found.
  */
-backoffMs?: number, };
+backoffMs?: number, 
+/**
+ * How cancels treat documents that cannot be voided.
+ */
+cancel?: CancelOptions, };
 
 /**
  * What a request is for.
  */
-export type Purpose = "contacts" | "documents" | "lookup" | "allocation";
+export type Purpose = "contacts" | "documents" | "lookup" | "allocation" | "cancel" | "payments";
 
 /**
  * One HTTP request for the host to perform.
@@ -1327,6 +1331,10 @@ sourceId?: string,
  */
 contactKey?: string, 
 /**
+ * The host's payment id (payment rows).
+ */
+paymentId?: string, 
+/**
  * Document number.
  */
 number?: string, 
@@ -1335,9 +1343,9 @@ number?: string,
  */
 payerName?: string, 
 /**
- * ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, or CONTACT.
+ * ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, CONTACT, or PAYMENT.
  */
-kind: DocumentKind | "CONTACT", 
+kind: DocumentKind | "CONTACT" | "PAYMENT", 
 /**
  * HTTP method.
  */
@@ -1714,6 +1722,253 @@ read: number,
  * Documents that could not be read.
  */
 unread: number, };
+
+/**
+ * How `plan({cancels})` treats a paid (or part-paid, or credited) document, which Xero will
+ * not void.
+ */
+export type CancelOptions = { 
+/**
+ * Instead of refusing, send a credit note for the full amount of the cancel's
+ * `creditInstead` invoice, allocated to the document (as much as is still due on it).
+ */
+creditWhenPaid: boolean, };
+
+/**
+ * The document to cancel as the host last knew it in Xero (like a source invoice's `xero`).
+ */
+export type CancelXero = { 
+/**
+ * InvoiceID or CreditNoteID.
+ */
+id?: string, 
+/**
+ * Its number, for messages.
+ */
+number?: string, 
+/**
+ * DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED or DELETED.
+ */
+status?: string, 
+/**
+ * Paid so far (invoices) or refunded (credit notes).
+ */
+amountPaid?: DecimalInput, 
+/**
+ * Credit notes, prepayments and overpayments applied to an invoice.
+ */
+amountCredited?: DecimalInput, 
+/**
+ * A credit note allocated to invoices.
+ */
+hasAllocations?: boolean, };
+
+/**
+ * An exported document to void or delete.
+ */
+export type CancelInput = { 
+/**
+ * The host's id of the document (outcomes and idempotency keys refer to it).
+ */
+sourceId?: string, 
+/**
+ * Xero's Type: ACCREC (default), ACCPAY, ACCRECCREDIT or ACCPAYCREDIT. Credit notes are
+ * cancelled through /CreditNotes.
+ */
+type?: string, 
+/**
+ * The document as it stands in Xero.
+ */
+xero?: CancelXero, 
+/**
+ * The source invoice as it was exported: with the plan option
+ * `cancel: {creditWhenPaid: true}`, a paid document is cancelled by a credit note for its
+ * full amount, allocated to it (its date is the credit note's date).
+ */
+creditInstead?: SourceInvoice, };
+
+/**
+ * An account by code or AccountID.
+ */
+export type AccountRef = { 
+/**
+ * Account code.
+ */
+code?: string, 
+/**
+ * AccountID.
+ */
+id?: string, };
+
+/**
+ * The document a payment is for: an invoice of the same plan (`sourceId`), or one already in
+ * Xero (`id`, else `number`) with what the host knows of it.
+ */
+export type PaidDocument = { 
+/**
+ * The host's id of an invoice (or credit note) in this plan's `invoices`.
+ */
+sourceId?: string, 
+/**
+ * InvoiceID / CreditNoteID of a document already in Xero.
+ */
+id?: string, 
+/**
+ * Its number, when the id is not known.
+ */
+number?: string, 
+/**
+ * Its status in Xero (must be AUTHORISED).
+ */
+status?: string, 
+/**
+ * What is still due on it (RemainingCredit for a credit note): required for a document
+ * not in this plan, so an over-payment is caught before sending.
+ */
+amountDue?: DecimalInput, 
+/**
+ * Its currency, when not the organisation's base currency.
+ */
+currency?: string, };
+
+/**
+ * A payment to record against an invoice, or a refund of a credit note.
+ */
+export type PaymentInput = { 
+/**
+ * The host's payment id: required and stable, it makes the idempotency key.
+ */
+id?: string, 
+/**
+ * The invoice paid.
+ */
+invoice?: PaidDocument, 
+/**
+ * The credit note refunded (instead of `invoice`).
+ */
+creditNote?: PaidDocument, 
+/**
+ * Amount, in the document's currency (at most 2 decimal places).
+ */
+amount?: DecimalInput, 
+/**
+ * Payment date `YYYY-MM-DD`.
+ */
+date?: string, 
+/**
+ * The account paid into (or from): a BANK account, or one with EnablePaymentsToAccount.
+ */
+account?: AccountRef, 
+/**
+ * Reference shown on the payment.
+ */
+reference?: string, 
+/**
+ * Units of the document's currency per unit of the base currency, for foreign documents.
+ */
+currencyRate?: DecimalInput, };
+
+/**
+ * The outcome of one cancel (`plan({cancels})`), in input order after the invoices'.
+ */
+export type CancelOutcome = { 
+/**
+ * Position in `cancels`.
+ */
+index: number, 
+/**
+ * The host's id of the document.
+ */
+sourceId: string, 
+/**
+ * Document kind.
+ */
+kind: DocumentKind, 
+/**
+ * `exported`: Xero has the document VOIDED or DELETED (also when it already was: nothing
+ * was sent); `blocked`: not sent (see `issues`); the rest as for documents.
+ */
+status: OutcomeStatus, 
+/**
+ * What was asked of Xero: DELETED (draft, submitted), VOIDED (approved), or CREDITED (a
+ * paid document, with `cancel: {creditWhenPaid: true}`: a credit note allocated to it).
+ */
+action: "DELETED" | "VOIDED" | "CREDITED", 
+/**
+ * CREDITED: the credit note's own outcome (its `allocation` says how much went to the
+ * document).
+ */
+creditNote?: Outcome, 
+/**
+ * InvoiceID / CreditNoteID.
+ */
+xeroId?: string, 
+/**
+ * Xero's Status after the run.
+ */
+xeroStatus?: string, 
+/**
+ * Uncertain: the GET whose answer decides (the run sends it itself).
+ */
+lookup?: SendRequest, 
+/**
+ * The last request this cancel was part of.
+ */
+requestId?: string, 
+/**
+ * Sends so far.
+ */
+attempts: number, 
+/**
+ * Why: what to remove first, Xero's messages, the input's problems.
+ */
+issues: Array<Issue>, };
+
+/**
+ * The outcome of one payment (`plan({payments})`), in input order.
+ */
+export type PaymentOutcome = { 
+/**
+ * Position in `payments`.
+ */
+index: number, 
+/**
+ * The host's payment id.
+ */
+id: string, 
+/**
+ * `exported`: recorded in Xero (or found there after a lost answer); `blocked`: not sent
+ * (see `issues`); the rest as for documents.
+ */
+status: OutcomeStatus, 
+/**
+ * The amount, as sent.
+ */
+amount?: string, 
+/**
+ * InvoiceID (or CreditNoteID) paid.
+ */
+documentId?: string, 
+/**
+ * Xero's PaymentID.
+ */
+paymentId?: string, 
+/**
+ * Uncertain: the GET whose answer decides (the run sends it itself).
+ */
+lookup?: SendRequest, 
+/**
+ * The last request this payment was part of.
+ */
+requestId?: string, 
+/**
+ * Sends so far.
+ */
+attempts: number, 
+/**
+ * Why: the input's problems, Xero's messages.
+ */
+issues: Array<Issue>, };
 
 /**
  * How to read the file.

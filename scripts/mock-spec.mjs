@@ -27,6 +27,8 @@ export const ENDPOINTS = {
   '/CreditNotes/{CreditNoteID}': ['get'],
   '/CreditNotes/{CreditNoteID}/Allocations': ['put'],
   '/Contacts': ['get', 'put'],
+  // Recording payments and finding them again after a lost answer (plan({payments})).
+  '/Payments': ['get', 'put'],
 };
 
 function inline(node, schemas, depth, seen) {

@@ -180,6 +180,16 @@ impl Exporter {
     ) -> Result<crate::send::Run, crate::error::Error> {
         crate::send::Run::new(self, invoices, options)
     }
+
+    /// Plans the host's work (`{invoices, cancels, payments}`): delegates to
+    /// `send::Run::with_work`.
+    pub fn plan_work(
+        &self,
+        work: &crate::input::work::Work,
+        options: &crate::send::plan::PlanOptions,
+    ) -> Result<crate::send::Run, crate::error::Error> {
+        crate::send::Run::with_work(self, work, options)
+    }
 }
 
 /// One batch in progress: what its invoices share (the contacts planned so far, the tracking

@@ -204,6 +204,32 @@ pub enum IssueCode {
     SyncReadFailed,
     /// More than one Xero document has the number the host synced by.
     SyncAmbiguous,
+    // --- voiding, deleting and payments (`plan({cancels, payments})`) ---
+    /// A key of the work object, a cancel or a payment this library does not know (an error:
+    /// a misspelt amount or status must not be guessed).
+    WorkFieldUnknown,
+    /// The document cannot be voided or deleted while payments, credit notes or allocations
+    /// are applied to it (or it is PAID): remove them in Xero first.
+    CancelHasPayments,
+    /// The document's status in Xero is missing or not one Xero documents.
+    CancelStatusInvalid,
+    /// The same document is cancelled twice, or cancelled and created/updated in one plan.
+    CancelConflict,
+    /// The document a payment is for is not identified, not in this plan, or was not exported.
+    PaymentTargetUnknown,
+    /// The document paid is not AUTHORISED (Xero records payments on approved documents only).
+    PaymentTargetNotAuthorised,
+    /// A payment amount that is zero or negative.
+    PaymentAmountInvalid,
+    /// The payments exceed what is due on the document (Xero: "Payment amount exceeds the
+    /// amount outstanding on this document").
+    PaymentExceedsDue,
+    /// The account cannot take payments: not a BANK account and not enabled for payments.
+    PaymentAccountNotAllowed,
+    /// A payment on a document in a foreign currency without its `currencyRate`.
+    PaymentRateMissing,
+    /// The same payment id twice in one plan (its idempotency key would be shared).
+    PaymentIdDuplicate,
 }
 
 impl IssueCode {

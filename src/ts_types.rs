@@ -146,6 +146,15 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<crate::sync::SyncRowResult>(cfg),
         decl::<crate::sync::SyncLogRow>(cfg),
         decl::<crate::sync::SyncSummary>(cfg),
+        // Voiding, deleting and payments in the run (`plan({invoices, cancels, payments})`).
+        decl::<crate::send::plan::CancelOptions>(cfg),
+        decl::<crate::input::work::CancelXero>(cfg),
+        decl::<crate::input::work::CancelInput>(cfg),
+        decl::<crate::input::work::AccountRef>(cfg),
+        decl::<crate::input::work::PaidDocument>(cfg),
+        decl::<crate::input::work::PaymentInput>(cfg),
+        decl::<crate::send::CancelOutcome>(cfg),
+        decl::<crate::send::PaymentOutcome>(cfg),
         // Tracking-options CSV.
         decl::<Options>(cfg),
         decl::<Progress>(cfg),

@@ -6,3 +6,4 @@ pub mod settings;
 pub mod snapshot;
 pub mod source;
 pub mod unknown;
+pub mod work;

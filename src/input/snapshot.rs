@@ -250,6 +250,17 @@ pub struct Account {
     /// Class (read-only in Xero); derived from Type when absent.
     #[serde(rename = "Class", alias = "_class", alias = "class", default)]
     pub class: Option<Text>,
+    /// EnablePaymentsToAccount: payments may be recorded against it although it is not a BANK
+    /// account (read for `plan({payments})`).
+    #[serde(
+        rename = "EnablePaymentsToAccount",
+        alias = "enablePaymentsToAccount",
+        default
+    )]
+    pub enable_payments: Option<bool>,
+    /// CurrencyCode of a bank account (payments into it are in that currency or the base one).
+    #[serde(rename = "CurrencyCode", alias = "currencyCode", default)]
+    pub currency_code: Option<Text>,
 }
 
 impl Resource for Account {

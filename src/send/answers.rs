@@ -48,7 +48,7 @@ impl Answer<'_> {
             .iter()
             .filter_map(|(m, _)| match m {
                 Member::Doc(d) => Some(*d),
-                Member::Contact(_) => None,
+                Member::Contact(_) | Member::Cancel(_) | Member::Payment(_) => None,
             })
             .collect()
     }
@@ -240,6 +240,19 @@ impl Run {
             JobKind::AllocTarget { doc, .. } => self.on_alloc_target(a, doc),
             JobKind::Allocate { doc, .. } => self.on_allocate(a, doc),
             JobKind::AllocCheck { doc, allocate, .. } => self.on_alloc_check(a, doc, allocate),
+            JobKind::Cancels { collection, batch } => {
+                self.on_cancels(a, collection, &batch.members);
+            }
+            JobKind::CancelLookup {
+                parent,
+                members,
+                collection,
+                ..
+            } => self.on_cancel_lookup(a, parent, &members, collection),
+            JobKind::Payments(batch) => self.on_payments(a, &batch.members),
+            JobKind::PaymentLookup {
+                parent, members, ..
+            } => self.on_payment_lookup(a, parent, &members),
         }
     }
 

@@ -6,11 +6,12 @@
 //! preview maps onto the run's bookkeeping. Plans jobs; never reads an answer.
 
 use crate::Text;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorCode};
 use crate::exporter::Exporter;
 use crate::input::source::SourceInvoice;
+use crate::input::work::Work;
 use crate::issues::{Issue, IssueCode};
 use crate::names;
 use crate::preview::{DocumentPreview, Preview, PreviewOptions};
@@ -20,6 +21,7 @@ use crate::xero::responses::Identity;
 use crate::xero::wire::WireContactRef;
 
 use super::allocations::Ledger;
+use super::payments::PayContext;
 use super::requests::Requests;
 use super::tables::{
     Batch, ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs, JobKind,
@@ -36,16 +38,92 @@ impl Run {
         invoices: &[SourceInvoice],
         options: &PlanOptions,
     ) -> Result<Run, Error> {
+        Run::build(exporter, invoices, &Work::default(), options)
+    }
+
+    /// Plans the host's work: documents to send, cancels and payments (see `cancels`,
+    /// `payments`).
+    ///
+    /// Errors (misuse): options outside Xero's limits, no tenant id, or a key of the work
+    /// object this library does not know (`paymnets` would drop every payment silently).
+    pub fn with_work(
+        exporter: &Exporter,
+        work: &Work,
+        options: &PlanOptions,
+    ) -> Result<Run, Error> {
+        if let Some(f) = work.unknown_root.first() {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                &format!("work.{}", f.path.as_str()),
+                f.describe("key of the work object ({invoices, cancels, payments})"),
+            ));
+        }
+        Run::build(exporter, &work.invoices, work, options)
+    }
+
+    /// The run of `invoices` (and of `work`'s cancels and payments).
+    fn build(
+        exporter: &Exporter,
+        invoices: &[SourceInvoice],
+        work: &Work,
+        options: &PlanOptions,
+    ) -> Result<Run, Error> {
+        // Credit notes that cancel paid documents (opt-in) are documents of the run like the
+        // others: previewed, sent, then allocated by the allocation machinery.
+        let credit_when_paid = options.cancel.as_ref().is_some_and(|c| c.credit_when_paid);
+        let credits: Vec<SourceInvoice> = work
+            .cancels
+            .iter()
+            .filter_map(|c| super::cancels::credit_invoice(c, credit_when_paid))
+            .collect();
+        let all: std::borrow::Cow<[SourceInvoice]> = if credits.is_empty() {
+            std::borrow::Cow::Borrowed(invoices)
+        } else {
+            std::borrow::Cow::Owned([invoices, &credits].concat())
+        };
         // The run needs the wire documents, exact totals and sent tracking, not the display
         // lines or per-document bodies.
         let preview = exporter.preview_with(
-            invoices,
+            &all,
             PreviewOptions {
                 lines: false,
                 bodies: false,
             },
         );
-        Run::from_preview(preview, options, exporter.settings().unitdp() == 4)
+        let mut run = Run::from_preview(preview, options, exporter.settings().unitdp() == 4)?;
+        run.add_work(exporter, invoices, work);
+        Ok(run)
+    }
+
+    /// Adds the cancels and payments of `work`, checked against the run's documents.
+    fn add_work(&mut self, exporter: &Exporter, invoices: &[SourceInvoice], work: &Work) {
+        if work.cancels.is_empty() && work.payments.is_empty() {
+            return;
+        }
+        let mut by_source = HashMap::new();
+        for (d, x) in self.docs.iter_ids() {
+            by_source.entry(x.p.source_id.to_string()).or_insert(d);
+        }
+        let taken: BTreeSet<String> = invoices
+            .iter()
+            .filter_map(|i| i.id.as_deref().map(str::to_owned))
+            .collect();
+        self.add_cancels(&work.cancels, &work.unknown_keys, &taken, &by_source);
+        // Cancelled documents by source id, and by Xero id (`id:<lower-case id>`).
+        let cancelled = work
+            .cancels
+            .iter()
+            .flat_map(|c| {
+                let id = c.xero.as_ref().and_then(|x| x.id.as_deref());
+                [
+                    c.source_id.as_deref().map(str::to_owned),
+                    id.map(|i| format!("id:{}", i.trim().to_ascii_lowercase())),
+                ]
+            })
+            .flatten()
+            .collect();
+        let mut ctx = PayContext::new(exporter.snapshot(), invoices, by_source, cancelled);
+        self.add_payments(&work.payments, &work.unknown_keys, &mut ctx);
     }
 
     /// A run over a preview. `unitdp4`: the settings keep unit amounts at 4 decimals (every
@@ -62,6 +140,9 @@ impl Run {
             stopped: None,
             pause_until: i64::MIN,
             ledger: Ledger::default(),
+            cancels: Default::default(),
+            payments: Default::default(),
+            claimed: BTreeSet::new(),
         };
         let mut by_key = HashMap::new();
         for new in preview.contacts {

@@ -32,6 +32,12 @@
 //!   attempt is resolved by a lookup too, never by a blind resend. Updates (POST by id) are
 //!   resent instead: the same update twice is the same update.
 //!
+//! The same run voids or deletes exported documents and records payments
+//! (`plan({invoices, cancels, payments})`): cancels are POSTed with the documents, payments
+//! once every document is settled (contacts → documents → payments); a lost answer to either is
+//! looked up (GET by IDs, GET /Payments) before anything is sent again. Their outcomes are
+//! [`Run::cancels`] and [`Run::payments`].
+//!
 //! Credit notes that came from a negative invoice with `creditsInvoiceNumber` are allocated to
 //! that invoice once the credit note is AUTHORISED and the invoice is known in Xero (exported in
 //! the same run, or found by a GET): `PUT /CreditNotes/{id}/Allocations` for the smaller of the
@@ -50,19 +56,26 @@
 // - `documents`: the answers to document sends;
 // - `lookups`: looking documents up after an uncertain answer;
 // - `contacts`: creating contacts and looking them up;
-// - `allocations`: allocating credit notes to the invoices they correct (owns its ledger).
+// - `allocations`: allocating credit notes to the invoices they correct (owns its ledger);
+// - `cancels`: voiding and deleting exported documents (and the opt-in credit note instead);
+// - `payments`: checking and recording payments, and finding them after a lost answer.
 mod allocations;
 mod answers;
 mod batches;
+mod cancels;
 mod contacts;
 mod documents;
 mod lookups;
 mod outcome;
+mod payments;
 pub mod plan;
 mod requests;
 mod tables;
 
-pub use outcome::{Allocation, AllocationStatus, LogRow, Outcome, OutcomeStatus, RunSummary};
+pub use outcome::{
+    Allocation, AllocationStatus, CancelOutcome, LogRow, Outcome, OutcomeStatus, PaymentOutcome,
+    RunSummary,
+};
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -78,7 +91,7 @@ use crate::xero::responses::{decimal_field, text_field, HttpResponse};
 use self::allocations::Ledger;
 use self::answers::{classify, Answer, Class};
 use self::requests::Requests;
-use self::tables::{AllocStage, Contacts, DocState, Docs, JobState, Jobs};
+use self::tables::{AllocStage, Cancels, Contacts, DocState, Docs, JobState, Jobs, Payments};
 
 /// The sending run. See the module docs for the host's call sequence.
 pub struct Run {
@@ -91,6 +104,10 @@ pub struct Run {
     stopped: Option<Issue>,
     pause_until: i64,
     ledger: Ledger,
+    cancels: Cancels,
+    payments: Payments,
+    /// PaymentIDs recorded or found by this run: a lookup never claims one twice.
+    claimed: std::collections::BTreeSet<String>,
 }
 
 impl Run {
@@ -102,6 +119,8 @@ impl Run {
             return Vec::new();
         }
         self.batch_ready();
+        self.settle_credit_cancels();
+        self.batch_payments();
         self.advance_allocations(now);
         if now < self.pause_until {
             return Vec::new();
@@ -150,6 +169,7 @@ impl Run {
             _ => self.dispatch(&a),
         }
         self.advance_allocations(now);
+        self.settle_credit_cancels();
         Ok(self.docs.take_touched())
     }
 
@@ -166,12 +186,24 @@ impl Run {
             now,
         });
         self.advance_allocations(now);
+        self.settle_credit_cancels();
         Ok(self.docs.take_touched())
     }
 
-    /// One outcome per source invoice, in input order.
+    /// One outcome per source invoice, in input order (then the credit notes that cancel paid
+    /// documents, with `cancel: {creditWhenPaid: true}`).
     pub fn outcomes(&self) -> Vec<Outcome> {
         self.docs.iter().map(|d| d.out.clone()).collect()
+    }
+
+    /// One outcome per cancel (`plan({cancels})`), in input order.
+    pub fn cancels(&self) -> Vec<CancelOutcome> {
+        self.cancels.iter().map(|c| c.out.clone()).collect()
+    }
+
+    /// One outcome per payment (`plan({payments})`), in input order.
+    pub fn payments(&self) -> Vec<PaymentOutcome> {
+        self.payments.iter().map(|p| p.out.clone()).collect()
     }
 
     /// The export log: one row per document (or contact) per request, in the order handed out.
@@ -198,7 +230,9 @@ impl Run {
                 .as_ref()
                 .is_some_and(|a| a.stage != AllocStage::Done)
         });
-        !(queued || ready || allocating)
+        let lifecycle = self.cancels.iter().any(|c| !c.step.settled())
+            || self.payments.iter().any(|p| !p.step.settled());
+        !(queued || ready || allocating || lifecycle)
     }
 
     /// Host time (ms) from which [`Run::next`] has something to send, when nothing is ready
@@ -207,7 +241,8 @@ impl Run {
         if self.stopped.is_some() {
             return None;
         }
-        let ready_docs = self.docs.iter().any(|d| d.state == DocState::Ready);
+        let ready_docs = self.docs.iter().any(|d| d.state == DocState::Ready)
+            || (self.payments_waiting() && self.documents_settled());
         let earliest = self
             .jobs
             .iter()

@@ -143,6 +143,82 @@ impl Outcome {
     }
 }
 
+/// The outcome of one cancel (`plan({cancels})`), in input order after the invoices'.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(rename_all = "camelCase")]
+pub struct CancelOutcome {
+    /// Position in `cancels`.
+    pub index: usize,
+    /// The host's id of the document.
+    pub source_id: String,
+    /// Document kind.
+    pub kind: DocumentKind,
+    /// `exported`: Xero has the document VOIDED or DELETED (also when it already was: nothing
+    /// was sent); `blocked`: not sent (see `issues`); the rest as for documents.
+    pub status: OutcomeStatus,
+    /// What was asked of Xero: DELETED (draft, submitted), VOIDED (approved), or CREDITED (a
+    /// paid document, with `cancel: {creditWhenPaid: true}`: a credit note allocated to it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(type = "\"DELETED\" | \"VOIDED\" | \"CREDITED\""))]
+    pub action: Option<&'static str>,
+    /// CREDITED: the credit note's own outcome (its `allocation` says how much went to the
+    /// document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_note: Option<Box<Outcome>>,
+    /// InvoiceID / CreditNoteID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero_id: Option<String>,
+    /// Xero's Status after the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xero_status: Option<String>,
+    /// Uncertain: the GET whose answer decides (the run sends it itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<Request>,
+    /// The last request this cancel was part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Sends so far.
+    pub attempts: u32,
+    /// Why: what to remove first, Xero's messages, the input's problems.
+    pub issues: Vec<Issue>,
+}
+
+/// The outcome of one payment (`plan({payments})`), in input order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentOutcome {
+    /// Position in `payments`.
+    pub index: usize,
+    /// The host's payment id.
+    pub id: String,
+    /// `exported`: recorded in Xero (or found there after a lost answer); `blocked`: not sent
+    /// (see `issues`); the rest as for documents.
+    pub status: OutcomeStatus,
+    /// The amount, as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// InvoiceID (or CreditNoteID) paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
+    /// Xero's PaymentID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
+    /// Uncertain: the GET whose answer decides (the run sends it itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<Request>,
+    /// The last request this payment was part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Sends so far.
+    pub attempts: u32,
+    /// Why: the input's problems, Xero's messages.
+    pub issues: Vec<Issue>,
+}
+
 /// One row of the export log: one document (or contact) in one request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -161,14 +237,17 @@ pub struct LogRow {
     /// The contact key (contact rows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_key: Option<String>,
+    /// The host's payment id (payment rows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
     /// Document number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Payer (contact) name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_name: Option<String>,
-    /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, or CONTACT.
-    #[cfg_attr(test, ts(type = "DocumentKind | \"CONTACT\""))]
+    /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, CONTACT, or PAYMENT.
+    #[cfg_attr(test, ts(type = "DocumentKind | \"CONTACT\" | \"PAYMENT\""))]
     pub kind: &'static str,
     /// HTTP method.
     #[cfg_attr(test, ts(type = "\"GET\" | \"PUT\" | \"POST\""))]

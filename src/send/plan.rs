@@ -57,6 +57,22 @@ pub struct PlanOptions {
     /// being saved when the connection dropped is found.
     #[serde(default)]
     pub backoff_ms: Option<u64>,
+    /// How cancels treat documents that cannot be voided.
+    #[serde(default)]
+    pub cancel: Option<CancelOptions>,
+}
+
+/// How `plan({cancels})` treats a paid (or part-paid, or credited) document, which Xero will
+/// not void.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(rename_all = "camelCase")]
+pub struct CancelOptions {
+    /// Instead of refusing, send a credit note for the full amount of the cancel's
+    /// `creditInstead` invoice, allocated to the document (as much as is still due on it).
+    #[serde(default)]
+    pub credit_when_paid: bool,
 }
 
 /// [`PlanOptions`] checked, with the defaults filled in.
@@ -148,6 +164,10 @@ pub enum Purpose {
     Lookup,
     /// PUT /CreditNotes/{id}/Allocations.
     Allocation,
+    /// POST /Invoices, /CreditNotes with Status DELETED or VOIDED.
+    Cancel,
+    /// PUT /Payments (`documents` holds the host's payment ids).
+    Payments,
 }
 
 /// One HTTP request for the host to perform.

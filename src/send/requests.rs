@@ -64,6 +64,7 @@ impl Requests {
             purpose: request.purpose,
             source_id: head.source_id,
             contact_key: head.contact_key,
+            payment_id: head.payment_id,
             number: head.number,
             payer_name: head.payer,
             kind: head.kind,
@@ -157,6 +158,7 @@ struct RowHead {
     number: Option<String>,
     payer: Option<String>,
     kind: &'static str,
+    payment_id: Option<String>,
 }
 
 impl Run {
@@ -221,7 +223,14 @@ impl Run {
                     contacts: Vec::new(),
                 })
             }
+            JobKind::Cancels {
+                collection,
+                batch: Batch { members, .. },
+            } => self.cancel_spec(*collection, members),
+            JobKind::Payments(Batch { members, .. }) => self.payment_spec(members),
             JobKind::DocLookup { spec, .. }
+            | JobKind::CancelLookup { spec, .. }
+            | JobKind::PaymentLookup { spec, .. }
             | JobKind::ContactLookup { spec, .. }
             | JobKind::AllocTarget { spec, .. }
             | JobKind::Allocate { spec, .. }
@@ -244,6 +253,16 @@ impl Run {
             JobKind::AllocTarget { doc, .. }
             | JobKind::Allocate { doc, .. }
             | JobKind::AllocCheck { doc, .. } => vec![Member::Doc(*doc)],
+            JobKind::Cancels {
+                batch: Batch { members, .. },
+                ..
+            }
+            | JobKind::CancelLookup { members, .. } => {
+                members.iter().map(|c| Member::Cancel(*c)).collect()
+            }
+            JobKind::Payments(Batch { members, .. }) | JobKind::PaymentLookup { members, .. } => {
+                members.iter().map(|p| Member::Payment(*p)).collect()
+            }
         }
     }
 
@@ -311,6 +330,7 @@ impl Run {
                         number: x.identity.number.clone(),
                         payer: x.payer.clone(),
                         kind: x.p.kind.as_str(),
+                        payment_id: None,
                     }
                 };
                 if send {
@@ -330,6 +350,31 @@ impl Run {
                     number: u.new.contact.contact_number.clone(),
                     payer: Some(u.new.contact.name.clone()),
                     kind: "CONTACT",
+                    payment_id: None,
+                })
+            }
+            Member::Cancel(c) => {
+                let send = matches!(kind, JobKind::Cancels { .. });
+                let (source_id, number, kind) = self.hand_out_cancel(c, send, request)?;
+                Some(RowHead {
+                    source_id: Some(source_id),
+                    contact_key: None,
+                    number,
+                    payer: None,
+                    kind,
+                    payment_id: None,
+                })
+            }
+            Member::Payment(y) => {
+                let send = matches!(kind, JobKind::Payments(_));
+                let (id, source_id) = self.hand_out_payment(y, send, request)?;
+                Some(RowHead {
+                    source_id,
+                    contact_key: None,
+                    number: None,
+                    payer: None,
+                    kind: "PAYMENT",
+                    payment_id: Some(id),
                 })
             }
         }

@@ -50,7 +50,15 @@ macro_rules! row_id {
         }
     )*};
 }
-row_id!(DocId, ContactId, JobId);
+/// A cancel (void or delete) of the host's `cancels`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct CancelId(usize);
+
+/// A payment of the host's `payments`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct PayId(usize);
+
+row_id!(DocId, ContactId, JobId, CancelId, PayId);
 
 /// The ids of a table as an owned range, so the table can change while they are walked.
 type Ids<I> = std::iter::Map<std::ops::Range<usize>, fn(usize) -> I>;
@@ -277,12 +285,81 @@ impl Contacts {
     }
 }
 
-/// A member of a request: a document or a contact to create.
+/// A member of a request: a document, a contact to create, a cancel or a payment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Member {
     Doc(DocId),
     Contact(ContactId),
+    Cancel(CancelId),
+    Payment(PayId),
 }
+
+/// Where a cancel or a payment is: never sent, waiting for the documents of the run (payments),
+/// ready to batch, in a request, being looked up, or settled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Step {
+    Blocked,
+    Waiting,
+    Ready,
+    InJob,
+    Lookup,
+    Final,
+}
+
+impl Step {
+    /// Whether nothing more will be sent for it.
+    pub(super) fn settled(self) -> bool {
+        matches!(self, Step::Blocked | Step::Final)
+    }
+}
+
+/// A cancel: the document, the status asked of Xero, where it stands.
+pub(super) struct CancelRow {
+    /// The document's number, as the host gave it (for the log).
+    pub(super) number: Option<String>,
+    pub(super) collection: Collection,
+    pub(super) xero_id: String,
+    /// CREDITED: the run's credit note document that replaces the void.
+    pub(super) credit: Option<DocId>,
+    pub(super) step: Step,
+    pub(super) was_uncertain: bool,
+    pub(super) out: crate::send::CancelOutcome,
+}
+
+/// The cancels.
+pub(super) type Cancels = Table<CancelId, CancelRow>;
+
+/// The document a payment is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum PayTarget {
+    /// A document of this run: its id is known once it is exported.
+    Doc(DocId),
+    /// InvoiceID / CreditNoteID.
+    Id(String),
+    /// InvoiceNumber / CreditNoteNumber.
+    Number(String),
+}
+
+/// A payment: what is sent, where it stands.
+pub(super) struct PayRow {
+    pub(super) target: PayTarget,
+    /// The host's id of the document paid, when it is one of the run's (for the log).
+    pub(super) doc_source: Option<String>,
+    pub(super) credit: bool,
+    pub(super) amount: Decimal,
+    pub(super) date: Option<crate::dates::Date>,
+    /// The account as sent: (`AccountID`, id) or (`Code`, code).
+    pub(super) account: (&'static str, String),
+    pub(super) reference: Option<String>,
+    pub(super) rate: Option<Decimal>,
+    pub(super) element: Option<String>,
+    pub(super) step: Step,
+    pub(super) was_uncertain: bool,
+    pub(super) out: crate::send::PaymentOutcome,
+}
+
+/// The payments.
+pub(super) type Payments = Table<PayId, PayRow>;
 
 #[derive(Clone, Debug)]
 pub(super) enum JobKind {
@@ -315,6 +392,26 @@ pub(super) enum JobKind {
     AllocCheck {
         doc: DocId,
         allocate: JobId,
+        spec: RequestSpec,
+    },
+    /// POST of Status DELETED / VOIDED.
+    Cancels {
+        collection: Collection,
+        batch: Batch<CancelId>,
+    },
+    /// GET of cancelled documents after an uncertain answer.
+    CancelLookup {
+        parent: JobId,
+        members: Vec<CancelId>,
+        collection: Collection,
+        spec: RequestSpec,
+    },
+    /// PUT /Payments.
+    Payments(Batch<PayId>),
+    /// GET /Payments of the documents paid, after an uncertain answer.
+    PaymentLookup {
+        parent: JobId,
+        members: Vec<PayId>,
         spec: RequestSpec,
     },
 }

@@ -33,17 +33,24 @@ fn time(now: f64, argument: &str) -> Result<i64, JsValue> {
 
 #[wasm_bindgen(js_class = Exporter)]
 impl JsExporter {
-    /// `exporter.plan(invoices, {tenantId, maxDocuments?, maxBytes?, maxConcurrent?,
-    /// maxAttempts?, backoffMs?})`: previews the invoices and returns the `SendRun` that sends
-    /// them.
-    pub fn plan(&self, invoices: &[u8], options: &str) -> Result<JsRun, JsValue> {
-        super::reserve(invoices.len().saturating_mul(16));
-        let text = super::utf8(invoices, "invoices")?;
-        let invoices = crate::input::source::read_invoices(text)
-            .map_err(|e| super::read_error(ErrorCode::InvalidInput, "invoices", text, e))?;
+    /// `exporter.plan(work, {tenantId, maxDocuments?, maxBytes?, maxConcurrent?,
+    /// maxAttempts?, backoffMs?})`: `work` is an array of invoices, or `{invoices?, cancels?,
+    /// payments?}`; previews the invoices and returns the `SendRun` that sends them, voids or
+    /// deletes the cancels and records the payments.
+    pub fn plan(&self, work: &[u8], options: &str) -> Result<JsRun, JsValue> {
+        super::reserve(work.len().saturating_mul(16));
+        let text = super::utf8(work, "invoices")?;
+        // An array keeps today's argument name in errors; the object form is `work`.
+        let argument = if text.trim_start().starts_with('{') {
+            "work"
+        } else {
+            "invoices"
+        };
+        let work = crate::input::work::read_work(text)
+            .map_err(|e| super::read_error(ErrorCode::InvalidInput, argument, text, e))?;
         let options: PlanOptions = from_json(options, "options", ErrorCode::InvalidInput)?;
         self.inner
-            .plan(&invoices, &options)
+            .plan_work(&work, &options)
             .map(|inner| JsRun { inner })
             .map_err(|e| js_error(&e))
     }
@@ -87,6 +94,16 @@ impl JsRun {
     /// One outcome per source invoice, in input order.
     pub fn outcomes(&self) -> Result<String, JsValue> {
         to_json(&self.inner.outcomes())
+    }
+
+    /// One outcome per cancel (`plan({cancels})`), in input order.
+    pub fn cancels(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.cancels())
+    }
+
+    /// One outcome per payment (`plan({payments})`), in input order.
+    pub fn payments(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.payments())
     }
 
     /// The export log: one row per document (or contact) per request.

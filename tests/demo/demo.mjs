@@ -47,3 +47,6 @@ await sendDemo({ Exporter, timesheetInvoice, snapshot, read, table });
 // Syncing statuses back: the clinic export paid and voided in Xero, read back with `sync`.
 const { syncDemo } = await import('./sync.mjs');
 await syncDemo({ Exporter, sync: require('../../pkg/node/index.cjs').sync, snapshot, read, table });
+// After the export: payments and voids through the same run machinery.
+const { lifecycleDemo } = await import('./lifecycle.mjs');
+await lifecycleDemo({ Exporter, snapshot, read, table });

@@ -259,29 +259,56 @@ fn answer(kind: u8, body: Option<&str>, bytes: &[u8]) -> HttpResponse {
     }
 }
 
-/// `exporter.plan(invoices)` then a scripted run: a settings pick byte, the invoices' JSON,
-/// NUL, then a script of (operation, request, time step, answer kind) bytes; an answer's body
-/// bytes follow its operation up to the next NUL.
+/// `exporter.plan(work)` then a scripted run: a settings pick byte, the work's JSON (an array
+/// of invoices, or `{invoices, cancels, payments}`), NUL, then a script of (operation, request,
+/// time step, answer kind) bytes; an answer's body bytes follow its operation up to the next
+/// NUL.
 pub fn run(data: &[u8]) {
     let Some((pick, rest)) = data.split_first() else {
         return;
     };
-    // As the binding reads a plan's invoices (unknown keys recorded per invoice).
+    // As the binding reads a plan's work (unknown keys recorded per invoice, cancel, payment).
     let text = std::str::from_utf8(part(rest, 0)).unwrap_or_default();
-    let Ok(invoices) = xero_export::input::source::read_invoices(text) else {
+    let Ok(work) = xero_export::input::work::read_work(text) else {
         return;
     };
     let options = PlanOptions {
         tenant_id: "tenant-1".into(),
         ..PlanOptions::default()
     };
-    let Ok(mut run) = exporter(*pick).plan(&invoices, &options) else {
+    let Ok(mut run) = exporter(*pick).plan_work(&work, &options) else {
         return;
     };
     drive(&mut run, after(rest, 1));
     let _ = serde_json::to_string(&run.outcomes());
+    let _ = serde_json::to_string(&run.cancels());
+    let _ = serde_json::to_string(&run.payments());
     let _ = serde_json::to_string(run.log());
     let _ = run.summary();
+}
+
+/// A plan that creates, cancels and pays: the seed that starts the `run` target in the
+/// lifecycle code.
+fn lifecycle_work(invoices: &serde_json::Value) -> String {
+    let first = invoices
+        .get(0)
+        .and_then(|i| i.get("id"))
+        .cloned()
+        .unwrap_or_default();
+    serde_json::json!({
+        "invoices": invoices,
+        "cancels": [
+            {"sourceId": "c-1", "xero": {"id": "11111111-1111-4111-8111-111111111111", "status": "AUTHORISED"}},
+            {"sourceId": "c-2", "type": "ACCRECCREDIT", "xero": {"id": "22222222-2222-4222-8222-222222222222", "status": "DRAFT"}},
+            {"sourceId": "c-3", "xero": {"id": "33333333-3333-4333-8333-333333333333", "status": "PAID"}}
+        ],
+        "payments": [
+            {"id": "p-1", "invoice": {"sourceId": first}, "amount": "1.00", "date": "2024-02-01", "account": {"code": "091"}},
+            {"id": "p-2", "invoice": {"id": "44444444-4444-4444-8444-444444444444", "amountDue": "50"}, "amount": "20.00", "date": "2024-02-01", "account": {"code": "091"}, "reference": "r"},
+            {"id": "p-3", "creditNote": {"number": "CN-1", "amountDue": "5"}, "amount": "5", "date": "2024-02-01", "account": {"code": "091"}, "currencyRate": "1.5"}
+        ]
+    })
+    .to_string()
 }
 
 fn drive(run: &mut Run, script: &[u8]) {
@@ -470,6 +497,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             "run",
             [&[pick][..], invoices.as_bytes(), &[0], script].concat(),
         ));
+        let work = lifecycle_work(value.get("invoices").unwrap_or(&serde_json::Value::Null));
+        out.push(("run", [&[pick][..], work.as_bytes(), &[0], script].concat()));
         if let Some(entries) = value.get("timesheets").and_then(|t| t.as_array()) {
             out.extend(
                 entries

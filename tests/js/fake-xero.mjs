@@ -5,6 +5,8 @@
 //   (where CreditNoteID/Number), both with If-Modified-Since, page/pageSize and summaryOnly,
 //   GET /CreditNotes/{id}, GET /Contacts (where ContactNumber/Name)
 //   PUT /CreditNotes/{id}/Allocations
+//   POST /Invoices, /CreditNotes {ID, Status: DELETED | VOIDED}: Xero's status rules (below)
+//   PUT /Payments, GET /Payments (where Invoice.InvoiceID / CreditNote.CreditNoteID), GET /Invoices?IDs=
 // Totals are computed independently of the library (exact BigInt decimals, tax per line, half
 // away from zero), so a disagreement shows up as XERO_TOTALS_DIFFER.
 //
@@ -73,6 +75,7 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     contacts: (snapshot?.contacts?.Contacts ?? []).map((c) => ({ ...c })),
     invoices: [],
     creditNotes: [],
+    payments: [],
     created: new Map(), // number → times created
     keys: new Map(), // Idempotency-Key → {status, body}
   };
@@ -157,6 +160,10 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
       const existing = el[idKey] ? list.find((d) => d[idKey] === el[idKey]) : undefined;
       if (method === 'POST' && el[idKey] && !existing) {
         out.push({ ...el, StatusAttributeString: 'ERROR', ValidationErrors: [{ Message: `An existing ${credit ? 'Credit Note' : 'Invoice'} with the specified ${idKey} could not be found` }] });
+        continue;
+      }
+      if (method === 'POST' && existing && isStatusChange(el, idKey)) {
+        out.push(changeStatus(existing, el.Status, credit));
         continue;
       }
       const number = el[numberKey];
@@ -269,6 +276,70 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Allocations: out };
   }
 
+  // ----- voiding, deleting and payments ----------------------------------------------------
+  // Reference §2.6: DRAFT/SUBMITTED → DELETED, AUTHORISED → VOIDED (only with nothing paid or
+  // credited); anything else is refused with the message Xero gives.
+  function isStatusChange(el, idKey) {
+    return (el.Status === 'DELETED' || el.Status === 'VOIDED') && Object.keys(el).every((k) => k === idKey || k === 'Status');
+  }
+
+  function changeStatus(doc, to, credit) {
+    const applied = credit ? (doc.Allocations?.length ?? 0) > 0 || cents(dec(doc.RemainingCredit)) !== cents(dec(doc.Total))
+      : cents(dec(doc.AmountPaid)) !== 0n || cents(dec(doc.AmountCredited)) !== 0n;
+    const allowed = (to === 'DELETED' && ['DRAFT', 'SUBMITTED'].includes(doc.Status)) || (to === 'VOIDED' && doc.Status === 'AUTHORISED');
+    if (allowed && applied) {
+      return { ...doc, StatusAttributeString: 'ERROR', HasErrors: true, ValidationErrors: [{ Message: 'This document cannot be edited as it has a payment or credit note allocated to it.' }] };
+    }
+    if (!allowed) {
+      return { ...doc, StatusAttributeString: 'ERROR', HasErrors: true, ValidationErrors: [{ Message: `${credit ? 'Credit Note' : 'Invoice'} not of valid status for modification` }] };
+    }
+    doc.Status = to;
+    doc.UpdatedDateUTC = `/Date(${Date.now()}+0000)/`;
+    state.created.set(`status:${doc[credit ? 'CreditNoteID' : 'InvoiceID']}:${to}`, (state.created.get(`status:${doc[credit ? 'CreditNoteID' : 'InvoiceID']}:${to}`) ?? 0) + 1);
+    return { ...doc, StatusAttributeString: 'OK' };
+  }
+
+  function payDocument(el) {
+    const credit = !!el.CreditNote;
+    const ref = credit ? el.CreditNote : el.Invoice;
+    const list = credit ? state.creditNotes : state.invoices;
+    const [idKey, numberKey] = credit ? ['CreditNoteID', 'CreditNoteNumber'] : ['InvoiceID', 'InvoiceNumber'];
+    const doc = list.find((d) => (ref?.[idKey] ? d[idKey] === ref[idKey] : d[numberKey] === ref?.[numberKey]));
+    const dueKey = credit ? 'RemainingCredit' : 'AmountDue';
+    const amount = cents(dec(el.Amount));
+    const fail = (Message) => ({ ...el, StatusAttributeString: 'ERROR', HasValidationErrors: true, ValidationErrors: [{ Message }] });
+    if (!doc) return fail(`${credit ? 'Credit note' : 'Invoice'} could not be found`);
+    if (doc.Status !== 'AUTHORISED') return fail('Payment can only be made against Authorised documents');
+    if (amount <= 0n || amount > cents(dec(doc[dueKey]))) return fail('Payment amount exceeds the amount outstanding on this document');
+    doc[dueKey] = money(cents(dec(doc[dueKey])) - amount);
+    if (!credit) doc.AmountPaid = money(cents(dec(doc.AmountPaid)) + amount);
+    if (doc[dueKey] === 0) { doc.Status = 'PAID'; doc.FullyPaidOnDate = msDate(el.Date); }
+    const saved = {
+      PaymentID: randomUUID(), Date: msDate(el.Date), Amount: money(amount), Reference: el.Reference,
+      CurrencyRate: el.CurrencyRate ?? 1, Status: 'AUTHORISED', PaymentType: credit ? 'ARCREDITPAYMENT' : 'ACCRECPAYMENT',
+      Account: { ...el.Account }, [credit ? 'CreditNote' : 'Invoice']: { [idKey]: doc[idKey], [numberKey]: doc[numberKey] },
+      UpdatedDateUTC: `/Date(${Date.now()}+0000)/`, HasAccount: true,
+    };
+    if (saved.Reference === undefined) delete saved.Reference;
+    state.payments.push(saved);
+    state.created.set(`payment:${doc[idKey]}`, (state.created.get(`payment:${doc[idKey]}`) ?? 0) + 1);
+    return { ...saved, StatusAttributeString: 'OK' };
+  }
+
+  function writePayments(body) {
+    const out = (body.Payments ?? []).map(payDocument);
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Payments: out };
+  }
+
+  function readPayments(url) {
+    const where = clauses(url.searchParams.get('where'));
+    const found = state.payments.filter((p) => where.length === 0 || where.some(([field, value]) => {
+      const [side, key] = field.split('.');
+      return String(p[side]?.[key] ?? '') === value;
+    }));
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, pagination: { page: 1, pageSize: 100, pageCount: 1, itemCount: found.length }, Payments: found };
+  }
+
   function route(req, url, body) {
     const p = url.pathname;
     const m = req.method;
@@ -282,6 +353,8 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     if (m === 'GET' && p === '/Invoices') return [200, readDocuments(url, false, req.headers)];
     if (m === 'GET' && p === '/CreditNotes') return [200, readDocuments(url, true, req.headers)];
     if (m === 'GET' && p === '/Contacts') return [200, readContacts(url)];
+    if (m === 'PUT' && p === '/Payments') return [200, writePayments(body)];
+    if (m === 'GET' && p === '/Payments') return [200, readPayments(url)];
     let match = /^\/CreditNotes\/([^/]+)\/Allocations$/.exec(p);
     if (m === 'PUT' && match) return [200, allocate(decodeURIComponent(match[1]), body)];
     match = /^\/CreditNotes\/([^/]+)$/.exec(p);

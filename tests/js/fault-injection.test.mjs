@@ -114,3 +114,93 @@ test('200 invoices through random 429s, 5xx and dropped connections: each export
     await xero.close();
   }
 });
+
+// Voids and payments through the same faults: a lost answer after Xero saved is looked up
+// (GET /Invoices?IDs=, GET /Payments?where=) before anything is sent again, so with a fake
+// that ignores Idempotency-Keys nothing is voided or paid twice.
+test('voids and payments through random 429s, 5xx and dropped connections: each made exactly once', { timeout: 180_000 }, async () => {
+  const seed = Number(process.env.FAULT_SEED ?? 20240301);
+  const random = prng(seed);
+  const snapshot = await read('sample/snapshot.json');
+  const { settings } = await read('scenarios/clinic.json');
+  let faulty = false;
+  const faults = {};
+  const xero = await startFakeXero({
+    snapshot,
+    idempotency: false,
+    fault: (entry) => {
+      if (!faulty) return 'none';
+      const forced = ['drop-after', '500-after', 'hang-after', 'drop-after', '429', '500-before'];
+      const k = Object.values(faults).reduce((a, b) => a + b, 0);
+      const r = random();
+      const f = k < forced.length ? forced[k] : r < 0.08 ? '429' : r < 0.16 ? '500-before' : r < 0.26 ? '500-after'
+        : r < 0.32 ? 'drop-before' : r < 0.42 ? 'drop-after' : r < 0.46 ? 'hang-after' : 'none';
+      faults[f] = (faults[f] ?? 0) + 1;
+      return f;
+    },
+  });
+  const drive = async (run) => {
+    const perform = async (r) => {
+      let res, body;
+      try {
+        res = await fetch(xero.url + r.url, { method: r.method, headers: { ...r.headers, Authorization: 'Bearer test-token' }, body: r.body, signal: AbortSignal.timeout(500) });
+        body = await res.text();
+      } catch {
+        run.lost(r.id, Date.now());
+        return;
+      }
+      run.handle(r.id, { status: res.status, headers: res.headers, body }, Date.now());
+    };
+    for (let rounds = 0; rounds < 2000 && !run.done; rounds++) {
+      const requests = run.next(Date.now());
+      if (requests.length > 0) await Promise.all(requests.map(perform));
+      else if (run.wakeAt !== null) await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
+      else break;
+    }
+    assert.ok(run.done, 'run not done');
+  };
+  try {
+    const exporter = new api.Exporter(snapshot, settings);
+    const opts = { tenantId: 'tenant-1', maxDocuments: 4, backoffMs: 20, maxAttempts: 30 };
+    const invoices = Array.from({ length: 20 }, (_, i) => ({
+      id: `v-${i}`, number: `V-${i}`, date: '2024-03-01', payer: { kind: 'patient', id: 'P-100', name: 'Katherine Warren' },
+      lines: [{ description: 'Visit', quantity: 1, unitAmount: '10.00', taxCode: 'GST' }],
+    }));
+    const created = exporter.plan(invoices, opts);
+    await drive(created);
+    const docs = created.outcomes();
+    assert.ok(docs.every((o) => o.status === 'exported'));
+    // Void the first 10; pay the other 10 in two parts (5.00, then 6.50: PAID).
+    faulty = true;
+    const account = { code: '091' };
+    const run = exporter.plan({
+      cancels: docs.slice(0, 10).map((o) => ({ sourceId: o.sourceId, xero: { id: o.xeroId, status: 'AUTHORISED', amountPaid: 0 } })),
+      payments: docs.slice(10).flatMap((o) => [
+        { id: `${o.sourceId}-a`, invoice: { id: o.xeroId, amountDue: '11.50' }, amount: '5.00', date: '2024-03-02', account, reference: 'part' },
+        { id: `${o.sourceId}-b`, invoice: { id: o.xeroId, amountDue: '11.50' }, amount: '6.50', date: '2024-03-03', account, reference: 'rest' },
+      ]),
+    }, opts);
+    await drive(run);
+    assert.deepEqual(run.cancels().filter((c) => c.status !== 'exported'), [], `seed ${seed}`);
+    assert.deepEqual(run.payments().filter((p) => p.status !== 'exported'), [], `seed ${seed}`);
+    // Exactly once: each void reached Xero's state once, each invoice has its two payments.
+    const reached = (e) => ['none', '500-after', 'drop-after', 'hang-after'].includes(e.fault);
+    for (const o of docs.slice(0, 10)) {
+      const voids = xero.requests.filter((e) => e.method === 'POST' && reached(e) && e.body.includes(o.xeroId));
+      assert.ok(voids.length >= 1, o.sourceId);
+      assert.equal(xero.state.created.get(`status:${o.xeroId}:VOIDED`), 1, `seed ${seed}: ${o.sourceId} voided twice`);
+      assert.equal(xero.state.invoices.find((d) => d.InvoiceID === o.xeroId).Status, 'VOIDED');
+    }
+    for (const o of docs.slice(10)) {
+      assert.equal(xero.state.created.get(`payment:${o.xeroId}`), 2, `seed ${seed}: ${o.sourceId} paid ${xero.state.created.get(`payment:${o.xeroId}`)} times`);
+      assert.equal(xero.state.invoices.find((d) => d.InvoiceID === o.xeroId).Status, 'PAID');
+    }
+    assert.equal(xero.state.payments.length, 20);
+    const log = run.log();
+    assert.ok(log.some((row) => row.purpose === 'lookup' && row.paymentId && row.status === 'exported'), 'a lookup found a saved payment');
+    assert.ok(log.some((row) => row.purpose === 'lookup' && row.kind === 'ACCREC' && row.status === 'exported'), 'a lookup found a saved void');
+    console.log(`seed ${seed}: voids and payments, faults ${JSON.stringify(faults)}, ${log.length} log rows`);
+  } finally {
+    await xero.close();
+  }
+});

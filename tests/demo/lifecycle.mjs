@@ -1,0 +1,79 @@
+// `make demo`, after the export: pay an invoice in part, void another, pay the rest (the
+// invoice becomes PAID in Xero), and refuse to void a paid one, against Prism in front of the
+// local fake Xero. The same run machinery as the export: `exporter.plan({invoices, cancels,
+// payments})`, next/handle/lost, then run.cancels() and run.payments().
+import { startFakeXero } from '../js/fake-xero.mjs';
+import { startPrism } from '../js/prism.mjs';
+
+async function drive(run, baseUrl) {
+  while (!run.done) {
+    const requests = run.next(Date.now());
+    if (requests.length === 0) {
+      if (run.wakeAt === null) break;
+      await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
+      continue;
+    }
+    await Promise.all(requests.map(async (r) => {
+      try {
+        const res = await fetch(baseUrl + r.url, { method: r.method, headers: { ...r.headers, Authorization: 'Bearer demo-token' }, body: r.body, signal: AbortSignal.timeout(60_000) });
+        run.handle(r.id, { status: res.status, headers: res.headers, body: await res.text() }, Date.now());
+      } catch {
+        run.lost(r.id, Date.now());
+      }
+    }));
+  }
+}
+
+const codes = (issues) => issues.map((i) => `${i.severity === 'error' ? '!' : '~'}${i.code}`).join(' ');
+
+/** Export two clinic invoices, then pay, void and pay again. */
+export async function lifecycleDemo({ Exporter, snapshot, read, table }) {
+  console.log('== after the export: payments and voids, against the same local mock of Xero');
+  const xero = await startFakeXero({ snapshot });
+  let prism;
+  try {
+    prism = await startPrism({ mode: 'proxy', upstream: xero.url });
+    const { settings } = read('scenarios/clinic.json');
+    const exporter = new Exporter(snapshot, settings);
+    const opts = { tenantId: 'demo-tenant' };
+    const visit = (n) => ({ id: `visit-${n}`, number: `LC-${n}`, date: '2024-03-01', payer: { kind: 'patient', id: 'P-100', name: 'Katherine Warren' },
+      lines: [{ description: 'Consultation', quantity: 1, unitAmount: '80.00', taxCode: 'GST' }] });
+    const exported = exporter.plan([visit(1), visit(2)], opts);
+    await drive(exported, prism.url);
+    const [a, b] = exported.outcomes();
+    console.log(`   exported ${a.xeroNumber} and ${b.xeroNumber}, ${a.amountDue} due on each`);
+    const bank = { code: '091' };
+    const steps = [
+      ['pay 40.00 on LC-1, void LC-2', {
+        payments: [{ id: 'rcpt-1', invoice: { id: a.xeroId, amountDue: a.amountDue }, amount: '40.00', date: '2024-03-05', account: bank, reference: 'EFTPOS' }],
+        cancels: [{ sourceId: b.sourceId, xero: { id: b.xeroId, number: b.xeroNumber, status: 'AUTHORISED', amountPaid: 0 } }],
+      }],
+      ['pay the remaining 52.00 on LC-1, and 1.00 more (refused before sending)', {
+        payments: [
+          { id: 'rcpt-2', invoice: { id: a.xeroId, amountDue: '52.00' }, amount: '52.00', date: '2024-03-06', account: bank },
+          { id: 'rcpt-3', invoice: { id: a.xeroId, amountDue: '52.00' }, amount: '1.00', date: '2024-03-06', account: bank },
+        ],
+      }],
+      ['void LC-1, now PAID (refused: remove the payments first)', {
+        cancels: [{ sourceId: a.sourceId, xero: { id: a.xeroId, number: a.xeroNumber, status: 'PAID' } }],
+      }],
+    ];
+    for (const [what, work] of steps) {
+      const run = exporter.plan(work, opts);
+      await drive(run, prism.url);
+      console.log(`-- ${what}`);
+      const rows = [
+        ...run.payments().map((p) => [`payment ${p.id}`, p.status, p.amount ?? '', p.paymentId ? `${p.paymentId.slice(0, 8)}…` : '', codes(p.issues)]),
+        ...run.cancels().map((c) => [`cancel ${c.sourceId}`, c.status, c.action ?? '', c.xeroStatus ?? '', codes(c.issues)]),
+      ];
+      console.log(table(['what', 'outcome', 'amount / action', 'xero', 'issues (! error, ~ warning)'], rows));
+      run.free();
+    }
+    const inv = (n) => xero.state.invoices.find((i) => i.InvoiceNumber === n);
+    console.log(`   in Xero now: LC-1 ${inv('LC-1').Status} (due ${inv('LC-1').AmountDue}), LC-2 ${inv('LC-2').Status}; ${xero.state.payments.length} payments\n`);
+    exported.free();
+  } finally {
+    await prism?.stop();
+    await xero.close();
+  }
+}
