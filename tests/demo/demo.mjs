@@ -44,9 +44,11 @@ for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
 const { sendDemo } = await import('./send.mjs');
 await sendDemo({ Exporter, timesheetInvoice, snapshot, read, table });
 
-// Syncing statuses back: the clinic export paid and voided in Xero, read back with `sync`.
-const { syncDemo } = await import('./sync.mjs');
-await syncDemo({ Exporter, sync: require('../../pkg/node/index.cjs').sync, snapshot, read, table });
-// After the export: payments and voids through the same run machinery.
+// After the export: edits, payments, voids through the same run machinery, synced back.
+const { sync } = require('../../pkg/node/index.cjs');
 const { lifecycleDemo } = await import('./lifecycle.mjs');
-await lifecycleDemo({ Exporter, snapshot, read, table });
+await lifecycleDemo({ Exporter, sync, snapshot, read, table });
+
+// Syncing statuses back when Xero changed on its own (bank feeds, a bookkeeper), incrementally.
+const { syncDemo } = await import('./sync.mjs');
+await syncDemo({ Exporter, sync, snapshot, read, table });

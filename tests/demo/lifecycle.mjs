@@ -1,6 +1,6 @@
-// `make demo`, after the export: pay an invoice in part, void another, pay the rest (the
-// invoice becomes PAID in Xero), and refuse to void a paid one, against Prism in front of the
-// local fake Xero. The same run machinery as the export: `exporter.plan({invoices, cancels,
+// `make demo`, after the export: edit an invoice (then the same edit again, not sent), pay it in
+// part, void another, pay the rest (the invoice becomes PAID in Xero), refuse to void a paid
+// one, and sync the host back from Xero, against Prism in front of the local fake Xero. The same run machinery as the export: `exporter.plan({invoices, cancels,
 // payments})`, next/handle/lost, then run.cancels() and run.payments().
 import { startFakeXero } from '../js/fake-xero.mjs';
 import { startPrism } from '../js/prism.mjs';
@@ -26,9 +26,9 @@ async function drive(run, baseUrl) {
 
 const codes = (issues) => issues.map((i) => `${i.severity === 'error' ? '!' : '~'}${i.code}`).join(' ');
 
-/** Export two clinic invoices, then pay, void and pay again. */
-export async function lifecycleDemo({ Exporter, snapshot, read, table }) {
-  console.log('== after the export: payments and voids, against the same local mock of Xero');
+/** Export two clinic invoices, then edit, pay, void, pay again and sync back. */
+export async function lifecycleDemo({ Exporter, sync, snapshot, read, table }) {
+  console.log('== after the export: an edit, payments, voids and a sync back, against the same local mock of Xero');
   const xero = await startFakeXero({ snapshot });
   let prism;
   try {
@@ -42,6 +42,26 @@ export async function lifecycleDemo({ Exporter, snapshot, read, table }) {
     await drive(exported, prism.url);
     const [a, b] = exported.outcomes();
     console.log(`   exported ${a.xeroNumber} and ${b.xeroNumber}, ${a.amountDue} due on each`);
+    // Edit: the host changed LC-1's description after the export. It passes the invoice as
+    // Xero holds it (xero.document, here read with a GET) so the update keeps the line by its
+    // LineItemID and is checked field by field; sent again unchanged, it is not sent at all.
+    const held = async (id) => (await (await fetch(`${prism.url}/Invoices?IDs=${id}&page=1`, {
+      headers: { Authorization: 'Bearer demo-token', 'xero-tenant-id': 'demo-tenant', Accept: 'application/json' },
+    })).json()).Invoices[0];
+    const edited = async () => {
+      const document = await held(a.xeroId);
+      const inv = visit(1);
+      inv.lines[0].description = 'Consultation, extended';
+      inv.lines[0].lineItemId = document.LineItems[0].LineItemID;
+      return { ...inv, xero: { id: a.xeroId, status: document.Status, document } };
+    };
+    for (const what of ['edit LC-1\'s description', 'send the same edit again']) {
+      const run = exporter.plan([await edited()], opts);
+      await drive(run, prism.url);
+      const [o] = run.outcomes();
+      console.log(`-- ${what}: ${o.status}, ${run.summary().requests} request(s)${codes(o.issues) ? ` ${codes(o.issues)}` : ''}`);
+      run.free();
+    }
     const bank = { code: '091' };
     const steps = [
       ['pay 40.00 on LC-1, void LC-2', {
@@ -70,7 +90,16 @@ export async function lifecycleDemo({ Exporter, snapshot, read, table }) {
       run.free();
     }
     const inv = (n) => xero.state.invoices.find((i) => i.InvoiceNumber === n);
-    console.log(`   in Xero now: LC-1 ${inv('LC-1').Status} (due ${inv('LC-1').AmountDue}), LC-2 ${inv('LC-2').Status}; ${xero.state.payments.length} payments\n`);
+    console.log(`   in Xero now: LC-1 ${inv('LC-1').Status} (due ${inv('LC-1').AmountDue}), LC-2 ${inv('LC-2').Status}; ${xero.state.payments.length} payments`);
+    // Sync back: what the host last knew (both AUTHORISED, nothing paid) against Xero now.
+    const known = (o) => ({ sourceId: o.sourceId, xero: { id: o.xeroId }, known: { status: 'AUTHORISED', amountDue: o.amountDue, amountPaid: '0.00' } });
+    const back = sync([known(a), known(b)], opts);
+    await drive(back, prism.url);
+    console.log('-- sync the host from Xero');
+    console.log(table(['invoice', 'event', 'status', 'due', 'paid', 'fully paid on', 'payments'], back.changes().map((c) => [c.sourceId, c.event,
+      `${c.from ?? '?'} → ${c.to ?? '-'}`, c.amountDue ?? '', c.amountPaid ?? '', c.fullyPaidOnDate ?? '', (c.payments ?? []).map((x) => `${x.amount} on ${x.date}`).join(', ')])));
+    console.log(`   ${back.summary().requests} GET for ${back.changes().length} changes\n`);
+    back.free();
     exported.free();
   } finally {
     await prism?.stop();

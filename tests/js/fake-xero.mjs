@@ -145,6 +145,8 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     };
     if (credit) { doc.RemainingCredit = money(total); doc.Allocations = []; }
     else { doc.AmountDue = money(total); doc.AmountPaid = 0; doc.AmountCredited = 0; }
+    // Xero stores and returns these as sent (the update diff compares them with what is held).
+    for (const k of ['Url', 'BrandingThemeID', 'CurrencyRate', 'ExpectedPaymentDate', 'PlannedPaymentDate']) if (el[k] !== undefined) doc[k] = el[k];
     if (!doc.DueDate) delete doc.DueDate;
     if (!doc.DateString) delete doc.DateString;
     return doc;
@@ -322,6 +324,9 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     };
     if (saved.Reference === undefined) delete saved.Reference;
     state.payments.push(saved);
+    // As Xero does: the document lists its payments and is stamped changed (the sync reads both).
+    doc.Payments = [...(doc.Payments ?? []), { PaymentID: saved.PaymentID, Date: saved.Date, Amount: saved.Amount, Reference: saved.Reference ?? '', CurrencyRate: saved.CurrencyRate, HasAccount: true, HasValidationErrors: false }];
+    touch(doc);
     state.created.set(`payment:${doc[idKey]}`, (state.created.get(`payment:${doc[idKey]}`) ?? 0) + 1);
     return { ...saved, StatusAttributeString: 'OK' };
   }

@@ -117,6 +117,42 @@ test('export, pay in part, void, pay the rest: the invoice is PAID in the fake X
   for (const run of [first, second, third, over]) run.free();
 });
 
+test('edit, read back, send again: unchanged and not sent; payments made by the run are read back by the sync', async () => {
+  const exporter = new api.Exporter(snapshot, settings);
+  const opts = { tenantId: 'tenant-1', backoffMs: 20 };
+  const first = exporter.plan([invoice(10, '10.00')], opts);
+  await drive(first, proxy.url);
+  const [one] = first.outcomes();
+  const held = async () => {
+    const res = await fetch(`${proxy.url}/Invoices?IDs=${one.xeroId}&page=1`, { headers: { Authorization: 'Bearer test-token', 'xero-tenant-id': 'tenant-1', Accept: 'application/json' } });
+    return (await res.json()).Invoices[0];
+  };
+  const edited = async () => {
+    const document = await held();
+    const inv = invoice(10, '10.00');
+    inv.lines[0].description = 'Visit 10, extended';
+    inv.lines[0].lineItemId = document.LineItems[0].LineItemID;
+    return { ...inv, xero: { id: one.xeroId, status: document.Status, document } };
+  };
+  const edit = exporter.plan([await edited()], opts);
+  await drive(edit, proxy.url);
+  assert.equal(edit.outcomes()[0].status, 'exported');
+  // Regression: the fake dropped Url, so the same edit read back looked changed and was re-sent.
+  const again = exporter.plan([await edited()], opts);
+  assert.equal(again.outcomes()[0].status, 'unchanged');
+  assert.deepEqual(again.next(Date.now()), []);
+  assert.ok(again.done);
+  const pay = exporter.plan({ payments: [{ id: 'pay-10', invoice: { id: one.xeroId, amountDue: one.amountDue }, amount: one.amountDue, date: '2024-03-09', account: BANK }] }, opts);
+  await drive(pay, proxy.url);
+  const back = api.sync([{ sourceId: 'l-10', xero: { id: one.xeroId }, known: { status: 'AUTHORISED', amountDue: one.amountDue, amountPaid: '0.00' } }], opts);
+  await drive(back, proxy.url);
+  const [change] = back.changes();
+  assert.deepEqual([change.event, change.to, change.fullyPaidOnDate], ['paid', 'PAID', '2024-03-09']);
+  assert.deepEqual(change.payments.map((x) => [x.amount, x.date]), [[one.amountDue, '2024-03-09']]);
+  assert.equal(change.payments[0].paymentId, pay.payments()[0].paymentId);
+  for (const run of [first, edit, again, pay, back]) run.free();
+});
+
 test('misspelt keys: a work key is a thrown XeroExportError, a payment key an error issue on its path', () => {
   const exporter = new api.Exporter(snapshot, settings);
   assert.throws(() => exporter.plan({ paymnets: [] }, { tenantId: 't' }), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && /payments/.test(e.message));
