@@ -795,3 +795,39 @@ fn under_seeded_faults_nothing_is_voided_or_paid_twice() {
         );
     }
 }
+
+/// The safe order contacts → documents → payments → allocations: a credit note of the run
+/// waits for the run's payments on its invoice, and allocates only what is still due after
+/// them (Xero would refuse whichever of the two came second and over-paid the invoice).
+#[test]
+fn allocations_wait_for_the_payments_and_take_them_into_account() {
+    let mut credit = invoice(2);
+    credit["creditsInvoiceNumber"] = json!("N-0001");
+    credit["lines"][0]["unitAmount"] = json!("-4.00");
+    let pay = payment("p1", json!({"sourceId": "inv-1"}), "10.00", "091");
+    let mut run = plan(json!({"invoices": [invoice(1), credit], "payments": [pay]}));
+    let first = run.next(0);
+    let by = |p: &str| first.iter().find(|r| r.path == p).unwrap();
+    let cn_id = "dddddddd-4444-4444-8444-444444444444";
+    let cn = json!({"CreditNotes": [{"CreditNoteID": cn_id, "CreditNoteNumber": "N-0002", "Type": "ACCRECCREDIT",
+        "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE}, "Date": "/Date(1705276800000+0000)/",
+        "SubTotal": 4.00, "TotalTax": 0.60, "Total": 4.60, "RemainingCredit": 4.60, "StatusAttributeString": "OK"}]});
+    run.handle(&by("/CreditNotes").id, &ok(&cn), 1).unwrap();
+    run.handle(&by("/Invoices").id, &ok(&created("N-0001", INV_A)), 2)
+        .unwrap();
+    // Both documents are in: the payment goes first, the allocation waits for its answer.
+    let next = run.next(3);
+    let purposes: Vec<_> = next.iter().map(|r| r.purpose).collect();
+    assert_eq!(purposes, [Purpose::Payments]);
+    let answer =
+        json!({"Payments": [{"PaymentID": PAY_A, "Amount": 10.00, "StatusAttributeString": "OK"}]});
+    run.handle(&next[0].id, &ok(&answer), 4).unwrap();
+    // 11.50 due − 10.00 paid = 1.50: the allocation takes that, not the whole 4.60 credit.
+    let alloc = run.next(5).remove(0);
+    assert_eq!(alloc.purpose, Purpose::Allocation);
+    assert!(
+        alloc.body.as_deref().unwrap().contains("\"Amount\":1.50"),
+        "{}",
+        alloc.body.as_deref().unwrap()
+    );
+}

@@ -88,14 +88,24 @@ impl Run {
             self.alloc_skip(d, format!("The credit note is {st} in Xero; Xero allocates only AUTHORISED credit notes. Approve it in Xero, then allocate it to invoice {number}."));
             return;
         }
+        // The safe order is payments → allocations: an allocation reads what is due after the
+        // run's payments, or Xero refuses whichever comes second on the same invoice.
+        if !self.payments_settled() {
+            return;
+        }
         let counterpart = x.p.kind.invoice_side().as_str();
         let in_run = self.ledger.find(&self.docs, counterpart, &number);
-        match in_run.and_then(|e| self.docs.get(e)) {
-            Some(inv) if inv.out.status == OutcomeStatus::Exported => {
-                let target = inv.xero.clone().unwrap_or_default();
+        match in_run.and_then(|e| self.docs.get(e).map(|inv| (e, inv))) {
+            Some((e, inv)) if inv.out.status == OutcomeStatus::Exported => {
+                let mut target = inv.xero.clone().unwrap_or_default();
+                // What Xero answered for the invoice predates this run's payments on it.
+                let paid = self.paid_in_run(e, target.id.as_deref(), &number);
+                target.amount_due = target
+                    .amount_due
+                    .map(|due| due.checked_sub(paid).unwrap_or(Decimal::ZERO));
                 self.allocate(d, &target, now);
             }
-            Some(inv) if inv.state == DocState::Final => {
+            Some((_, inv)) if inv.state == DocState::Final => {
                 let st = status_word(inv.out.status);
                 self.alloc_skip(d, format!("Invoice {number} was not exported in this run ({st}), so the credit note was not allocated to it."));
             }

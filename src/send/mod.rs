@@ -34,7 +34,9 @@
 //!
 //! The same run voids or deletes exported documents and records payments
 //! (`plan({invoices, cancels, payments})`): cancels are POSTed with the documents, payments
-//! once every document is settled (contacts → documents → payments); a lost answer to either is
+//! once every document is settled, allocations once every payment is (contacts → documents →
+//! payments → allocations: an allocation then reads what the payments left due); a lost
+//! answer to either is
 //! looked up (GET by IDs, GET /Payments) before anything is sent again. Their outcomes are
 //! [`Run::cancels`] and [`Run::payments`].
 //!

@@ -381,6 +381,29 @@ impl Run {
             .all(|x| matches!(x.state, DocState::Blocked | DocState::Final))
     }
 
+    /// Whether every payment of the run is settled (allocations go after them).
+    pub(super) fn payments_settled(&self) -> bool {
+        self.payments.iter().all(|p| p.step.settled())
+    }
+
+    /// What this run's recorded payments took off invoice `doc` of the run (known in Xero as
+    /// `id` and `number`): its AmountDue as first answered predates them.
+    pub(super) fn paid_in_run(&self, doc: DocId, id: Option<&str>, number: &str) -> Decimal {
+        let on_it = |p: &&PayRow| match &p.target {
+            PayTarget::Doc(x) => *x == doc,
+            PayTarget::Id(x) => id.is_some_and(|id| x.eq_ignore_ascii_case(id)),
+            PayTarget::Number(n) => n == number,
+        };
+        self.payments
+            .iter()
+            .filter(|p| !p.credit && p.out.status == OutcomeStatus::Exported)
+            .filter(on_it)
+            // Each amount is checked against Xero's limit; a sum beyond Decimal is then moot.
+            .fold(Decimal::ZERO, |sum, p| {
+                sum.checked_add(p.amount).unwrap_or(Decimal::MAX)
+            })
+    }
+
     /// Whether payments wait to be batched now (for [`Run::wake_at`] and [`Run::is_done`]).
     pub(super) fn payments_waiting(&self) -> bool {
         self.payments
