@@ -17,7 +17,7 @@ pub struct JsRun {
 }
 
 /// Host time in ms (`Date.now()`), checked: a finite number.
-fn time(now: f64, argument: &str) -> Result<i64, JsValue> {
+pub(super) fn time(now: f64, argument: &str) -> Result<i64, JsValue> {
     // JS dates end at ±8.64e15 ms; a time beyond would leave a run waiting forever.
     if now.is_finite() && now.abs() <= 8.64e15 {
         // Saturating conversion; the fraction of a millisecond is irrelevant.

@@ -15,19 +15,6 @@ pub struct JsSyncRun {
     inner: SyncRun,
 }
 
-/// Host time in ms (`Date.now()`), checked as the sending run checks it.
-fn time(now: f64) -> Result<i64, JsValue> {
-    if now.is_finite() && now.abs() <= 8.64e15 {
-        Ok(now as i64)
-    } else {
-        Err(js_error(&Error::new(
-            ErrorCode::InvalidInput,
-            "now",
-            "`now` must be the host's time in milliseconds (Date.now()); the library reads no clock.",
-        )))
-    }
-}
-
 #[wasm_bindgen(js_class = SyncRun)]
 impl JsSyncRun {
     /// `exported`: `[{sourceId, kind?, xero: {id?, number?}, known?}]` as UTF-8 JSON;
@@ -57,7 +44,7 @@ impl JsSyncRun {
 
     /// The GETs to send now: `SendRequest[]` (purpose `lookup`).
     pub fn next(&mut self, now: f64) -> Result<String, JsValue> {
-        let now = time(now)?;
+        let now = super::send::time(now, "now")?;
         to_json(&self.inner.next(now))
     }
 
@@ -69,7 +56,7 @@ impl JsSyncRun {
         response: &str,
         now: f64,
     ) -> Result<String, JsValue> {
-        let now = time(now)?;
+        let now = super::send::time(now, "now")?;
         let response: HttpResponse =
             super::from_json(response, "response", ErrorCode::InvalidInput)?;
         let changed = self
@@ -81,7 +68,7 @@ impl JsSyncRun {
 
     /// Request `requestId` got no answer; it is sent again later.
     pub fn lost(&mut self, request_id: &str, now: f64) -> Result<String, JsValue> {
-        let now = time(now)?;
+        let now = super::send::time(now, "now")?;
         let changed = self.inner.lost(request_id, now).map_err(|e| js_error(&e))?;
         to_json(&changed)
     }
