@@ -15,7 +15,7 @@ use crate::send::plan::{Limits, PlanOptions};
 /// Longest URL (base URL `https://api.xero.com/api.xro/2.0` included) a sync GET may have by
 /// default. Xero documents no limit, only "limited by the maximum url length" with batches of
 /// about 40 ids recommended (reference §9.2); 2,048 bytes is the classic safe limit of
-/// browsers, proxies and CDNs, and fits about 50 invoice ids per GET.
+/// browsers, proxies and CDNs; the 40-id cap (`plan::MAX_PER_GET`) binds first.
 pub const DEFAULT_MAX_URL: usize = 2048;
 /// The base URL every request path is appended to (its length counts against the limit).
 pub const BASE_URL: &str = "https://api.xero.com/api.xro/2.0";

@@ -55,8 +55,16 @@ fn list(key: &str, els: Vec<Value>) -> Value {
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn the_planner_counts_gets_and_keeps_every_url_short() {
-    // 51 ids fit a 2,048-byte URL: 32 (base) + 22 (`/Invoices?IDs=`, `&page=1`) + 51 × 39.
-    for (n, gets) in [(1, 1), (100, 2), (101, 2), (102, 2), (103, 3), (5000, 99)] {
+    // 40 ids a GET (Xero's recommended batch), well within 2,048 bytes: 40 × 37 + 54.
+    for (n, gets) in [
+        (1, 1),
+        (40, 1),
+        (41, 2),
+        (100, 3),
+        (101, 3),
+        (121, 4),
+        (5000, 125),
+    ] {
         let mut r = run(&exported(n, None), opts());
         let reqs = r.next(0);
         let planned = r.summary().planned;
@@ -74,6 +82,8 @@ fn the_planner_counts_gets_and_keeps_every_url_short() {
         for row in r.log() {
             assert!(BASE_URL.len() + row.url.len() <= 2048, "{}", row.url.len());
             assert!(row.url.starts_with("/Invoices?IDs=") && row.url.ends_with("&page=1"));
+            // The list's commas stay commas, as Xero documents them (no `%2C`).
+            assert!(!row.url.contains("%2C"), "{}", row.url);
         }
         // Every document was read without If-Modified-Since: not found.
         assert_eq!(r.changes().len(), n);
@@ -83,17 +93,24 @@ fn the_planner_counts_gets_and_keeps_every_url_short() {
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
-fn fifty_one_ids_fit_a_2048_byte_url_and_a_larger_limit_stops_at_100() {
+fn forty_ids_a_get_and_a_shorter_url_limit_takes_fewer() {
     let r = run(&exported(5000, None), opts());
     let sizes: Vec<usize> = r.queries.iter().map(|q| q.chunk.members.len()).collect();
-    assert_eq!(sizes.first(), Some(&51));
-    assert!(r.queries.iter().all(|q| q.chunk.members.len() <= 51));
+    assert_eq!(sizes.first(), Some(&40));
+    assert!(sizes.iter().all(|n| *n <= 40));
+    assert_eq!(r.queries.len(), 125);
+    // A longer limit does not raise the 40; a shorter one lowers it.
     let r = run(
         &exported(5000, None),
         json!({"tenantId": "t", "maxUrlLength": 8192}),
     );
-    assert!(r.queries.iter().all(|q| q.chunk.members.len() <= 100));
-    assert_eq!(r.queries.len(), 50);
+    assert_eq!(r.queries.len(), 125);
+    let r = run(
+        &exported(5000, None),
+        json!({"tenantId": "t", "maxUrlLength": 1024}),
+    );
+    let sizes: Vec<usize> = r.queries.iter().map(|q| q.chunk.members.len()).collect();
+    assert!(sizes.iter().all(|n| *n < 40) && sizes.iter().sum::<usize>() == 5000);
 }
 
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
