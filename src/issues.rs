@@ -125,6 +125,10 @@ pub enum IssueCode {
     ContactWillBeCreated,
     /// The name of a contact to create is taken by another contact.
     ContactNameTaken,
+    /// A contact to create nearly has the name of an existing Xero contact (differs only in
+    /// accents, punctuation, spacing or a company suffix): likely a duplicate to be merged by
+    /// hand later. A warning; the contact is still created unless the payer is linked.
+    ContactNearMiss,
     /// An email address is not valid.
     EmailInvalid,
     /// A payer is missing from the invoice.

@@ -563,6 +563,9 @@ pub struct Snapshot {
     pub(crate) contact_by_account_number: BTreeMap<String, Matches>,
     pub(crate) contact_by_email: BTreeMap<String, Matches>,
     pub(crate) contact_by_name: BTreeMap<String, Matches>,
+    /// Contacts by [`names::loose_key`] of their name: near misses (reported, never matched)
+    /// and the configuration screen's contact search.
+    pub(crate) contact_by_loose_name: BTreeMap<String, Matches>,
     /// Problems found in the snapshot itself.
     pub issues: Vec<Issue>,
 }
@@ -635,6 +638,11 @@ impl Snapshot {
                 i,
             );
             index_multi(&mut s.contact_by_name, c.name.as_deref().map(names::key), i);
+            index_multi(
+                &mut s.contact_by_loose_name,
+                c.name.as_deref().map(names::loose_key),
+                i,
+            );
         }
         s.currencies = input
             .currencies
