@@ -129,6 +129,10 @@ pub enum IssueCode {
     /// accents, punctuation, spacing or a company suffix): likely a duplicate to be merged by
     /// hand later. A warning; the contact is still created unless the payer is linked.
     ContactNearMiss,
+    /// A settings mapping still resolves (it names the account by code, or the contact, tax
+    /// rate, category or option by ID) but its display name changed in Xero: a warning for the
+    /// configuration screen (`staleMappings`).
+    MappingNameChanged,
     /// An email address is not valid.
     EmailInvalid,
     /// A payer is missing from the invoice.
