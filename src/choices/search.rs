@@ -94,7 +94,7 @@ pub fn search_contacts(snapshot: &Snapshot, query: &str, limit: usize) -> Vec<Co
     }
     let loose = names::loose_key(query);
     if !loose.is_empty() {
-        scan(&snapshot.contact_by_loose_name, &mut better, |k| {
+        scan(snapshot.contact_by_loose_name(), &mut better, |k| {
             k.contains(loose.as_str()).then_some(SearchMatch::NearMiss)
         });
     }

@@ -532,7 +532,7 @@ impl<'a> Resolver<'a> {
     /// [`names::loose_key`], another [`names::key`]), in Xero's order.
     fn near_misses(&self, ask: &Ask<'_>, name: &str, issues: &mut Vec<Issue>) {
         let loose = names::loose_key(name);
-        let Some(found) = self.snapshot.contact_by_loose_name.get(&loose) else {
+        let Some(found) = self.snapshot.contact_by_loose_name().get(&loose) else {
             return;
         };
         for contact in found.iter().filter_map(|i| self.snapshot.contacts.get(*i)) {
