@@ -500,3 +500,68 @@ fn stale_accounts_renamed_and_close_names() {
         ]
     );
 }
+
+/// The rest of the reasons: a third ACTIVE category, a DELETED account, a renamed contact and
+/// option mapped by ID (still working), per-client options.
+#[test]
+fn stale_mappings_more_reasons() {
+    let before = sample_snapshot();
+    let mut after = before.clone();
+    let cats = after["trackingCategories"]["TrackingCategories"]
+        .as_array_mut()
+        .unwrap();
+    cats[2]["Status"] = json!("ACTIVE"); // "Region (old)" is back: a third ACTIVE category
+    let clinician = cats[0]["Options"][0]["TrackingOptionID"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    cats[0]["Options"][0]["Name"] = json!("Dr Aroha Smith-Ngata");
+    for a in after["accounts"]["Accounts"].as_array_mut().unwrap() {
+        if a["Code"] == "210" {
+            a["Status"] = json!("DELETED");
+        }
+    }
+    for c in after["contacts"]["Contacts"].as_array_mut().unwrap() {
+        if c["Name"] == "Katherine Warren" {
+            c["Name"] = json!("Katherine Warren-Smith");
+        }
+    }
+    let s = settings(json!({
+        "accounts": {"default": "210"},
+        "contacts": {"mapping": {"patient:2": contact_id("Katherine Warren")}},
+        "tracking": {
+            "categories": [
+                {"category": "Region (old)", "sources": ["location"]},
+                {"category": "Clinician", "sources": ["clinician"], "clinicians": {"c1": clinician}}
+            ],
+            "clients": {"client-9": {"Location": "Harbour", "Nowhere": "X"}}
+        }
+    }));
+    let report = stale_mappings(&s, &snapshot(after), Some(&snapshot(before)));
+    let got: Vec<String> = report
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}@{} {:?}",
+                serde_json::to_value(m.severity).unwrap().as_str().unwrap(),
+                serde_json::to_value(m.code).unwrap().as_str().unwrap(),
+                m.path,
+                m.reason
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "error ACCOUNT_ARCHIVED@settings.accounts.default Deleted",
+            "warning MAPPING_NAME_CHANGED@settings.contacts.mapping[\"patient:2\"] DisplayNameChanged",
+            "error TRACKING_CATEGORY_LIMIT@settings.tracking.categories[0].category NotNumbered",
+            "warning MAPPING_NAME_CHANGED@settings.tracking.categories[1].clinicians[\"c1\"] DisplayNameChanged",
+            "error TRACKING_OPTION_ARCHIVED@settings.tracking.clients[\"client-9\"][\"Location\"] Archived",
+            "error TRACKING_CATEGORY_UNKNOWN@settings.tracking.clients[\"client-9\"][\"Nowhere\"] Unknown",
+        ],
+        "{report:#?}"
+    );
+    assert!(report[1].message.contains("Katherine Warren-Smith"));
+    assert!(report[3].message.contains("Dr Aroha Smith-Ngata"));
+}
