@@ -2331,8 +2331,9 @@ export type NotOfferedReason = "archived" | "deleted" | "inactive" | "bankAccoun
  */
 export type NotOffered = { 
 /**
- * The list it is left out of: `salesAccounts`, `purchaseAccounts`, `taxRates.<class>`,
- * `tracking`, `tracking[<n>].options`.
+ * The list it is left out of: `accounts` (every list of accounts), `salesAccounts`,
+ * `purchaseAccounts`, `taxRates` (every class), `taxRates.<class>`, `tracking`, or
+ * `tracking[<i>].options` (`i` the index in `tracking`: number − 1).
  */
 list: string, 
 /**

@@ -193,8 +193,9 @@ pub enum NotOfferedReason {
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct NotOffered {
-    /// The list it is left out of: `salesAccounts`, `purchaseAccounts`, `taxRates.<class>`,
-    /// `tracking`, `tracking[<n>].options`.
+    /// The list it is left out of: `accounts` (every list of accounts), `salesAccounts`,
+    /// `purchaseAccounts`, `taxRates` (every class), `taxRates.<class>`, `tracking`, or
+    /// `tracking[<i>].options` (`i` the index in `tracking`: number − 1).
     pub list: String,
     /// Code, TaxType or name: what the user looks for.
     pub name: String,
