@@ -182,6 +182,22 @@ function makeApi(engine) {
     throw misuse(argument, `expected text, a Uint8Array or an ArrayBuffer, got ${describe(value)}`);
   }
 
+  /** `{limit?}` of searchContacts: a whole number from 1 to 500 (default 20); nothing else. */
+  function searchLimit(options) {
+    if (options === undefined || options === null) return 20;
+    if (typeof options !== 'object' || Array.isArray(options)) {
+      throw misuse('options', `expected {limit?}, got ${describe(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== 'limit') throw misuse(`options.${key}`, 'unknown option; searchContacts takes {limit?}');
+    }
+    const { limit = 20 } = options;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      throw misuse('options.limit', `expected a whole number from 1 to 500, got ${describe(limit)}`);
+    }
+    return limit;
+  }
+
   // ---- The API -----------------------------------------------------------------------------
 
   /** The sending run returned by `exporter.plan`: see the README's "Sending and reconciling". */
@@ -362,6 +378,22 @@ function makeApi(engine) {
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
       const o = encode(options ?? null, 'options');
       return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
+    }
+    // ---- The configuration screen (issue 22): see the README's "Building the configuration screen".
+    /** What each setting may take, in Xero's order, and what is left out and why. */
+    choices() {
+      return decode(call(this.#h, 'Exporter', (e) => e.choices()));
+    }
+    /** Contacts matching `query` as the export matches them, best first; options `{limit?}`. */
+    searchContacts(query, options) {
+      if (typeof query !== 'string') throw misuse('query', `expected the text typed, got ${describe(query)}`);
+      const limit = searchLimit(options);
+      return decode(call(this.#h, 'Exporter', (e) => e.searchContacts(query, limit)));
+    }
+    /** Settings mappings that no longer resolve; `previousSnapshot`: the one the settings were made with. */
+    staleMappings(previousSnapshot) {
+      const p = encode(previousSnapshot ?? null, 'previousSnapshot');
+      return decode(call(this.#h, 'Exporter', (e) => e.staleMappings(p)));
     }
     /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {

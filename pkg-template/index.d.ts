@@ -9,6 +9,7 @@ import type {
   TrackingCsvExportOptions, PlanOptions, SendRequest, Outcome, LogRow, RunSummary,
   ExportedDocument, SyncOptions, SyncChange, SyncLogRow, SyncSummary,
   CancelInput, PaymentInput, CancelOutcome, PaymentOutcome,
+  Choices, ContactHit, StaleMapping,
 } from './types.js';
 
 export * from './types.js';
@@ -196,3 +197,22 @@ export class SyncRun {
 
 /** `new SyncRun(exported, options)`. */
 export function sync(exported: ExportedDocument[] | string, options: SyncOptions | string): SyncRun;
+
+// ---- The configuration screen (issue 22) ----
+
+export interface Exporter {
+  /** What each setting may take, in Xero's order (accounts, tax rates per class, tracking 1 and 2, currencies, terms, items), and `notOffered`: what is left out and why. */
+  choices(): Choices;
+  /**
+   * Contacts matching `query` (name, email, contact or account number, ContactID) as the export
+   * matches them, best first; near misses (accents, punctuation, suffixes) last, flagged.
+   * `limit`: 1 to 500, default 20. Throws XeroExportError (INVALID_INPUT) for another limit.
+   */
+  searchContacts(query: string, options?: { limit?: number }): ContactHit[];
+  /**
+   * Settings mappings that no longer resolve against this snapshot (errors), and those that
+   * still resolve by ID or code but whose name changed (warnings). `previousSnapshot`: the
+   * snapshot the settings were made with, so renames are told from deletions.
+   */
+  staleMappings(previousSnapshot?: Snapshot | string | null): StaleMapping[];
+}

@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "CONTACT_NEAR_MISS" | "MAPPING_NAME_CHANGED" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -2140,3 +2140,358 @@ bom?: boolean,
  * Line ends. Default CRLF.
  */
 lineEnding?: LineEnding, };
+
+/**
+ * An account a line may be mapped to.
+ */
+export type AccountChoice = { 
+/**
+ * Code (what settings and lines name it by).
+ */
+code: string, 
+/**
+ * Name.
+ */
+name: string | null, 
+/**
+ * AccountID.
+ */
+accountId: string | null, 
+/**
+ * Class: `revenue`, `expense`, `asset`, `liability` or `equity`.
+ */
+class: "revenue" | "expense" | "asset" | "liability" | "equity", 
+/**
+ * Xero's Type (REVENUE, SALES, EXPENSE, ...).
+ */
+type: string | null, 
+/**
+ * The account's default TaxType.
+ */
+taxType: string | null, };
+
+/**
+ * A tax rate, with the rate Xero computes with.
+ */
+export type TaxRateChoice = { 
+/**
+ * TaxType (what settings and lines name it by).
+ */
+taxType: string, 
+/**
+ * Display name ("15% GST on Income").
+ */
+name: string | null, 
+/**
+ * EffectiveRate in percent, as exact decimal text ("15", "12.5").
+ */
+effectiveRate: string, };
+
+/**
+ * The tax rates allowed on accounts of each class (ACTIVE, and allowed for the class).
+ */
+export type TaxRatesByClass = { 
+/**
+ * On revenue accounts (sales lines).
+ */
+revenue: Array<TaxRateChoice>, 
+/**
+ * On expense accounts (bill lines).
+ */
+expense: Array<TaxRateChoice>, 
+/**
+ * On asset accounts.
+ */
+asset: Array<TaxRateChoice>, 
+/**
+ * On liability accounts.
+ */
+liability: Array<TaxRateChoice>, 
+/**
+ * On equity accounts.
+ */
+equity: Array<TaxRateChoice>, };
+
+/**
+ * A tracking option.
+ */
+export type OptionChoice = { 
+/**
+ * Name (Xero's spelling).
+ */
+name: string | null, 
+/**
+ * TrackingOptionID: map by it and a rename keeps working.
+ */
+id: string | null, };
+
+/**
+ * A tracking category offered as a numbered dropdown, with its ACTIVE options.
+ */
+export type TrackingChoice = { 
+/**
+ * 1 or 2: "Xero Tracking Category 1/2" of the CSV template, in Xero's order.
+ */
+number: number, 
+/**
+ * Name.
+ */
+name: string | null, 
+/**
+ * TrackingCategoryID.
+ */
+id: string | null, 
+/**
+ * ACTIVE options in Xero's order (may be empty: see `notOffered`).
+ */
+options: Array<OptionChoice>, };
+
+/**
+ * One payment term (`{day, type}` as Xero gives it).
+ */
+export type TermChoice = { 
+/**
+ * Day number.
+ */
+day: number | null, 
+/**
+ * DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
+ */
+type: string | null, };
+
+/**
+ * Payment terms of the organisation or of one contact.
+ */
+export type TermsChoice = { 
+/**
+ * ContactID (absent for the organisation's own terms).
+ */
+contactId?: string, 
+/**
+ * The contact's name (absent for the organisation).
+ */
+name?: string, 
+/**
+ * Terms of sales invoices.
+ */
+sales: TermChoice | null, 
+/**
+ * Terms of bills.
+ */
+bills: TermChoice | null, };
+
+/**
+ * An item, with the accounts and tax its lines take by default.
+ */
+export type ItemChoice = { 
+/**
+ * Code.
+ */
+code: string, 
+/**
+ * Name.
+ */
+name: string | null, 
+/**
+ * ItemID.
+ */
+itemId: string | null, 
+/**
+ * Sold (may be used on sales invoices).
+ */
+isSold: boolean, 
+/**
+ * Purchased (may be used on bills).
+ */
+isPurchased: boolean, 
+/**
+ * Sales account code.
+ */
+salesAccount: string | null, 
+/**
+ * Sales TaxType.
+ */
+salesTaxType: string | null, 
+/**
+ * Purchase account code.
+ */
+purchaseAccount: string | null, 
+/**
+ * Purchase TaxType.
+ */
+purchaseTaxType: string | null, };
+
+/**
+ * Why an entry of the snapshot is not offered.
+ */
+export type NotOfferedReason = "archived" | "deleted" | "inactive" | "bankAccount" | "wrongClass" | "classUnknown" | "notAllowedForClass" | "thirdActiveCategory" | "noActiveOptions";
+
+/**
+ * An entry of the snapshot that a list leaves out, for a "why don't I see X?" help text.
+ */
+export type NotOffered = { 
+/**
+ * The list it is left out of: `accounts` (every list of accounts), `salesAccounts`,
+ * `purchaseAccounts`, `taxRates` (every class), `taxRates.<class>`, `tracking`, or
+ * `tracking[<i>].options` (`i` the index in `tracking`: number − 1).
+ */
+list: string, 
+/**
+ * Code, TaxType or name: what the user looks for.
+ */
+name: string, 
+/**
+ * Its ID when it has one.
+ */
+id: string | null, 
+/**
+ * Why.
+ */
+reason: NotOfferedReason, 
+/**
+ * The reason for people.
+ */
+message: string, };
+
+/**
+ * Everything a configuration screen's dropdowns may offer, in Xero's order.
+ */
+export type Choices = { 
+/**
+ * Accounts for sales invoice and credit note lines (ACTIVE revenue accounts).
+ */
+salesAccounts: Array<AccountChoice>, 
+/**
+ * Accounts for bill lines (ACTIVE, not revenue, not bank).
+ */
+purchaseAccounts: Array<AccountChoice>, 
+/**
+ * Tax rates allowed per account class.
+ */
+taxRates: TaxRatesByClass, 
+/**
+ * The ACTIVE tracking categories numbered 1 and 2, with their ACTIVE options.
+ */
+tracking: Array<TrackingChoice>, 
+/**
+ * The organisation's base currency.
+ */
+baseCurrency: string | null, 
+/**
+ * Enabled currency codes (the base one included), sorted.
+ */
+currencies: Array<string>, 
+/**
+ * The organisation's payment terms.
+ */
+paymentTerms: TermsChoice, 
+/**
+ * ACTIVE contacts with payment terms of their own, in Xero's order.
+ */
+contactPaymentTerms: Array<TermsChoice>, 
+/**
+ * Items, in Xero's order.
+ */
+items: Array<ItemChoice>, 
+/**
+ * What is left out of the lists above, and why.
+ */
+notOffered: Array<NotOffered>, };
+
+/**
+ * How a contact matched the query, best first.
+ */
+export type SearchMatch = "exact" | "namePrefix" | "wordPrefix" | "fieldPrefix" | "contains" | "nearMiss";
+
+/**
+ * One search result.
+ */
+export type ContactHit = { 
+/**
+ * ContactID (what `settings.contacts.mapping` takes).
+ */
+contactId: string | null, 
+/**
+ * Name.
+ */
+name: string | null, 
+/**
+ * ContactNumber.
+ */
+contactNumber: string | null, 
+/**
+ * AccountNumber.
+ */
+accountNumber: string | null, 
+/**
+ * Email.
+ */
+email: string | null, 
+/**
+ * ContactStatus (ACTIVE, ARCHIVED, GDPRREQUEST).
+ */
+status: string | null, 
+/**
+ * Not ACTIVE: the export refuses to use it (CONTACT_ARCHIVED).
+ */
+archived: boolean, 
+/**
+ * How it matched.
+ */
+matched: SearchMatch, };
+
+/**
+ * Why a mapping entry is reported.
+ */
+export type StaleReason = "unknown" | "archived" | "deleted" | "inactive" | "bankAccount" | "wrongClass" | "notAllowedForClass" | "notNumbered" | "displayNameChanged";
+
+/**
+ * What the suggestion is.
+ */
+export type SuggestionKind = "renamed" | "closeName" | "chooseAnother" | "keep";
+
+/**
+ * A suggested replacement value.
+ */
+export type Suggestion = { 
+/**
+ * What it is.
+ */
+kind: SuggestionKind, 
+/**
+ * The value to put in the settings instead, when there is one.
+ */
+value: string | null, };
+
+/**
+ * One settings entry that no longer resolves (error) or whose display name changed (warning).
+ */
+export type StaleMapping = { 
+/**
+ * Error: the export would fail or drop it; warning: it still works.
+ */
+severity: Severity, 
+/**
+ * The code the export raises for it.
+ */
+code: IssueCode, 
+/**
+ * Where in the settings (`settings.tracking.categories[0].locations["loc-1"]`).
+ */
+path: string, 
+/**
+ * The value the settings hold.
+ */
+value: string, 
+/**
+ * Why.
+ */
+reason: StaleReason, 
+/**
+ * For people: what is wrong and what to do.
+ */
+message: string, 
+/**
+ * What to put instead.
+ */
+suggestion: Suggestion, };

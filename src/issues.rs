@@ -125,6 +125,14 @@ pub enum IssueCode {
     ContactWillBeCreated,
     /// The name of a contact to create is taken by another contact.
     ContactNameTaken,
+    /// A contact to create nearly has the name of an existing Xero contact (differs only in
+    /// accents, punctuation, spacing or a company suffix): likely a duplicate to be merged by
+    /// hand later. A warning; the contact is still created unless the payer is linked.
+    ContactNearMiss,
+    /// A settings mapping still resolves (it names the account by code, or the contact, tax
+    /// rate, category or option by ID) but its display name changed in Xero: a warning for the
+    /// configuration screen (`staleMappings`).
+    MappingNameChanged,
     /// An email address is not valid.
     EmailInvalid,
     /// A payer is missing from the invoice.

@@ -57,6 +57,9 @@
 //!   `If-Modified-Since` for documents the host knows) read into one change per document
 //!   (paid, voided, deleted, not found, amounts, payments); reuses the request descriptor of
 //!   [`send::plan`] and Xero's answer readers, never the sending run's state.
+//! - [`choices`]: the configuration screen (dropdown choices in Xero's order with what is left
+//!   out and why, contact search with the export's normalisation, stale settings mappings);
+//!   reads the snapshot and settings only, reuses resolve's rules, builds nothing.
 //! - [`tracking_csv`]: the tracking-options CSV (streaming validation, export); reads the
 //!   snapshot only.
 //! - Vocabulary shared by all: [`money`] (exact decimals, Xero's rounding and totals),
@@ -88,6 +91,7 @@
 )]
 
 pub mod build;
+pub mod choices;
 pub mod dates;
 pub mod error;
 pub mod exporter;

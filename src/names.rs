@@ -6,6 +6,12 @@
 //! (Unicode lower case). Accents are NOT folded: "José" and "Jose" are different names here, the
 //! safe side (a near miss is reported, never silently merged). Whatever matched, requests always
 //! carry Xero's own spelling.
+//!
+//! Near misses: [`loose_key`] is a second, looser key (accents folded, punctuation and spaces
+//! dropped, a trailing company suffix such as "Ltd" / "Limited" dropped) used only to *find*
+//! names a person would call the same ([`near_miss`] says by which rule); nothing is ever matched
+//! on it. The export warns about them (CONTACT_NEAR_MISS) and the configuration screen's contact
+//! search lists them, flagged, after the real matches.
 
 use std::borrow::Cow;
 
@@ -98,6 +104,143 @@ pub fn same_key(name: &str, k: &str) -> bool {
     expected.next().is_none()
 }
 
+/// Why two names with different [`key`]s are a near miss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum NearMiss {
+    /// They differ only in accents ("José" / "Jose"); Xero's own Name filter ignores accents.
+    Accents,
+    /// They differ in punctuation or spacing too ("O'Brien" / "OBrien", "North-East" /
+    /// "North East").
+    Punctuation,
+    /// They differ in a company suffix too ("Acme Ltd" / "Acme Limited" / "Acme").
+    Suffix,
+}
+
+impl NearMiss {
+    /// The rule in words, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NearMiss::Accents => "only in accents",
+            NearMiss::Punctuation => "only in accents, punctuation or spacing",
+            NearMiss::Suffix => {
+                "only in a company suffix (Ltd, Limited, Inc...), accents, punctuation or spacing"
+            }
+        }
+    }
+}
+
+/// Company suffixes dropped from the end of a [`loose_key`]: the legal forms a bookkeeper writes
+/// one way and the application another.
+const SUFFIXES: &[&str] = &[
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "llp",
+    "pty",
+    "plc",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "gmbh",
+    "sa",
+    "nz",
+    "au",
+];
+
+/// The ASCII spelling of a lower-case letter with an accent (Latin-1 Supplement and Latin
+/// Extended-A, which cover the names of the seed products' countries), or `None`. A table of our
+/// own instead of a Unicode normalisation crate: a few hundred bytes of wasm, not tens of KB.
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à'..='å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'è'..='ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ì'..='ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ð' | 'ď' | 'đ' => "d",
+        'ñ' | 'ń' | 'ņ' | 'ň' | 'ŉ' | 'ŋ' => "n",
+        'ò'..='ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'ù'..='ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'þ' => "th",
+        'ß' => "ss",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ĳ' => "ij",
+        'ĵ' => "j",
+        'ķ' | 'ĸ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ſ' => "s",
+        'ţ' | 'ť' | 'ŧ' => "t",
+        'ŵ' => "w",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    })
+}
+
+/// Whether `c` is a combining accent (U+0300-U+036F), as decomposed text carries them: dropped.
+fn combining(c: char) -> bool {
+    ('\u{300}'..='\u{36f}').contains(&c)
+}
+
+/// [`key`] with accents folded (a combining accent dropped), nothing else changed.
+pub fn folded_key(name: &str) -> String {
+    let k = key(name);
+    if k.is_ascii() {
+        return k;
+    }
+    let mut out = String::with_capacity(k.len());
+    for c in k.chars().filter(|c| !combining(*c)) {
+        match fold(c) {
+            Some(s) => out.push_str(s),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// The words of [`folded_key`], split at anything that is not a letter or digit.
+fn words(folded: &str) -> Vec<&str> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The near-miss key: [`folded_key`] without punctuation or spaces, and without trailing company
+/// suffixes (unless the name is nothing but suffixes). Used to find near misses, never to match.
+pub fn loose_key(name: &str) -> String {
+    let folded = folded_key(name);
+    let mut w = words(&folded);
+    while w.len() > 1 && w.last().is_some_and(|last| SUFFIXES.contains(last)) {
+        w.pop();
+    }
+    w.concat()
+}
+
+/// Whether `a` and `b` are a near miss (different names for Xero, the same [`loose_key`]), and
+/// by which rule; `None` when they are the same name, or not close.
+pub fn near_miss(a: &str, b: &str) -> Option<NearMiss> {
+    if key(a) == key(b) || loose_key(a) != loose_key(b) {
+        return None;
+    }
+    let (fa, fb) = (folded_key(a), folded_key(b));
+    if fa == fb {
+        return Some(NearMiss::Accents);
+    }
+    if words(&fa).concat() == words(&fb).concat() {
+        return Some(NearMiss::Punctuation);
+    }
+    Some(NearMiss::Suffix)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +282,37 @@ mod tests {
         ] {
             assert_eq!(key_ref(name), key(name), "{name:?}");
         }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn near_misses_by_rule() {
+        let table = [
+            ("José Smith", "Jose Smith", Some(NearMiss::Accents)),
+            ("JOSÉ  SMITH", "jose smith", Some(NearMiss::Accents)),
+            ("Jose\u{301} Smith", "Jose Smith", Some(NearMiss::Accents)),
+            ("Zoë Łukasz", "Zoe Lukasz", Some(NearMiss::Accents)),
+            ("O'Brien", "OBrien", Some(NearMiss::Punctuation)),
+            (
+                "North-East Clinic",
+                "North East Clinic",
+                Some(NearMiss::Punctuation),
+            ),
+            ("Smith & Co.", "Smith & Co", Some(NearMiss::Punctuation)),
+            ("Acme Ltd", "Acme Limited", Some(NearMiss::Suffix)),
+            ("Acme Ltd.", "ACME", Some(NearMiss::Suffix)),
+            ("Acme Pty Ltd", "Acmé", Some(NearMiss::Suffix)),
+            // The same name for Xero is no near miss; different names are none either.
+            ("Jose Smith", "jose  smith", None),
+            ("Jose Smith", "Josh Smith", None),
+            ("Limited", "Ltd", None),
+            ("", "", None),
+        ];
+        for (a, b, want) in table {
+            assert_eq!(near_miss(a, b), want, "{a:?} {b:?}");
+            assert_eq!(near_miss(b, a), want, "{b:?} {a:?}");
+        }
+        assert_eq!(loose_key("Straße GmbH"), "strasse");
+        assert_eq!(folded_key("Ærø"), "aero");
     }
 }

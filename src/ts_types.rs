@@ -165,6 +165,24 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<Report>(cfg),
         decl::<LineEnding>(cfg),
         decl::<ExportOptions>(cfg),
+        // The configuration screen (`choices`, `searchContacts`, `staleMappings`).
+        decl::<crate::choices::AccountChoice>(cfg),
+        decl::<crate::choices::TaxRateChoice>(cfg),
+        decl::<crate::choices::TaxRatesByClass>(cfg),
+        decl::<crate::choices::OptionChoice>(cfg),
+        decl::<crate::choices::TrackingChoice>(cfg),
+        decl::<crate::choices::TermChoice>(cfg),
+        decl::<crate::choices::TermsChoice>(cfg),
+        decl::<crate::choices::ItemChoice>(cfg),
+        decl::<crate::choices::NotOfferedReason>(cfg),
+        decl::<crate::choices::NotOffered>(cfg),
+        decl::<crate::choices::Choices>(cfg),
+        decl::<crate::choices::search::SearchMatch>(cfg),
+        decl::<crate::choices::search::ContactHit>(cfg),
+        decl::<crate::choices::stale::StaleReason>(cfg),
+        decl::<crate::choices::stale::SuggestionKind>(cfg),
+        decl::<crate::choices::stale::Suggestion>(cfg),
+        decl::<crate::choices::stale::StaleMapping>(cfg),
     ]
 }
 

@@ -294,3 +294,72 @@ fn contact_payload_fields_and_limits() {
         "an invalid contact blocks the invoice waiting on it"
     );
 }
+
+/// Issue 18 item 2: a payer about to be created whose name is a near miss of an existing
+/// contact's is warned about (the contact and the rule named), never merged.
+#[test]
+fn near_miss_table() {
+    // (payer name, expected near-miss contact and rule in the message, or None)
+    let rows: [(&str, Option<(&str, &str)>); 7] = [
+        (
+            "Kathérine Warren",
+            Some(("Katherine Warren", "only in accents")),
+        ),
+        (
+            "Katherine-Warren",
+            Some(("Katherine Warren", "punctuation or spacing")),
+        ),
+        (
+            "Acme Recruiting Client Limited",
+            Some(("Acme Recruiting Client Ltd", "company suffix")),
+        ),
+        (
+            "Acme Recruiting Client",
+            Some(("Acme Recruiting Client Ltd", "company suffix")),
+        ),
+        ("Öld Patient", Some(("Old Patient", "ARCHIVED"))),
+        ("Katherine Warrens", None),
+        ("Someone New", None),
+    ];
+    for (name, want) in rows {
+        let p = preview(
+            sample_snapshot(),
+            settings(json!({"contacts": {"onMissing": "create"}})),
+            with_payer(json!({"kind": "patient", "id": "p9", "name": name})),
+        );
+        let d = &p.documents[0];
+        assert_eq!(p.contacts[0].contact.name, name, "never merged: {name}");
+        let near: Vec<&xero_export::Issue> = d
+            .issues
+            .iter()
+            .filter(|i| i.code == xero_export::IssueCode::ContactNearMiss)
+            .collect();
+        match want {
+            None => assert!(near.is_empty(), "{name}: {near:?}"),
+            Some((contact, rule)) => {
+                assert_eq!(near.len(), 1, "{name}: {:?}", d.issues);
+                let i = near[0];
+                assert_eq!(i.severity, xero_export::Severity::Warning);
+                assert_eq!(i.path, "invoices[0].payer.name");
+                assert!(
+                    i.message.contains(&format!("\"{contact}\"")),
+                    "{}",
+                    i.message
+                );
+                assert!(i.message.contains(rule), "{}", i.message);
+                assert!(i.message.contains("patient:p9"), "{}", i.message);
+            }
+        }
+        assert!(!d.blocked, "a warning only: {name}");
+    }
+    // A payer that matches by name exactly is no near miss (the namesake "harbour dental" is
+    // the same name for Xero, so it is ambiguity, not a near miss).
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        with_payer(json!({"kind": "patient", "id": "p9", "name": "Katherine Warren"})),
+    );
+    assert!(codes(&p.documents[0].issues)
+        .iter()
+        .all(|c| !c.starts_with("CONTACT_NEAR_MISS")));
+}

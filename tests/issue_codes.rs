@@ -320,6 +320,12 @@ fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
             "warning CONTACT_WILL_BE_CREATED@invoices[0].payer",
         ),
         (
+            "new contact nearly named as an existing one",
+            json!({"contacts": {"onMissing": "create"}}),
+            base(json!({"payer": {"kind": "patient", "id": "x", "name": "Kathérine Warren"}})),
+            "warning CONTACT_NEAR_MISS@invoices[0].payer.name",
+        ),
+        (
             "bad email",
             json!({"contacts": {"onMissing": "create"}}),
             base(

@@ -563,6 +563,11 @@ pub struct Snapshot {
     pub(crate) contact_by_account_number: BTreeMap<String, Matches>,
     pub(crate) contact_by_email: BTreeMap<String, Matches>,
     pub(crate) contact_by_name: BTreeMap<String, Matches>,
+    /// Contacts by [`names::loose_key`] of their name: near misses (reported, never matched)
+    /// and the configuration screen's contact search. Built on first use
+    /// ([`Snapshot::contact_by_loose_name`]): an exporter that never creates a contact or
+    /// searches does not pay for it.
+    contact_by_loose_name: std::cell::OnceCell<BTreeMap<String, Matches>>,
     /// Problems found in the snapshot itself.
     pub issues: Vec<Issue>,
 }
@@ -740,6 +745,17 @@ impl Snapshot {
     pub fn contact_by_id(&self, id: &str) -> Option<&Contact> {
         self.contacts
             .get(*self.contact_by_id.get(names::key_ref(id).as_ref())?)
+    }
+
+    /// Contacts by [`names::loose_key`] of their name, built on first use.
+    pub(crate) fn contact_by_loose_name(&self) -> &BTreeMap<String, Matches> {
+        self.contact_by_loose_name.get_or_init(|| {
+            let mut map = BTreeMap::new();
+            for (i, c) in self.contacts.iter().enumerate() {
+                index_multi(&mut map, c.name.as_deref().map(names::loose_key), i);
+            }
+            map
+        })
     }
 
     /// Whether documents in `code` can be created (base currency or an enabled currency).

@@ -16,6 +16,12 @@
 //! its invoices). The new contact's Name must be unique among active contacts: if another active
 //! contact (or another contact planned in the same batch) has it, ` (<ContactNumber or host id>)`
 //! is appended (or CONTACT_NAME_TAKEN is reported, per settings).
+//!
+//! Near misses: a payer about to be created whose name differs from an existing contact's only
+//! in accents, punctuation, spacing or a company suffix ([`names::near_miss`]) gets a
+//! CONTACT_NEAR_MISS warning naming that contact and the rule. It is never merged: Xero's own
+//! Name filter ignores accents, so this is the duplicate a bookkeeper would otherwise find
+//! later and merge by hand; the host links the payer if it is the same person.
 
 use crate::Text;
 use serde::Serialize;
@@ -475,6 +481,7 @@ impl<'a> Resolver<'a> {
             return ContactRef::Unresolved;
         }
         let key = payer_key(payer).unwrap_or_else(|| format!("name:{}", names::key(&name)));
+        self.near_misses(ask, &name, issues);
         if let Some(existing) = planned.contacts.get_mut(&key) {
             if planned.listed.insert((key.clone(), source_id.to_owned())) {
                 existing.invoices.push(source_id.to_owned());
@@ -518,6 +525,32 @@ impl<'a> Resolver<'a> {
         ContactRef::Create {
             key: Text::new(key),
             name: final_name,
+        }
+    }
+
+    /// CONTACT_NEAR_MISS for each existing contact whose name is a near miss of `name` (same
+    /// [`names::loose_key`], another [`names::key`]), in Xero's order.
+    fn near_misses(&self, ask: &Ask<'_>, name: &str, issues: &mut Vec<Issue>) {
+        let loose = names::loose_key(name);
+        let Some(found) = self.snapshot.contact_by_loose_name().get(&loose) else {
+            return;
+        };
+        for contact in found.iter().filter_map(|i| self.snapshot.contacts.get(*i)) {
+            let theirs = contact.name.as_deref().unwrap_or("");
+            let Some(rule) = names::near_miss(name, theirs) else {
+                continue;
+            };
+            let status = contact.status.as_deref().unwrap_or("ACTIVE");
+            issues.push(Issue::warning(
+                IssueCode::ContactNearMiss,
+                ask.path.field("name"),
+                format!(
+                    "Payer \"{name}\" will be created as a new contact, but Xero already has \"{theirs}\" ({}, {status}), which differs {}. If it is the same person, link it: payer.contactId or settings.contacts.mapping[\"{}\"]; otherwise this is expected.",
+                    contact.contact_id.as_deref().unwrap_or(""),
+                    rule.describe(),
+                    payer_key(ask.payer).unwrap_or_else(|| "kind:id".into())
+                ),
+            ));
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::input::snapshot::Snapshot;
+use crate::input::snapshot::{Snapshot, TrackingCategory};
 use crate::resolve::tracking::{self, Stale};
 
 use super::suggestions::suggest;
@@ -26,25 +26,32 @@ fn is_active(status: Option<&str>) -> bool {
     matches!(status, None | Some("ACTIVE"))
 }
 
-/// The organisation's first two ACTIVE categories, in Xero's order.
-pub(super) fn active_categories(snapshot: &Snapshot) -> [Option<Category>; 2] {
-    let mut active = snapshot
+/// The organisation's ACTIVE categories that can be named (a name or an ID), in Xero's order:
+/// the first is "Xero Tracking Category 1", the second "…2". The one numbering, shared by the CSV
+/// and the configuration screen's dropdowns (`crate::choices`); later ones get no number.
+pub(crate) fn numbered(snapshot: &Snapshot) -> impl Iterator<Item = &TrackingCategory> {
+    snapshot
         .tracking_categories
         .iter()
         .filter(|c| is_active(c.status.as_deref()))
-        .filter_map(|c| {
-            let lookup = c.name.clone().or_else(|| c.id.clone())?;
-            Some(Category {
-                name: lookup.clone(),
-                lookup,
-                active: c
-                    .options
-                    .iter()
-                    .filter(|o| is_active(o.status.as_deref()))
-                    .filter_map(|o| o.name.clone())
-                    .collect(),
-            })
-        });
+        .filter(|c| c.name.is_some() || c.id.is_some())
+}
+
+/// The organisation's first two ACTIVE categories, in Xero's order.
+pub(super) fn active_categories(snapshot: &Snapshot) -> [Option<Category>; 2] {
+    let mut active = numbered(snapshot).filter_map(|c| {
+        let lookup = c.name.clone().or_else(|| c.id.clone())?;
+        Some(Category {
+            name: lookup.clone(),
+            lookup,
+            active: c
+                .options
+                .iter()
+                .filter(|o| is_active(o.status.as_deref()))
+                .filter_map(|o| o.name.clone())
+                .collect(),
+        })
+    });
     [active.next(), active.next()]
 }
 

@@ -66,6 +66,7 @@ mod validator;
 mod tests;
 
 pub use assignments::{Assigned, Assignments, ClientTracking};
+pub(crate) use categories::numbered;
 pub use csv_export::{export, neutralise, ExportCell, ExportOptions, ExportRow, LineEnding};
 pub use suggestions::{edit_distance, suggest};
 pub use validator::Validator;

@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 
+mod config;
 mod csv;
 mod send;
 mod sync;

@@ -464,7 +464,7 @@ fn sync_answer(kind: u8, url: &str, bytes: &[u8]) -> HttpResponse {
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 8] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -472,7 +472,43 @@ pub const TARGETS: [(&str, Target); 7] = [
     ("csv_export", csv_export),
     ("amounts", amounts),
     ("sync", sync),
+    ("config", config),
 ];
+
+/// The configuration screen (`choices`, `searchContacts`, `staleMappings`): a limit byte, then
+/// snapshot JSON, NUL, settings JSON, NUL, previous snapshot JSON, NUL, the search query. A
+/// snapshot or settings that do not parse fall back to the sample ones, so queries and settings
+/// still reach deep. Also checks the promises a screen relies on: at most `limit` hits, the
+/// same bytes twice.
+pub fn config(data: &[u8]) {
+    let Some((limit, rest)) = data.split_first() else {
+        return;
+    };
+    let read = |bytes: &[u8]| {
+        serde_json::from_slice::<SnapshotInput>(bytes)
+            .ok()
+            .map(Snapshot::new)
+    };
+    let current = read(part(rest, 0)).unwrap_or_else(snapshot);
+    let settings = std::str::from_utf8(part(rest, 1))
+        .ok()
+        .and_then(|text| Settings::read(text).ok())
+        .unwrap_or_default();
+    let previous = read(part(rest, 2));
+    let query = String::from_utf8_lossy(after(rest, 3));
+    let choices = xero_export::choices::choices(&current);
+    let again = xero_export::choices::choices(&current);
+    assert_eq!(
+        serde_json::to_string(&choices).ok(),
+        serde_json::to_string(&again).ok()
+    );
+    let limit = usize::from(*limit);
+    let hits = xero_export::choices::search::search_contacts(&current, &query, limit);
+    assert!(hits.len() <= limit);
+    let _ = serde_json::to_string(&hits);
+    let stale = xero_export::choices::stale::stale_mappings(&settings, &current, previous.as_ref());
+    let _ = serde_json::to_string(&stale);
+}
 
 /// Seed inputs for every target, made from the fixtures (valid input, so the fuzzer starts
 /// deep in the code): `(target, bytes)`. Replayed by the regression test and written out as
@@ -533,5 +569,26 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         0, 0, 1, 0, 0, 0, 1, 0, 0, 0,
     ];
     out.push(("sync", join(&[exported, options, script])));
+    // The configuration screen: the sample, each scenario's settings, the sample as previous.
+    for scenario in SCENARIOS {
+        let value: serde_json::Value = serde_json::from_str(scenario).unwrap_or_default();
+        let settings = value
+            .get("settings")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        out.push((
+            "config",
+            [
+                &[20u8][..],
+                &join(&[
+                    SNAPSHOT.as_bytes(),
+                    settings.as_bytes(),
+                    SNAPSHOT.as_bytes(),
+                    "Kathé".as_bytes(),
+                ]),
+            ]
+            .concat(),
+        ));
+    }
     out
 }

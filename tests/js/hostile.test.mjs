@@ -133,7 +133,8 @@ test('every method after free() is USED_AFTER_FREE; free() twice is fine', () =>
   for (const f of [() => ex.issues, () => ex.preview([]), () => ex.previewJson([]), () => ex.plan([], { tenantId: 't' }),
     () => run.next(0), () => run.handle('r', { status: 200 }, 0), () => run.lost('r', 0), () => run.outcomes(), () => run.log(),
     () => run.summary(), () => run.done, () => run.wakeAt, () => run.stopped, () => run.resume(),
-    () => v.push('a'), () => v.progress, () => v.finish()]) {
+    () => v.push('a'), () => v.progress, () => v.finish(),
+    () => ex.choices(), () => ex.searchContacts('a'), () => ex.staleMappings()]) {
     assert.equal(code(f), 'USED_AFTER_FREE', f.toString());
   }
   stillUsable();
@@ -198,6 +199,10 @@ test('random values into every entry point: returned, or a coded error', () => {
     handle: (a, b, c) => run.handle(a, b, c),
     lost: (a, b) => run.lost(a, b),
     next: (a) => run.next(a),
+    // The configuration screen.
+    choices: () => ex.choices(),
+    searchContacts: (a, b) => ex.searchContacts(a, b),
+    staleMappings: (a) => ex.staleMappings(a),
   };
   for (const [name, f] of Object.entries(entries)) {
     for (let i = 0; i < 1000; i++) {

@@ -31,6 +31,11 @@ const ex = new Exporter({ accounts: { Accounts: [] } }, settings);
 const p: Preview = ex.preview(invoices, { lines: false });
 const totals: string[] = p.documents.map((d) => (d.totals?.total ?? 'no totals') + (d.contact.status === 'existing' ? d.contact.matchedBy : ''));
 const bill = timesheetInvoice({ groupBy: 'member', entries: [{ member: 'm', hours: '1.5', rate: 80 }] });
+// The configuration screen.
+const firstAccount: string | undefined = ex.choices().salesAccounts[0]?.code;
+const hitMatched: string | undefined = ex.searchContacts('kath', { limit: 5 })[0]?.matched;
+const staleCodes: IssueCode[] = ex.staleMappings(null).map((m) => m.code);
+void firstAccount; void hitMatched; void staleCodes;
 void totals; void bill.lines; ex.free();
 // Issue.code is the union of the codes: a misspelt code does not compile.
 function label(issue: Issue): string {
