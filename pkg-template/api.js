@@ -479,6 +479,85 @@ function makeApi(engine) {
     return camelCase(value);
   }
 
+  // ---- xero-node: a planned request as its AccountingApi call, and its answer back --------
+
+  // Each planned request kind: [method, path pattern, xero-node method, the query keys it
+  // carries, arguments after the tenant]. A query key the method cannot carry throws: a filter
+  // dropped on the way would read (or write) the wrong documents.
+  const bool = (v) => (v === undefined ? undefined : v === 'true');
+  const num = (v) => (v === undefined ? undefined : Number(v));
+  const list = (v) => (v === undefined ? undefined : v.split(','));
+  const since = (h) => (h === undefined ? undefined : new Date(h));
+  const XERO_NODE = [
+    ['PUT', /^\/Contacts$/, 'createContacts', ['summarizeErrors'], (c) => [c.body(), bool(c.q.summarizeErrors), c.key]],
+    ['POST', /^\/Contacts$/, 'updateOrCreateContacts', ['summarizeErrors'], (c) => [c.body(), bool(c.q.summarizeErrors), c.key]],
+    ['GET', /^\/Contacts$/, 'getContacts', ['where', 'order', 'IDs', 'page', 'includeArchived', 'summaryOnly', 'searchTerm', 'pageSize'],
+      (c) => [c.since, c.q.where, c.q.order, list(c.q.IDs), num(c.q.page), bool(c.q.includeArchived), bool(c.q.summaryOnly), c.q.searchTerm, num(c.q.pageSize)]],
+    ['PUT', /^\/Invoices$/, 'createInvoices', ['summarizeErrors', 'unitdp'], (c) => [c.body(), bool(c.q.summarizeErrors), num(c.q.unitdp), c.key]],
+    ['POST', /^\/Invoices$/, 'updateOrCreateInvoices', ['summarizeErrors', 'unitdp'], (c) => [c.body(), bool(c.q.summarizeErrors), num(c.q.unitdp), c.key]],
+    ['GET', /^\/Invoices$/, 'getInvoices', ['where', 'order', 'IDs', 'InvoiceNumbers', 'ContactIDs', 'Statuses', 'page', 'includeArchived', 'createdByMyApp', 'unitdp', 'summaryOnly', 'pageSize', 'searchTerm'],
+      (c) => [c.since, c.q.where, c.q.order, list(c.q.IDs), list(c.q.InvoiceNumbers), list(c.q.ContactIDs), list(c.q.Statuses), num(c.q.page),
+        bool(c.q.includeArchived), bool(c.q.createdByMyApp), num(c.q.unitdp), bool(c.q.summaryOnly), num(c.q.pageSize), c.q.searchTerm]],
+    ['PUT', /^\/CreditNotes$/, 'createCreditNotes', ['summarizeErrors', 'unitdp'], (c) => [c.body(), bool(c.q.summarizeErrors), num(c.q.unitdp), c.key]],
+    ['POST', /^\/CreditNotes$/, 'updateOrCreateCreditNotes', ['summarizeErrors', 'unitdp'], (c) => [c.body(), bool(c.q.summarizeErrors), num(c.q.unitdp), c.key]],
+    ['GET', /^\/CreditNotes$/, 'getCreditNotes', ['where', 'order', 'page', 'unitdp', 'pageSize'],
+      (c) => [c.since, c.q.where, c.q.order, num(c.q.page), num(c.q.unitdp), num(c.q.pageSize)]],
+    ['GET', /^\/CreditNotes\/([^/]+)$/, 'getCreditNote', ['unitdp'], (c) => [c.id, num(c.q.unitdp)]],
+    ['PUT', /^\/CreditNotes\/([^/]+)\/Allocations$/, 'createCreditNoteAllocation', ['summarizeErrors'], (c) => [c.id, c.body(), bool(c.q.summarizeErrors), c.key]],
+    ['PUT', /^\/Payments$/, 'createPayments', ['summarizeErrors'], (c) => [c.body(), bool(c.q.summarizeErrors), c.key]],
+    ['GET', /^\/Payments$/, 'getPayments', ['where', 'order', 'page', 'pageSize'], (c) => [c.since, c.q.where, c.q.order, num(c.q.page), num(c.q.pageSize)]],
+  ];
+
+  /** A planned request (of a SendRun or a SyncRun) as xero-node's call:
+   *  `const {method, args} = toXeroNodeCall(r); await xero.accountingApi[method](...args)`. */
+  function toXeroNodeCall(request) {
+    if (request === null || typeof request !== 'object' || typeof request.path !== 'string' || typeof request.method !== 'string') {
+      throw misuse('request', `expected a request planned by a run ({method, path, query, headers, body?}), got ${describe(request)}`);
+    }
+    const query = request.query ?? {};
+    const headers = request.headers ?? {};
+    for (const [method, pattern, name, keys, args] of XERO_NODE) {
+      const m = request.method === method && pattern.exec(request.path);
+      if (!m) continue;
+      const extra = Object.keys(query).filter((k) => !keys.includes(k));
+      if (extra.length > 0) throw misuse('request.query', `xero-node's ${name} cannot send ${extra.join(', ')}; send this request with fetch instead`);
+      const c = {
+        q: query,
+        id: m[1] === undefined ? undefined : decodeURIComponent(m[1]),
+        key: request.idempotencyKey ?? headers['Idempotency-Key'],
+        since: since(headers['If-Modified-Since']),
+        body: () => toXeroNode(request.body ?? ''),
+      };
+      return { method: name, args: [headers['xero-tenant-id'], ...args(c)] };
+    }
+    throw misuse('request', `no xero-node call is known for ${request.method} ${request.path}; send it with fetch`);
+  }
+
+  /** What a xero-node call gave (its result, or what it rejected with) as the `{status,
+   *  headers, body}` a run's `handle` takes; `null` when no answer came (call `run.lost`). */
+  function fromXeroNode(outcome) {
+    let x = outcome;
+    if (typeof x === 'string') {
+      try {
+        x = JSON.parse(x); // xero-node rejects with JSON text: {response: {statusCode, headers, body}}
+      } catch {
+        throw misuse('outcome', 'expected what a xero-node call resolved or rejected with');
+      }
+    }
+    const response = x !== null && typeof x === 'object' ? x.response : undefined;
+    if (response === null || typeof response !== 'object') {
+      throw misuse('outcome', `expected what a xero-node call resolved or rejected with ({response, body}), got ${describe(outcome)}`);
+    }
+    const status = response.status ?? response.statusCode;
+    if (!Number.isInteger(status) || status === 0) return null; // no HTTP answer: timeout, reset, DNS
+    const raw = 'data' in response ? response.data : response.body; // the wire JSON, not the models
+    const text = typeof raw === 'string' ? raw : raw === undefined || raw === null ? '' : JSON.stringify(raw);
+    const h = response.headers ?? {};
+    const plain = typeof h.toJSON === 'function' ? h.toJSON() : { ...h };
+    const headers = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+    return { status, headers, body: text };
+  }
+
   function lineAmount(line) {
     const l = encode(line, 'line');
     return decode(guarded((w) => w.lineAmount(l)));
@@ -505,6 +584,8 @@ function makeApi(engine) {
   const api = {
     version: () => guarded((w) => w.version()),
     toXeroNode,
+    toXeroNodeCall,
+    fromXeroNode,
     lineAmount,
     timesheetInvoice,
     Exporter,

@@ -62,6 +62,37 @@ export interface Snapshot {
  */
 export function toXeroNode(body: string | Record<string, unknown>): Record<string, unknown>;
 
+/** A planned request as xero-node's AccountingApi call (method name and positional arguments). */
+export interface XeroNodeCall {
+  method: string;
+  args: unknown[];
+}
+
+/**
+ * A request planned by a `SendRun` or `SyncRun` (contacts, documents, updates, cancels,
+ * payments, allocations, lookups, status reads) as the xero-node call that sends it: the method
+ * of `xero.accountingApi` and its positional arguments (tenant, models via `toXeroNode`,
+ * summarizeErrors, unitdp, Idempotency-Key, filters, If-Modified-Since as a Date). Throws
+ * XeroExportError (INVALID_INPUT) for a request xero-node cannot send exactly (a query key its
+ * method does not take): send that one with fetch.
+ *
+ * ```js
+ * const { method, args } = toXeroNodeCall(r);
+ * let answer;
+ * try { answer = fromXeroNode(await xero.accountingApi[method](...args)); } catch (e) { answer = fromXeroNode(e); }
+ * if (answer) run.handle(r.id, answer, Date.now()); else run.lost(r.id, Date.now());
+ * ```
+ */
+export function toXeroNodeCall(request: SendRequest): XeroNodeCall;
+
+/**
+ * What a xero-node call resolved with (`{response, body}`) or rejected with (its JSON text, or
+ * the parsed object) as the `{status, headers, body}` a run's `handle` takes: Xero's wire JSON
+ * (`response.data`), not xero-node's models. `null` when no HTTP answer came (timeout, reset):
+ * call `run.lost` then.
+ */
+export function fromXeroNode(outcome: unknown): SendResponse | null;
+
 /** A parsed snapshot and settings; previews any number of invoices without re-parsing them. */
 export class Exporter {
   /** Throws XeroExportError (INVALID_SNAPSHOT / INVALID_SETTINGS) when a shape does not fit at all. */
