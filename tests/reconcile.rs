@@ -1163,3 +1163,41 @@ fn a_lookup_answer_without_the_list_is_asked_again_never_taken_as_missing() {
     assert_eq!(again.url, lookup.url);
     assert_eq!(run.outcomes()[0].lookup.as_ref().unwrap().id, again.id);
 }
+
+/// Issue 18 item 5: Xero's answer mapped to the code the preview uses for the same problem, and
+/// a line-level `ValidationErrors` entry at the line's own path (`invoices[1].lines[2]`).
+#[test]
+fn xero_messages_get_the_previews_codes_and_the_lines_path() {
+    let mut second = invoice(1);
+    let line = second["lines"][0].clone();
+    second["lines"] = json!([line.clone(), line.clone(), line]);
+    let invs: Vec<SourceInvoice> = serde_json::from_value(json!([invoice(0), second])).unwrap();
+    let mut run = exporter("clinic").plan(&invs, &options()).unwrap();
+    let req = run.next(0).remove(0);
+    let mut first = ok_element("N-0000", "x");
+    first["StatusAttributeString"] = json!("ERROR");
+    first["ValidationErrors"] =
+        json!([{"Message": "Users Organisation is not subscribed to currency NZD"}]);
+    let mut el = ok_element("N-0001", "y");
+    el["StatusAttributeString"] = json!("ERROR");
+    let item = el["LineItems"][0].clone();
+    el["LineItems"] = json!([item.clone(), item.clone(), item]);
+    el["LineItems"][2]["ValidationErrors"] =
+        json!([{"Message": "The TaxType code 'OUTPUT2' cannot be used with account code '800'."}]);
+    let body = json!({"Invoices": [first, el]});
+    run.handle(&req.id, &response(200, json!({}), &body), 1)
+        .unwrap();
+    let got: Vec<(String, String)> = run
+        .outcomes()
+        .iter()
+        .flat_map(|o| o.issues.iter().map(|i| (i.code.as_str(), i.path.clone())))
+        .collect();
+    assert!(
+        got.contains(&("CURRENCY_NOT_ENABLED".into(), "invoices[0]".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("TAX_TYPE_NOT_ALLOWED".into(), "invoices[1].lines[2]".into())),
+        "{got:?}"
+    );
+}
