@@ -159,7 +159,9 @@ fn item<'s>(
     match non_empty(&line.item_code) {
         Some(code) => {
             let item = ctx.snapshot.item(code);
-            if item.is_none() {
+            // Without the snapshot's items the code is sent unchecked (reported once, on the
+            // snapshot).
+            if item.is_none() && ctx.snapshot.has_part("items") {
                 issues.push(Issue::error(
                     IssueCode::ItemNotFound,
                     path.field("itemCode"),
