@@ -230,6 +230,10 @@ pub enum IssueCode {
     PaymentRateMissing,
     /// The same payment id twice in one plan (its idempotency key would be shared).
     PaymentIdDuplicate,
+    // --- fidelity (issue 18) ---
+    /// A line's amount rounds to 0.00 (e.g. `2 × 0.001`): Xero refuses it with a misleading
+    /// "Account must be valid." or "Tax rate must be valid."; the run maps those to this code.
+    LineAmountRoundsToZero,
 }
 
 impl IssueCode {

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::build::totals::TotalsText;
 use crate::issues::{Issue, IssueCode, Path};
+use crate::money::totals::{rounds_to_zero, Discount};
 use crate::money::{fixed, fixed_text};
 use crate::resolve::tracking::{self, ReturnedDocument};
 use crate::send::plan::Request;
@@ -18,6 +19,7 @@ use crate::xero::responses::{
     self, decimal_field, element_status, elements, match_elements, validation_messages, warnings,
     ElementStatus, Identity, XeroMessage,
 };
+use crate::xero::wire::WireDocument;
 
 use super::answers::{self, error_texts, plain_messages, Answer};
 use super::requests::RowEnd;
@@ -173,6 +175,7 @@ impl Run {
 
     pub(super) fn failed_with(&mut self, a: &Answer, d: DocId, msgs: &[XeroMessage]) {
         let path = self.docs.path(d);
+        let wire = self.docs.get(d).and_then(|x| x.p.wire.as_ref());
         let mut issues: Vec<Issue> = msgs
             .iter()
             .map(|m| {
@@ -181,7 +184,15 @@ impl Run {
                 } else {
                     path.field(&m.at)
                 };
-                Issue::error(responses::code_for(&m.text), p, m.text.clone())
+                let code = responses::code_for(&m.text);
+                match zero_line(wire, &m.at) {
+                    Some(amount) if ZERO_LINE_MISREAD.contains(&code) => Issue::error(
+                        IssueCode::LineAmountRoundsToZero,
+                        p,
+                        format!("Xero said \"{}\", but this line's amount {amount} rounds to 0.00, which is what Xero refuses. Remove the line or combine it with another.", m.text),
+                    ),
+                    _ => Issue::error(code, p, m.text.clone()),
+                }
             })
             .collect();
         if issues.is_empty() {
@@ -221,6 +232,25 @@ impl Run {
             )];
         });
     }
+}
+
+/// The codes of Xero's misleading messages on a line whose amount rounds to 0.00 ("Account
+/// must be valid.", "Tax rate must be valid.").
+const ZERO_LINE_MISREAD: [IssueCode; 2] = [IssueCode::AccountUnknown, IssueCode::TaxTypeUnknown];
+
+/// `Some("q × u")` when the message sat on a line (`lines[2]`) of the document as sent whose
+/// amount rounds to 0.00. Read from the wire line (amounts as sent), so no run state is added.
+fn zero_line(wire: Option<&WireDocument>, at: &str) -> Option<String> {
+    let i: usize = at.strip_prefix("lines[")?.strip_suffix(']')?.parse().ok()?;
+    let l = wire?.line_items.get(i)?;
+    let (q, u) = (l.quantity?, l.unit_amount?);
+    let discount = match (l.discount_rate, l.discount_amount) {
+        (Some(r), _) => Discount::Rate(r),
+        (None, Some(a)) => Discount::Amount(a),
+        (None, None) => Discount::None,
+    };
+    // The wire's unit amount is already at its unitdp: 4 rounds nothing further.
+    rounds_to_zero(q, u, 4, discount).then(|| format!("{} × {}", q.normalize(), u.normalize()))
 }
 
 /// Records Xero's element on its document: the outcome, what Xero returned, and the
