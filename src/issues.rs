@@ -234,6 +234,9 @@ pub enum IssueCode {
     /// A line's amount rounds to 0.00 (e.g. `2 × 0.001`): Xero refuses it with a misleading
     /// "Account must be valid." or "Tax rate must be valid."; the run maps those to this code.
     LineAmountRoundsToZero,
+    /// The settings' `hostTotal` policy adjusted the document so that Xero's total would be
+    /// the host's, and Xero's returned total is not.
+    HostTotalNotMet,
 }
 
 impl IssueCode {

@@ -13,6 +13,7 @@ pub use crate::money::totals;
 
 pub(crate) mod checks;
 pub(crate) mod credit_note;
+pub(crate) mod host_totals;
 pub(crate) mod lines;
 pub(crate) mod update;
 
@@ -46,15 +47,12 @@ pub(crate) fn document(
     mut r: ResolvedInvoice,
 ) -> DocumentPreview {
     credit_note::apply(ctx, inv, &mut r);
-    let built = lines::build(ctx, &mut r);
+    let mut built = lines::build(ctx, &mut r);
     if let Some(totals) = &built.totals {
         checks::zero_decimals(ctx, &mut r, totals);
     }
     r.issues.append(&mut r.later_issues);
-    let (host_total, difference) = match &built.totals {
-        Some(totals) => checks::host_total(inv, &mut r, totals),
-        None => (None, None),
-    };
+    let (host_total, difference, adjustment) = host_totals::apply(ctx, inv, &mut r, &mut built);
     let wire = wire(ctx, &mut r, built.wire);
     let unchanged = update::check(
         ctx,
@@ -92,6 +90,7 @@ pub(crate) fn document(
         totals: built.totals.as_ref().map(Totals::to_strings),
         host_total,
         difference,
+        adjustment,
         issues: r.issues,
         body,
         wire,

@@ -281,6 +281,9 @@ pub struct Account {
     /// CurrencyCode of a bank account (payments into it are in that currency or the base one).
     #[serde(rename = "CurrencyCode", alias = "currencyCode", default)]
     pub currency_code: Option<Text>,
+    /// DEBTORS, CREDITORS, GST, ROUNDING...: the system account this one is.
+    #[serde(rename = "SystemAccount", alias = "systemAccount", default)]
+    pub system_account: Option<Text>,
 }
 
 impl Resource for Account {

@@ -165,6 +165,27 @@ pub(crate) fn write_document(
     } else {
         lines.push_str(&serde_json::to_string(&doc.lines)?);
     }
+    write_totals(doc, &mut o)?;
+    let issues = o.key("issues");
+    if doc.issues.is_empty() {
+        issues.push_str("[]");
+    } else {
+        issues.push_str(&serde_json::to_string(&doc.issues)?);
+    }
+    match &doc.body {
+        Some(b) => push_json_str(o.key("body"), b),
+        None => o.key("body").push_str("null"),
+    }
+    o.close();
+    Ok(())
+}
+
+/// The totals and what is said about them: Xero's, the host's, the difference, the adjustment.
+fn write_totals(
+    doc: &DocumentPreview,
+    o: &mut crate::xero::wire::Object<'_>,
+) -> Result<(), serde_json::Error> {
+    use crate::xero::wire::Object;
     match &doc.totals {
         None => o.key("totals").push_str("null"),
         Some(totals) => {
@@ -177,17 +198,9 @@ pub(crate) fn write_document(
     }
     o.opt_str("hostTotal", doc.host_total.as_deref());
     o.opt_str("difference", doc.difference.as_deref());
-    let issues = o.key("issues");
-    if doc.issues.is_empty() {
-        issues.push_str("[]");
-    } else {
-        issues.push_str(&serde_json::to_string(&doc.issues)?);
+    if let Some(a) = &doc.adjustment {
+        o.key("adjustment").push_str(&serde_json::to_string(a)?);
     }
-    match &doc.body {
-        Some(b) => push_json_str(o.key("body"), b),
-        None => o.key("body").push_str("null"),
-    }
-    o.close();
     Ok(())
 }
 
@@ -281,6 +294,11 @@ mod tests {
                 totals: Some(Totals::default().to_strings()),
                 host_total: full.then(|| "1.00".to_owned()),
                 difference: full.then(|| "-0.01".to_owned()),
+                adjustment: full.then(|| crate::preview::HostAdjustment {
+                    mechanism: "roundingLine",
+                    amount: "0.01".into(),
+                    lines: vec![1],
+                }),
                 issues: if full {
                     vec![Issue::warning(
                         IssueCode::TotalMismatch,

@@ -328,6 +328,7 @@ fn export_issues(x: &Doc, el: &Value, totals: [Option<Decimal>; 3], path: &Path)
             ));
         }
     }
+    issues.extend(host_total_met(x, totals[2], path));
     let sent_any_tracking = x.p.sent_tracking.iter().any(|l| !l.is_empty());
     let has_lines = el
         .get("LineItems")
@@ -343,4 +344,20 @@ fn export_issues(x: &Doc, el: &Value, totals: [Option<Decimal>; 3], path: &Path)
         }
     }
     issues
+}
+
+/// When the settings' host totals policy adjusted the document, Xero's returned total must be
+/// the host's: the promise the preview made.
+fn host_total_met(x: &Doc, total: Option<Decimal>, path: &Path) -> Option<Issue> {
+    let a = x.p.adjustment.as_ref()?;
+    let host = crate::money::parse_decimal(x.p.host_total.as_deref()?)?;
+    let host = if x.p.kind.is_credit() { -host } else { host };
+    let total = total?;
+    (total != host).then(|| {
+        Issue::warning(
+            IssueCode::HostTotalNotMet,
+            path.field("total"),
+            format!("The settings' hostTotal policy ({}) adjusted this document to the host's total {}, but Xero computed {}. Check the document in Xero.", a.mechanism, fixed(host, 2), fixed(total, 2)),
+        )
+    })
 }
