@@ -40,7 +40,12 @@ row?: number,
 /**
  * 1-based CSV column, for CSV issues.
  */
-column?: number, };
+column?: number, 
+/**
+ * The row's key (its client id), for CSV issues on a row that has one: rows move when a
+ * file is sorted or edited, the key says which client to fix.
+ */
+key?: string, };
 
 /**
  * The stable code of a thrown error.
@@ -954,6 +959,16 @@ hostTotal?: string,
  */
 difference?: string, 
 /**
+ * Xero's TotalDiscount (what the lines' discounts take off), when a line is sent with a
+ * discount.
+ */
+totalDiscount?: string, 
+/**
+ * Whether the document's request carries `unitdp=4` (a unit amount with 3-4 decimals, or
+ * the settings' unitdp 4). Left out when false.
+ */
+unitdp4?: boolean, 
+/**
  * How the document was adjusted so that Xero's total is the host's (settings
  * `hostTotal.policy`); `totals` are then the adjusted ones. Left out when not adjusted.
  */
@@ -1320,6 +1335,15 @@ totals?: Totals,
  * Xero's AmountDue (invoices) or RemainingCredit (credit notes).
  */
 amountDue?: string, 
+/**
+ * Xero's `Date` as it returned it, decoded from `/Date(ms+hhmm)/` as a calendar date
+ * (`YYYY-MM-DD`): no host time zone can shift it a day.
+ */
+date?: IsoDate, 
+/**
+ * Xero's `DueDate`, decoded the same way.
+ */
+dueDate?: IsoDate, 
 /**
  * Retry: seconds Xero asked to wait.
  */

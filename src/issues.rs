@@ -271,6 +271,10 @@ pub struct Issue {
     /// 1-based CSV column, for CSV issues.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
+    /// The row's key (its client id), for CSV issues on a row that has one: rows move when a
+    /// file is sorted or edited, the key says which client to fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 impl Issue {
@@ -283,6 +287,7 @@ impl Issue {
             message: message.into(),
             row: None,
             column: None,
+            key: None,
         }
     }
 
@@ -292,6 +297,12 @@ impl Issue {
             severity: Severity::Warning,
             ..Issue::error(code, path, message)
         }
+    }
+
+    /// The same issue with its CSV row's key.
+    pub fn with_key(mut self, key: Option<&str>) -> Self {
+        self.key = key.map(str::to_owned);
+        self
     }
 
     /// The same issue placed at a CSV row and column (both 1-based).

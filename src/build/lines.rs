@@ -28,6 +28,9 @@ pub(crate) struct BuiltLines {
     pub(crate) wire: Vec<WireLine>,
     /// Tracking per line as sent (for the response check).
     pub(crate) sent_tracking: Vec<Vec<LineTracking>>,
+    /// Xero's TotalDiscount: the sum of what the sent discounts take off the lines; `None`
+    /// when no line is sent with a discount.
+    pub(crate) total_discount: Option<Decimal>,
     /// Per line: its amount, its tax as Xero computes it, and whether it carries a non-zero
     /// tax rate (what the host totals policy may adjust).
     pub(crate) taxes: Vec<LineTax>,
@@ -74,6 +77,7 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         wire: Vec::with_capacity(lines.len()),
         sent_tracking: Vec::with_capacity(lines.len()),
         taxes: Vec::with_capacity(lines.len()),
+        total_discount: None,
         totals: None,
     };
     let (mut amounts, mut taxes) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
@@ -89,6 +93,10 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         let tax = line_tax(&l, mode, LinePath::new(&r.path, li), &mut r.issues);
         known &= l.amount_known && tax.is_some();
         let tax = tax.unwrap_or_default();
+        if let Some(d) = discount_taken(&s, &l, unitdp) {
+            let sum = out.total_discount.unwrap_or_default().checked_add(d);
+            out.total_discount = sum.or(out.total_discount);
+        }
         out.taxes.push(LineTax {
             amount: l.amount,
             tax,
@@ -132,6 +140,18 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         _ => None,
     };
     out
+}
+
+/// What a sent discount takes off the line: its gross amount (quantity × unit amount, 2 dp)
+/// less its line amount. Xero documents TotalDiscount only as the "total of discounts applied
+/// on the invoice line items" (SPEC:Invoice); per line and 2 dp is this library's reading
+/// (UNVERIFIED), shown in the preview, never sent.
+fn discount_taken(s: &Sent, l: &ResolvedLine, unitdp: u32) -> Option<Decimal> {
+    if s.discount_rate.is_none() && s.discount_amount.is_none() {
+        return None;
+    }
+    let gross = totals::gross_amount(s.quantity?, s.unit?, unitdp)?;
+    gross.checked_sub(l.amount)
 }
 
 /// The line's tax as Xero computes it; `None`, reported, when the snapshot's rate makes it

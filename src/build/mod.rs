@@ -21,6 +21,7 @@ use crate::input::settings::Settings;
 use crate::input::snapshot::Snapshot;
 use crate::input::source::SourceInvoice;
 use crate::issues::has_errors;
+use crate::money::fixed_text;
 use crate::money::totals::Totals;
 use crate::preview::{DocumentPreview, PreviewOptions};
 use crate::resolve::contacts::ContactRef;
@@ -53,7 +54,9 @@ pub(crate) fn document(
     }
     r.issues.append(&mut r.later_issues);
     let (host_total, difference, adjustment) = host_totals::apply(ctx, inv, &mut r, &mut built);
+    let total_discount = built.total_discount.map(|d| fixed_text(d, 2));
     let wire = wire(ctx, &mut r, built.wire);
+    let unitdp4 = unitdp4_needed(ctx, wire.as_ref());
     let unchanged = update::check(
         ctx,
         &r.path,
@@ -90,6 +93,8 @@ pub(crate) fn document(
         totals: built.totals.as_ref().map(Totals::to_strings),
         host_total,
         difference,
+        total_discount,
+        unitdp4,
         adjustment,
         issues: r.issues,
         body,
@@ -98,6 +103,12 @@ pub(crate) fn document(
         sent_tracking: built.sent_tracking,
         credits_invoice_number: r.numbering.credits_invoice_number,
     }
+}
+
+/// Whether the document's request carries `unitdp=4`, as the run decides it
+/// (`send/requests.rs`): the settings' unitdp 4, or a unit amount with more than 2 decimals.
+fn unitdp4_needed(ctx: &Ctx<'_>, wire: Option<&WireDocument>) -> bool {
+    ctx.settings.unitdp() == 4 || wire.is_some_and(WireDocument::needs_unitdp4)
 }
 
 /// The wire document, when there is a date and a contact to send it with. Takes the fields only

@@ -198,6 +198,10 @@ fn write_totals(
     }
     o.opt_str("hostTotal", doc.host_total.as_deref());
     o.opt_str("difference", doc.difference.as_deref());
+    o.opt_str("totalDiscount", doc.total_discount.as_deref());
+    if doc.unitdp4 {
+        o.key("unitdp4").push_str("true");
+    }
     if let Some(a) = &doc.adjustment {
         o.key("adjustment").push_str(&serde_json::to_string(a)?);
     }
@@ -294,6 +298,8 @@ mod tests {
                 totals: Some(Totals::default().to_strings()),
                 host_total: full.then(|| "1.00".to_owned()),
                 difference: full.then(|| "-0.01".to_owned()),
+                total_discount: full.then(|| "1.50".into()),
+                unitdp4: full,
                 adjustment: full.then(|| crate::preview::HostAdjustment {
                     mechanism: "roundingLine",
                     amount: "0.01".into(),

@@ -119,6 +119,15 @@ pub struct DocumentPreview {
     /// Xero's total minus the host's, when they differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
+    /// Xero's TotalDiscount (what the lines' discounts take off), when a line is sent with a
+    /// discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_discount: Option<Text>,
+    /// Whether the document's request carries `unitdp=4` (a unit amount with 3-4 decimals, or
+    /// the settings' unitdp 4). Left out when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub unitdp4: bool,
     /// How the document was adjusted so that Xero's total is the host's (settings
     /// `hostTotal.policy`); `totals` are then the adjusted ones. Left out when not adjusted.
     #[serde(skip_serializing_if = "Option::is_none")]

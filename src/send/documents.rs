@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::build::totals::TotalsText;
+use crate::dates::Date;
 use crate::issues::{Issue, IssueCode, Path};
 use crate::money::totals::{rounds_to_zero, Discount};
 use crate::money::{fixed, fixed_text};
@@ -288,6 +289,8 @@ fn record_export(
         xd.amount_due
     }
     .map(|a| fixed(a, 2));
+    x.out.date = xd.date;
+    x.out.due_date = crate::xero::responses::text_field(el, "DueDate").and_then(Date::parse);
     x.out.clear_wait();
     x.out.issues = issues;
     x.state = DocState::Final;
