@@ -155,7 +155,8 @@ fn tax_override(
         let Some(t) = built.taxes.get_mut(i) else {
             continue;
         };
-        t.tax += step;
+        // `can_take` checked the sum.
+        t.tax = t.tax.checked_add(step).unwrap_or(t.tax);
         let mut sent = t.tax;
         sent.rescale(2);
         if let Some(w) = built.wire.get_mut(i) {
@@ -175,7 +176,9 @@ fn tax_override(
 /// Whether a line's tax can move by `step`: it is taxed, and the new tax stays within the line
 /// amount and of its sign ("The tax amount cannot be greater than the line amount!").
 fn can_take(t: &LineTax, step: Decimal) -> bool {
-    let new = t.tax + step;
+    let Some(new) = t.tax.checked_add(step) else {
+        return false;
+    };
     t.taxed
         && !t.amount.is_zero()
         && new.abs() <= t.amount.abs()
