@@ -108,3 +108,51 @@ fn tracking_without_categories_is_sent_by_name() {
         &json!([{"Name": "Clinician", "Option": "Dr Aroha Smith"}, {"Name": "Location", "Option": "North"}])
     );
 }
+
+/// Payments too: without the snapshot's accounts the account paid into is sent as given, not
+/// refused as unknown.
+#[test]
+fn payments_without_accounts_send_the_account_as_given() {
+    let work = json!({"payments": [{"id": "p1", "amount": "1.00", "date": "2024-02-01",
+        "invoice": {"id": "11111111-1111-4111-8111-111111111111", "amountDue": "10.00", "status": "AUTHORISED"},
+        "account": {"code": "091"}}]});
+    let work = xero_export::input::work::read_work(&work.to_string()).unwrap();
+    let opts = xero_export::send::plan::PlanOptions {
+        tenant_id: "t".into(),
+        ..Default::default()
+    };
+    for (snapshot, account) in [
+        (without("accounts"), json!({"Code": "091"})),
+        (
+            sample_snapshot(),
+            json!({"AccountID": "ebd06280-af70-4bed-97c6-7451a454ad85"}),
+        ),
+    ] {
+        let mut run = exporter(snapshot, settings())
+            .plan_work(&work, &opts)
+            .unwrap();
+        assert!(
+            run.payments()[0].issues.is_empty(),
+            "{:?}",
+            codes(&run.payments()[0].issues)
+        );
+        let req = run.next(0).remove(0);
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["Payments"][0]["Account"], account, "{body}");
+    }
+    // An unknown code is still refused when the accounts are given.
+    let bad = xero_export::input::work::read_work(&serde_json::to_string(&json!({"payments": [{"id": "p1", "amount": "1.00", "date": "2024-02-01",
+        "invoice": {"id": "11111111-1111-4111-8111-111111111111", "amountDue": "10.00", "status": "AUTHORISED"},
+        "account": {"code": "999"}}]})).unwrap()).unwrap();
+    let run = exporter(sample_snapshot(), settings())
+        .plan_work(&bad, &opts)
+        .unwrap();
+    assert_eq!(
+        codes(&run.payments()[0].issues),
+        ["ACCOUNT_UNKNOWN@payments[0].account"]
+    );
+    let run = exporter(without("accounts"), settings())
+        .plan_work(&bad, &opts)
+        .unwrap();
+    assert!(run.payments()[0].issues.is_empty());
+}
