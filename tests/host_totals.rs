@@ -270,6 +270,21 @@ fn the_adjusted_bodies() {
     );
 }
 
+/// Without the snapshot's tax rates Xero's total is not known: never adjusted against.
+#[test]
+fn no_adjustment_without_tax_rates() {
+    let mut s = snapshot();
+    s.as_object_mut().unwrap().remove("taxRates");
+    let p = preview(
+        s,
+        settings("roundingLine", "Exclusive"),
+        invoice("76.31", ""),
+    );
+    let d = &json_of(&p)["documents"][0];
+    assert!(d.get("adjustment").is_none());
+    assert_eq!(described(d), ["error TOTAL_MISMATCH@invoices[0].total"]);
+}
+
 #[test]
 fn a_rounding_line_needs_a_zero_rate_rounding_account() {
     let e = exporter(sample_snapshot(), settings("roundingLine", "Exclusive"));

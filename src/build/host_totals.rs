@@ -61,14 +61,16 @@ pub(crate) fn apply(
     };
     // The difference as the preview states it: Xero's total minus the host's, host's sign.
     let diff = if credit { adj } else { -adj };
-    let adjusted = within_tolerance(adj, built.taxes.len()).and_then(|()| match policy {
-        HostTotalPolicy::Report | HostTotalPolicy::Error => Err(
-            "the settings block a document whose total differs (hostTotal.policy \"error\")."
-                .to_owned(),
-        ),
-        HostTotalPolicy::TaxOverride => tax_override(ctx, built, adj),
-        HostTotalPolicy::RoundingLine => rounding_line(ctx, r, built, adj),
-    });
+    let adjusted = known_rates(ctx)
+        .and_then(|()| within_tolerance(adj, built.taxes.len()))
+        .and_then(|()| match policy {
+            HostTotalPolicy::Report | HostTotalPolicy::Error => Err(
+                "the settings block a document whose total differs (hostTotal.policy \"error\")."
+                    .to_owned(),
+            ),
+            HostTotalPolicy::TaxOverride => tax_override(ctx, built, adj),
+            HostTotalPolicy::RoundingLine => rounding_line(ctx, r, built, adj),
+        });
     match adjusted.and_then(|a| shifted(&totals, &a, adj).map(|t| (a, t))) {
         Ok((a, t)) => {
             built.totals = Some(t);
@@ -84,6 +86,16 @@ pub(crate) fn apply(
             (shown, Some(fixed(diff, 2)), None)
         }
     }
+}
+
+/// Without the snapshot's tax rates the tax is unknown (computed at 0 %), so Xero's total is
+/// too: nothing is adjusted against it.
+fn known_rates(ctx: &Ctx<'_>) -> Result<(), String> {
+    if ctx.settings.line_amount_types != LineAmountTypes::NoTax && ctx.snapshot.tax_rates.is_empty()
+    {
+        return Err("the snapshot has no tax rates, so Xero's tax and total are not known here and nothing is adjusted. Pass the body of GET /TaxRates.".to_owned());
+    }
+    Ok(())
 }
 
 /// At most 0.01 per line, in whole cents.
