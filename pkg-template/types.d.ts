@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "CONTACT_NEAR_MISS" | "MAPPING_NAME_CHANGED" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "CONTACT_NEAR_MISS" | "MAPPING_NAME_CHANGED" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE" | "LINE_AMOUNT_ROUNDS_TO_ZERO" | "HOST_TOTAL_NOT_MET";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -40,7 +40,12 @@ row?: number,
 /**
  * 1-based CSV column, for CSV issues.
  */
-column?: number, };
+column?: number, 
+/**
+ * The row's key (its client id), for CSV issues on a row that has one: rows move when a
+ * file is sorted or edited, the key says which client to fix.
+ */
+key?: string, };
 
 /**
  * The stable code of a thrown error.
@@ -290,6 +295,27 @@ clients?: { [key in string]: { [key in string]: string } },
 optionNameLimit?: 50 | 100, };
 
 /**
+ * What to do when the host's own total differs from the one Xero will compute (issue 18).
+ */
+export type HostTotalPolicy = "report" | "taxOverride" | "roundingLine" | "error";
+
+/**
+ * Host totals that must match Xero's. A difference is only ever adjusted within 0.01 per line
+ * of the document: more than that is not rounding, and is an error under every policy but
+ * `report`.
+ */
+export type HostTotalSettings = { 
+/**
+ * report (default), taxOverride, roundingLine or error.
+ */
+policy?: HostTotalPolicy, 
+/**
+ * The account code of the rounding line; by default the organisation's account whose
+ * `SystemAccount` is `ROUNDING` (reference §3.2: 860 is only a common code).
+ */
+roundingAccount?: string, };
+
+/**
  * The host's Xero settings.
  */
 export type Settings = { 
@@ -348,7 +374,11 @@ brandingThemeId?: string,
 /**
  * Unknown keys on invoices, lines and payers: warnings (default) or errors.
  */
-unknownFields?: UnknownFields, };
+unknownFields?: UnknownFields, 
+/**
+ * The host's total against Xero's: report, adjust (taxOverride, roundingLine) or block.
+ */
+hostTotal?: HostTotalSettings, };
 
 /**
  * Who pays: resolved to a Xero contact.
@@ -829,6 +859,23 @@ key: string,
 name: string, } | { "status": "unresolved" };
 
 /**
+ * The adjustment a host totals policy made (issue 18): Xero's total is the host's.
+ */
+export type HostAdjustment = { 
+/**
+ * `taxOverride` (explicit TaxAmount on lines) or `roundingLine` (one line added).
+ */
+mechanism: "taxOverride" | "roundingLine", 
+/**
+ * What the adjustment adds to Xero's arithmetic (the host's total minus it), 2 dp.
+ */
+amount: string, 
+/**
+ * The lines it touched: those sent with a TaxAmount, or the rounding line (the last).
+ */
+lines: Array<number>, };
+
+/**
  * The preview of one source invoice.
  */
 export type DocumentPreview = { 
@@ -911,6 +958,21 @@ hostTotal?: string,
  * Xero's total minus the host's, when they differ.
  */
 difference?: string, 
+/**
+ * Xero's TotalDiscount (what the lines' discounts take off), when a line is sent with a
+ * discount.
+ */
+totalDiscount?: string, 
+/**
+ * Whether the document's request carries `unitdp=4` (a unit amount with 3-4 decimals, or
+ * the settings' unitdp 4). Left out when false.
+ */
+unitdp4?: boolean, 
+/**
+ * How the document was adjusted so that Xero's total is the host's (settings
+ * `hostTotal.policy`); `totals` are then the adjusted ones. Left out when not adjusted.
+ */
+adjustment?: HostAdjustment, 
 /**
  * Every problem of this document.
  */
@@ -1273,6 +1335,15 @@ totals?: Totals,
  * Xero's AmountDue (invoices) or RemainingCredit (credit notes).
  */
 amountDue?: string, 
+/**
+ * Xero's `Date` as it returned it, decoded from `/Date(ms+hhmm)/` as a calendar date
+ * (`YYYY-MM-DD`): no host time zone can shift it a day.
+ */
+date?: IsoDate, 
+/**
+ * Xero's `DueDate`, decoded the same way.
+ */
+dueDate?: IsoDate, 
 /**
  * Retry: seconds Xero asked to wait.
  */

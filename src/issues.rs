@@ -238,6 +238,13 @@ pub enum IssueCode {
     PaymentRateMissing,
     /// The same payment id twice in one plan (its idempotency key would be shared).
     PaymentIdDuplicate,
+    // --- fidelity (issue 18) ---
+    /// A line's amount rounds to 0.00 (e.g. `2 × 0.001`): Xero refuses it with a misleading
+    /// "Account must be valid." or "Tax rate must be valid."; the run maps those to this code.
+    LineAmountRoundsToZero,
+    /// The settings' `hostTotal` policy adjusted the document so that Xero's total would be
+    /// the host's, and Xero's returned total is not.
+    HostTotalNotMet,
 }
 
 impl IssueCode {
@@ -272,6 +279,10 @@ pub struct Issue {
     /// 1-based CSV column, for CSV issues.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
+    /// The row's key (its client id), for CSV issues on a row that has one: rows move when a
+    /// file is sorted or edited, the key says which client to fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 impl Issue {
@@ -284,6 +295,7 @@ impl Issue {
             message: message.into(),
             row: None,
             column: None,
+            key: None,
         }
     }
 
@@ -293,6 +305,12 @@ impl Issue {
             severity: Severity::Warning,
             ..Issue::error(code, path, message)
         }
+    }
+
+    /// The same issue with its CSV row's key.
+    pub fn with_key(mut self, key: Option<&str>) -> Self {
+        self.key = key.map(str::to_owned);
+        self
     }
 
     /// The same issue placed at a CSV row and column (both 1-based).

@@ -95,6 +95,8 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<StalePolicy>(cfg),
         decl::<TrackingCategorySettings>(cfg),
         decl::<TrackingSettings>(cfg),
+        decl::<HostTotalPolicy>(cfg),
+        decl::<HostTotalSettings>(cfg),
         decl::<Settings>(cfg),
         // Source invoices.
         decl::<Payer>(cfg),
@@ -115,6 +117,7 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<LinePreview>(cfg),
         decl::<MatchRule>(cfg),
         decl::<ContactRef>(cfg),
+        decl::<crate::preview::HostAdjustment>(cfg),
         decl::<DocumentPreview>(cfg),
         decl::<WireAddress>(cfg),
         decl::<WirePhone>(cfg),

@@ -162,6 +162,12 @@ fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
             "error LINE_AMOUNT_TOO_LARGE@invoices[0].lines[0]",
         ),
         (
+            "line rounding to 0.00",
+            json!({"unitdp": 4}),
+            line(json!({"quantity": 2, "unitAmount": "0.001"})),
+            "warning LINE_AMOUNT_ROUNDS_TO_ZERO@invoices[0].lines[0]",
+        ),
+        (
             "discount > 100",
             json!({}),
             line(json!({"discountRate": 120})),

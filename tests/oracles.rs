@@ -379,3 +379,95 @@ fn oracle_14_dates_in_snapshot_and_output() {
         "{body}"
     );
 }
+
+/// A tax rate as GET /TaxRates returns a compound or 4-decimal one: its display rate and its
+/// components beside the `EffectiveRate` Xero computes tax with.
+fn snapshot_with_compound(
+    tax_type: &str,
+    effective: Value,
+    display: Value,
+    components: Value,
+) -> Value {
+    let mut s = sample_snapshot();
+    s["taxRates"]["TaxRates"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "TaxType": tax_type, "Name": tax_type, "Status": "ACTIVE", "EffectiveRate": effective,
+            "DisplayTaxRate": display, "TaxComponents": components,
+            "CanApplyToRevenue": true, "CanApplyToExpenses": true
+        }));
+    s
+}
+
+/// The line tax of one `amount` line at `tax_type`, with `mode` line amounts.
+fn line_tax_at(
+    snapshot: Value,
+    tax_type: &str,
+    mode: &str,
+    amount: &str,
+) -> (String, (String, String, String)) {
+    let p = preview(
+        snapshot,
+        json!({"taxes": {"default": tax_type}, "accounts": {"default": "200"}, "lineAmountTypes": mode}),
+        invoice_with_line(json!({"quantity": 1, "unitAmount": amount})),
+    );
+    let d = doc0(&p);
+    assert!(!d["blocked"].as_bool().unwrap(), "{:?}", d["issues"]);
+    (
+        d["lines"][0]["taxAmount"].as_str().unwrap().to_owned(),
+        totals(&d),
+    )
+}
+
+/// Issue 18 item 7 (oracle): a compound rate's tax comes from its `EffectiveRate`, never the
+/// sum of its components nor its display rate. Components 5 % + 9.975 % compounded on the first
+/// (Québec-style) give 5 + 9.975 × 1.05 = 15.47375 → EffectiveRate 15.4738; on 100.00 that is
+/// 15.47 (the components' sum and the display rate would give 14.98).
+#[test]
+fn oracle_compound_rate_uses_the_effective_rate() {
+    let s = snapshot_with_compound(
+        "TAX007",
+        json!(15.4738),
+        json!(14.975),
+        json!([{"Name": "GST", "Rate": 5.0, "IsCompound": false}, {"Name": "QST", "Rate": 9.975, "IsCompound": true}]),
+    );
+    let (tax, t) = line_tax_at(s, "TAX007", "Exclusive", "100.00");
+    assert_eq!(tax, "15.47");
+    assert_eq!(t, ("100.00".into(), "15.47".into(), "115.47".into()));
+}
+
+/// Issue 18 item 7 (oracle): a 4-decimal rate is used to all its places: 7.685 % on 10.00 →
+/// 0.7685 → 0.77; on 1000.00 → 76.85 (7.68 % would give 76.80, 7.69 % 76.90).
+#[test]
+fn oracle_four_decimal_rate_keeps_its_places() {
+    let s = || {
+        snapshot_with_compound(
+            "TAX008",
+            json!(7.685),
+            json!(7.685),
+            json!([{"Name": "Sales", "Rate": 7.685, "IsCompound": false}]),
+        )
+    };
+    assert_eq!(line_tax_at(s(), "TAX008", "Exclusive", "10.00").0, "0.77");
+    assert_eq!(
+        line_tax_at(s(), "TAX008", "Exclusive", "1000.00").0,
+        "76.85"
+    );
+}
+
+/// Issue 18 item 7 (oracle): an effective 10.24 % Inclusive (4 % + 6 % compounded: 4 + 6 ×
+/// 1.04) on 10000.00 → 10000 × 10.24 ÷ 110.24 = 928.882… → 928.88 (a 10 % display rate would
+/// give 909.09).
+#[test]
+fn oracle_compound_inclusive_rate() {
+    let s = snapshot_with_compound(
+        "TAX009",
+        json!("10.2400"),
+        json!(10.0),
+        json!([{"Name": "A", "Rate": 4.0, "IsCompound": false}, {"Name": "B", "Rate": 6.0, "IsCompound": true}]),
+    );
+    let (tax, t) = line_tax_at(s, "TAX009", "Inclusive", "10000.00");
+    assert_eq!(tax, "928.88");
+    assert_eq!(t, ("9071.12".into(), "928.88".into(), "10000.00".into()));
+}

@@ -1163,3 +1163,111 @@ fn a_lookup_answer_without_the_list_is_asked_again_never_taken_as_missing() {
     assert_eq!(again.url, lookup.url);
     assert_eq!(run.outcomes()[0].lookup.as_ref().unwrap().id, again.id);
 }
+
+/// Issue 18 item 5: Xero's answer mapped to the code the preview uses for the same problem, and
+/// a line-level `ValidationErrors` entry at the line's own path (`invoices[1].lines[2]`).
+#[test]
+fn xero_messages_get_the_previews_codes_and_the_lines_path() {
+    let mut second = invoice(1);
+    let line = second["lines"][0].clone();
+    second["lines"] = json!([line.clone(), line.clone(), line]);
+    let invs: Vec<SourceInvoice> = serde_json::from_value(json!([invoice(0), second])).unwrap();
+    let mut run = exporter("clinic").plan(&invs, &options()).unwrap();
+    let req = run.next(0).remove(0);
+    let mut first = ok_element("N-0000", "x");
+    first["StatusAttributeString"] = json!("ERROR");
+    first["ValidationErrors"] =
+        json!([{"Message": "Users Organisation is not subscribed to currency NZD"}]);
+    let mut el = ok_element("N-0001", "y");
+    el["StatusAttributeString"] = json!("ERROR");
+    let item = el["LineItems"][0].clone();
+    el["LineItems"] = json!([item.clone(), item.clone(), item]);
+    el["LineItems"][2]["ValidationErrors"] =
+        json!([{"Message": "The TaxType code 'OUTPUT2' cannot be used with account code '800'."}]);
+    let body = json!({"Invoices": [first, el]});
+    run.handle(&req.id, &response(200, json!({}), &body), 1)
+        .unwrap();
+    let got: Vec<(String, String)> = run
+        .outcomes()
+        .iter()
+        .flat_map(|o| o.issues.iter().map(|i| (i.code.as_str(), i.path.clone())))
+        .collect();
+    assert!(
+        got.contains(&("CURRENCY_NOT_ENABLED".into(), "invoices[0]".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("TAX_TYPE_NOT_ALLOWED".into(), "invoices[1].lines[2]".into())),
+        "{got:?}"
+    );
+}
+
+/// Issue 18 item 4: a line whose amount rounds to 0.00 is warned about in the preview, and
+/// Xero's misleading answers on it ("Account must be valid.", "Tax rate must be valid.", as
+/// users report them) become LINE_AMOUNT_ROUNDS_TO_ZERO; on a line with money they keep their
+/// own codes.
+#[test]
+fn xeros_misleading_messages_on_a_line_rounding_to_zero() {
+    let mut inv = invoice(0);
+    let line = inv["lines"][0].clone();
+    let mut tiny = line.clone();
+    tiny["quantity"] = json!(2);
+    tiny["unitAmount"] = json!("0.001");
+    inv["lines"] = json!([line, tiny]);
+    let invs: Vec<SourceInvoice> = serde_json::from_value(json!([inv])).unwrap();
+    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
+    let mut s = fixture("scenarios/clinic.json")["settings"].clone();
+    s["unitdp"] = json!(4);
+    let e = Exporter::new(Snapshot::new(snapshot), serde_json::from_value(s).unwrap());
+    let p = e.preview(&invs);
+    let warned: Vec<(String, String)> = p.documents[0]
+        .issues
+        .iter()
+        .map(|i| (i.code.as_str(), i.path.clone()))
+        .collect();
+    assert!(
+        warned.contains(&(
+            "LINE_AMOUNT_ROUNDS_TO_ZERO".into(),
+            "invoices[0].lines[1]".into()
+        )),
+        "{warned:?}"
+    );
+    assert!(!p.documents[0].blocked);
+    for (text, on_money) in [
+        ("Account must be valid.", "ACCOUNT_UNKNOWN"),
+        ("Tax rate must be valid.", "TAX_TYPE_UNKNOWN"),
+    ] {
+        let mut run = e.plan(&invs, &options()).unwrap();
+        let req = run.next(0).remove(0);
+        let mut el = ok_element("N-0000", "x");
+        el["StatusAttributeString"] = json!("ERROR");
+        let item = el["LineItems"][0].clone();
+        el["LineItems"] = json!([item.clone(), item]);
+        el["LineItems"][0]["ValidationErrors"] = json!([{"Message": text}]);
+        el["LineItems"][1]["ValidationErrors"] = json!([{"Message": text}]);
+        run.handle(
+            &req.id,
+            &response(200, json!({}), &json!({"Invoices": [el]})),
+            1,
+        )
+        .unwrap();
+        let o = &run.outcomes()[0];
+        let got: Vec<(String, String)> = o
+            .issues
+            .iter()
+            .map(|i| (i.code.as_str(), i.path.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (on_money.to_owned(), "invoices[0].lines[0]".to_owned()),
+                (
+                    "LINE_AMOUNT_ROUNDS_TO_ZERO".to_owned(),
+                    "invoices[0].lines[1]".to_owned()
+                )
+            ],
+            "{text}"
+        );
+        assert!(o.issues[1].message.contains(text) && o.issues[1].message.contains("2 × 0.001"));
+    }
+}

@@ -4,6 +4,8 @@
 //! Both read the exact totals, so they run after the lines are built; neither changes the
 //! document, only its issues.
 
+use rust_decimal::Decimal;
+
 use crate::build::Ctx;
 use crate::input::source::SourceInvoice;
 use crate::issues::{Issue, IssueCode};
@@ -40,6 +42,32 @@ pub(crate) fn host_total(
     r: &mut ResolvedInvoice,
     totals: &Totals,
 ) -> (Option<String>, Option<String>) {
+    let Some(t) = read_host_total(inv, r) else {
+        return (None, None);
+    };
+    let path = &r.path;
+    let issues = &mut r.issues;
+    let xero_total = if r.kind.is_credit() {
+        -totals.total
+    } else {
+        totals.total
+    };
+    let Some(diff) = xero_total.checked_sub(t) else {
+        return (Some(fixed(t, 2)), None);
+    };
+    if !diff.is_zero() {
+        issues.push(Issue::warning(
+            IssueCode::TotalMismatch,
+            path.field("total"),
+            format!("Xero will compute a total of {} but the invoice says {} (difference {}). Xero rounds tax per line, half away from zero; align your rounding or add a rounding line.", fixed(xero_total, 2), fixed(t, 2), fixed(diff, 2)),
+        ));
+    }
+    (Some(fixed(t, 2)), (!diff.is_zero()).then(|| fixed(diff, 2)))
+}
+
+/// The host's own total, when given and every amount of the invoice was readable (checked at
+/// 2 dp, reported at `total` when it is not a usable amount).
+pub(crate) fn read_host_total(inv: &SourceInvoice, r: &mut ResolvedInvoice) -> Option<Decimal> {
     let path = &r.path;
     let issues = &mut r.issues;
     // Comparing with the host's total only means something when every amount was readable:
@@ -53,26 +81,8 @@ pub(crate) fn host_total(
                 | IssueCode::NumberOutOfRange
         ) || (i.code == IssueCode::Missing && i.path.ends_with("unitAmount"))
     });
-    let Some(t) = inv
-        .total
+    inv.total
         .as_ref()
         .filter(|_| amounts_readable)
         .and_then(|t| t.check_at(|| path.field("total").into(), "total", 2, issues))
-    else {
-        return (None, None);
-    };
-    let xero_total = if r.kind.is_credit() {
-        -totals.total
-    } else {
-        totals.total
-    };
-    let diff = xero_total - t;
-    if !diff.is_zero() {
-        issues.push(Issue::warning(
-            IssueCode::TotalMismatch,
-            path.field("total"),
-            format!("Xero will compute a total of {} but the invoice says {} (difference {}). Xero rounds tax per line, half away from zero; align your rounding or add a rounding line.", fixed(xero_total, 2), fixed(t, 2), fixed(diff, 2)),
-        ));
-    }
-    (Some(fixed(t, 2)), (!diff.is_zero()).then(|| fixed(diff, 2)))
 }

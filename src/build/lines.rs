@@ -28,9 +28,26 @@ pub(crate) struct BuiltLines {
     pub(crate) wire: Vec<WireLine>,
     /// Tracking per line as sent (for the response check).
     pub(crate) sent_tracking: Vec<Vec<LineTracking>>,
+    /// Xero's TotalDiscount: the sum of what the sent discounts take off the lines; `None`
+    /// when no line is sent with a discount.
+    pub(crate) total_discount: Option<Decimal>,
+    /// Per line: its amount, its tax as Xero computes it, and whether it carries a non-zero
+    /// tax rate (what the host totals policy may adjust).
+    pub(crate) taxes: Vec<LineTax>,
     /// Totals as Xero will compute them; `None` when a line's amount is unknown (one of its
     /// numbers unusable, reported on the line) or the sums leave Decimal's range.
     pub(crate) totals: Option<Totals>,
+}
+
+/// A line's amount and tax, for the host totals policy.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LineTax {
+    /// LineAmount.
+    pub(crate) amount: Decimal,
+    /// TaxAmount as Xero computes it.
+    pub(crate) tax: Decimal,
+    /// Whether the line has a tax type with a non-zero rate.
+    pub(crate) taxed: bool,
 }
 
 /// A line's fields as they are sent.
@@ -59,6 +76,8 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         preview: Vec::with_capacity(if ctx.options.lines { lines.len() } else { 0 }),
         wire: Vec::with_capacity(lines.len()),
         sent_tracking: Vec::with_capacity(lines.len()),
+        taxes: Vec::with_capacity(lines.len()),
+        total_discount: None,
         totals: None,
     };
     let (mut amounts, mut taxes) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
@@ -74,6 +93,15 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         let tax = line_tax(&l, mode, LinePath::new(&r.path, li), &mut r.issues);
         known &= l.amount_known && tax.is_some();
         let tax = tax.unwrap_or_default();
+        if let Some(d) = discount_taken(&s, &l, unitdp) {
+            let sum = out.total_discount.unwrap_or_default().checked_add(d);
+            out.total_discount = sum.or(out.total_discount);
+        }
+        out.taxes.push(LineTax {
+            amount: l.amount,
+            tax,
+            taxed: l.tax_type.is_some() && !l.rate.is_zero(),
+        });
         amounts = amounts.and_then(|a| a.checked_add(l.amount));
         taxes = taxes.and_then(|t| t.checked_add(tax));
         if ctx.options.lines {
@@ -100,6 +128,7 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
             item_code: l.item_code,
             account_code: l.account,
             tax_type: l.tax_type,
+            tax_amount: None,
             discount_rate: s.discount_rate.map(|d| d.normalize()),
             discount_amount: s.discount_amount.map(canonical_money),
             tracking: l.tracking.iter().map(|t| t.wire.clone()).collect(),
@@ -111,6 +140,18 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         _ => None,
     };
     out
+}
+
+/// What a sent discount takes off the line: its gross amount (quantity × unit amount, 2 dp)
+/// less its line amount. Xero documents TotalDiscount only as the "total of discounts applied
+/// on the invoice line items" (SPEC:Invoice); per line and 2 dp is this library's reading
+/// (UNVERIFIED), shown in the preview, never sent.
+fn discount_taken(s: &Sent, l: &ResolvedLine, unitdp: u32) -> Option<Decimal> {
+    if s.discount_rate.is_none() && s.discount_amount.is_none() {
+        return None;
+    }
+    let gross = totals::gross_amount(s.quantity?, s.unit?, unitdp)?;
+    gross.checked_sub(l.amount)
 }
 
 /// The line's tax as Xero computes it; `None`, reported, when the snapshot's rate makes it

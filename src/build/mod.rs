@@ -13,6 +13,7 @@ pub use crate::money::totals;
 
 pub(crate) mod checks;
 pub(crate) mod credit_note;
+pub(crate) mod host_totals;
 pub(crate) mod lines;
 pub(crate) mod update;
 
@@ -20,6 +21,7 @@ use crate::input::settings::Settings;
 use crate::input::snapshot::Snapshot;
 use crate::input::source::SourceInvoice;
 use crate::issues::has_errors;
+use crate::money::fixed_text;
 use crate::money::totals::Totals;
 use crate::preview::{DocumentPreview, PreviewOptions};
 use crate::resolve::contacts::ContactRef;
@@ -46,16 +48,15 @@ pub(crate) fn document(
     mut r: ResolvedInvoice,
 ) -> DocumentPreview {
     credit_note::apply(ctx, inv, &mut r);
-    let built = lines::build(ctx, &mut r);
+    let mut built = lines::build(ctx, &mut r);
     if let Some(totals) = &built.totals {
         checks::zero_decimals(ctx, &mut r, totals);
     }
     r.issues.append(&mut r.later_issues);
-    let (host_total, difference) = match &built.totals {
-        Some(totals) => checks::host_total(inv, &mut r, totals),
-        None => (None, None),
-    };
+    let (host_total, difference, adjustment) = host_totals::apply(ctx, inv, &mut r, &mut built);
+    let total_discount = built.total_discount.map(|d| fixed_text(d, 2));
     let wire = wire(ctx, &mut r, built.wire);
+    let unitdp4 = unitdp4_needed(ctx, wire.as_ref());
     let unchanged = update::check(
         ctx,
         &r.path,
@@ -92,6 +93,9 @@ pub(crate) fn document(
         totals: built.totals.as_ref().map(Totals::to_strings),
         host_total,
         difference,
+        total_discount,
+        unitdp4,
+        adjustment,
         issues: r.issues,
         body,
         wire,
@@ -99,6 +103,12 @@ pub(crate) fn document(
         sent_tracking: built.sent_tracking,
         credits_invoice_number: r.numbering.credits_invoice_number,
     }
+}
+
+/// Whether the document's request carries `unitdp=4`, as the run decides it
+/// (`send/requests.rs`): the settings' unitdp 4, or a unit amount with more than 2 decimals.
+fn unitdp4_needed(ctx: &Ctx<'_>, wire: Option<&WireDocument>) -> bool {
+    ctx.settings.unitdp() == 4 || wire.is_some_and(WireDocument::needs_unitdp4)
 }
 
 /// The wire document, when there is a date and a contact to send it with. Takes the fields only

@@ -296,6 +296,40 @@ pub struct TrackingSettings {
     pub option_name_limit: Option<usize>,
 }
 
+/// What to do when the host's own total differs from the one Xero will compute (issue 18).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum HostTotalPolicy {
+    /// Report the difference (`TOTAL_MISMATCH` warning) and send Xero's arithmetic.
+    #[default]
+    Report,
+    /// Send an explicit `TaxAmount` on taxed lines, 0.01 each at most, so that Xero's total is
+    /// the host's (Exclusive documents only: an Inclusive or NoTax total is the sum of the line
+    /// amounts, which tax does not change).
+    TaxOverride,
+    /// Add one line to the rounding account for the difference.
+    RoundingLine,
+    /// Block the document.
+    Error,
+}
+
+/// Host totals that must match Xero's. A difference is only ever adjusted within 0.01 per line
+/// of the document: more than that is not rounding, and is an error under every policy but
+/// `report`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(default, rename_all = "camelCase")]
+pub struct HostTotalSettings {
+    /// report (default), taxOverride, roundingLine or error.
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub policy: HostTotalPolicy,
+    /// The account code of the rounding line; by default the organisation's account whose
+    /// `SystemAccount` is `ROUNDING` (reference §3.2: 860 is only a common code).
+    pub rounding_account: Option<Text>,
+}
+
 /// The host's Xero settings.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -344,6 +378,9 @@ pub struct Settings {
     /// Unknown keys on invoices, lines and payers: warnings (default) or errors.
     #[cfg_attr(test, ts(optional = nullable))]
     pub unknown_fields: UnknownFields,
+    /// The host's total against Xero's: report, adjust (taxOverride, roundingLine) or block.
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub host_total: HostTotalSettings,
     /// Keys of the settings the library does not know, found by [`Settings::read`]; the
     /// exporter reports each as an error.
     #[serde(skip)]

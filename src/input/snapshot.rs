@@ -76,7 +76,9 @@ impl<'de, T: Resource> Deserialize<'de> for List<T> {
     }
 }
 
-/// The host's snapshot input: one GET body (or array) per resource.
+/// The host's snapshot input: one GET body (or array) per resource. A part left out (or
+/// `null`) is `None`: reported and its checks skipped, unlike a part given empty (an
+/// organisation without items is not one whose items are unknown).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SnapshotInput {
@@ -86,25 +88,43 @@ pub struct SnapshotInput {
         alias = "organisations",
         alias = "Organisations"
     )]
-    pub organisation: List<Organisation>,
+    pub organisation: Option<List<Organisation>>,
     /// GET /Accounts.
     #[serde(alias = "Accounts")]
-    pub accounts: List<Account>,
+    pub accounts: Option<List<Account>>,
     /// GET /TaxRates.
     #[serde(rename = "taxRates", alias = "TaxRates")]
-    pub tax_rates: List<TaxRate>,
+    pub tax_rates: Option<List<TaxRate>>,
     /// GET /TrackingCategories?includeArchived=true.
     #[serde(rename = "trackingCategories", alias = "TrackingCategories")]
-    pub tracking_categories: List<TrackingCategory>,
+    pub tracking_categories: Option<List<TrackingCategory>>,
     /// GET /Contacts (with includeArchived=true, so archived matches are recognised).
     #[serde(alias = "Contacts")]
-    pub contacts: List<Contact>,
+    pub contacts: Option<List<Contact>>,
     /// GET /Items.
     #[serde(alias = "Items")]
-    pub items: List<Item>,
+    pub items: Option<List<Item>>,
     /// GET /Currencies.
     #[serde(alias = "Currencies")]
-    pub currencies: List<Currency>,
+    pub currencies: Option<List<Currency>>,
+}
+
+impl SnapshotInput {
+    /// The parts left out, by their snapshot key.
+    fn missing(&self) -> BTreeSet<&'static str> {
+        [
+            ("organisation", self.organisation.is_none()),
+            ("accounts", self.accounts.is_none()),
+            ("taxRates", self.tax_rates.is_none()),
+            ("trackingCategories", self.tracking_categories.is_none()),
+            ("contacts", self.contacts.is_none()),
+            ("items", self.items.is_none()),
+            ("currencies", self.currencies.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(part, gone)| gone.then_some(part))
+        .collect()
+    }
 }
 
 /// Payment terms as Xero returns them (`{Bills: {Day, Type}, Sales: {Day, Type}}`).
@@ -261,6 +281,9 @@ pub struct Account {
     /// CurrencyCode of a bank account (payments into it are in that currency or the base one).
     #[serde(rename = "CurrencyCode", alias = "currencyCode", default)]
     pub currency_code: Option<Text>,
+    /// DEBTORS, CREDITORS, GST, ROUNDING...: the system account this one is.
+    #[serde(rename = "SystemAccount", alias = "systemAccount", default)]
+    pub system_account: Option<Text>,
 }
 
 impl Resource for Account {
@@ -549,6 +572,8 @@ pub struct Snapshot {
     pub items: Vec<Item>,
     /// Enabled currency codes.
     pub currencies: BTreeSet<String>,
+    /// The parts the host left out (`"currencies"`, `"items"`...): their checks are skipped.
+    pub missing: BTreeSet<&'static str>,
     /// The organisation's lock dates, parsed.
     pub lock_dates: LockDates,
     /// Exact spellings first (no allocation on the common path), then comparison keys.
@@ -572,6 +597,13 @@ pub struct Snapshot {
     pub issues: Vec<Issue>,
 }
 
+impl Snapshot {
+    /// Whether the host gave this part (`"items"`, `"currencies"`...), even empty.
+    pub fn has_part(&self, part: &str) -> bool {
+        !self.missing.contains(part)
+    }
+}
+
 fn index_unique(map: &mut BTreeMap<String, usize>, key: Option<&str>, i: usize, fold: bool) {
     if let Some(k) = key.map(str::trim).filter(|k| !k.is_empty()) {
         let k = if fold { names::key(k) } else { k.to_owned() };
@@ -588,13 +620,15 @@ fn index_multi(map: &mut BTreeMap<String, Matches>, key: Option<String>, i: usiz
 impl Snapshot {
     /// Parses the host's snapshot input and builds every lookup table once.
     pub fn new(input: SnapshotInput) -> Snapshot {
+        let missing = input.missing();
         let mut s = Snapshot {
-            organisation: input.organisation.0.into_iter().next(),
-            accounts: input.accounts.0,
-            tax_rates: input.tax_rates.0,
-            tracking_categories: input.tracking_categories.0,
-            contacts: input.contacts.0,
-            items: input.items.0,
+            organisation: input.organisation.and_then(|l| l.0.into_iter().next()),
+            accounts: input.accounts.map(|l| l.0).unwrap_or_default(),
+            tax_rates: input.tax_rates.map(|l| l.0).unwrap_or_default(),
+            tracking_categories: input.tracking_categories.map(|l| l.0).unwrap_or_default(),
+            contacts: input.contacts.map(|l| l.0).unwrap_or_default(),
+            items: input.items.map(|l| l.0).unwrap_or_default(),
+            missing,
             ..Snapshot::default()
         };
         for (i, a) in s.accounts.iter().enumerate() {
@@ -643,7 +677,8 @@ impl Snapshot {
         }
         s.currencies = input
             .currencies
-            .0
+            .map(|l| l.0)
+            .unwrap_or_default()
             .into_iter()
             .filter_map(|c| c.code.map(|c| c.trim().to_ascii_uppercase()))
             .collect();
@@ -673,6 +708,26 @@ impl Snapshot {
                     IssueCode::SnapshotInvalid,
                     format!("snapshot.{part}"),
                     format!("The snapshot has no {part}: lines cannot be checked against them. Pass the body of the matching Xero GET."),
+                ));
+            }
+        }
+        self.check_missing_lists();
+    }
+
+    /// The lists an organisation may hold empty (tracking, contacts, items, currencies): only
+    /// a part left out is reported, with the checks it skips.
+    fn check_missing_lists(&mut self) {
+        for (part, skipped) in [
+            ("trackingCategories", "tracking is sent by the names the settings give, unchecked (Xero drops an unknown category or option silently; the run reports TRACKING_DROPPED_BY_XERO when it does). Pass the body of GET /TrackingCategories?includeArchived=true."),
+            ("contacts", "contact ids are sent unchecked, and payers without one cannot be matched to an existing contact, so a contact to create may duplicate one Xero has. Pass the body of GET /Contacts?includeArchived=true."),
+            ("items", "item codes are sent unchecked (Xero refuses an unknown one) and no item defaults (description, account, tax) are used. Pass the body of GET /Items."),
+            ("currencies", "documents in another currency than the organisation's are not checked against the enabled currencies (Xero refuses one not enabled). Pass the body of GET /Currencies."),
+        ] {
+            if self.missing.contains(part) {
+                self.issues.push(Issue::warning(
+                    IssueCode::SnapshotInvalid,
+                    format!("snapshot.{part}"),
+                    format!("The snapshot has no {part}: {skipped}"),
                 ));
             }
         }
@@ -759,9 +814,10 @@ impl Snapshot {
     }
 
     /// Whether documents in `code` can be created (base currency or an enabled currency).
-    /// Unknown when neither the organisation nor the currencies were given: then `true`.
+    /// Unknown when the currencies were not given (the base currency alone says nothing
+    /// about the others): then `true`, the check skipped and the missing part reported.
     pub fn currency_enabled(&self, code: &str) -> bool {
-        if self.currencies.is_empty() {
+        if self.currencies.is_empty() || self.missing.contains("currencies") {
             return true;
         }
         self.currencies.contains(&code.trim().to_ascii_uppercase())
@@ -789,7 +845,8 @@ mod tests {
         assert_eq!(s.contact_by_id("c1").unwrap().name.as_deref(), Some("Acme"));
         assert_eq!(s.base_currency(), Some("NZD"));
         assert!(s.currency_enabled("nzd"));
-        assert!(!s.currency_enabled("USD"));
+        // No GET /Currencies: other currencies are unchecked, not refused.
+        assert!(!s.has_part("currencies") && s.currency_enabled("USD"));
         let terms = s
             .organisation
             .as_ref()

@@ -80,18 +80,36 @@ pub fn line_amount(
     unitdp: u32,
     discount: Discount,
 ) -> Option<Decimal> {
+    exact_line_amount(quantity, unit, unitdp, discount).map(round2)
+}
+
+/// The line amount before Xero rounds it to 2 dp.
+fn exact_line_amount(
+    quantity: Decimal,
+    unit: Decimal,
+    unitdp: u32,
+    discount: Discount,
+) -> Option<Decimal> {
     let raw = quantity.checked_mul(unit_amount(unit, unitdp))?;
-    let amount = match discount {
-        Discount::None => raw,
+    match discount {
+        Discount::None => Some(raw),
         Discount::Rate(rate) => {
             let factor = Decimal::ONE_HUNDRED
                 .checked_sub(rate)?
                 .checked_div(Decimal::ONE_HUNDRED)?;
-            raw.checked_mul(factor)?
+            raw.checked_mul(factor)
         }
-        Discount::Amount(amount) => raw.checked_sub(amount)?,
-    };
-    Some(round2(amount))
+        Discount::Amount(amount) => raw.checked_sub(amount),
+    }
+}
+
+/// Whether a line carries money that Xero's rounding makes 0.00 (`2 × 0.001` with unitdp 4).
+/// Xero refuses such lines with misleading messages ("Account must be valid.", "Tax rate must
+/// be valid."; several users' reports), so they are warned about before sending. A line that
+/// is exactly zero (a free item, a 100 % discount) is not one of them.
+pub fn rounds_to_zero(quantity: Decimal, unit: Decimal, unitdp: u32, discount: Discount) -> bool {
+    exact_line_amount(quantity, unit, unitdp, discount)
+        .is_some_and(|a| !a.is_zero() && round2(a).is_zero())
 }
 
 /// `value / 100`, exactly: two more decimal places when the scale allows (a division costs far
@@ -297,6 +315,29 @@ pub fn compute_line(input: &LineInput) -> LineResult {
 mod tests {
     use super::*;
     use crate::money::dec;
+
+    /// Issue 18 item 4: which lines Xero's rounding makes 0.00.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn lines_rounding_to_zero() {
+        for (q, u, dp, discount, want) in [
+            ("2", "0.001", 4, Discount::None, true),
+            ("1", "0.0049", 4, Discount::None, true),
+            ("1", "-0.0049", 4, Discount::None, true),
+            ("1", "0.005", 4, Discount::None, false),
+            ("1", "0.00", 2, Discount::None, false),
+            ("1", "10.00", 2, Discount::Rate(dec("100")), false),
+            ("1", "0.01", 2, Discount::Rate(dec("60")), true),
+            ("1", "10.00", 2, Discount::Amount(dec("9.999")), true),
+            ("0.0001", "10.00", 2, Discount::None, true),
+        ] {
+            assert_eq!(
+                rounds_to_zero(dec(q), dec(u), dp, discount),
+                want,
+                "{q} × {u} {discount:?}"
+            );
+        }
+    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]

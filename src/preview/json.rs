@@ -165,6 +165,27 @@ pub(crate) fn write_document(
     } else {
         lines.push_str(&serde_json::to_string(&doc.lines)?);
     }
+    write_totals(doc, &mut o)?;
+    let issues = o.key("issues");
+    if doc.issues.is_empty() {
+        issues.push_str("[]");
+    } else {
+        issues.push_str(&serde_json::to_string(&doc.issues)?);
+    }
+    match &doc.body {
+        Some(b) => push_json_str(o.key("body"), b),
+        None => o.key("body").push_str("null"),
+    }
+    o.close();
+    Ok(())
+}
+
+/// The totals and what is said about them: Xero's, the host's, the difference, the adjustment.
+fn write_totals(
+    doc: &DocumentPreview,
+    o: &mut crate::xero::wire::Object<'_>,
+) -> Result<(), serde_json::Error> {
+    use crate::xero::wire::Object;
     match &doc.totals {
         None => o.key("totals").push_str("null"),
         Some(totals) => {
@@ -177,17 +198,13 @@ pub(crate) fn write_document(
     }
     o.opt_str("hostTotal", doc.host_total.as_deref());
     o.opt_str("difference", doc.difference.as_deref());
-    let issues = o.key("issues");
-    if doc.issues.is_empty() {
-        issues.push_str("[]");
-    } else {
-        issues.push_str(&serde_json::to_string(&doc.issues)?);
+    o.opt_str("totalDiscount", doc.total_discount.as_deref());
+    if doc.unitdp4 {
+        o.key("unitdp4").push_str("true");
     }
-    match &doc.body {
-        Some(b) => push_json_str(o.key("body"), b),
-        None => o.key("body").push_str("null"),
+    if let Some(a) = &doc.adjustment {
+        o.key("adjustment").push_str(&serde_json::to_string(a)?);
     }
-    o.close();
     Ok(())
 }
 
@@ -281,6 +298,13 @@ mod tests {
                 totals: Some(Totals::default().to_strings()),
                 host_total: full.then(|| "1.00".to_owned()),
                 difference: full.then(|| "-0.01".to_owned()),
+                total_discount: full.then(|| "1.50".into()),
+                unitdp4: full,
+                adjustment: full.then(|| crate::preview::HostAdjustment {
+                    mechanism: "roundingLine",
+                    amount: "0.01".into(),
+                    lines: vec![1],
+                }),
                 issues: if full {
                     vec![Issue::warning(
                         IssueCode::TotalMismatch,

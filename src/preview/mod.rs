@@ -119,6 +119,19 @@ pub struct DocumentPreview {
     /// Xero's total minus the host's, when they differ.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
+    /// Xero's TotalDiscount (what the lines' discounts take off), when a line is sent with a
+    /// discount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_discount: Option<Text>,
+    /// Whether the document's request carries `unitdp=4` (a unit amount with 3-4 decimals, or
+    /// the settings' unitdp 4). Left out when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+    pub unitdp4: bool,
+    /// How the document was adjusted so that Xero's total is the host's (settings
+    /// `hostTotal.policy`); `totals` are then the adjusted ones. Left out when not adjusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<HostAdjustment>,
     /// Every problem of this document.
     pub issues: Vec<Issue>,
     /// The request body for this document alone (`{"Invoices":[...]}`), or `null` while its
@@ -137,6 +150,20 @@ pub struct DocumentPreview {
     /// The number of the invoice a credit note corrects (for allocations).
     #[serde(skip)]
     pub credits_invoice_number: Option<Text>,
+}
+
+/// The adjustment a host totals policy made (issue 18): Xero's total is the host's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HostAdjustment {
+    /// `taxOverride` (explicit TaxAmount on lines) or `roundingLine` (one line added).
+    #[cfg_attr(test, ts(type = "\"taxOverride\" | \"roundingLine\""))]
+    pub mechanism: &'static str,
+    /// What the adjustment adds to Xero's arithmetic (the host's total minus it), 2 dp.
+    pub amount: Text,
+    /// The lines it touched: those sent with a TaxAmount, or the rounding line (the last).
+    pub lines: Vec<usize>,
 }
 
 /// Counts for a summary line.

@@ -159,7 +159,9 @@ fn item<'s>(
     match non_empty(&line.item_code) {
         Some(code) => {
             let item = ctx.snapshot.item(code);
-            if item.is_none() {
+            // Without the snapshot's items the code is sent unchecked (reported once, on the
+            // snapshot).
+            if item.is_none() && ctx.snapshot.has_part("items") {
                 issues.push(Issue::error(
                     IssueCode::ItemNotFound,
                     path.field("itemCode"),
@@ -209,6 +211,26 @@ fn check_description(
     }
 }
 
+/// Warns about a line Xero's rounding makes 0.00 (see [`totals::rounds_to_zero`]).
+fn rounding_to_zero(
+    quantity: Option<Decimal>,
+    unit: Option<Decimal>,
+    unitdp: u32,
+    p: &Parsed<'_>,
+    issues: &mut Vec<Issue>,
+) {
+    let (Some(q), Some(u)) = (quantity, unit) else {
+        return;
+    };
+    if totals::rounds_to_zero(q, u, unitdp, p.discount) {
+        issues.push(Issue::warning(
+            IssueCode::LineAmountRoundsToZero,
+            p.path,
+            format!("The line amount {q} × {u} rounds to 0.00: Xero refuses such a line, with a misleading \"Account must be valid.\" or \"Tax rate must be valid.\". Remove the line or combine it with another."),
+        ));
+    }
+}
+
 /// Quantity and unit amount after the item's price and the sign rule, and the LineAmount Xero
 /// will compute from them (`None` past Xero's limit, reported here).
 fn amounts(
@@ -255,6 +277,7 @@ fn amounts(
             ));
         }
     }
+    rounding_to_zero(quantity, unit, unitdp, p, issues);
     let amount = amount.filter(|a| a.abs() <= LINE_AMOUNT_MAX);
     if amount.is_none() {
         let shown = match (quantity, unit) {

@@ -203,6 +203,21 @@ pub fn lookup(snapshot: &Snapshot, category: &str, option: &str) -> Result<Found
     })
 }
 
+/// [`lookup`] for a line; without the snapshot's categories, the names as the settings give
+/// them, sent unchecked (the missing part is reported once, on the snapshot; the run compares
+/// the tracking Xero returns with what was sent).
+fn line_lookup(snapshot: &Snapshot, category: &str, option: &str) -> Result<Found, Stale> {
+    if snapshot.has_part("trackingCategories") {
+        return lookup(snapshot, category, option);
+    }
+    Ok(Found {
+        category: category.to_owned(),
+        category_id: None,
+        option: option.to_owned(),
+        option_id: None,
+    })
+}
+
 impl Stale {
     /// The issue code for this reason.
     pub fn code(&self) -> IssueCode {
@@ -334,7 +349,7 @@ impl Prepared {
                     // still quick to create; values past this are memoised per call instead.
                     .take(PREPARED_OPTIONS_MAX)
                     .map(|v| {
-                        let found = lookup(snapshot, &c.category, v).map(Shared::from);
+                        let found = line_lookup(snapshot, &c.category, v).map(Shared::from);
                         (v.to_owned(), found)
                     })
                     .collect()
@@ -382,7 +397,7 @@ impl<'a> Resolver<'a> {
         if let Some(hit) = self.memo.borrow().get(i).and_then(|m| m.get(value)) {
             return hit.clone();
         }
-        let result = lookup(self.snapshot, category, value).map(Shared::from);
+        let result = line_lookup(self.snapshot, category, value).map(Shared::from);
         if let Some(m) = self.memo.borrow_mut().get_mut(i) {
             m.insert(value.to_owned(), result.clone());
         }

@@ -353,6 +353,8 @@ fn doc_row(p: DocumentPreview, state: DocState, contact_id: Option<String>) -> D
         xero_status: None,
         totals: None,
         amount_due: None,
+        date: None,
+        due_date: None,
         retry_after: None,
         retry_at: None,
         limit: None,

@@ -10,7 +10,9 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::build::totals::TotalsText;
+use crate::dates::Date;
 use crate::issues::{Issue, IssueCode, Path};
+use crate::money::totals::{rounds_to_zero, Discount};
 use crate::money::{fixed, fixed_text};
 use crate::resolve::tracking::{self, ReturnedDocument};
 use crate::send::plan::Request;
@@ -18,6 +20,7 @@ use crate::xero::responses::{
     self, decimal_field, element_status, elements, match_elements, validation_messages, warnings,
     ElementStatus, Identity, XeroMessage,
 };
+use crate::xero::wire::WireDocument;
 
 use super::answers::{self, error_texts, plain_messages, Answer};
 use super::requests::RowEnd;
@@ -173,6 +176,7 @@ impl Run {
 
     pub(super) fn failed_with(&mut self, a: &Answer, d: DocId, msgs: &[XeroMessage]) {
         let path = self.docs.path(d);
+        let wire = self.docs.get(d).and_then(|x| x.p.wire.as_ref());
         let mut issues: Vec<Issue> = msgs
             .iter()
             .map(|m| {
@@ -181,7 +185,15 @@ impl Run {
                 } else {
                     path.field(&m.at)
                 };
-                Issue::error(responses::code_for(&m.text), p, m.text.clone())
+                let code = responses::code_for(&m.text);
+                match zero_line(wire, &m.at) {
+                    Some(amount) if ZERO_LINE_MISREAD.contains(&code) => Issue::error(
+                        IssueCode::LineAmountRoundsToZero,
+                        p,
+                        format!("Xero said \"{}\", but this line's amount {amount} rounds to 0.00, which is what Xero refuses. Remove the line or combine it with another.", m.text),
+                    ),
+                    _ => Issue::error(code, p, m.text.clone()),
+                }
             })
             .collect();
         if issues.is_empty() {
@@ -223,6 +235,25 @@ impl Run {
     }
 }
 
+/// The codes of Xero's misleading messages on a line whose amount rounds to 0.00 ("Account
+/// must be valid.", "Tax rate must be valid.").
+const ZERO_LINE_MISREAD: [IssueCode; 2] = [IssueCode::AccountUnknown, IssueCode::TaxTypeUnknown];
+
+/// `Some("q × u")` when the message sat on a line (`lines[2]`) of the document as sent whose
+/// amount rounds to 0.00. Read from the wire line (amounts as sent), so no run state is added.
+fn zero_line(wire: Option<&WireDocument>, at: &str) -> Option<String> {
+    let i: usize = at.strip_prefix("lines[")?.strip_suffix(']')?.parse().ok()?;
+    let l = wire?.line_items.get(i)?;
+    let (q, u) = (l.quantity?, l.unit_amount?);
+    let discount = match (l.discount_rate, l.discount_amount) {
+        (Some(r), _) => Discount::Rate(r),
+        (None, Some(a)) => Discount::Amount(a),
+        (None, None) => Discount::None,
+    };
+    // The wire's unit amount is already at its unitdp: 4 rounds nothing further.
+    rounds_to_zero(q, u, 4, discount).then(|| format!("{} × {}", q.normalize(), u.normalize()))
+}
+
 /// Records Xero's element on its document: the outcome, what Xero returned, and the
 /// allocation a credit note from a negative invoice now needs. Returns the log row's id,
 /// number and messages.
@@ -258,6 +289,8 @@ fn record_export(
         xd.amount_due
     }
     .map(|a| fixed(a, 2));
+    x.out.date = xd.date;
+    x.out.due_date = crate::xero::responses::text_field(el, "DueDate").and_then(Date::parse);
     x.out.clear_wait();
     x.out.issues = issues;
     x.state = DocState::Final;
@@ -298,6 +331,7 @@ fn export_issues(x: &Doc, el: &Value, totals: [Option<Decimal>; 3], path: &Path)
             ));
         }
     }
+    issues.extend(host_total_met(x, totals[2], path));
     let sent_any_tracking = x.p.sent_tracking.iter().any(|l| !l.is_empty());
     let has_lines = el
         .get("LineItems")
@@ -313,4 +347,20 @@ fn export_issues(x: &Doc, el: &Value, totals: [Option<Decimal>; 3], path: &Path)
         }
     }
     issues
+}
+
+/// When the settings' host totals policy adjusted the document, Xero's returned total must be
+/// the host's: the promise the preview made.
+fn host_total_met(x: &Doc, total: Option<Decimal>, path: &Path) -> Option<Issue> {
+    let a = x.p.adjustment.as_ref()?;
+    let host = crate::money::parse_decimal(x.p.host_total.as_deref()?)?;
+    let host = if x.p.kind.is_credit() { -host } else { host };
+    let total = total?;
+    (total != host).then(|| {
+        Issue::warning(
+            IssueCode::HostTotalNotMet,
+            path.field("total"),
+            format!("The settings' hostTotal policy ({}) adjusted this document to the host's total {}, but Xero computed {}. Check the document in Xero.", a.mechanism, fixed(host, 2), fixed(total, 2)),
+        )
+    })
 }

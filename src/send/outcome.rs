@@ -108,6 +108,13 @@ pub struct Outcome {
     /// Xero's AmountDue (invoices) or RemainingCredit (credit notes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_due: Option<String>,
+    /// Xero's `Date` as it returned it, decoded from `/Date(ms+hhmm)/` as a calendar date
+    /// (`YYYY-MM-DD`): no host time zone can shift it a day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<crate::dates::Date>,
+    /// Xero's `DueDate`, decoded the same way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<crate::dates::Date>,
     /// Retry: seconds Xero asked to wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,

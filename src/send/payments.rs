@@ -947,6 +947,12 @@ fn check_account(
         ));
         return None;
     };
+    // Without the snapshot's accounts (reported on the snapshot) the account is sent as
+    // given, unchecked (issue 18: a missing part skips its checks).
+    if snapshot.accounts.is_empty() {
+        let by_id = p.account.as_ref().is_some_and(|a| a.id.is_some());
+        return Some((if by_id { "AccountID" } else { "Code" }, given.to_owned()));
+    }
     let Some(acc) = snapshot.account(given) else {
         issues.push(Issue::error(
             IssueCode::AccountUnknown,

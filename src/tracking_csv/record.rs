@@ -13,6 +13,9 @@ pub(super) struct IssueSink {
     pub(super) total: u64,
     pub(super) errors: u64,
     pub(super) by_code: BTreeMap<IssueCode, u64>,
+    /// The key (client id) of the row being read, put on its issues; empty when the row has
+    /// none. One buffer reused row after row (no allocation per row).
+    pub(super) row_key: String,
 }
 
 impl IssueSink {
@@ -36,7 +39,11 @@ impl IssueSink {
                 Severity::Error => Issue::error(code, path, message),
                 Severity::Warning => Issue::warning(code, path, message),
             };
-            self.kept.push(issue.at(row, column));
+            self.kept.push(
+                issue
+                    .at(row, column)
+                    .with_key(Some(self.row_key.as_str()).filter(|k| !k.is_empty())),
+            );
         }
     }
 }

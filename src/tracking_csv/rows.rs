@@ -88,6 +88,10 @@ impl<S: Borrow<Snapshot>> Rows<S> {
             }
         };
         let row = self.row;
+        self.issues.row_key.clear();
+        if let Some(Ok(raw)) = fields.get(key_index) {
+            self.issues.row_key.push_str(cell_value(raw));
+        }
         self.check_shape(&fields, width, at_eof, odd_quotes);
         let entry = self.check_key(&fields, key_index);
         let mut codes = [0u32; 2];
@@ -127,6 +131,7 @@ impl<S: Borrow<Snapshot>> Rows<S> {
                 }
             };
         }
+        self.issues.row_key.clear();
         if self.issues.errors > errors_before {
             self.rows_failing += 1;
         } else {

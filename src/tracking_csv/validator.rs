@@ -70,6 +70,7 @@ impl<S: Borrow<Snapshot>> Validator<S> {
             total: 0,
             errors: 0,
             by_code: BTreeMap::new(),
+            row_key: String::new(),
         };
         Validator {
             parser: Parser {

@@ -302,6 +302,26 @@ pub fn code_for(message: &str) -> IssueCode {
     } else if has("contact") && has("archived") {
         IssueCode::ContactArchived
     } else {
+        code_for_more(&m)
+    }
+}
+
+/// The rest of reference §10's catalogue (and messages Xero users report), each mapped to the
+/// code the preview raises for the same problem. Kept apart from [`code_for`] so the table
+/// grows without one long function.
+fn code_for_more(m: &str) -> IssueCode {
+    let has = |s: &str| m.contains(s);
+    if has("not subscribed to currency") || (has("currency") && has("not enabled")) {
+        IssueCode::CurrencyNotEnabled
+    } else if has("exceeds the amount outstanding") {
+        IssueCode::PaymentExceedsDue
+    } else if has("account must be valid") {
+        // Also what Xero says on a line whose amount rounds to 0.00: the run maps it to
+        // LINE_AMOUNT_ZERO on such a line (send/documents.rs).
+        IssueCode::AccountUnknown
+    } else if has("tax rate must be valid") {
+        IssueCode::TaxTypeUnknown
+    } else {
         IssueCode::XeroValidationError
     }
 }
@@ -423,6 +443,18 @@ mod tests {
             ("The document date cannot be before the period lock date", IssueCode::DateLocked),
             ("Invoice not of valid status for modification", IssueCode::UpdateNotAllowed),
             ("The line total 0 does not match the expected line total 800.00", IssueCode::XeroValidationError),
+            // Reference §10 and users' reports, audited: each to the preview's code for the
+            // same problem; the ones without a preview counterpart stay generic.
+            ("Users Organisation is not subscribed to currency NZD", IssueCode::CurrencyNotEnabled),
+            ("Payment amount exceeds the amount outstanding on this document", IssueCode::PaymentExceedsDue),
+            ("The TaxType code 'OUTPUT2' cannot be used with account code '800'.", IssueCode::TaxTypeNotAllowed),
+            ("This document cannot be edited as it has a payment or credit note allocated to it.", IssueCode::UpdateNotAllowed),
+            ("Account must be valid.", IssueCode::AccountUnknown),
+            ("Tax rate must be valid.", IssueCode::TaxTypeUnknown),
+            ("Account code '999' is not a valid code for this document.", IssueCode::AccountUnknown),
+            ("An existing Credit Note with the specified CreditNoteID could not be found", IssueCode::XeroValidationError),
+            ("You've reached the limit of 100 contact groups.", IssueCode::XeroValidationError),
+            ("Only AUTHORISED invoices may have SentToContact updated.", IssueCode::XeroValidationError),
         ] {
             assert_eq!(code_for(msg), code, "{msg}");
         }

@@ -189,6 +189,8 @@ pub struct WireLine {
     pub account_code: Option<Text>,
     /// Tax type.
     pub tax_type: Option<Text>,
+    /// An explicit tax amount, only when the host's total policy overrides Xero's (issue 18).
+    pub tax_amount: Option<Decimal>,
     /// Discount rate (ACCREC invoices only; never zero).
     pub discount_rate: Option<Decimal>,
     /// Discount amount (ACCREC invoices only; never zero).
@@ -207,6 +209,7 @@ impl WireLine {
         o.opt_str("ItemCode", self.item_code.as_deref());
         o.opt_str("AccountCode", self.account_code.as_deref());
         o.opt_str("TaxType", self.tax_type.as_deref());
+        o.opt_number("TaxAmount", self.tax_amount);
         o.opt_number("DiscountRate", self.discount_rate);
         o.opt_number("DiscountAmount", self.discount_amount);
         if !self.tracking.is_empty() {

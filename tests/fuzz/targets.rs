@@ -81,6 +81,12 @@ pub fn exporter_input(data: &[u8]) {
         r#"[{"id":"u","number":"2","date":"2024-01-15","payer":{"contactId":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"xero":{"id":"0b1f0000-0000-4000-8000-000000000001","status":"AUTHORISED","document":{"InvoiceID":"0b1f0000-0000-4000-8000-000000000001","Type":"ACCREC","Status":"AUTHORISED","AmountPaid":5,"Date":"/Date(1705276800000+0000)/","Contact":{"ContactID":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"LineItems":[{"LineItemID":"l-0","Description":"x","Quantity":1,"UnitAmount":10,"Tracking":[{"Name":"Location","Option":"North"}]},{"LineItemID":"l-1"}]}},"lines":[{"lineItemId":"l-0","description":"x","quantity":1,"unitAmount":"10.00","taxCode":"GST"}]}]"#,
         PreviewOptions::default(),
     );
+    // Issue 18: a host total a cent off Xero's, so a `hostTotal` policy in the settings adjusts
+    // (or refuses) it, and a line rounding to 0.00.
+    let _ = exporter.preview_split_json(
+        r#"[{"id":"h","number":"3","date":"2024-01-15","total":"87.75","payer":{"contactId":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"lines":[{"description":"a","quantity":1,"unitAmount":"25.06"},{"description":"b","quantity":1,"unitAmount":"25.61","discountRate":"0.01"},{"description":"c","quantity":1,"unitAmount":"25.63"},{"description":"d","quantity":2,"unitAmount":"0.001"}]}]"#,
+        PreviewOptions::default(),
+    );
 }
 
 /// `exporter.preview(invoices)`: a settings pick byte, then the invoices' JSON.
@@ -542,6 +548,16 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
                     .map(|t| ("amounts", t.to_string().into_bytes())),
             );
         }
+    }
+    // Issue 18: every host totals policy, from the exporter's settings.
+    for policy in ["taxOverride", "roundingLine", "error", "report"] {
+        let settings = format!(
+            r#"{{"hostTotal":{{"policy":"{policy}","roundingAccount":"091"}},"unitdp":4,"taxes":{{"default":"OUTPUT2"}},"accounts":{{"default":"200"}}}}"#
+        );
+        out.push((
+            "exporter",
+            join(&[SNAPSHOT.as_bytes(), settings.as_bytes()]),
+        ));
     }
     let lines: serde_json::Value =
         serde_json::from_str(include_str!("../fixtures/sample/lines.json")).unwrap_or_default();
