@@ -67,6 +67,7 @@ mod batches;
 mod cancels;
 mod contacts;
 mod documents;
+mod durable;
 mod lookups;
 mod outcome;
 mod payments;
@@ -74,6 +75,7 @@ pub mod plan;
 mod requests;
 mod tables;
 
+pub use durable::{Changes, ResumeOptions, STATE_FORMAT, STATE_VERSION};
 pub use outcome::{
     Allocation, AllocationStatus, CancelOutcome, LogRow, Outcome, OutcomeStatus, PaymentOutcome,
     RunSummary,
@@ -110,6 +112,8 @@ pub struct Run {
     payments: Payments,
     /// PaymentIDs recorded or found by this run: a lookup never claims one twice.
     claimed: std::collections::BTreeSet<String>,
+    /// The calls that changed the run, for [`Run::save`] (see `durable`).
+    journal: durable::Journal,
 }
 
 impl Run {
@@ -117,6 +121,14 @@ impl Run {
     /// lookups and allocations, never more than `maxConcurrent` in flight. Empty while the run
     /// is stopped, paused by a rate limit, or waiting on answers.
     pub fn next(&mut self, now: i64) -> Vec<Request> {
+        let before = self.fingerprint();
+        let out = self.next_unrecorded(now);
+        self.journal_next(now, before, !out.is_empty());
+        out
+    }
+
+    /// [`Run::next`] without the journal.
+    fn next_unrecorded(&mut self, now: i64) -> Vec<Request> {
         if self.stopped.is_some() {
             return Vec::new();
         }
@@ -156,6 +168,8 @@ impl Run {
         response: &HttpResponse,
         now: i64,
     ) -> Result<Vec<Outcome>, Error> {
+        // What the run reads, and what its journal keeps (see `durable::slim`).
+        let response = &durable::slim(response);
         let (job, rows) = self.requests.take(id)?;
         self.docs.clear_touched();
         let a = Answer {
@@ -172,6 +186,7 @@ impl Run {
         }
         self.advance_allocations(now);
         self.settle_credit_cancels();
+        self.journal_handle(id, response, now);
         Ok(self.docs.take_touched())
     }
 
@@ -189,6 +204,7 @@ impl Run {
         });
         self.advance_allocations(now);
         self.settle_credit_cancels();
+        self.journal_lost(id, now);
         Ok(self.docs.take_touched())
     }
 
@@ -267,6 +283,7 @@ impl Run {
         if self.stopped.take().is_none() {
             return;
         }
+        self.journal_reconnect();
         for d in self.docs.ids() {
             self.docs.edit(d, |x| {
                 if x.out.status == OutcomeStatus::Retry
