@@ -399,9 +399,10 @@ pub struct ResumeOptions {
     /// The organisation the host means to resume for: a state of another is refused.
     #[serde(default)]
     pub tenant_id: Option<String>,
-    /// Chunks of `run.changes()` appended after the state was saved, in order.
+    /// The texts (or parsed objects) of `run.changes()` appended after the state was saved, in
+    /// order.
     #[serde(default)]
-    #[cfg_attr(test, ts(type = "Array<RunChanges>"))]
+    #[cfg_attr(test, ts(type = "Array<string | object>"))]
     pub changes: Vec<Changes>,
 }
 
