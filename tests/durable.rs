@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use xero_export::input::work::{read_work, Work};
 use xero_export::send::plan::{PlanOptions, Request};
-use xero_export::send::{ResumeOptions, Run};
+use xero_export::send::{OutcomeStatus, ResumeOptions, Run};
 use xero_export::xero::responses::HttpResponse;
 use xero_export::{ErrorCode, Exporter, Settings, Snapshot, SnapshotInput};
 
@@ -73,6 +73,9 @@ struct Fake {
     invoices: BTreeMap<String, (String, Decimal)>,
     payments: Vec<Value>,
     seed: u64,
+    /// Documents exported before the run (cancelled by it): id → status.
+    status: BTreeMap<String, String>,
+    voids: usize,
     /// Answer with Xero's whole document (the spec's example: the contact with its addresses
     /// and phones, dates twice, line items), as the real API does.
     full: bool,
@@ -119,6 +122,26 @@ impl Fake {
     }
 
     fn save(&mut self, r: &Request) -> Value {
+        if r.method == "GET" && r.path == "/Invoices" && r.query.contains_key("IDs") {
+            let els: Vec<Value> = r.query["IDs"]
+                .split(',')
+                .map(|id| json!({"InvoiceID": id, "Status": self.status.get(id).cloned().unwrap_or_default()}))
+                .collect();
+            return json!({"Invoices": els});
+        }
+        if r.method == "POST" && r.path == "/Invoices" {
+            let body: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+            let els: Vec<Value> = body["Invoices"].as_array().unwrap().iter().map(|el| {
+                let id = el["InvoiceID"].as_str().unwrap().to_owned();
+                if self.status.get(&id).map(String::as_str) != Some("AUTHORISED") {
+                    return json!({"InvoiceID": id, "StatusAttributeString": "ERROR", "ValidationErrors": [{"Message": "Invoice not of valid status for modification"}]});
+                }
+                self.status.insert(id.clone(), "VOIDED".into());
+                self.voids += 1;
+                json!({"InvoiceID": id, "Status": "VOIDED", "StatusAttributeString": "OK"})
+            }).collect();
+            return json!({"Invoices": els});
+        }
         if r.method == "GET" && r.path == "/Invoices" {
             let wanted = r.query.get("InvoiceNumbers").cloned().unwrap_or_default();
             let els: Vec<Value> = wanted
@@ -201,9 +224,26 @@ fn work(n: usize) -> (Value, Work) {
         .step_by(2)
         .map(|i| json!({"id": format!("p{i}"), "invoice": {"sourceId": format!("inv-{i}")}, "amount": "5.00", "date": "2024-01-20", "account": {"code": "091"}}))
         .collect();
-    let v = json!({"invoices": invoices, "payments": payments});
+    let cancels: Vec<Value> = (0..3)
+        .map(|i| json!({"sourceId": format!("old-{i}"), "xero": {"id": old(i), "status": "AUTHORISED"}}))
+        .collect();
+    let v = json!({"invoices": invoices, "payments": payments, "cancels": cancels});
     let w = read_work(&v.to_string()).unwrap();
     (v, w)
+}
+
+/// The id of a document exported before the run.
+fn old(i: usize) -> String {
+    format!("{i:08}-1111-4111-8111-111111111111")
+}
+
+/// A fake Xero holding the three documents the work cancels.
+fn fake(seed: u64) -> Fake {
+    Fake {
+        seed,
+        status: (0..3).map(|i| (old(i), "AUTHORISED".to_owned())).collect(),
+        ..Fake::default()
+    }
 }
 
 /// What a run ended with, as the host reads it.
@@ -234,10 +274,7 @@ fn drive(seed: u64, n: usize, concurrent: usize, brk: Break) -> (String, Fake, u
     let mut opts = options();
     opts.max_concurrent = Some(concurrent);
     let mut run = exporter().plan_work(&w, &opts).unwrap();
-    let mut fake = Fake {
-        seed,
-        ..Fake::default()
-    };
+    let mut fake = fake(seed);
     let mut resumes = 0;
     let mut now = 0;
     for _ in 0..600 {
@@ -285,6 +322,7 @@ fn resumed_after_every_answer_ends_exactly_as_an_unbroken_run() {
         assert_eq!(fake_a.invoices, fake_b.invoices, "seed {seed}");
         assert_eq!(fake_a.payments, fake_b.payments, "seed {seed}");
         assert_eq!(fake_b.invoices.len(), 7, "seed {seed}");
+        assert_eq!((fake_a.voids, fake_b.voids), (3, 3), "seed {seed}");
         assert!(plain.contains("\"done\":true"), "seed {seed}");
     }
     assert!(total > 200, "{total} resumes");
@@ -320,6 +358,16 @@ fn a_process_dying_after_every_answer_never_duplicates() {
             end["outcomes"]
         );
         assert_eq!(fake.invoices.len(), 9, "seed {seed}");
+        assert_eq!(fake.voids, 3, "seed {seed}: voids");
+        assert!(
+            end["cancels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["status"] == "exported"),
+            "seed {seed}: {}",
+            end["cancels"]
+        );
         assert_eq!(fake.payments.len(), 5, "seed {seed}: {:?}", fake.payments);
         assert!(
             end["payments"]
@@ -340,23 +388,32 @@ fn a_process_dying_after_every_answer_never_duplicates() {
 fn requests_in_flight_when_saved_are_looked_up_not_resent() {
     let (_, w) = work(6);
     let mut run = exporter().plan_work(&w, &options()).unwrap();
-    let mut fake = Fake::default();
+    let mut fake = fake(0);
     let reqs = run.next(1_000);
-    assert_eq!(reqs.len(), 2);
-    fake.save(&reqs[0]); // Xero saved the first batch; the process died before the answer.
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[0].method, "POST"); // the cancels first, then the two batches of invoices
+                                        // Xero saved the voids and the first batch; the process died before either answer.
+    fake.save(&reqs[0]);
+    fake.save(&reqs[1]);
     let state = run.save();
     let saved: Value = serde_json::from_str(&state).unwrap();
-    assert_eq!(saved["inFlight"], json!([reqs[0].id, reqs[1].id]));
+    assert_eq!(
+        saved["inFlight"],
+        json!([reqs[0].id, reqs[1].id, reqs[2].id])
+    );
     let mut run = exporter()
         .resume(&w, &state, &ResumeOptions::default())
         .unwrap();
     let mut now = 1_000;
-    let mut sent_puts = 0;
+    let (mut sent_puts, mut sent_voids) = (0, 0);
     while !run.is_done() {
         now = run.wake_at().unwrap_or(now).max(now + 1);
         for r in run.next(now) {
             if r.method == "PUT" && r.path == "/Invoices" {
                 sent_puts += 1;
+            }
+            if r.method == "POST" {
+                sent_voids += 1;
             }
             let body = fake.save(&r);
             run.handle(&r.id, &answer(200, &body, json!({})), now)
@@ -367,6 +424,12 @@ fn requests_in_flight_when_saved_are_looked_up_not_resent() {
     assert_eq!(fake.payments.len(), 3);
     // Only the batch Xero never saw is PUT again (the other is found by the lookup).
     assert_eq!(sent_puts, 1);
+    // The voids were found VOIDED by the lookup: never POSTed again.
+    assert_eq!((sent_voids, fake.voids), (0, 3));
+    assert!(run
+        .cancels()
+        .iter()
+        .all(|c| c.status == OutcomeStatus::Exported));
     let summary = run.summary();
     assert_eq!(summary.exported, 6);
 }
@@ -378,10 +441,7 @@ fn changes_appended_after_each_call_resume_like_the_whole_state() {
     let header = run.save();
     let mut chunks = Vec::new();
     let mut seq = run.seq();
-    let mut fake = Fake {
-        seed: 7,
-        ..Fake::default()
-    };
+    let mut fake = fake(7);
     let mut now = 0;
     for _ in 0..6 {
         now += 1_000;
@@ -435,10 +495,7 @@ fn damaged_foreign_and_newer_states_are_refused_with_a_code() {
     let (seed_end, _, _) = drive(3, 4, 5, Break::No);
     assert!(!seed_end.is_empty());
     let mut run = exporter().plan_work(&w, &options()).unwrap();
-    let mut fake = Fake {
-        seed: 1,
-        ..Fake::default()
-    };
+    let mut fake = fake(1);
     for r in run.next(1_000) {
         fake.serve(&mut run, &r, 1_000);
     }
