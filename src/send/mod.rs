@@ -40,6 +40,10 @@
 //! looked up (GET by IDs, GET /Payments) before anything is sent again. Their outcomes are
 //! [`Run::cancels`] and [`Run::payments`].
 //!
+//! A run survives its process: [`Run::save`] writes the calls that changed it (a journal; the
+//! run is deterministic), [`Run::restore`] plans the same work again and replays them, and the
+//! requests that were in flight are then treated as lost (looked up, never resent blindly).
+//!
 //! Credit notes that came from a negative invoice with `creditsInvoiceNumber` are allocated to
 //! that invoice once the credit note is AUTHORISED and the invoice is known in Xero (exported in
 //! the same run, or found by a GET): `PUT /CreditNotes/{id}/Allocations` for the smaller of the
@@ -60,7 +64,9 @@
 // - `contacts`: creating contacts and looking them up;
 // - `allocations`: allocating credit notes to the invoices they correct (owns its ledger);
 // - `cancels`: voiding and deleting exported documents (and the opt-in credit note instead);
-// - `payments`: checking and recording payments, and finding them after a lost answer.
+// - `payments`: checking and recording payments, and finding them after a lost answer;
+// - `durable`: the run's journal of the host's calls, `save`/`changes`, and `restore` (plan
+//   again, replay, declare what was in flight lost); every answer is read through its `slim`.
 mod allocations;
 mod answers;
 mod batches;
