@@ -583,3 +583,44 @@ fn state_size_per_invoice_stays_under_a_kilobyte() {
         .unwrap();
     assert_eq!(ending(&back), ending(&run));
 }
+
+/// Strings repeated in answers are written once in a state; one that starts with the marker
+/// character itself, and one that looks like a reference, come back unchanged.
+#[test]
+fn repeated_and_marker_strings_in_answers_round_trip() {
+    let (_, w) = work(2);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    let mut fake = fake(0);
+    for r in run.next(1_000) {
+        let mut body = fake.save(&r);
+        if let Some(els) = body.get_mut("Invoices").and_then(Value::as_array_mut) {
+            for el in els {
+                el["Note"] = json!("\u{1}\u{1}0 starts with the marker");
+                el["Other"] = json!("\u{1}0");
+                el["Same"] = json!("a long string repeated in every element");
+            }
+        }
+        run.handle(&r.id, &answer(200, &body, json!({})), 1_000)
+            .unwrap();
+    }
+    let state = run.save();
+    assert!(state.len() < serde_json::to_string(&run.log()).unwrap().len() * 4);
+    let back = exporter()
+        .resume(&w, &state, &ResumeOptions::default())
+        .unwrap();
+    assert_eq!(back.save(), state);
+    assert_eq!(ending(&back), ending(&run));
+    // A reference to a string never written is a damaged state.
+    let mut v: Value = serde_json::from_str(&state).unwrap();
+    let h = v["entries"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e.get("handle").is_some())
+        .unwrap();
+    h["handle"]["body"]["Invoices"][0]["InvoiceID"] = json!("\u{1}ffff");
+    assert_eq!(
+        resumed_err(&w, &v.to_string(), json!({})).0,
+        ErrorCode::StateCorrupt
+    );
+}

@@ -209,7 +209,7 @@ impl Run {
             log_cursor: self.requests.log().len(),
             seq: self.seq(),
             check: hex(self.journal.check()),
-            entries: self.journal.entries.clone(),
+            entries: packed(&self.journal.entries),
         };
         serde_json::to_string(&state).unwrap_or_default()
     }
@@ -233,7 +233,7 @@ impl Run {
             from: since,
             to: self.seq(),
             check: hex(self.journal.check_at(self.seq())),
-            entries: entries.to_vec(),
+            entries: packed(entries),
         };
         Ok(serde_json::to_string(&c).unwrap_or_default())
     }
@@ -262,7 +262,7 @@ impl Run {
         options: &ResumeOptions,
     ) -> Result<Run, Error> {
         let state = read_state(state)?;
-        let mut entries = state.entries;
+        let mut entries = unpacked(state.entries, "state.entries")?;
         let mut seq = state.seq;
         let mut check = state.check;
         if entries.len() != seq {
@@ -278,7 +278,10 @@ impl Run {
                     "does not follow the entries before it: append every chunk of run.changes() in order",
                 ));
             }
-            entries.extend(c.entries.iter().cloned());
+            entries.extend(unpacked(
+                c.entries.clone(),
+                &format!("options.changes[{i}]"),
+            )?);
             seq = c.to;
             check.clone_from(&c.check);
         }
@@ -388,6 +391,88 @@ fn slim_value(v: &mut Value, depth: usize) {
         Value::Array(xs) => xs.iter_mut().for_each(|x| slim_value(x, depth + 1)),
         _ => {}
     }
+}
+
+/// Answers repeat the same long strings (tracking category and option ids, contact ids, account
+/// codes) in every document. A saved state (and each chunk of changes) writes each such string
+/// once; its later occurrences are `MARK` + its number in hex, numbered in the order the
+/// strings first appear when the bodies are walked (objects by key, arrays in order), so the
+/// reader rebuilds the same numbering as it walks. A string that starts with `MARK` itself is
+/// written with one more `MARK` in front. The check is over the entries as recorded, so a
+/// reader that rebuilt a string wrongly is refused, never replayed.
+const MARK: char = '\u{1}';
+/// Shorter strings are cheaper written out than referred to.
+const MIN_SHARED: usize = 12;
+
+fn packed(entries: &[Entry]) -> Vec<Entry> {
+    let mut seen = std::collections::HashMap::new();
+    entries
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            if let Entry::Handle(Answered { body: Some(b), .. }) = &mut e {
+                pack(b, &mut seen);
+            }
+            e
+        })
+        .collect()
+}
+
+fn pack(v: &mut Value, seen: &mut std::collections::HashMap<String, usize>) {
+    match v {
+        Value::String(s) if s.starts_with(MARK) => s.insert(0, MARK),
+        Value::String(s) if s.len() >= MIN_SHARED => match seen.get(s.as_str()) {
+            Some(n) => *s = format!("{MARK}{n:x}"),
+            None => {
+                let n = seen.len();
+                seen.insert(s.clone(), n);
+            }
+        },
+        Value::Array(xs) => xs.iter_mut().for_each(|x| pack(x, seen)),
+        Value::Object(map) => map.values_mut().for_each(|x| pack(x, seen)),
+        _ => {}
+    }
+}
+
+fn unpacked(mut entries: Vec<Entry>, argument: &str) -> Result<Vec<Entry>, Error> {
+    let mut strings = Vec::new();
+    for e in &mut entries {
+        if let Entry::Handle(Answered { body: Some(b), .. }) = e {
+            unpack(b, &mut strings, 0)
+                .ok_or_else(|| corrupt(argument, "refers to a string it never wrote"))?;
+        }
+    }
+    Ok(entries)
+}
+
+fn unpack(v: &mut Value, strings: &mut Vec<String>, depth: usize) -> Option<()> {
+    // As deep as serde_json reads (128); deeper input never parsed.
+    if depth > 128 {
+        return None;
+    }
+    match v {
+        Value::String(s) => match s.strip_prefix(MARK) {
+            Some(rest) if rest.starts_with(MARK) => *s = rest.to_owned(),
+            Some(rest) => {
+                let n = usize::from_str_radix(rest, 16).ok()?;
+                *s = strings.get(n)?.clone();
+            }
+            None if s.len() >= MIN_SHARED => strings.push(s.clone()),
+            None => {}
+        },
+        Value::Array(xs) => {
+            for x in xs {
+                unpack(x, strings, depth + 1)?;
+            }
+        }
+        Value::Object(map) => {
+            for x in map.values_mut() {
+                unpack(x, strings, depth + 1)?;
+            }
+        }
+        _ => {}
+    }
+    Some(())
 }
 
 /// What `exporter.resume(state, work, options)` is told besides the state.
