@@ -595,8 +595,8 @@ fn repeated_and_marker_strings_in_answers_round_trip() {
         let mut body = fake.save(&r);
         if let Some(els) = body.get_mut("Invoices").and_then(Value::as_array_mut) {
             for el in els {
-                el["Note"] = json!("\u{1}\u{1}0 starts with the marker");
-                el["Other"] = json!("\u{1}0");
+                el["Note"] = json!("\u{7f}\u{7f}0 starts with the marker");
+                el["Other"] = json!("\u{7f}0");
                 el["Same"] = json!("a long string repeated in every element");
             }
         }
@@ -618,7 +618,7 @@ fn repeated_and_marker_strings_in_answers_round_trip() {
         .iter_mut()
         .find(|e| e.get("handle").is_some())
         .unwrap();
-    h["handle"]["body"]["Invoices"][0]["InvoiceID"] = json!("\u{1}ffff");
+    h["handle"]["body"]["Invoices"][0]["InvoiceID"] = json!("\u{7f}ffff");
     assert_eq!(
         resumed_err(&w, &v.to_string(), json!({})).0,
         ErrorCode::StateCorrupt

@@ -338,7 +338,8 @@ impl Run {
 
 /// Fields of Xero's answers that nothing in the run reads and that make up most of their
 /// bytes: the copy of the whole contact inside every document (its addresses, phones, groups
-/// and people), and the display strings of dates. The run reads every answer through
+/// and people), the display strings of dates, the document's Url, and each line's text,
+/// account and item as sent. The run reads every answer through
 /// [`slim`], live and on replay alike, so dropping them cannot make a replay differ from the
 /// run it replays; it keeps the state under a kilobyte per invoice.
 const DOCUMENT_CONTACT_KEEPS: [&str; 7] = [
@@ -350,7 +351,16 @@ const DOCUMENT_CONTACT_KEEPS: [&str; 7] = [
     "Warnings",
     "HasValidationErrors",
 ];
-const NEVER_READ: [&str; 3] = ["DateString", "DueDateString", "UpdatedDateUTCString"];
+const NEVER_READ: [&str; 4] = ["DateString", "DueDateString", "UpdatedDateUTCString", "Url"];
+/// What Xero echoes of each line as it was sent (the run checks a line's tracking, amounts and
+/// messages, never its text or account).
+const LINE_NEVER_READ: [&str; 5] = [
+    "Description",
+    "AccountCode",
+    "AccountID",
+    "ItemCode",
+    "Item",
+];
 
 /// `response` as the run reads it: a body given as JSON text parsed, without the fields of
 /// [`NEVER_READ`] and with a document's `Contact` cut to what identifies it.
@@ -384,6 +394,11 @@ fn slim_value(v: &mut Value, depth: usize) {
             if let Some(Value::Object(c)) = map.get_mut("Contact") {
                 c.retain(|k, _| DOCUMENT_CONTACT_KEEPS.contains(&k.as_str()));
             }
+            if let Some(Value::Array(lines)) = map.get_mut("LineItems") {
+                for line in lines.iter_mut().filter_map(Value::as_object_mut) {
+                    line.retain(|k, _| !LINE_NEVER_READ.contains(&k.as_str()));
+                }
+            }
             for x in map.values_mut() {
                 slim_value(x, depth + 1);
             }
@@ -400,9 +415,10 @@ fn slim_value(v: &mut Value, depth: usize) {
 /// reader rebuilds the same numbering as it walks. A string that starts with `MARK` itself is
 /// written with one more `MARK` in front. The check is over the entries as recorded, so a
 /// reader that rebuilt a string wrongly is refused, never replayed.
-const MARK: char = '\u{1}';
-/// Shorter strings are cheaper written out than referred to.
-const MIN_SHARED: usize = 12;
+const MARK: char = '\u{7f}';
+/// Shorter strings are cheaper written out than referred to. (DEL, the mark, is one byte that
+/// JSON writes as is.)
+const MIN_SHARED: usize = 8;
 
 fn packed(entries: &[Entry]) -> Vec<Entry> {
     let mut seen = std::collections::HashMap::new();
