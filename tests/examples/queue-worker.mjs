@@ -175,7 +175,7 @@ class Driver {
     await this.compact();
     const result = { summary: this.run.summary(), outcomes: this.run.outcomes(), payments: this.run.payments() };
     await redis.set(this.k.result, JSON.stringify(result));
-    log({ event: 'done', tenantId: this.t, summary: result.summary });
+    log({ event: 'done', tenantId: this.t, summary: result.summary, stateBytes: (await redis.strlen(this.k.state)) });
     return 'done';
   }
 }

@@ -291,6 +291,7 @@ test('two workers, two organisations, 20+ SIGKILLs: every invoice once, limits k
     console.log(`queue: ${totalKills()} kills (${kills.random} random, ${kills.afterSave} after Xero saved), ${resumed} resumes, `
       + `${events.filter((e) => e.event === 'paused').length} pauses, ${events.filter((e) => e.event === 'busy').length} busy, `
       + `requests ${tenants.map((t) => `${t} ${fakes[t].requests.length} (max ${fakes[t].state.tenants.get(t).maxInFlight} in flight, ${fakes[t].state.maxPerMinute(t)}/min)`).join(', ')}, `
+      + `state ${events.filter((e) => e.event === 'done').map((e) => `${e.tenantId} ${e.stateBytes} bytes (${Math.round(e.stateBytes / N)} per invoice)`).join(', ')}, `
       + `faults ${JSON.stringify(faults)}, ${Date.now() - started} ms`);
   } finally {
     if (process.env.QUEUE_DEBUG) {
