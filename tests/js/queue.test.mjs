@@ -134,6 +134,18 @@ async function until(what, fn, ms) {
   assert.fail(`timed out waiting for ${what}`);
 }
 
+test('the README shows the worker verbatim', async () => {
+  const readme = await readFile(path.join(root, 'README.md'), 'utf8');
+  const worker = await readFile(WORKER, 'utf8');
+  const section = readme.slice(readme.indexOf('## Running exports on a job queue'), readme.indexOf('## Syncing statuses back'));
+  const blocks = [...section.matchAll(/```js\n\/\/ tests\/examples\/queue-worker\.mjs[^\n]*\n(?:\/\/[^\n]*\n)*([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 2);
+  for (const b of blocks) {
+    const indented = b.trimEnd().split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
+    assert.ok(worker.includes(indented), `the README snippet is a verbatim part of tests/examples/queue-worker.mjs:\n${b}`);
+  }
+});
+
 test('a tenant another worker holds is given up without sending anything, then exported once free', { timeout: 60_000 }, async () => {
   const snapshot = await read('sample/snapshot.json');
   const xero = await startFakeXero({ snapshot });
