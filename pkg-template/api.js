@@ -176,6 +176,24 @@ function makeApi(engine) {
     return response;
   }
 
+  /** Resume options with the appended `changes` texts parsed: a damaged one is a damaged state. */
+  function resumeOptions(options) {
+    if (options === undefined || options === null) return null;
+    if (typeof options !== 'object' || Array.isArray(options)) {
+      throw misuse('options', `expected {tenantId?, changes?}, got ${describe(options)}`);
+    }
+    if (!Array.isArray(options.changes)) return options;
+    const changes = options.changes.map((c, i) => {
+      if (typeof c !== 'string') return c;
+      try {
+        return JSON.parse(c);
+      } catch {
+        throw xeroError('STATE_CORRUPT', `options.changes[${i}]`, `The saved run state's options.changes[${i}] is not JSON; it may be truncated. Nothing was sent: resume from an intact copy.`);
+      }
+    });
+    return { ...options, changes };
+  }
+
   /** A CSV chunk or file: text, bytes (Node Buffers too) or an ArrayBuffer. */
   function csvInput(value, argument) {
     if (typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer) return value;
@@ -259,6 +277,22 @@ function makeApi(engine) {
     /** Continue after a 401/403 once the host has a valid token again. */
     resume() {
       call(this.#h, 'SendRun', (r) => r.resume());
+    }
+    // ---- Durable runs (issue 17): see the README's "Running exports on a job queue" ----
+    /** The run's state: versioned JSON text for `exporter.resume(state, work)`. */
+    save() {
+      return call(this.#h, 'SendRun', (r) => r.save());
+    }
+    /** The state's entries since `sinceSeq` (a former `seq`): JSON text to append to storage. */
+    changes(sinceSeq) {
+      if (!Number.isSafeInteger(sinceSeq) || sinceSeq < 0) {
+        throw misuse('sinceSeq', `expected a former \`run.seq\`, got ${describe(sinceSeq)}`);
+      }
+      return call(this.#h, 'SendRun', (r) => r.changes(sinceSeq));
+    }
+    /** How many entries the state holds: pass it to `changes` next time. */
+    get seq() {
+      return call(this.#h, 'SendRun', (r) => r.seq);
     }
     /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {
@@ -394,6 +428,15 @@ function makeApi(engine) {
     staleMappings(previousSnapshot) {
       const p = encode(previousSnapshot ?? null, 'previousSnapshot');
       return decode(call(this.#h, 'Exporter', (e) => e.staleMappings(p)));
+    }
+    /** The run `state` (`run.save()`) was saved from, continued with the same `work`;
+     * options `{tenantId?, changes?}` (`changes`: the texts of `run.changes()` appended since). */
+    resume(state, work, options) {
+      const text = typeof state === 'string' ? state : encode(state, 'state');
+      const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
+      const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
+      const o = encode(resumeOptions(options), 'options');
+      return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.resume(text, bytes, o))));
     }
     /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {

@@ -11,6 +11,7 @@ import type {
   CancelInput, PaymentInput, CancelOutcome, PaymentOutcome,
   Choices, ContactHit, StaleMapping,
 } from './types.js';
+import type { ResumeOptions } from './types.js';
 
 export * from './types.js';
 
@@ -191,12 +192,21 @@ export class SendRun {
   readonly stopped: Issue | null;
   /** Continue after reconnecting. */
   resume(): void;
+  /** The run's state: versioned, self-describing JSON text for `exporter.resume(state, work)`. */
+  save(): string;
+  /** The state's entries since `sinceSeq` (a former `seq`): JSON text to append to storage. */
+  changes(sinceSeq: number): string;
+  /** How many entries the state holds: pass it to `changes` next time. */
+  readonly seq: number;
   free(): void;
 }
+
 
 export interface Exporter {
   /** Previews the invoices and plans sending them. Throws XeroExportError (INVALID_INPUT) for options beyond Xero's limits. */
   plan(invoices: SourceInvoice[] | PlanWork | string, options: PlanOptions | string): SendRun;
+  /** The run `state` (`run.save()`) was saved from, continued with the same work; requests in flight at save time are treated as lost (looked up, never resent blindly). Throws XeroExportError STATE_CORRUPT, STATE_FOREIGN or STATE_VERSION, changing nothing. */
+  resume(state: string | object, work: SourceInvoice[] | PlanWork | string, options?: ResumeOptions): SendRun;
 }
 
 // ---- The status sync (issue 16, item 4) ----

@@ -50,7 +50,7 @@ key?: string, };
 /**
  * The stable code of a thrown error.
  */
-export type ErrorCode = "INVALID_INPUT" | "INVALID_JSON" | "INVALID_SETTINGS" | "INVALID_SNAPSHOT" | "INVALID_STATE" | "INTERNAL" | "INSTANCE_RESET" | "USED_AFTER_FREE" | "NOT_INITIALISED";
+export type ErrorCode = "INVALID_INPUT" | "INVALID_JSON" | "INVALID_SETTINGS" | "INVALID_SNAPSHOT" | "INVALID_STATE" | "STATE_CORRUPT" | "STATE_FOREIGN" | "STATE_VERSION" | "INTERNAL" | "INSTANCE_RESET" | "USED_AFTER_FREE" | "NOT_INITIALISED";
 
 /**
  * A number from the host: an exact decimal, or why it is not one.
@@ -2040,6 +2040,20 @@ attempts: number,
  * Why: the input's problems, Xero's messages.
  */
 issues: Array<Issue>, };
+
+/**
+ * What `exporter.resume(state, work, options)` is told besides the state.
+ */
+export type ResumeOptions = { 
+/**
+ * The organisation the host means to resume for: a state of another is refused.
+ */
+tenantId?: string, 
+/**
+ * The texts (or parsed objects) of `run.changes()` appended after the state was saved, in
+ * order.
+ */
+changes: Array<string | object>, };
 
 /**
  * How to read the file.

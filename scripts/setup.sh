@@ -26,6 +26,16 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# 2b. Redis from Debian, for the job-queue example (tests/js/queue.test.mjs starts and stops its
+#     own redis-server on 127.0.0.1; the system service is not used).
+if ! command -v redis-server >/dev/null; then
+  say "installing Debian redis-server"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
+
 # 3. wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock.
 #    No --locked: the CLI's own lockfile pins a yanked crate (toolchain.md pitfall 1).
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock)

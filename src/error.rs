@@ -23,6 +23,12 @@ pub enum ErrorCode {
     InvalidSnapshot,
     /// The call is not allowed in the object's current state.
     InvalidState,
+    /// A saved run state is not one: not JSON, truncated, or changed since it was saved.
+    StateCorrupt,
+    /// A saved run state belongs elsewhere: another tenant, or other work or snapshot.
+    StateForeign,
+    /// A saved run state has a newer format version than this library reads.
+    StateVersion,
     /// A bug in the library trapped the wasm instance; the JS entry replaced the instance.
     /// Thrown by the JS entry only.
     Internal,
@@ -43,6 +49,9 @@ impl ErrorCode {
             ErrorCode::InvalidSettings => "INVALID_SETTINGS",
             ErrorCode::InvalidSnapshot => "INVALID_SNAPSHOT",
             ErrorCode::InvalidState => "INVALID_STATE",
+            ErrorCode::StateCorrupt => "STATE_CORRUPT",
+            ErrorCode::StateForeign => "STATE_FOREIGN",
+            ErrorCode::StateVersion => "STATE_VERSION",
             ErrorCode::Internal => "INTERNAL",
             ErrorCode::InstanceReset => "INSTANCE_RESET",
             ErrorCode::UsedAfterFree => "USED_AFTER_FREE",

@@ -191,6 +191,17 @@ impl Exporter {
     ) -> Result<crate::send::Run, crate::error::Error> {
         crate::send::Run::with_work(self, work, options)
     }
+
+    /// Continues a saved run (`run.save()`) of the same `work`: delegates to
+    /// `send::Run::restore`.
+    pub fn resume(
+        &self,
+        work: &crate::input::work::Work,
+        state: &str,
+        options: &crate::send::ResumeOptions,
+    ) -> Result<crate::send::Run, crate::error::Error> {
+        crate::send::Run::restore(self, work, state, options)
+    }
 }
 
 /// One batch in progress: what its invoices share (the contacts planned so far, the tracking

@@ -158,6 +158,8 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<crate::input::work::PaymentInput>(cfg),
         decl::<crate::send::CancelOutcome>(cfg),
         decl::<crate::send::PaymentOutcome>(cfg),
+        // Durable runs (`run.save()`, `exporter.resume(state, work, options)`).
+        decl::<crate::send::ResumeOptions>(cfg),
         // Tracking-options CSV.
         decl::<Options>(cfg),
         decl::<Progress>(cfg),

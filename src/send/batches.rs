@@ -92,6 +92,8 @@ impl Run {
         );
         let mut run = Run::from_preview(preview, options, exporter.settings().unitdp() == 4)?;
         run.add_work(exporter, invoices, work);
+        let plan = run.plan_hash();
+        run.journal = super::durable::Journal::new(options.clone(), plan);
         Ok(run)
     }
 
@@ -143,6 +145,7 @@ impl Run {
             cancels: Default::default(),
             payments: Default::default(),
             claimed: BTreeSet::new(),
+            journal: Default::default(),
         };
         let mut by_key = HashMap::new();
         for new in preview.contacts {

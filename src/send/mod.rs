@@ -40,6 +40,10 @@
 //! looked up (GET by IDs, GET /Payments) before anything is sent again. Their outcomes are
 //! [`Run::cancels`] and [`Run::payments`].
 //!
+//! A run survives its process: [`Run::save`] writes the calls that changed it (a journal; the
+//! run is deterministic), [`Run::restore`] plans the same work again and replays them, and the
+//! requests that were in flight are then treated as lost (looked up, never resent blindly).
+//!
 //! Credit notes that came from a negative invoice with `creditsInvoiceNumber` are allocated to
 //! that invoice once the credit note is AUTHORISED and the invoice is known in Xero (exported in
 //! the same run, or found by a GET): `PUT /CreditNotes/{id}/Allocations` for the smaller of the
@@ -60,13 +64,16 @@
 // - `contacts`: creating contacts and looking them up;
 // - `allocations`: allocating credit notes to the invoices they correct (owns its ledger);
 // - `cancels`: voiding and deleting exported documents (and the opt-in credit note instead);
-// - `payments`: checking and recording payments, and finding them after a lost answer.
+// - `payments`: checking and recording payments, and finding them after a lost answer;
+// - `durable`: the run's journal of the host's calls, `save`/`changes`, and `restore` (plan
+//   again, replay, declare what was in flight lost); every answer is read through its `slim`.
 mod allocations;
 mod answers;
 mod batches;
 mod cancels;
 mod contacts;
 mod documents;
+mod durable;
 mod lookups;
 mod outcome;
 mod payments;
@@ -74,6 +81,7 @@ pub mod plan;
 mod requests;
 mod tables;
 
+pub use durable::{Changes, ResumeOptions, STATE_FORMAT, STATE_VERSION};
 pub use outcome::{
     Allocation, AllocationStatus, CancelOutcome, LogRow, Outcome, OutcomeStatus, PaymentOutcome,
     RunSummary,
@@ -110,6 +118,8 @@ pub struct Run {
     payments: Payments,
     /// PaymentIDs recorded or found by this run: a lookup never claims one twice.
     claimed: std::collections::BTreeSet<String>,
+    /// The calls that changed the run, for [`Run::save`] (see `durable`).
+    journal: durable::Journal,
 }
 
 impl Run {
@@ -117,6 +127,14 @@ impl Run {
     /// lookups and allocations, never more than `maxConcurrent` in flight. Empty while the run
     /// is stopped, paused by a rate limit, or waiting on answers.
     pub fn next(&mut self, now: i64) -> Vec<Request> {
+        let before = self.fingerprint();
+        let out = self.next_unrecorded(now);
+        self.journal_next(now, before, !out.is_empty());
+        out
+    }
+
+    /// [`Run::next`] without the journal.
+    fn next_unrecorded(&mut self, now: i64) -> Vec<Request> {
         if self.stopped.is_some() {
             return Vec::new();
         }
@@ -156,6 +174,8 @@ impl Run {
         response: &HttpResponse,
         now: i64,
     ) -> Result<Vec<Outcome>, Error> {
+        // What the run reads, and what its journal keeps (see `durable::slim`).
+        let response = &durable::slim(response);
         let (job, rows) = self.requests.take(id)?;
         self.docs.clear_touched();
         let a = Answer {
@@ -172,6 +192,7 @@ impl Run {
         }
         self.advance_allocations(now);
         self.settle_credit_cancels();
+        self.journal_handle(id, response, now);
         Ok(self.docs.take_touched())
     }
 
@@ -189,6 +210,7 @@ impl Run {
         });
         self.advance_allocations(now);
         self.settle_credit_cancels();
+        self.journal_lost(id, now);
         Ok(self.docs.take_touched())
     }
 
@@ -267,6 +289,7 @@ impl Run {
         if self.stopped.take().is_none() {
             return;
         }
+        self.journal_reconnect();
         for d in self.docs.ids() {
             self.docs.edit(d, |x| {
                 if x.out.status == OutcomeStatus::Retry

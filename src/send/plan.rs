@@ -32,7 +32,7 @@ pub const MAX_CONCURRENT: usize = 5;
 pub const MAX_KEY_LEN: usize = 128;
 
 /// How the host wants the run planned. Only `tenantId` is required.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]
@@ -64,7 +64,7 @@ pub struct PlanOptions {
 
 /// How `plan({cancels})` treats a paid (or part-paid, or credited) document, which Xero will
 /// not void.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[cfg_attr(test, ts(optional_fields))]
 #[serde(rename_all = "camelCase")]

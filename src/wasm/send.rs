@@ -140,3 +140,50 @@ impl JsRun {
         self.inner.resume();
     }
 }
+
+// ----- durable runs (save / changes / resume) -------------------------------------------
+
+#[wasm_bindgen(js_class = Exporter)]
+impl JsExporter {
+    /// `exporter.resume(state, work, {tenantId?, changes?})`: the run `state` (`run.save()`)
+    /// was saved from, continued with the same `work`; requests that were in flight are
+    /// treated as lost (looked up, never resent blindly). Throws `STATE_CORRUPT`,
+    /// `STATE_FOREIGN` or `STATE_VERSION` and changes nothing when the state does not fit.
+    pub fn resume(&self, state: &str, work: &[u8], options: &str) -> Result<JsRun, JsValue> {
+        super::reserve(work.len().saturating_add(state.len()).saturating_mul(16));
+        let text = super::utf8(work, "work")?;
+        let work = crate::input::work::read_work(text)
+            .map_err(|e| super::read_error(ErrorCode::InvalidInput, "work", text, e))?;
+        let options: crate::send::ResumeOptions =
+            super::from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+        self.inner
+            .resume(&work, state, &options)
+            .map(|inner| JsRun { inner })
+            .map_err(|e| js_error(&e))
+    }
+}
+
+#[wasm_bindgen(js_class = SendRun)]
+impl JsRun {
+    /// The run's state: versioned, self-describing JSON for `exporter.resume`.
+    pub fn save(&self) -> String {
+        self.inner.save()
+    }
+
+    /// The state's entries since `sinceSeq` (a former `seq`), to append to storage.
+    pub fn changes(&self, since_seq: f64) -> Result<String, JsValue> {
+        // A seq is a count of entries: a finite, non-negative whole number.
+        let since = if since_seq.is_finite() && since_seq >= 0.0 && since_seq.fract() == 0.0 {
+            since_seq as usize
+        } else {
+            usize::MAX
+        };
+        self.inner.changes(since).map_err(|e| js_error(&e))
+    }
+
+    /// How many entries the state holds: pass it to `changes` next time.
+    #[wasm_bindgen(getter)]
+    pub fn seq(&self) -> f64 {
+        self.inner.seq() as f64
+    }
+}

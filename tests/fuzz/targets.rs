@@ -470,7 +470,7 @@ fn sync_answer(kind: u8, url: &str, bytes: &[u8]) -> HttpResponse {
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 8] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -479,6 +479,7 @@ pub const TARGETS: [(&str, Target); 8] = [
     ("amounts", amounts),
     ("sync", sync),
     ("config", config),
+    ("resume", resume),
 ];
 
 /// The configuration screen (`choices`, `searchContacts`, `staleMappings`): a limit byte, then
@@ -516,6 +517,46 @@ pub fn config(data: &[u8]) {
     let _ = serde_json::to_string(&stale);
 }
 
+
+/// `exporter.resume(state, work, options)` then driving the run: a scenario byte, the work
+/// JSON, NUL, the saved state (arbitrary bytes), NUL, the options JSON, NUL, a driving script.
+/// A state that does not fit must be a coded error, never a panic; one that fits must drive.
+pub fn resume(data: &[u8]) {
+    let Some((pick, rest)) = data.split_first() else {
+        return;
+    };
+    let text = std::str::from_utf8(part(rest, 0)).unwrap_or_default();
+    let Ok(work) = xero_export::input::work::read_work(text) else {
+        return;
+    };
+    let state = String::from_utf8_lossy(part(rest, 1));
+    let options: xero_export::send::ResumeOptions =
+        serde_json::from_slice(part(rest, 2)).unwrap_or_default();
+    let Ok(mut run) = exporter(*pick).resume(&work, &state, &options) else {
+        return;
+    };
+    drive(&mut run, after(rest, 3));
+    let _ = run.save();
+    let _ = run.changes(0);
+    let _ = serde_json::to_string(run.log());
+}
+
+/// A state saved after the run seed's script, for the `resume` seeds.
+fn saved_state(pick: u8, work: &str, script: &[u8]) -> String {
+    let options = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let Ok(work) = xero_export::input::work::read_work(work) else {
+        return String::new();
+    };
+    let Ok(mut run) = exporter(pick).plan_work(&work, &options) else {
+        return String::new();
+    };
+    drive(&mut run, script);
+    run.save()
+}
+
 /// Seed inputs for every target, made from the fixtures (valid input, so the fuzzer starts
 /// deep in the code): `(target, bytes)`. Replayed by the regression test and written out as
 /// the starting corpus by `make fuzz`.
@@ -541,6 +582,21 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         ));
         let work = lifecycle_work(value.get("invoices").unwrap_or(&serde_json::Value::Null));
         out.push(("run", [&[pick][..], work.as_bytes(), &[0], script].concat()));
+        let state = saved_state(pick, &work, script);
+        out.push((
+            "resume",
+            [
+                &[pick][..],
+                work.as_bytes(),
+                &[0],
+                state.as_bytes(),
+                &[0],
+                br#"{"tenantId":"tenant-1"}"#,
+                &[0],
+                script,
+            ]
+            .concat(),
+        ));
         if let Some(entries) = value.get("timesheets").and_then(|t| t.as_array()) {
             out.extend(
                 entries

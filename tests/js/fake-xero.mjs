@@ -370,7 +370,37 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     return [404, { Message: `test fake: no route ${m} ${p}` }];
   }
 
+  // ---- Per-tenant limits as Xero counts them (issue 17): requests open at once, arrivals. ----
+  // `tenantStats(t)`: {inFlight, maxInFlight, arrivals: [ms]}; `maxPerMinute(t)`: the most
+  // arrivals in any 60 s window. A request stays in flight until its answer is written or its
+  // connection closes (a timed-out or killed client).
+  state.tenants = new Map();
+  const tenantStats = (t) => {
+    if (!state.tenants.has(t)) state.tenants.set(t, { inFlight: 0, maxInFlight: 0, arrivals: [] });
+    return state.tenants.get(t);
+  };
+  state.maxPerMinute = (t) => {
+    const a = state.tenants.get(t)?.arrivals ?? [];
+    let best = 0;
+    for (let i = 0, j = 0; j < a.length; j++) {
+      while (a[j] - a[i] >= 60_000) i++;
+      best = Math.max(best, j - i + 1);
+    }
+    return best;
+  };
+  const countInFlight = (req, res) => {
+    const t = tenantStats(req.headers['xero-tenant-id'] ?? '');
+    t.inFlight++;
+    t.maxInFlight = Math.max(t.maxInFlight, t.inFlight);
+    t.arrivals.push(Date.now());
+    let open = true;
+    const done = () => { if (open) { open = false; t.inFlight--; } };
+    res.on('finish', done);
+    res.on('close', done);
+  };
+
   const server = createServer((req, res) => {
+    countInFlight(req, res);
     let raw = '';
     req.setEncoding('utf8');
     req.on('data', (c) => { raw += c; });
