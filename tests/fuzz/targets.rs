@@ -517,7 +517,6 @@ pub fn config(data: &[u8]) {
     let _ = serde_json::to_string(&stale);
 }
 
-
 /// `exporter.resume(state, work, options)` then driving the run: a scenario byte, the work
 /// JSON, NUL, the saved state (arbitrary bytes), NUL, the options JSON, NUL, a driving script.
 /// A state that does not fit must be a coded error, never a panic; one that fits must drive.
