@@ -156,3 +156,25 @@ fn payments_without_accounts_send_the_account_as_given() {
         .unwrap();
     assert!(run.payments()[0].issues.is_empty());
 }
+
+/// Without `/Contacts` a payer that would be created could be one already in Xero: matching is
+/// skipped, so creation is refused (an error on the payer), while a linked contactId still goes.
+#[test]
+fn contacts_missing_never_creates_a_contact() {
+    let mut s = settings();
+    s["contacts"]["onMissing"] = json!("create");
+    let e = exporter(without("contacts"), s);
+    let mut inv = invoice();
+    inv[0]["payer"] = json!({"kind": "patient", "id": "P-9", "name": "Katherine Warren"});
+    let p = e.preview(&invoices(inv));
+    assert!(p.contacts.is_empty(), "no contact planned");
+    assert!(p.documents[0].blocked);
+    let errors: Vec<_> = codes(&p.documents[0].issues)
+        .into_iter()
+        .filter(|c| c.starts_with("CONTACT_NOT_FOUND"))
+        .collect();
+    assert_eq!(errors, ["CONTACT_NOT_FOUND@invoices[0].payer"]);
+    // Linked by id: sent as given.
+    let linked = e.preview(&invoices(invoice()));
+    assert!(!linked.documents[0].blocked);
+}

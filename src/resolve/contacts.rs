@@ -480,6 +480,16 @@ impl<'a> Resolver<'a> {
             ));
             return ContactRef::Unresolved;
         }
+        // Without the Contacts part nothing could be matched: creating would duplicate every
+        // payer already in Xero, so matching is not skipped here but creation is refused.
+        if !self.snapshot.has_part("contacts") {
+            issues.push(Issue::error(
+                IssueCode::ContactNotFound,
+                path,
+                format!("The snapshot has no contacts (GET /Contacts), so payer \"{name}\" cannot be matched and is not created: it may already be in Xero. Add the contacts part, or link payer.contactId."),
+            ));
+            return ContactRef::Unresolved;
+        }
         let key = payer_key(payer).unwrap_or_else(|| format!("name:{}", names::key(&name)));
         self.near_misses(ask, &name, issues);
         if let Some(existing) = planned.contacts.get_mut(&key) {
