@@ -559,14 +559,25 @@ function makeApi(engine) {
     }
     const query = request.query ?? {};
     const headers = request.headers ?? {};
+    for (const [name, value] of [['request.query', query], ['request.headers', headers]]) {
+      if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+        throw misuse(name, `expected an object of texts, as the run planned it, got ${describe(value)}`);
+      }
+    }
     for (const [method, pattern, name, keys, args] of XERO_NODE) {
       const m = request.method === method && pattern.exec(request.path);
       if (!m) continue;
       const extra = Object.keys(query).filter((k) => !keys.includes(k));
       if (extra.length > 0) throw misuse('request.query', `xero-node's ${name} cannot send ${extra.join(', ')}; send this request with fetch instead`);
+      let id;
+      try {
+        id = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
+      } catch (err) {
+        throw misuse('request.path', err.message);
+      }
       const c = {
         q: query,
-        id: m[1] === undefined ? undefined : decodeURIComponent(m[1]),
+        id,
         key: request.idempotencyKey ?? headers['Idempotency-Key'],
         since: since(headers['If-Modified-Since']),
         body: () => toXeroNode(request.body ?? ''),
@@ -593,12 +604,17 @@ function makeApi(engine) {
     }
     const status = response.status ?? response.statusCode;
     if (!Number.isInteger(status) || status === 0) return null; // no HTTP answer: timeout, reset, DNS
-    const raw = 'data' in response ? response.data : response.body; // the wire JSON, not the models
-    const text = typeof raw === 'string' ? raw : raw === undefined || raw === null ? '' : JSON.stringify(raw);
-    const h = response.headers ?? {};
-    const plain = typeof h.toJSON === 'function' ? h.toJSON() : { ...h };
-    const headers = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
-    return { status, headers, body: text };
+    try {
+      const raw = 'data' in response ? response.data : response.body; // the wire JSON, not the models
+      const text = typeof raw === 'string' ? raw : raw === undefined || raw === null ? '' : JSON.stringify(raw);
+      const h = response.headers ?? {};
+      const plain = typeof h.toJSON === 'function' ? h.toJSON() : { ...h };
+      const headers = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)]));
+      return { status, headers, body: text };
+    } catch (err) {
+      // Not what xero-node gives (a BigInt, a Symbol, a cycle): say so, never a TypeError.
+      throw misuse('outcome', err.message);
+    }
   }
 
   function lineAmount(line) {
