@@ -1,28 +1,11 @@
 // `make demo`, after the export: edit an invoice (then the same edit again, not sent), pay it in
 // part, void another, pay the rest (the invoice becomes PAID in Xero), refuse to void a paid
-// one, and sync the host back from Xero, against Prism in front of the local fake Xero. The same run machinery as the export: `exporter.plan({invoices, cancels,
-// payments})`, next/handle/lost, then run.cancels() and run.payments().
+// one, and sync the host back from Xero, against Prism in front of the local fake Xero. The
+// same run machinery as the export: `exporter.plan({invoices, cancels, payments})`,
+// next/handle/lost (the loop of send.mjs), then run.cancels() and run.payments().
 import { startFakeXero } from '../js/fake-xero.mjs';
 import { startPrism } from '../js/prism.mjs';
-
-async function drive(run, baseUrl) {
-  while (!run.done) {
-    const requests = run.next(Date.now());
-    if (requests.length === 0) {
-      if (run.wakeAt === null) break;
-      await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
-      continue;
-    }
-    await Promise.all(requests.map(async (r) => {
-      try {
-        const res = await fetch(baseUrl + r.url, { method: r.method, headers: { ...r.headers, Authorization: 'Bearer demo-token' }, body: r.body, signal: AbortSignal.timeout(60_000) });
-        run.handle(r.id, { status: res.status, headers: res.headers, body: await res.text() }, Date.now());
-      } catch {
-        run.lost(r.id, Date.now());
-      }
-    }));
-  }
-}
+import { drive } from './send.mjs';
 
 const codes = (issues) => issues.map((i) => `${i.severity === 'error' ? '!' : '~'}${i.code}`).join(' ');
 

@@ -6,7 +6,8 @@
 import { startFakeXero } from '../js/fake-xero.mjs';
 import { startPrism } from '../js/prism.mjs';
 
-async function send(run, baseUrl) {
+/** The README's host loop with fetch: drives any run (send or sync) to its end. */
+export async function drive(run, baseUrl) {
   const perform = async (r) => {
     let res, body;
     try {
@@ -62,7 +63,7 @@ export async function sendDemo({ Exporter, timesheetInvoice, snapshot, read, tab
       const invoices = [...scenario.invoices, ...(scenario.timesheets ?? []).map((t) => timesheetInvoice(t))];
       const run = new Exporter(snapshot, scenario.settings).plan(invoices, { tenantId: 'demo-tenant' });
       const first = xero.requests.length;
-      await send(run, prism.url);
+      await drive(run, prism.url);
       console.log(`-- ${name}`);
       console.log(table(HEAD, outcomeRows(run)));
       for (const r of xero.requests.slice(first)) console.log(`   ${r.method} ${r.url} → ${r.status}  (Idempotency-Key ${r.key ?? '-'})`);
@@ -80,7 +81,7 @@ export async function sendDemo({ Exporter, timesheetInvoice, snapshot, read, tab
   try {
     const scenario = read('scenarios/clinic.json');
     const run = new Exporter(snapshot, scenario.settings).plan(scenario.invoices, { tenantId: 'demo-tenant', backoffMs: 200 });
-    await send(run, faulty.url);
+    await drive(run, faulty.url);
     console.log(table(HEAD, outcomeRows(run)));
     for (const r of faulty.requests) console.log(`   ${r.method} ${r.url} → ${r.fault && r.fault !== 'none' ? `fault: ${r.fault}` : r.status}`);
     console.log('   the export log:');

@@ -3,26 +3,7 @@
 // with `sync`: once in full, once incrementally from `syncedAt` after the rest is paid.
 import { startFakeXero } from '../js/fake-xero.mjs';
 import { startPrism } from '../js/prism.mjs';
-
-async function drive(run, baseUrl) {
-  const perform = async (r) => {
-    let res, body;
-    try {
-      res = await fetch(baseUrl + r.url, { method: r.method, headers: { ...r.headers, Authorization: 'Bearer demo-token' }, body: r.body, signal: AbortSignal.timeout(60_000) });
-      body = await res.text();
-    } catch {
-      run.lost(r.id, Date.now());
-      return;
-    }
-    run.handle(r.id, { status: res.status, headers: res.headers, body }, Date.now());
-  };
-  while (!run.done) {
-    const requests = run.next(Date.now());
-    if (requests.length > 0) await Promise.all(requests.map(perform));
-    else if (run.wakeAt !== null) await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
-    else break;
-  }
-}
+import { drive } from './send.mjs';
 
 const HEAD = ['invoice', 'event', 'status', 'due', 'paid', 'fully paid on', 'payments'];
 const rows = (changes) => changes.map((c) => [c.sourceId, c.event, `${c.from ?? '?'} → ${c.to ?? '-'}`, c.amountDue ?? '', c.amountPaid ?? '',
