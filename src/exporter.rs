@@ -187,7 +187,7 @@ impl Exporter {
                 ..options
             },
         );
-        let mut results = Results::with_capacity(invoices.len().saturating_mul(2), 0);
+        let mut results = Results::with_capacity(Results::estimate(invoices.len(), options), 0);
         each_invoice(invoices, 0, |inv| {
             results.push(&batch.document(&inv), options.bodies)
         })?;
@@ -223,7 +223,8 @@ impl Exporter {
             },
             state,
         );
-        let mut results = Results::with_capacity(invoices.len().saturating_mul(2), read.len());
+        let bytes = Results::estimate(invoices.len(), options);
+        let mut results = Results::with_capacity(bytes, read.len());
         for inv in &read {
             let doc = batch.document(inv);
             results.push(&doc, options.bodies)?;
@@ -285,6 +286,11 @@ impl PreviewSession {
     /// Invoices previewed so far.
     pub fn documents(&self) -> usize {
         self.state.summary.documents
+    }
+
+    /// What each chunk includes.
+    pub fn options(&self) -> PreviewOptions {
+        self.options
     }
 }
 

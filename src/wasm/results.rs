@@ -43,6 +43,8 @@ impl JsExporter {
     pub fn preview_results(&self, invoices: &[u8], options: &str) -> Result<JsResults, JsValue> {
         let options: PreviewOptions =
             from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+        // Memory grown once for the results, not 64 KiB at a time (see `reserve`).
+        super::reserve(Results::estimate(invoices.len(), options));
         results(invoices, |text| self.inner.preview_results(text, options))
     }
 }
@@ -61,6 +63,7 @@ impl JsSession {
 
     /// The next chunk of invoices, previewed by `exporter` (api.js passes the session's own).
     pub fn push(&mut self, exporter: &JsExporter, invoices: &[u8]) -> Result<JsResults, JsValue> {
+        super::reserve(Results::estimate(invoices.len(), self.inner.options()));
         results(invoices, |text| {
             exporter.inner.preview_chunk(&mut self.inner, text)
         })
