@@ -26,7 +26,11 @@ export function prepare(snapshot, settings) {
     if (c.EmailAddress) contacts.email.set(fold(c.EmailAddress), c);
     if (!contacts.name.has(fold(c.Name))) contacts.name.set(fold(c.Name), c);
   }
-  const rates = new Map(snapshot.taxRates.TaxRates.map((t) => [t.TaxType, new Decimal(String(t.EffectiveRate))]));
+  // Each rate as shown and as the factor a line amount is multiplied by.
+  const rates = new Map(snapshot.taxRates.TaxRates.map((t) => {
+    const rate = new Decimal(String(t.EffectiveRate));
+    return [t.TaxType, { text: rate.toString(), factor: rate.dividedBy(100) }];
+  }));
   const tracking = settings.tracking.categories.map((cat) => {
     const xc = snapshot.trackingCategories.TrackingCategories.find((c) => c.Name === cat.category);
     const options = new Map(xc.Options.filter((o) => o.Status === 'ACTIVE').map((o) => [o.Name, o.TrackingOptionID]));
@@ -34,7 +38,9 @@ export function prepare(snapshot, settings) {
     const map = cat[`${source}s`];
     return { category: cat.category, categoryId: xc.TrackingCategoryID, source, field: `${source}Id`, map, options };
   });
-  return { org, contacts, rates, tracking, settings };
+  const t = settings.templates;
+  const templates = { number: compile(t.invoiceNumber), reference: compile(t.reference), url: compile(t.url) };
+  return { org, contacts, rates, tracking, settings, templates, due: new Map() };
 }
 
 function matchContact(ctx, payer) {
@@ -62,7 +68,26 @@ function dueDate(ctx, contact, date) {
   }
 }
 
-const fill = (template, inv) => template.replace(/\{(\w+)\}/g, (_, k) => inv[k] ?? '');
+/** A `{field}` template split once into a function of the invoice. */
+function compile(template) {
+  const parts = template.split(/\{(\w+)\}/);
+  return (inv) => {
+    let out = parts[0];
+    for (let i = 1; i < parts.length; i += 2) out += (inv[parts[i]] ?? '') + parts[i + 1];
+    return out;
+  };
+}
+
+/** Due dates repeat (one per contact's terms and invoice date): computed once each. */
+function dueDateOf(ctx, contact, date) {
+  const key = `${contact?.ContactID ?? ''}|${date}`;
+  let due = ctx.due.get(key);
+  if (due === undefined) {
+    due = dueDate(ctx, contact, date);
+    ctx.due.set(key, due);
+  }
+  return due;
+}
 
 /** One line: its body object, amounts and (with `display`) what the page shows. */
 function mapLine(ctx, line, display) {
@@ -70,12 +95,13 @@ function mapLine(ctx, line, display) {
   const quantity = new Decimal(String(line.quantity));
   const unit = new Decimal(String(line.unitAmount));
   const dp = unit.decimalPlaces() > 2 ? 4 : 2;
-  const unitText = unit.toDecimalPlaces(dp, Decimal.ROUND_HALF_UP).toFixed(dp);
+  const stored = unit.toDecimalPlaces(dp, Decimal.ROUND_HALF_UP);
+  const unitText = stored.toFixed(dp);
   const accountCode = s.accounts.byService?.[line.serviceCode] ?? s.accounts.default;
   const taxType = s.taxes.byCode[line.taxCode];
   const rate = ctx.rates.get(taxType);
-  const lineAmount = round2(quantity.times(unitText));
-  const tax = round2(lineAmount.times(rate).dividedBy(100));
+  const lineAmount = round2(quantity.times(stored));
+  const tax = round2(lineAmount.times(rate.factor));
   const tracking = [];
   for (const t of ctx.tracking) {
     const name = t.map[line[t.field]];
@@ -84,27 +110,35 @@ function mapLine(ctx, line, display) {
   }
   const body = { Description: line.description, Quantity: quantity.toString(), UnitAmount: unitText, AccountCode: accountCode, TaxType: taxType, Tracking: tracking };
   const shown = display
-    ? { description: line.description, quantity: quantity.toString(), unitAmount: unitText, accountCode, taxType, taxRate: rate.toString(),
+    ? { description: line.description, quantity: quantity.toString(), unitAmount: unitText, accountCode, taxType, taxRate: rate.text,
         lineAmount: lineAmount.toFixed(2), taxAmount: tax.toFixed(2), tracking }
     : undefined;
   return { body, lineAmount, tax, shown, unitdp4: dp === 4 };
 }
 
-/** The request body, written as Xero's JSON (numbers as their exact decimal text). */
+/** The request body, written as Xero's JSON (numbers as their exact decimal text), in parts
+ * joined once: `+=` on strings would leave each body a rope of hundreds of pieces. */
 function writeBody(doc, lines) {
   const str = JSON.stringify;
-  let items = '';
-  for (const { body: l } of lines) {
-    let tr = '';
-    for (const t of l.Tracking) {
-      tr += `${tr ? ',' : ''}{"TrackingCategoryID":${str(t.categoryId)},"Name":${str(t.category)},"Option":${str(t.option)},"TrackingOptionID":${str(t.optionId)}}`;
+  const out = [`{"Invoices":[{"Type":"ACCREC","Contact":{"ContactID":${str(doc.contactId)}},"Date":${str(doc.date)},"DueDate":${str(doc.dueDate)},`,
+    `"LineAmountTypes":"Exclusive","InvoiceNumber":${str(doc.number)},"Reference":${str(doc.reference)},"Url":${str(doc.url)},`,
+    `"Status":${str(doc.status)},"LineItems":[`];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].body;
+    out.push(i ? ',' : '', `{"Description":${str(l.Description)},"Quantity":${l.Quantity},"UnitAmount":${l.UnitAmount},`,
+      `"AccountCode":${str(l.AccountCode)},"TaxType":${str(l.TaxType)}`);
+    if (l.Tracking.length) {
+      out.push(',"Tracking":[');
+      for (let k = 0; k < l.Tracking.length; k++) {
+        const t = l.Tracking[k];
+        out.push(k ? ',' : '', `{"TrackingCategoryID":${str(t.categoryId)},"Name":${str(t.category)},"Option":${str(t.option)},"TrackingOptionID":${str(t.optionId)}}`);
+      }
+      out.push(']');
     }
-    items += `${items ? ',' : ''}{"Description":${str(l.Description)},"Quantity":${l.Quantity},"UnitAmount":${l.UnitAmount},` +
-      `"AccountCode":${str(l.AccountCode)},"TaxType":${str(l.TaxType)}${tr ? `,"Tracking":[${tr}]` : ''}}`;
+    out.push('}');
   }
-  return `{"Invoices":[{"Type":"ACCREC","Contact":{"ContactID":${str(doc.contactId)}},"Date":${str(doc.date)},"DueDate":${str(doc.dueDate)},` +
-    `"LineAmountTypes":"Exclusive","InvoiceNumber":${str(doc.number)},"Reference":${str(doc.reference)},"Url":${str(doc.url)},` +
-    `"Status":${str(doc.status)},"LineItems":[${items}]}]}`;
+  out.push(']}]}');
+  return out.join('');
 }
 
 /**
@@ -138,8 +172,8 @@ export function mapInvoices(ctx, invoices, { lines: display = true } = {}) {
       tax = tax.plus(m.tax);
     }
     const doc = {
-      contactId: match?.ContactID, date: inv.date, dueDate: dueDate(ctx, match, inv.date), number: fill(s.templates.invoiceNumber, inv),
-      reference: fill(s.templates.reference, inv), url: fill(s.templates.url, inv), status: s.status,
+      contactId: match?.ContactID, date: inv.date, dueDate: dueDateOf(ctx, match, inv.date), number: ctx.templates.number(inv),
+      reference: ctx.templates.reference(inv), url: ctx.templates.url(inv), status: s.status,
     };
     documents.push({
       index, sourceId: inv.id, sourceNumber: inv.number, contact, number: doc.number, reference: doc.reference, date: doc.date, dueDate: doc.dueDate,

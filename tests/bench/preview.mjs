@@ -50,7 +50,10 @@ const modes = [
 const sides = ['js', 'package-results', 'package-session', 'package-preview'];
 
 // Chunks are for batches: the session is measured on the batch modes only.
-const applies = (side, m) => side !== 'package-session' || m.mode === 'bodies' || m.mode === 'display';
+// `exporter.preview` is not measured at 10x: one object graph of 100,000 documents needs ~1.8 GB
+// (the issue's figure), more than a shared machine should be asked for.
+const applies = (side, m) => (side !== 'package-session' || m.mode === 'bodies' || m.mode === 'display') &&
+  (side !== 'package-preview' || m.n === n);
 const results = new Map();
 const run = (side, m, fresh = '') => {
   const out = execFileSync(process.execPath, ['--expose-gc', child, side, m.mode, String(m.n), fresh], { encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -94,8 +97,9 @@ for (const m of modes) {
 }
 // Time for 10x the work, per side, and the first run on a fresh module against the second.
 for (const [small, big] of [[modes[0], modes[4]], [modes[1], modes[5]]]) {
-  const line = sides.map((side) => `${side} ${(stat(big, side).ms / stat(small, side).ms).toFixed(1)}x`).join(', ');
-  console.log(`10x the work (${small.mode}): time ${line}`);
+  // First runs after the warm-up on both sizes (the large batch runs once).
+  const line = sides.filter((s) => applies(s, big)).map((side) => `${side} ${(stat(big, side).first / stat(small, side).first).toFixed(1)}x`).join(', ');
+  console.log(`10x the work (${small.mode}, first run after warm-up at each size): time ${line}`);
 }
 for (const m of modes.slice(0, 2)) {
   const line = ['fresh'].map((side) => { const s = stat(m, side); return `${side} ${s.first.toFixed(0)} ms / ${s.second.toFixed(0)} ms = ${(s.first / s.second).toFixed(2)}x`; }).join(', ');
