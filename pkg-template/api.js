@@ -389,7 +389,7 @@ function makeApi(engine) {
     }
     /** `{documents, contacts, issues, summary}`; options `{lines?, bodies?}`. */
     preview(invoices, options) {
-      const bytes = encodeBytes(invoices, 'invoices');
+      const bytes = invoiceBytes(invoices);
       const o = encode(options ?? null, 'options');
       // Each document's request body followed by a NUL, then the JSON (see the binding): the
       // bodies are taken as slices of the text instead of being escaped and parsed again.
@@ -401,9 +401,22 @@ function makeApi(engine) {
     }
     /** The preview as one JSON text, bodies included as strings. */
     previewJson(invoices, options) {
-      const bytes = encodeBytes(invoices, 'invoices');
+      const bytes = invoiceBytes(invoices);
       const o = encode(options ?? null, 'options');
       return call(this.#h, 'Exporter', (e) => e.previewJson(bytes, o));
+    }
+    // ---- Issue 20: results kept in wasm memory, read part by part; batches in chunks.
+    /** The preview held in wasm memory (a PreviewResults); options `{lines?, bodies?}`. */
+    previewResults(invoices, options) {
+      const bytes = invoiceBytes(invoices);
+      const o = encode(options ?? null, 'options');
+      return new PreviewResults(made, adopt(call(this.#h, 'Exporter', (e) => e.previewResults(bytes, o))));
+    }
+    /** A batch previewed in chunks (`session.push(invoices)` each); options `{lines?, bodies?}`. */
+    previewSession(options) {
+      const o = encode(options ?? null, 'options');
+      use(this.#h, 'Exporter');
+      return new PreviewSession(made, this.#h, adopt(guarded((w) => new w.PreviewSession(o))));
     }
     /** The sending run for these invoices, or for `{invoices?, cancels?, payments?}`; options
      * `{tenantId, maxDocuments?, maxBytes?, ...}`. */
@@ -437,6 +450,122 @@ function makeApi(engine) {
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
       const o = encode(resumeOptions(options), 'options');
       return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.resume(text, bytes, o))));
+    }
+    /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
+    free() {
+      release(this.#h);
+    }
+  }
+
+  // ---- Issue 20: the result handle ---------------------------------------------------------
+
+  // Passed by the API to the constructors below: they wrap a wasm object and are not for `new`.
+  const made = Symbol('made by the API');
+
+  /** Invoices for a preview: JSON text as bytes (a Uint8Array, Node Buffers too, or an
+   * ArrayBuffer) is passed on as it is, without a JS string or object on the way; a string is
+   * JSON text; anything else is stringified. */
+  function invoiceBytes(value) {
+    if (value instanceof Uint8Array) return value;
+    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    return encodeBytes(value, 'invoices');
+  }
+
+  /** `i` checked: a whole number below `length` (a wrong index is misuse, never a wrong part). */
+  function docIndex(i, length) {
+    if (!Number.isInteger(i) || i < 0 || i >= length) {
+      throw misuse('index', `expected a document index from 0 to ${length - 1}, got ${describe(i)}`);
+    }
+    return i;
+  }
+
+  /**
+   * A preview kept in wasm memory, read part by part: a caller pays only for what it reads (the
+   * bodies, or one page of documents). `free()` releases it now; otherwise it is released when
+   * garbage-collected.
+   */
+  class PreviewResults {
+    #h;
+    #length;
+    #first;
+    constructor(token, handle) {
+      if (token !== made) throw misuse('PreviewResults', 'made by exporter.previewResults() or session.push(), not with new');
+      this.#h = handle;
+      this.#length = handle.inner.length;
+      this.#first = handle.inner.firstIndex;
+    }
+    /** Documents held. */
+    get length() {
+      return this.#length;
+    }
+    /** The batch index of the first document held (0 unless a later chunk of a session). */
+    get firstIndex() {
+      return this.#first;
+    }
+    /** `{contacts, issues, summary}`: the batch as it stands after these documents. */
+    batch() {
+      return decode(call(this.#h, 'PreviewResults', (r) => r.batch()));
+    }
+    /** Document `i` without its lines, issues and body: index, source, contact, totals, blocked... */
+    document(i) {
+      const n = docIndex(i, this.#length);
+      return decode(call(this.#h, 'PreviewResults', (r) => r.summary(n)));
+    }
+    /** Document `i`'s display lines (`[]` when previewed with `lines: false`). */
+    lines(i) {
+      const n = docIndex(i, this.#length);
+      return decode(call(this.#h, 'PreviewResults', (r) => r.lines(n)));
+    }
+    /** Document `i`'s issues. */
+    issues(i) {
+      const n = docIndex(i, this.#length);
+      return decode(call(this.#h, 'PreviewResults', (r) => r.issues(n)));
+    }
+    /** Document `i`'s request body as text, or null (contact to create, or `bodies: false`). */
+    body(i) {
+      const n = docIndex(i, this.#length);
+      return call(this.#h, 'PreviewResults', (r) => r.body(n)) ?? null;
+    }
+    /** Document `i`'s request body as UTF-8 bytes (a `fetch` body as is), or null. */
+    bodyBytes(i) {
+      const n = docIndex(i, this.#length);
+      return call(this.#h, 'PreviewResults', (r) => r.bodyBytes(n)) ?? null;
+    }
+    /** Everything, as `exporter.preview` returns it. */
+    toPreview() {
+      const documents = [];
+      for (let i = 0; i < this.#length; i++) {
+        documents.push({ ...this.document(i), lines: this.lines(i), issues: this.issues(i), body: this.body(i) });
+      }
+      return { documents, ...this.batch() };
+    }
+    /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
+    free() {
+      release(this.#h);
+    }
+  }
+
+  /**
+   * A batch previewed in chunks: contacts planned and ids checked across the whole batch,
+   * documents numbered on, and memory holding only the chunks not yet freed.
+   */
+  class PreviewSession {
+    #h;
+    #exporter;
+    constructor(token, exporter, handle) {
+      if (token !== made) throw misuse('PreviewSession', 'made by exporter.previewSession(), not with new');
+      this.#exporter = exporter;
+      this.#h = handle;
+    }
+    /** The next chunk of invoices (objects, JSON text or bytes): its PreviewResults. */
+    push(invoices) {
+      const bytes = invoiceBytes(invoices);
+      const e = use(this.#exporter, 'Exporter');
+      return new PreviewResults(made, adopt(call(this.#h, 'PreviewSession', (s) => s.push(e, bytes))));
+    }
+    /** Invoices previewed so far. */
+    get documents() {
+      return call(this.#h, 'PreviewSession', (s) => s.documents);
     }
     /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {
@@ -649,6 +778,8 @@ function makeApi(engine) {
     timesheetInvoice,
     Exporter,
     SendRun,
+    PreviewResults,
+    PreviewSession,
     TrackingCsvValidator,
     validateTrackingCsv,
     exportTrackingCsv,

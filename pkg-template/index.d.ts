@@ -107,6 +107,67 @@ export class Exporter {
   free(): void;
 }
 
+// ---- Issue 20: the preview kept in wasm memory, read part by part ----
+
+/** JSON text of an array of invoices as UTF-8 bytes (a Node Buffer, a database's or an HTTP body's bytes). */
+export type InvoicesBytes = Uint8Array | ArrayBuffer;
+
+/** One document of a Preview. */
+export type PreviewDocument = Preview['documents'][number];
+
+/** A document without its lines, issues and body (`PreviewResults.document(i)`). */
+export type DocumentSummary = Omit<PreviewDocument, 'lines' | 'issues' | 'body'>;
+
+/** The batch's part of a preview: contacts to create, the snapshot's and settings' issues, the counts. */
+export interface PreviewBatch {
+  contacts: Preview['contacts'];
+  issues: Issue[];
+  summary: Preview['summary'];
+}
+
+/** A preview kept in wasm memory: each part is copied out only when read. Throws XeroExportError INVALID_INPUT for an index out of range, USED_AFTER_FREE after free(). */
+export class PreviewResults {
+  private constructor();
+  /** Documents held. */
+  readonly length: number;
+  /** The batch index of the first document (0 unless a later chunk of a PreviewSession). */
+  readonly firstIndex: number;
+  /** Contacts to create, issues and counts of the batch so far. */
+  batch(): PreviewBatch;
+  /** Document `i` (0-based in these results) without its lines, issues and body. */
+  document(i: number): DocumentSummary;
+  /** Document `i`'s display lines (`[]` when previewed with `lines: false`). */
+  lines(i: number): PreviewDocument['lines'];
+  /** Document `i`'s issues. */
+  issues(i: number): Issue[];
+  /** Document `i`'s request body, or null (its contact is to be created, or `bodies: false`). */
+  body(i: number): string | null;
+  /** The same body as UTF-8 bytes, a `fetch` body as is. */
+  bodyBytes(i: number): Uint8Array | null;
+  /** Everything, as `Exporter.preview` returns it. */
+  toPreview(): Preview;
+  free(): void;
+}
+
+/** A batch previewed in chunks: contacts planned and ids checked across chunks, memory bounded by the chunks kept. */
+export class PreviewSession {
+  private constructor();
+  /** The next chunk's results; a chunk that cannot be read throws and changes nothing. */
+  push(invoices: SourceInvoice[] | string | InvoicesBytes): PreviewResults;
+  /** Invoices previewed so far. */
+  readonly documents: number;
+  free(): void;
+}
+
+export interface Exporter {
+  /** The preview kept in wasm memory, read part by part (bodies-only callers never pay for display data). */
+  previewResults(invoices: SourceInvoice[] | string | InvoicesBytes, options?: PreviewOptions): PreviewResults;
+  /** A batch previewed in chunks, each `session.push(chunk)`. */
+  previewSession(options?: PreviewOptions): PreviewSession;
+  preview(invoices: InvoicesBytes, options?: PreviewOptions): Preview;
+  previewJson(invoices: InvoicesBytes, options?: PreviewOptions): string;
+}
+
 /** Time entries → a source invoice (one line per project or member and rate; hours summed, 2 dp). */
 export function timesheetInvoice(input: TimesheetInput | string): SourceInvoice;
 

@@ -16,6 +16,7 @@ use crate::input::snapshot::Snapshot;
 use crate::input::source::SourceInvoice;
 use crate::issues::{has_errors, Issue, IssueCode, Path};
 use crate::preview::json::{Layout, PreviewWriter};
+use crate::preview::results::Results;
 use crate::preview::{DocumentPreview, Preview, PreviewOptions, Summary};
 use crate::resolve::contacts::{NewContact, Planned};
 use crate::resolve::numbering::Templates;
@@ -135,7 +136,6 @@ impl Exporter {
         options: PreviewOptions,
         layout: Layout,
     ) -> Result<String, serde_json::Error> {
-        use serde::de::DeserializeSeed;
         // Split, bodies are written from each document's wire form into `out`, not kept per
         // document; inline, each document keeps its body for its JSON.
         let mut batch = Batch::new(
@@ -153,13 +153,11 @@ impl Exporter {
             Layout::Inline => PreviewWriter::with_capacity(0, big, layout),
         };
         out.meta.push_str("{\"documents\":[");
-        let mut de = serde_json::Deserializer::from_str(invoices);
-        Stream {
-            batch: &mut batch,
-            out: &mut out,
-        }
-        .deserialize(&mut de)?;
-        de.end()?;
+        let mut first = true;
+        each_invoice(invoices, 0, |inv| {
+            let doc = batch.document(&inv);
+            out.push(&doc, std::mem::take(&mut first))
+        })?;
         let (contacts, summary) = batch.finish();
         // The rest of `Preview`'s JSON, field by field in its order.
         out.meta.push_str("],\"contacts\":");
@@ -170,6 +168,71 @@ impl Exporter {
         out.meta.push_str(&serde_json::to_string(&summary)?);
         out.meta.push('}');
         Ok(out.finish())
+    }
+
+    /// Previews a batch given as JSON text into [`Results`] held in memory and read piece by
+    /// piece (issue 20's result handle): each document's summary, display lines, issues and
+    /// body are kept as separate JSON texts, so a caller that wants only the bodies never pays
+    /// for turning the display data into JS objects. Streamed as [`Exporter::preview_split_json`]
+    /// is.
+    pub fn preview_results(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+    ) -> Result<Results, serde_json::Error> {
+        let mut batch = Batch::new(
+            self,
+            PreviewOptions {
+                bodies: false,
+                ..options
+            },
+        );
+        let mut results = Results::with_capacity(Results::estimate(invoices.len(), options), 0);
+        each_invoice(invoices, 0, |inv| {
+            results.push(&batch.document(&inv), options.bodies)
+        })?;
+        results.set_batch(batch.batch_json()?);
+        Ok(results)
+    }
+
+    /// The next chunk of a batch previewed in chunks (a [`PreviewSession`]): contacts are
+    /// planned and source ids checked across the whole batch, documents numbered on from the
+    /// previous chunk, and memory holds only this chunk's results. A chunk that cannot be read
+    /// changes nothing: it is read whole before it is previewed.
+    pub fn preview_chunk(
+        &self,
+        session: &mut PreviewSession,
+        invoices: &str,
+    ) -> Result<Results, serde_json::Error> {
+        let state = std::mem::take(&mut session.state);
+        let first = state.summary.documents;
+        let mut read = Vec::new();
+        if let Err(e) = each_invoice(invoices, first, |inv| {
+            read.push(inv);
+            Ok(())
+        }) {
+            session.state = state;
+            return Err(e);
+        }
+        let options = session.options;
+        let mut batch = Batch::resume(
+            self,
+            PreviewOptions {
+                bodies: false,
+                ..options
+            },
+            state,
+        );
+        let bytes = Results::estimate(invoices.len(), options);
+        let mut results = Results::with_capacity(bytes, read.len());
+        for inv in &read {
+            let doc = batch.document(inv);
+            results.push(&doc, options.bodies)?;
+        }
+        drop(read);
+        results.set_batch(batch.batch_json()?);
+        session.state = batch.state;
+        Ok(results)
     }
 
     /// Previews `invoices` and plans sending them: the [`crate::send::Run`] to drive. The run is
@@ -204,14 +267,48 @@ impl Exporter {
     }
 }
 
+/// A batch previewed in chunks ([`Exporter::preview_chunk`]): what one chunk leaves for the
+/// next (contacts planned, source ids seen, counts).
+pub struct PreviewSession {
+    options: PreviewOptions,
+    state: BatchState,
+}
+
+impl PreviewSession {
+    /// A new batch, previewed with `options` in every chunk.
+    pub fn new(options: PreviewOptions) -> Self {
+        PreviewSession {
+            options,
+            state: BatchState::default(),
+        }
+    }
+
+    /// Invoices previewed so far.
+    pub fn documents(&self) -> usize {
+        self.state.summary.documents
+    }
+
+    /// What each chunk includes.
+    pub fn options(&self) -> PreviewOptions {
+        self.options
+    }
+}
+
 /// One batch in progress: what its invoices share (the contacts planned so far, the tracking
 /// memo, the counts). Both preview paths build documents through it, one invoice at a time.
 struct Batch<'e> {
     exporter: &'e Exporter,
     tracker: tracking::Resolver<'e>,
-    planned: Planned,
     settings_blocked: bool,
     options: PreviewOptions,
+    state: BatchState,
+}
+
+/// What a batch carries from one invoice to the next, owned so that a batch previewed in
+/// chunks ([`PreviewSession`]) keeps it between calls.
+#[derive(Default)]
+struct BatchState {
+    planned: Planned,
     summary: Summary,
     /// Source ids seen in this batch: a second invoice with the same id is blocked, or one
     /// invoice of the host's would become two documents in Xero.
@@ -220,6 +317,11 @@ struct Batch<'e> {
 
 impl<'e> Batch<'e> {
     fn new(exporter: &'e Exporter, options: PreviewOptions) -> Self {
+        Self::resume(exporter, options, BatchState::default())
+    }
+
+    /// A batch going on from `state` (the next chunk of a [`PreviewSession`]).
+    fn resume(exporter: &'e Exporter, options: PreviewOptions, state: BatchState) -> Self {
         Batch {
             exporter,
             tracker: tracking::Resolver::new(
@@ -227,17 +329,15 @@ impl<'e> Batch<'e> {
                 &exporter.settings.tracking,
                 &exporter.tracking,
             ),
-            planned: Planned::default(),
             settings_blocked: has_errors(&exporter.issues),
             options,
-            summary: Summary::default(),
-            seen: std::collections::HashSet::new(),
+            state,
         }
     }
 
     /// The next invoice's preview, counted into the summary: resolved, then built.
     fn document(&mut self, inv: &SourceInvoice) -> DocumentPreview {
-        let index = self.summary.documents;
+        let index = self.state.summary.documents;
         let e = self.exporter;
         let rctx = resolve::Ctx {
             snapshot: &e.snapshot,
@@ -245,7 +345,7 @@ impl<'e> Batch<'e> {
             tracker: &self.tracker,
             templates: &e.templates,
         };
-        let resolved = resolve::invoice(&rctx, index, inv, &mut self.planned);
+        let resolved = resolve::invoice(&rctx, index, inv, &mut self.state.planned);
         let bctx = build::Ctx {
             snapshot: &e.snapshot,
             settings: &e.settings,
@@ -253,12 +353,12 @@ impl<'e> Batch<'e> {
             settings_blocked: self.settings_blocked,
         };
         let mut doc = build::document(&bctx, inv, resolved);
-        if !self.seen.insert(doc.source_id.clone()) {
+        if !self.state.seen.insert(doc.source_id.clone()) {
             let id = crate::money::shown(&doc.source_id).into_owned();
             doc.issues.push(Issue::error(IssueCode::SourceIdDuplicate, Path::root("invoices").index(index).field("id"), format!("Another invoice in this batch has the id \"{id}\": each invoice of yours is one document in Xero, so this one is not sent. Give every invoice its own id, or send the two in separate runs if they really are different.")));
             doc.blocked = true;
         }
-        let s = &mut self.summary;
+        let s = &mut self.state.summary;
         s.documents += 1;
         if doc.blocked {
             s.blocked += 1;
@@ -272,11 +372,29 @@ impl<'e> Batch<'e> {
 
     /// The contacts to create and the counts, once every invoice is in.
     fn finish(self) -> (Vec<NewContact>, Summary) {
-        let mut summary = self.summary;
+        let mut summary = self.state.summary;
         count(&mut summary, &self.exporter.issues);
-        let contacts: Vec<NewContact> = self.planned.contacts.into_values().collect();
+        let contacts: Vec<NewContact> = self.state.planned.contacts.into_values().collect();
         summary.contacts_to_create = contacts.len();
         (contacts, summary)
+    }
+
+    /// The batch's part of a preview as it stands (contacts to create so far, the snapshot's
+    /// and settings' issues, the counts so far) as JSON, in `Preview`'s field order:
+    /// `{"contacts":…,"issues":…,"summary":…}`.
+    fn batch_json(&self) -> Result<String, serde_json::Error> {
+        let mut summary = self.state.summary.clone();
+        count(&mut summary, &self.exporter.issues);
+        summary.contacts_to_create = self.state.planned.contacts.len();
+        let mut out = String::from("{\"contacts\":");
+        let contacts: Vec<&NewContact> = self.state.planned.contacts.values().collect();
+        out.push_str(&serde_json::to_string(&contacts)?);
+        out.push_str(",\"issues\":");
+        out.push_str(&serde_json::to_string(&self.exporter.issues)?);
+        out.push_str(",\"summary\":");
+        out.push_str(&serde_json::to_string(&summary)?);
+        out.push('}');
+        Ok(out)
     }
 }
 
@@ -291,13 +409,28 @@ fn count(summary: &mut Summary, issues: &[Issue]) {
     }
 }
 
-/// Reads the invoices array element by element, previewing and writing each as it is read.
-struct Stream<'a, 'e> {
-    batch: &'a mut Batch<'e>,
-    out: &'a mut PreviewWriter,
+/// Reads a JSON array of invoices element by element, handing each to `f` as it is read (its
+/// index in the batch counted from `first`): the batch is never held as a whole.
+fn each_invoice<F>(invoices: &str, first: usize, f: F) -> Result<(), serde_json::Error>
+where
+    F: FnMut(SourceInvoice) -> Result<(), serde_json::Error>,
+{
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(invoices);
+    Each { first, f }.deserialize(&mut de)?;
+    de.end()
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
+/// The visitor of [`each_invoice`].
+struct Each<F> {
+    first: usize,
+    f: F,
+}
+
+impl<'de, F> serde::de::DeserializeSeed<'de> for Each<F>
+where
+    F: FnMut(SourceInvoice) -> Result<(), serde_json::Error>,
+{
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -305,7 +438,10 @@ impl<'de> serde::de::DeserializeSeed<'de> for Stream<'_, '_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
+impl<'de, F> serde::de::Visitor<'de> for Each<F>
+where
+    F: FnMut(SourceInvoice) -> Result<(), serde_json::Error>,
+{
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -313,16 +449,11 @@ impl<'de> serde::de::Visitor<'de> for Stream<'_, '_> {
         f.write_str("a sequence")
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let mut first = true;
-        let mut index = 0;
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = self.first;
         while let Some(inv) = seq.next_element_seed(crate::input::source::InvoiceSeed { index })? {
             index += 1;
-            let doc = self.batch.document(&inv);
-            self.out
-                .push(&doc, first)
-                .map_err(serde::de::Error::custom)?;
-            first = false;
+            (self.f)(inv).map_err(serde::de::Error::custom)?;
         }
         Ok(())
     }

@@ -113,6 +113,44 @@ pub(crate) fn write_document(
 ) -> Result<(), serde_json::Error> {
     use crate::xero::wire::{push_json_str, Object};
     let mut o = Object::open(out);
+    write_identity(doc, &mut o);
+    let lines = o.key("lines");
+    if doc.lines.is_empty() {
+        lines.push_str("[]");
+    } else {
+        lines.push_str(&serde_json::to_string(&doc.lines)?);
+    }
+    write_totals(doc, &mut o)?;
+    let issues = o.key("issues");
+    if doc.issues.is_empty() {
+        issues.push_str("[]");
+    } else {
+        issues.push_str(&serde_json::to_string(&doc.issues)?);
+    }
+    match &doc.body {
+        Some(b) => push_json_str(o.key("body"), b),
+        None => o.key("body").push_str("null"),
+    }
+    o.close();
+    Ok(())
+}
+
+/// A document's summary (issue 20's result handle): its JSON without `lines`, `issues` and
+/// `body`, the same fields in the same order as [`write_document`] writes them.
+pub(crate) fn write_summary(
+    doc: &DocumentPreview,
+    out: &mut String,
+) -> Result<(), serde_json::Error> {
+    let mut o = crate::xero::wire::Object::open(out);
+    write_identity(doc, &mut o);
+    write_totals(doc, &mut o)?;
+    o.close();
+    Ok(())
+}
+
+/// The fields before `lines`: what the document is, for whom, when.
+fn write_identity(doc: &DocumentPreview, o: &mut crate::xero::wire::Object<'_>) {
+    use crate::xero::wire::Object;
     o.key("index")
         .push_str(crate::issues::digits(doc.index, &mut [0; 20]));
     o.str("sourceId", &doc.source_id);
@@ -159,25 +197,6 @@ pub(crate) fn write_document(
     }
     o.opt_str("currency", doc.currency.as_deref());
     o.str("lineAmountTypes", doc.line_amount_types.as_str());
-    let lines = o.key("lines");
-    if doc.lines.is_empty() {
-        lines.push_str("[]");
-    } else {
-        lines.push_str(&serde_json::to_string(&doc.lines)?);
-    }
-    write_totals(doc, &mut o)?;
-    let issues = o.key("issues");
-    if doc.issues.is_empty() {
-        issues.push_str("[]");
-    } else {
-        issues.push_str(&serde_json::to_string(&doc.issues)?);
-    }
-    match &doc.body {
-        Some(b) => push_json_str(o.key("body"), b),
-        None => o.key("body").push_str("null"),
-    }
-    o.close();
-    Ok(())
 }
 
 /// The totals and what is said about them: Xero's, the host's, the difference, the adjustment.

@@ -18,6 +18,7 @@ use crate::xero::wire::WireDocument;
 use crate::Text;
 
 pub(crate) mod json;
+pub mod results;
 
 /// One line of the preview: what is sent, and what Xero will compute.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

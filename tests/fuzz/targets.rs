@@ -466,11 +466,54 @@ fn sync_answer(kind: u8, url: &str, bytes: &[u8]) -> HttpResponse {
     }
 }
 
+/// Issue 20's result handle (`exporter.previewResults(invoices)`, `session.push(chunk)`): a
+/// settings pick byte, a chunk-size byte, then the invoices' JSON. Every part handed out is
+/// JSON, one per document; previewed in chunks (when the text is an array), the batch ends as
+/// previewed at once.
+pub fn preview_results(data: &[u8]) {
+    use xero_export::exporter::PreviewSession;
+    let [pick, size, invoices @ ..] = data else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(invoices) else {
+        return;
+    };
+    let exporter = exporter(*pick);
+    for lines in [true, false] {
+        let options = PreviewOptions {
+            lines,
+            bodies: true,
+        };
+        let Ok(once) = exporter.preview_results(text, options) else {
+            continue;
+        };
+        let json = |part: Option<&str>| {
+            serde_json::from_str::<serde_json::Value>(part.unwrap_or("null")).is_ok()
+        };
+        for i in 0..=once.len() {
+            let parts = [once.summary(i), once.lines(i), once.issues(i)];
+            assert_eq!(parts.iter().all(Option::is_some), i < once.len());
+            assert!(parts.into_iter().all(json) && json(once.body(i)));
+        }
+        let Ok(serde_json::Value::Array(all)) = serde_json::from_str(text) else {
+            continue;
+        };
+        let mut session = PreviewSession::new(options);
+        for chunk in all.chunks(usize::from(*size).max(1)) {
+            let chunk = serde_json::Value::from(chunk.to_vec()).to_string();
+            if exporter.preview_chunk(&mut session, &chunk).is_err() {
+                return;
+            }
+        }
+        assert_eq!(session.documents(), once.len());
+    }
+}
+
 /// A target's body.
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -480,6 +523,7 @@ pub const TARGETS: [(&str, Target); 9] = [
     ("sync", sync),
     ("config", config),
     ("resume", resume),
+    ("preview_results", preview_results),
 ];
 
 /// The configuration screen (`choices`, `searchContacts`, `staleMappings`): a limit byte, then
@@ -571,6 +615,10 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
             join(&[SNAPSHOT.as_bytes(), settings.as_bytes()]),
         ));
         out.push(("preview", [&[pick][..], invoices.as_bytes()].concat()));
+        out.push((
+            "preview_results",
+            [&[pick, 2][..], invoices.as_bytes()].concat(),
+        ));
         // Plan, send, answer every request with its own body (200), lose one, retry.
         let script: &[u8] = &[
             0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 5, 0, 2, 0, 1, 0, 3, 0, 0, 0, 0, 0, 200, 0, 1, 1, 1, 5,

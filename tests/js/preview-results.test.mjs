@@ -1,0 +1,122 @@
+// Issue 20's result handle through the built package: `exporter.previewResults` holds the
+// preview in wasm memory and hands out each part as `exporter.preview` has it; sessions preview
+// a batch in chunks with the same result; invoices as bytes; every misuse a coded error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { api, root, scenarioInvoices } from './helpers.mjs';
+
+const read = (rel) => JSON.parse(readFileSync(path.join(root, 'tests', rel), 'utf8'));
+const snapshot = read('fixtures/sample/snapshot.json');
+const scenarios = ['clinic', 'billing', 'crm', 'timesheet'];
+const optionSets = [undefined, { lines: false }, { bodies: false }, { lines: false, bodies: false }];
+const utf8 = new TextDecoder();
+
+test('every part is the preview\'s, for every scenario and options', () => {
+  for (const name of scenarios) {
+    const s = read(`fixtures/scenarios/${name}.json`);
+    const exporter = new api.Exporter(snapshot, s.settings);
+    const invoices = scenarioInvoices(s);
+    for (const options of optionSets) {
+      const whole = exporter.preview(invoices, options);
+      const r = exporter.previewResults(invoices, options);
+      assert.equal(r.length, whole.documents.length);
+      assert.equal(r.firstIndex, 0);
+      assert.deepEqual(r.toPreview(), whole, `${name} ${JSON.stringify(options)}`);
+      for (let i = 0; i < r.length; i++) {
+        const { lines, issues, body, ...summary } = whole.documents[i];
+        assert.deepEqual(r.document(i), summary);
+        assert.deepEqual(r.lines(i), lines);
+        assert.deepEqual(r.issues(i), issues);
+        assert.equal(r.body(i), body);
+        const bytes = r.bodyBytes(i);
+        assert.equal(bytes === null ? null : utf8.decode(bytes), body);
+        if (bytes !== null) assert.ok(bytes instanceof Uint8Array);
+      }
+      const { documents, ...batch } = whole;
+      assert.deepEqual(r.batch(), batch);
+      r.free();
+      r.free();
+    }
+    exporter.free();
+  }
+});
+
+test('a session in chunks is the batch at once, contacts and duplicates across chunks', () => {
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const invoices = [...scenarioInvoices(s), scenarioInvoices(s)[0]];
+  const whole = exporter.preview(invoices);
+  for (const size of [1, 2, 5]) {
+    const session = exporter.previewSession();
+    const docs = [];
+    let last;
+    for (let at = 0; at < invoices.length; at += size) {
+      const r = session.push(invoices.slice(at, at + size));
+      assert.equal(r.firstIndex, at);
+      const p = r.toPreview();
+      docs.push(...p.documents);
+      last = p;
+      r.free();
+    }
+    assert.equal(session.documents, invoices.length);
+    assert.deepEqual(docs, whole.documents, `chunks of ${size}`);
+    const { documents, ...batch } = whole;
+    const { documents: _, ...lastBatch } = last;
+    assert.deepEqual(lastBatch, batch);
+    session.free();
+  }
+  // A chunk that cannot be read throws and changes nothing.
+  const session = exporter.previewSession({ lines: false });
+  assert.throws(() => session.push('[1]'), { name: 'XeroExportError', code: 'INVALID_INPUT' });
+  assert.throws(() => session.push('[{'), { code: 'INVALID_JSON' });
+  assert.equal(session.documents, 0);
+  assert.equal(session.push(invoices).length, invoices.length);
+});
+
+test('invoices as JSON text or bytes give the same preview', () => {
+  const s = read('fixtures/scenarios/billing.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const invoices = scenarioInvoices(s);
+  const whole = exporter.preview(invoices);
+  const text = JSON.stringify(invoices);
+  const bytes = new TextEncoder().encode(text);
+  for (const input of [text, bytes, Buffer.from(text), bytes.buffer]) {
+    assert.deepEqual(exporter.preview(input), whole);
+    assert.deepEqual(exporter.previewResults(input).toPreview(), whole);
+    assert.equal(exporter.previewJson(input), exporter.previewJson(invoices));
+  }
+  assert.throws(() => exporter.previewResults(new Uint8Array([0x5b, 0xff, 0x5d])), { code: 'INVALID_JSON' });
+  assert.throws(() => exporter.preview(new Uint8Array([0x7b, 0x7d])), { code: 'INVALID_INPUT' });
+});
+
+test('misuse is a coded error: indexes, free, constructors, options, a reset instance', () => {
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const r = exporter.previewResults(scenarioInvoices(s));
+  for (const i of [-1, r.length, 0.5, '0', null, undefined, NaN, 2 ** 40]) {
+    for (const m of ['document', 'lines', 'issues', 'body', 'bodyBytes']) {
+      assert.throws(() => r[m](i), { name: 'XeroExportError', code: 'INVALID_INPUT' }, `${m}(${i})`);
+    }
+  }
+  assert.throws(() => exporter.previewResults([], { lines: 'no' }), { code: 'INVALID_INPUT' });
+  assert.throws(() => exporter.previewSession(7), { code: 'INVALID_INPUT' });
+  assert.throws(() => new api.PreviewResults({}), { code: 'INVALID_INPUT' });
+  assert.throws(() => new api.PreviewSession(), { code: 'INVALID_INPUT' });
+  r.free();
+  assert.throws(() => r.body(0), { code: 'USED_AFTER_FREE' });
+  assert.throws(() => r.batch(), { code: 'USED_AFTER_FREE' });
+  const session = exporter.previewSession();
+  const kept = exporter.previewResults(scenarioInvoices(s));
+  exporter.free();
+  assert.throws(() => session.push([]), { code: 'USED_AFTER_FREE' });
+  assert.throws(() => exporter.previewSession(), { code: 'USED_AFTER_FREE' });
+  // Results outlive their exporter: they hold their own text.
+  assert.equal(typeof kept.body(0), 'string');
+  assert.throws(() => api.__testing.trap(), { code: 'INTERNAL' });
+  assert.throws(() => kept.body(0), { code: 'INSTANCE_RESET' });
+  assert.throws(() => session.documents, { code: 'INSTANCE_RESET' });
+  const fresh = new api.Exporter(snapshot, s.settings).previewResults(scenarioInvoices(s));
+  assert.equal(typeof fresh.document(0).sourceId, 'string');
+});

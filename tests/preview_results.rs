@@ -1,0 +1,158 @@
+//! The preview held as parts (issue 20's result handle, `Exporter::preview_results`) and
+//! previewed in chunks (`Exporter::preview_chunk`): every part is the batch preview's, for
+//! every product scenario and every combination of options, whatever the chunk sizes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+use xero_export::exporter::PreviewSession;
+use xero_export::input::source::{timesheet_invoice, TimesheetInput};
+use xero_export::preview::results::Results;
+use xero_export::preview::PreviewOptions;
+use xero_export::{Exporter, Settings, Snapshot, SnapshotInput, SourceInvoice};
+
+fn fixture(rel: &str) -> String {
+    fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+fn scenario(name: &str) -> (Exporter, Vec<SourceInvoice>) {
+    let snapshot: SnapshotInput = serde_json::from_str(&fixture("sample/snapshot.json")).unwrap();
+    let scenario: Value =
+        serde_json::from_str(&fixture(&format!("scenarios/{name}.json"))).unwrap();
+    let settings: Settings = serde_json::from_value(scenario["settings"].clone()).unwrap();
+    let mut invoices: Vec<SourceInvoice> =
+        serde_json::from_value(scenario["invoices"].clone()).unwrap();
+    if let Some(sheets) = scenario.get("timesheets") {
+        let sheets: Vec<TimesheetInput> = serde_json::from_value(sheets.clone()).unwrap();
+        invoices.extend(sheets.iter().map(timesheet_invoice));
+    }
+    (Exporter::new(Snapshot::new(snapshot), settings), invoices)
+}
+
+const OPTIONS: [(bool, bool); 4] = [(true, true), (false, true), (true, false), (false, false)];
+
+/// The documents of `results` put back together as the batch preview writes them.
+fn documents(results: &[Results]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for r in results {
+        for i in 0..r.len() {
+            let mut doc: Value = serde_json::from_str(r.summary(i).unwrap()).unwrap();
+            let o = doc.as_object_mut().unwrap();
+            o.insert(
+                "lines".into(),
+                serde_json::from_str(r.lines(i).unwrap()).unwrap(),
+            );
+            o.insert(
+                "issues".into(),
+                serde_json::from_str(r.issues(i).unwrap()).unwrap(),
+            );
+            o.insert("body".into(), r.body(i).map_or(Value::Null, Value::from));
+            out.push(doc);
+        }
+        assert!(r.summary(r.len()).is_none() && r.body(r.len()).is_none());
+    }
+    out
+}
+
+/// Every part of every document, and the batch's part, is the batch preview's.
+#[test]
+fn results_hold_the_batch_preview_part_by_part() {
+    for name in ["clinic", "billing", "crm", "timesheet"] {
+        let (exporter, invoices) = scenario(name);
+        let json = serde_json::to_string(&invoices).unwrap();
+        for (lines, bodies) in OPTIONS {
+            let options = PreviewOptions { lines, bodies };
+            let mut whole =
+                serde_json::to_value(exporter.preview_with(&invoices, options)).unwrap();
+            let results = exporter.preview_results(&json, options).unwrap();
+            assert_eq!(results.len(), invoices.len());
+            assert_eq!(results.first_index(), 0);
+            let docs = documents(std::slice::from_ref(&results));
+            assert_eq!(Value::from(docs), whole["documents"], "{name} {options:?}");
+            let batch: Value = serde_json::from_str(results.batch_json()).unwrap();
+            whole.as_object_mut().unwrap().remove("documents");
+            assert_eq!(batch, whole, "{name} {options:?}");
+        }
+    }
+}
+
+/// A batch previewed in chunks of any size is the batch previewed at once: contacts planned
+/// across chunks, duplicate ids seen across chunks, documents numbered on.
+#[test]
+fn a_batch_in_chunks_is_the_batch_at_once() {
+    for name in ["clinic", "billing", "crm", "timesheet"] {
+        let (exporter, mut invoices) = scenario(name);
+        // A duplicate id in a later chunk is still blocked.
+        invoices.push(invoices[0].clone());
+        let json = serde_json::to_string(&invoices).unwrap();
+        for (lines, bodies) in OPTIONS {
+            let options = PreviewOptions { lines, bodies };
+            let once = exporter.preview_results(&json, options).unwrap();
+            for size in [1, 2, 3] {
+                let mut session = PreviewSession::new(options);
+                let chunks: Vec<Results> = invoices
+                    .chunks(size)
+                    .map(|c| {
+                        let text = serde_json::to_string(c).unwrap();
+                        exporter.preview_chunk(&mut session, &text).unwrap()
+                    })
+                    .collect();
+                assert_eq!(session.documents(), invoices.len());
+                if let Some(second) = chunks.get(1) {
+                    assert_eq!(second.first_index(), size);
+                }
+                let msg = format!("{name} {options:?} chunks of {size}");
+                assert_eq!(
+                    documents(&chunks),
+                    documents(std::slice::from_ref(&once)),
+                    "{msg}"
+                );
+                let last = chunks.last().unwrap();
+                assert_eq!(last.batch_json(), once.batch_json(), "{msg}");
+            }
+        }
+    }
+}
+
+/// A chunk that cannot be read fails whole and leaves the batch as it was; input errors say
+/// where in the caller's terms, counting from the chunk's first document.
+#[test]
+fn a_chunk_that_cannot_be_read_changes_nothing() {
+    let (exporter, invoices) = scenario("clinic");
+    let options = PreviewOptions::default();
+    let mut session = PreviewSession::new(options);
+    let first = serde_json::to_string(&invoices[..1]).unwrap();
+    exporter.preview_chunk(&mut session, &first).unwrap();
+    let good = serde_json::to_string(&invoices[1]).unwrap();
+    let err = exporter
+        .preview_chunk(&mut session, &format!("[{good},{{\"id\":true}}]"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("`invoices[2].id`"), "{err}");
+    assert!(exporter.preview_chunk(&mut session, "[1").is_err());
+    assert_eq!(session.documents(), 1);
+    let next = exporter
+        .preview_chunk(&mut session, &format!("[{good}]"))
+        .unwrap();
+    assert_eq!(next.first_index(), 1);
+    let doc: Value = serde_json::from_str(next.summary(0).unwrap()).unwrap();
+    assert_eq!(doc["index"], 1);
+    assert!(exporter.preview_results("{}", options).is_err());
+    let empty = exporter.preview_results(" [ ] ", options).unwrap();
+    assert!(empty.is_empty());
+    let batch: Value = serde_json::from_str(empty.batch_json()).unwrap();
+    assert_eq!(batch["summary"]["documents"], 0);
+}
