@@ -108,7 +108,7 @@ const total = bytes.length;
 const pct = (n) => `${((100 * n) / total).toFixed(1).padStart(5)}%`;
 console.log(`${file}: ${total} bytes; sections:`);
 for (const s of sections.filter((x) => x.size > total / 200)) console.log(`  ${String(s.size).padStart(9)} ${pct(s.size)}  ${s.label}`);
-const rows = bodies.map((b) => ({ size: b.size, name: demangle(names.get(b.index) ?? `func[${b.index}]`) }));
+const rows = bodies.map((b) => ({ size: b.size, name: demangle(names.get(b.index) ?? `func[${b.index}]`).replace(/::h[0-9a-f]{16}$/, "") }));
 rows.push({ size: dataBytes, name: '[data section: strings, tables]' });
 if (mode === '--group') {
   const groups = new Map();
