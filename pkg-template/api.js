@@ -795,3 +795,17 @@ function makeApi(engine) {
   });
   return api;
 }
+
+// ---- The CSV entry (xero-export/csv) ---------------------------------------------------------
+
+// What `xero-export/csv` exports: the same functions as the full entry, with the same argument
+// checks, errors and trap recovery (makeApi), over the CSV-only build's much smaller .wasm.
+// makeApi only defines functions, so the exports that build lacks are never reached.
+function makeCsvApi(engine) {
+  const { version, TrackingCsvValidator, validateTrackingCsv, exportTrackingCsv, __testing } = makeApi(engine);
+  // Spelt out (not picked by a list of names) so tools reading the CommonJS entry's exports
+  // (TypeScript, attw) see each one.
+  const csv = { version, TrackingCsvValidator, validateTrackingCsv, exportTrackingCsv };
+  Object.defineProperty(csv, '__testing', { enumerable: false, value: __testing });
+  return csv;
+}

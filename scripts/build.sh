@@ -129,4 +129,6 @@ EOT
 # CommonJS, so say so here: publint and TypeScript then read web/index.js as ESM, matching the
 # index.d.mts its `types` condition points at.
 echo '{ "type": "module" }' > pkg/web/package.json
+# The CSV-only entry, xero-export/csv: its own smaller .wasm (scripts/build-csv.sh).
+bash scripts/build-csv.sh "$profile"
 echo "built pkg/ ($profile, version $version)"

@@ -49,6 +49,7 @@
 // - `categories`: the organisation's tracking categories and the verdict on each cell value;
 // - `suggestions`: the edit distance and the "did you mean" rule;
 // - `keys`: the client keys seen so far (duplicate check);
+// - `snapshot`: reading only the tracking categories of the host's snapshot;
 // - `assignments`: the valid rows' assignments and their JSON;
 // - `csv_export`: the client CSV export and formula neutralisation;
 // - `tests`: end-to-end tests (tests of one piece live in its file).
@@ -59,6 +60,7 @@ mod header;
 mod keys;
 mod record;
 mod rows;
+mod snapshot;
 mod suggestions;
 mod validator;
 
@@ -68,6 +70,7 @@ mod tests;
 pub use assignments::{Assigned, Assignments, ClientTracking};
 pub(crate) use categories::numbered;
 pub use csv_export::{export, neutralise, ExportCell, ExportOptions, ExportRow, LineEnding};
+pub use snapshot::read_snapshot;
 pub use suggestions::{edit_distance, suggest};
 pub use validator::Validator;
 

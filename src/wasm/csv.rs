@@ -3,13 +3,13 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{from_json, from_json_or_default, js_error, to_json};
+use super::{from_json, from_json_or_default, js_error, serde_error, to_json};
 use crate::error::{Error, ErrorCode};
 use crate::tracking_csv as core;
 
+/// Only the tracking categories are read (`core::read_snapshot` says why).
 fn snapshot(text: &str) -> Result<crate::Snapshot, JsValue> {
-    let input: crate::SnapshotInput = from_json(text, "snapshot", ErrorCode::InvalidSnapshot)?;
-    Ok(crate::Snapshot::new(input))
+    core::read_snapshot(text).map_err(|e| serde_error(ErrorCode::InvalidSnapshot, "snapshot", e))
 }
 
 fn not_a_chunk(argument: &str) -> JsValue {

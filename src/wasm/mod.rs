@@ -18,10 +18,16 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{Error, ErrorCode};
 
+// Without the `full` feature (the CSV build, Cargo.toml) only `csv` and the helpers it uses are
+// compiled: every other export stays out of that .wasm.
+#[cfg(feature = "full")]
 mod config;
 mod csv;
+#[cfg(feature = "full")]
 mod results;
+#[cfg(feature = "full")]
 mod send;
+#[cfg(feature = "full")]
 mod sync;
 
 /// A core misuse error as a JS `Error` with `name`, `code` and `details`.
@@ -46,6 +52,7 @@ fn from_json<T: DeserializeOwned>(
     serde_json::from_str(text).map_err(|e| serde_error(code, argument, e))
 }
 
+#[cfg(feature = "full")]
 /// Bytes as text, validated as UTF-8 once (TextEncoder's output always is), rather than string
 /// by string as `from_slice` would.
 fn utf8<'b>(bytes: &'b [u8], argument: &str) -> Result<&'b str, JsValue> {
@@ -77,6 +84,7 @@ fn shape_error(code: ErrorCode, argument: &str, e: &serde_json::Error) -> JsValu
     js_error(&Error::from_serde(code, argument, message))
 }
 
+#[cfg(feature = "full")]
 /// An error of an argument read through the unknown-key watch (settings, invoices), which
 /// says misfits at their path in the caller's terms and so turns every error it sees into a
 /// shape error: text that is not JSON at all is told apart here, by reading it once more
@@ -124,6 +132,7 @@ pub fn trap_for_tests() {
     core::arch::wasm32::unreachable()
 }
 
+#[cfg(feature = "full")]
 /// The line amount Xero computes for `{quantity, unitAmount, discountRate?, discountAmount?,
 /// unitdp?}`: `{unitAmount, lineAmount, issues}` with exact decimal strings.
 #[wasm_bindgen(js_name = lineAmount)]
@@ -132,12 +141,14 @@ pub fn line_amount(input: &str) -> Result<String, JsValue> {
     to_json(&crate::money::totals::compute_line(&input))
 }
 
+#[cfg(feature = "full")]
 /// A parsed snapshot and settings; previews any number of invoices without re-parsing them.
 #[wasm_bindgen(js_name = Exporter)]
 pub struct JsExporter {
     inner: crate::Exporter,
 }
 
+#[cfg(feature = "full")]
 #[wasm_bindgen(js_class = Exporter)]
 impl JsExporter {
     /// `snapshot`: the raw bodies of Xero's GETs (or xero-node's `response.body` objects);
@@ -190,6 +201,7 @@ impl JsExporter {
     }
 }
 
+#[cfg(feature = "full")]
 /// Grows the wasm memory once for a call that will need about `bytes`, instead of letting the
 /// allocator grow it 64 KiB at a time: each `memory.grow` costs the engine a fraction of a
 /// millisecond, and a first preview of 10,000 invoices grew memory over 2,000 times (2 s of a
@@ -205,6 +217,7 @@ pub(crate) fn reserve(bytes: usize) {
     drop(std::hint::black_box(block));
 }
 
+#[cfg(feature = "full")]
 /// Turns time entries into a source invoice (one line per project or member and rate).
 #[wasm_bindgen(js_name = timesheetInvoice)]
 pub fn timesheet_invoice(input: &str) -> Result<String, JsValue> {
@@ -213,6 +226,7 @@ pub fn timesheet_invoice(input: &str) -> Result<String, JsValue> {
     to_json(&crate::input::source::timesheet_invoice(&input))
 }
 
+#[cfg(feature = "full")]
 #[cfg(test)]
 mod tests {
     use super::reserve;

@@ -385,6 +385,28 @@ pub fn csv_export(data: &[u8]) {
     let _ = xero_export::tracking_csv::export(&rows, &options);
 }
 
+/// The CSV entry's snapshot reader (`tracking_csv::read_snapshot`, only the tracking
+/// categories): snapshot JSON, NUL, a CSV file. Where the full snapshot reader also reads the
+/// text, both must see the same tracking categories; a snapshot that reads is then used to
+/// validate the file.
+pub fn csv_snapshot(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(part(data, 0)) else {
+        return;
+    };
+    let Ok(narrow) = xero_export::tracking_csv::read_snapshot(text) else {
+        return;
+    };
+    if let Ok(input) = serde_json::from_str::<SnapshotInput>(text) {
+        let full = Snapshot::new(input);
+        assert_eq!(
+            format!("{:?}", narrow.tracking_categories),
+            format!("{:?}", full.tracking_categories),
+            "the CSV entry read other tracking categories than the exporter"
+        );
+    }
+    let _ = xero_export::tracking_csv::validate(&narrow, after(data, 1), Default::default());
+}
+
 /// `lineAmount(line)` and `timesheetInvoice(input)`: the same JSON to both.
 pub fn amounts(data: &[u8]) {
     if let Ok(line) = serde_json::from_slice::<xero_export::build::totals::LineInput>(data) {
@@ -513,7 +535,7 @@ pub fn preview_results(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 10] = [
+pub const TARGETS: [(&str, Target); 11] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -524,6 +546,7 @@ pub const TARGETS: [(&str, Target); 10] = [
     ("config", config),
     ("resume", resume),
     ("preview_results", preview_results),
+    ("csv_snapshot", csv_snapshot),
 ];
 
 /// The configuration screen (`choices`, `searchContacts`, `staleMappings`): a limit byte, then
@@ -674,6 +697,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         include_str!("../fixtures/csv/row-malformed-quote.csv"),
     ] {
         out.push(("csv_push", [&[3u8][..], csv.as_bytes()].concat()));
+        out.push(("csv_snapshot", join(&[SNAPSHOT.as_bytes(), csv.as_bytes()])));
     }
     let rows = br#"[{"Client ID":"c1","Name":"=SUM(A1)","Xero Tracking Category 1":"North","n":-12.5,"b":true},{"client id":"c2","Name":"Jo, \"Smith\"","x":null}]"#;
     out.push((

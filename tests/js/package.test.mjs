@@ -26,7 +26,7 @@ after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); })
 test('the tarball holds only the files the package needs', async () => {
   const installed = path.join(dir, 'node_modules/xero-export');
   const top = (await readdir(installed)).sort();
-  assert.deepEqual(top, ['README.md', 'index.d.cts', 'index.d.mts', 'node', 'package.json', 'types.d.cts', 'types.d.mts', 'web']);
+  assert.deepEqual(top, ['README.md', 'csv', 'index.d.cts', 'index.d.mts', 'node', 'package.json', 'types.d.cts', 'types.d.mts', 'web']);
   assert.deepEqual((await readdir(path.join(installed, 'web'))).sort(), ['index.js', 'package.json', 'xero_export_bg.wasm']);
 });
 
@@ -120,8 +120,51 @@ test('attw finds no problem in the tarball', () => {
   // attw cannot resolve it by design, so only the module entry points are checked.
   const bin = path.join(root, 'tests/node_modules/.bin/attw');
   try {
-    run(bin, [tarballPath, '--exclude-entrypoints', './xero_export_bg.wasm', '--format', 'ascii']);
+    run(bin, [tarballPath, '--exclude-entrypoints', './xero_export_bg.wasm', './csv/xero_export_csv_bg.wasm', '--format', 'ascii']);
   } catch (err) {
     assert.fail(`attw:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+});
+
+// ---- xero-export/csv: the CSV-only entry and its own .wasm (scripts/build-csv.sh) ----------
+
+test('the tarball holds the CSV entry: its own .wasm, the Node and browser entries, types', async () => {
+  const csv = path.join(dir, 'node_modules/xero-export/csv');
+  assert.deepEqual((await readdir(csv)).sort(), ['index.d.cts', 'index.d.mts', 'node', 'web']);
+  assert.deepEqual((await readdir(path.join(csv, 'node'))).sort(), ['index.cjs', 'index.mjs']);
+  assert.deepEqual((await readdir(path.join(csv, 'web'))).sort(), ['index.js', 'package.json', 'xero_export_csv_bg.wasm']);
+});
+
+test('xero-export/csv works from require and import', () => {
+  const check = "validateTrackingCsv({trackingCategories:[]},'Client ID,Xero Tracking Category 1,Xero Tracking Category 2\\nC1,,\\n').rowsValid";
+  assert.equal(run('node', ['-e', `const x=require('xero-export/csv');console.log(x.${check}, typeof x.Exporter)`]).trim(), '1 undefined');
+  assert.equal(run('node', ['--input-type=module', '-e', `import init,{validateTrackingCsv} from 'xero-export/csv';await init();console.log(${check})`]).trim(), '1');
+});
+
+test('the CSV entry\'s types type-check from node16 ESM and CommonJS', async () => {
+  const csvUsage = `
+import init, { validateTrackingCsv, TrackingCsvValidator, type TrackingCsvResult, type XeroExportError } from 'xero-export/csv';
+async function main(): Promise<number> {
+  await init();
+  const v = new TrackingCsvValidator({ trackingCategories: [] }, { maxIssues: 10 });
+  v.push(new Uint8Array([67, 10]));
+  const r: TrackingCsvResult = validateTrackingCsv('{}', 'Client ID', { assignments: false });
+  const e: XeroExportError | undefined = undefined;
+  return r.rowsFailing + v.finish().rowsRead + (e ? 1 : 0);
+}
+void main;
+`;
+  for (const type of ['module', 'commonjs']) {
+    const name = `ts-csv-${type}`;
+    const project = path.join(dir, name);
+    await mkdir(path.join(project, 'node_modules'), { recursive: true });
+    await symlink(path.join(dir, 'node_modules/xero-export'), path.join(project, 'node_modules/xero-export'), 'dir');
+    await writeFile(path.join(project, 'package.json'), JSON.stringify({ name, private: true, type }));
+    await writeFile(path.join(project, 'usage.ts'), csvUsage);
+    try {
+      execFileSync(tsc(), ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', 'usage.ts'], { cwd: project, encoding: 'utf8' });
+    } catch (err) {
+      assert.fail(`${name}: tsc failed\n${err.stdout}${err.stderr}`);
+    }
   }
 });
