@@ -429,6 +429,20 @@ function makeApi(engine) {
       const p = encode(previousSnapshot ?? null, 'previousSnapshot');
       return decode(call(this.#h, 'Exporter', (e) => e.staleMappings(p)));
     }
+    // ---- People and contacts (issue 19): see the README's "Importing Xero contacts as people".
+    /** Xero's contacts (`GET /Contacts` bodies, paged, raw or xero-node) → the host's `people`:
+     * per contact the person it is (and by which rule), new, or ambiguous. */
+    importContacts(pages, people) {
+      if (typeof pages !== 'string' && (pages === null || typeof pages !== 'object')) {
+        throw misuse('pages', `expected GET /Contacts bodies (an array of pages or one body), got ${describe(pages)}`);
+      }
+      if (people !== undefined && people !== null && !Array.isArray(people) && typeof people !== 'string') {
+        throw misuse('people', `expected an array of people (the payer shape) or null, got ${describe(people)}`);
+      }
+      const bytes = encodeBytes(pages, 'pages');
+      const p = encode(people ?? null, 'people');
+      return decode(call(this.#h, 'Exporter', (e) => e.importContacts(bytes, p)));
+    }
     /** The run `state` (`run.save()`) was saved from, continued with the same `work`;
      * options `{tenantId?, changes?}` (`changes`: the texts of `run.changes()` appended since). */
     resume(state, work, options) {

@@ -76,6 +76,18 @@ impl Exporter {
         &self.issues
     }
 
+    /// Xero's contacts (`GET /Contacts` pages, raw or xero-node, as JSON) read into the host's
+    /// `people` (a JSON array in the payer shape): per contact the person it is, new, or
+    /// ambiguous ([`crate::people::import`]), with this exporter's contact settings (mapping,
+    /// contactNumberFromId).
+    pub fn import_contacts(
+        &self,
+        pages: &str,
+        people: &str,
+    ) -> Result<crate::people::ContactImport, crate::Error> {
+        crate::people::import_json(pages, people, &self.settings)
+    }
+
     /// Previews a batch of source invoices.
     pub fn preview(&self, invoices: &[SourceInvoice]) -> Preview {
         self.preview_with(invoices, PreviewOptions::default())

@@ -245,6 +245,13 @@ pub enum IssueCode {
     /// The settings' `hostTotal` policy adjusted the document so that Xero's total would be
     /// the host's, and Xero's returned total is not.
     HostTotalNotMet,
+    // --- people and contacts (issue 19) ---
+    /// A Xero contact could be several of the host's people, or several contacts claim one
+    /// person (`importContacts`): it is not linked; set the right person's contactId.
+    ContactImportAmbiguous,
+    /// A Xero contact without a ContactID (`importContacts`): it cannot be linked, so it is
+    /// not imported.
+    ContactImportNoId,
 }
 
 impl IssueCode {

@@ -188,6 +188,11 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<crate::choices::stale::SuggestionKind>(cfg),
         decl::<crate::choices::stale::Suggestion>(cfg),
         decl::<crate::choices::stale::StaleMapping>(cfg),
+        // People and contacts (issue 19).
+        decl::<crate::people::ImportStatus>(cfg),
+        decl::<crate::people::ImportedContact>(cfg),
+        decl::<crate::people::ImportSummary>(cfg),
+        decl::<crate::people::ContactImport>(cfg),
     ]
 }
 

@@ -20,6 +20,7 @@ use crate::error::{Error, ErrorCode};
 
 mod config;
 mod csv;
+mod people;
 mod send;
 mod sync;
 
