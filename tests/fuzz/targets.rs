@@ -470,7 +470,7 @@ fn sync_answer(kind: u8, url: &str, bytes: &[u8]) -> HttpResponse {
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 9] = [
+pub const TARGETS: [(&str, Target); 10] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -480,7 +480,45 @@ pub const TARGETS: [(&str, Target); 9] = [
     ("sync", sync),
     ("config", config),
     ("resume", resume),
+    ("import_contacts", import_contacts),
 ];
+
+/// `exporter.importContacts(pages, people)` (issue 19): a scenario byte (its settings), then the
+/// pages' JSON, NUL, the people's JSON. Checks what a host relies on: a person is matched by
+/// at most one contact, indices point into `people`, the counts add up, the same bytes twice.
+pub fn import_contacts(data: &[u8]) {
+    let Some((pick, rest)) = data.split_first() else {
+        return;
+    };
+    let ex = exporter(*pick);
+    let pages = std::str::from_utf8(part(rest, 0)).unwrap_or_default();
+    let people = std::str::from_utf8(after(rest, 1)).unwrap_or_default();
+    let Ok(out) = ex.import_contacts(pages, people) else {
+        return;
+    };
+    let again = ex.import_contacts(pages, people).ok();
+    assert_eq!(
+        serde_json::to_string(&out).ok(),
+        again.and_then(|a| serde_json::to_string(&a).ok())
+    );
+    let n_people = serde_json::from_str::<Option<Vec<serde_json::Value>>>(people)
+        .ok()
+        .flatten()
+        .map_or(0, |p| p.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &out.contacts {
+        if let Some(p) = c.person {
+            assert!(
+                p < n_people && seen.insert(p),
+                "person {p} matched twice or out of range"
+            );
+        }
+        assert!(c.candidates.iter().all(|p| *p < n_people));
+    }
+    let s = &out.summary;
+    assert_eq!(s.matched + s.new + s.ambiguous, s.contacts);
+    assert_eq!(s.contacts, out.contacts.len());
+}
 
 /// The configuration screen (`choices`, `searchContacts`, `staleMappings`): a limit byte, then
 /// snapshot JSON, NUL, settings JSON, NUL, previous snapshot JSON, NUL, the search query. A
@@ -562,6 +600,15 @@ fn saved_state(pick: u8, work: &str, script: &[u8]) -> String {
 pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let join = |parts: &[&[u8]]| parts.join(&0u8);
     let mut out = Vec::new();
+    // importContacts: overlapping pages, raw and camelCase, people matching by each rule.
+    let pages = br#"[{"Contacts":[{"ContactID":"C1","Name":"Ana Silva","EmailAddress":"ana@x.io","ContactNumber":"M-1"},{"ContactID":"C2","Name":"Bea","ContactStatus":"ARCHIVED","IsSupplier":true}]},{"contacts":[{"contactID":"c1","name":"Ana S","addresses":[{"addressType":"STREET","city":"Wellington"}],"phones":[{"phoneType":"MOBILE","phoneNumber":"1"}]},{"name":"no id"}]}]"#;
+    let people = br#"[{"kind":"member","id":"m1","email":"ANA@x.io"},{"name":"bea"},{"name":"Bea","email":"b@x.io"},{"firstName":"Cy","lastName":"Z","contactId":"C9"}]"#;
+    for pick in 0u8..4 {
+        out.push((
+            "import_contacts",
+            [&[pick][..], &join(&[pages, people])].concat(),
+        ));
+    }
     for (pick, scenario) in (0u8..).zip(SCENARIOS) {
         let value: serde_json::Value = serde_json::from_str(scenario).unwrap_or_default();
         let text = |key: &str| value.get(key).map(|v| v.to_string()).unwrap_or_default();
