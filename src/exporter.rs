@@ -18,6 +18,7 @@ use crate::issues::{has_errors, Issue, IssueCode, Path};
 use crate::preview::json::{Layout, PreviewWriter};
 use crate::preview::{DocumentPreview, Preview, PreviewOptions, Summary};
 use crate::resolve::contacts::{NewContact, Planned};
+use crate::resolve::items::NewItem;
 use crate::resolve::numbering::Templates;
 use crate::resolve::{self, tracking};
 use crate::Text;
@@ -98,10 +99,11 @@ impl Exporter {
         let mut batch = Batch::new(self, options);
         let documents: Vec<DocumentPreview> =
             invoices.iter().map(|inv| batch.document(inv)).collect();
-        let (contacts, summary) = batch.finish();
+        let (contacts, items, summary) = batch.finish();
         Preview {
             documents,
             contacts,
+            items,
             issues: self.issues.clone(),
             summary,
         }
@@ -172,10 +174,14 @@ impl Exporter {
         }
         .deserialize(&mut de)?;
         de.end()?;
-        let (contacts, summary) = batch.finish();
+        let (contacts, items, summary) = batch.finish();
         // The rest of `Preview`'s JSON, field by field in its order.
         out.meta.push_str("],\"contacts\":");
         out.meta.push_str(&serde_json::to_string(&contacts)?);
+        if !items.is_empty() {
+            out.meta.push_str(",\"items\":");
+            out.meta.push_str(&serde_json::to_string(&items)?);
+        }
         out.meta.push_str(",\"issues\":");
         out.meta.push_str(&serde_json::to_string(&self.issues)?);
         out.meta.push_str(",\"summary\":");
@@ -222,6 +228,8 @@ struct Batch<'e> {
     exporter: &'e Exporter,
     tracker: tracking::Resolver<'e>,
     planned: Planned,
+    /// Items the batch creates (`settings.items.create`).
+    items: crate::resolve::items::PlannedItems,
     settings_blocked: bool,
     options: PreviewOptions,
     summary: Summary,
@@ -240,6 +248,7 @@ impl<'e> Batch<'e> {
                 &exporter.tracking,
             ),
             planned: Planned::default(),
+            items: Default::default(),
             settings_blocked: has_errors(&exporter.issues),
             options,
             summary: Summary::default(),
@@ -264,11 +273,19 @@ impl<'e> Batch<'e> {
             options: self.options,
             settings_blocked: self.settings_blocked,
         };
+        let new_items = new_items(&resolved);
         let mut doc = build::document(&bctx, inv, resolved);
         if !self.seen.insert(doc.source_id.clone()) {
             let id = crate::money::shown(&doc.source_id).into_owned();
             doc.issues.push(Issue::error(IssueCode::SourceIdDuplicate, Path::root("invoices").index(index).field("id"), format!("Another invoice in this batch has the id \"{id}\": each invoice of yours is one document in Xero, so this one is not sent. Give every invoice its own id, or send the two in separate runs if they really are different.")));
             doc.blocked = true;
+        }
+        if !doc.blocked {
+            let sales = e.settings.invoice_type == crate::input::settings::InvoiceKind::Accrec;
+            let dp = e.settings.unitdp();
+            for line in &new_items {
+                self.items.add(&line.as_line(), &doc.source_id, sales, dp);
+            }
         }
         let s = &mut self.summary;
         s.documents += 1;
@@ -282,14 +299,53 @@ impl<'e> Batch<'e> {
         doc
     }
 
-    /// The contacts to create and the counts, once every invoice is in.
-    fn finish(self) -> (Vec<NewContact>, Summary) {
+    /// The contacts and items to create and the counts, once every invoice is in.
+    fn finish(self) -> (Vec<NewContact>, Vec<NewItem>, Summary) {
         let mut summary = self.summary;
         count(&mut summary, &self.exporter.issues);
         let contacts: Vec<NewContact> = self.planned.contacts.into_values().collect();
         summary.contacts_to_create = contacts.len();
-        (contacts, summary)
+        (contacts, self.items.items.into_values().collect(), summary)
     }
+}
+
+/// What an item to create takes from a line (owned: the resolved invoice moves into the build).
+struct NewItemLine {
+    code: Text,
+    description: Option<Text>,
+    unit: Option<rust_decimal::Decimal>,
+    account: Option<Text>,
+    tax_type: Option<Text>,
+}
+
+impl NewItemLine {
+    fn as_line(&self) -> crate::resolve::items::ItemLine<'_> {
+        crate::resolve::items::ItemLine {
+            code: &self.code,
+            description: self.description.as_deref(),
+            unit: self.unit,
+            account: self.account.as_ref(),
+            tax_type: self.tax_type.as_ref(),
+        }
+    }
+}
+
+/// The lines of `resolved` that name an item to create.
+fn new_items(resolved: &crate::resolve::ResolvedInvoice) -> Vec<NewItemLine> {
+    resolved
+        .lines
+        .iter()
+        .filter(|l| l.new_item)
+        .filter_map(|l| {
+            Some(NewItemLine {
+                code: l.item_code.clone()?,
+                description: l.description.clone(),
+                unit: l.unit,
+                account: l.account.clone(),
+                tax_type: l.tax_type.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Adds issues to the error and warning counts.

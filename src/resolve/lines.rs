@@ -9,6 +9,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::input::settings::CreateItems;
 use crate::input::snapshot::{Item, ItemDetails};
 use crate::input::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::issues::{Issue, IssueCode, LinePath};
@@ -64,6 +65,8 @@ pub(crate) struct ResolvedLine {
     pub(crate) rate: Decimal,
     /// The Xero item's code.
     pub(crate) item_code: Option<Text>,
+    /// Whether `item_code` names an item the run creates first (`settings.items.create`).
+    pub(crate) new_item: bool,
     /// Tracking with provenance.
     pub(crate) tracking: Vec<LineTracking>,
     /// Description, cleaned.
@@ -140,6 +143,7 @@ fn resolve_line(
         account: account.code,
         tax_type,
         rate,
+        new_item: item_code.is_some() && item.is_none() && ctx.snapshot.has_part("items"),
         item_code,
         tracking,
         description,
@@ -148,7 +152,7 @@ fn resolve_line(
 }
 
 /// Xero's limit on an item's Code (reference §7.3).
-const ITEM_CODE_MAX: usize = 30;
+const ITEM_CODE_MAX: usize = super::items::CODE_MAX;
 
 /// The Xero item the line names and the ItemCode to send: its own `itemCode` (which must
 /// exist; sent in Xero's spelling, or as written when the snapshot has no items to check it
@@ -163,11 +167,12 @@ fn item<'s>(
 ) -> (Option<&'s Item>, Option<Text>) {
     match non_empty(&line.item_code) {
         Some(code) => {
+            let create = ctx.settings.items.create == CreateItems::Missing;
             let item = ctx.snapshot.item(code);
             if let Some(found) = item {
                 return (item, found.code.clone().or_else(|| Some(Text::new(code))));
             }
-            if ctx.snapshot.has_part("items") {
+            if ctx.snapshot.has_part("items") && !create {
                 issues.push(Issue::error(
                     IssueCode::ItemNotFound,
                     path.field("itemCode"),
@@ -176,7 +181,8 @@ fn item<'s>(
                 return (None, None);
             }
             // Without the snapshot's items the code is sent unchecked (the missing part is
-            // reported once, on the snapshot), but never one Xero could not hold.
+            // reported once, on the snapshot), but never one Xero could not hold; the same
+            // limit holds for an item to create.
             if code.chars().count() > ITEM_CODE_MAX {
                 issues.push(Issue::error(
                     IssueCode::TooLong,
@@ -184,6 +190,13 @@ fn item<'s>(
                     format!("An item code has at most {ITEM_CODE_MAX} characters in Xero; this one has {}, so no Xero item has it. Use the item's code as Xero shows it.", code.chars().count()),
                 ));
                 return (None, None);
+            }
+            if create && ctx.snapshot.has_part("items") {
+                issues.push(Issue::warning(
+                    IssueCode::ItemWillBeCreated,
+                    path.field("itemCode"),
+                    format!("\"{}\" is not one of the organisation's Xero items: it is created (PUT /Items) before this invoice is sent, as settings.items.create says.", crate::money::shown(code)),
+                ));
             }
             (None, Some(Text::new(code)))
         }
