@@ -563,6 +563,9 @@ function makeApi(engine) {
     ['PUT', /^\/CreditNotes\/([^/]+)\/Allocations$/, 'createCreditNoteAllocation', ['summarizeErrors'], (c) => [c.id, c.body(), bool(c.q.summarizeErrors), c.key]],
     ['PUT', /^\/Payments$/, 'createPayments', ['summarizeErrors'], (c) => [c.body(), bool(c.q.summarizeErrors), c.key]],
     ['GET', /^\/Payments$/, 'getPayments', ['where', 'order', 'page', 'pageSize'], (c) => [c.since, c.q.where, c.q.order, num(c.q.page), num(c.q.pageSize)]],
+    // Items to create before the documents that use them, and their lookups (issue 19).
+    ['PUT', /^\/Items$/, 'createItems', ['summarizeErrors', 'unitdp'], (c) => [c.body(), bool(c.q.summarizeErrors), num(c.q.unitdp), c.key]],
+    ['GET', /^\/Items$/, 'getItems', ['where', 'order', 'unitdp'], (c) => [c.since, c.q.where, c.q.order, num(c.q.unitdp)]],
   ];
 
   /** A planned request (of a SendRun or a SyncRun) as xero-node's call:

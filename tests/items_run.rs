@@ -344,3 +344,40 @@ fn a_run_saved_with_the_create_in_flight_resumes_with_a_lookup() {
         ["PUT /Invoices?summarizeErrors=false"]
     );
 }
+
+/// The PUT /Items body of a sales and of a purchase item, as the run sends it: kept in
+/// tests/golden/items.jsonl (UPDATE_GOLDEN=1 rewrites it after review), validated against
+/// Xero's closed OpenAPI schema and xero-node's serializer by tests/js/items.test.mjs.
+#[test]
+fn golden_item_bodies() {
+    let (_, mut sales) = plan("missing", two_invoices());
+    let bills = json!({"invoiceType": "ACCPAY", "status": "AUTHORISED", "taxes": {"default": "INPUT2"},
+        "accounts": {"default": "463"}, "items": {"create": "missing"},
+        "dueDate": {"rule": "daysAfter", "days": 7}});
+    let ex = exporter(sample_snapshot(), bills);
+    let mut purchases = ex
+        .plan(
+            &support::invoices(json!([invoice(
+                "p",
+                json!([line("HOURS-DEV", "Development hours", "85.00")])
+            )])),
+            &options(),
+        )
+        .unwrap();
+    let mut text = String::new();
+    for run in [&mut sales, &mut purchases] {
+        let put = run.next(0);
+        assert_eq!(put[0].path, "/Items");
+        text.push_str(put[0].body.as_deref().unwrap());
+        text.push('\n');
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/items.jsonl");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        golden, text,
+        "tests/golden/items.jsonl changed; review, then UPDATE_GOLDEN=1"
+    );
+}
