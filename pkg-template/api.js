@@ -442,6 +442,20 @@ function makeApi(engine) {
       const p = encode(previousSnapshot ?? null, 'previousSnapshot');
       return decode(call(this.#h, 'Exporter', (e) => e.staleMappings(p)));
     }
+    // ---- People and contacts (issue 19): see the README's "Importing Xero contacts as people".
+    /** Xero's contacts (`GET /Contacts` bodies, paged, raw or xero-node) → the host's `people`:
+     * per contact the person it is (and by which rule), new, or ambiguous. */
+    importContacts(pages, people) {
+      if (typeof pages !== 'string' && (pages === null || typeof pages !== 'object')) {
+        throw misuse('pages', `expected GET /Contacts bodies (an array of pages or one body), got ${describe(pages)}`);
+      }
+      if (people !== undefined && people !== null && !Array.isArray(people) && typeof people !== 'string') {
+        throw misuse('people', `expected an array of people (the payer shape) or null, got ${describe(people)}`);
+      }
+      const bytes = encodeBytes(pages, 'pages');
+      const p = encode(people ?? null, 'people');
+      return decode(call(this.#h, 'Exporter', (e) => e.importContacts(bytes, p)));
+    }
     /** The run `state` (`run.save()`) was saved from, continued with the same `work`;
      * options `{tenantId?, changes?}` (`changes`: the texts of `run.changes()` appended since). */
     resume(state, work, options) {
@@ -678,6 +692,9 @@ function makeApi(engine) {
     ['PUT', /^\/CreditNotes\/([^/]+)\/Allocations$/, 'createCreditNoteAllocation', ['summarizeErrors'], (c) => [c.id, c.body(), bool(c.q.summarizeErrors), c.key]],
     ['PUT', /^\/Payments$/, 'createPayments', ['summarizeErrors'], (c) => [c.body(), bool(c.q.summarizeErrors), c.key]],
     ['GET', /^\/Payments$/, 'getPayments', ['where', 'order', 'page', 'pageSize'], (c) => [c.since, c.q.where, c.q.order, num(c.q.page), num(c.q.pageSize)]],
+    // Items to create before the documents that use them, and their lookups (issue 19).
+    ['PUT', /^\/Items$/, 'createItems', ['summarizeErrors', 'unitdp'], (c) => [c.body(), bool(c.q.summarizeErrors), num(c.q.unitdp), c.key]],
+    ['GET', /^\/Items$/, 'getItems', ['where', 'order', 'unitdp'], (c) => [c.since, c.q.where, c.q.order, num(c.q.unitdp)]],
   ];
 
   /** A planned request (of a SendRun or a SyncRun) as xero-node's call:

@@ -11,6 +11,7 @@ import type {
   CancelInput, PaymentInput, CancelOutcome, PaymentOutcome,
   Choices, ContactHit, StaleMapping,
 } from './types.js';
+import type { ContactImport, Payer } from './types.js';
 import type { ResumeOptions } from './types.js';
 
 export * from './types.js';
@@ -317,4 +318,14 @@ export interface Exporter {
    * snapshot the settings were made with, so renames are told from deletions.
    */
   staleMappings(previousSnapshot?: Snapshot | string | null): StaleMapping[];
+  /**
+   * Xero's contacts read into the host's people (issue 19): `pages` are GET /Contacts bodies
+   * (an array of pages, one body, or arrays of contacts; raw PascalCase or xero-node camelCase;
+   * a ContactID seen twice is one contact, its later copy kept); `people` the host's persons in
+   * the payer shape. Per contact: `matched` (with `person`, `matchedBy`, `differs`), `new`, or
+   * `ambiguous` (`candidates`), Xero's IsSupplier/IsCustomer/ContactStatus kept, and `fields`:
+   * the contact as a person. Throws XeroExportError (INVALID_INPUT / INVALID_JSON) for input of
+   * the wrong shape.
+   */
+  importContacts(pages: unknown[] | object | string, people?: Payer[] | string | null): ContactImport;
 }

@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "CONTACT_NEAR_MISS" | "MAPPING_NAME_CHANGED" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE" | "LINE_AMOUNT_ROUNDS_TO_ZERO" | "HOST_TOTAL_NOT_MET";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "CONTACT_NEAR_MISS" | "MAPPING_NAME_CHANGED" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE" | "LINE_AMOUNT_ROUNDS_TO_ZERO" | "HOST_TOTAL_NOT_MET" | "CONTACT_IMPORT_AMBIGUOUS" | "ITEM_WILL_BE_CREATED" | "ITEM_NOT_CREATED" | "CONTACT_IMPORT_NO_ID";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -151,6 +151,11 @@ default?: string,
 byCode?: { [key in string]: string }, };
 
 /**
+ * Whether the run creates the items lines name that Xero does not have (issue 19).
+ */
+export type CreateItems = "never" | "missing";
+
+/**
  * Xero items on lines.
  */
 export type ItemSettings = { 
@@ -160,7 +165,13 @@ export type ItemSettings = {
  * default: an ItemCode on a tracked inventory item moves stock in Xero, so it must be
  * chosen, never implied by a matching code. A line's own `itemCode` is always sent.
  */
-fromServiceCode?: boolean, };
+fromServiceCode?: boolean, 
+/**
+ * A line's own `itemCode` that is not one of the organisation's items: `never` (default,
+ * ITEM_NOT_FOUND) or `missing` (the recruitment CRM's "Invoice items that do not exist":
+ * created by the run, before the documents that use it).
+ */
+create?: CreateItems, };
 
 /**
  * How an invoice's fields that the library does not know are reported.
@@ -1149,6 +1160,10 @@ documents: Array<DocumentPreview>,
  */
 contacts: Array<NewContact>, 
 /**
+ * Items to create before the documents that use them (`settings.items.create`).
+ */
+items?: Array<NewItem>, 
+/**
  * Problems of the snapshot and settings (not tied to one invoice).
  */
 issues: Array<Issue>, 
@@ -1196,7 +1211,7 @@ cancel?: CancelOptions, };
 /**
  * What a request is for.
  */
-export type Purpose = "contacts" | "documents" | "lookup" | "allocation" | "cancel" | "payments";
+export type Purpose = "items" | "contacts" | "documents" | "lookup" | "allocation" | "cancel" | "payments";
 
 /**
  * One HTTP request for the host to perform.
@@ -1242,6 +1257,10 @@ documents: Array<string>,
  * Keys of the contacts this request creates or looks up.
  */
 contacts?: Array<string>, 
+/**
+ * Codes of the items this request creates or looks up.
+ */
+items?: Array<string>, 
 /**
  * The Idempotency-Key (also in `headers`), for writes.
  */
@@ -1406,7 +1425,7 @@ contactKey?: string,
  */
 paymentId?: string, 
 /**
- * Document number.
+ * Document number (an item's code, for ITEM rows).
  */
 number?: string, 
 /**
@@ -1414,9 +1433,9 @@ number?: string,
  */
 payerName?: string, 
 /**
- * ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, CONTACT, or PAYMENT.
+ * ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, CONTACT, ITEM, or PAYMENT.
  */
-kind: DocumentKind | "CONTACT" | "PAYMENT", 
+kind: DocumentKind | "CONTACT" | "ITEM" | "PAYMENT", 
 /**
  * HTTP method.
  */
@@ -2580,3 +2599,177 @@ message: string,
  * What to put instead.
  */
 suggestion: Suggestion, };
+
+/**
+ * SalesDetails / PurchaseDetails of an item to create.
+ */
+export type WireItemDetails = { 
+/**
+ * Default unit price (a JSON number, exact decimal text).
+ */
+UnitPrice: number, 
+/**
+ * Default account code.
+ */
+AccountCode?: string, 
+/**
+ * Default tax type.
+ */
+TaxType?: string, };
+
+/**
+ * An Item element of PUT /Items, in Xero's wire names.
+ */
+export type WireItem = { 
+/**
+ * Code (≤ 30).
+ */
+Code: string, 
+/**
+ * Name (≤ 50).
+ */
+Name: string, 
+/**
+ * Sales description.
+ */
+Description?: string, 
+/**
+ * Purchase description.
+ */
+PurchaseDescription?: string, 
+/**
+ * Sales defaults (sales documents).
+ */
+SalesDetails?: WireItemDetails, 
+/**
+ * Purchase defaults (bills).
+ */
+PurchaseDetails?: WireItemDetails, };
+
+/**
+ * An item to create: its key, the PUT /Items element, the invoices that use it.
+ */
+export type NewItem = { 
+/**
+ * The code's comparison key (`names::key`); documents refer to it.
+ */
+key: string, 
+/**
+ * The Item element of the request body.
+ */
+item: WireItem, 
+/**
+ * Source invoice ids whose lines use it, in input order.
+ */
+invoices: Array<string>, };
+
+/**
+ * What a Xero contact is to the host.
+ */
+export type ImportStatus = "matched" | "new" | "ambiguous";
+
+/**
+ * One Xero contact, read for the host.
+ */
+export type ImportedContact = { 
+/**
+ * ContactID.
+ */
+contactId: string, 
+/**
+ * Where it was in the pages (its first copy): `pages[1].Contacts[4]`.
+ */
+path: string, 
+/**
+ * Matched, new or ambiguous.
+ */
+status: ImportStatus, 
+/**
+ * The index in `people` of the person it is (matched only).
+ */
+person?: number, 
+/**
+ * That person's host id, when it has one.
+ */
+personId?: string, 
+/**
+ * The rule that matched.
+ */
+matchedBy?: MatchRule, 
+/**
+ * The people it could be (ambiguous only), by index in `people`.
+ */
+candidates?: Array<number>, 
+/**
+ * The fields (in the person's names) whose Xero value differs from the matched person's
+ * (`name`, `firstName`, `lastName`, `email`, `contactNumber`, `accountNumber`): what an
+ * import would change. Fields Xero leaves empty are not listed.
+ */
+differs?: Array<"name" | "firstName" | "lastName" | "email" | "contactNumber" | "accountNumber">, 
+/**
+ * ContactStatus as Xero gave it (ACTIVE, ARCHIVED, GDPRREQUEST).
+ */
+contactStatus?: string, 
+/**
+ * IsSupplier as Xero gave it.
+ */
+isSupplier?: boolean, 
+/**
+ * IsCustomer as Xero gave it.
+ */
+isCustomer?: boolean, 
+/**
+ * TaxNumber.
+ */
+taxNumber?: string, 
+/**
+ * The contact as a person of the host (the payer shape, `contactId` set): what to store
+ * for a new one, or to update a matched one with.
+ */
+fields: Payer, };
+
+/**
+ * Counts of an import.
+ */
+export type ImportSummary = { 
+/**
+ * Contacts read (one per ContactID).
+ */
+contacts: number, 
+/**
+ * Matched to a person.
+ */
+matched: number, 
+/**
+ * New.
+ */
+new: number, 
+/**
+ * Ambiguous.
+ */
+ambiguous: number, 
+/**
+ * Copies of a contact already read on another page (dropped).
+ */
+duplicates: number, };
+
+/**
+ * The result of `exporter.importContacts(pages, people)`.
+ */
+export type ContactImport = { 
+/**
+ * One per Xero contact, in the order first read.
+ */
+contacts: Array<ImportedContact>, 
+/**
+ * The people no contact matched or may be, by index (the ones still to create in Xero).
+ */
+peopleNotInXero: Array<number>, 
+/**
+ * Problems: people's unknown keys, contacts without a ContactID, ambiguity.
+ */
+issues: Array<Issue>, 
+/**
+ * Counts.
+ */
+summary: ImportSummary, };

@@ -29,6 +29,8 @@ export const ENDPOINTS = {
   '/Contacts': ['get', 'put'],
   // Recording payments and finding them again after a lost answer (plan({payments})).
   '/Payments': ['get', 'put'],
+  // Items to create before the documents that use them, and their lookups (issue 19).
+  '/Items': ['get', 'put'],
 };
 
 function inline(node, schemas, depth, seen) {

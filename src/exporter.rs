@@ -19,6 +19,7 @@ use crate::preview::json::{Layout, PreviewWriter};
 use crate::preview::results::Results;
 use crate::preview::{DocumentPreview, Preview, PreviewOptions, Summary};
 use crate::resolve::contacts::{NewContact, Planned};
+use crate::resolve::items::NewItem;
 use crate::resolve::numbering::Templates;
 use crate::resolve::{self, tracking};
 use crate::Text;
@@ -77,6 +78,18 @@ impl Exporter {
         &self.issues
     }
 
+    /// Xero's contacts (`GET /Contacts` pages, raw or xero-node, as JSON) read into the host's
+    /// `people` (a JSON array in the payer shape): per contact the person it is, new, or
+    /// ambiguous ([`crate::people::import`]), with this exporter's contact settings (mapping,
+    /// contactNumberFromId).
+    pub fn import_contacts(
+        &self,
+        pages: &str,
+        people: &str,
+    ) -> Result<crate::people::ContactImport, crate::Error> {
+        crate::people::import_json(pages, people, &self.settings)
+    }
+
     /// Previews a batch of source invoices.
     pub fn preview(&self, invoices: &[SourceInvoice]) -> Preview {
         self.preview_with(invoices, PreviewOptions::default())
@@ -87,10 +100,11 @@ impl Exporter {
         let mut batch = Batch::new(self, options);
         let documents: Vec<DocumentPreview> =
             invoices.iter().map(|inv| batch.document(inv)).collect();
-        let (contacts, summary) = batch.finish();
+        let (contacts, items, summary) = batch.finish();
         Preview {
             documents,
             contacts,
+            items,
             issues: self.issues.clone(),
             summary,
         }
@@ -158,10 +172,14 @@ impl Exporter {
             let doc = batch.document(&inv);
             out.push(&doc, std::mem::take(&mut first))
         })?;
-        let (contacts, summary) = batch.finish();
+        let (contacts, items, summary) = batch.finish();
         // The rest of `Preview`'s JSON, field by field in its order.
         out.meta.push_str("],\"contacts\":");
         out.meta.push_str(&serde_json::to_string(&contacts)?);
+        if !items.is_empty() {
+            out.meta.push_str(",\"items\":");
+            out.meta.push_str(&serde_json::to_string(&items)?);
+        }
         out.meta.push_str(",\"issues\":");
         out.meta.push_str(&serde_json::to_string(&self.issues)?);
         out.meta.push_str(",\"summary\":");
@@ -309,6 +327,8 @@ struct Batch<'e> {
 #[derive(Default)]
 struct BatchState {
     planned: Planned,
+    /// Items the batch creates (`settings.items.create`).
+    items: crate::resolve::items::PlannedItems,
     summary: Summary,
     /// Source ids seen in this batch: a second invoice with the same id is blocked, or one
     /// invoice of the host's would become two documents in Xero.
@@ -346,6 +366,7 @@ impl<'e> Batch<'e> {
             templates: &e.templates,
         };
         let resolved = resolve::invoice(&rctx, index, inv, &mut self.state.planned);
+        let new_items = new_items(&resolved);
         let bctx = build::Ctx {
             snapshot: &e.snapshot,
             settings: &e.settings,
@@ -357,6 +378,15 @@ impl<'e> Batch<'e> {
             let id = crate::money::shown(&doc.source_id).into_owned();
             doc.issues.push(Issue::error(IssueCode::SourceIdDuplicate, Path::root("invoices").index(index).field("id"), format!("Another invoice in this batch has the id \"{id}\": each invoice of yours is one document in Xero, so this one is not sent. Give every invoice its own id, or send the two in separate runs if they really are different.")));
             doc.blocked = true;
+        }
+        if !doc.blocked {
+            let sales = e.settings.invoice_type == crate::input::settings::InvoiceKind::Accrec;
+            let dp = e.settings.unitdp();
+            for line in &new_items {
+                self.state
+                    .items
+                    .add(&line.as_line(), &doc.source_id, sales, dp);
+            }
         }
         let s = &mut self.state.summary;
         s.documents += 1;
@@ -370,13 +400,17 @@ impl<'e> Batch<'e> {
         doc
     }
 
-    /// The contacts to create and the counts, once every invoice is in.
-    fn finish(self) -> (Vec<NewContact>, Summary) {
+    /// The contacts and items to create and the counts, once every invoice is in.
+    fn finish(self) -> (Vec<NewContact>, Vec<NewItem>, Summary) {
         let mut summary = self.state.summary;
         count(&mut summary, &self.exporter.issues);
         let contacts: Vec<NewContact> = self.state.planned.contacts.into_values().collect();
         summary.contacts_to_create = contacts.len();
-        (contacts, summary)
+        (
+            contacts,
+            self.state.items.items.into_values().collect(),
+            summary,
+        )
     }
 
     /// The batch's part of a preview as it stands (contacts to create so far, the snapshot's
@@ -389,6 +423,11 @@ impl<'e> Batch<'e> {
         let mut out = String::from("{\"contacts\":");
         let contacts: Vec<&NewContact> = self.state.planned.contacts.values().collect();
         out.push_str(&serde_json::to_string(&contacts)?);
+        if !self.state.items.items.is_empty() {
+            let items: Vec<&NewItem> = self.state.items.items.values().collect();
+            out.push_str(",\"items\":");
+            out.push_str(&serde_json::to_string(&items)?);
+        }
         out.push_str(",\"issues\":");
         out.push_str(&serde_json::to_string(&self.exporter.issues)?);
         out.push_str(",\"summary\":");
@@ -396,6 +435,45 @@ impl<'e> Batch<'e> {
         out.push('}');
         Ok(out)
     }
+}
+
+/// What an item to create takes from a line (owned: the resolved invoice moves into the build).
+struct NewItemLine {
+    code: Text,
+    description: Option<Text>,
+    unit: Option<rust_decimal::Decimal>,
+    account: Option<Text>,
+    tax_type: Option<Text>,
+}
+
+impl NewItemLine {
+    fn as_line(&self) -> crate::resolve::items::ItemLine<'_> {
+        crate::resolve::items::ItemLine {
+            code: &self.code,
+            description: self.description.as_deref(),
+            unit: self.unit,
+            account: self.account.as_ref(),
+            tax_type: self.tax_type.as_ref(),
+        }
+    }
+}
+
+/// The lines of `resolved` that name an item to create.
+fn new_items(resolved: &crate::resolve::ResolvedInvoice) -> Vec<NewItemLine> {
+    resolved
+        .lines
+        .iter()
+        .filter(|l| l.new_item)
+        .filter_map(|l| {
+            Some(NewItemLine {
+                code: l.item_code.clone()?,
+                description: l.description.clone(),
+                unit: l.unit,
+                account: l.account.clone(),
+                tax_type: l.tax_type.clone(),
+            })
+        })
+        .collect()
 }
 
 /// Adds issues to the error and warning counts.

@@ -245,6 +245,19 @@ pub enum IssueCode {
     /// The settings' `hostTotal` policy adjusted the document so that Xero's total would be
     /// the host's, and Xero's returned total is not.
     HostTotalNotMet,
+    // --- people and contacts (issue 19) ---
+    /// A Xero contact could be several of the host's people, or several contacts claim one
+    /// person (`importContacts`): it is not linked; set the right person's contactId.
+    ContactImportAmbiguous,
+    /// A line's item code is not in Xero and `settings.items.create` is `missing`: the run
+    /// creates the item (PUT /Items) before this document.
+    ItemWillBeCreated,
+    /// Xero refused to create an item a line uses (or it could not be had): the documents
+    /// that use it are not sent.
+    ItemNotCreated,
+    /// A Xero contact without a ContactID (`importContacts`): it cannot be linked, so it is
+    /// not imported.
+    ContactImportNoId,
 }
 
 impl IssueCode {

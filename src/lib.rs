@@ -60,6 +60,9 @@
 //! - [`choices`]: the configuration screen (dropdown choices in Xero's order with what is left
 //!   out and why, contact search with the export's normalisation, stale settings mappings);
 //!   reads the snapshot and settings only, reuses resolve's rules, builds nothing.
+//! - [`people`]: the host's people against Xero's contacts outside any invoice (importing
+//!   Xero's contacts as people, matched with the payers' rules); reads the settings and its
+//!   arguments only, builds no request.
 //! - [`tracking_csv`]: the tracking-options CSV (streaming validation, export); reads the
 //!   snapshot only.
 //! - Vocabulary shared by all: [`money`] (exact decimals, Xero's rounding and totals),
@@ -99,6 +102,7 @@ pub mod input;
 pub mod issues;
 pub mod money;
 pub mod names;
+pub mod people;
 pub mod preview;
 pub mod resolve;
 pub mod send;

@@ -84,6 +84,7 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<NegativeInvoices>(cfg),
         decl::<AccountSettings>(cfg),
         decl::<TaxSettings>(cfg),
+        decl::<CreateItems>(cfg),
         decl::<ItemSettings>(cfg),
         decl::<UnknownFields>(cfg),
         decl::<DueDateRule>(cfg),
@@ -188,6 +189,14 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<crate::choices::stale::SuggestionKind>(cfg),
         decl::<crate::choices::stale::Suggestion>(cfg),
         decl::<crate::choices::stale::StaleMapping>(cfg),
+        // People and contacts, items to create (issue 19).
+        decl::<crate::resolve::items::WireItemDetails>(cfg),
+        decl::<crate::resolve::items::WireItem>(cfg),
+        decl::<crate::resolve::items::NewItem>(cfg),
+        decl::<crate::people::ImportStatus>(cfg),
+        decl::<crate::people::ImportedContact>(cfg),
+        decl::<crate::people::ImportSummary>(cfg),
+        decl::<crate::people::ContactImport>(cfg),
     ]
 }
 

@@ -178,3 +178,12 @@ fn contacts_missing_never_creates_a_contact() {
     let linked = e.preview(&invoices(invoice()));
     assert!(!linked.documents[0].blocked);
 }
+
+/// Without `/Items` a line's own `itemCode` is sent as the host wrote it (trimmed), unchecked:
+/// it was dropped from the request before (issue 19).
+#[test]
+fn items_missing_sends_the_item_code_as_given() {
+    let p = preview(without("items"), settings(), invoice());
+    let body: Value = serde_json::from_str(p.documents[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["Invoices"][0]["LineItems"][0]["ItemCode"], "CONSULT");
+}

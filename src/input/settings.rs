@@ -102,6 +102,24 @@ pub struct ItemSettings {
     /// chosen, never implied by a matching code. A line's own `itemCode` is always sent.
     #[cfg_attr(test, ts(optional = nullable))]
     pub from_service_code: bool,
+    /// A line's own `itemCode` that is not one of the organisation's items: `never` (default,
+    /// ITEM_NOT_FOUND) or `missing` (the recruitment CRM's "Invoice items that do not exist":
+    /// created by the run, before the documents that use it).
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub create: CreateItems,
+}
+
+/// Whether the run creates the items lines name that Xero does not have (issue 19).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum CreateItems {
+    /// An unknown item code is an error (ITEM_NOT_FOUND): the safe default.
+    #[default]
+    Never,
+    /// An unknown item code is created (PUT /Items) before the documents that use it; never
+    /// as a tracked inventory item.
+    Missing,
 }
 
 /// Tax mapping.

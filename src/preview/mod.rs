@@ -197,6 +197,10 @@ pub struct Preview {
     pub documents: Vec<DocumentPreview>,
     /// Contacts to create before the documents that need them.
     pub contacts: Vec<NewContact>,
+    /// Items to create before the documents that use them (`settings.items.create`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub items: Vec<crate::resolve::items::NewItem>,
     /// Problems of the snapshot and settings (not tied to one invoice).
     pub issues: Vec<Issue>,
     /// Counts.

@@ -9,6 +9,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::input::settings::CreateItems;
 use crate::input::snapshot::{Item, ItemDetails};
 use crate::input::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::issues::{Issue, IssueCode, LinePath};
@@ -64,6 +65,8 @@ pub(crate) struct ResolvedLine {
     pub(crate) rate: Decimal,
     /// The Xero item's code.
     pub(crate) item_code: Option<Text>,
+    /// Whether `item_code` names an item the run creates first (`settings.items.create`).
+    pub(crate) new_item: bool,
     /// Tracking with provenance.
     pub(crate) tracking: Vec<LineTracking>,
     /// Description, cleaned.
@@ -104,7 +107,7 @@ fn resolve_line(
 ) -> ResolvedLine {
     let line = p.source;
     let service_code = non_empty(&line.service_code);
-    let item = item(ctx, line, p.path, service_code, issues);
+    let (item, item_code) = item(ctx, line, p.path, service_code, issues);
     let li = LineInput {
         line,
         path: p.path,
@@ -140,40 +143,68 @@ fn resolve_line(
         account: account.code,
         tax_type,
         rate,
-        item_code: item.and_then(|i| i.code.clone()),
+        new_item: item_code.is_some() && item.is_none() && ctx.snapshot.has_part("items"),
+        item_code,
         tracking,
         description,
         line_item_id: non_empty_text(&line.line_item_id),
     }
 }
 
-/// The Xero item the line names: its own `itemCode` (which must exist), else its service code
-/// when the settings send service codes as items and the organisation has one so coded.
+/// Xero's limit on an item's Code (reference §7.3).
+const ITEM_CODE_MAX: usize = super::items::CODE_MAX;
+
+/// The Xero item the line names and the ItemCode to send: its own `itemCode` (which must
+/// exist; sent in Xero's spelling, or as written when the snapshot has no items to check it
+/// against), else its service code when the settings send service codes as items and the
+/// organisation has one so coded.
 fn item<'s>(
     ctx: &Ctx<'s>,
     line: &SourceLine,
     path: LinePath<'_>,
     service_code: Option<&str>,
     issues: &mut Vec<Issue>,
-) -> Option<&'s Item> {
+) -> (Option<&'s Item>, Option<Text>) {
     match non_empty(&line.item_code) {
         Some(code) => {
+            let create = ctx.settings.items.create == CreateItems::Missing;
             let item = ctx.snapshot.item(code);
-            // Without the snapshot's items the code is sent unchecked (reported once, on the
-            // snapshot).
-            if item.is_none() && ctx.snapshot.has_part("items") {
+            if let Some(found) = item {
+                return (item, found.code.clone().or_else(|| Some(Text::new(code))));
+            }
+            if ctx.snapshot.has_part("items") && !create {
                 issues.push(Issue::error(
                     IssueCode::ItemNotFound,
                     path.field("itemCode"),
                     format!("\"{}\" is not one of the organisation's Xero items. Use an existing item's code, create the item in Xero, or leave itemCode out.", crate::money::shown(code)),
                 ));
+                return (None, None);
             }
-            item
+            // Without the snapshot's items the code is sent unchecked (the missing part is
+            // reported once, on the snapshot), but never one Xero could not hold; the same
+            // limit holds for an item to create.
+            if code.chars().count() > ITEM_CODE_MAX {
+                issues.push(Issue::error(
+                    IssueCode::TooLong,
+                    path.field("itemCode"),
+                    format!("An item code has at most {ITEM_CODE_MAX} characters in Xero; this one has {}, so no Xero item has it. Use the item's code as Xero shows it.", code.chars().count()),
+                ));
+                return (None, None);
+            }
+            if create && ctx.snapshot.has_part("items") {
+                issues.push(Issue::warning(
+                    IssueCode::ItemWillBeCreated,
+                    path.field("itemCode"),
+                    format!("\"{}\" is not one of the organisation's Xero items: it is created (PUT /Items) before this invoice is sent, as settings.items.create says.", crate::money::shown(code)),
+                ));
+            }
+            (None, Some(Text::new(code)))
         }
         None if ctx.settings.items.from_service_code => {
-            service_code.and_then(|c| ctx.snapshot.item(c))
+            let item = service_code.and_then(|c| ctx.snapshot.item(c));
+            (item, item.and_then(|i| i.code.clone()))
         }
-        None => None,
+        None => (None, None),
     }
 }
 

@@ -8,6 +8,7 @@
 //! must not import `build` or `preview`: it knows nothing of request bodies, display or sending.
 
 pub mod contacts;
+pub mod items;
 pub mod tracking;
 
 pub(crate) mod accounts;

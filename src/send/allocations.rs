@@ -192,6 +192,7 @@ impl Run {
             body: Some(allocation_body(&invoice_id, amount, date)),
             documents: vec![x.p.source_id.to_string()],
             contacts: Vec::new(),
+            items: Vec::new(),
         };
         self.jobs.queue(JobKind::Allocate { doc: d, spec }, now);
         self.alloc_change(d, |a| {

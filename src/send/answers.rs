@@ -48,7 +48,9 @@ impl Answer<'_> {
             .iter()
             .filter_map(|(m, _)| match m {
                 Member::Doc(d) => Some(*d),
-                Member::Contact(_) | Member::Cancel(_) | Member::Payment(_) => None,
+                Member::Contact(_) | Member::Item(_) | Member::Cancel(_) | Member::Payment(_) => {
+                    None
+                }
             })
             .collect()
     }
@@ -204,6 +206,7 @@ impl Run {
         let waiting = match self.jobs.get(a.job).map(|x| &x.kind) {
             Some(JobKind::Documents { .. }) => a.docs(),
             Some(JobKind::Contacts(batch)) => self.contacts.docs_of(&batch.members),
+            Some(JobKind::Items(batch)) => self.items.docs_of(&batch.members),
             _ => Vec::new(),
         };
         for d in waiting {
@@ -228,6 +231,10 @@ impl Run {
         match kind {
             JobKind::Documents { group, batch } => self.on_documents(a, group, &batch.members),
             JobKind::Contacts(batch) => self.on_contacts(a, &batch.members),
+            JobKind::Items(batch) => self.on_items(a, &batch.members),
+            JobKind::ItemLookup {
+                parent, members, ..
+            } => self.on_item_lookup(a, parent, &members),
             JobKind::DocLookup {
                 parent,
                 members,

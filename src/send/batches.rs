@@ -24,8 +24,8 @@ use super::allocations::Ledger;
 use super::payments::PayContext;
 use super::requests::Requests;
 use super::tables::{
-    Batch, ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs, JobKind,
-    Jobs,
+    Batch, ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs, ItemId,
+    ItemUnit, Items, JobKind, Jobs,
 };
 use super::{Group, Outcome, OutcomeStatus, Run};
 
@@ -137,6 +137,7 @@ impl Run {
             unitdp4,
             docs: Docs::with_capacity(preview.documents.len()),
             contacts: Contacts::default(),
+            items: Items::default(),
             jobs: Jobs::default(),
             requests: Requests::default(),
             stopped: None,
@@ -147,6 +148,7 @@ impl Run {
             claimed: BTreeSet::new(),
             journal: Default::default(),
         };
+        let items_by_source = run.add_items(preview.items);
         let mut by_key = HashMap::new();
         for new in preview.contacts {
             let key = new.key.clone();
@@ -169,14 +171,96 @@ impl Run {
             } else {
                 state
             };
+            let uses = match state {
+                DocState::Ready | DocState::WaitContact => items_by_source
+                    .get(p.source_id.as_str())
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            };
             let d = run.docs.push(doc_row(p, state, contact_id));
             if let Some(u) = contact.and_then(|c| run.contacts.get_mut(c)) {
                 u.docs.push(d);
                 u.state = ContactState::InJob;
             }
+            run.wait_on_items(d, &uses);
         }
+        // Items first, then contacts, then (as they become ready) documents.
+        run.pack_items();
         run.pack_contacts();
         Ok(run)
+    }
+
+    /// The items to create, each once; returns, per source invoice id, the items it uses.
+    fn add_items(
+        &mut self,
+        items: Vec<crate::resolve::items::NewItem>,
+    ) -> HashMap<String, Vec<ItemId>> {
+        let mut by_source: HashMap<String, Vec<ItemId>> = HashMap::new();
+        for new in items {
+            let sources = new.invoices.clone();
+            let i = self.items.push(ItemUnit {
+                element: serde_json::to_string(&new.item).unwrap_or_else(|_| "{}".into()),
+                new,
+                docs: Vec::new(),
+                state: ContactState::Unused,
+                item_id: None,
+                was_uncertain: false,
+                sends: 0,
+            });
+            for s in sources {
+                by_source.entry(s).or_default().push(i);
+            }
+        }
+        by_source
+    }
+
+    /// Document `d` (to be sent) waits on `uses` too: it stays `WaitContact` until they are in.
+    fn wait_on_items(&mut self, d: DocId, uses: &[ItemId]) {
+        if uses.is_empty() {
+            return;
+        }
+        for i in uses {
+            if let Some(u) = self.items.get_mut(*i) {
+                u.docs.push(d);
+                u.state = ContactState::InJob;
+            }
+        }
+        let n = u32::try_from(uses.len()).unwrap_or(u32::MAX);
+        self.docs.edit(d, |x| {
+            x.items_waiting = n;
+            x.state = DocState::WaitContact;
+        });
+    }
+
+    /// Items to create, packed like documents (by code), queued ahead of everything else.
+    fn pack_items(&mut self) {
+        let active: Vec<ItemId> = self
+            .items
+            .ids()
+            .filter(|i| {
+                self.items
+                    .get(*i)
+                    .is_some_and(|u| u.state == ContactState::InJob)
+            })
+            .collect();
+        let packed: Vec<PackItem> = self
+            .items
+            .of(&active)
+            .map(|u| PackItem {
+                identity: Some(u.new.key.clone()),
+                bytes: u.element.len(),
+            })
+            .collect();
+        let (batches, too_large) = self.pack(&packed, "Items", &active);
+        for members in batches {
+            self.jobs
+                .queue(JobKind::Items(Batch::new(members)), i64::MIN);
+        }
+        for i in too_large {
+            let why = "The item to create for this invoice is larger than the request size limit on its own.";
+            self.fail_item(i, OutcomeStatus::Blocked, why);
+        }
     }
 
     /// Contacts to create, packed like documents.
@@ -382,6 +466,7 @@ fn doc_row(p: DocumentPreview, state: DocState, contact_id: Option<String>) -> D
         was_uncertain: false,
         xero: None,
         alloc: None,
+        items_waiting: 0,
         out,
     }
 }

@@ -207,6 +207,7 @@ impl Run {
                 .map(|c| c.out.source_id.clone())
                 .collect(),
             contacts: Vec::new(),
+            items: Vec::new(),
         })
     }
 

@@ -164,6 +164,10 @@ impl Run {
         }
         self.settle_contact(c, ContactState::Resolved, |x, _| {
             x.contact_id = Some(id.clone());
+            if x.items_waiting > 0 {
+                // Still waiting on an item to create (send/items.rs releases it).
+                return;
+            }
             x.state = DocState::Ready;
             if x.out.status == OutcomeStatus::Retry {
                 x.out.status = OutcomeStatus::Pending;

@@ -160,6 +160,9 @@ impl Run {
         for c in self.cancels.iter() {
             let _ = write!(h, "{:?}{:?}", c.step, c.out.status);
         }
+        for u in self.items.iter() {
+            let _ = write!(h, "{:?}{:?}", u.state, u.item_id);
+        }
         for p in self.payments.iter() {
             let _ = write!(h, "{:?}{:?}", p.step, p.out.status);
         }
@@ -176,6 +179,9 @@ impl Run {
             let _ = write!(h, "{:?}{:?}{:?}", d.state, d.contact_id, d.payer);
         }
         for u in self.contacts.iter() {
+            let _ = write!(h, "{}{:?}", u.element, u.docs);
+        }
+        for u in self.items.iter() {
             let _ = write!(h, "{}{:?}", u.element, u.docs);
         }
         for j in self.jobs.iter() {

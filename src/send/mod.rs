@@ -5,7 +5,7 @@
 //! ```text
 //! let run = exporter.plan(invoices, options)       // = Run::new(exporter, invoices, options)
 //! while !run.is_done():
-//!     for request in run.next(now):                // ready now: contacts first, then documents,
+//!     for request in run.next(now):                // ready now: items, contacts, then documents,
 //!         perform it (base URL + request.url,      // lookups, allocations; at most
 //!           request.headers + Authorization,       // maxConcurrent in flight
 //!           request.body)
@@ -62,6 +62,7 @@
 // - `documents`: the answers to document sends;
 // - `lookups`: looking documents up after an uncertain answer;
 // - `contacts`: creating contacts and looking them up;
+// - `items`: creating the items lines use (`settings.items.create`) and looking them up;
 // - `allocations`: allocating credit notes to the invoices they correct (owns its ledger);
 // - `cancels`: voiding and deleting exported documents (and the opt-in credit note instead);
 // - `payments`: checking and recording payments, and finding them after a lost answer;
@@ -74,6 +75,7 @@ mod cancels;
 mod contacts;
 mod documents;
 mod durable;
+mod items;
 mod lookups;
 mod outcome;
 mod payments;
@@ -101,7 +103,9 @@ use crate::xero::responses::{decimal_field, text_field, HttpResponse};
 use self::allocations::Ledger;
 use self::answers::{classify, Answer, Class};
 use self::requests::Requests;
-use self::tables::{AllocStage, Cancels, Contacts, DocState, Docs, JobState, Jobs, Payments};
+use self::tables::{
+    AllocStage, Cancels, Contacts, DocState, Docs, Items, JobState, Jobs, Payments,
+};
 
 /// The sending run. See the module docs for the host's call sequence.
 pub struct Run {
@@ -109,6 +113,8 @@ pub struct Run {
     unitdp4: bool,
     docs: Docs,
     contacts: Contacts,
+    /// Items to create before the documents that use them (issue 19).
+    items: Items,
     jobs: Jobs,
     requests: Requests,
     stopped: Option<Issue>,
@@ -123,7 +129,7 @@ pub struct Run {
 }
 
 impl Run {
-    /// The requests ready to send at host time `now` (ms): contacts first, then documents,
+    /// The requests ready to send at host time `now` (ms): items and contacts first, then documents,
     /// lookups and allocations, never more than `maxConcurrent` in flight. Empty while the run
     /// is stopped, paused by a rate limit, or waiting on answers.
     pub fn next(&mut self, now: i64) -> Vec<Request> {

@@ -247,14 +247,14 @@ pub struct LogRow {
     /// The host's payment id (payment rows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
-    /// Document number.
+    /// Document number (an item's code, for ITEM rows).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// Payer (contact) name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_name: Option<String>,
-    /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, CONTACT, or PAYMENT.
-    #[cfg_attr(test, ts(type = "DocumentKind | \"CONTACT\" | \"PAYMENT\""))]
+    /// ACCREC, ACCPAY, ACCRECCREDIT, ACCPAYCREDIT, CONTACT, ITEM, or PAYMENT.
+    #[cfg_attr(test, ts(type = "DocumentKind | \"CONTACT\" | \"ITEM\" | \"PAYMENT\""))]
     pub kind: &'static str,
     /// HTTP method.
     #[cfg_attr(test, ts(type = "\"GET\" | \"PUT\" | \"POST\""))]

@@ -518,6 +518,7 @@ impl Run {
                 .map(|p| p.out.id.clone())
                 .collect(),
             contacts: Vec::new(),
+            items: Vec::new(),
         })
     }
 

@@ -156,6 +156,8 @@ impl PlanOptions {
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Purpose {
+    /// PUT /Items: items to create before the documents that use them.
+    Items,
     /// PUT /Contacts: contacts to create before the documents that need them.
     Contacts,
     /// PUT or POST /Invoices, /CreditNotes: the documents themselves.
@@ -201,6 +203,10 @@ pub struct Request {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, ts(optional = nullable))]
     pub contacts: Vec<String>,
+    /// Codes of the items this request creates or looks up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub items: Vec<String>,
     /// The Idempotency-Key (also in `headers`), for writes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
@@ -225,6 +231,8 @@ pub struct RequestSpec {
     pub documents: Vec<String>,
     /// Contact keys.
     pub contacts: Vec<String>,
+    /// Item codes.
+    pub items: Vec<String>,
 }
 
 impl RequestSpec {
@@ -239,6 +247,7 @@ impl RequestSpec {
             body: None,
             documents,
             contacts: Vec::new(),
+            items: Vec::new(),
         }
     }
 
@@ -255,6 +264,7 @@ impl RequestSpec {
                 .documents
                 .iter()
                 .chain(self.contacts.iter())
+                .chain(self.items.iter())
                 .map(String::as_str)
                 .collect();
             let k = idempotency_key(tenant_id, self.method, &url, &ids, body);
@@ -272,6 +282,7 @@ impl RequestSpec {
             body: self.body.clone(),
             documents: self.documents.clone(),
             contacts: self.contacts.clone(),
+            items: self.items.clone(),
             idempotency_key: key,
             attempt,
         }

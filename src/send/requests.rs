@@ -12,7 +12,7 @@ use crate::send::plan::{Purpose, Request, RequestSpec};
 use crate::xero::wire;
 
 use super::answers::Answer;
-use super::tables::{Batch, Doc, JobId, JobKind, JobState, Member};
+use super::tables::{Batch, ContactId, Doc, ItemId, JobId, JobKind, JobState, Member};
 use super::{js_time, LogRow, OutcomeStatus, Run};
 
 /// A request handed out: its job and the log row of each member.
@@ -194,8 +194,10 @@ impl Run {
                         .of(members)
                         .map(|u| u.new.key.clone())
                         .collect(),
+                    items: Vec::new(),
                 })
             }
+            JobKind::Items(Batch { members, .. }) => self.items_spec(members),
             JobKind::Documents {
                 group,
                 batch: Batch { members, .. },
@@ -221,6 +223,7 @@ impl Run {
                     body: Some(wire::envelope(group.collection().endpoint(), &els)),
                     documents: docs.iter().map(|x| x.p.source_id.to_string()).collect(),
                     contacts: Vec::new(),
+                    items: Vec::new(),
                 })
             }
             JobKind::Cancels {
@@ -232,14 +235,45 @@ impl Run {
             | JobKind::CancelLookup { spec, .. }
             | JobKind::PaymentLookup { spec, .. }
             | JobKind::ContactLookup { spec, .. }
+            | JobKind::ItemLookup { spec, .. }
             | JobKind::AllocTarget { spec, .. }
             | JobKind::Allocate { spec, .. }
             | JobKind::AllocCheck { spec, .. } => Some(spec.clone()),
         }
     }
 
+    /// PUT /Items of `members` (None when none is left).
+    fn items_spec(&self, members: &[ItemId]) -> Option<RequestSpec> {
+        if members.is_empty() {
+            return None;
+        }
+        let mut query = BTreeMap::new();
+        query.insert("summarizeErrors".to_owned(), "false".to_owned());
+        if self.unitdp4 {
+            query.insert("unitdp".to_owned(), "4".to_owned());
+        }
+        let els: Vec<&str> = self.items.of(members).map(|u| u.element.as_str()).collect();
+        Some(RequestSpec {
+            purpose: Purpose::Items,
+            method: "PUT",
+            path: "/Items".into(),
+            query,
+            body: Some(wire::envelope("Items", &els)),
+            documents: self.docs.source_ids(&self.items.docs_of(members)),
+            contacts: Vec::new(),
+            items: self
+                .items
+                .of(members)
+                .map(|u| u.new.item.code.to_string())
+                .collect(),
+        })
+    }
+
     fn members_of(job: &JobKind) -> Vec<Member> {
         match job {
+            JobKind::Items(Batch { members, .. }) | JobKind::ItemLookup { members, .. } => {
+                members.iter().map(|i| Member::Item(*i)).collect()
+            }
             JobKind::Contacts(Batch { members, .. }) | JobKind::ContactLookup { members, .. } => {
                 members.iter().map(|c| Member::Contact(*c)).collect()
             }
@@ -301,6 +335,38 @@ impl Run {
         Some(request)
     }
 
+    /// Handing out a contact: a create counts a send.
+    fn hand_out_contact(&mut self, c: ContactId, kind: &JobKind) -> Option<RowHead> {
+        let u = self.contacts.get_mut(c)?;
+        if matches!(kind, JobKind::Contacts(_)) {
+            u.sends += 1;
+        }
+        Some(RowHead {
+            source_id: None,
+            contact_key: Some(u.new.key.clone()),
+            number: u.new.contact.contact_number.clone(),
+            payer: Some(u.new.contact.name.clone()),
+            kind: "CONTACT",
+            payment_id: None,
+        })
+    }
+
+    /// Handing out an item to create: a create counts a send; the log row's number is its code.
+    fn hand_out_item(&mut self, i: ItemId, kind: &JobKind) -> Option<RowHead> {
+        let u = self.items.get_mut(i)?;
+        if matches!(kind, JobKind::Items(_)) {
+            u.sends += 1;
+        }
+        Some(RowHead {
+            source_id: None,
+            contact_key: None,
+            number: Some(u.new.item.code.to_string()),
+            payer: None,
+            kind: "ITEM",
+            payment_id: None,
+        })
+    }
+
     /// What handing out `request` does to member `m`: a document send counts an attempt and
     /// clears what a retry said; a lookup becomes the document's `lookup`.
     fn hand_out(&mut self, m: Member, kind: &JobKind, request: &Request) -> Option<RowHead> {
@@ -339,20 +405,8 @@ impl Run {
                     self.docs.edit(d, change)
                 }
             }
-            Member::Contact(c) => {
-                let u = self.contacts.get_mut(c)?;
-                if matches!(kind, JobKind::Contacts(_)) {
-                    u.sends += 1;
-                }
-                Some(RowHead {
-                    source_id: None,
-                    contact_key: Some(u.new.key.clone()),
-                    number: u.new.contact.contact_number.clone(),
-                    payer: Some(u.new.contact.name.clone()),
-                    kind: "CONTACT",
-                    payment_id: None,
-                })
-            }
+            Member::Contact(c) => self.hand_out_contact(c, kind),
+            Member::Item(i) => self.hand_out_item(i, kind),
             Member::Cancel(c) => {
                 let send = matches!(kind, JobKind::Cancels { .. });
                 let (source_id, number, kind) = self.hand_out_cancel(c, send, request)?;

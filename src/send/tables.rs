@@ -28,6 +28,10 @@ pub(super) struct DocId(usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct ContactId(usize);
 
+/// An item to create (issue 19).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct ItemId(usize);
+
 /// A job: the request it sends, where it stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct JobId(usize);
@@ -58,7 +62,7 @@ pub(super) struct CancelId(usize);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(super) struct PayId(usize);
 
-row_id!(DocId, ContactId, JobId, CancelId, PayId);
+row_id!(DocId, ContactId, ItemId, JobId, CancelId, PayId);
 
 /// The ids of a table as an owned range, so the table can change while they are walked.
 type Ids<I> = std::iter::Map<std::ops::Range<usize>, fn(usize) -> I>;
@@ -164,6 +168,8 @@ pub(super) struct Doc {
     pub(super) was_uncertain: bool,
     pub(super) xero: Option<XeroDoc>,
     pub(super) alloc: Option<AllocData>,
+    /// Items to create that this document still waits on (it stays `WaitContact` until none).
+    pub(super) items_waiting: u32,
     pub(super) out: Outcome,
 }
 
@@ -285,11 +291,44 @@ impl Contacts {
     }
 }
 
-/// A member of a request: a document, a contact to create, a cancel or a payment.
+/// An item to create: its element, the documents that wait on it, where it stands (the
+/// contact states serve: unused, in a job, looked up, resolved, failed).
+pub(super) struct ItemUnit {
+    pub(super) new: crate::resolve::items::NewItem,
+    pub(super) element: String,
+    pub(super) docs: Vec<DocId>,
+    pub(super) state: ContactState,
+    pub(super) item_id: Option<String>,
+    pub(super) was_uncertain: bool,
+    pub(super) sends: u32,
+}
+
+/// The items to create.
+pub(super) type Items = Table<ItemId, ItemUnit>;
+
+impl Items {
+    /// The documents waiting on `ids`, sorted, each once.
+    pub(super) fn docs_of(&self, ids: &[ItemId]) -> Vec<DocId> {
+        let mut docs: Vec<DocId> = self.of(ids).flat_map(|u| u.docs.iter().copied()).collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs
+    }
+
+    /// An item's code, for messages.
+    pub(super) fn code(&self, id: ItemId) -> String {
+        self.get(id)
+            .map(|u| u.new.item.code.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// A member of a request: a document, a contact or an item to create, a cancel or a payment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Member {
     Doc(DocId),
     Contact(ContactId),
+    Item(ItemId),
     Cancel(CancelId),
     Payment(PayId),
 }
@@ -363,6 +402,14 @@ pub(super) type Payments = Table<PayId, PayRow>;
 
 #[derive(Clone, Debug)]
 pub(super) enum JobKind {
+    /// PUT /Items: items to create before the documents that use them.
+    Items(Batch<ItemId>),
+    /// GET /Items by code after an uncertain answer or a duplicate-code refusal.
+    ItemLookup {
+        parent: JobId,
+        members: Vec<ItemId>,
+        spec: RequestSpec,
+    },
     Contacts(Batch<ContactId>),
     Documents {
         group: Group,

@@ -24,8 +24,9 @@ use crate::error::{Error, ErrorCode};
 mod config;
 mod csv;
 #[cfg(feature = "full")]
-mod results;
+mod people;
 #[cfg(feature = "full")]
+mod results;
 mod send;
 #[cfg(feature = "full")]
 mod sync;

@@ -45,17 +45,21 @@ fn snapshot() -> Snapshot {
     Snapshot::new(input)
 }
 
-/// A sample organisation with one of the four scenarios' settings (chosen by `pick`).
+/// A sample organisation with one of the four scenarios' settings (chosen by `pick`); with
+/// bit 2 of `pick` set, items lines name that Xero lacks are created (issue 19).
 fn exporter(pick: u8) -> Exporter {
     let scenario = SCENARIOS
         .get(usize::from(pick) % SCENARIOS.len())
         .copied()
         .unwrap_or_default();
     let value: serde_json::Value = serde_json::from_str(scenario).unwrap_or_default();
-    let settings: Settings = value
+    let mut settings: Settings = value
         .get("settings")
         .and_then(|s| serde_json::from_value(s.clone()).ok())
         .unwrap_or_default();
+    if pick & 4 != 0 {
+        settings.items.create = xero_export::input::settings::CreateItems::Missing;
+    }
     Exporter::new(snapshot(), settings)
 }
 
@@ -535,7 +539,7 @@ pub fn preview_results(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 11] = [
+pub const TARGETS: [(&str, Target); 12] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -547,7 +551,45 @@ pub const TARGETS: [(&str, Target); 11] = [
     ("resume", resume),
     ("preview_results", preview_results),
     ("csv_snapshot", csv_snapshot),
+    ("import_contacts", import_contacts),
 ];
+
+/// `exporter.importContacts(pages, people)` (issue 19): a scenario byte (its settings), then the
+/// pages' JSON, NUL, the people's JSON. Checks what a host relies on: a person is matched by
+/// at most one contact, indices point into `people`, the counts add up, the same bytes twice.
+pub fn import_contacts(data: &[u8]) {
+    let Some((pick, rest)) = data.split_first() else {
+        return;
+    };
+    let ex = exporter(*pick);
+    let pages = std::str::from_utf8(part(rest, 0)).unwrap_or_default();
+    let people = std::str::from_utf8(after(rest, 1)).unwrap_or_default();
+    let Ok(out) = ex.import_contacts(pages, people) else {
+        return;
+    };
+    let again = ex.import_contacts(pages, people).ok();
+    assert_eq!(
+        serde_json::to_string(&out).ok(),
+        again.and_then(|a| serde_json::to_string(&a).ok())
+    );
+    let n_people = serde_json::from_str::<Option<Vec<serde_json::Value>>>(people)
+        .ok()
+        .flatten()
+        .map_or(0, |p| p.len());
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &out.contacts {
+        if let Some(p) = c.person {
+            assert!(
+                p < n_people && seen.insert(p),
+                "person {p} matched twice or out of range"
+            );
+        }
+        assert!(c.candidates.iter().all(|p| *p < n_people));
+    }
+    let s = &out.summary;
+    assert_eq!(s.matched + s.new + s.ambiguous, s.contacts);
+    assert_eq!(s.contacts, out.contacts.len());
+}
 
 /// The configuration screen (`choices`, `searchContacts`, `staleMappings`): a limit byte, then
 /// snapshot JSON, NUL, settings JSON, NUL, previous snapshot JSON, NUL, the search query. A
@@ -629,6 +671,24 @@ fn saved_state(pick: u8, work: &str, script: &[u8]) -> String {
 pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let join = |parts: &[&[u8]]| parts.join(&0u8);
     let mut out = Vec::new();
+    // Items to create (issue 19): unknown codes in two invoices of a run, every answer kind.
+    let work = br#"[{"id":"a","number":"I-1","date":"2024-01-15","payer":{"contactId":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"lines":[{"description":"Workshop","quantity":1,"unitAmount":"250.00","itemCode":"NEWX","taxCode":"GST"},{"description":"x","quantity":1,"unitAmount":"1.00","itemCode":"newx"}]},{"id":"b","number":"I-2","date":"2024-01-15","payer":{"name":"Brand New Client"},"lines":[{"description":"Other","quantity":2,"unitAmount":"10.00","itemCode":"OTHER"}]}]"#;
+    let script: &[u8] = &[
+        0, 0, 0, 0, 2, 0, 1, 0, 3, 0, 9, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 3, 3, 0,
+        9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    ];
+    for pick in [4u8, 6] {
+        out.push(("run", [&[pick][..], &join(&[work, script])].concat()));
+    }
+    // importContacts: overlapping pages, raw and camelCase, people matching by each rule.
+    let pages = br#"[{"Contacts":[{"ContactID":"C1","Name":"Ana Silva","EmailAddress":"ana@x.io","ContactNumber":"M-1"},{"ContactID":"C2","Name":"Bea","ContactStatus":"ARCHIVED","IsSupplier":true}]},{"contacts":[{"contactID":"c1","name":"Ana S","addresses":[{"addressType":"STREET","city":"Wellington"}],"phones":[{"phoneType":"MOBILE","phoneNumber":"1"}]},{"name":"no id"}]}]"#;
+    let people = br#"[{"kind":"member","id":"m1","email":"ANA@x.io"},{"name":"bea"},{"name":"Bea","email":"b@x.io"},{"firstName":"Cy","lastName":"Z","contactId":"C9"}]"#;
+    for pick in 0u8..4 {
+        out.push((
+            "import_contacts",
+            [&[pick][..], &join(&[pages, people])].concat(),
+        ));
+    }
     for (pick, scenario) in (0u8..).zip(SCENARIOS) {
         let value: serde_json::Value = serde_json::from_str(scenario).unwrap_or_default();
         let text = |key: &str| value.get(key).map(|v| v.to_string()).unwrap_or_default();

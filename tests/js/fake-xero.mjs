@@ -7,6 +7,8 @@
 //   PUT /CreditNotes/{id}/Allocations
 //   POST /Invoices, /CreditNotes {ID, Status: DELETED | VOIDED}: Xero's status rules (below)
 //   PUT /Payments, GET /Payments (where Invoice.InvoiceID / CreditNote.CreditNoteID), GET /Invoices?IDs=
+//   PUT /Items (a code it has: Xero's "Price List Item with Code ''X'' already exists"), GET /Items
+//   (where Code=="X" OR ...); a document line whose ItemCode is not an item is refused
 // Totals are computed independently of the library (exact BigInt decimals, tax per line, half
 // away from zero), so a disagreement shows up as XERO_TOTALS_DIFFER.
 //
@@ -73,6 +75,7 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
   const rates = new Map((snapshot?.taxRates?.TaxRates ?? []).map((t) => [t.TaxType, t.EffectiveRate ?? t.DisplayTaxRate ?? 0]));
   const state = {
     contacts: (snapshot?.contacts?.Contacts ?? []).map((c) => ({ ...c })),
+    items: (snapshot?.items?.Items ?? []).map((i) => ({ ...i })),
     invoices: [],
     creditNotes: [],
     payments: [],
@@ -168,6 +171,11 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
         out.push(changeStatus(existing, el.Status, credit));
         continue;
       }
+      const unknownItem = (el.LineItems ?? []).find((l) => l.ItemCode != null && !findItem(l.ItemCode));
+      if (unknownItem) {
+        out.push({ ...el, StatusAttributeString: 'ERROR', HasErrors: true, ValidationErrors: [{ Message: `Item code '${unknownItem.ItemCode}' is not valid` }] });
+        continue;
+      }
       const number = el[numberKey];
       const taken = !existing && number && list.some((d) => d[numberKey] === number && d.Type === el.Type);
       if (uniqueNumbers && taken && (el.Type === 'ACCREC' || el.Type === 'ACCRECCREDIT')) {
@@ -204,6 +212,30 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
       out.push({ ...c, StatusAttributeString: 'OK' });
     }
     return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: out };
+  }
+
+  // ---- Items (issue 19): codes compared case-insensitively and trimmed (the library's safe
+  // assumption; Xero's own comparison is unverified). ----
+  const itemKey = (code) => String(code ?? '').trim().toLowerCase();
+  const findItem = (code) => state.items.find((i) => itemKey(i.Code) === itemKey(code));
+  function writeItems(body) {
+    const out = [];
+    for (const el of body.Items ?? []) {
+      if (findItem(el.Code)) {
+        out.push({ ...el, StatusAttributeString: 'ERROR', ValidationErrors: [{ Message: `Price List Item with Code ''${el.Code}'' already exists` }] });
+        continue;
+      }
+      const item = { ...el, ItemID: randomUUID(), IsTrackedAsInventory: false, IsSold: el.IsSold ?? true, IsPurchased: el.IsPurchased ?? true, UpdatedDateUTC: `/Date(${Date.now()}+0000)/` };
+      state.items.push(item);
+      state.created.set(`item:${itemKey(el.Code)}`, (state.created.get(`item:${itemKey(el.Code)}`) ?? 0) + 1);
+      out.push({ ...item, StatusAttributeString: 'OK' });
+    }
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Items: out };
+  }
+  function readItems(url) {
+    const where = clauses(url.searchParams.get('where'));
+    const found = state.items.filter((i) => where.length === 0 || where.some(([f, v]) => f === 'Code' && itemKey(i.Code) === itemKey(v)));
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Items: found };
   }
 
   /** The string literals of a `where` clause: Field=="value" pairs. */
@@ -358,6 +390,8 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     if (m === 'GET' && p === '/Invoices') return [200, readDocuments(url, false, req.headers)];
     if (m === 'GET' && p === '/CreditNotes') return [200, readDocuments(url, true, req.headers)];
     if (m === 'GET' && p === '/Contacts') return [200, readContacts(url)];
+    if (m === 'PUT' && p === '/Items') return [200, writeItems(body)];
+    if (m === 'GET' && p === '/Items') return [200, readItems(url)];
     if (m === 'PUT' && p === '/Payments') return [200, writePayments(body)];
     if (m === 'GET' && p === '/Payments') return [200, readPayments(url)];
     let match = /^\/CreditNotes\/([^/]+)\/Allocations$/.exec(p);

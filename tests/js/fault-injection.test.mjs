@@ -204,3 +204,66 @@ test('voids and payments through random 429s, 5xx and dropped connections: each 
     await xero.close();
   }
 });
+
+// Items to create (issue 19) through the same faults, with a fake that ignores
+// Idempotency-Keys: a lost PUT /Items (before or after Xero saved it), a 5xx or a 429 is looked
+// up by Code before anything is sent again, and a code Xero says it has is looked up, never
+// created twice; every invoice goes out once, after its items.
+test('items to create through random 429s, 5xx and dropped connections: each created exactly once', { timeout: 180_000 }, async () => {
+  const seed = Number(process.env.FAULT_SEED ?? 20240301);
+  const random = prng(seed);
+  const snapshot = await read('sample/snapshot.json');
+  const { settings } = await read('scenarios/clinic.json');
+  const faults = {};
+  const xero = await startFakeXero({
+    snapshot,
+    idempotency: false,
+    fault: (entry) => {
+      if (!entry.url.startsWith('/Items')) return 'none';
+      const forced = ['drop-after', '500-after', 'hang-after', 'drop-before', '429', '500-before'];
+      const k = Object.values(faults).reduce((a, b) => a + b, 0);
+      const r = random();
+      const f = k < forced.length ? forced[k] : r < 0.1 ? '429' : r < 0.2 ? '500-before' : r < 0.35 ? '500-after'
+        : r < 0.45 ? 'drop-before' : r < 0.6 ? 'drop-after' : r < 0.65 ? 'hang-after' : 'none';
+      faults[f] = (faults[f] ?? 0) + 1;
+      return f;
+    },
+  });
+  try {
+    const exporter = new api.Exporter(snapshot, { ...settings, items: { create: 'missing' } });
+    const invoices = Array.from({ length: 24 }, (_, i) => ({
+      id: `it-${i}`, number: `IT-${i}`, date: '2024-03-01', payer: { kind: 'patient', id: 'P-100', name: 'Katherine Warren' },
+      lines: [{ description: `Therapy ${i % 6}`, quantity: 1, unitAmount: '60.00', taxCode: 'GST', itemCode: i % 2 ? `THERAPY-${i % 6}` : ` therapy-${i % 6}` }],
+    }));
+    const run = exporter.plan(invoices, { tenantId: 'tenant-1', maxDocuments: 2, backoffMs: 20, maxAttempts: 30 });
+    for (let rounds = 0; rounds < 2000 && !run.done; rounds++) {
+      const requests = run.next(Date.now());
+      if (requests.length === 0) {
+        if (run.wakeAt === null) break;
+        await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
+        continue;
+      }
+      await Promise.all(requests.map(async (r) => {
+        let res, body;
+        try {
+          res = await fetch(xero.url + r.url, { method: r.method, headers: { ...r.headers, Authorization: 'Bearer test-token' }, body: r.body, signal: AbortSignal.timeout(500) });
+          body = await res.text();
+        } catch {
+          run.lost(r.id, Date.now());
+          return;
+        }
+        run.handle(r.id, { status: res.status, headers: res.headers, body }, Date.now());
+      }));
+    }
+    assert.ok(run.done, 'run not done');
+    assert.deepEqual(run.outcomes().filter((o) => o.status !== 'exported').map((o) => `${o.sourceId} ${o.status}`), [], `seed ${seed}`);
+    for (let k = 0; k < 6; k++) assert.equal(xero.state.created.get(`item:therapy-${k}`), 1, `seed ${seed}: THERAPY-${k} created ${xero.state.created.get(`item:therapy-${k}`)} times`);
+    assert.equal(xero.state.invoices.length, 24);
+    for (const f of ['429', '500-before', '500-after', 'drop-before', 'drop-after', 'hang-after']) assert.ok(faults[f] > 0, `no ${f} fault`);
+    const log = run.log();
+    assert.ok(log.some((row) => row.kind === 'ITEM' && row.purpose === 'lookup' && row.status === 'exported'), 'a lookup found a saved item');
+    console.log(`seed ${seed}: items, faults ${JSON.stringify(faults)}, ${xero.requests.length} requests`);
+  } finally {
+    await xero.close();
+  }
+});
