@@ -27,6 +27,7 @@ mod csv;
 mod people;
 #[cfg(feature = "full")]
 mod results;
+#[cfg(feature = "full")]
 mod send;
 #[cfg(feature = "full")]
 mod sync;
