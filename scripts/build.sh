@@ -29,6 +29,8 @@ rm -rf pkg/glue
 
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 cp pkg-template/README.md pkg/
+# The licence travels with the package (npm metadata, issue 21).
+cp pkg-template/LICENSE pkg/
 # Types per module format, so TypeScript reads each entry as what it is (node16/nodenext ESM,
 # CommonJS, bundlers): index.d.mts + types.d.mts for `import`, index.d.cts + types.d.cts for
 # `require`. types.d.ts is generated from the Rust types (src/ts_types.rs).
