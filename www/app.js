@@ -42,13 +42,15 @@ function sumDecimals(values) {
   return (negative ? '-' : '') + text;
 }
 
+const negate = (v) => (v.startsWith('-') ? v.slice(1) : `-${v}`);
+
 /** The batch's grand total per currency: invoices add, credit notes subtract. */
 function grandTotal(documents) {
   const byCurrency = new Map();
   let missing = 0;
   for (const d of documents) {
     if (!d.totals) { missing += 1; continue; }
-    const total = d.kind.endsWith('CREDIT') ? `-${d.totals.total}`.replace('--', '') : d.totals.total;
+    const total = d.kind.endsWith('CREDIT') ? negate(d.totals.total) : d.totals.total;
     const currency = d.currency ?? 'base currency';
     byCurrency.set(currency, [...(byCurrency.get(currency) ?? []), total]);
   }
