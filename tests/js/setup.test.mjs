@@ -94,3 +94,18 @@ test('a failing step names the log and shows its tail, and setup stops', async (
     await cleanup();
   }
 });
+
+// Regression: vite 8.4's Windows-only optional dependency is not on the registry reachable here,
+// so `npm install` wrote a lock that `npm ci` (what setup runs on a fresh machine) refused.
+test('tests/package-lock.json is in sync with tests/package.json (npm ci accepts it)', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'xero-export-lock-'));
+  try {
+    for (const f of ['package.json', 'package-lock.json']) await copyFile(path.join(root, 'tests', f), path.join(dir, f));
+    for (const args of [['ci', '--dry-run'], ['ci', '--dry-run', '--omit=dev']]) {
+      const r = spawnSync('npm', [...args, '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8' });
+      assert.equal(r.status, 0, `npm ${args.join(' ')}:\n${r.stderr}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
