@@ -29,6 +29,8 @@ rm -rf pkg/glue
 
 version=$(awk -F'"' '/^version = /{print $2; exit}' Cargo.toml)
 cp pkg-template/README.md pkg/
+# The licence travels with the package (npm metadata, issue 21).
+cp pkg-template/LICENSE pkg/
 # Types per module format, so TypeScript reads each entry as what it is (node16/nodenext ESM,
 # CommonJS, bundlers): index.d.mts + types.d.mts for `import`, index.d.cts + types.d.cts for
 # `require`. types.d.ts is generated from the Rust types (src/ts_types.rs).
@@ -129,6 +131,12 @@ EOT
 # CommonJS, so say so here: publint and TypeScript then read web/index.js as ESM, matching the
 # index.d.mts its `types` condition points at.
 echo '{ "type": "module" }' > pkg/web/package.json
-# The CSV-only entry, xero-export/csv: its own smaller .wasm (scripts/build-csv.sh).
-bash scripts/build-csv.sh "$profile"
+# The CSV-only entry, xero-export/csv: its own smaller .wasm (scripts/build-csv.sh). `make demo`
+# skips it (CSV_ENTRY=skip): the demo does not load it, and on a fresh machine it is a second
+# compile of every dependency for its own profile.
+if [ "${CSV_ENTRY:-build}" = skip ]; then
+  echo "skipped pkg/csv/ (CSV_ENTRY=skip)"
+else
+  bash scripts/build-csv.sh "$profile"
+fi
 echo "built pkg/ ($profile, version $version)"

@@ -34,6 +34,8 @@ function dropdown(path, holder, key, options) {
 }
 
 function row(container, label, select) {
+  // The span is the select's visible label; aria-label gives the select that name (axe select-name).
+  select.setAttribute('aria-label', label);
   container.append(el('span', { textContent: label }), select);
 }
 

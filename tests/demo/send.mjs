@@ -47,6 +47,12 @@ function outcomeRows(run) {
   ]);
 }
 
+/** Each blocked or failed invoice's errors with their advice, not only the code. */
+function adviceLines(run) {
+  return run.outcomes().flatMap((o) => o.issues.filter((i) => i.severity === 'error')
+    .map((i) => `   ${o.sourceId} ${o.status}: ${i.code}: ${i.message}`));
+}
+
 const HEAD = ['invoice', 'outcome', 'number', 'xero id', 'xero total', 'sends', 'allocation', 'issues'];
 
 /** Sends the four sample exports through Prism, then the clinic one through faults. */
@@ -66,6 +72,7 @@ export async function sendDemo({ Exporter, timesheetInvoice, snapshot, read, tab
       await drive(run, prism.url);
       console.log(`-- ${name}`);
       console.log(table(HEAD, outcomeRows(run)));
+      for (const line of adviceLines(run)) console.log(line);
       for (const r of xero.requests.slice(first)) console.log(`   ${r.method} ${r.url} → ${r.status}  (Idempotency-Key ${r.key ?? '-'})`);
       console.log(`   ${run.log().length} export-log rows\n`);
       run.free();

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile, copyFile, readdir, symlink } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile, copyFile, readdir, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pkgDir, root } from './helpers.mjs';
@@ -26,8 +26,30 @@ after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); })
 test('the tarball holds only the files the package needs', async () => {
   const installed = path.join(dir, 'node_modules/xero-export');
   const top = (await readdir(installed)).sort();
-  assert.deepEqual(top, ['README.md', 'csv', 'index.d.cts', 'index.d.mts', 'node', 'package.json', 'types.d.cts', 'types.d.mts', 'web']);
+  assert.deepEqual(top, ['LICENSE', 'README.md', 'csv', 'index.d.cts', 'index.d.mts', 'node', 'package.json', 'types.d.cts', 'types.d.mts', 'web']);
   assert.deepEqual((await readdir(path.join(installed, 'web'))).sort(), ['index.js', 'package.json', 'xero_export_bg.wasm']);
+});
+
+// npm metadata (issue 21): where the code, the documentation and the bug tracker are, the licence
+// as a field and as a file, and the module type stated rather than defaulted.
+test('the package says where it lives, how it is licensed and its module type', async () => {
+  const installed = path.join(dir, 'node_modules/xero-export');
+  const meta = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
+  assert.equal(meta.license, 'MIT');
+  assert.equal(meta.type, 'commonjs');
+  assert.match(meta.repository?.url ?? '', /^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/);
+  assert.match(meta.homepage ?? '', /^https:\/\/github\.com\/.+#readme$/);
+  assert.match(meta.bugs?.url ?? '', /^https:\/\/github\.com\/.+\/issues$/);
+  const licence = await readFile(path.join(installed, 'LICENSE'), 'utf8');
+  assert.match(licence, /^MIT License\n\nCopyright \(c\) \d{4} xero-export contributors\n/);
+  const readme = await readFile(path.join(installed, 'README.md'), 'utf8');
+  assert.ok(readme.includes(meta.homepage), 'the npm README links to the full documentation');
+});
+
+test('the tarball ships the main .wasm once', () => {
+  const [packed] = JSON.parse(run('npm', ['pack', pkgDir, '--dry-run', '--json', '--silent']));
+  const wasm = packed.files.map((f) => f.path).filter((p) => p.endsWith('xero_export_bg.wasm'));
+  assert.deepEqual(wasm, ['web/xero_export_bg.wasm']);
 });
 
 test('CommonJS require works', () => {
