@@ -95,6 +95,7 @@ fn top_level_is_exactly_the_documented_layout() {
         "www",
         "tests",
         "README.md",
+        "LICENSE",
         "Makefile",
         "scripts",
         ".ci",
