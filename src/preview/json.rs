@@ -6,6 +6,7 @@
 //! for byte what serde's derive writes: the golden scenarios and the test below compare them.
 
 use crate::input::settings::TrackingSource;
+use crate::issues::{Issue, Severity};
 use crate::preview::{DocumentPreview, LinePreview, Preview};
 use crate::resolve::contacts::ContactRef;
 use crate::resolve::tracking::LineTracking;
@@ -118,12 +119,7 @@ pub(crate) fn write_document(
     write_identity(doc, &mut o);
     write_lines(&doc.lines, o.key("lines"));
     write_totals(doc, &mut o)?;
-    let issues = o.key("issues");
-    if doc.issues.is_empty() {
-        issues.push_str("[]");
-    } else {
-        issues.push_str(&serde_json::to_string(&doc.issues)?);
-    }
+    write_issues(&doc.issues, o.key("issues"));
     match &doc.body {
         Some(b) => push_json_str(o.key("body"), b),
         None => o.key("body").push_str("null"),
@@ -159,6 +155,47 @@ pub(crate) fn write_lines(lines: &[LinePreview], out: &mut String) {
         o.close();
     }
     out.push(']');
+}
+
+/// Issues as JSON, byte for byte what serde's derive writes for `Vec<Issue>`
+/// (`issues_json_is_what_serde_writes` compares them). Why by hand: every document's issues
+/// were a `serde_json::to_string` (an allocation even for `[]`), and messages (often hundreds
+/// of characters) are escaped faster by [`push_json_str`](crate::xero::wire::push_json_str).
+pub(crate) fn write_issues(issues: &[Issue], out: &mut String) {
+    use crate::xero::wire::Object;
+    out.push('[');
+    for (i, issue) in issues.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let mut o = Object::open(out);
+        o.str(
+            "severity",
+            match issue.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+        );
+        o.str("code", &issue.code.as_str());
+        o.str("path", &issue.path);
+        o.str("message", &issue.message);
+        for (key, n) in [("row", issue.row), ("column", issue.column)] {
+            if let Some(n) = n {
+                push_u64(o.key(key), n);
+            }
+        }
+        o.opt_str("key", issue.key.as_deref());
+        o.close();
+    }
+    out.push(']');
+}
+
+/// `n` in decimal (a CSV row or column).
+fn push_u64(out: &mut String, n: u64) {
+    match usize::try_from(n) {
+        Ok(n) => out.push_str(crate::issues::digits(n, &mut [0; 20])),
+        Err(_) => out.push_str(&n.to_string()),
+    }
 }
 
 /// A line's tracking entries as serde's derive writes `Vec<LineTracking>`.
@@ -289,7 +326,7 @@ fn write_totals(
 mod tests {
     use super::*;
     use crate::dates::Date;
-    use crate::issues::{Issue, IssueCode};
+    use crate::issues::IssueCode;
     use crate::money::totals::{LineAmountTypes, Totals};
     use crate::xero::kind::DocumentKind;
 
@@ -452,6 +489,45 @@ mod tests {
                 out,
                 serde_json::to_string(&lines[..n]).unwrap(),
                 "{n} lines"
+            );
+        }
+    }
+
+    /// The hand-written issues are serde's: both severities, several codes, CSV rows and
+    /// columns (large ones too), keys, and text needing escapes.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn issues_json_is_what_serde_writes() {
+        let codes = [
+            IssueCode::TrackingRequired,
+            IssueCode::TotalMismatch,
+            IssueCode::TextInvalid,
+            IssueCode::LineAmountRoundsToZero,
+        ];
+        let issues: Vec<Issue> = (0..8)
+            .map(|i| {
+                let mut issue = if i % 2 == 0 {
+                    Issue::error(
+                        codes[i % 4],
+                        "invoices[3].lines[1].tracking.Région",
+                        "Fix \"it\"\n\u{1f}\\ now é",
+                    )
+                } else {
+                    Issue::warning(codes[i % 4], "", "")
+                };
+                issue.row = [Some(1), None, Some(u64::MAX), Some(70_000)][(i / 2) % 4];
+                issue.column = (i % 4 == 1).then_some(12);
+                issue.key = (i % 3 == 2).then(|| "client \"7\"".to_owned());
+                issue
+            })
+            .collect();
+        for n in 0..=issues.len() {
+            let mut out = String::new();
+            write_issues(&issues[..n], &mut out);
+            assert_eq!(
+                out,
+                serde_json::to_string(&issues[..n]).unwrap(),
+                "{n} issues"
             );
         }
     }

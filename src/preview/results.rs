@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use crate::preview::json::{write_lines, write_summary};
+use crate::preview::json::{write_issues, write_lines, write_summary};
 use crate::preview::DocumentPreview;
 use crate::xero::wire::WireContactRef;
 
@@ -73,8 +73,10 @@ impl Results {
             write_lines(&doc.lines, out);
             Ok(())
         })?;
-        let issues =
-            self.write(|out| serde_json::to_string(&doc.issues).map(|t| out.push_str(&t)))?;
+        let issues = self.write(|out| {
+            write_issues(&doc.issues, out);
+            Ok(())
+        })?;
         let wire = doc
             .wire
             .as_ref()
