@@ -369,3 +369,75 @@ fn thousands_of_mapped_clients_resolve_past_the_prepared_ones() {
         ]
     );
 }
+
+/// A stale option repeated on many lines (the resolver says its issue once and repeats it):
+/// each line gets its own path and severity, and the message is the one a batch holding that
+/// line alone gets, whichever source gave the option and under either policy that says it.
+#[test]
+fn a_repeated_stale_option_is_reported_on_every_line_alike() {
+    let line = |loc: &str| json!({"description": "Consult", "quantity": 1, "unitAmount": "80.00", "locationId": loc, "tracking": {"Location": "Harbour"}});
+    let inv = |id: &str, lines: Vec<Value>| json!({"id": id, "date": "2024-01-15", "payer": {"contactId": KATHERINE}, "lines": lines});
+    for policy in ["ignore", "error"] {
+        let settings = |sources: &[&str]| {
+            json!({"taxes": {"default": "OUTPUT2"}, "accounts": {"default": "200"}, "tracking": {"categories": [
+            {"category": "Location", "sources": sources, "locations": {"harbour": "Harbour"}, "stale": policy}]}})
+        };
+        for sources in [&["location"][..], &["line"][..]] {
+            let batch = json!([
+                inv("a", vec![line("harbour"), line("harbour")]),
+                inv("b", vec![line("harbour")])
+            ]);
+            let p = preview(sample_snapshot(), settings(sources), batch);
+            let alone = preview(
+                sample_snapshot(),
+                settings(sources),
+                json!([inv("c", vec![line("harbour")])]),
+            );
+            let expected = &alone.documents[0].issues[0];
+            let mut paths = Vec::new();
+            for d in &p.documents {
+                for i in &d.issues {
+                    assert_eq!(
+                        (i.code, i.severity, &i.message),
+                        (expected.code, expected.severity, &expected.message),
+                        "{policy} {sources:?}"
+                    );
+                    paths.push(i.path.clone());
+                }
+            }
+            assert_eq!(
+                paths,
+                [
+                    "invoices[0].lines[0].tracking.Location",
+                    "invoices[0].lines[1].tracking.Location",
+                    "invoices[1].lines[0].tracking.Location"
+                ],
+                "{policy} {sources:?}"
+            );
+        }
+    }
+}
+
+/// The same stale option from two sources in one batch: each line's message names its source.
+#[test]
+fn a_repeated_stale_option_names_the_source_of_each_line() {
+    let settings = json!({"taxes": {"default": "OUTPUT2"}, "accounts": {"default": "200"}, "tracking": {"categories": [
+        {"category": "Location", "sources": ["line", "location"], "locations": {"harbour": "Harbour"}}]}});
+    let by_location = json!({"description": "Consult", "quantity": 1, "unitAmount": "80.00", "locationId": "harbour"});
+    let by_line = json!({"description": "Consult", "quantity": 1, "unitAmount": "80.00", "tracking": {"Location": "Harbour"}});
+    let batch = json!([{"id": "a", "date": "2024-01-15", "payer": {"contactId": KATHERINE},
+        "lines": [by_location.clone(), by_line.clone(), by_location, by_line]}]);
+    let p = preview(sample_snapshot(), settings, batch);
+    let messages: Vec<&str> = p.documents[0]
+        .issues
+        .iter()
+        .map(|i| i.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 4);
+    assert!(
+        messages[0].contains("(from the location mapping)")
+            && messages[1].contains("(from the line's tracking override)"),
+        "{messages:?}"
+    );
+    assert_eq!((messages[2], messages[3]), (messages[0], messages[1]));
+}

@@ -5,8 +5,11 @@
 //! resolves nothing (the exporter drives it, one document at a time). The output must stay byte
 //! for byte what serde's derive writes: the golden scenarios and the test below compare them.
 
-use crate::preview::{DocumentPreview, Preview};
+use crate::input::settings::TrackingSource;
+use crate::issues::{Issue, Severity};
+use crate::preview::{DocumentPreview, LinePreview, Preview};
 use crate::resolve::contacts::ContactRef;
+use crate::resolve::tracking::LineTracking;
 use crate::xero::wire::WireContactRef;
 
 impl Preview {
@@ -114,25 +117,117 @@ pub(crate) fn write_document(
     use crate::xero::wire::{push_json_str, Object};
     let mut o = Object::open(out);
     write_identity(doc, &mut o);
-    let lines = o.key("lines");
-    if doc.lines.is_empty() {
-        lines.push_str("[]");
-    } else {
-        lines.push_str(&serde_json::to_string(&doc.lines)?);
-    }
+    write_lines(&doc.lines, o.key("lines"));
     write_totals(doc, &mut o)?;
-    let issues = o.key("issues");
-    if doc.issues.is_empty() {
-        issues.push_str("[]");
-    } else {
-        issues.push_str(&serde_json::to_string(&doc.issues)?);
-    }
+    write_issues(&doc.issues, o.key("issues"));
     match &doc.body {
         Some(b) => push_json_str(o.key("body"), b),
         None => o.key("body").push_str("null"),
     }
     o.close();
     Ok(())
+}
+
+/// Display lines as JSON, byte for byte what serde's derive writes for `Vec<LinePreview>`
+/// (`display_lines_json_is_what_serde_writes` compares them). Why by hand: through serde the
+/// display lines were the largest serialisation cost of a preview with display data (each
+/// line a fresh `String`, copied in after; measured in the issue 20 core report).
+pub(crate) fn write_lines(lines: &[LinePreview], out: &mut String) {
+    use crate::xero::wire::Object;
+    out.push('[');
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let mut o = Object::open(out);
+        o.opt_str("description", l.description.as_deref());
+        o.opt_str("quantity", l.quantity.as_deref());
+        o.opt_str("unitAmount", l.unit_amount.as_deref());
+        o.opt_str("discountRate", l.discount_rate.as_deref());
+        o.opt_str("discountAmount", l.discount_amount.as_deref());
+        o.opt_str("itemCode", l.item_code.as_deref());
+        o.opt_str("accountCode", l.account_code.as_deref());
+        o.opt_str("taxType", l.tax_type.as_deref());
+        o.opt_str("taxRate", l.tax_rate.as_deref());
+        o.str("lineAmount", &l.line_amount);
+        o.str("taxAmount", &l.tax_amount);
+        write_tracking(&l.tracking, o.key("tracking"));
+        o.close();
+    }
+    out.push(']');
+}
+
+/// Issues as JSON, byte for byte what serde's derive writes for `Vec<Issue>`
+/// (`issues_json_is_what_serde_writes` compares them). Why by hand: every document's issues
+/// were a `serde_json::to_string` (an allocation even for `[]`), and messages (often hundreds
+/// of characters) are escaped faster by [`push_json_str`](crate::xero::wire::push_json_str).
+pub(crate) fn write_issues(issues: &[Issue], out: &mut String) {
+    use crate::xero::wire::Object;
+    out.push('[');
+    for (i, issue) in issues.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let mut o = Object::open(out);
+        o.str(
+            "severity",
+            match issue.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+        );
+        o.str("code", &issue.code.as_str());
+        o.str("path", &issue.path);
+        o.str("message", &issue.message);
+        for (key, n) in [("row", issue.row), ("column", issue.column)] {
+            if let Some(n) = n {
+                push_u64(o.key(key), n);
+            }
+        }
+        o.opt_str("key", issue.key.as_deref());
+        o.close();
+    }
+    out.push(']');
+}
+
+/// `n` in decimal (a CSV row or column).
+fn push_u64(out: &mut String, n: u64) {
+    match usize::try_from(n) {
+        Ok(n) => out.push_str(crate::issues::digits(n, &mut [0; 20])),
+        Err(_) => out.push_str(&n.to_string()),
+    }
+}
+
+/// A line's tracking entries as serde's derive writes `Vec<LineTracking>`.
+fn write_tracking(tracking: &[LineTracking], out: &mut String) {
+    use crate::xero::wire::Object;
+    out.push('[');
+    for (i, t) in tracking.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let mut o = Object::open(out);
+        o.str("category", &t.category);
+        o.str("option", &t.option);
+        o.opt_str("categoryId", t.category_id.as_deref());
+        o.opt_str("optionId", t.option_id.as_deref());
+        o.str("source", source_name(t.source));
+        o.opt_str("replaced", t.replaced.as_deref());
+        o.close();
+    }
+    out.push(']');
+}
+
+/// `TrackingSource` as its serde name (camelCase).
+fn source_name(source: TrackingSource) -> &'static str {
+    match source {
+        TrackingSource::Line => "line",
+        TrackingSource::Clinician => "clinician",
+        TrackingSource::Location => "location",
+        TrackingSource::Service => "service",
+        TrackingSource::Client => "client",
+        TrackingSource::Fallback => "fallback",
+    }
 }
 
 /// A document's summary (issue 20's result handle): its JSON without `lines`, `issues` and
@@ -231,9 +326,8 @@ fn write_totals(
 mod tests {
     use super::*;
     use crate::dates::Date;
-    use crate::issues::{Issue, IssueCode};
+    use crate::issues::IssueCode;
     use crate::money::totals::{LineAmountTypes, Totals};
-    use crate::preview::LinePreview;
     use crate::xero::kind::DocumentKind;
 
     /// One contact of each form the preview shows (every match rule, with and without a name).
@@ -342,6 +436,99 @@ mod tests {
             let mut out = String::new();
             write_document(&doc, &mut out).unwrap();
             assert_eq!(out, serde_json::to_string(&doc).unwrap(), "case {i}");
+        }
+    }
+
+    /// The hand-written display lines are serde's: every optional field present and absent,
+    /// every tracking source, with and without ids and a replaced option, text needing escapes.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn display_lines_json_is_what_serde_writes() {
+        let sources = [
+            TrackingSource::Line,
+            TrackingSource::Clinician,
+            TrackingSource::Location,
+            TrackingSource::Service,
+            TrackingSource::Client,
+            TrackingSource::Fallback,
+        ];
+        let text = |i: usize, s: &str| (i % 2 == 0).then(|| crate::Text::from(s));
+        let lines: Vec<LinePreview> = (0..8)
+            .map(|i| LinePreview {
+                description: text(i, "Consult \"A\"\n\u{1}é"),
+                quantity: text(i + 1, "1.5"),
+                unit_amount: text(i, "25.0625"),
+                discount_rate: text(i + 1, "10"),
+                discount_amount: text(i, "2.50"),
+                item_code: text(i + 1, "ITEM"),
+                account_code: text(i, "200"),
+                tax_type: text(i + 1, "OUTPUT2"),
+                tax_rate: text(i, "15"),
+                line_amount: "25.06".into(),
+                tax_amount: "3.76".into(),
+                tracking: sources
+                    .iter()
+                    .take(i)
+                    .enumerate()
+                    .map(|(j, s)| LineTracking {
+                        category: "Region\t1".into(),
+                        option: "North \"N\"".into(),
+                        category_id: (j % 2 == 0).then(|| "cat-1".into()),
+                        option_id: (j % 3 == 0).then(|| "opt-1".into()),
+                        source: *s,
+                        replaced: (j % 2 == 1).then(|| "Old\\one".to_owned()),
+                        wire: crate::xero::wire::WireTracking::new(None, "R", "N", None),
+                    })
+                    .collect(),
+            })
+            .collect();
+        for n in 0..=lines.len() {
+            let mut out = String::new();
+            write_lines(&lines[..n], &mut out);
+            assert_eq!(
+                out,
+                serde_json::to_string(&lines[..n]).unwrap(),
+                "{n} lines"
+            );
+        }
+    }
+
+    /// The hand-written issues are serde's: both severities, several codes, CSV rows and
+    /// columns (large ones too), keys, and text needing escapes.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn issues_json_is_what_serde_writes() {
+        let codes = [
+            IssueCode::TrackingRequired,
+            IssueCode::TotalMismatch,
+            IssueCode::TextInvalid,
+            IssueCode::LineAmountRoundsToZero,
+        ];
+        let issues: Vec<Issue> = (0..8)
+            .map(|i| {
+                let mut issue = if i % 2 == 0 {
+                    Issue::error(
+                        codes[i % 4],
+                        "invoices[3].lines[1].tracking.Région",
+                        "Fix \"it\"\n\u{1f}\\ now é",
+                    )
+                } else {
+                    Issue::warning(codes[i % 4], "", "")
+                };
+                issue.row = [Some(1), None, Some(u64::MAX), Some(70_000)][(i / 2) % 4];
+                issue.column = (i % 4 == 1).then_some(12);
+                issue.key = (i % 3 == 2).then(|| "client \"7\"".to_owned());
+                issue
+            })
+            .collect();
+        for n in 0..=issues.len() {
+            let mut out = String::new();
+            write_issues(&issues[..n], &mut out);
+            assert_eq!(
+                out,
+                serde_json::to_string(&issues[..n]).unwrap(),
+                "{n} issues"
+            );
         }
     }
 }

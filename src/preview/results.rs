@@ -10,7 +10,7 @@
 
 use std::ops::Range;
 
-use crate::preview::json::write_summary;
+use crate::preview::json::{write_issues, write_lines, write_summary};
 use crate::preview::DocumentPreview;
 use crate::xero::wire::WireContactRef;
 
@@ -69,10 +69,14 @@ impl Results {
         let start = self.text.len();
         write_summary(doc, &mut self.text)?;
         let summary = start..self.text.len();
-        let lines =
-            self.write(|out| serde_json::to_string(&doc.lines).map(|t| out.push_str(&t)))?;
-        let issues =
-            self.write(|out| serde_json::to_string(&doc.issues).map(|t| out.push_str(&t)))?;
+        let lines = self.write(|out| {
+            write_lines(&doc.lines, out);
+            Ok(())
+        })?;
+        let issues = self.write(|out| {
+            write_issues(&doc.issues, out);
+            Ok(())
+        })?;
         let wire = doc
             .wire
             .as_ref()

@@ -371,7 +371,13 @@ pub struct Resolver<'a> {
     /// Per configured category: value → lookup result for values the settings do not map
     /// (line overrides), looked up once per preview call.
     memo: RefCell<Vec<BTreeMap<String, Result<Shared, Stale>>>>,
+    /// Per configured category: option value → the issue already raised for it per source,
+    /// under the "ignore" and "error" policies (see [`Resolver::stale`]).
+    said: RefCell<Vec<Said>>,
 }
+
+/// For one category: option value → the issue raised for it, per source that gave it.
+type Said = BTreeMap<String, Vec<(TrackingSource, Issue)>>;
 
 impl<'a> Resolver<'a> {
     /// A resolver over `prepared`, which must come from the same snapshot and settings.
@@ -381,11 +387,13 @@ impl<'a> Resolver<'a> {
         prepared: &'a Prepared,
     ) -> Self {
         let memo = RefCell::new(vec![BTreeMap::new(); settings.categories.len()]);
+        let said = RefCell::new(vec![BTreeMap::new(); settings.categories.len()]);
         Resolver {
             snapshot,
             settings,
             prepared,
             memo,
+            said,
         }
     }
 
@@ -515,6 +523,7 @@ impl<'a> Resolver<'a> {
                 Ok(found) => out.push(found.line(source, None)),
                 Err(stale) => {
                     let pick = Pick {
+                        index: i,
                         config,
                         label,
                         value,
@@ -592,6 +601,10 @@ impl<'a> Resolver<'a> {
         issues: &mut Vec<Issue>,
     ) {
         let (config, label, value, source) = (pick.config, pick.label, pick.value, pick.source);
+        let memoised = matches!(config.stale, StalePolicy::Ignore | StalePolicy::Error);
+        if memoised && self.said_before(pick, path, issues) {
+            return;
+        }
         let what = format!(
             "{} (from {})",
             stale.describe(label, value),
@@ -611,11 +624,48 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        if let (true, Some(issue)) = (memoised, issues.last()) {
+            if let Some(m) = self.said.borrow_mut().get_mut(pick.index) {
+                m.entry(value.to_owned())
+                    .or_default()
+                    .push((source, issue.clone()));
+            }
+        }
+    }
+
+    /// Repeats the issue already raised for this category, source and option, at `path`.
+    /// Why: a stale mapping (an archived clinician's option) usually repeats on many lines of a
+    /// batch, and its message (two `format!`s, some 330 characters) was most of the cost of
+    /// such a line; the message depends only on the category, source and option (and the
+    /// policy, which is the category's), never on the line.
+    fn said_before(&self, pick: &Pick<'_>, path: &Path, issues: &mut Vec<Issue>) -> bool {
+        let said = self.said.borrow();
+        let earlier = said
+            .get(pick.index)
+            .and_then(|m| m.get(pick.value))
+            .and_then(|v| v.iter().find(|(s, _)| *s == pick.source));
+        match earlier {
+            Some((_, issue)) => {
+                issues.push(Issue {
+                    severity: issue.severity,
+                    code: issue.code,
+                    path: path.as_str().to_owned(),
+                    message: issue.message.clone(),
+                    row: issue.row,
+                    column: issue.column,
+                    key: issue.key.clone(),
+                });
+                true
+            }
+            None => false,
+        }
     }
 }
 
 /// The option a source gave a configured category, for the stale-option policy.
 struct Pick<'c> {
+    /// The configured category's index in the settings.
+    index: usize,
     config: &'c TrackingCategorySettings,
     /// The category's name as the issues show it.
     label: &'c str,
