@@ -24,6 +24,18 @@ test('the entry exports the CSV functions only, over a .wasm of its own', async 
   assert.ok(own < full / 2, `the CSV .wasm (${own} bytes) is not much smaller than the full one (${full})`);
 });
 
+// The CSV build compiles src/wasm/ without the `full` feature: an export added there without
+// `#[cfg(feature = "full")]` would land in this .wasm (and its size) unnoticed. Its exports are
+// the CSV functions and wasm-bindgen's own plumbing, nothing else.
+test('the CSV .wasm exports nothing of the full API', () => {
+  const wasm = readFileSync(path.join(pkgDir, 'csv/web/xero_export_csv_bg.wasm'));
+  const names = WebAssembly.Module.exports(new WebAssembly.Module(wasm)).map((e) => e.name);
+  const csvOwn = /^(memory|version|validateTrackingCsv|exportTrackingCsv|(__wbg_)?trackingcsvvalidator_\w+|__wbindgen_\w+|__externref_\w+|__abort_handler|__instance_terminated|__trapForTests)$/;
+  const foreign = names.filter((n) => !csvOwn.test(n));
+  assert.deepEqual(foreign, [], `exports that belong to the full build: ${foreign.join(', ')}`);
+  assert.ok(names.includes('validateTrackingCsv') && names.includes('trackingcsvvalidator_push'));
+});
+
 test('the same results as the full entry, one call and streamed', () => {
   for (const name of ['option-unknown.csv', 'valid.csv', 'key-duplicate.csv']) {
     assert.deepEqual(csv.validateTrackingCsv(snapshot, fixture(name)), api.validateTrackingCsv(snapshot, fixture(name)), name);
