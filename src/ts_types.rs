@@ -197,6 +197,8 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<crate::people::ImportedContact>(cfg),
         decl::<crate::people::ImportSummary>(cfg),
         decl::<crate::people::ContactImport>(cfg),
+        decl::<crate::people::sync::PersonStatus>(cfg),
+        decl::<crate::people::sync::PersonOutcome>(cfg),
     ]
 }
 

@@ -645,7 +645,7 @@ pub fn email_valid(email: &str) -> bool {
         && domain.split('.').all(|p| !p.is_empty())
 }
 
-fn wire_contact(
+pub(crate) fn wire_contact(
     payer: &Payer,
     name: String,
     number: Option<String>,

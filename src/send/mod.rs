@@ -79,6 +79,7 @@ mod items;
 mod lookups;
 mod outcome;
 mod payments;
+mod people;
 pub mod plan;
 mod requests;
 mod tables;
@@ -126,6 +127,8 @@ pub struct Run {
     claimed: std::collections::BTreeSet<String>,
     /// The calls that changed the run, for [`Run::save`] (see `durable`).
     journal: durable::Journal,
+    /// The host's people to create or update as contacts (`plan({people})`, issue 19).
+    people: Vec<people::PersonRow>,
 }
 
 impl Run {
