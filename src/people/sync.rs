@@ -337,17 +337,88 @@ fn changes(
         &contact.account_number,
         "accountNumber",
     );
+    // Whether Xero replaces the whole Addresses / Phones list on an update, or only the types
+    // sent, is UNVERIFIED (reference §5 says only that an excluded element is preserved). The
+    // safe way: send the changed one with Xero's others of the other types as they are, so
+    // either reading leaves the types the host does not own unchanged.
     let addresses = differing(&wire.addresses, contact.addresses.as_ref(), "AddressType");
     if !addresses.is_empty() {
         changed.push("address");
-        u.addresses = addresses;
+        u.addresses = with_others(
+            addresses,
+            contact.addresses.as_ref(),
+            "AddressType",
+            |a| &a.address_type,
+            xero_address,
+        );
     }
     let phones = differing(&wire.phones, contact.phones.as_ref(), "PhoneType");
     if !phones.is_empty() {
         changed.push("phone");
-        u.phones = phones;
+        u.phones = with_others(
+            phones,
+            contact.phones.as_ref(),
+            "PhoneType",
+            |p| &p.phone_type,
+            xero_phone,
+        );
     }
     (u, changed)
+}
+
+/// `ours`, then Xero's elements of the other types that have content (read by `read`).
+fn with_others<T>(
+    mut ours: Vec<T>,
+    theirs: Option<&Value>,
+    kind: &str,
+    kind_of: fn(&T) -> &String,
+    read: fn(&serde_json::Map<String, Value>) -> T,
+) -> Vec<T> {
+    let theirs = theirs
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    for t in theirs.iter().filter_map(Value::as_object) {
+        let Some(k) = field(t, kind) else {
+            continue;
+        };
+        let sent = ours.iter().any(|o| kind_of(o).eq_ignore_ascii_case(k));
+        let content = t.iter().any(|(key, v)| {
+            !key.eq_ignore_ascii_case(kind) && v.as_str().is_some_and(|x| !x.trim().is_empty())
+        });
+        if !sent && content {
+            ours.push(read(t));
+        }
+    }
+    ours
+}
+
+/// A string field of Xero's element, as sent back.
+fn keep(o: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    field(o, key).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+fn xero_address(o: &serde_json::Map<String, Value>) -> WireAddress {
+    WireAddress {
+        address_type: keep(o, "AddressType").unwrap_or_default(),
+        address_line1: keep(o, "AddressLine1"),
+        address_line2: keep(o, "AddressLine2"),
+        address_line3: keep(o, "AddressLine3"),
+        address_line4: keep(o, "AddressLine4"),
+        city: keep(o, "City"),
+        region: keep(o, "Region"),
+        postal_code: keep(o, "PostalCode"),
+        country: keep(o, "Country"),
+        attention_to: keep(o, "AttentionTo"),
+    }
+}
+
+fn xero_phone(o: &serde_json::Map<String, Value>) -> WirePhone {
+    WirePhone {
+        phone_type: keep(o, "PhoneType").unwrap_or_default(),
+        phone_number: keep(o, "PhoneNumber"),
+        phone_area_code: keep(o, "PhoneAreaCode"),
+        phone_country_code: keep(o, "PhoneCountryCode"),
+    }
 }
 
 /// The elements of `ours` whose fields differ from Xero's element of the same type (`kind`
