@@ -436,6 +436,11 @@ address?: Address,
  */
 phone?: Phone, 
 /**
+ * Tax number (GST / VAT / ABN): TaxNumber on a contact created for this payer, and what
+ * a people sync (`plan({people})`) keeps up to date.
+ */
+taxNumber?: string, 
+/**
  * A Xero ContactID already linked to this payer.
  */
 contactId?: string, };
@@ -1088,6 +1093,10 @@ LastName?: string,
  * Email.
  */
 EmailAddress?: string, 
+/**
+ * Tax number.
+ */
+TaxNumber?: string, 
 /**
  * Addresses.
  */
@@ -2806,7 +2815,7 @@ matchedBy?: MatchRule,
 /**
  * The fields sent in an update, in the person's names.
  */
-changed?: Array<"name" | "firstName" | "lastName" | "email" | "contactNumber" | "accountNumber" | "address" | "phone">, 
+changed?: Array<"name" | "firstName" | "lastName" | "email" | "contactNumber" | "accountNumber" | "taxNumber" | "address" | "phone">, 
 /**
  * Problems (errors mean it was not sent, or Xero refused it), warnings.
  */

@@ -43,6 +43,9 @@ fn options() -> PlanOptions {
 fn snapshot() -> Value {
     let mut s = sample_snapshot();
     for c in s["contacts"]["Contacts"].as_array_mut().unwrap() {
+        if c["ContactID"] == KATHERINE {
+            c["TaxNumber"] = json!("111-222-333");
+        }
         if c["ContactID"] == TUI {
             c["Addresses"] = json!([
                 {"AddressType": "POBOX", "AddressLine1": "PO Box 9", "City": "Auckland", "Region": ""},
@@ -425,11 +428,11 @@ fn a_rename_sends_the_name_alone_and_two_new_people_never_share_a_name() {
 fn golden_people_bodies() {
     let (_, mut run) = plan(json!([
         {"kind": "member", "id": "m-42", "name": "Aroha Ngata", "firstName": "Aroha", "lastName": "Ngata",
-         "email": "aroha@example.com", "contactNumber": "M-42", "accountNumber": "ACC-42",
+         "email": "aroha@example.com", "contactNumber": "M-42", "accountNumber": "ACC-42", "taxNumber": "123-456-789",
          "address": {"type": "POBOX", "lines": ["PO Box 12"], "city": "Wellington", "region": "Wellington", "postalCode": "6140", "country": "New Zealand", "attentionTo": "Aroha"},
          "phone": {"type": "MOBILE", "number": "555 0101", "areaCode": "021", "countryCode": "64"}},
         {"kind": "client", "id": "acme", "accountNumber": "ACME-1", "name": "Acme Recruiting Ltd",
-         "firstName": "Ana", "lastName": "Smith", "email": "ap@acme.example", "contactNumber": "C-ACME",
+         "firstName": "Ana", "lastName": "Smith", "email": "ap@acme.example", "contactNumber": "C-ACME", "taxNumber": "GB123456789",
          "address": {"lines": ["2 Quay St", "Level 3"], "city": "Auckland", "postalCode": "1010"},
          "phone": {"type": "DEFAULT", "number": "555 0202", "areaCode": "09"}}
     ]));
@@ -447,5 +450,31 @@ fn golden_people_bodies() {
     assert_eq!(
         golden, text,
         "tests/golden/people.jsonl changed; review, then UPDATE_GOLDEN=1"
+    );
+}
+
+#[test]
+fn a_tax_number_is_compared_and_sent_alone_when_it_changed() {
+    let (_, mut same) =
+        plan(json!([{"id": "kat", "contactId": KATHERINE, "taxNumber": " 111-222-333"}]));
+    assert_eq!(same.people()[0].status, PersonStatus::Unchanged);
+    assert!(same.next(0).is_empty());
+    let (_, mut changed) =
+        plan(json!([{"id": "kat", "contactId": KATHERINE, "taxNumber": "111-222-334"}]));
+    assert_eq!(changed.people()[0].changed, ["taxNumber"]);
+    let sent = changed.next(0);
+    assert_eq!(
+        body(&sent[0]),
+        json!({"Contacts": [{"ContactID": KATHERINE, "TaxNumber": "111-222-334"}]})
+    );
+    let (_, long) =
+        plan(json!([{"id": "kat", "contactId": KATHERINE, "taxNumber": "9".repeat(51)}]));
+    let (status, errors) = status_codes(&long.people()[0]);
+    assert_eq!(
+        (status, errors),
+        (
+            PersonStatus::Failed,
+            vec!["TOO_LONG@people[0].taxNumber".to_owned()]
+        )
     );
 }

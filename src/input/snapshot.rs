@@ -474,6 +474,9 @@ pub struct Contact {
     /// The contact's own payment terms.
     #[serde(rename = "PaymentTerms", alias = "paymentTerms", default)]
     pub payment_terms: Option<PaymentTerms>,
+    /// Tax number (read to tell a person's changes apart, `people::sync`).
+    #[serde(rename = "TaxNumber", alias = "taxNumber", default)]
+    pub tax_number: Option<Text>,
     /// First name (read to tell a person's changes apart, `people::sync`).
     #[serde(rename = "FirstName", alias = "firstName", default)]
     pub first_name: Option<Text>,

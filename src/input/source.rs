@@ -73,6 +73,10 @@ pub struct Payer {
     /// Phone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<Phone>,
+    /// Tax number (GST / VAT / ABN): TaxNumber on a contact created for this payer, and what
+    /// a people sync (`plan({people})`) keeps up to date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_number: Option<Text>,
     /// A Xero ContactID already linked to this payer.
     #[serde(rename = "contactId", alias = "contactID")]
     #[serde(skip_serializing_if = "Option::is_none")]

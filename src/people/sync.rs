@@ -80,7 +80,7 @@ pub struct PersonOutcome {
         test,
         ts(
             optional = nullable,
-            type = "Array<\"name\" | \"firstName\" | \"lastName\" | \"email\" | \"contactNumber\" | \"accountNumber\" | \"address\" | \"phone\">"
+            type = "Array<\"name\" | \"firstName\" | \"lastName\" | \"email\" | \"contactNumber\" | \"accountNumber\" | \"taxNumber\" | \"address\" | \"phone\">"
         )
     )]
     pub changed: Vec<&'static str>,
@@ -116,6 +116,9 @@ pub struct WireContactUpdate {
     /// New email.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
+    /// New tax number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_number: Option<String>,
     /// The address of the type the host gave (Xero keeps its other address type).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<WireAddress>,
@@ -327,6 +330,7 @@ fn changes(
     u.first_name = text(wire.first_name.as_ref(), &contact.first_name, "firstName");
     u.last_name = text(wire.last_name.as_ref(), &contact.last_name, "lastName");
     u.email_address = text(wire.email_address.as_ref(), &contact.email, "email");
+    u.tax_number = text(wire.tax_number.as_ref(), &contact.tax_number, "taxNumber");
     u.contact_number = text(
         wire.contact_number.as_ref(),
         &contact.contact_number,

@@ -129,6 +129,9 @@ pub struct WireContact {
     /// Email.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
+    /// Tax number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_number: Option<String>,
     /// Addresses.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, ts(optional = nullable))]
@@ -660,6 +663,8 @@ pub(crate) fn wire_contact(
     check_len(account_number, 50, path, "accountNumber", issues);
     check_len(first_name, 255, path, "firstName", issues);
     check_len(last_name, 255, path, "lastName", issues);
+    let tax_number = non_empty(&payer.tax_number);
+    check_len(tax_number, 50, path, "taxNumber", issues);
     let email = non_empty(&payer.email).map(str::to_owned);
     if let Some(e) = &email {
         check_len(Some(e), 255, path, "email", issues);
@@ -684,6 +689,7 @@ pub(crate) fn wire_contact(
         first_name: first_name.map(str::to_owned),
         last_name: last_name.map(str::to_owned),
         email_address: email,
+        tax_number: tax_number.map(str::to_owned),
         addresses,
         phones,
     }
