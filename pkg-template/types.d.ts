@@ -441,6 +441,11 @@ phone?: Phone,
  */
 taxNumber?: string, 
 /**
+ * Default payment terms of the contact (Xero's PaymentTerms): sent when a contact is
+ * created for this payer, kept up to date by a people sync.
+ */
+paymentTerms?: PayerTerms, 
+/**
  * A Xero ContactID already linked to this payer.
  */
 contactId?: string, };
@@ -498,6 +503,32 @@ areaCode?: string,
  * Country code.
  */
 countryCode?: string, };
+
+/**
+ * A contact's default payment terms: for sales invoices and for bills.
+ */
+export type PayerTerms = { 
+/**
+ * Terms of the sales invoices (ACCREC) to this contact.
+ */
+sales?: PayerTerm, 
+/**
+ * Terms of the bills (ACCPAY) from this contact.
+ */
+bills?: PayerTerm, };
+
+/**
+ * One payment term: `{day: 20, type: "OFFOLLOWINGMONTH"}`.
+ */
+export type PayerTerm = { 
+/**
+ * The day (of the month for OFCURRENTMONTH / OFFOLLOWINGMONTH, else a number of days).
+ */
+day?: number, 
+/**
+ * DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
+ */
+type?: string, };
 
 /**
  * One line of a source invoice.
@@ -1045,6 +1076,32 @@ Country?: string,
 AttentionTo?: string, };
 
 /**
+ * PaymentTerms element: Bills and Sales, each `{Day, Type}`.
+ */
+export type WireTerms = { 
+/**
+ * Terms of bills.
+ */
+Bills?: WireTerm, 
+/**
+ * Terms of sales invoices.
+ */
+Sales?: WireTerm, };
+
+/**
+ * One term: Day and Type.
+ */
+export type WireTerm = { 
+/**
+ * The day.
+ */
+Day: number, 
+/**
+ * DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
+ */
+Type: string, };
+
+/**
  * Phone element.
  */
 export type WirePhone = { 
@@ -1097,6 +1154,10 @@ EmailAddress?: string,
  * Tax number.
  */
 TaxNumber?: string, 
+/**
+ * Default payment terms.
+ */
+PaymentTerms?: WireTerms, 
 /**
  * Addresses.
  */
@@ -2815,7 +2876,7 @@ matchedBy?: MatchRule,
 /**
  * The fields sent in an update, in the person's names.
  */
-changed?: Array<"name" | "firstName" | "lastName" | "email" | "contactNumber" | "accountNumber" | "taxNumber" | "address" | "phone">, 
+changed?: Array<"name" | "firstName" | "lastName" | "email" | "contactNumber" | "accountNumber" | "taxNumber" | "paymentTerms" | "address" | "phone">, 
 /**
  * Problems (errors mean it was not sent, or Xero refused it), warnings.
  */

@@ -45,6 +45,7 @@ fn snapshot() -> Value {
     for c in s["contacts"]["Contacts"].as_array_mut().unwrap() {
         if c["ContactID"] == KATHERINE {
             c["TaxNumber"] = json!("111-222-333");
+            c["PaymentTerms"] = json!({"Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"}, "Bills": {"Day": 10, "Type": "DAYSAFTERBILLDATE"}});
         }
         if c["ContactID"] == TUI {
             c["Addresses"] = json!([
@@ -429,10 +430,12 @@ fn golden_people_bodies() {
     let (_, mut run) = plan(json!([
         {"kind": "member", "id": "m-42", "name": "Aroha Ngata", "firstName": "Aroha", "lastName": "Ngata",
          "email": "aroha@example.com", "contactNumber": "M-42", "accountNumber": "ACC-42", "taxNumber": "123-456-789",
+         "paymentTerms": {"sales": {"day": 20, "type": "OFFOLLOWINGMONTH"}, "bills": {"day": 14, "type": "DAYSAFTERBILLDATE"}},
          "address": {"type": "POBOX", "lines": ["PO Box 12"], "city": "Wellington", "region": "Wellington", "postalCode": "6140", "country": "New Zealand", "attentionTo": "Aroha"},
          "phone": {"type": "MOBILE", "number": "555 0101", "areaCode": "021", "countryCode": "64"}},
         {"kind": "client", "id": "acme", "accountNumber": "ACME-1", "name": "Acme Recruiting Ltd",
          "firstName": "Ana", "lastName": "Smith", "email": "ap@acme.example", "contactNumber": "C-ACME", "taxNumber": "GB123456789",
+         "paymentTerms": {"sales": {"day": 7, "type": "DAYSAFTERBILLMONTH"}},
          "address": {"lines": ["2 Quay St", "Level 3"], "city": "Auckland", "postalCode": "1010"},
          "phone": {"type": "DEFAULT", "number": "555 0202", "areaCode": "09"}}
     ]));
@@ -475,6 +478,43 @@ fn a_tax_number_is_compared_and_sent_alone_when_it_changed() {
         (
             PersonStatus::Failed,
             vec!["TOO_LONG@people[0].taxNumber".to_owned()]
+        )
+    );
+}
+
+#[test]
+fn payment_terms_are_compared_per_side_and_xeros_other_side_goes_with_a_change() {
+    let (_, mut same) = plan(json!([{"id": "kat", "contactId": KATHERINE,
+        "paymentTerms": {"sales": {"day": 20, "type": "offfollowingmonth"}}}]));
+    // (a misspelt type is an error, not a guess)
+    assert_eq!(
+        status_codes(&same.people()[0]),
+        (
+            PersonStatus::Failed,
+            vec!["SETTINGS_INVALID@people[0].paymentTerms.sales".to_owned()]
+        )
+    );
+    assert!(same.next(0).is_empty());
+    let (_, mut same) = plan(json!([{"id": "kat", "contactId": KATHERINE,
+        "paymentTerms": {"sales": {"day": 20, "type": "OFFOLLOWINGMONTH"}}}]));
+    assert_eq!(same.people()[0].status, PersonStatus::Unchanged);
+    assert!(same.next(0).is_empty());
+    let (_, mut changed) = plan(json!([{"id": "kat", "contactId": KATHERINE,
+        "paymentTerms": {"sales": {"day": 25, "type": "OFFOLLOWINGMONTH"}}}]));
+    assert_eq!(changed.people()[0].changed, ["paymentTerms"]);
+    assert_eq!(
+        body(&changed.next(0)[0]),
+        json!({"Contacts": [{"ContactID": KATHERINE, "PaymentTerms": {
+            "Bills": {"Day": 10, "Type": "DAYSAFTERBILLDATE"},
+            "Sales": {"Day": 25, "Type": "OFFOLLOWINGMONTH"}}}]})
+    );
+    let (_, bad) = plan(json!([{"id": "kat", "contactId": KATHERINE,
+        "paymentTerms": {"bills": {"day": 32, "type": "OFCURRENTMONTH"}}}]));
+    assert_eq!(
+        status_codes(&bad.people()[0]),
+        (
+            PersonStatus::Failed,
+            vec!["SETTINGS_INVALID@people[0].paymentTerms.bills.day".to_owned()]
         )
     );
 }

@@ -25,14 +25,14 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use crate::input::settings::{ContactSettings, NameCollision, OnMissingContact};
-use crate::input::snapshot::{Contact, Snapshot};
+use crate::input::snapshot::{Contact, RawTerm, Snapshot};
 use crate::input::source::{non_empty, Payer};
 use crate::input::unknown::Found;
 use crate::issues::{Issue, IssueCode, Path, Severity};
 use crate::names;
 use crate::resolve::contacts::{
     payer_key, payer_name, wire_contact, ContactRef, MatchRule, NewContact, Planned, Resolver,
-    WireAddress, WireContact, WirePhone,
+    WireAddress, WireContact, WirePhone, WireTerm, WireTerms,
 };
 use crate::Text;
 
@@ -80,7 +80,7 @@ pub struct PersonOutcome {
         test,
         ts(
             optional = nullable,
-            type = "Array<\"name\" | \"firstName\" | \"lastName\" | \"email\" | \"contactNumber\" | \"accountNumber\" | \"taxNumber\" | \"address\" | \"phone\">"
+            type = "Array<\"name\" | \"firstName\" | \"lastName\" | \"email\" | \"contactNumber\" | \"accountNumber\" | \"taxNumber\" | \"paymentTerms\" | \"address\" | \"phone\">"
         )
     )]
     pub changed: Vec<&'static str>,
@@ -119,6 +119,9 @@ pub struct WireContactUpdate {
     /// New tax number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tax_number: Option<String>,
+    /// New payment terms (with Xero's other side as it is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_terms: Option<WireTerms>,
     /// The address of the type the host gave (Xero keeps its other address type).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<WireAddress>,
@@ -341,6 +344,10 @@ fn changes(
         &contact.account_number,
         "accountNumber",
     );
+    if let Some(terms) = terms_changed(wire.payment_terms.as_ref(), contact) {
+        changed.push("paymentTerms");
+        u.payment_terms = Some(terms);
+    }
     // Whether Xero replaces the whole Addresses / Phones list on an update, or only the types
     // sent, is UNVERIFIED (reference §5 says only that an excluded element is preserved). The
     // safe way: send the changed one with Xero's others of the other types as they are, so
@@ -368,6 +375,35 @@ fn changes(
         );
     }
     (u, changed)
+}
+
+/// The payment terms to send when a side the host gives differs from Xero's: the host's sides,
+/// and Xero's other side as it is (whether Xero keeps a side left out is UNVERIFIED).
+fn terms_changed(ours: Option<&WireTerms>, contact: &Contact) -> Option<WireTerms> {
+    let ours = ours?;
+    let theirs = contact.payment_terms.as_ref();
+    let xero = |side: Option<&RawTerm>| {
+        side.and_then(|t| {
+            Some(WireTerm {
+                day: t.day?,
+                kind: t.kind.clone()?,
+            })
+        })
+    };
+    let (sales, bills) = (
+        xero(theirs.and_then(|t| t.sales.as_ref())),
+        xero(theirs.and_then(|t| t.bills.as_ref())),
+    );
+    let differs = |mine: &Option<WireTerm>, xero: &Option<WireTerm>| {
+        mine.as_ref().is_some_and(|m| Some(m) != xero.as_ref())
+    };
+    if !differs(&ours.sales, &sales) && !differs(&ours.bills, &bills) {
+        return None;
+    }
+    Some(WireTerms {
+        sales: ours.sales.clone().or(sales),
+        bills: ours.bills.clone().or(bills),
+    })
 }
 
 /// `ours`, then Xero's elements of the other types that have content (read by `read`).
