@@ -197,6 +197,9 @@ pub fn plan_people(
             },
             ContactRef::Unresolved => nothing(PersonStatus::Failed),
         };
+        // The payers' "will be created before the invoice" note says nothing here: the
+        // person's status does.
+        issues.retain(|x| x.code != IssueCode::ContactWillBeCreated);
         claims.check(person, i, &plan, &path, &mut issues);
         plan.outcome.index = i;
         plan.outcome.person_id = person.id.clone();
