@@ -254,6 +254,11 @@ function makeApi(engine) {
     payments() {
       return decode(call(this.#h, 'SendRun', (r) => r.payments()));
     }
+    /** One outcome per person (`plan({people})`), in input order: created, updated,
+     *  unchanged (nothing sent) or failed, with the ContactID. */
+    people() {
+      return decode(call(this.#h, 'SendRun', (r) => r.people()));
+    }
     /** The export log: a row per document (or contact) per request. */
     log() {
       return decode(call(this.#h, 'SendRun', (r) => r.log()));
@@ -418,7 +423,7 @@ function makeApi(engine) {
       use(this.#h, 'Exporter');
       return new PreviewSession(made, this.#h, adopt(guarded((w) => new w.PreviewSession(o))));
     }
-    /** The sending run for these invoices, or for `{invoices?, cancels?, payments?}`; options
+    /** The sending run for these invoices, or for `{invoices?, cancels?, payments?, people?}`; options
      * `{tenantId, maxDocuments?, maxBytes?, ...}`. */
     plan(work, options) {
       const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
@@ -455,6 +460,15 @@ function makeApi(engine) {
       const bytes = encodeBytes(pages, 'pages');
       const p = encode(people ?? null, 'people');
       return decode(call(this.#h, 'Exporter', (e) => e.importContacts(bytes, p)));
+    }
+    /** The host's people → Xero contacts without invoices: `plan({people}, options)`. Each
+     * person is matched like a payer; unmatched → created, changed → an update of only the
+     * fields given, unchanged → nothing sent. Read `run.people()` when done. */
+    syncContacts(people, options) {
+      if (!Array.isArray(people)) {
+        throw misuse('people', `expected an array of people (the payer shape), got ${describe(people)}`);
+      }
+      return this.plan({ people }, options);
     }
     /** The run `state` (`run.save()`) was saved from, continued with the same `work`;
      * options `{tenantId?, changes?}` (`changes`: the texts of `run.changes()` appended since). */

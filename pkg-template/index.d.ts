@@ -11,7 +11,7 @@ import type {
   CancelInput, PaymentInput, CancelOutcome, PaymentOutcome,
   Choices, ContactHit, StaleMapping,
 } from './types.js';
-import type { ContactImport, Payer } from './types.js';
+import type { ContactImport, Payer, PersonOutcome } from './types.js';
 import type { ResumeOptions } from './types.js';
 
 export * from './types.js';
@@ -221,12 +221,15 @@ export interface SendResponse {
 
 /**
  * What one run does: documents to create or update, exported documents to void or delete
- * (`cancels`), payments to record (`payments`). Unknown keys are errors.
+ * (`cancels`), payments to record (`payments`), people to sync as contacts (`people`).
+ * Unknown keys are errors.
  */
 export interface PlanWork {
   invoices?: SourceInvoice[];
   cancels?: CancelInput[];
   payments?: PaymentInput[];
+  /** The host's people to create or update as Xero contacts (see `syncContacts`). */
+  people?: Payer[];
 }
 
 /** A sending run (sans-IO): `next` gives requests, the host performs them, `handle`/`lost` take the answers. */
@@ -244,6 +247,8 @@ export class SendRun {
   cancels(): CancelOutcome[];
   /** One per payment of `plan({payments})`, in input order. */
   payments(): PaymentOutcome[];
+  /** One per person of `plan({people})` / `syncContacts`, in input order. */
+  people(): PersonOutcome[];
   log(): LogRow[];
   summary(): RunSummary;
   /** Nothing in flight and nothing left to send (or stopped). */
@@ -328,4 +333,7 @@ export interface Exporter {
    * the wrong shape.
    */
   importContacts(pages: unknown[] | object | string, people?: Payer[] | string | null): ContactImport;
+  /** `plan({people}, options)`: the host's people created or updated as Xero contacts
+   * (matched like payers; only changed fields the host gave are sent). Outcomes: `run.people()`. */
+  syncContacts(people: Payer[], options: PlanOptions): SendRun;
 }

@@ -11,7 +11,7 @@ export type Severity = "error" | "warning";
  *
  * New codes may be added in minor releases, so hosts should keep a default branch.
  */
-export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "CONTACT_NEAR_MISS" | "MAPPING_NAME_CHANGED" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE" | "LINE_AMOUNT_ROUNDS_TO_ZERO" | "HOST_TOTAL_NOT_MET" | "CONTACT_IMPORT_AMBIGUOUS" | "ITEM_WILL_BE_CREATED" | "ITEM_NOT_CREATED" | "CONTACT_IMPORT_NO_ID";
+export type IssueCode = "NUMBER_NOT_FINITE" | "NUMBER_INVALID" | "TOO_MANY_DECIMALS" | "NUMBER_OUT_OF_RANGE" | "MISSING" | "SETTING_UNKNOWN" | "FIELD_UNKNOWN" | "ITEM_NOT_FOUND" | "SOURCE_ID_DUPLICATE" | "TEXT_INVALID" | "DATE_INVALID" | "DUE_DATE_BEFORE_DATE" | "DUE_DATE_MISSING" | "DATE_LOCKED" | "TOO_LONG" | "INVALID_CHARACTERS" | "TEMPLATE_FIELD_UNKNOWN" | "SNAPSHOT_INVALID" | "SETTINGS_INVALID" | "EMPTY_INVOICE" | "LINE_EMPTY" | "LINE_AMOUNT_TOO_LARGE" | "DISCOUNT_NOT_SUPPORTED" | "DISCOUNT_INVALID" | "NEGATIVE_TOTAL" | "CONVERTED_TO_CREDIT_NOTE" | "TOTAL_MISMATCH" | "ACCOUNT_MISSING" | "ACCOUNT_UNKNOWN" | "ACCOUNT_ARCHIVED" | "ACCOUNT_CLASS_MISMATCH" | "TAX_TYPE_MISSING" | "TAX_TYPE_UNKNOWN" | "TAX_TYPE_INACTIVE" | "TAX_TYPE_NOT_ALLOWED" | "TAX_CODE_UNMAPPED" | "CURRENCY_NOT_ENABLED" | "CURRENCY_NO_DECIMALS" | "CONTACT_NOT_FOUND" | "CONTACT_AMBIGUOUS" | "CONTACT_ARCHIVED" | "CONTACT_WILL_BE_CREATED" | "CONTACT_NAME_TAKEN" | "CONTACT_NEAR_MISS" | "MAPPING_NAME_CHANGED" | "EMAIL_INVALID" | "PAYER_MISSING" | "TRACKING_CATEGORY_UNKNOWN" | "TRACKING_CATEGORY_INACTIVE" | "TRACKING_OPTION_UNKNOWN" | "TRACKING_OPTION_ARCHIVED" | "TRACKING_OPTION_DELETED" | "TRACKING_REQUIRED" | "TRACKING_FALLBACK_USED" | "TRACKING_TOO_MANY" | "TRACKING_CATEGORY_LIMIT" | "TRACKING_DROPPED_BY_XERO" | "APPROVAL_REFUSED" | "CSV_COLUMN_MISSING" | "CSV_ROW_MALFORMED" | "CSV_DUPLICATE_KEY" | "CSV_KEY_MISSING" | "CSV_COLUMN_DUPLICATE" | "XERO_VALIDATION_ERROR" | "XERO_WARNING" | "XERO_TOTALS_DIFFER" | "AUTH_FAILED" | "RATE_LIMITED" | "OUTCOME_UNCERTAIN" | "UPDATE_NOT_ALLOWED" | "UPDATE_DOCUMENT_NEEDED" | "XERO_DOCUMENT_INVALID" | "LINE_ITEM_UNKNOWN" | "LINE_WILL_BE_DELETED" | "DUPLICATE_NUMBER" | "REQUEST_TOO_LARGE" | "ALLOCATION_SKIPPED" | "ALLOCATION_FAILED" | "XERO_ID_INVALID" | "SYNC_READ_FAILED" | "SYNC_AMBIGUOUS" | "WORK_FIELD_UNKNOWN" | "CANCEL_HAS_PAYMENTS" | "CANCEL_STATUS_INVALID" | "CANCEL_CONFLICT" | "PAYMENT_TARGET_UNKNOWN" | "PAYMENT_TARGET_NOT_AUTHORISED" | "PAYMENT_AMOUNT_INVALID" | "PAYMENT_EXCEEDS_DUE" | "PAYMENT_ACCOUNT_NOT_ALLOWED" | "PAYMENT_RATE_MISSING" | "PAYMENT_ID_DUPLICATE" | "LINE_AMOUNT_ROUNDS_TO_ZERO" | "HOST_TOTAL_NOT_MET" | "CONTACT_IMPORT_AMBIGUOUS" | "ITEM_WILL_BE_CREATED" | "ITEM_NOT_CREATED" | "CONTACT_IMPORT_NO_ID" | "PERSON_DUPLICATE";
 
 /**
  * One expected problem: where it is, what it is, and what to do about it.
@@ -436,6 +436,16 @@ address?: Address,
  */
 phone?: Phone, 
 /**
+ * Tax number (GST / VAT / ABN): TaxNumber on a contact created for this payer, and what
+ * a people sync (`plan({people})`) keeps up to date.
+ */
+taxNumber?: string, 
+/**
+ * Default payment terms of the contact (Xero's PaymentTerms): sent when a contact is
+ * created for this payer, kept up to date by a people sync.
+ */
+paymentTerms?: PayerTerms, 
+/**
  * A Xero ContactID already linked to this payer.
  */
 contactId?: string, };
@@ -493,6 +503,32 @@ areaCode?: string,
  * Country code.
  */
 countryCode?: string, };
+
+/**
+ * A contact's default payment terms: for sales invoices and for bills.
+ */
+export type PayerTerms = { 
+/**
+ * Terms of the sales invoices (ACCREC) to this contact.
+ */
+sales?: PayerTerm, 
+/**
+ * Terms of the bills (ACCPAY) from this contact.
+ */
+bills?: PayerTerm, };
+
+/**
+ * One payment term: `{day: 20, type: "OFFOLLOWINGMONTH"}`.
+ */
+export type PayerTerm = { 
+/**
+ * The day (of the month for OFCURRENTMONTH / OFFOLLOWINGMONTH, else a number of days).
+ */
+day?: number, 
+/**
+ * DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
+ */
+type?: string, };
 
 /**
  * One line of a source invoice.
@@ -1040,6 +1076,32 @@ Country?: string,
 AttentionTo?: string, };
 
 /**
+ * PaymentTerms element: Bills and Sales, each `{Day, Type}`.
+ */
+export type WireTerms = { 
+/**
+ * Terms of bills.
+ */
+Bills?: WireTerm, 
+/**
+ * Terms of sales invoices.
+ */
+Sales?: WireTerm, };
+
+/**
+ * One term: Day and Type.
+ */
+export type WireTerm = { 
+/**
+ * The day.
+ */
+Day: number, 
+/**
+ * DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
+ */
+Type: string, };
+
+/**
  * Phone element.
  */
 export type WirePhone = { 
@@ -1088,6 +1150,14 @@ LastName?: string,
  * Email.
  */
 EmailAddress?: string, 
+/**
+ * Tax number.
+ */
+TaxNumber?: string, 
+/**
+ * Default payment terms.
+ */
+PaymentTerms?: WireTerms, 
 /**
  * Addresses.
  */
@@ -2773,3 +2843,41 @@ issues: Array<Issue>,
  * Counts.
  */
 summary: ImportSummary, };
+
+/**
+ * Where a person stands.
+ */
+export type PersonStatus = "pending" | "created" | "updated" | "unchanged" | "failed" | "uncertain";
+
+/**
+ * One person's outcome: `run.people()`.
+ */
+export type PersonOutcome = { 
+/**
+ * The person's index in `people`.
+ */
+index: number, 
+/**
+ * The person's host id, when it has one.
+ */
+personId?: string, 
+/**
+ * Where it stands.
+ */
+status: PersonStatus, 
+/**
+ * Its ContactID (matched, or once created).
+ */
+contactId?: string, 
+/**
+ * The rule that matched an existing contact.
+ */
+matchedBy?: MatchRule, 
+/**
+ * The fields sent in an update, in the person's names.
+ */
+changed?: Array<"name" | "firstName" | "lastName" | "email" | "contactNumber" | "accountNumber" | "taxNumber" | "paymentTerms" | "address" | "phone">, 
+/**
+ * Problems (errors mean it was not sent, or Xero refused it), warnings.
+ */
+issues?: Array<Issue>, };

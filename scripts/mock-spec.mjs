@@ -26,7 +26,7 @@ export const ENDPOINTS = {
   '/CreditNotes': ['get', 'put', 'post'],
   '/CreditNotes/{CreditNoteID}': ['get'],
   '/CreditNotes/{CreditNoteID}/Allocations': ['put'],
-  '/Contacts': ['get', 'put'],
+  '/Contacts': ['get', 'put', 'post'], // post: the people's contact updates (issue 19)
   // Recording payments and finding them again after a lost answer (plan({payments})).
   '/Payments': ['get', 'put'],
   // Items to create before the documents that use them, and their lookups (issue 19).

@@ -258,6 +258,9 @@ pub enum IssueCode {
     /// A Xero contact without a ContactID (`importContacts`): it cannot be linked, so it is
     /// not imported.
     ContactImportNoId,
+    /// Two people of one `plan({people})` are the same Xero contact, or have the same host key
+    /// (`kind:id`): the later one is not sent (two updates of one contact would race).
+    PersonDuplicate,
 }
 
 impl IssueCode {

@@ -103,6 +103,8 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<Payer>(cfg),
         decl::<Address>(cfg),
         decl::<Phone>(cfg),
+        decl::<crate::input::source::PayerTerms>(cfg),
+        decl::<crate::input::source::PayerTerm>(cfg),
         decl::<SourceLine>(cfg),
         decl::<XeroState>(cfg),
         decl::<SourceInvoice>(cfg),
@@ -121,6 +123,8 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<crate::preview::HostAdjustment>(cfg),
         decl::<DocumentPreview>(cfg),
         decl::<WireAddress>(cfg),
+        decl::<crate::resolve::contacts::WireTerms>(cfg),
+        decl::<crate::resolve::contacts::WireTerm>(cfg),
         decl::<WirePhone>(cfg),
         decl::<WireContact>(cfg),
         decl::<NewContact>(cfg),
@@ -197,6 +201,8 @@ fn declarations(cfg: &Config) -> Vec<Decl> {
         decl::<crate::people::ImportedContact>(cfg),
         decl::<crate::people::ImportSummary>(cfg),
         decl::<crate::people::ContactImport>(cfg),
+        decl::<crate::people::sync::PersonStatus>(cfg),
+        decl::<crate::people::sync::PersonOutcome>(cfg),
     ]
 }
 

@@ -257,7 +257,7 @@ fn xero_node_objects_read_like_raw_bodies() {
     assert_eq!(
         c["fields"],
         json!({"name": "Ana Silva", "firstName": "Ana", "lastName": "Silva", "email": "ana@x.io",
-               "contactNumber": "M-1", "accountNumber": "A-1", "contactId": "C1",
+               "contactNumber": "M-1", "accountNumber": "A-1", "contactId": "C1", "taxNumber": "12-345",
                "address": {"type": "STREET", "lines": ["1 Main St"], "city": "Wellington", "postalCode": "6011", "country": "NZ"},
                "phone": {"type": "MOBILE", "number": "222", "areaCode": "021"}})
     );

@@ -474,6 +474,22 @@ pub struct Contact {
     /// The contact's own payment terms.
     #[serde(rename = "PaymentTerms", alias = "paymentTerms", default)]
     pub payment_terms: Option<PaymentTerms>,
+    /// Tax number (read to tell a person's changes apart, `people::sync`).
+    #[serde(rename = "TaxNumber", alias = "taxNumber", default)]
+    pub tax_number: Option<Text>,
+    /// First name (read to tell a person's changes apart, `people::sync`).
+    #[serde(rename = "FirstName", alias = "firstName", default)]
+    pub first_name: Option<Text>,
+    /// Last name (as `first_name`).
+    #[serde(rename = "LastName", alias = "lastName", default)]
+    pub last_name: Option<Text>,
+    /// Addresses as Xero gave them, kept as JSON: only `people::sync` compares them, and a
+    /// malformed one must not make the whole snapshot unreadable.
+    #[serde(rename = "Addresses", alias = "addresses", default)]
+    pub addresses: Option<serde_json::Value>,
+    /// Phones, as `addresses`.
+    #[serde(rename = "Phones", alias = "phones", default)]
+    pub phones: Option<serde_json::Value>,
 }
 
 impl Resource for Contact {

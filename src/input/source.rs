@@ -73,6 +73,14 @@ pub struct Payer {
     /// Phone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<Phone>,
+    /// Tax number (GST / VAT / ABN): TaxNumber on a contact created for this payer, and what
+    /// a people sync (`plan({people})`) keeps up to date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_number: Option<Text>,
+    /// Default payment terms of the contact (Xero's PaymentTerms): sent when a contact is
+    /// created for this payer, kept up to date by a people sync.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_terms: Option<PayerTerms>,
     /// A Xero ContactID already linked to this payer.
     #[serde(rename = "contactId", alias = "contactID")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,6 +116,35 @@ pub struct Address {
     /// Attention to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attention_to: Option<Text>,
+}
+
+/// A contact's default payment terms: for sales invoices and for bills.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(default, rename_all = "camelCase")]
+pub struct PayerTerms {
+    /// Terms of the sales invoices (ACCREC) to this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sales: Option<PayerTerm>,
+    /// Terms of the bills (ACCPAY) from this contact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bills: Option<PayerTerm>,
+}
+
+/// One payment term: `{day: 20, type: "OFFOLLOWINGMONTH"}`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(default, rename_all = "camelCase")]
+pub struct PayerTerm {
+    /// The day (of the month for OFCURRENTMONTH / OFFOLLOWINGMONTH, else a number of days).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<u32>,
+    /// DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
+    #[serde(rename = "type")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Text>,
 }
 
 /// A phone (Xero's DEFAULT, DDI, MOBILE or FAX).

@@ -28,6 +28,8 @@ pub struct Work {
     pub cancels: Vec<CancelInput>,
     /// Payments (and credit note refunds) to record.
     pub payments: Vec<PaymentInput>,
+    /// The host's people to create or update as Xero contacts (issue 19, `people::sync`).
+    pub people: Vec<crate::input::source::Payer>,
     /// Keys of the cancels and payments the library does not know; each is an error on the
     /// entry it belongs to (a misspelt amount or status must not be guessed).
     pub unknown_keys: Vec<Found>,
@@ -143,7 +145,7 @@ pub struct AccountRef {
     pub id: Option<Text>,
 }
 
-const WORK_KEYS: [&str; 3] = ["invoices", "cancels", "payments"];
+const WORK_KEYS: [&str; 4] = ["invoices", "cancels", "payments", "people"];
 
 /// Reads the host's work: a JSON array of invoices, or `{invoices?, cancels?, payments?}`.
 pub fn read_work(json: &str) -> Result<Work, serde_json::Error> {
@@ -163,7 +165,7 @@ impl<'de> Visitor<'de> for WorkVisitor<'_> {
     type Value = Work;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of invoices, or an object {invoices, cancels, payments}")
+        f.write_str("an array of invoices, or an object {invoices, cancels, payments, people}")
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Work, A::Error> {
@@ -180,6 +182,9 @@ impl<'de> Visitor<'de> for WorkVisitor<'_> {
                 }
                 "payments" => {
                     work.payments = map.next_value_seed(Watched::new("payments", self.log))?;
+                }
+                "people" => {
+                    work.people = map.next_value_seed(Watched::new("people", self.log))?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;

@@ -412,6 +412,7 @@ fn as_person(c: &XeroContact) -> Payer {
         account_number: c.account_number.clone(),
         address: c.addresses.as_deref().and_then(address),
         phone: c.phones.as_deref().and_then(phone),
+        tax_number: c.tax_number.clone(),
         contact_id: c.contact_id.clone(),
         ..Payer::default()
     }

@@ -9,6 +9,7 @@
 //! Reads the settings and its arguments only; builds no request, so it never touches `send`.
 pub mod import;
 pub mod pages;
+pub mod sync;
 
 pub use import::{import_contacts, ContactImport, ImportStatus, ImportSummary, ImportedContact};
 

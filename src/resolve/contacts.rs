@@ -129,6 +129,12 @@ pub struct WireContact {
     /// Email.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
+    /// Tax number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_number: Option<String>,
+    /// Default payment terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_terms: Option<WireTerms>,
     /// Addresses.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, ts(optional = nullable))]
@@ -137,6 +143,75 @@ pub struct WireContact {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, ts(optional = nullable))]
     pub phones: Vec<WirePhone>,
+}
+
+/// PaymentTerms element: Bills and Sales, each `{Day, Type}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, ts(optional_fields))]
+#[serde(rename_all = "PascalCase")]
+pub struct WireTerms {
+    /// Terms of bills.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bills: Option<WireTerm>,
+    /// Terms of sales invoices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sales: Option<WireTerm>,
+}
+
+/// One term: Day and Type.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "PascalCase")]
+pub struct WireTerm {
+    /// The day.
+    pub day: u32,
+    /// DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
+    #[serde(rename = "Type")]
+    pub kind: String,
+}
+
+/// The payer's payment terms as Xero takes them; a side without a day or a known type is an
+/// error (never guessed).
+fn wire_terms(
+    terms: Option<&crate::input::source::PayerTerms>,
+    path: &Path,
+    issues: &mut Vec<Issue>,
+) -> Option<WireTerms> {
+    let terms = terms?;
+    let side = |t: &Option<crate::input::source::PayerTerm>,
+                name: &str,
+                issues: &mut Vec<Issue>| {
+        let t = t.as_ref()?;
+        let at = path.field("paymentTerms").field(name);
+        let kind = t.kind.as_deref().map(|k| k.trim().to_ascii_uppercase());
+        let known = [
+            "DAYSAFTERBILLDATE",
+            "DAYSAFTERBILLMONTH",
+            "OFCURRENTMONTH",
+            "OFFOLLOWINGMONTH",
+        ];
+        let (Some(day), Some(kind)) = (t.day, kind.filter(|k| known.contains(&k.as_str()))) else {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at, "A payment term needs a day and a type: DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH."));
+            return None;
+        };
+        // Xero's schema says "Day of Month (0-31)"; for the days-after types larger numbers are
+        // UNVERIFIED, so only the of-month types are held to 1-31 here and Xero decides the rest.
+        if kind.starts_with("OF") && !(1..=31).contains(&day) {
+            issues.push(Issue::error(
+                IssueCode::SettingsInvalid,
+                at.field("day"),
+                format!("Day {day} is not a day of the month (1-31)."),
+            ));
+            return None;
+        }
+        Some(WireTerm { day, kind })
+    };
+    let wire = WireTerms {
+        sales: side(&terms.sales, "sales", issues),
+        bills: side(&terms.bills, "bills", issues),
+    };
+    (wire.sales.is_some() || wire.bills.is_some()).then_some(wire)
 }
 
 /// Address element.
@@ -645,7 +720,7 @@ pub fn email_valid(email: &str) -> bool {
         && domain.split('.').all(|p| !p.is_empty())
 }
 
-fn wire_contact(
+pub(crate) fn wire_contact(
     payer: &Payer,
     name: String,
     number: Option<String>,
@@ -660,6 +735,9 @@ fn wire_contact(
     check_len(account_number, 50, path, "accountNumber", issues);
     check_len(first_name, 255, path, "firstName", issues);
     check_len(last_name, 255, path, "lastName", issues);
+    let tax_number = non_empty(&payer.tax_number);
+    check_len(tax_number, 50, path, "taxNumber", issues);
+    let payment_terms = wire_terms(payer.payment_terms.as_ref(), path, issues);
     let email = non_empty(&payer.email).map(str::to_owned);
     if let Some(e) = &email {
         check_len(Some(e), 255, path, "email", issues);
@@ -684,6 +762,8 @@ fn wire_contact(
         first_name: first_name.map(str::to_owned),
         last_name: last_name.map(str::to_owned),
         email_address: email,
+        tax_number: tax_number.map(str::to_owned),
+        payment_terms,
         addresses,
         phones,
     }

@@ -231,6 +231,7 @@ impl Run {
         match kind {
             JobKind::Documents { group, batch } => self.on_documents(a, group, &batch.members),
             JobKind::Contacts(batch) => self.on_contacts(a, &batch.members),
+            JobKind::ContactUpdates(batch) => self.on_contact_updates(a, &batch.members),
             JobKind::Items(batch) => self.on_items(a, &batch.members),
             JobKind::ItemLookup {
                 parent, members, ..

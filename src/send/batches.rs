@@ -55,7 +55,7 @@ impl Run {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
                 &format!("work.{}", f.path.as_str()),
-                f.describe("key of the work object ({invoices, cancels, payments})"),
+                f.describe("key of the work object ({invoices, cancels, payments, people})"),
             ));
         }
         Run::build(exporter, &work.invoices, work, options)
@@ -92,6 +92,7 @@ impl Run {
         );
         let mut run = Run::from_preview(preview, options, exporter.settings().unitdp() == 4)?;
         run.add_work(exporter, invoices, work);
+        run.add_people(exporter, work);
         let plan = run.plan_hash();
         run.journal = super::durable::Journal::new(options.clone(), plan);
         Ok(run)
@@ -147,6 +148,7 @@ impl Run {
             payments: Default::default(),
             claimed: BTreeSet::new(),
             journal: Default::default(),
+            people: Vec::new(),
         };
         let items_by_source = run.add_items(preview.items);
         let mut by_key = HashMap::new();
@@ -274,9 +276,18 @@ impl Run {
                     .is_some_and(|u| u.state == ContactState::InJob)
             })
             .collect();
+        self.pack_contact_ids(&active, JobKind::Contacts);
+    }
+
+    /// Packs the contacts `active` into jobs made by `kind` (creates, or the people's updates).
+    pub(super) fn pack_contact_ids(
+        &mut self,
+        active: &[ContactId],
+        kind: fn(Batch<ContactId>) -> JobKind,
+    ) {
         let items: Vec<PackItem> = self
             .contacts
-            .of(&active)
+            .of(active)
             .map(|u| PackItem {
                 identity: Some(names::key(
                     u.identity.number.as_deref().unwrap_or(&u.new.contact.name),
@@ -284,10 +295,9 @@ impl Run {
                 bytes: u.element.len(),
             })
             .collect();
-        let (batches, too_large) = self.pack(&items, "Contacts", &active);
+        let (batches, too_large) = self.pack(&items, "Contacts", active);
         for members in batches {
-            let kind = JobKind::Contacts(Batch::new(members));
-            self.jobs.queue(kind, i64::MIN);
+            self.jobs.queue(kind(Batch::new(members)), i64::MIN);
         }
         for c in too_large {
             self.fail_contact(c, OutcomeStatus::Blocked, &|path| {
@@ -387,7 +397,7 @@ impl Run {
 }
 
 /// A contact to create, with its element written once.
-fn contact_unit(new: NewContact) -> ContactUnit {
+pub(super) fn contact_unit(new: NewContact) -> ContactUnit {
     let identity = Identity {
         number: new.contact.contact_number.clone(),
         reference: Some(new.contact.name.clone()),
@@ -401,6 +411,9 @@ fn contact_unit(new: NewContact) -> ContactUnit {
         contact_id: None,
         was_uncertain: false,
         sends: 0,
+        person: None,
+        update: None,
+        failure: Vec::new(),
     }
 }
 

@@ -158,7 +158,7 @@ impl Run {
     }
 
     /// Contact `c` is in Xero as `id`: the documents waiting on it are ready to send.
-    fn resolve_contact(&mut self, a: &Answer, c: ContactId, id: String) {
+    pub(super) fn resolve_contact(&mut self, a: &Answer, c: ContactId, id: String) {
         if let Some(u) = self.contacts.get_mut(c) {
             u.contact_id = Some(id.clone());
         }
@@ -202,10 +202,15 @@ impl Run {
     }
 
     /// Xero refused to create contact `c` with `msgs`: its documents fail.
-    fn refuse_contact(&mut self, a: &Answer, c: ContactId, msgs: &[XeroMessage]) {
+    pub(super) fn refuse_contact(&mut self, a: &Answer, c: ContactId, msgs: &[XeroMessage]) {
         let texts: Vec<String> = msgs.iter().map(|m| m.text.clone()).collect();
-        let issues = self.contact_refused(c, msgs);
-        self.fail_contact(c, OutcomeStatus::Failed, &issues);
+        if self.contacts.get(c).is_some_and(|u| u.person.is_some()) {
+            let issues = self.person_refused(c, msgs);
+            self.fail_contact(c, OutcomeStatus::Failed, &issues);
+        } else {
+            let issues = self.contact_refused(c, msgs);
+            self.fail_contact(c, OutcomeStatus::Failed, &issues);
+        }
         let end = RowEnd::new(OutcomeStatus::Failed, texts);
         self.requests.end_row(a, Member::Contact(c), end);
     }
@@ -218,6 +223,11 @@ impl Run {
         status: OutcomeStatus,
         issues: &dyn Fn(Path) -> Vec<Issue>,
     ) {
+        if let Some(u) = self.contacts.get_mut(c) {
+            if let Some(p) = u.person {
+                u.failure = issues(Path::root("people").index(p));
+            }
+        }
         self.settle_contact(c, ContactState::Failed, |x, path| {
             x.state = DocState::Final;
             x.out.status = status;
@@ -244,6 +254,36 @@ impl Run {
                         responses::code_for(m),
                         path.clone(),
                         format!("Contact \"{name}\" could not be created, so this invoice was not sent. Xero said: {m}"),
+                    )
+                })
+                .collect()
+        }
+    }
+
+    /// The issues of a person whose contact Xero refused to create or update.
+    fn person_refused(&self, c: ContactId, msgs: &[XeroMessage]) -> impl Fn(Path) -> Vec<Issue> {
+        let name = self.contacts.name(c);
+        let what = match self.contacts.get(c).and_then(|u| u.update.as_ref()) {
+            Some(_) => "updated",
+            None => "created",
+        };
+        let msgs: Vec<String> = msgs.iter().map(|m| m.text.clone()).collect();
+        move |path: Path| {
+            if msgs.is_empty() {
+                return vec![Issue::error(
+                    IssueCode::XeroValidationError,
+                    path,
+                    format!(
+                        "Xero refused contact \"{name}\" without a message: it was not {what}."
+                    ),
+                )];
+            }
+            msgs.iter()
+                .map(|m| {
+                    Issue::error(
+                        responses::code_for(m),
+                        path.clone(),
+                        format!("Contact \"{name}\" was not {what}. Xero said: {m}"),
                     )
                 })
                 .collect()

@@ -166,6 +166,7 @@ impl Run {
         for p in self.payments.iter() {
             let _ = write!(h, "{:?}{:?}", p.step, p.out.status);
         }
+        h.text(&self.people_fingerprint());
         h.0
     }
 
@@ -192,6 +193,13 @@ impl Run {
         }
         for p in self.payments.iter() {
             let _ = write!(h, "{:?}{}{:?}", p.element, p.amount, p.step);
+        }
+        for row in &self.people {
+            let _ = write!(
+                h,
+                "{:?}{:?}{:?}",
+                row.out.status, row.out.contact_id, row.contact
+            );
         }
         h.0
     }

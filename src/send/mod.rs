@@ -32,6 +32,9 @@
 //!   attempt is resolved by a lookup too, never by a blind resend. Updates (POST by id) are
 //!   resent instead: the same update twice is the same update.
 //!
+//! The same run creates or updates the host's people as contacts (`plan({people})`, see
+//! [`crate::people::sync`]; outcomes [`Run::people`]).
+//!
 //! The same run voids or deletes exported documents and records payments
 //! (`plan({invoices, cancels, payments})`): cancels are POSTed with the documents, payments
 //! once every document is settled, allocations once every payment is (contacts → documents →
@@ -63,6 +66,8 @@
 // - `lookups`: looking documents up after an uncertain answer;
 // - `contacts`: creating contacts and looking them up;
 // - `items`: creating the items lines use (`settings.items.create`) and looking them up;
+// - `people`: the host's people as contacts (`plan({people})`): creates share `contacts`,
+//   updates are POST /Contacts resent after a lost answer; one outcome per person;
 // - `allocations`: allocating credit notes to the invoices they correct (owns its ledger);
 // - `cancels`: voiding and deleting exported documents (and the opt-in credit note instead);
 // - `payments`: checking and recording payments, and finding them after a lost answer;
@@ -79,6 +84,7 @@ mod items;
 mod lookups;
 mod outcome;
 mod payments;
+mod people;
 pub mod plan;
 mod requests;
 mod tables;
@@ -126,6 +132,8 @@ pub struct Run {
     claimed: std::collections::BTreeSet<String>,
     /// The calls that changed the run, for [`Run::save`] (see `durable`).
     journal: durable::Journal,
+    /// The host's people to create or update as contacts (`plan({people})`, issue 19).
+    people: Vec<people::PersonRow>,
 }
 
 impl Run {

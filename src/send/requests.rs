@@ -172,6 +172,7 @@ impl Run {
     fn spec_for(&self, job: &JobKind) -> Option<RequestSpec> {
         let mut query = BTreeMap::new();
         match job {
+            JobKind::ContactUpdates(Batch { members, .. }) => self.contact_updates_spec(members),
             JobKind::Contacts(Batch { members, .. }) => {
                 if members.is_empty() {
                     return None;
@@ -274,7 +275,9 @@ impl Run {
             JobKind::Items(Batch { members, .. }) | JobKind::ItemLookup { members, .. } => {
                 members.iter().map(|i| Member::Item(*i)).collect()
             }
-            JobKind::Contacts(Batch { members, .. }) | JobKind::ContactLookup { members, .. } => {
+            JobKind::Contacts(Batch { members, .. })
+            | JobKind::ContactUpdates(Batch { members, .. })
+            | JobKind::ContactLookup { members, .. } => {
                 members.iter().map(|c| Member::Contact(*c)).collect()
             }
             JobKind::Documents {
@@ -338,7 +341,7 @@ impl Run {
     /// Handing out a contact: a create counts a send.
     fn hand_out_contact(&mut self, c: ContactId, kind: &JobKind) -> Option<RowHead> {
         let u = self.contacts.get_mut(c)?;
-        if matches!(kind, JobKind::Contacts(_)) {
+        if matches!(kind, JobKind::Contacts(_) | JobKind::ContactUpdates(_)) {
             u.sends += 1;
         }
         Some(RowHead {

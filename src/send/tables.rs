@@ -269,6 +269,12 @@ pub(super) struct ContactUnit {
     pub(super) contact_id: Option<String>,
     pub(super) was_uncertain: bool,
     pub(super) sends: u32,
+    /// The person (index in `people`) this contact is created or updated for (issue 19).
+    pub(super) person: Option<usize>,
+    /// An update of this ContactID (POST /Contacts) instead of a create.
+    pub(super) update: Option<String>,
+    /// Why it ended without a ContactID (a person's issues; documents carry their own).
+    pub(super) failure: Vec<crate::issues::Issue>,
 }
 
 /// The contacts to create.
@@ -411,6 +417,9 @@ pub(super) enum JobKind {
         spec: RequestSpec,
     },
     Contacts(Batch<ContactId>),
+    /// POST /Contacts with ContactID: the people's contacts to update (issue 19). An update
+    /// without an answer is resent (the same update twice is the same update).
+    ContactUpdates(Batch<ContactId>),
     Documents {
         group: Group,
         batch: Batch<DocId>,

@@ -35,7 +35,7 @@ pub(super) fn time(now: f64, argument: &str) -> Result<i64, JsValue> {
 impl JsExporter {
     /// `exporter.plan(work, {tenantId, maxDocuments?, maxBytes?, maxConcurrent?,
     /// maxAttempts?, backoffMs?})`: `work` is an array of invoices, or `{invoices?, cancels?,
-    /// payments?}`; previews the invoices and returns the `SendRun` that sends them, voids or
+    /// payments?, people?}`; previews the invoices and returns the `SendRun` that sends them, voids or
     /// deletes the cancels and records the payments.
     pub fn plan(&self, work: &[u8], options: &str) -> Result<JsRun, JsValue> {
         super::reserve(work.len().saturating_mul(16));
@@ -104,6 +104,11 @@ impl JsRun {
     /// One outcome per payment (`plan({payments})`), in input order.
     pub fn payments(&self) -> Result<String, JsValue> {
         to_json(&self.inner.payments())
+    }
+
+    /// One outcome per person (`plan({people})`, issue 19), in input order.
+    pub fn people(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.people())
     }
 
     /// The export log: one row per document (or contact) per request.

@@ -43,7 +43,7 @@ for (const name of ['clinic', 'billing', 'crm', 'timesheet']) {
   console.log(`  ${summary.ready} ready, ${summary.blocked} blocked, ${summary.creditNotes} credit notes, ${summary.contactsToCreate} contacts to create\n`);
 }
 
-{ const people = await import('./people.mjs'); await people.itemsDemo({ Exporter, snapshot, table }); people.peopleDemo({ Exporter, snapshot, table }); }
+{ const people = await import('./people.mjs'); await people.itemsDemo({ Exporter, snapshot, table }); people.peopleDemo({ Exporter, snapshot, table }); await people.membersToXeroDemo({ Exporter, snapshot, table }); }
 
 // Sending: the same exports end to end, against Prism (Xero's OpenAPI file, bodies validated)
 // in front of a small stateful Xero on 127.0.0.1; then once more through injected faults.

@@ -50,3 +50,32 @@ export function peopleDemo({ Exporter, snapshot, table }) {
   for (const i of issues) console.log(`  ${i.severity} ${i.code} at ${i.path}: ${i.message}`);
   console.log(`  ${summary.contacts} contacts (${summary.duplicates} repeated across pages): ${summary.matched} matched, ${summary.new} new, ${summary.ambiguous} ambiguous; members not in Xero: ${peopleNotInXero.map((i) => members[i].id).join(', ') || 'none'}\n`);
 }
+
+// The other direction (issue 19, item 2): the time tracker imports its members into Xero as
+// contacts. A new member is created, a member whose email changed is updated with that field
+// alone, an unchanged one sends nothing, one matching an archived contact is reported.
+export async function membersToXeroDemo({ Exporter, snapshot, table }) {
+  const members = [
+    { kind: 'member', id: 'aroha', name: 'Aroha Ngata', firstName: 'Aroha', lastName: 'Ngata', email: 'aroha@example.com' },
+    { kind: 'member', id: 'tui', contactId: '9a02a36c-9abc-4187-a621-acb03ae2a8b0', name: 'Tui Contractor', email: 'tui@new.example' },
+    { kind: 'member', id: 'kat', contactNumber: 'P-100', name: 'Katherine Warren', email: 'kat.warren@clampett.com' },
+    { kind: 'member', id: 'old', name: 'Old Patient', email: 'old@example.com' },
+  ];
+  const xero = await startFakeXero({ snapshot });
+  try {
+    const run = new Exporter(snapshot, null).syncContacts(members, { tenantId: 'demo-tenant' });
+    await drive(run, xero.url);
+    console.log('== people: a time tracker importing its members into Xero (exporter.syncContacts)');
+    console.log(table(['request', 'for', 'outcome', 'body'], run.log().map((r) => {
+      const sent = xero.requests.find((e) => e.method === r.method && e.url.split('?')[0] === r.url.split('?')[0]);
+      return [`${r.method} ${r.url.split('?')[0]}`, r.payerName ?? '', r.status, sent?.body ? JSON.stringify(JSON.parse(sent.body).Contacts) : ''];
+    })));
+    console.log(table(['member', 'outcome', 'ContactID', 'matched by', 'changed', 'issue'], run.people().map((p) => [
+      members[p.index].id, p.status, p.contactId ?? '—', p.matchedBy ?? '—', (p.changed ?? []).join(' ') || '—',
+      (p.issues ?? []).filter((i) => i.severity === 'error').map((i) => i.code).join(' ') || '—',
+    ])));
+    console.log('');
+  } finally {
+    await xero.close();
+  }
+}

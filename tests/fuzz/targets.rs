@@ -539,7 +539,7 @@ pub fn preview_results(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 12] = [
+pub const TARGETS: [(&str, Target); 13] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -552,7 +552,61 @@ pub const TARGETS: [(&str, Target); 12] = [
     ("preview_results", preview_results),
     ("csv_snapshot", csv_snapshot),
     ("import_contacts", import_contacts),
+    ("sync_contacts", sync_contacts),
 ];
+
+/// `exporter.syncContacts(people)` = `plan({people})` (issue 19): a scenario byte, the people's
+/// JSON, NUL, a driving script. Checks what a host relies on: one outcome per person, a
+/// ContactID for every created or updated one, and a run saved at any point resumes (with the
+/// same work) to the same outcomes: saved runs cover the people's work.
+pub fn sync_contacts(data: &[u8]) {
+    let Some((pick, rest)) = data.split_first() else {
+        return;
+    };
+    let people = std::str::from_utf8(part(rest, 0)).unwrap_or_default();
+    let Ok(work) = xero_export::input::work::read_work(&format!("{{\"people\":{people}}}")) else {
+        return;
+    };
+    let options = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let ex = exporter(*pick);
+    let Ok(mut run) = ex.plan_work(&work, &options) else {
+        return;
+    };
+    drive(&mut run, after(rest, 1));
+    let out = run.people();
+    assert_eq!(out.len(), work.people.len());
+    for (i, p) in out.iter().enumerate() {
+        assert_eq!(p.index, i);
+        let done = matches!(
+            p.status,
+            xero_export::people::sync::PersonStatus::Created
+                | xero_export::people::sync::PersonStatus::Updated
+        );
+        assert!(!done || p.contact_id.is_some(), "{p:?}");
+    }
+    let resume = xero_export::send::ResumeOptions {
+        tenant_id: Some("tenant-1".into()),
+        changes: Vec::new(),
+    };
+    let resumed = ex.resume(&work, &run.save(), &resume);
+    let resumed = resumed.unwrap_or_else(|e| panic!("a saved people run must resume: {e}"));
+    // Requests in flight become lost on resume; everything settled must read the same.
+    for (a, b) in out.iter().zip(resumed.people()) {
+        if !matches!(
+            a.status,
+            xero_export::people::sync::PersonStatus::Pending
+                | xero_export::people::sync::PersonStatus::Uncertain
+        ) {
+            assert_eq!(
+                serde_json::to_string(a).ok(),
+                serde_json::to_string(&b).ok()
+            );
+        }
+    }
+}
 
 /// `exporter.importContacts(pages, people)` (issue 19): a scenario byte (its settings), then the
 /// pages' JSON, NUL, the people's JSON. Checks what a host relies on: a person is matched by
@@ -687,6 +741,18 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         out.push((
             "import_contacts",
             [&[pick][..], &join(&[pages, people])].concat(),
+        ));
+    }
+    // syncContacts: new, unchanged, changed, archived, ambiguous, taken name, duplicate.
+    let people = br#"[{"kind":"member","id":"m1","name":"Aroha Ngata","email":"aroha@example.com"},{"id":"kat","contactNumber":"P-100","name":"Katherine Warren"},{"id":"tui","contactId":"9a02a36c-9abc-4187-a621-acb03ae2a8b0","email":"tui@new.example","phone":{"type":"MOBILE","number":"021"},"address":{"lines":["1 Queen St"],"city":"Auckland"}},{"id":"old","name":"Old Patient","email":"old@example.com"},{"id":"hd","name":"Harbour Dental"},{"id":"sam","contactNumber":"M-sam","name":"Sam Jones"},{"id":"tui2","contactId":"9a02a36c-9abc-4187-a621-acb03ae2a8b0"}]"#;
+    let script: &[u8] = &[
+        0, 0, 0, 0, 1, 0, 1, 0, 2, 0, 1, 0, 3, 0, 9, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 200, 0, 1, 0,
+        0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    ];
+    for pick in 0u8..4 {
+        out.push((
+            "sync_contacts",
+            [&[pick][..], &join(&[people, script])].concat(),
         ));
     }
     for (pick, scenario) in (0u8..).zip(SCENARIOS) {

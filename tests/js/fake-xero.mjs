@@ -7,6 +7,7 @@
 //   PUT /CreditNotes/{id}/Allocations
 //   POST /Invoices, /CreditNotes {ID, Status: DELETED | VOIDED}: Xero's status rules (below)
 //   PUT /Payments, GET /Payments (where Invoice.InvoiceID / CreditNote.CreditNoteID), GET /Invoices?IDs=
+//   POST /Contacts with ContactID: an update of the fields sent (issue 19)
 //   PUT /Items (a code it has: Xero's "Price List Item with Code ''X'' already exists"), GET /Items
 //   (where Code=="X" OR ...); a document line whose ItemCode is not an item is refused
 // Totals are computed independently of the library (exact BigInt decimals, tax per line, half
@@ -214,6 +215,39 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: out };
   }
 
+  // ---- Contact updates (issue 19): POST /Contacts with ContactID changes the fields sent and
+  // nothing else (an address or phone replaces the one of its type); a rename onto another
+  // active contact's name is refused as Xero does. Without ContactID it creates, as PUT. ----
+  function updateContacts(body) {
+    const out = [];
+    const lower = (s) => String(s ?? '').trim().toLowerCase();
+    for (const el of body.Contacts ?? []) {
+      if (!el.ContactID) {
+        out.push(...writeContacts({ Contacts: [el] }).Contacts);
+        continue;
+      }
+      const c = state.contacts.find((x) => lower(x.ContactID) === lower(el.ContactID));
+      if (!c) {
+        out.push({ ...el, HasValidationErrors: true, StatusAttributeString: 'ERROR', ValidationErrors: [{ Message: 'The contact could not be found.' }] });
+        continue;
+      }
+      const clash = el.Name && state.contacts.some((x) => x !== c && (x.ContactStatus ?? 'ACTIVE') === 'ACTIVE' && lower(x.Name) === lower(el.Name));
+      if (clash) {
+        out.push({ ...el, HasValidationErrors: true, StatusAttributeString: 'ERROR', ValidationErrors: [{ Message: `The contact name ${el.Name} is already assigned to another contact. The contact name must be unique across all active contacts.` }] });
+        continue;
+      }
+      const { Addresses, Phones, ...fields } = el;
+      Object.assign(c, fields);
+      const byType = (mine, theirs, key) => [...(mine ?? []).filter((a) => !(theirs ?? []).some((t) => t[key] === a[key])), ...(theirs ?? [])];
+      if (Addresses) c.Addresses = byType(c.Addresses, Addresses, 'AddressType');
+      if (Phones) c.Phones = byType(c.Phones, Phones, 'PhoneType');
+      c.UpdatedDateUTC = `/Date(${Date.now()}+0000)/`;
+      state.created.set(`contact-update:${c.ContactID}`, (state.created.get(`contact-update:${c.ContactID}`) ?? 0) + 1);
+      out.push({ ...c, HasValidationErrors: false, StatusAttributeString: 'OK' });
+    }
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: out };
+  }
+
   // ---- Items (issue 19): codes compared case-insensitively and trimmed (the library's safe
   // assumption; Xero's own comparison is unverified). ----
   const itemKey = (code) => String(code ?? '').trim().toLowerCase();
@@ -387,6 +421,7 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     if (m === 'PUT' && p === '/CreditNotes') return [200, writeDocuments(body, true, m)];
     if (m === 'POST' && p === '/CreditNotes') return [200, writeDocuments(body, true, m)];
     if (m === 'PUT' && p === '/Contacts') return [200, writeContacts(body)];
+    if (m === 'POST' && p === '/Contacts') return [200, updateContacts(body)];
     if (m === 'GET' && p === '/Invoices') return [200, readDocuments(url, false, req.headers)];
     if (m === 'GET' && p === '/CreditNotes') return [200, readDocuments(url, true, req.headers)];
     if (m === 'GET' && p === '/Contacts') return [200, readContacts(url)];

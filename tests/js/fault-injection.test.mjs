@@ -267,3 +267,75 @@ test('items to create through random 429s, 5xx and dropped connections: each cre
     await xero.close();
   }
 });
+
+// People synced as contacts (issue 19, `syncContacts`) through the same faults, with a fake
+// that ignores Idempotency-Keys: a lost PUT /Contacts (before or after Xero saved it), a 5xx or
+// a 429 is looked up by name before anything is sent again, so each new member is created
+// exactly once; an update without an answer is resent (the same update twice is the same
+// update) until Xero has it.
+test('people synced through random 429s, 5xx and dropped connections: each created exactly once, each update applied', { timeout: 180_000 }, async () => {
+  const seed = Number(process.env.FAULT_SEED ?? 20240401);
+  const random = prng(seed);
+  const base = await read('sample/snapshot.json');
+  const members = Array.from({ length: 12 }, (_, i) => ({
+    ContactID: `0000aaaa-0000-4000-8000-${String(i).padStart(12, '0')}`, Name: `Member ${i}`, ContactNumber: `MEM-${i}`, EmailAddress: `member${i}@old.example`, ContactStatus: 'ACTIVE',
+  }));
+  const snapshot = { ...base, contacts: { Contacts: [...base.contacts.Contacts, ...members] } };
+  const faults = {};
+  const xero = await startFakeXero({
+    snapshot,
+    idempotency: false,
+    fault: (entry) => {
+      if (!entry.url.startsWith('/Contacts')) return 'none';
+      const forced = ['drop-after', '500-after', 'hang-after', 'drop-before', '429', '500-before'];
+      const k = Object.values(faults).reduce((a, b) => a + b, 0);
+      const r = random();
+      const f = k < forced.length ? forced[k] : r < 0.1 ? '429' : r < 0.2 ? '500-before' : r < 0.35 ? '500-after'
+        : r < 0.45 ? 'drop-before' : r < 0.6 ? 'drop-after' : r < 0.65 ? 'hang-after' : 'none';
+      faults[f] = (faults[f] ?? 0) + 1;
+      return f;
+    },
+  });
+  try {
+    const exporter = new api.Exporter(snapshot, { accounts: { default: '200' }, taxes: { default: 'OUTPUT2' } });
+    const people = [
+      ...Array.from({ length: 24 }, (_, i) => ({ kind: 'member', id: `new-${i}`, name: `New Member ${i}`, email: `new${i}@example.com` })),
+      ...members.map((m, i) => ({ kind: 'member', id: `mem-${i}`, contactId: m.ContactID, email: `member${i}@new.example` })),
+    ];
+    const run = exporter.syncContacts(people, { tenantId: 'tenant-1', maxDocuments: 5, backoffMs: 20, maxAttempts: 30 });
+    for (let rounds = 0; rounds < 2000 && !run.done; rounds++) {
+      const requests = run.next(Date.now());
+      if (requests.length === 0) {
+        if (run.wakeAt === null) break;
+        await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
+        continue;
+      }
+      await Promise.all(requests.map(async (r) => {
+        let res, body;
+        try {
+          res = await fetch(xero.url + r.url, { method: r.method, headers: { ...r.headers, Authorization: 'Bearer test-token' }, body: r.body, signal: AbortSignal.timeout(500) });
+          body = await res.text();
+        } catch {
+          run.lost(r.id, Date.now());
+          return;
+        }
+        run.handle(r.id, { status: res.status, headers: res.headers, body }, Date.now());
+      }));
+    }
+    assert.ok(run.done, 'run not done');
+    const out = run.people();
+    assert.deepEqual(out.filter((p) => !['created', 'updated'].includes(p.status)).map((p) => `${p.personId} ${p.status}`), [], `seed ${seed}`);
+    for (let i = 0; i < 24; i++) assert.equal(xero.state.created.get(`contact:New Member ${i}`), 1, `seed ${seed}: New Member ${i} created ${xero.state.created.get(`contact:New Member ${i}`)} times`);
+    for (const [i, m] of members.entries()) {
+      const c = xero.state.contacts.find((x) => x.ContactID === m.ContactID);
+      assert.equal(c.EmailAddress, `member${i}@new.example`);
+      assert.equal(c.ContactNumber, `MEM-${i}`, 'a field the host did not send is untouched');
+    }
+    for (const f of ['429', '500-before', '500-after', 'drop-before', 'drop-after', 'hang-after']) assert.ok(faults[f] > 0, `no ${f} fault`);
+    const log = run.log();
+    assert.ok(log.some((row) => row.kind === 'CONTACT' && row.purpose === 'lookup' && row.status === 'exported'), 'a lookup found a saved contact');
+    console.log(`seed ${seed}: people, faults ${JSON.stringify(faults)}, ${xero.requests.length} requests`);
+  } finally {
+    await xero.close();
+  }
+});
