@@ -63,7 +63,10 @@ await syncDemo({ Exporter, sync, snapshot, read, table });
 console.log(`== what you just saw
 Four products' invoices were checked against a sample Xero organisation entirely inside the
 WebAssembly package: each became the exact Xero document with its totals to the cent, or was
-blocked with advice on what to fix. The same exports were then sent through a local mock of
+blocked with advice on what to fix. A missing item was created in a fake Xero before the invoices
+that use it, Xero's contacts were matched to a time tracker's members, and its members were
+synced to Xero (created, only a changed email updated, unchanged left alone). The same exports
+were then sent through a local mock of
 Xero (Xero's OpenAPI file validating every body), once more through injected faults without a
 duplicate, then edited, paid, voided and synced back. Your code does the HTTP; the package
 plans it and reads the answers. Next: README.md "Use from Node", or open www/index.html.`);
