@@ -28,6 +28,8 @@ lint: setup
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy $(WASM) --all-targets -- -D warnings
+	# The CSV-only build (xero-export/csv) compiles src/wasm/ without the `full` feature.
+	cargo clippy $(WASM) --lib --no-default-features -- -D warnings
 
 test-rust: setup
 	cargo test
