@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { api, pkgDir, prng as rng, root } from './helpers.mjs';
+import { api, pkgDir, prng as rng, require, root } from './helpers.mjs';
+
+const csvEntry = require(path.join(pkgDir, 'csv/node/index.cjs'));
 
 const read = async (p) => JSON.parse(await readFile(path.join(root, 'tests/fixtures', p), 'utf8'));
 const snapshot = await read('sample/snapshot.json');
@@ -140,6 +142,28 @@ test('every method after free() is USED_AFTER_FREE; free() twice is fine', () =>
   stillUsable();
 });
 
+// This round's entry points (issues 19 and 20): the same promise after free().
+test('the result handle, sessions, people and their runs after free() are USED_AFTER_FREE', () => {
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  const results = ex.previewResults(clinic.invoices.slice(0, 2));
+  const session = ex.previewSession();
+  const people = ex.syncContacts([{ id: 'm-1', name: 'New Member' }], { tenantId: 't' });
+  results.free();
+  results.free();
+  session.free();
+  people.free();
+  for (const f of [() => results.body(0), () => results.bodyBytes(0), () => results.document(0), () => results.lines(0),
+    () => results.issues(0), () => results.batch(), () => results.toPreview(), () => session.push([]), () => people.people(),
+    () => people.next(0)]) {
+    assert.equal(code(f), 'USED_AFTER_FREE', f.toString());
+  }
+  ex.free();
+  for (const f of [() => ex.previewResults([]), () => ex.importContacts([], []), () => ex.syncContacts([], { tenantId: 't' })]) {
+    assert.equal(code(f), 'USED_AFTER_FREE', f.toString());
+  }
+  stillUsable();
+});
+
 test('toXeroNode: deep nesting and huge bodies are coded errors', () => {
   const deep = '['.repeat(200_000) + ']'.repeat(200_000);
   assert.equal(code(() => api.toXeroNode(deep)), 'INVALID_INPUT');
@@ -205,6 +229,30 @@ test('random values into every entry point: returned, or a coded error', () => {
     handle: (a, b, c) => run.handle(a, b, c),
     lost: (a, b) => run.lost(a, b),
     next: (a) => run.next(a),
+    // Issue 20: the result handle and chunked sessions, parts read at random indexes.
+    previewResults: (a, b) => ex.previewResults(a, b).free(),
+    previewResultsParts: (a) => {
+      const res = ex.previewResults(clinic.invoices.slice(0, 3));
+      try {
+        for (const part of ['document', 'body', 'bodyBytes', 'lines', 'issues']) survives(() => res[part](a), part);
+      } finally {
+        res.free();
+      }
+    },
+    previewSessionPush: (a, b) => {
+      const session = ex.previewSession(b);
+      try {
+        session.push(a);
+      } finally {
+        session.free();
+      }
+    },
+    // Issue 19: people both ways.
+    importContacts: (a, b) => ex.importContacts(a, b),
+    syncContacts: (a, b) => ex.syncContacts(a, b).free(),
+    // The CSV-only entry (xero-export/csv).
+    csvValidate: (a, b, c) => csvEntry.validateTrackingCsv(a, b, c),
+    csvExport: (a, b) => csvEntry.exportTrackingCsv(a, b),
     // The configuration screen.
     choices: () => ex.choices(),
     searchContacts: (a, b) => ex.searchContacts(a, b),
