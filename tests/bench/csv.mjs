@@ -72,7 +72,8 @@ function child(mode) {
       if (counts.rowsRead !== expected.rowsRead || counts.rowsFailing !== expected.rowsFailing) {
         throw new Error(`unexpected counts ${counts.rowsRead}/${counts.rowsFailing}`);
       }
-      if (assignments && !result.includes('"C0000002":{"Clinician":"General"}')) {
+      // Row 2's Location cell is empty: a clear by default (emptyClears), so "" like a None.
+      if (assignments && !result.includes('"C0000002":{"Clinician":"General","Location":""}')) {
         throw new Error('unexpected assignments');
       }
       return peak;
