@@ -2237,8 +2237,9 @@ tracking: [TrackingCsvTrackingColumn, TrackingCsvTrackingColumn], };
  * Serialised in the shape of the tracking settings' `clients`, in file order:
  * `{"client-7": {"Location": "North", "Clinician": ""}}`. A category set to `None` maps to `""`
  * (an explicit clear: merged into the settings it replaces the client's option with none,
- * which the resolver treats as unset); a category whose cell was empty is absent (merging
- * keeps what the client had). A valid row with both cells empty gives `{}`.
+ * which the resolver treats as unset). An empty cell is a clear too by default; with
+ * `emptyClears: false` its category is absent instead (merging keeps what the client had), and
+ * a valid row with both cells empty gives `{}`.
  */
 export type TrackingCsvAssignments = Record<string, Record<string, string>>;
 
