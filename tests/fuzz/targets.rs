@@ -521,6 +521,7 @@ pub fn preview_results(data: &[u8]) {
             assert_eq!(parts.iter().all(Option::is_some), i < once.len());
             assert!(parts.into_iter().all(json) && json(once.body(i)));
         }
+        documents_of(&once, usize::from(*size));
         let Ok(serde_json::Value::Array(all)) = serde_json::from_str(text) else {
             continue;
         };
@@ -535,11 +536,64 @@ pub fn preview_results(data: &[u8]) {
     }
 }
 
+/// `results.documents(start, end)`: a range from `start` read whole is one body slot per
+/// document and a JSON array of as many documents; a range past the end is refused.
+fn documents_of(results: &xero_export::preview::results::Results, start: usize) {
+    let n = results.len();
+    for range in [
+        0..n,
+        start.min(n)..n,
+        start..start.saturating_add(2),
+        n..n + 1,
+    ] {
+        let fits = range.start <= range.end && range.end <= n;
+        let Some(text) = results.documents(range.clone()) else {
+            assert!(!fits, "{range:?} of {n}");
+            continue;
+        };
+        let parts: Vec<&str> = text.split('\0').collect();
+        let docs: Vec<serde_json::Value> =
+            serde_json::from_str(parts.last().copied().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(docs.len(), range.len());
+        assert_eq!(parts.len(), range.len() + 1);
+    }
+}
+
+/// One exporter used again and again (a page previewing one invoice per call): what it keeps
+/// between calls (tracking lookups, stale-option issues) never changes a preview. A settings
+/// pick byte, then the invoices' JSON; each invoice alone, then the batch, then each invoice
+/// again, each byte for byte what a fresh exporter gives.
+pub fn preview_repeat(data: &[u8]) {
+    let Some((pick, invoices)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(invoices) else {
+        return;
+    };
+    let Ok(serde_json::Value::Array(all)) = serde_json::from_str(text) else {
+        return;
+    };
+    let used = exporter(*pick);
+    let options = PreviewOptions::default();
+    let singles: Vec<String> = all
+        .iter()
+        .map(|inv| serde_json::Value::from(vec![inv.clone()]).to_string())
+        .collect();
+    for _ in 0..2 {
+        for one in &singles {
+            let fresh = exporter(*pick).preview_json(one, options).ok();
+            assert_eq!(used.preview_json(one, options).ok(), fresh);
+        }
+        let fresh = exporter(*pick).preview_json(text, options).ok();
+        assert_eq!(used.preview_json(text, options).ok(), fresh);
+    }
+}
+
 /// A target's body.
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 13] = [
+pub const TARGETS: [(&str, Target); 14] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -553,6 +607,7 @@ pub const TARGETS: [(&str, Target); 13] = [
     ("csv_snapshot", csv_snapshot),
     ("import_contacts", import_contacts),
     ("sync_contacts", sync_contacts),
+    ("preview_repeat", preview_repeat),
 ];
 
 /// `exporter.syncContacts(people)` = `plan({people})` (issue 19): a scenario byte, the people's
@@ -767,6 +822,10 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         out.push((
             "preview_results",
             [&[pick, 2][..], invoices.as_bytes()].concat(),
+        ));
+        out.push((
+            "preview_repeat",
+            [&[pick][..], invoices.as_bytes()].concat(),
         ));
         // Plan, send, answer every request with its own body (200), lose one, retry.
         let script: &[u8] = &[
