@@ -396,13 +396,11 @@ function makeApi(engine) {
     preview(invoices, options) {
       const bytes = invoiceBytes(invoices);
       const o = encode(options ?? null, 'options');
-      // Each document's request body followed by a NUL, then the JSON (see the binding): the
-      // bodies are taken as slices of the text instead of being escaped and parsed again.
+      // The documents as `PreviewResults.documents` has them (see pageDocuments), then a NUL and
+      // the batch's part (contacts, issues, summary).
       const parts = call(this.#h, 'Exporter', (e) => e.preview(bytes, o)).split('\0');
-      const preview = decode(parts[parts.length - 1]);
-      const { documents } = preview;
-      for (let i = 0; i < documents.length; i++) documents[i].body = parts[i] || null;
-      return preview;
+      const batch = decode(parts.pop());
+      return { documents: pageDocuments(parts), ...batch };
     }
     /** The preview as one JSON text, bodies included as strings. */
     previewJson(invoices, options) {
@@ -521,12 +519,18 @@ function makeApi(engine) {
     return [a, b];
   }
 
-  /** Documents from the binding's text: each one's body and a NUL, then their JSON array. The
-   * bodies are slices of the text, not escaped inside the JSON and parsed again. */
-  function withBodies(text) {
-    const parts = text.split('\0');
-    const documents = decode(parts[parts.length - 1]);
-    for (let i = 0; i < documents.length; i++) documents[i].body = parts[i] || null;
+  /** Documents from the binding's text (`Results::documents`) split at its NULs: each one's body, then
+   * `[lists, documents]`, each line's `tracking` the index of its list in `lists`. The bodies
+   * are slices of the text, not escaped inside the JSON and parsed again; each line gets its
+   * own copy of its tracking list, made from the page's few distinct lists, which is about
+   * twice as fast as parsing every line's names and IDs again. */
+  function pageDocuments(parts) {
+    const [lists, documents] = decode(parts[parts.length - 1]);
+    for (let i = 0; i < documents.length; i++) {
+      const d = documents[i];
+      d.body = parts[i] || null;
+      for (const line of d.lines) line.tracking = (lists[line.tracking] ?? []).map((t) => ({ ...t }));
+    }
     return documents;
   }
 
@@ -563,7 +567,7 @@ function makeApi(engine) {
       const [a, b] = docRange(start, end, this.#length);
       const text = call(this.#h, 'PreviewResults', (r) => r.documents(a, b));
       if (typeof text !== 'string') throw misuse('start', `documents ${a} to ${b} are not held`);
-      return withBodies(text);
+      return pageDocuments(text.split('\0'));
     }
     /** Document `i` without its lines, issues and body: index, source, contact, totals, blocked... */
     document(i) {

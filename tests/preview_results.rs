@@ -53,7 +53,7 @@ fn documents(results: &[Results]) -> Vec<Value> {
             let o = doc.as_object_mut().unwrap();
             o.insert(
                 "lines".into(),
-                serde_json::from_str(r.lines(i).unwrap()).unwrap(),
+                serde_json::from_str(&r.lines(i).unwrap()).unwrap(),
             );
             o.insert(
                 "issues".into(),
@@ -162,8 +162,19 @@ fn a_chunk_that_cannot_be_read_changes_nothing() {
 fn range(results: &Results, start: usize, end: usize) -> Vec<Value> {
     let text = results.documents(start..end).unwrap();
     let parts: Vec<&str> = text.split('\0').collect();
-    let mut docs: Vec<Value> = serde_json::from_str(parts[parts.len() - 1]).unwrap();
+    let (table, mut docs): (Vec<Value>, Vec<Value>) =
+        serde_json::from_str(parts[parts.len() - 1]).unwrap();
     assert_eq!(parts.len(), docs.len() + 1);
+    let mut used = vec![false; table.len()];
+    for doc in &mut docs {
+        for line in doc["lines"].as_array_mut().unwrap() {
+            let entry = line["tracking"].as_u64().unwrap() as usize;
+            used[entry] = true;
+            line["tracking"] = table[entry].clone();
+        }
+    }
+    // Only the lists these documents use go with them.
+    assert!(used.iter().all(|u| *u));
     for (doc, body) in docs.iter_mut().zip(&parts) {
         let body = if body.is_empty() {
             Value::Null
@@ -188,9 +199,14 @@ fn a_range_of_documents_is_read_whole_in_one_text() {
             let n = results.len();
             let parts = documents(std::slice::from_ref(&results));
             assert_eq!(range(&results, 0, n), parts, "{name} {options:?}");
+            // The whole preview (what `exporter.preview` returns in JS): these, then the batch.
+            let whole = results.whole().unwrap();
+            let (docs, batch) = whole.rsplit_once('\0').unwrap();
+            assert_eq!(Some(docs), results.documents(0..n).as_deref());
+            assert_eq!(batch, results.batch_json());
             assert_eq!(range(&results, 1, n), parts[1..], "{name} {options:?}");
             assert_eq!(range(&results, 0, 1), parts[..1], "{name} {options:?}");
-            assert_eq!(results.documents(n..n).as_deref(), Some("[]"));
+            assert_eq!(results.documents(n..n).as_deref(), Some("[[],[]]"));
             assert_eq!(range(&results, n, n), Vec::<Value>::new());
             assert!(results.documents(0..n + 1).is_none());
             assert!(results.documents(n + 1..n + 2).is_none());

@@ -109,7 +109,7 @@ impl JsResults {
 
     /// The `i`th document's display lines as JSON.
     pub fn lines(&self, i: usize) -> Option<String> {
-        self.inner.lines(i).map(str::to_owned)
+        self.inner.lines(i)
     }
 
     /// The `i`th document's issues as JSON.

@@ -517,7 +517,8 @@ pub fn preview_results(data: &[u8]) {
             serde_json::from_str::<serde_json::Value>(part.unwrap_or("null")).is_ok()
         };
         for i in 0..=once.len() {
-            let parts = [once.summary(i), once.lines(i), once.issues(i)];
+            let lines = once.lines(i);
+            let parts = [once.summary(i), lines.as_deref(), once.issues(i)];
             assert_eq!(parts.iter().all(Option::is_some), i < once.len());
             assert!(parts.into_iter().all(json) && json(once.body(i)));
         }
@@ -537,7 +538,8 @@ pub fn preview_results(data: &[u8]) {
 }
 
 /// `results.documents(start, end)`: a range from `start` read whole is one body slot per
-/// document and a JSON array of as many documents; a range past the end is refused.
+/// document, then the page's tracking lists and as many documents; a range past the end is
+/// refused.
 fn documents_of(results: &xero_export::preview::results::Results, start: usize) {
     let n = results.len();
     for range in [
@@ -552,9 +554,18 @@ fn documents_of(results: &xero_export::preview::results::Results, start: usize) 
             continue;
         };
         let parts: Vec<&str> = text.split('\0').collect();
-        let docs: Vec<serde_json::Value> =
+        let (table, docs): (Vec<serde_json::Value>, Vec<serde_json::Value>) =
             serde_json::from_str(parts.last().copied().unwrap_or_default()).unwrap_or_default();
         assert_eq!(docs.len(), range.len());
+        // Every line names a tracking list that came with the page.
+        for doc in &docs {
+            for line in doc["lines"].as_array().into_iter().flatten() {
+                let entry = line["tracking"]
+                    .as_u64()
+                    .and_then(|e| usize::try_from(e).ok());
+                assert!(entry.is_some_and(|e| e < table.len()), "{line}");
+            }
+        }
         assert_eq!(parts.len(), range.len() + 1);
     }
 }
