@@ -135,6 +135,12 @@ export class PreviewResults {
   readonly firstIndex: number;
   /** Contacts to create, issues and counts of the batch so far. */
   batch(): PreviewBatch;
+  /**
+   * Documents `start` (default 0) to `end` (excluded; default `length`) whole, as
+   * `Exporter.preview`'s `documents` are, in one call: what a preview page reads per page of
+   * rows. Throws INVALID_INPUT unless 0 <= start <= end <= length (whole numbers).
+   */
+  documents(start?: number, end?: number): PreviewDocument[];
   /** Document `i` (0-based in these results) without its lines, issues and body. */
   document(i: number): DocumentSummary;
   /** Document `i`'s display lines (`[]` when previewed with `lines: false`). */

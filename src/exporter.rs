@@ -33,6 +33,14 @@ pub struct Exporter {
     templates: Templates,
     /// Tracking aliases and mapped options, looked up once.
     tracking: tracking::Prepared,
+    /// What tracking resolution has learnt from earlier previews (see [`tracking::Memo`]):
+    /// kept between calls so that a page previewing one invoice per call does not redo it.
+    memo: std::cell::RefCell<tracking::Memo>,
+    /// `issues` as JSON, written once: every preview's batch part repeats it, and a page
+    /// previewing one invoice per call would otherwise serialise it on every call.
+    issues_json: Option<String>,
+    /// Whether `issues` has an error (every document is then blocked).
+    settings_blocked: bool,
 }
 
 impl Exporter {
@@ -54,12 +62,16 @@ impl Exporter {
         let templates = Templates::new(&settings.templates, &p, &mut issues);
         let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
         tracking::Resolver::new(&snapshot, &settings.tracking, &tracking).check(&mut issues);
+        let memo = std::cell::RefCell::new(tracking::Memo::new(&settings.tracking));
         Exporter {
+            issues_json: serde_json::to_string(&issues).ok(),
+            settings_blocked: has_errors(&issues),
             snapshot,
             settings,
             issues,
             templates,
             tracking,
+            memo,
         }
     }
 
@@ -181,7 +193,7 @@ impl Exporter {
             out.meta.push_str(&serde_json::to_string(&items)?);
         }
         out.meta.push_str(",\"issues\":");
-        out.meta.push_str(&serde_json::to_string(&self.issues)?);
+        self.write_issues(&mut out.meta)?;
         out.meta.push_str(",\"summary\":");
         out.meta.push_str(&serde_json::to_string(&summary)?);
         out.meta.push('}');
@@ -251,6 +263,15 @@ impl Exporter {
         results.set_batch(batch.batch_json()?);
         session.state = batch.state;
         Ok(results)
+    }
+
+    /// Writes [`Exporter::issues`] as JSON: written once when the exporter was made.
+    fn write_issues(&self, out: &mut String) -> Result<(), serde_json::Error> {
+        match &self.issues_json {
+            Some(json) => out.push_str(json),
+            None => out.push_str(&serde_json::to_string(&self.issues)?),
+        }
+        Ok(())
     }
 
     /// Previews `invoices` and plans sending them: the [`crate::send::Run`] to drive. The run is
@@ -344,12 +365,13 @@ impl<'e> Batch<'e> {
     fn resume(exporter: &'e Exporter, options: PreviewOptions, state: BatchState) -> Self {
         Batch {
             exporter,
-            tracker: tracking::Resolver::new(
+            tracker: tracking::Resolver::with_memo(
                 &exporter.snapshot,
                 &exporter.settings.tracking,
                 &exporter.tracking,
+                &exporter.memo,
             ),
-            settings_blocked: has_errors(&exporter.issues),
+            settings_blocked: exporter.settings_blocked,
             options,
             state,
         }
@@ -429,7 +451,7 @@ impl<'e> Batch<'e> {
             out.push_str(&serde_json::to_string(&items)?);
         }
         out.push_str(",\"issues\":");
-        out.push_str(&serde_json::to_string(&self.exporter.issues)?);
+        self.exporter.write_issues(&mut out)?;
         out.push_str(",\"summary\":");
         out.push_str(&serde_json::to_string(&summary)?);
         out.push('}');

@@ -53,7 +53,7 @@ fn documents(results: &[Results]) -> Vec<Value> {
             let o = doc.as_object_mut().unwrap();
             o.insert(
                 "lines".into(),
-                serde_json::from_str(r.lines(i).unwrap()).unwrap(),
+                serde_json::from_str(&r.lines(i).unwrap()).unwrap(),
             );
             o.insert(
                 "issues".into(),
@@ -155,4 +155,92 @@ fn a_chunk_that_cannot_be_read_changes_nothing() {
     assert!(empty.is_empty());
     let batch: Value = serde_json::from_str(empty.batch_json()).unwrap();
     assert_eq!(batch["summary"]["documents"], 0);
+}
+
+/// `Results::documents` as the binding reads it: bodies split off at the NULs, the JSON array
+/// parsed, each document's body put in.
+fn range(results: &Results, start: usize, end: usize) -> Vec<Value> {
+    let text = results.documents(start..end).unwrap();
+    let parts: Vec<&str> = text.split('\0').collect();
+    let (table, mut docs): (Vec<Value>, Vec<Value>) =
+        serde_json::from_str(parts[parts.len() - 1]).unwrap();
+    assert_eq!(parts.len(), docs.len() + 1);
+    let mut used = vec![false; table.len()];
+    for doc in &mut docs {
+        for line in doc["lines"].as_array_mut().unwrap() {
+            let entry = line["tracking"].as_u64().unwrap() as usize;
+            used[entry] = true;
+            line["tracking"] = table[entry].clone();
+        }
+    }
+    // Only the lists these documents use go with them.
+    assert!(used.iter().all(|u| *u));
+    for (doc, body) in docs.iter_mut().zip(&parts) {
+        let body = if body.is_empty() {
+            Value::Null
+        } else {
+            Value::from(*body)
+        };
+        doc.as_object_mut().unwrap().insert("body".into(), body);
+    }
+    docs
+}
+
+/// A range of documents read in one text is those documents read part by part, for every
+/// scenario and options; a range past the end is refused, an empty one is empty.
+#[test]
+fn a_range_of_documents_is_read_whole_in_one_text() {
+    for name in ["clinic", "billing", "crm", "timesheet"] {
+        let (exporter, invoices) = scenario(name);
+        let json = serde_json::to_string(&invoices).unwrap();
+        for (lines, bodies) in OPTIONS {
+            let options = PreviewOptions { lines, bodies };
+            let results = exporter.preview_results(&json, options).unwrap();
+            let n = results.len();
+            let parts = documents(std::slice::from_ref(&results));
+            assert_eq!(range(&results, 0, n), parts, "{name} {options:?}");
+            // The whole preview (what `exporter.preview` returns in JS): these, then the batch.
+            let whole = results.whole().unwrap();
+            let (docs, batch) = whole.rsplit_once('\0').unwrap();
+            assert_eq!(Some(docs), results.documents(0..n).as_deref());
+            assert_eq!(batch, results.batch_json());
+            assert_eq!(range(&results, 1, n), parts[1..], "{name} {options:?}");
+            assert_eq!(range(&results, 0, 1), parts[..1], "{name} {options:?}");
+            assert_eq!(results.documents(n..n).as_deref(), Some("[[],[]]"));
+            assert_eq!(range(&results, n, n), Vec::<Value>::new());
+            assert!(results.documents(0..n + 1).is_none());
+            assert!(results.documents(n + 1..n + 2).is_none());
+            #[allow(clippy::reversed_empty_ranges)]
+            let backwards = results.documents(1..0);
+            assert!(backwards.is_none());
+        }
+    }
+}
+
+/// The exporter keeps what tracking resolution learns (lookups, stale-option warnings)
+/// between calls: previews after many calls, one invoice at a time or the whole batch, are
+/// byte for byte those of a fresh exporter.
+#[test]
+fn an_exporter_previews_the_same_however_often_it_is_called() {
+    for name in ["clinic", "billing", "crm", "timesheet"] {
+        let (used, invoices) = scenario(name);
+        let json = serde_json::to_string(&invoices).unwrap();
+        let options = PreviewOptions::default();
+        let singles: Vec<String> = invoices
+            .iter()
+            .map(|inv| serde_json::to_string(std::slice::from_ref(inv)).unwrap())
+            .collect();
+        let fresh_batch = scenario(name).0.preview_json(&json, options).unwrap();
+        let fresh_singles: Vec<String> = singles
+            .iter()
+            .map(|one| scenario(name).0.preview_json(one, options).unwrap())
+            .collect();
+        for round in 0..3 {
+            for (one, fresh) in singles.iter().zip(&fresh_singles) {
+                let again = used.preview_json(one, options).unwrap();
+                assert_eq!(&again, fresh, "{name} round {round}");
+            }
+            assert_eq!(used.preview_json(&json, options).unwrap(), fresh_batch);
+        }
+    }
 }

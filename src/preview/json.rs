@@ -133,6 +133,16 @@ pub(crate) fn write_document(
 /// display lines were the largest serialisation cost of a preview with display data (each
 /// line a fresh `String`, copied in after; measured in the issue 20 core report).
 pub(crate) fn write_lines(lines: &[LinePreview], out: &mut String) {
+    write_lines_with(lines, out, write_tracking);
+}
+
+/// [`write_lines`] with each line's tracking written by `tracking` (the result handle keeps
+/// each distinct tracking list once, see `Results`).
+pub(crate) fn write_lines_with(
+    lines: &[LinePreview],
+    out: &mut String,
+    mut tracking: impl FnMut(&[LineTracking], &mut String),
+) {
     use crate::xero::wire::Object;
     out.push('[');
     for (i, l) in lines.iter().enumerate() {
@@ -151,7 +161,7 @@ pub(crate) fn write_lines(lines: &[LinePreview], out: &mut String) {
         o.opt_str("taxRate", l.tax_rate.as_deref());
         o.str("lineAmount", &l.line_amount);
         o.str("taxAmount", &l.tax_amount);
-        write_tracking(&l.tracking, o.key("tracking"));
+        tracking(&l.tracking, o.key("tracking"));
         o.close();
     }
     out.push(']');
@@ -199,7 +209,7 @@ fn push_u64(out: &mut String, n: u64) {
 }
 
 /// A line's tracking entries as serde's derive writes `Vec<LineTracking>`.
-fn write_tracking(tracking: &[LineTracking], out: &mut String) {
+pub(crate) fn write_tracking(tracking: &[LineTracking], out: &mut String) {
     use crate::xero::wire::Object;
     out.push('[');
     for (i, t) in tracking.iter().enumerate() {
@@ -235,12 +245,22 @@ fn source_name(source: TrackingSource) -> &'static str {
 pub(crate) fn write_summary(
     doc: &DocumentPreview,
     out: &mut String,
-) -> Result<(), serde_json::Error> {
+) -> Result<usize, serde_json::Error> {
     let mut o = crate::xero::wire::Object::open(out);
     write_identity(doc, &mut o);
+    o.close();
+    // The identity's `}` becomes the `,` before the totals: where they start is returned, so
+    // that the result handle can write a whole document in `write_document`'s field order.
+    out.pop();
+    let split = out.len();
+    let mut o = crate::xero::wire::Object::open(out);
     write_totals(doc, &mut o)?;
     o.close();
-    Ok(())
+    // Checked, so that this can never panic: it is the `{` just written.
+    if out.get(split..=split) == Some("{") {
+        out.replace_range(split..=split, ",");
+    }
+    Ok(split)
 }
 
 /// The fields before `lines`: what the document is, for whom, when.

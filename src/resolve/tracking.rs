@@ -368,32 +368,92 @@ pub struct Resolver<'a> {
     snapshot: &'a Snapshot,
     settings: &'a TrackingSettings,
     prepared: &'a Prepared,
-    /// Per configured category: value → lookup result for values the settings do not map
-    /// (line overrides), looked up once per preview call.
-    memo: RefCell<Vec<BTreeMap<String, Result<Shared, Stale>>>>,
-    /// Per configured category: option value → the issue already raised for it per source,
-    /// under the "ignore" and "error" policies (see [`Resolver::stale`]).
-    said: RefCell<Vec<Said>>,
+    memo: Kept<'a>,
+}
+
+/// What a resolver learns as it goes, per configured category: the lookups of values the
+/// settings do not map (line overrides), and the stale-option issues already raised (see
+/// [`Resolver::stale`]). Both depend only on the snapshot and the settings, never on the
+/// invoices, so an exporter keeps one for its life ([`Resolver::with_memo`]): a page that
+/// previews one invoice per call would otherwise look up and word the same stale options again
+/// on every call. Reusing it changes no output, only the time.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// Value → lookup result.
+    lookups: Vec<BTreeMap<String, Result<Shared, Stale>>>,
+    /// Option value → the issue already raised for it, per source.
+    said: Vec<Said>,
+}
+
+/// Entries a memo keeps per category before it starts again: values come from the invoices
+/// (line overrides), so an exporter that lives for a whole backend must not grow without end.
+const MEMO_MAX: usize = 4096;
+
+impl Memo {
+    /// An empty memo for `settings`' categories.
+    pub fn new(settings: &TrackingSettings) -> Memo {
+        Memo {
+            lookups: vec![BTreeMap::new(); settings.categories.len()],
+            said: vec![BTreeMap::new(); settings.categories.len()],
+        }
+    }
+}
+
+/// Inserts into a memo's map, emptied first when full (see [`MEMO_MAX`]).
+fn remember<V>(map: &mut BTreeMap<String, V>, key: &str, value: V) {
+    if map.len() >= MEMO_MAX {
+        map.clear();
+    }
+    map.insert(key.to_owned(), value);
+}
+
+/// A resolver's memo: its own (one batch), or its exporter's (kept between batches).
+enum Kept<'a> {
+    Own(RefCell<Memo>),
+    Shared(&'a RefCell<Memo>),
+}
+
+impl Kept<'_> {
+    fn cell(&self) -> &RefCell<Memo> {
+        match self {
+            Kept::Own(m) => m,
+            Kept::Shared(m) => m,
+        }
+    }
 }
 
 /// For one category: option value → the issue raised for it, per source that gave it.
 type Said = BTreeMap<String, Vec<(TrackingSource, Issue)>>;
 
 impl<'a> Resolver<'a> {
-    /// A resolver over `prepared`, which must come from the same snapshot and settings.
+    /// A resolver over `prepared`, which must come from the same snapshot and settings, with a
+    /// memo of its own.
     pub fn new(
         snapshot: &'a Snapshot,
         settings: &'a TrackingSettings,
         prepared: &'a Prepared,
     ) -> Self {
-        let memo = RefCell::new(vec![BTreeMap::new(); settings.categories.len()]);
-        let said = RefCell::new(vec![BTreeMap::new(); settings.categories.len()]);
         Resolver {
             snapshot,
             settings,
             prepared,
-            memo,
-            said,
+            memo: Kept::Own(RefCell::new(Memo::new(settings))),
+        }
+    }
+
+    /// A resolver that reads and adds to `memo`, which must come from the same snapshot and
+    /// settings ([`Memo::new`]) and is kept by the caller between batches.
+    pub fn with_memo(
+        snapshot: &'a Snapshot,
+        settings: &'a TrackingSettings,
+        prepared: &'a Prepared,
+        memo: &'a RefCell<Memo>,
+    ) -> Self {
+        Resolver {
+            snapshot,
+            settings,
+            prepared,
+            memo: Kept::Shared(memo),
         }
     }
 
@@ -402,12 +462,22 @@ impl<'a> Resolver<'a> {
         if let Some(hit) = self.prepared.known.get(i).and_then(|m| m.get(value)) {
             return hit.clone();
         }
-        if let Some(hit) = self.memo.borrow().get(i).and_then(|m| m.get(value)) {
-            return hit.clone();
+        let memo = self.memo.cell();
+        if let Some(hit) = memo
+            .try_borrow()
+            .ok()
+            .and_then(|m| m.lookups.get(i)?.get(value).cloned())
+        {
+            return hit;
         }
         let result = line_lookup(self.snapshot, category, value).map(Shared::from);
-        if let Some(m) = self.memo.borrow_mut().get_mut(i) {
-            m.insert(value.to_owned(), result.clone());
+        if let Some(m) = memo
+            .try_borrow_mut()
+            .ok()
+            .as_mut()
+            .and_then(|m| m.lookups.get_mut(i))
+        {
+            remember(m, value, result.clone());
         }
         result
     }
@@ -625,10 +695,12 @@ impl<'a> Resolver<'a> {
             }
         }
         if let (true, Some(issue)) = (memoised, issues.last()) {
-            if let Some(m) = self.said.borrow_mut().get_mut(pick.index) {
-                m.entry(value.to_owned())
-                    .or_default()
-                    .push((source, issue.clone()));
+            let mut memo = self.memo.cell().try_borrow_mut().ok();
+            if let Some(m) = memo.as_mut().and_then(|m| m.said.get_mut(pick.index)) {
+                match m.get_mut(value) {
+                    Some(said) => said.push((source, issue.clone())),
+                    None => remember(m, value, vec![(source, issue.clone())]),
+                }
             }
         }
     }
@@ -639,8 +711,11 @@ impl<'a> Resolver<'a> {
     /// such a line; the message depends only on the category, source and option (and the
     /// policy, which is the category's), never on the line.
     fn said_before(&self, pick: &Pick<'_>, path: &Path, issues: &mut Vec<Issue>) -> bool {
-        let said = self.said.borrow();
-        let earlier = said
+        let Ok(memo) = self.memo.cell().try_borrow() else {
+            return false;
+        };
+        let earlier = memo
+            .said
             .get(pick.index)
             .and_then(|m| m.get(pick.value))
             .and_then(|v| v.iter().find(|(s, _)| *s == pick.source));
@@ -749,4 +824,24 @@ pub fn check_response(
         }
     }
     issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{remember, MEMO_MAX};
+    use std::collections::BTreeMap;
+
+    /// A memo kept for an exporter's life starts again when full instead of growing with every
+    /// new value the invoices bring.
+    #[test]
+    fn a_full_memo_starts_again() {
+        let mut map = BTreeMap::new();
+        for i in 0..MEMO_MAX {
+            remember(&mut map, &i.to_string(), i);
+        }
+        assert_eq!(map.len(), MEMO_MAX);
+        remember(&mut map, "next", 0);
+        assert_eq!(map.len(), 1);
+        assert_eq!(map.get("next"), Some(&0));
+    }
 }

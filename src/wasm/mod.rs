@@ -173,19 +173,31 @@ impl JsExporter {
         to_json(self.inner.issues())
     }
 
-    /// Previews source invoices: `{documents, contacts, issues, summary}` as JSON text with the
-    /// request bodies set apart (see `Exporter::preview_split_json`; api.js puts them back);
-    /// `options`: `{lines?, bodies?}` (both default true) or `null`. Each invoice is previewed
-    /// and written as it is read, so the batch is never held twice in memory.
+    /// Previews source invoices: `{documents, contacts, issues, summary}` as one text, the
+    /// documents as `PreviewResults.documents` gives them (request bodies set apart, each
+    /// distinct tracking list once; api.js puts both back) and the batch's part after a NUL
+    /// (`Results::whole`); `options`: `{lines?, bodies?}` (both default true) or `null`. Each
+    /// invoice is previewed and written as it is read, so the batch is never held as objects.
+    ///
+    /// Why through the result handle's text: `JSON.parse` making every line's tracking names
+    /// and IDs again was half of the display data's parse time (issue 20).
     pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
+        use crate::preview::results::Results;
         let options: crate::preview::PreviewOptions =
             from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
-        // The output buffers `preview_split_json` sizes from the input: about 4× it.
-        reserve(invoices.len().saturating_mul(4));
+        reserve(Results::estimate(invoices.len(), options));
         let text = utf8(invoices, "invoices")?;
-        self.inner
-            .preview_split_json(text, options)
-            .map_err(|e| read_error(ErrorCode::InvalidInput, "invoices", text, e))
+        let results = self
+            .inner
+            .preview_results(text, options)
+            .map_err(|e| read_error(ErrorCode::InvalidInput, "invoices", text, e))?;
+        results.whole().ok_or_else(|| {
+            js_error(&Error::new(
+                ErrorCode::InvalidState,
+                "result",
+                "the preview could not be written",
+            ))
+        })
     }
 
     /// The same preview as one JSON text, bodies included as strings, streamed the same way

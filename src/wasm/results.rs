@@ -100,9 +100,16 @@ impl JsResults {
         self.inner.summary(i).map(str::to_owned)
     }
 
+    /// Documents `start..end` whole in one text: each one's request body and a NUL, then the
+    /// documents' JSON array (`Results::documents`; api.js puts the bodies in). Nothing when
+    /// the range is not within the documents held (api.js checks it first).
+    pub fn documents(&self, start: usize, end: usize) -> Option<String> {
+        self.inner.documents(start..end)
+    }
+
     /// The `i`th document's display lines as JSON.
     pub fn lines(&self, i: usize) -> Option<String> {
-        self.inner.lines(i).map(str::to_owned)
+        self.inner.lines(i)
     }
 
     /// The `i`th document's issues as JSON.

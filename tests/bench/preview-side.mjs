@@ -3,7 +3,9 @@
 // memory one side leaves behind never counts against the other). Prints one JSON line.
 //
 //   node --expose-gc tests/bench/preview-side.mjs <side> <mode> <invoices> [fresh]
-//   side: package-results | package-session | package-preview | js
+//   side: package-results | package-parts | package-session | package-preview | js
+//   (package-parts: the result handle read part by part, document(i), lines(i), issues(i),
+//   body(i), as before `documents(start, end)` read a page of rows in one call)
 //   mode: bodies | display | perInvoice | bytes
 //
 // Time: the first run and the median of the runs after it; with `fresh` the first run is on a
@@ -19,6 +21,30 @@ import { prepare, mapInvoices } from './js-mapper.mjs';
 const [side, mode, nText, fresh] = process.argv.slice(2);
 const n = Number(nText);
 const decoder = new TextDecoder();
+
+/** What a preview page reads from a result handle: every document, a page of rows per call
+ * (`documents(start, end)`), or only the bodies. Returns a check value. */
+function readResults(r, display) {
+  let chars = 0;
+  if (!display) {
+    for (let i = 0; i < r.length; i++) chars += r.body(i)?.length ?? 0;
+    return chars;
+  }
+  for (let at = 0; at < r.length; at += 100) {
+    for (const d of r.documents(at, Math.min(at + 100, r.length))) chars += (d.body?.length ?? 0) + d.index + d.lines.length + d.issues.length;
+  }
+  return chars;
+}
+
+/** The same, part by part (four calls per document). */
+function readParts(r, display) {
+  let chars = 0;
+  for (let i = 0; i < r.length; i++) {
+    chars += r.body(i)?.length ?? 0;
+    if (display) chars += r.document(i).index + r.lines(i).length + r.issues(i).length;
+  }
+  return chars;
+}
 
 const status = (key) => Number(/(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(key)))[1]) * 1024;
 
@@ -66,10 +92,7 @@ function makeRun(data) {
       let last;
       for (let at = 0; at < data.length; at += 1000) {
         const r = session.push(data.slice(at, at + 1000));
-        for (let i = 0; i < r.length; i++) {
-          chars += r.body(i)?.length ?? 0;
-          if (display) chars += r.document(i).index + r.lines(i).length + r.issues(i).length;
-        }
+        chars += readResults(r, display);
         if (at + 1000 >= data.length) last = r.batch();
         r.free();
       }
@@ -77,11 +100,13 @@ function makeRun(data) {
       return chars + last.summary.ready;
     };
   }
-  // The result handle: every part the JS side makes is read.
+  // The result handle: every part the JS side makes is read, a page of rows per call
+  // (package-results) or part by part (package-parts).
+  const read = side === 'package-parts' ? readParts : readResults;
   if (mode === 'perInvoice') {
     return () => data.reduce((a, inv) => {
       const r = exporter.previewResults([inv]);
-      const out = a + r.lines(0).length + r.issues(0).length + (r.body(0)?.length ?? 0) + r.document(0).index;
+      const out = a + read(r, true);
       r.free();
       return out;
     }, 0);
@@ -90,11 +115,7 @@ function makeRun(data) {
   const display = mode === 'display';
   return () => {
     const r = exporter.previewResults(input, display ? undefined : { lines: false });
-    let chars = 0;
-    for (let i = 0; i < r.length; i++) {
-      chars += r.body(i)?.length ?? 0;
-      if (display) chars += r.document(i).index + r.lines(i).length + r.issues(i).length;
-    }
+    let chars = read(r, display);
     chars += r.batch().summary.ready;
     r.free();
     return chars;

@@ -517,10 +517,12 @@ pub fn preview_results(data: &[u8]) {
             serde_json::from_str::<serde_json::Value>(part.unwrap_or("null")).is_ok()
         };
         for i in 0..=once.len() {
-            let parts = [once.summary(i), once.lines(i), once.issues(i)];
+            let lines = once.lines(i);
+            let parts = [once.summary(i), lines.as_deref(), once.issues(i)];
             assert_eq!(parts.iter().all(Option::is_some), i < once.len());
             assert!(parts.into_iter().all(json) && json(once.body(i)));
         }
+        documents_of(&once, usize::from(*size));
         let Ok(serde_json::Value::Array(all)) = serde_json::from_str(text) else {
             continue;
         };
@@ -535,11 +537,74 @@ pub fn preview_results(data: &[u8]) {
     }
 }
 
+/// `results.documents(start, end)`: a range from `start` read whole is one body slot per
+/// document, then the page's tracking lists and as many documents; a range past the end is
+/// refused.
+fn documents_of(results: &xero_export::preview::results::Results, start: usize) {
+    let n = results.len();
+    for range in [
+        0..n,
+        start.min(n)..n,
+        start..start.saturating_add(2),
+        n..n + 1,
+    ] {
+        let fits = range.start <= range.end && range.end <= n;
+        let Some(text) = results.documents(range.clone()) else {
+            assert!(!fits, "{range:?} of {n}");
+            continue;
+        };
+        let parts: Vec<&str> = text.split('\0').collect();
+        let (table, docs): (Vec<serde_json::Value>, Vec<serde_json::Value>) =
+            serde_json::from_str(parts.last().copied().unwrap_or_default()).unwrap_or_default();
+        assert_eq!(docs.len(), range.len());
+        // Every line names a tracking list that came with the page.
+        for doc in &docs {
+            for line in doc["lines"].as_array().into_iter().flatten() {
+                let entry = line["tracking"]
+                    .as_u64()
+                    .and_then(|e| usize::try_from(e).ok());
+                assert!(entry.is_some_and(|e| e < table.len()), "{line}");
+            }
+        }
+        assert_eq!(parts.len(), range.len() + 1);
+    }
+}
+
+/// One exporter used again and again (a page previewing one invoice per call): what it keeps
+/// between calls (tracking lookups, stale-option issues) never changes a preview. A settings
+/// pick byte, then the invoices' JSON; each invoice alone, then the batch, then each invoice
+/// again, each byte for byte what a fresh exporter gives.
+pub fn preview_repeat(data: &[u8]) {
+    let Some((pick, invoices)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(invoices) else {
+        return;
+    };
+    let Ok(serde_json::Value::Array(all)) = serde_json::from_str(text) else {
+        return;
+    };
+    let used = exporter(*pick);
+    let options = PreviewOptions::default();
+    let singles: Vec<String> = all
+        .iter()
+        .map(|inv| serde_json::Value::from(vec![inv.clone()]).to_string())
+        .collect();
+    for _ in 0..2 {
+        for one in &singles {
+            let fresh = exporter(*pick).preview_json(one, options).ok();
+            assert_eq!(used.preview_json(one, options).ok(), fresh);
+        }
+        let fresh = exporter(*pick).preview_json(text, options).ok();
+        assert_eq!(used.preview_json(text, options).ok(), fresh);
+    }
+}
+
 /// A target's body.
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 13] = [
+pub const TARGETS: [(&str, Target); 14] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -553,6 +618,7 @@ pub const TARGETS: [(&str, Target); 13] = [
     ("csv_snapshot", csv_snapshot),
     ("import_contacts", import_contacts),
     ("sync_contacts", sync_contacts),
+    ("preview_repeat", preview_repeat),
 ];
 
 /// `exporter.syncContacts(people)` = `plan({people})` (issue 19): a scenario byte, the people's
@@ -767,6 +833,10 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         out.push((
             "preview_results",
             [&[pick, 2][..], invoices.as_bytes()].concat(),
+        ));
+        out.push((
+            "preview_repeat",
+            [&[pick][..], invoices.as_bytes()].concat(),
         ));
         // Plan, send, answer every request with its own body (200), lose one, retry.
         let script: &[u8] = &[

@@ -153,7 +153,8 @@ test('the result handle, sessions, people and their runs after free() are USED_A
   session.free();
   people.free();
   for (const f of [() => results.body(0), () => results.bodyBytes(0), () => results.document(0), () => results.lines(0),
-    () => results.issues(0), () => results.batch(), () => results.toPreview(), () => session.push([]), () => people.people(),
+    () => results.issues(0), () => results.batch(), () => results.toPreview(), () => results.documents(), () => results.documents(0, 1),
+    () => session.push([]), () => people.people(),
     () => people.next(0)]) {
     assert.equal(code(f), 'USED_AFTER_FREE', f.toString());
   }
@@ -235,6 +236,15 @@ test('random values into every entry point: returned, or a coded error', () => {
       const res = ex.previewResults(clinic.invoices.slice(0, 3));
       try {
         for (const part of ['document', 'body', 'bodyBytes', 'lines', 'issues']) survives(() => res[part](a), part);
+      } finally {
+        res.free();
+      }
+    },
+    previewResultsDocuments: (a, b) => {
+      const res = ex.previewResults(clinic.invoices.slice(0, 3));
+      try {
+        survives(() => res.documents(a, b), 'documents');
+        survives(() => res.documents(a), 'documents');
       } finally {
         res.free();
       }

@@ -120,3 +120,56 @@ test('misuse is a coded error: indexes, free, constructors, options, a reset ins
   const fresh = new api.Exporter(snapshot, s.settings).previewResults(scenarioInvoices(s));
   assert.equal(typeof fresh.document(0).sourceId, 'string');
 });
+
+test('documents(start, end) reads a range whole, as preview has it, in one call', () => {
+  for (const name of scenarios) {
+    const s = read(`fixtures/scenarios/${name}.json`);
+    const exporter = new api.Exporter(snapshot, s.settings);
+    const invoices = scenarioInvoices(s);
+    for (const options of optionSets) {
+      const { documents } = exporter.preview(invoices, options);
+      const r = exporter.previewResults(invoices, options);
+      const n = r.length;
+      const label = `${name} ${JSON.stringify(options)}`;
+      assert.deepEqual(r.documents(), documents, label);
+      assert.deepEqual(r.documents(0, n), documents, label);
+      assert.deepEqual(r.documents(1), documents.slice(1), label);
+      assert.deepEqual(r.documents(undefined, 1), documents.slice(0, 1), label);
+      assert.deepEqual(r.documents(1, 2), documents.slice(1, 2), label);
+      assert.deepEqual(r.documents(n, n), [], label);
+      // Each document's keys in `preview`'s order, and its own tracking objects.
+      assert.deepEqual(Object.keys(r.documents(0, 1)[0]), Object.keys(documents[0]));
+      const lines = r.documents().flatMap((d) => d.lines);
+      for (let k = 1; k < lines.length; k++) {
+        assert.notEqual(lines[k].tracking, lines[k - 1].tracking);
+        if (lines[k].tracking.length) assert.notEqual(lines[k].tracking[0], lines[k - 1].tracking[0]);
+      }
+      r.free();
+    }
+    exporter.free();
+  }
+});
+
+test('documents(start, end): wrong types and ranges out of bounds are coded errors', () => {
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const r = exporter.previewResults(scenarioInvoices(s));
+  const n = r.length;
+  const bad = [[-1, n], [0, n + 1], [n + 1, undefined], [2, 1], [0.5, 1], ['0', 1], [0, '1'], [null, 1], [0, null],
+    [NaN, 1], [0, Infinity], [2 ** 40, 2 ** 40 + 1], [{}, 1], [0n, 1]];
+  for (const [a, b] of bad) {
+    assert.throws(() => r.documents(a, b), { name: 'XeroExportError', code: 'INVALID_INPUT' }, `documents(${String(a)}, ${String(b)})`);
+  }
+  // Still usable after the refusals.
+  assert.equal(r.documents(0, 1).length, 1);
+  // A session's chunk reads its own documents, numbered on in the batch.
+  const session = exporter.previewSession();
+  session.push(scenarioInvoices(s).slice(0, 2)).free();
+  const chunk = session.push(scenarioInvoices(s).slice(2));
+  assert.equal(chunk.documents()[0].index, 2);
+  r.free();
+  assert.throws(() => r.documents(), { code: 'USED_AFTER_FREE' });
+  assert.throws(() => r.documents(0, 0), { code: 'USED_AFTER_FREE' });
+  assert.throws(() => api.__testing.trap(), { code: 'INTERNAL' });
+  assert.throws(() => chunk.documents(), { code: 'INSTANCE_RESET' });
+});
