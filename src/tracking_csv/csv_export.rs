@@ -5,11 +5,11 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorCode};
-use crate::money::{shown, Num, NumError};
+use crate::money::{shown, Num, NumError, NumVisitor};
 use crate::names;
 
 use super::{BOM, DEFAULT_KEY_COLUMN, TRACKING_COLUMNS};
@@ -81,8 +81,11 @@ impl Default for ExportOptions {
 }
 
 /// A cell value from the host: text, a number (written as its exact decimal text) or a boolean.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+///
+/// Read by one visitor rather than `#[serde(untagged)]`, which buffers every value into serde's
+/// private `Content` and tries each variant in turn: slower per cell, and about 5 KB of the
+/// CSV-only `.wasm`.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExportCell {
     /// Text, written as is (then neutralised and quoted as needed).
     Text(String),
@@ -90,6 +93,52 @@ pub enum ExportCell {
     Bool(bool),
     /// A number; NaN and Infinity are refused.
     Number(Num),
+}
+
+struct CellVisitor;
+
+impl<'de> Visitor<'de> for CellVisitor {
+    type Value = ExportCell;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, a number or a boolean")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ExportCell, E> {
+        Ok(ExportCell::Text(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<ExportCell, E> {
+        Ok(ExportCell::Text(v))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<ExportCell, E> {
+        Ok(ExportCell::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ExportCell, E> {
+        NumVisitor.visit_i64(v).map(ExportCell::Number)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ExportCell, E> {
+        NumVisitor.visit_u64(v).map(ExportCell::Number)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ExportCell, E> {
+        NumVisitor.visit_f64(v).map(ExportCell::Number)
+    }
+
+    /// A number kept as its exact text (serde_json's `arbitrary_precision`) or the JS entry's
+    /// token for a number that is not finite: [`Num`]'s own reading of both.
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ExportCell, A::Error> {
+        NumVisitor.visit_map(map).map(ExportCell::Number)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExportCell {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(CellVisitor)
+    }
 }
 
 /// One client row: its properties in the host's order (header → value; null or absent is an
