@@ -430,7 +430,10 @@ fn export_cells_of_every_kind_read_from_json_text() {
     let mut direct: Vec<ExportRow> = serde_json::from_str(&text).unwrap();
     direct[0].0.sort_by(|a, b| a.0.cmp(&b.0));
     let value = serde_json::from_str::<serde_json::Value>(&text).unwrap();
-    assert_eq!(serde_json::from_value::<Vec<ExportRow>>(value).unwrap(), direct);
+    assert_eq!(
+        serde_json::from_value::<Vec<ExportRow>>(value).unwrap(),
+        direct
+    );
     assert_eq!(direct[0].0.len(), 10);
     // What is neither text, a number nor a boolean is misuse, said as such.
     for bad in [r#"[{"a": [1]}]"#, r#"[{"a": {"b": 1}}]"#] {
@@ -441,5 +444,9 @@ fn export_cells_of_every_kind_read_from_json_text() {
     let rows: Vec<ExportRow> =
         serde_json::from_str(r#"[{"Client ID": "C1", "n": {"$nonFinite": "NaN"}}]"#).unwrap();
     let err = export(&rows, &ExportOptions::default()).unwrap_err();
-    assert!(err.message.contains("is not a finite number"), "{}", err.message);
+    assert!(
+        err.message.contains("is not a finite number"),
+        "{}",
+        err.message
+    );
 }
