@@ -463,7 +463,10 @@ mod tests {
         ];
         for (ours_end, theirs_end) in [
             (csv_core::Terminator::CRLF, csv::Terminator::CRLF),
-            (csv_core::Terminator::Any(b'\n'), csv::Terminator::Any(b'\n')),
+            (
+                csv_core::Terminator::Any(b'\n'),
+                csv::Terminator::Any(b'\n'),
+            ),
         ] {
             let mut ours = Records::new(ours_end);
             let mut theirs = csv::WriterBuilder::new()
