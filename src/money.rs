@@ -374,7 +374,9 @@ fn num_from_js_number(value: f64) -> Num {
     Num::parse(&text)
 }
 
-struct NumVisitor;
+/// The one reading of a host number (also used by the CSV export's cells, which are text,
+/// booleans or numbers).
+pub(crate) struct NumVisitor;
 
 /// The key the JS entry uses for a number that is not finite.
 pub const NON_FINITE_TOKEN: &str = "$nonFinite";

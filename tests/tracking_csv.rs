@@ -404,3 +404,88 @@ fn injection_cells_are_exported_safely_and_read_back_unchanged() {
     assert_eq!(clients["C1"]["Clinician"], "General");
     assert_eq!(clients["C2"]["Location"], "North");
 }
+
+/// The export's cells are read by one visitor (not `#[serde(untagged)]`, whose buffering cost
+/// size in the CSV-only `.wasm`): every kind a host sends reads as before, from JSON text as
+/// the package passes it (numbers as exact text) and from a `serde_json::Value`.
+#[test]
+fn export_cells_of_every_kind_read_from_json_text() {
+    let cells = r#""Client ID": "C1", "Text": "a", "Yes": true, "No": false, "Int": 12, "Neg": -3,
+        "Dec": 12.50, "Big": 1e21, "Small": 1.5e-7, "Null": null"#;
+    let text = format!(r#"[{{{cells}, "Big int": 123456789012345678901234567}}]"#);
+    let rows: Vec<ExportRow> = serde_json::from_str(&text).unwrap();
+    let out = export(&rows, &ExportOptions::default()).unwrap();
+    let lines: Vec<&str> = out.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "Client ID,Text,Yes,No,Int,Neg,Dec,Big,Small,Null,Big int,Xero Tracking Category 1,Xero Tracking Category 2"
+    );
+    assert_eq!(
+        lines[1],
+        "C1,a,true,false,12,-3,12.50,1000000000000000000000,0.00000015,,123456789012345678901234567,,"
+    );
+    // Through a `Value` too (an integer past u64 does not fit one there: left out, as before).
+    let text = format!("[{{{cells}}}]");
+    // (A `Value` object sorts its keys: compared in that order.)
+    let mut direct: Vec<ExportRow> = serde_json::from_str(&text).unwrap();
+    direct[0].0.sort_by(|a, b| a.0.cmp(&b.0));
+    let value = serde_json::from_str::<serde_json::Value>(&text).unwrap();
+    assert_eq!(
+        serde_json::from_value::<Vec<ExportRow>>(value).unwrap(),
+        direct
+    );
+    assert_eq!(direct[0].0.len(), 10);
+    // What is neither text, a number nor a boolean is misuse, said as such.
+    for bad in [r#"[{"a": [1]}]"#, r#"[{"a": {"b": 1}}]"#] {
+        let err = serde_json::from_str::<Vec<ExportRow>>(bad).unwrap_err();
+        assert!(!err.is_syntax(), "{bad}: {err}");
+    }
+    // The JS entry's token for NaN and ±Infinity still reads as a number that is not finite.
+    let rows: Vec<ExportRow> =
+        serde_json::from_str(r#"[{"Client ID": "C1", "n": {"$nonFinite": "NaN"}}]"#).unwrap();
+    let err = export(&rows, &ExportOptions::default()).unwrap_err();
+    assert!(
+        err.message.contains("is not a finite number"),
+        "{}",
+        err.message
+    );
+}
+
+/// `Report::to_json` writes the report field by field (smaller in the CSV-only `.wasm` than
+/// the derived serializer): its text is byte for byte the derived `Serialize`'s, on every
+/// fixture, with and without assignments, truncated or not, and with text that needs escaping
+/// in headers, keys, values and messages.
+#[test]
+fn report_json_is_the_derived_serializers_text() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv");
+    let mut files: Vec<Vec<u8>> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+        .map(|p| fs::read(p).unwrap())
+        .collect();
+    files.push(
+        "Client ID,\"Note \"\"x\"\"\",Xero Tracking Category 1,Xero Tracking Category 2\n\
+         \"a\"\"b\nc\",n,\"Nö\\\"rth\u{1}\",None\nk2,,General,\"x\ty\"\nk2,,,\n,,,\n"
+            .as_bytes()
+            .to_vec(),
+    );
+    files.push(b"no header here\n".to_vec());
+    files.push(Vec::new());
+    for data in &files {
+        for (assignments, max_issues) in [(true, 1000), (false, 1000), (true, 1), (false, 0)] {
+            let options = Options {
+                assignments,
+                max_issues,
+                ..Options::default()
+            };
+            let report = validate(sample(), data, options);
+            assert_eq!(
+                report.to_json().unwrap(),
+                serde_json::to_string(&report).unwrap(),
+                "{}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
+}

@@ -51,6 +51,7 @@
 // - `keys`: the client keys seen so far (duplicate check);
 // - `snapshot`: reading only the tracking categories of the host's snapshot;
 // - `assignments`: the valid rows' assignments and their JSON;
+// - `report_json`: the report's JSON, written field by field (smaller than the derived path);
 // - `csv_export`: the client CSV export and formula neutralisation;
 // - `tests`: end-to-end tests (tests of one piece live in its file).
 mod assignments;
@@ -59,6 +60,7 @@ mod csv_export;
 mod header;
 mod keys;
 mod record;
+mod report_json;
 mod rows;
 mod snapshot;
 mod suggestions;
@@ -219,7 +221,7 @@ impl Report {
             + self.issues.len() * 320
             + self.assignments.as_ref().map_or(0, Assignments::json_len);
         let mut out = Vec::with_capacity(estimate + estimate / 64);
-        serde_json::to_writer(&mut out, self)?;
+        report_json::write(self, &mut out)?;
         // serde_json writes UTF-8 only.
         Ok(String::from_utf8(out).unwrap_or_default())
     }

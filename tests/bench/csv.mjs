@@ -47,7 +47,9 @@ function child(mode) {
   let warm;
   const head = buffer.subarray(0, buffer.indexOf(10, 4e6) + 1);
   if (mode.startsWith('ours')) {
-    const api = require(path.join(root, 'pkg/node/index.cjs'));
+    // BENCH_CSV_ENTRY=csv measures the CSV-only build (xero-export/csv) instead of the full one.
+    const entry = process.env.BENCH_CSV_ENTRY === 'csv' ? 'pkg/csv/node/index.cjs' : 'pkg/node/index.cjs';
+    const api = require(path.join(root, entry));
     const snapshot = JSON.parse(readFileSync(path.join(root, 'tests/fixtures/sample/snapshot.json'), 'utf8'));
     const assignments = mode === 'ours+assignments';
     warm = () => {

@@ -376,6 +376,12 @@ pub fn csv_push(data: &[u8]) {
         whole,
         "chunked report differs from the one-call report"
     );
+    // The report's JSON is written field by field: it must be the derived serializer's text.
+    assert_eq!(
+        whole.to_json().ok(),
+        serde_json::to_string(&whole).ok(),
+        "the report's JSON differs from the derived serializer's"
+    );
 }
 
 /// `exportTrackingCsv(rows, options)`: rows JSON, NUL, options JSON.
