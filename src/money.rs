@@ -65,7 +65,11 @@ pub fn text(value: Decimal) -> String {
 /// [`text`] as inline text (no allocation up to 23 characters).
 pub fn text_inline(value: Decimal) -> crate::Text {
     // From the ASCII bytes as characters: no UTF-8 check (display lines hold six amounts).
-    Digits::new().fill(value).iter().map(|&b| char::from(b)).collect()
+    Digits::new()
+        .fill(value)
+        .iter()
+        .map(|&b| char::from(b))
+        .collect()
 }
 
 /// Appends [`text`] of `value` to `out` (request bodies are written straight into one buffer).
