@@ -64,12 +64,30 @@ pub fn text(value: Decimal) -> String {
 
 /// [`text`] as inline text (no allocation up to 23 characters).
 pub fn text_inline(value: Decimal) -> crate::Text {
-    crate::Text::new(Digits::new().format(value))
+    // From the ASCII bytes as characters: no UTF-8 check (display lines hold six amounts).
+    Digits::new()
+        .fill(value)
+        .iter()
+        .map(|&b| char::from(b))
+        .collect()
 }
 
 /// Appends [`text`] of `value` to `out` (request bodies are written straight into one buffer).
+///
+/// Byte by byte rather than as a `&str`: the digits are ASCII, and checking that they are
+/// UTF-8 cost more than writing them (amounts are written for every line of every body).
 pub fn push_text(out: &mut String, value: Decimal) {
-    out.push_str(Digits::new().format(value));
+    let mut digits = Digits::new();
+    let bytes = digits.fill(value);
+    out.reserve(bytes.len());
+    for &b in bytes {
+        out.push(char::from(b));
+    }
+}
+
+/// Appends [`fixed`] of `value` to `out`.
+pub fn push_fixed(out: &mut String, value: Decimal, dp: u32) {
+    push_text(out, at_places(value, dp));
 }
 
 /// A stack buffer a decimal's text is written into, last digit first.
@@ -96,6 +114,12 @@ impl Digits {
 
     /// The text of `value`: at least one digit before the point, `scale` digits after it.
     fn format(&mut self, value: Decimal) -> &str {
+        // Only ASCII digits, '.' and '-' are written.
+        std::str::from_utf8(self.fill(value)).unwrap_or_default()
+    }
+
+    /// [`Digits::format`] as bytes (ASCII).
+    fn fill(&mut self, value: Decimal) -> &[u8] {
         let scale = value.scale();
         let mantissa = value.mantissa();
         let mut wide = mantissa.unsigned_abs();
@@ -126,8 +150,7 @@ impl Digits {
         if mantissa < 0 {
             self.put(b'-');
         }
-        // Only ASCII digits, '.' and '-' were written.
-        std::str::from_utf8(self.buf.get(self.start..).unwrap_or_default()).unwrap_or_default()
+        self.buf.get(self.start..).unwrap_or_default()
     }
 }
 

@@ -234,6 +234,11 @@ proptest! {
         let v = Decimal::try_from_i128_with_scale(wide >> 32, scale).unwrap();
         prop_assert_eq!(xero_export::money::text(v), v.to_string());
         prop_assert_eq!(xero_export::money::fixed_text(v, 2).to_string(), xero_export::money::fixed(v, 2));
+        // Written straight into a body, byte by byte: the same text.
+        let mut pushed = String::from("x");
+        xero_export::money::push_text(&mut pushed, v);
+        xero_export::money::push_fixed(&mut pushed, v, 2);
+        prop_assert_eq!(pushed, format!("x{}{}", xero_export::money::text(v), xero_export::money::fixed(v, 2)));
         let date = xero_export::dates::Date::new(y, mo, d).unwrap();
         let mut ours = String::new();
         date.push_json(&mut ours);

@@ -22,6 +22,8 @@ pub(crate) fn apply(ctx: &Ctx<'_>, inv: &SourceInvoice, r: &mut ResolvedInvoice)
         for l in &mut r.lines {
             l.unit = l.unit.map(|u| -u);
             l.amount = -l.amount;
+            l.tax =
+                crate::money::totals::line_tax(l.amount, l.rate, ctx.settings.line_amount_types);
             if let Discount::Amount(a) = l.discount {
                 l.discount = Discount::Amount(-a);
             }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use crate::build::Ctx;
 use crate::issues::{Issue, IssueCode, LinePath};
-use crate::money::totals::{self, Discount, LineAmountTypes, Totals};
+use crate::money::totals::{self, Discount, Totals};
 use crate::money::{decimal_places, fixed, fixed_text, text_inline};
 use crate::preview::LinePreview;
 use crate::resolve::lines::ResolvedLine;
@@ -90,7 +90,7 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
             LinePath::new(&r.path, li),
             &mut r.issues,
         );
-        let tax = line_tax(&l, mode, LinePath::new(&r.path, li), &mut r.issues);
+        let tax = line_tax(&l, LinePath::new(&r.path, li), &mut r.issues);
         known &= l.amount_known && tax.is_some();
         let tax = tax.unwrap_or_default();
         if let Some(d) = discount_taken(&s, &l, unitdp) {
@@ -154,15 +154,10 @@ fn discount_taken(s: &Sent, l: &ResolvedLine, unitdp: u32) -> Option<Decimal> {
     gross.checked_sub(l.amount)
 }
 
-/// The line's tax as Xero computes it; `None`, reported, when the snapshot's rate makes it
-/// leave Decimal's range (a rate no real tax has).
-fn line_tax(
-    l: &ResolvedLine,
-    mode: LineAmountTypes,
-    path: LinePath<'_>,
-    issues: &mut Vec<Issue>,
-) -> Option<Decimal> {
-    let tax = totals::line_tax(l.amount, l.rate, mode);
+/// The line's tax as Xero computes it (resolved with the line); `None`, reported, when the
+/// snapshot's rate makes it leave Decimal's range (a rate no real tax has).
+fn line_tax(l: &ResolvedLine, path: LinePath<'_>, issues: &mut Vec<Issue>) -> Option<Decimal> {
+    let tax = l.tax;
     if tax.is_none() {
         issues.push(Issue::error(
             IssueCode::LineAmountTooLarge,

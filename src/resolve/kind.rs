@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use crate::input::settings::{InvoiceKind, NegativeInvoices, Settings};
-use crate::money::totals::{self, Totals};
+use crate::money::totals::Totals;
 use crate::resolve::lines::ResolvedLine;
 use crate::xero::kind::DocumentKind;
 
@@ -17,7 +17,7 @@ pub(crate) fn decide(settings: &Settings, lines: &[ResolvedLine]) -> (DocumentKi
     // here it only must not decide the kind.
     let total = Totals::from_lines(
         lines.iter().map(|r| {
-            let tax = totals::line_tax(r.amount, r.rate, mode).unwrap_or_default();
+            let tax = r.tax.unwrap_or_default();
             (r.amount, tax)
         }),
         mode,

@@ -54,6 +54,10 @@ pub(crate) struct ResolvedLine {
     pub(crate) discount: Discount,
     /// LineAmount as Xero computes it: at most Xero's limit, 0 when it could not be computed.
     pub(crate) amount: Decimal,
+    /// TaxAmount as Xero computes it on `amount` at `rate` (`None` past Decimal's range):
+    /// computed once, here, because the document kind is decided on it and the build sends it
+    /// (a credit note's flip recomputes it on the negated amount).
+    pub(crate) tax: Option<Decimal>,
     /// Whether `amount` is the line's real amount: false when one of its numbers was unusable
     /// (invalid, out of range) or the amount past Xero's limit, each reported on the line.
     pub(crate) amount_known: bool,
@@ -130,6 +134,7 @@ fn resolve_line(
     let account = accounts::account(ctx, &li, issues);
     let (tax_type, rate) = accounts::tax(ctx, &li, &account, issues);
     let tracking = ctx.tracker.resolve_line(line, inv, p.path, issues);
+    let amount = amount.unwrap_or_default();
     ResolvedLine {
         quantity: if li.amount_given || unit.is_some() {
             quantity
@@ -138,7 +143,8 @@ fn resolve_line(
         },
         unit,
         discount: p.discount,
-        amount: amount.unwrap_or_default(),
+        amount,
+        tax: totals::line_tax(amount, rate, ctx.settings.line_amount_types),
         amount_known,
         account: account.code,
         tax_type,

@@ -264,7 +264,8 @@ fn source_value<'a>(
     aliases: &[String],
 ) -> Option<&'a str> {
     let in_map = |map: &'a BTreeMap<String, String>, key: Option<&str>| {
-        key.and_then(|k| map.get(k.trim())).map(String::as_str)
+        key.and_then(|k| map.get(crate::input::source::trim(k)))
+            .map(String::as_str)
     };
     let by_category = |map: &'a BTreeMap<String, String>| {
         map.iter()
@@ -279,11 +280,13 @@ fn source_value<'a>(
         TrackingSource::Client => invoice
             .client_id
             .as_deref()
-            .and_then(|c| settings.clients.get(c.trim()))
+            .and_then(|c| settings.clients.get(crate::input::source::trim(c)))
             .and_then(by_category),
         TrackingSource::Fallback => None,
     };
-    value.map(str::trim).filter(|v| !v.is_empty())
+    value
+        .map(crate::input::source::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// How many mapped option values per category [`Prepared`] looks up in advance.

@@ -20,27 +20,51 @@ fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
+/// Whether any of the eight bytes of `x` needs escaping (SWAR: a byte below 0x20, a quote or a
+/// backslash).
+fn word_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Non-zero exactly when some byte of `x` is zero (the classic "has zero byte" test).
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    control | has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\'))) != 0
+}
+
+/// The eight bytes of `chunk` as one word (`chunk` is eight bytes long).
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_le_bytes(w)
+}
+
+/// Whether no byte of `bytes` needs escaping: the common case, decided without finding where.
+///
+/// Eight bytes at a time, and the last (partial) eight as the eight bytes ending the text
+/// (overlapping bytes already checked, which is harmless): one word test per 8 bytes and no
+/// byte loop at all for text of 8 bytes or more. Most strings of a request body are short
+/// names, codes and amounts, so this runs about a hundred times per invoice.
+fn plain(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len < 8 {
+        return !bytes.iter().any(|b| needs_escape(*b));
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    if chunks.by_ref().any(|c| word_needs_escape(word(c))) {
+        return false;
+    }
+    chunks.remainder().is_empty()
+        || !word_needs_escape(word(bytes.get(len - 8..).unwrap_or_default()))
+}
+
 /// The position of the first byte at or after `from` that needs escaping.
 ///
 /// Eight bytes at a time (SWAR): most text needs no escaping at all, and this scan runs over
 /// every string of every request body.
 fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Non-zero exactly when some byte of `x` is zero (the classic "has zero byte" test).
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     let mut i = from;
     while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        // A byte below 0x20, a quote or a backslash somewhere in these eight.
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-        if control
-            | has_zero(x ^ (ONES * u64::from(b'"')))
-            | has_zero(x ^ (ONES * u64::from(b'\\')))
-            != 0
-        {
+        if word_needs_escape(word(chunk)) {
             break;
         }
         i += 8;
@@ -56,7 +80,20 @@ fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
 /// `\t`, `\n`, `\f`, `\r` or `\u00XX`, everything else (all of Unicode) as it is — the same
 /// bytes serde_json writes.
 pub fn push_json_str(out: &mut String, s: &str) {
+    // One capacity check for the whole string; text that needs no escaping (nearly all of
+    // it) is copied in one piece without looking for where an escape would go.
+    out.reserve(s.len() + 2);
     out.push('"');
+    if plain(s.as_bytes()) {
+        out.push_str(s);
+    } else {
+        push_escaped(out, s);
+    }
+    out.push('"');
+}
+
+/// The inside of [`push_json_str`] for text with something to escape.
+fn push_escaped(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     while let Some(i) = next_escape(bytes, start) {
@@ -87,7 +124,6 @@ pub fn push_json_str(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(s.get(start..).unwrap_or_default());
-    out.push('"');
 }
 
 /// A JSON object being written: `,` between members, keys written as given (ours need no
@@ -133,7 +169,7 @@ impl<'a> Object<'a> {
 
     /// Money at exactly `dp` places (`4025.00`), rounded half away from zero like the totals.
     pub(crate) fn money(&mut self, key: &str, value: Decimal, dp: u32) {
-        self.key(key).push_str(&crate::money::fixed_text(value, dp));
+        crate::money::push_fixed(self.key(key), value, dp);
     }
 
     pub(crate) fn close(self) {
@@ -393,6 +429,28 @@ pub fn envelope(key: &str, elements: &[&str]) -> String {
 mod tests {
     use super::*;
     use crate::money::dec;
+
+    /// The no-escape fast path (`plain`) checks words of 8 and the last 8 bytes overlapping:
+    /// every length around those boundaries, with each byte that needs escaping (and the
+    /// nearest that do not) at every position, is written as serde_json writes it.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn strings_of_every_length_escape_at_every_position_as_serde_json_does() {
+        let specials: Vec<char> = (0u8..0x20)
+            .map(char::from)
+            .chain(['"', '\\', ' ', '!', '#', '[', ']', '\u{7f}', 'é', '€', '😀'])
+            .collect();
+        for len in 0..=26 {
+            for pos in 0..len {
+                for &c in &specials {
+                    let s: String = (0..len).map(|i| if i == pos { c } else { 'a' }).collect();
+                    let mut ours = String::new();
+                    push_json_str(&mut ours, &s);
+                    assert_eq!(ours, serde_json::to_string(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
+    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]

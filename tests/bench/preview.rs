@@ -55,6 +55,27 @@ fn main() {
         serde_json::from_value(workload["settings"].clone()).expect("settings");
     let exporter = Exporter::new(Snapshot::new(snapshot), settings);
     let input = serde_json::to_string(&invoices(n)).expect("json");
+    // BENCH_PROFILE=results|bodies: only `preview_results` (what the wasm build runs), with or
+    // without display data, repeated BENCH_RUNS times, so a profiler sees that path alone.
+    if let Ok(mode) = std::env::var("BENCH_PROFILE") {
+        let options = xero_export::preview::PreviewOptions {
+            lines: mode != "bodies",
+            bodies: true,
+        };
+        let mut best = f64::MAX;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let r = exporter.preview_results(&input, options).expect("preview");
+            assert_eq!(r.len(), n);
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        println!(
+            "native preview_results ({mode}): best of {runs} {:.1} ms = {:.2} us/invoice",
+            best * 1e3,
+            best * 1e6 / n as f64
+        );
+        return;
+    }
     let lean = xero_export::preview::PreviewOptions {
         lines: false,
         bodies: true,
