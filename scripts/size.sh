@@ -48,7 +48,7 @@ if [ "$top" != 0 ]; then
     wasm="target/wasm32-unknown-unknown/$dir/${build##*:}.wasm"
     [ -f "$wasm" ] || continue
     wasm-bindgen --target web --out-dir "$tmp/$dir" "$wasm"
-    tests/node_modules/.bin/wasm-opt -Oz -g "$tmp/$dir/xero_export_bg.wasm" -o "$tmp/$dir.wasm"
+    tests/node_modules/.bin/wasm-opt -Oz -ocimfs 500 -g "$tmp/$dir/xero_export_bg.wasm" -o "$tmp/$dir.wasm"
     echo
     echo "== $dir build: top $top functions"
     node scripts/wasm-profile.mjs "$tmp/$dir.wasm" "$top"
