@@ -2,15 +2,18 @@
 //! open-addressing hash table, far smaller than a `BTreeSet<String>` on a million keys.
 
 /// Client keys seen so far: one string arena plus an open-addressing hash table, so a million
-/// keys cost their bytes plus about 24 bytes each in wasm (a `BTreeSet<String>` costs several
-/// times that). A table slot is 32 bits: the entry's index in the low bits, the top bits of
+/// keys cost their bytes plus about 16 bytes each (8 for the entry, 8 for its half-empty
+/// table slots; a `BTreeSet<String>` costs several times that). An entry is where its key starts
+/// in the arena and the row it was first seen on, both 32 bits (a key ends where the next one
+/// starts): the set is most of a large file's memory (issue 20: 16-byte entries in wasm, 24
+/// natively, made it 0.72× the file). A table slot is 32 bits: the entry's index in the low bits, the top bits of
 /// its key's hash in the rest, so probing rarely touches the keys themselves and a new key
 /// costs one random memory access. The hash has no seed: runs are deterministic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct KeySet {
     arena: String,
-    /// (start in arena, length, row first seen).
-    entries: Vec<(usize, usize, u64)>,
+    /// (start in arena, row first seen); the key ends where the next entry's starts.
+    entries: Vec<(u32, u32)>,
     /// 0 = empty, else hash tag << `bits` | (entry index + 1). Length 0 or 2^`bits`, at most
     /// half full.
     table: Vec<u32>,
@@ -18,7 +21,8 @@ pub(super) struct KeySet {
 }
 
 /// Keys beyond this many are not checked for duplicates (a table of 2^31 slots; no file a
-/// browser can hold gets near it).
+/// browser can hold gets near it), nor keys past 4 GiB of key text or past row 2^32 − 1 (what
+/// an entry's 32 bits hold; wasm's memory ends at 4 GiB anyway).
 const MAX_KEYS: usize = 1 << 30;
 
 fn hash_key(bytes: &[u8]) -> u64 {
@@ -43,14 +47,18 @@ fn hash_key(bytes: &[u8]) -> u64 {
 
 impl KeySet {
     pub(super) fn key(&self, entry: usize) -> &str {
-        self.entries
-            .get(entry)
-            .and_then(|(start, len, _)| self.arena.get(*start..start.saturating_add(*len)))
-            .unwrap_or_default()
+        let Some(&(start, _)) = self.entries.get(entry) else {
+            return "";
+        };
+        let end = self
+            .entries
+            .get(entry.saturating_add(1))
+            .map_or(self.arena.len(), |next| next.0 as usize);
+        self.arena.get(start as usize..end).unwrap_or_default()
     }
 
     pub(super) fn row(&self, entry: usize) -> u64 {
-        self.entries.get(entry).map_or(0, |e| e.2)
+        self.entries.get(entry).map_or(0, |e| u64::from(e.1))
     }
 
     /// The tag of `hash` at the current table size (the hash's top 32 - `bits` bits).
@@ -92,7 +100,10 @@ impl KeySet {
     /// Adds `key` first seen on `row`: its entry, or the row it was first seen on.
     pub(super) fn insert(&mut self, key: &str, row: u64) -> Result<usize, u64> {
         let entry = self.entries.len();
-        if entry >= MAX_KEYS {
+        let (Ok(start), Ok(row32)) = (u32::try_from(self.arena.len()), u32::try_from(row)) else {
+            return Ok(usize::MAX);
+        };
+        if entry >= MAX_KEYS || u32::try_from(self.arena.len() + key.len()).is_err() {
             return Ok(usize::MAX);
         }
         if (entry + 1) * 2 > self.table.len() {
@@ -102,7 +113,7 @@ impl KeySet {
         match self.find(key, hash) {
             Some((_, Some(existing))) => Err(self.row(existing)),
             Some((slot, None)) => {
-                self.entries.push((self.arena.len(), key.len(), row));
+                self.entries.push((start, row32));
                 self.arena.push_str(key);
                 self.place(slot, hash, entry);
                 Ok(entry)
@@ -143,6 +154,35 @@ mod tests {
             assert_eq!(keys.insert(&format!("C{i:07}"), 9), Err(i + 2));
         }
         assert_eq!(keys.key(42), "C0000042");
+        assert_eq!(keys.key(4999), "C0004999");
+        assert_eq!(keys.key(5000), "");
+        assert_eq!(keys.row(4999), 5001);
         assert!(keys.table.len().is_power_of_two() && keys.table.len() >= 10000);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn keys_of_any_length_end_where_the_next_begins() {
+        let mut keys = KeySet::default();
+        let texts = ["", "a", "é", "C1", "", "long key with spaces", "a"];
+        let mut rows = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            rows.push(keys.insert(t, i as u64 + 2));
+        }
+        // The second "" and "a" are duplicates of rows 2 and 3.
+        assert_eq!(rows[4], Err(2));
+        assert_eq!(rows[6], Err(3));
+        let stored: Vec<&str> = (0..5).map(|e| keys.key(e)).collect();
+        assert_eq!(stored, ["", "a", "é", "C1", "long key with spaces"]);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn a_row_beyond_32_bits_is_not_checked_rather_than_wrapped() {
+        let mut keys = KeySet::default();
+        assert_eq!(keys.insert("C1", 2), Ok(0));
+        assert_eq!(keys.insert("C2", u64::from(u32::MAX) + 1), Ok(usize::MAX));
+        assert_eq!(keys.insert("C2", 7), Ok(1));
+        assert_eq!(keys.row(1), 7);
     }
 }
