@@ -3,14 +3,15 @@
 //! serializer into one 17 KB function of the CSV-only `.wasm`. The text is byte for byte what
 //! serde_json writes for the derived `Serialize` (kept for Rust callers), checked by the tests
 //! below on every fixture. Strings, numbers and codes still go through serde_json (its string
-//! escaping, integer formatting and the codes' names), so no escaping is hand-written; the
-//! assignments (the bulk of a large report) keep their own `Serialize`.
+//! escaping, integer formatting and the codes' names) or, for the issues, the preview's writer
+//! (`preview::json::write_issues`), so no escaping is hand-written here; the assignments (the
+//! bulk of a large report) keep their own `Serialize`.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::issues::{Issue, IssueCode};
+use crate::issues::IssueCode;
 
 use super::{Column, Columns, Report, TrackingColumn};
 
@@ -74,35 +75,6 @@ impl Out<'_> {
         Ok(())
     }
 
-    fn issue(&mut self, issue: &Issue) -> Result<(), serde_json::Error> {
-        self.raw("{");
-        self.key("severity");
-        self.value(&issue.severity)?;
-        self.raw(",");
-        self.key("code");
-        self.value(&issue.code)?;
-        self.raw(",");
-        self.key("path");
-        self.value(issue.path.as_str())?;
-        self.raw(",");
-        self.key("message");
-        self.value(issue.message.as_str())?;
-        for (name, n) in [("row", issue.row), ("column", issue.column)] {
-            if let Some(n) = n {
-                self.raw(",");
-                self.key(name);
-                self.value(&n)?;
-            }
-        }
-        if let Some(key) = &issue.key {
-            self.raw(",");
-            self.key("key");
-            self.value(key.as_str())?;
-        }
-        self.raw("}");
-        Ok(())
-    }
-
     fn counts(&mut self, counts: &BTreeMap<IssueCode, u64>) -> Result<(), serde_json::Error> {
         self.raw("{");
         for (i, (code, n)) in counts.iter().enumerate() {
@@ -136,14 +108,11 @@ pub(super) fn write(report: &Report, out: &mut Vec<u8>) -> Result<(), serde_json
     o.columns(report.columns.as_ref())?;
     o.raw(",");
     o.key("issues");
-    o.raw("[");
-    for (i, issue) in report.issues.iter().enumerate() {
-        if i > 0 {
-            o.raw(",");
-        }
-        o.issue(issue)?;
-    }
-    o.raw("],");
+    // The preview's issue writer: the same `Issue`, the same derived text.
+    let mut issues = String::new();
+    crate::preview::json::write_issues(&report.issues, &mut issues);
+    o.raw(&issues);
+    o.raw(",");
     o.key("issueCount");
     o.value(&report.issue_count)?;
     o.raw(",");
