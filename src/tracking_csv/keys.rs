@@ -1,24 +1,43 @@
-//! The set of client keys seen so far, for the duplicate check: a string arena plus an
+//! The set of client keys seen so far, for the duplicate check: key text in blocks plus an
 //! open-addressing hash table, far smaller than a `BTreeSet<String>` on a million keys.
 
-/// Client keys seen so far: one string arena plus an open-addressing hash table, so a million
-/// keys cost their bytes plus about 16 bytes each (8 for the entry, 8 for its half-empty
-/// table slots; a `BTreeSet<String>` costs several times that). An entry is where its key starts
-/// in the arena and the row it was first seen on, both 32 bits (a key ends where the next one
-/// starts): the set is most of a large file's memory (issue 20: 16-byte entries in wasm, 24
-/// natively, made it 0.72× the file). A table slot is 32 bits: the entry's index in the low bits, the top bits of
-/// its key's hash in the rest, so probing rarely touches the keys themselves and a new key
-/// costs one random memory access. The hash has no seed: runs are deterministic.
+/// Client keys seen so far: their text in blocks, an entry per key, and an open-addressing
+/// hash table, so a million keys cost their bytes plus about 16 bytes each (8 for the entry,
+/// 8 for its half-empty table slots; a `BTreeSet<String>` costs several times that).
+///
+/// The text and the entries live in fixed-size blocks that are never moved (issue 20): a
+/// `Vec` that doubles copies itself and leaves the old copy behind as a hole that wasm's
+/// memory never gives back, and with the text, the entries and the table all doubling at the
+/// same key counts those holes were a third of a large file's added memory (0.51× the file).
+/// Only the first block of each grows by doubling, so a small file stays small; only the
+/// table still doubles, and the blocks that come after fill the hole it leaves.
+///
+/// An entry is where its key starts in the text (all blocks' text end to end) and the row it
+/// was first seen on, both 32 bits; a key ends where the next one starts. A table slot is 32
+/// bits: the entry's index in the low bits, the top bits of its key's hash in the rest, so
+/// probing rarely touches the keys themselves and a new key costs one random memory access.
+/// The hash has no seed: runs are deterministic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct KeySet {
-    arena: String,
-    /// (start in arena, row first seen); the key ends where the next entry's starts.
-    entries: Vec<(u32, u32)>,
+    /// Key text; a key never spans two blocks (one longer than a block gets its own).
+    text: Vec<String>,
+    /// Where each block of `text` starts in the text end to end.
+    text_starts: Vec<u32>,
+    text_len: u32,
+    /// (start in the text, row first seen) in blocks of `ENTRY_BLOCK` entries.
+    entries: Vec<Vec<(u32, u32)>>,
+    len: usize,
     /// 0 = empty, else hash tag << `bits` | (entry index + 1). Length 0 or 2^`bits`, at most
     /// half full.
     table: Vec<u32>,
     bits: u32,
 }
+
+/// Bytes of key text per block after the first (1 MiB: a million 8-byte keys take 8).
+const TEXT_BLOCK: usize = 1 << 20;
+/// Entries per block (512 KiB of them): a power of two, so an index splits with a shift.
+const ENTRY_BITS: u32 = 16;
+const ENTRY_BLOCK: usize = 1 << ENTRY_BITS;
 
 /// Keys beyond this many are not checked for duplicates (a table of 2^31 slots; no file a
 /// browser can hold gets near it), nor keys past 4 GiB of key text or past row 2^32 − 1 (what
@@ -46,19 +65,34 @@ fn hash_key(bytes: &[u8]) -> u64 {
 }
 
 impl KeySet {
+    fn entry(&self, entry: usize) -> Option<(u32, u32)> {
+        let block = self.entries.get(entry >> ENTRY_BITS)?;
+        block.get(entry & (ENTRY_BLOCK - 1)).copied()
+    }
+
     pub(super) fn key(&self, entry: usize) -> &str {
-        let Some(&(start, _)) = self.entries.get(entry) else {
+        let Some((start, _)) = self.entry(entry) else {
             return "";
         };
         let end = self
-            .entries
-            .get(entry.saturating_add(1))
-            .map_or(self.arena.len(), |next| next.0 as usize);
-        self.arena.get(start as usize..end).unwrap_or_default()
+            .entry(entry.saturating_add(1))
+            .map_or(self.text_len, |next| next.0);
+        // The block holding `start`: the last one starting at or before it.
+        let block = self.text_starts.partition_point(|s| *s <= start);
+        let Some(i) = block.checked_sub(1) else {
+            return "";
+        };
+        let (Some(text), Some(base)) = (self.text.get(i), self.text_starts.get(i)) else {
+            return "";
+        };
+        match (start.checked_sub(*base), end.checked_sub(*base)) {
+            (Some(from), Some(to)) => text.get(from as usize..to as usize).unwrap_or_default(),
+            _ => "",
+        }
     }
 
     pub(super) fn row(&self, entry: usize) -> u64 {
-        self.entries.get(entry).map_or(0, |e| u64::from(e.1))
+        self.entry(entry).map_or(0, |e| u64::from(e.1))
     }
 
     /// The tag of `hash` at the current table size (the hash's top 32 - `bits` bits).
@@ -99,11 +133,12 @@ impl KeySet {
 
     /// Adds `key` first seen on `row`: its entry, or the row it was first seen on.
     pub(super) fn insert(&mut self, key: &str, row: u64) -> Result<usize, u64> {
-        let entry = self.entries.len();
-        let (Ok(start), Ok(row32)) = (u32::try_from(self.arena.len()), u32::try_from(row)) else {
+        let entry = self.len;
+        let start = self.text_len;
+        let (Ok(row32), Ok(len)) = (u32::try_from(row), u32::try_from(key.len())) else {
             return Ok(usize::MAX);
         };
-        if entry >= MAX_KEYS || u32::try_from(self.arena.len() + key.len()).is_err() {
+        if entry >= MAX_KEYS || start.checked_add(len).is_none() {
             return Ok(usize::MAX);
         }
         if (entry + 1) * 2 > self.table.len() {
@@ -113,12 +148,42 @@ impl KeySet {
         match self.find(key, hash) {
             Some((_, Some(existing))) => Err(self.row(existing)),
             Some((slot, None)) => {
-                self.entries.push((start, row32));
-                self.arena.push_str(key);
+                self.push_entry((start, row32));
+                self.push_text(key, start);
+                self.text_len = start + len;
                 self.place(slot, hash, entry);
                 Ok(entry)
             }
             None => Ok(usize::MAX),
+        }
+    }
+
+    /// Appends an entry: to the last block while it has room, else to a new full-size block.
+    fn push_entry(&mut self, value: (u32, u32)) {
+        match self.entries.last_mut() {
+            Some(block) if block.len() < ENTRY_BLOCK => block.push(value),
+            _ => {
+                let mut block = Vec::with_capacity(if self.len == 0 { 0 } else { ENTRY_BLOCK });
+                block.push(value);
+                self.entries.push(block);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Appends a key's text at `start`: to the last block if it fits in a block's size, else
+    /// to a new block of that size (or of the key's, when longer).
+    fn push_text(&mut self, key: &str, start: u32) {
+        match self.text.last_mut() {
+            Some(block) if block.len() + key.len() <= TEXT_BLOCK => block.push_str(key),
+            _ => {
+                let first = self.text.is_empty();
+                let mut block =
+                    String::with_capacity(if first { 0 } else { TEXT_BLOCK.max(key.len()) });
+                block.push_str(key);
+                self.text.push(block);
+                self.text_starts.push(start);
+            }
         }
     }
 
@@ -127,7 +192,7 @@ impl KeySet {
         let size = 1usize << self.bits;
         self.table = vec![0; size];
         let mask = size - 1;
-        for entry in 0..self.entries.len() {
+        for entry in 0..self.len {
             let hash = hash_key(self.key(entry).as_bytes());
             // Keys are distinct, so the first empty slot of the probe is the place.
             let mut i = (hash as usize) & mask;
@@ -174,6 +239,34 @@ mod tests {
         assert_eq!(rows[6], Err(3));
         let stored: Vec<&str> = (0..5).map(|e| keys.key(e)).collect();
         assert_eq!(stored, ["", "a", "é", "C1", "long key with spaces"]);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn keys_are_found_across_block_boundaries() {
+        // Enough keys to fill more than one block of entries and of text, an empty key and a
+        // key longer than a block among them, each read back and found again as a duplicate.
+        let long = "L".repeat(TEXT_BLOCK + 3);
+        let key_of = |i: usize| match i {
+            40_001 => String::new(), // at the start of a block, after the long key
+            40_000 => long.clone(),
+            _ => format!("client-{i:09}"), // 16 bytes
+        };
+        let count = ENTRY_BLOCK + 5000;
+        let mut keys = KeySet::default();
+        for i in 0..count {
+            assert_eq!(keys.insert(&key_of(i), i as u64 + 2), Ok(i), "key {i}");
+        }
+        assert!(keys.entries.len() == 2 && keys.text.len() >= 3);
+        // Every full block was allocated once at its size, never moved by doubling.
+        assert_eq!(keys.entries[1].capacity(), ENTRY_BLOCK);
+        assert!(keys.text[1..].iter().all(|b| b.capacity() >= TEXT_BLOCK));
+        for i in 0..count {
+            assert_eq!(keys.key(i), key_of(i), "key {i}");
+            assert_eq!(keys.row(i), i as u64 + 2);
+            assert_eq!(keys.insert(&key_of(i), 1), Err(i as u64 + 2), "key {i}");
+        }
+        assert_eq!(keys.key(count), "");
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
