@@ -22,7 +22,7 @@ pub enum Severity {
 ///
 /// New codes may be added in minor releases, so hosts should keep a default branch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
+#[cfg_attr(test, derive(ts_rs::TS, serde::Deserialize))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum IssueCode {
@@ -266,11 +266,118 @@ pub enum IssueCode {
 impl IssueCode {
     /// The code as it appears in JSON (`"TRACKING_OPTION_ARCHIVED"`).
     pub fn as_str(self) -> String {
-        // Serialising a unit variant to a JSON string cannot fail; fall back to Debug anyway
-        // so nothing here can panic.
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::String(s)) => s,
-            _ => format!("{self:?}"),
+        self.name().to_owned()
+    }
+
+    /// [`IssueCode::as_str`] without a copy. Spelt out rather than read off the derived
+    /// `Serialize` (through a `serde_json::Value`, with `Debug` as the fallback, as before):
+    /// that put serde_json's `Value` serializer and every variant's Rust name into the
+    /// CSV-only `.wasm`. `every_name_is_the_derived_serializers` checks each one against the
+    /// derive.
+    // A table, one arm per code (the compiler checks that none is missing), not logic that
+    // should fit on a screen.
+    #[allow(clippy::too_many_lines)]
+    pub fn name(self) -> &'static str {
+        match self {
+            IssueCode::NumberNotFinite => "NUMBER_NOT_FINITE",
+            IssueCode::NumberInvalid => "NUMBER_INVALID",
+            IssueCode::TooManyDecimals => "TOO_MANY_DECIMALS",
+            IssueCode::NumberOutOfRange => "NUMBER_OUT_OF_RANGE",
+            IssueCode::Missing => "MISSING",
+            IssueCode::SettingUnknown => "SETTING_UNKNOWN",
+            IssueCode::FieldUnknown => "FIELD_UNKNOWN",
+            IssueCode::ItemNotFound => "ITEM_NOT_FOUND",
+            IssueCode::SourceIdDuplicate => "SOURCE_ID_DUPLICATE",
+            IssueCode::TextInvalid => "TEXT_INVALID",
+            IssueCode::DateInvalid => "DATE_INVALID",
+            IssueCode::DueDateBeforeDate => "DUE_DATE_BEFORE_DATE",
+            IssueCode::DueDateMissing => "DUE_DATE_MISSING",
+            IssueCode::DateLocked => "DATE_LOCKED",
+            IssueCode::TooLong => "TOO_LONG",
+            IssueCode::InvalidCharacters => "INVALID_CHARACTERS",
+            IssueCode::TemplateFieldUnknown => "TEMPLATE_FIELD_UNKNOWN",
+            IssueCode::SnapshotInvalid => "SNAPSHOT_INVALID",
+            IssueCode::SettingsInvalid => "SETTINGS_INVALID",
+            IssueCode::EmptyInvoice => "EMPTY_INVOICE",
+            IssueCode::LineEmpty => "LINE_EMPTY",
+            IssueCode::LineAmountTooLarge => "LINE_AMOUNT_TOO_LARGE",
+            IssueCode::DiscountNotSupported => "DISCOUNT_NOT_SUPPORTED",
+            IssueCode::DiscountInvalid => "DISCOUNT_INVALID",
+            IssueCode::NegativeTotal => "NEGATIVE_TOTAL",
+            IssueCode::ConvertedToCreditNote => "CONVERTED_TO_CREDIT_NOTE",
+            IssueCode::TotalMismatch => "TOTAL_MISMATCH",
+            IssueCode::AccountMissing => "ACCOUNT_MISSING",
+            IssueCode::AccountUnknown => "ACCOUNT_UNKNOWN",
+            IssueCode::AccountArchived => "ACCOUNT_ARCHIVED",
+            IssueCode::AccountClassMismatch => "ACCOUNT_CLASS_MISMATCH",
+            IssueCode::TaxTypeMissing => "TAX_TYPE_MISSING",
+            IssueCode::TaxTypeUnknown => "TAX_TYPE_UNKNOWN",
+            IssueCode::TaxTypeInactive => "TAX_TYPE_INACTIVE",
+            IssueCode::TaxTypeNotAllowed => "TAX_TYPE_NOT_ALLOWED",
+            IssueCode::TaxCodeUnmapped => "TAX_CODE_UNMAPPED",
+            IssueCode::CurrencyNotEnabled => "CURRENCY_NOT_ENABLED",
+            IssueCode::CurrencyNoDecimals => "CURRENCY_NO_DECIMALS",
+            IssueCode::ContactNotFound => "CONTACT_NOT_FOUND",
+            IssueCode::ContactAmbiguous => "CONTACT_AMBIGUOUS",
+            IssueCode::ContactArchived => "CONTACT_ARCHIVED",
+            IssueCode::ContactWillBeCreated => "CONTACT_WILL_BE_CREATED",
+            IssueCode::ContactNameTaken => "CONTACT_NAME_TAKEN",
+            IssueCode::ContactNearMiss => "CONTACT_NEAR_MISS",
+            IssueCode::MappingNameChanged => "MAPPING_NAME_CHANGED",
+            IssueCode::EmailInvalid => "EMAIL_INVALID",
+            IssueCode::PayerMissing => "PAYER_MISSING",
+            IssueCode::TrackingCategoryUnknown => "TRACKING_CATEGORY_UNKNOWN",
+            IssueCode::TrackingCategoryInactive => "TRACKING_CATEGORY_INACTIVE",
+            IssueCode::TrackingOptionUnknown => "TRACKING_OPTION_UNKNOWN",
+            IssueCode::TrackingOptionArchived => "TRACKING_OPTION_ARCHIVED",
+            IssueCode::TrackingOptionDeleted => "TRACKING_OPTION_DELETED",
+            IssueCode::TrackingRequired => "TRACKING_REQUIRED",
+            IssueCode::TrackingFallbackUsed => "TRACKING_FALLBACK_USED",
+            IssueCode::TrackingTooMany => "TRACKING_TOO_MANY",
+            IssueCode::TrackingCategoryLimit => "TRACKING_CATEGORY_LIMIT",
+            IssueCode::TrackingDroppedByXero => "TRACKING_DROPPED_BY_XERO",
+            IssueCode::ApprovalRefused => "APPROVAL_REFUSED",
+            IssueCode::CsvColumnMissing => "CSV_COLUMN_MISSING",
+            IssueCode::CsvRowMalformed => "CSV_ROW_MALFORMED",
+            IssueCode::CsvDuplicateKey => "CSV_DUPLICATE_KEY",
+            IssueCode::CsvKeyMissing => "CSV_KEY_MISSING",
+            IssueCode::CsvColumnDuplicate => "CSV_COLUMN_DUPLICATE",
+            IssueCode::XeroValidationError => "XERO_VALIDATION_ERROR",
+            IssueCode::XeroWarning => "XERO_WARNING",
+            IssueCode::XeroTotalsDiffer => "XERO_TOTALS_DIFFER",
+            IssueCode::AuthFailed => "AUTH_FAILED",
+            IssueCode::RateLimited => "RATE_LIMITED",
+            IssueCode::OutcomeUncertain => "OUTCOME_UNCERTAIN",
+            IssueCode::UpdateNotAllowed => "UPDATE_NOT_ALLOWED",
+            IssueCode::UpdateDocumentNeeded => "UPDATE_DOCUMENT_NEEDED",
+            IssueCode::XeroDocumentInvalid => "XERO_DOCUMENT_INVALID",
+            IssueCode::LineItemUnknown => "LINE_ITEM_UNKNOWN",
+            IssueCode::LineWillBeDeleted => "LINE_WILL_BE_DELETED",
+            IssueCode::DuplicateNumber => "DUPLICATE_NUMBER",
+            IssueCode::RequestTooLarge => "REQUEST_TOO_LARGE",
+            IssueCode::AllocationSkipped => "ALLOCATION_SKIPPED",
+            IssueCode::AllocationFailed => "ALLOCATION_FAILED",
+            IssueCode::XeroIdInvalid => "XERO_ID_INVALID",
+            IssueCode::SyncReadFailed => "SYNC_READ_FAILED",
+            IssueCode::SyncAmbiguous => "SYNC_AMBIGUOUS",
+            IssueCode::WorkFieldUnknown => "WORK_FIELD_UNKNOWN",
+            IssueCode::CancelHasPayments => "CANCEL_HAS_PAYMENTS",
+            IssueCode::CancelStatusInvalid => "CANCEL_STATUS_INVALID",
+            IssueCode::CancelConflict => "CANCEL_CONFLICT",
+            IssueCode::PaymentTargetUnknown => "PAYMENT_TARGET_UNKNOWN",
+            IssueCode::PaymentTargetNotAuthorised => "PAYMENT_TARGET_NOT_AUTHORISED",
+            IssueCode::PaymentAmountInvalid => "PAYMENT_AMOUNT_INVALID",
+            IssueCode::PaymentExceedsDue => "PAYMENT_EXCEEDS_DUE",
+            IssueCode::PaymentAccountNotAllowed => "PAYMENT_ACCOUNT_NOT_ALLOWED",
+            IssueCode::PaymentRateMissing => "PAYMENT_RATE_MISSING",
+            IssueCode::PaymentIdDuplicate => "PAYMENT_ID_DUPLICATE",
+            IssueCode::LineAmountRoundsToZero => "LINE_AMOUNT_ROUNDS_TO_ZERO",
+            IssueCode::HostTotalNotMet => "HOST_TOTAL_NOT_MET",
+            IssueCode::ContactImportAmbiguous => "CONTACT_IMPORT_AMBIGUOUS",
+            IssueCode::ItemWillBeCreated => "ITEM_WILL_BE_CREATED",
+            IssueCode::ItemNotCreated => "ITEM_NOT_CREATED",
+            IssueCode::ContactImportNoId => "CONTACT_IMPORT_NO_ID",
+            IssueCode::PersonDuplicate => "PERSON_DUPLICATE",
         }
     }
 }
@@ -494,6 +601,25 @@ mod tests {
             "TRACKING_OPTION_ARCHIVED"
         );
         assert_eq!(IssueCode::TooManyDecimals.as_str(), "TOO_MANY_DECIMALS");
+    }
+
+    /// Every code (the TypeScript union ts-rs derives from the enum lists them all) read back
+    /// through the derived names: [`IssueCode::name`] says the name it was read from.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn every_name_is_the_derived_serializers() {
+        use ts_rs::TS;
+        let union = IssueCode::inline(&ts_rs::Config::default());
+        let names: Vec<&str> = union
+            .split('|')
+            .map(|n| n.trim().trim_matches('"'))
+            .collect();
+        assert!(names.len() > 50, "{union}");
+        for name in names {
+            let code: IssueCode = serde_json::from_value(serde_json::Value::from(name)).unwrap();
+            assert_eq!(code.name(), name);
+            assert_eq!(serde_json::to_value(code).unwrap(), name);
+        }
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -186,7 +186,7 @@ pub(crate) fn write_issues(issues: &[Issue], out: &mut String) {
                 Severity::Warning => "warning",
             },
         );
-        o.str("code", &issue.code.as_str());
+        o.str("code", issue.code.name());
         o.str("path", &issue.path);
         o.str("message", &issue.message);
         for (key, n) in [("row", issue.row), ("column", issue.column)] {

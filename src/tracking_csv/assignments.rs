@@ -78,6 +78,22 @@ impl Assignments {
             })
     }
 
+    /// Each valid row's key and its (category, option) cells, in file order (an empty option
+    /// clears), as the JSON writes them.
+    pub(super) fn entries(
+        &self,
+    ) -> impl Iterator<Item = (&str, impl Iterator<Item = (&str, &str)> + '_)> + '_ {
+        self.rows.iter().map(|(entry, codes)| {
+            let cells = self
+                .cells(*codes)
+                .map(|(category, assigned)| match assigned {
+                    Assigned::Option(o) => (category, o),
+                    Assigned::Clear => (category, ""),
+                });
+            (self.keys.key(*entry), cells)
+        })
+    }
+
     /// Each valid row's assignments, in file order.
     pub fn iter(&self) -> impl Iterator<Item = ClientTracking<'_>> + '_ {
         self.rows.iter().map(|(entry, codes)| ClientTracking {

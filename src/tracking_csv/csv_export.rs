@@ -260,11 +260,7 @@ pub fn export(rows: &[ExportRow], options: &ExportOptions) -> Result<String, Err
         ));
     }
     let index = ColumnIndex::new(&columns);
-    let terminator = match options.line_ending {
-        LineEnding::Crlf => csv_core::Terminator::CRLF,
-        LineEnding::Lf => csv_core::Terminator::Any(b'\n'),
-    };
-    let mut out = Records::new(terminator);
+    let mut out = Records::new(options.line_ending);
     if options.bom {
         out.bytes.extend_from_slice(&BOM);
     }
@@ -299,73 +295,62 @@ pub fn export(rows: &[ExportRow], options: &ExportOptions) -> Result<String, Err
         .map_err(|e| Error::new(ErrorCode::InvalidState, "rows", e.to_string()))
 }
 
-/// Records written by csv-core's writer straight into memory: RFC 4180 quoting where needed
-/// (a comma, a quote or a line break in the cell), the chosen line end. The `csv` crate's
-/// writer is the same core behind an `io::Write` layer whose errors (impossible into a `Vec`)
-/// cost the CSV-only `.wasm` about 2 KB gzipped.
+/// Records written straight into memory, RFC 4180 as csv-core's writer writes them with
+/// `QuoteStyle::Necessary` (the export used it before): a cell holding a comma, a quote, CR or
+/// LF is quoted, with its quotes doubled; a record with no bytes at all (one empty cell) is
+/// written as `""` so it does not read back as a blank line. Written by hand because csv-core's
+/// writer links its `NonNumeric` style's float parser (`f64::from_str`, about 15 KB of the
+/// CSV-only `.wasm` with its tables) whatever style is chosen;
+/// `records_are_what_the_csv_crate_writes` checks the bytes against the `csv` crate's writer.
 struct Records {
-    core: csv_core::Writer,
     bytes: Vec<u8>,
-}
-
-/// Which csv-core step to run ([`Records::step`]).
-enum Step<'a> {
-    Field(&'a [u8]),
-    Delimiter,
-    Terminator,
+    terminator: &'static [u8],
 }
 
 impl Records {
-    fn new(terminator: csv_core::Terminator) -> Self {
-        let core = csv_core::WriterBuilder::new()
-            .terminator(terminator)
-            .quote_style(csv_core::QuoteStyle::Necessary)
-            .build();
+    fn new(line_ending: LineEnding) -> Self {
+        let terminator: &'static [u8] = match line_ending {
+            LineEnding::Crlf => b"\r\n",
+            LineEnding::Lf => b"\n",
+        };
         Records {
-            core,
             bytes: Vec::new(),
+            terminator,
         }
     }
 
     /// One record: its cells, comma separated, then the line end.
     fn record<C: AsRef<str>>(&mut self, cells: impl Iterator<Item = C>) {
+        let start = self.bytes.len();
         for (i, cell) in cells.enumerate() {
             if i > 0 {
-                self.step(Step::Delimiter);
+                self.bytes.push(b',');
             }
-            self.step(Step::Field(cell.as_ref().as_bytes()));
+            self.field(cell.as_ref().as_bytes());
         }
-        self.step(Step::Terminator);
+        if self.bytes.len() == start {
+            self.bytes.extend_from_slice(b"\"\"");
+        }
+        self.bytes.extend_from_slice(self.terminator);
     }
 
-    /// Runs one step into a scratch buffer until csv-core has taken all of its input. A quoted
-    /// field needs at most 2 + 2 × its length; the scratch takes 1 KiB per round, and a round
-    /// that writes nothing (impossible with an empty scratch) ends the loop rather than spin.
-    fn step(&mut self, step: Step<'_>) {
-        let mut scratch = [0u8; 1024];
-        let mut input = match step {
-            Step::Field(bytes) => bytes,
-            Step::Delimiter | Step::Terminator => &[],
-        };
-        loop {
-            let (result, nin, nout) = match step {
-                Step::Field(_) => self.core.field(input, &mut scratch),
-                Step::Delimiter => {
-                    let (r, o) = self.core.delimiter(&mut scratch);
-                    (r, 0, o)
-                }
-                Step::Terminator => {
-                    let (r, o) = self.core.terminator(&mut scratch);
-                    (r, 0, o)
-                }
-            };
-            self.bytes
-                .extend_from_slice(scratch.get(..nout).unwrap_or_default());
-            input = input.get(nin..).unwrap_or_default();
-            if matches!(result, csv_core::WriteResult::InputEmpty) || nout == 0 {
-                return;
+    /// One cell, quoted when it holds a comma, a quote or a line break.
+    fn field(&mut self, cell: &[u8]) {
+        if !cell
+            .iter()
+            .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+        {
+            self.bytes.extend_from_slice(cell);
+            return;
+        }
+        self.bytes.push(b'"');
+        for part in cell.split_inclusive(|&b| b == b'"') {
+            self.bytes.extend_from_slice(part);
+            if part.last() == Some(&b'"') {
+                self.bytes.push(b'"');
             }
         }
+        self.bytes.push(b'"');
     }
 }
 
@@ -446,9 +431,9 @@ mod tests {
         assert_eq!(lines[2], ",a,,");
     }
 
-    /// The export writes through csv-core into memory ([`Records`]): byte for byte what the
-    /// `csv` crate's writer (the same core behind `io::Write`, used before) writes, including
-    /// cells longer than its 1 KiB scratch, quoted ones that double in size, and both line ends.
+    /// The export's own writer ([`Records`]): byte for byte what the `csv` crate's writer (used
+    /// before, through csv-core) writes, including long cells, quoted ones that double in size,
+    /// a record of one empty cell, and both line ends.
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn records_are_what_the_csv_crate_writes() {
@@ -460,18 +445,19 @@ mod tests {
             vec!["", "", ""],
             vec![&long_quotes, "é,ü", "line\r\nbreak"],
             vec![&plain, &long_mixed, " spaced "],
+            vec![""],
+            vec!["\"", "a\"b\"", "\r", "lone\rcr", "", "'=x"],
+            vec!["", ""],
         ];
         for (ours_end, theirs_end) in [
-            (csv_core::Terminator::CRLF, csv::Terminator::CRLF),
-            (
-                csv_core::Terminator::Any(b'\n'),
-                csv::Terminator::Any(b'\n'),
-            ),
+            (LineEnding::Crlf, csv::Terminator::CRLF),
+            (LineEnding::Lf, csv::Terminator::Any(b'\n')),
         ] {
             let mut ours = Records::new(ours_end);
             let mut theirs = csv::WriterBuilder::new()
                 .terminator(theirs_end)
                 .quote_style(csv::QuoteStyle::Necessary)
+                .flexible(true)
                 .from_writer(Vec::new());
             for r in &records {
                 ours.record(r.iter());

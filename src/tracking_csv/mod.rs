@@ -215,15 +215,22 @@ pub struct Report {
 
 impl Report {
     /// The report as JSON text, written into a buffer sized up front (a million assignments
-    /// are tens of megabytes; growing by doubling would briefly need twice that).
+    /// are tens of megabytes; growing by doubling would briefly need twice that). Writing
+    /// cannot fail; the `Result` is kept so that Rust callers are not broken.
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         let estimate = 1024
             + self.issues.len() * 320
             + self.assignments.as_ref().map_or(0, Assignments::json_len);
-        let mut out = Vec::with_capacity(estimate + estimate / 64);
-        report_json::write(self, &mut out)?;
-        // serde_json writes UTF-8 only.
-        Ok(String::from_utf8(out).unwrap_or_default())
+        let mut out = String::with_capacity(estimate + estimate / 64);
+        report_json::write(self, &mut out);
+        Ok(out)
+    }
+}
+
+impl Progress {
+    /// The progress as JSON text (the derived `Serialize`'s, written without serde_json).
+    pub fn to_json(&self) -> String {
+        report_json::progress(self)
     }
 }
 

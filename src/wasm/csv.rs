@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{from_json, from_json_or_default, js_error, serde_error, to_json};
+use super::{from_json, from_json_or_default, js_error, serde_error};
 use crate::error::{Error, ErrorCode};
 use crate::tracking_csv as core;
 
@@ -97,7 +97,7 @@ impl JsTrackingCsvValidator {
     #[wasm_bindgen(getter)]
     pub fn progress(&self) -> Result<String, JsValue> {
         match &self.inner {
-            Some(v) => to_json(&v.progress()),
+            Some(v) => Ok(v.progress().to_json()),
             None => Err(not_finished_error()),
         }
     }

@@ -13,6 +13,7 @@
 //! reads JSON numbers from their exact text, so money never passes through a float here.
 
 use serde::de::DeserializeOwned;
+#[cfg(feature = "full")]
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -109,6 +110,7 @@ fn from_json_or_default<T: DeserializeOwned + Default>(
     Ok(from_json::<Option<T>>(text, argument, code)?.unwrap_or_default())
 }
 
+#[cfg(feature = "full")]
 /// Writes a result as JSON text.
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, JsValue> {
     serde_json::to_string(value).map_err(|e| {
