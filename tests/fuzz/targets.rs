@@ -391,8 +391,49 @@ pub fn csv_export(data: &[u8]) {
     else {
         return;
     };
-    let options = serde_json::from_slice(part(data, 1)).unwrap_or_default();
-    let _ = xero_export::tracking_csv::export(&rows, &options);
+    let options: xero_export::tracking_csv::ExportOptions =
+        serde_json::from_slice(part(data, 1)).unwrap_or_default();
+    if let Ok(text) = xero_export::tracking_csv::export(&rows, &options) {
+        written_as_the_csv_crate_writes(&text, &options);
+    }
+}
+
+/// The export's hand-written RFC 4180 writer against the `csv` crate: its text, read back by
+/// the `csv` crate and written again by it (minimal quoting, the same line ends), is the same
+/// bytes, so every cell reads back as written and is quoted exactly when it must be.
+fn written_as_the_csv_crate_writes(text: &str, options: &xero_export::tracking_csv::ExportOptions) {
+    use xero_export::tracking_csv::LineEnding;
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    assert_eq!(
+        options.bom,
+        body.len() != text.len(),
+        "a byte order mark only when asked"
+    );
+    let terminator = match options.line_ending {
+        LineEnding::Crlf => csv::Terminator::CRLF,
+        LineEnding::Lf => csv::Terminator::Any(b'\n'),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(terminator)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .flexible(true)
+        .from_writer(Vec::new());
+    for record in reader.byte_records() {
+        let record = record.expect("the export reads back as CSV");
+        writer
+            .write_byte_record(&record)
+            .expect("written to memory");
+    }
+    let again = writer.into_inner().expect("written to memory");
+    assert_eq!(
+        String::from_utf8_lossy(&again),
+        body,
+        "not what the csv crate writes"
+    );
 }
 
 /// The CSV entry's snapshot reader (`tracking_csv::read_snapshot`, only the tracking
