@@ -409,24 +409,10 @@ pub struct Settings {
 impl Settings {
     /// Reads settings from JSON text (`null` gives the defaults), recording unknown keys.
     pub fn read(json: &str) -> Result<Settings, serde_json::Error> {
-        let log = crate::input::unknown::Log::default();
         let root = crate::issues::Path::root("settings");
-        let mut de = serde_json::Deserializer::from_str(json);
-        let settings: Option<Settings> = crate::input::unknown::read(&mut de, &root, &log)
-            .map_err(|e| {
-                // A value of the wrong type: said at its path, not at a line and column.
-                match log.misfit() {
-                    Some(at) => serde::de::Error::custom(format_args!(
-                        "`{}`: {}",
-                        at.as_str(),
-                        crate::input::source::without_position(&e.to_string())
-                    )),
-                    None => e,
-                }
-            })?;
-        de.end()?;
+        let (settings, found) = crate::input::unknown::read_json::<Option<Settings>>(json, &root)?;
         let mut settings = settings.unwrap_or_default();
-        settings.unknown_keys = log.into_found();
+        settings.unknown_keys = found;
         Ok(settings)
     }
 

@@ -112,6 +112,27 @@ where
     })
 }
 
+/// Reads `T` from JSON text under `root`, with every unknown key it holds: a value of the
+/// wrong type fails with its path in the caller's terms (`settings.dueDate.rule: invalid
+/// type…`), not a line and column of JSON text the caller never wrote.
+pub fn read_json<T: de::DeserializeOwned>(
+    json: &str,
+    root: &Path,
+) -> Result<(T, Vec<Found>), serde_json::Error> {
+    let log = Log::default();
+    let mut de = serde_json::Deserializer::from_str(json);
+    let value: T = read(&mut de, root, &log).map_err(|e| match log.misfit() {
+        Some(at) => de::Error::custom(format_args!(
+            "`{}`: {}",
+            at.as_str(),
+            crate::input::source::without_position(&e.to_string())
+        )),
+        None => e,
+    })?;
+    de.end()?;
+    Ok((value, log.into_found()))
+}
+
 /// [`read`] with a seed.
 pub fn read_seed<'de, S, D>(seed: S, de: D, root: &Path, found: &Log) -> Result<S::Value, D::Error>
 where

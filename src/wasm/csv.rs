@@ -3,7 +3,7 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{from_json, from_json_or_default, js_error, serde_error};
+use super::{from_json, js_error, read_argument, serde_error};
 use crate::error::{Error, ErrorCode};
 use crate::tracking_csv as core;
 
@@ -46,7 +46,7 @@ impl JsTrackingCsvValidator {
     ) -> Result<JsTrackingCsvValidator, JsValue> {
         let snapshot = snapshot(snapshot_input)?;
         let options: core::Options =
-            from_json_or_default(options_input, "options", ErrorCode::InvalidInput)?;
+            read_argument(options_input, "options", ErrorCode::InvalidInput)?;
         Ok(JsTrackingCsvValidator {
             inner: Some(core::Validator::new(snapshot, options)),
             scratch: Vec::new(),
@@ -148,8 +148,7 @@ pub fn validate_tracking_csv(
     options_input: &str,
 ) -> Result<String, JsValue> {
     let snapshot = snapshot(snapshot_input)?;
-    let options: core::Options =
-        from_json_or_default(options_input, "options", ErrorCode::InvalidInput)?;
+    let options: core::Options = read_argument(options_input, "options", ErrorCode::InvalidInput)?;
     let data: Vec<u8> = if let Some(text) = input.as_string() {
         text.into_bytes()
     } else if let Some(array) = input.dyn_ref::<js_sys::Uint8Array>() {
@@ -170,6 +169,6 @@ pub fn validate_tracking_csv(
 pub fn export_tracking_csv(rows: &str, options_input: &str) -> Result<String, JsValue> {
     let rows: Vec<core::ExportRow> = from_json(rows, "rows", ErrorCode::InvalidInput)?;
     let options: core::ExportOptions =
-        from_json_or_default(options_input, "options", ErrorCode::InvalidInput)?;
+        read_argument(options_input, "options", ErrorCode::InvalidInput)?;
     core::export(&rows, &options).map_err(|e| js_error(&e))
 }

@@ -87,7 +87,6 @@ fn shape_error(code: ErrorCode, argument: &str, e: &serde_json::Error) -> JsValu
     js_error(&Error::from_serde(code, argument, message))
 }
 
-#[cfg(feature = "full")]
 /// An error of an argument read through the unknown-key watch (settings, invoices), which
 /// says misfits at their path in the caller's terms and so turns every error it sees into a
 /// shape error: text that is not JSON at all is told apart here, by reading it once more
@@ -101,13 +100,52 @@ fn read_error(code: ErrorCode, argument: &str, text: &str, e: serde_json::Error)
     }
 }
 
-/// Reads an optional JSON argument (`null` → the type's default).
-fn from_json_or_default<T: DeserializeOwned + Default>(
+/// Reads an optional argument the caller writes by hand, options above all (`null` → the
+/// type's default), as [`read_written`] does.
+fn read_argument<T: DeserializeOwned + Default>(
     text: &str,
     argument: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    Ok(from_json::<Option<T>>(text, argument, code)?.unwrap_or_default())
+    Ok(read_written::<Option<T>>(text, argument, code)?.unwrap_or_default())
+}
+
+/// Reads an argument the caller writes by hand (its options). A key it does
+/// not know throws `code` with its path and a did-you-mean, every such key at once:
+/// `{lnes: false}` must not quietly preview with lines. A value of the wrong type is said at
+/// its path (`options.assignments`), not at a column of JSON the caller never wrote.
+fn read_written<T: DeserializeOwned>(
+    text: &str,
+    argument: &str,
+    code: ErrorCode,
+) -> Result<T, JsValue> {
+    let root = crate::issues::Path::root(argument);
+    let (value, found) = crate::input::unknown::read_json::<T>(text, &root)
+        .map_err(|e| read_error(code, argument, text, e))?;
+    if found.is_empty() {
+        return Ok(value);
+    }
+    let keys: Vec<String> = found.iter().map(unknown_key).collect();
+    let at = found
+        .first()
+        .map_or(argument.to_owned(), |f| f.path.as_str().to_owned());
+    Err(js_error(&Error::new(
+        code,
+        &at,
+        format!(
+            "`{argument}` could not be read: {} Nothing was done.",
+            keys.join(" ")
+        ),
+    )))
+}
+
+/// One unknown key of a hand-written argument, for [`read_argument`]'s message.
+fn unknown_key(found: &crate::input::unknown::Found) -> String {
+    let path = found.path.as_str();
+    match found.suggestion {
+        Some(s) => format!("`{path}` is not a key it takes: did you mean `{s}`?"),
+        None => format!("`{path}` is not a key it takes; check the spelling in the documentation."),
+    }
 }
 
 #[cfg(feature = "full")]
@@ -141,8 +179,23 @@ pub fn trap_for_tests() {
 /// unitdp?}`: `{unitAmount, lineAmount, issues}` with exact decimal strings.
 #[wasm_bindgen(js_name = lineAmount)]
 pub fn line_amount(input: &str) -> Result<String, JsValue> {
-    let input: crate::money::totals::LineInput = from_json(input, "line", ErrorCode::InvalidInput)?;
-    to_json(&crate::money::totals::compute_line(&input))
+    // A line is often the host's own richer object: a key the line does not know is a
+    // FIELD_UNKNOWN warning at its path with a did-you-mean (`line.discountrate`), as on
+    // invoices, never silently dropped (a misspelt discount would change the amount).
+    let root = crate::issues::Path::root("line");
+    let (line, found) =
+        crate::input::unknown::read_json::<crate::money::totals::LineInput>(input, &root)
+            .map_err(|e| read_error(ErrorCode::InvalidInput, "line", input, e))?;
+    let mut result = crate::money::totals::compute_line(&line);
+    result.issues.extend(found.iter().map(|f| {
+        let message = f.describe("field");
+        crate::issues::Issue::warning(
+            crate::issues::IssueCode::FieldUnknown,
+            f.path.clone(),
+            message,
+        )
+    }));
+    to_json(&result)
 }
 
 #[cfg(feature = "full")]
@@ -186,7 +239,7 @@ impl JsExporter {
     pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
         use crate::preview::results::Results;
         let options: crate::preview::PreviewOptions =
-            from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+            read_argument(options, "options", ErrorCode::InvalidInput)?;
         reserve(Results::estimate(invoices.len(), options));
         let text = utf8(invoices, "invoices")?;
         let results = self
@@ -207,7 +260,7 @@ impl JsExporter {
     #[wasm_bindgen(js_name = previewJson)]
     pub fn preview_json(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
         let options: crate::preview::PreviewOptions =
-            from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+            read_argument(options, "options", ErrorCode::InvalidInput)?;
         // Bodies are escaped inside the JSON here: a little more than the split text.
         reserve(invoices.len().saturating_mul(5));
         let text = utf8(invoices, "invoices")?;

@@ -5,7 +5,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_json_or_default, read_error, utf8, JsExporter};
+use super::{read_argument, read_error, utf8, JsExporter};
 use crate::error::ErrorCode;
 use crate::exporter::PreviewSession;
 use crate::preview::results::Results;
@@ -41,8 +41,7 @@ impl JsExporter {
     /// `{lines?, bodies?}` or `null`.
     #[wasm_bindgen(js_name = previewResults)]
     pub fn preview_results(&self, invoices: &[u8], options: &str) -> Result<JsResults, JsValue> {
-        let options: PreviewOptions =
-            from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+        let options: PreviewOptions = read_argument(options, "options", ErrorCode::InvalidInput)?;
         // Memory grown once for the results, not 64 KiB at a time (see `reserve`).
         super::reserve(Results::estimate(invoices.len(), options));
         results(invoices, |text| self.inner.preview_results(text, options))
@@ -54,8 +53,7 @@ impl JsSession {
     /// A batch to preview in chunks with `options` (`{lines?, bodies?}` or `null`).
     #[wasm_bindgen(constructor)]
     pub fn new(options: &str) -> Result<JsSession, JsValue> {
-        let options: PreviewOptions =
-            from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+        let options: PreviewOptions = read_argument(options, "options", ErrorCode::InvalidInput)?;
         Ok(JsSession {
             inner: PreviewSession::new(options),
         })

@@ -48,7 +48,8 @@ impl JsExporter {
         };
         let work = crate::input::work::read_work(text)
             .map_err(|e| super::read_error(ErrorCode::InvalidInput, argument, text, e))?;
-        let options: PlanOptions = from_json(options, "options", ErrorCode::InvalidInput)?;
+        let options: PlanOptions =
+            super::read_written(options, "options", ErrorCode::InvalidInput)?;
         self.inner
             .plan_work(&work, &options)
             .map(|inner| JsRun { inner })
@@ -160,7 +161,7 @@ impl JsExporter {
         let work = crate::input::work::read_work(text)
             .map_err(|e| super::read_error(ErrorCode::InvalidInput, "work", text, e))?;
         let options: crate::send::ResumeOptions =
-            super::from_json_or_default(options, "options", ErrorCode::InvalidInput)?;
+            super::read_argument(options, "options", ErrorCode::InvalidInput)?;
         self.inner
             .resume(&work, state, &options)
             .map(|inner| JsRun { inner })

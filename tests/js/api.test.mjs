@@ -23,8 +23,13 @@ test('lineAmount returns exact strings in a plain object', () => {
   assert.ok(Array.isArray(r.issues));
   // Half away from zero, not banker's: 0.5 × 4.33 = 2.165 → 2.17 (reference §15 oracle 2).
   assert.equal(api.lineAmount({ quantity: '0.5', unitAmount: '4.33' }).lineAmount, '2.17');
-  // Properties the API does not know are ignored (hosts pass their own richer objects).
-  assert.equal(api.lineAmount({ quantity: 1, unitAmount: 1, note: 'x' }).lineAmount, '1.00');
+  // A property the line does not know is computed without, with a FIELD_UNKNOWN warning at its
+  // path (hosts pass their own richer objects, as with invoices; a misspelt discount must show).
+  assert.deepEqual(api.lineAmount({ quantity: 1, unitAmount: 1, note: 'x' }).issues.map((i) => [i.severity, i.code, i.path]),
+    [['warning', 'FIELD_UNKNOWN', 'line.note']]);
+  const misspelt = api.lineAmount({ quantity: 1, unitAmount: 10, discountrate: 50 });
+  assert.equal(misspelt.lineAmount, '10.00');
+  assert.match(misspelt.issues[0].message, /did you mean "discountRate"\?/);
   assert.equal(esm.lineAmount({ quantity: 3, unitAmount: 59 }).lineAmount, '177.00');
   // JS numbers go through their shortest text: 0.1 × 3 is 0.30, not 0.30000000000000004.
   assert.equal(api.lineAmount({ quantity: 3, unitAmount: 0.1 }).lineAmount, '0.30');
@@ -58,6 +63,45 @@ test('misuse throws an Error with name, code and details', () => {
       return true;
     });
   }
+});
+
+test('an options key the API does not know throws, every one with its path and did-you-mean', async () => {
+  const { readFileSync } = await import('node:fs');
+  const snapshot = JSON.parse(readFileSync(path.join(root, 'tests/fixtures/sample/snapshot.json'), 'utf8'));
+  const exporter = new api.Exporter(snapshot, null);
+  const calls = [
+    [() => exporter.preview([], { lnes: false }), 'options.lnes', 'lines'],
+    [() => exporter.previewJson([], { bodie: false }), 'options.bodie', 'bodies'],
+    [() => exporter.previewResults([], { lines: false, bdies: true }), 'options.bdies', 'bodies'],
+    [() => exporter.previewSession({ Lines: false }), 'options.Lines', 'lines'],
+    [() => exporter.plan([], { tenantId: 't', tennantId: 't' }), 'options.tennantId', 'tenantId'],
+    [() => new api.TrackingCsvValidator(snapshot, { keycolumn: 'Id' }), 'options.keycolumn', 'keyColumn'],
+    [() => api.validateTrackingCsv(snapshot, 'a', { emptyclears: true }), 'options.emptyclears', 'emptyClears'],
+    [() => api.exportTrackingCsv([], { lineending: 'lf' }), 'options.lineending', 'lineEnding'],
+  ];
+  for (const [call, at, meant] of calls) {
+    assert.throws(call, (e) => {
+      assert.equal(e.name, 'XeroExportError');
+      assert.equal(e.code, 'INVALID_INPUT');
+      assert.equal(e.details.argument, at);
+      assert.ok(e.message.includes(`\`${at}\` is not a key it takes: did you mean \`${meant}\`?`), e.message);
+      return true;
+    });
+  }
+  // Every unknown key at once; one with nothing close says to check the spelling.
+  assert.throws(() => new api.TrackingCsvValidator(snapshot, { asignments: true, zzz: 1 }), (e) => {
+    assert.match(e.message, /`options\.asignments` is not a key it takes: did you mean `assignments`\?/);
+    assert.match(e.message, /`options\.zzz` is not a key it takes; check the spelling/);
+    return true;
+  });
+  // A value of the wrong type is said at its path, not at a column of JSON never written.
+  assert.throws(() => new api.TrackingCsvValidator(snapshot, { assignments: 'yes' }), (e) => {
+    assert.match(e.message, /`options\.assignments`: invalid type: string "yes", expected a boolean/);
+    assert.doesNotMatch(e.message, /line \d+ column/);
+    return true;
+  });
+  // The known keys still work.
+  assert.equal(exporter.preview([], { lines: false, bodies: true }).documents.length, 0);
 });
 
 test('init() is a no-op in Node and can be awaited repeatedly', async () => {

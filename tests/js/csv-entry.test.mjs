@@ -60,6 +60,9 @@ test('the same argument checks and errors', () => {
   same((m) => m.validateTrackingCsv('{"trackingCategories": [', 'a'));
   same((m) => new m.TrackingCsvValidator({ trackingCategories: 5 }));
   same((m) => new m.TrackingCsvValidator(snapshot, { maxIssues: 'many' }));
+  same((m) => new m.TrackingCsvValidator(snapshot, { asignments: true }));
+  same((m) => m.validateTrackingCsv(snapshot, 'a', { emptyclears: false }));
+  same((m) => m.exportTrackingCsv([], { lineending: 'lf' }));
   same((m) => new m.TrackingCsvValidator(snapshot).push({}));
   same((m) => m.exportTrackingCsv([{ a: NaN }]));
   same((m) => { const v = new m.TrackingCsvValidator(snapshot); v.finish(); v.finish(); });
