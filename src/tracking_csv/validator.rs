@@ -208,15 +208,17 @@ fn odd_quotes(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const QUOTES: u64 = ONES * b'"' as u64;
     const LOW7: u64 = ONES * 0x7F;
-    let mut odd = 0u32;
+    // The quote bits of every word XORed together: the parity of their total count is the
+    // parity of this one word's, so one popcount per call instead of one per word.
+    let mut parity = 0u64;
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
         let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default()) ^ QUOTES;
         // The high bit of each byte of x that is zero, i.e. each quote (exact: no carries
         // cross bytes because the low seven bits are added separately).
-        let quotes = !(((x & LOW7) + LOW7) | x | LOW7);
-        odd ^= quotes.count_ones();
+        parity ^= !(((x & LOW7) + LOW7) | x | LOW7);
     }
+    let mut odd = parity.count_ones();
     for b in words.remainder() {
         odd ^= u32::from(*b == b'"');
     }
