@@ -65,14 +65,12 @@ impl<S: Borrow<Snapshot>> Rows<S> {
     /// One record; `blank_lines` empty lines came before it (they are rows in a spreadsheet).
     pub(super) fn record(
         &mut self,
-        bytes: &[u8],
-        ends: &[usize],
+        fields: Fields<'_>,
         blank_lines: u64,
         at_eof: bool,
         odd_quotes: bool,
     ) {
         self.row += 1 + blank_lines;
-        let fields = Fields::new(bytes, ends);
         if matches!(self.header, HeaderState::Pending) {
             self.header = read_header(
                 &fields,

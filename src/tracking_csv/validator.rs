@@ -12,7 +12,7 @@ use crate::input::snapshot::Snapshot;
 use super::categories::{active_categories, TrackingState};
 use super::header::HeaderState;
 use super::keys::KeySet;
-use super::record::IssueSink;
+use super::record::{Fields, IssueSink};
 use super::rows::Rows;
 use super::{Options, Progress, Report, BOM};
 
@@ -34,9 +34,40 @@ struct Parser {
     after_cr: bool,
     /// Empty lines since the last record.
     blank_lines: u64,
+    /// csv-core has consumed nothing of the current record: a quote-free line may bypass it.
+    fresh: bool,
+    /// Where each field of a line read without csv-core ends (at its comma or line break).
+    line_ends: Vec<usize>,
     /// The first bytes while a byte order mark is still possible.
     head: Option<Vec<u8>>,
     bytes: u64,
+}
+
+impl Parser {
+    /// Between records, counts the empty lines at the start of `input` (csv-core skips them
+    /// silently) and returns how many bytes they take; `at_record_start` ends at the first
+    /// other byte.
+    fn count_blank_lines(&mut self, input: &[u8]) -> usize {
+        let mut start = 0;
+        if self.at_record_start {
+            for b in input {
+                match b {
+                    b'\n' if self.after_cr => self.after_cr = false,
+                    b'\n' => self.blank_lines += 1,
+                    b'\r' => {
+                        self.blank_lines += 1;
+                        self.after_cr = true;
+                    }
+                    _ => {
+                        self.at_record_start = false;
+                        break;
+                    }
+                }
+                start += 1;
+            }
+        }
+        start
+    }
 }
 
 /// Streaming validation: push chunks, then finish.
@@ -83,6 +114,8 @@ impl<S: Borrow<Snapshot>> Validator<S> {
                 at_record_start: true,
                 after_cr: false,
                 blank_lines: 0,
+                fresh: true,
+                line_ends: Vec::with_capacity(16),
                 head: Some(Vec::with_capacity(3)),
                 bytes: 0,
             },
@@ -143,6 +176,10 @@ impl<S: Borrow<Snapshot>> Validator<S> {
     }
 
     /// Runs csv-core over `input`; `eof` marks the end of the file (then `input` is empty).
+    /// A line without quotes that is whole in `input` is read here instead when csv-core holds
+    /// nothing of it (`fresh`): csv-core's state after a record (EndRecord, or CRLF after a
+    /// CR) reads what follows as its start-of-record state does, so records it never saw
+    /// leave it as correct as before.
     fn feed(&mut self, mut input: &[u8], eof: bool) {
         let p = &mut self.parser;
         loop {
@@ -150,20 +187,17 @@ impl<S: Borrow<Snapshot>> Validator<S> {
             if input.is_empty() && !eof {
                 return;
             }
-            if p.at_record_start {
-                for b in input {
-                    match b {
-                        b'\n' if p.after_cr => p.after_cr = false,
-                        b'\n' => p.blank_lines += 1,
-                        b'\r' => {
-                            p.blank_lines += 1;
-                            p.after_cr = true;
-                        }
-                        _ => {
-                            p.at_record_start = false;
-                            break;
-                        }
-                    }
+            let start = p.count_blank_lines(input);
+            if p.fresh && !p.at_record_start {
+                let line = input.get(start..).unwrap_or_default();
+                if let Some((bytes, terminator)) = unquoted_line(line, &mut p.line_ends) {
+                    let fields = Fields::separated(bytes, &p.line_ends);
+                    self.rows.record(fields, p.blank_lines, eof, false);
+                    p.after_cr = terminator == b'\r';
+                    p.blank_lines = 0;
+                    p.at_record_start = true;
+                    input = line.get(bytes.len() + 1..).unwrap_or_default();
+                    continue;
                 }
             }
             let out = p.out.get_mut(p.out_len..).unwrap_or_default();
@@ -174,6 +208,7 @@ impl<S: Borrow<Snapshot>> Validator<S> {
             input = rest;
             p.out_len += nout;
             p.ends_len += nend;
+            p.fresh &= nin == 0;
             match result {
                 ReadRecordResult::InputEmpty | ReadRecordResult::End => return,
                 ReadRecordResult::OutputFull => {
@@ -187,8 +222,9 @@ impl<S: Borrow<Snapshot>> Validator<S> {
                 ReadRecordResult::Record => {
                     let bytes = p.out.get(..p.out_len).unwrap_or_default();
                     let ends = p.ends.get(..p.ends_len).unwrap_or_default();
-                    self.rows
-                        .record(bytes, ends, p.blank_lines, eof, p.odd_quotes);
+                    let fields = Fields::new(bytes, ends);
+                    self.rows.record(fields, p.blank_lines, eof, p.odd_quotes);
+                    p.fresh = true;
                     // The record's own line break: a CR may be completed by the next LF.
                     p.after_cr = used.last() == Some(&b'\r');
                     p.blank_lines = 0;
@@ -200,6 +236,31 @@ impl<S: Borrow<Snapshot>> Validator<S> {
             }
         }
     }
+}
+
+/// The record at the start of `input` when csv-core would read it without any state: a line
+/// with no `"`, ended by a CR or LF within `input`. Returns its bytes (without the line break)
+/// and the line break, with each field's end in `ends` (at its comma, the last at the line
+/// break). csv-core's own reading costs about as much as all the checks of a row together
+/// (issue 20); every other record (quoted fields, a line not complete in this chunk, the last
+/// line of a file without a line break) still goes through csv-core, and the fuzz target
+/// `csv_push` compares the reports of chunkings that split records differently.
+fn unquoted_line<'a>(input: &'a [u8], ends: &mut Vec<usize>) -> Option<(&'a [u8], u8)> {
+    ends.clear();
+    for (i, b) in input.iter().enumerate() {
+        match *b {
+            b',' => ends.push(i),
+            // A line break first is an empty line, which csv-core skips: not a record here.
+            b'\n' | b'\r' if i == 0 => return None,
+            b'\n' | b'\r' => {
+                ends.push(i);
+                return Some((input.get(..i)?, *b));
+            }
+            b'"' => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Whether `bytes` holds an odd number of `"`, eight bytes at a time (wasm has no vector
