@@ -62,23 +62,24 @@ pub(super) struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// csv-core's output: the fields' bytes back to back and where each field ends.
     pub(super) fn new(bytes: &'a [u8], ends: &'a [usize]) -> Self {
-        Self::with_gap(bytes, ends, 0)
-    }
-
-    /// A line without quotes read as is: each field ends at its comma (the last at the line's
-    /// end), and the next starts one byte later. Commas are ASCII, so the line is valid UTF-8
-    /// exactly when every field is, as with csv-core's output.
-    pub(super) fn separated(line: &'a [u8], ends: &'a [usize]) -> Self {
-        Self::with_gap(line, ends, 1)
-    }
-
-    fn with_gap(bytes: &'a [u8], ends: &'a [usize], gap: usize) -> Self {
         let text = std::str::from_utf8(bytes).ok();
         Fields {
             bytes,
             text,
             ends,
-            gap,
+            gap: 0,
+        }
+    }
+
+    /// A line without quotes read as is: each field ends at its comma (the last at the line's
+    /// end), and the next starts one byte later. The line is valid UTF-8, so every field is,
+    /// and so is csv-core's output for it (the same fields back to back).
+    pub(super) fn separated(line: &'a str, ends: &'a [usize]) -> Self {
+        Fields {
+            bytes: line.as_bytes(),
+            text: Some(line),
+            ends,
+            gap: 1,
         }
     }
 

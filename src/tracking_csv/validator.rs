@@ -190,13 +190,18 @@ impl<S: Borrow<Snapshot>> Validator<S> {
             let start = p.count_blank_lines(input);
             if p.fresh && !p.at_record_start {
                 let line = input.get(start..).unwrap_or_default();
-                if let Some((bytes, terminator)) = unquoted_line(line, &mut p.line_ends) {
-                    let fields = Fields::separated(bytes, &p.line_ends);
+                let found = unquoted_line(line, &mut p.line_ends);
+                // Only UTF-8 lines: on others, csv-core's output (the fields back to back) may
+                // be valid where the line is not, and the report says which fields are not.
+                if let Some((Ok(text), terminator)) =
+                    found.map(|(bytes, t)| (std::str::from_utf8(bytes), t))
+                {
+                    let fields = Fields::separated(text, &p.line_ends);
                     self.rows.record(fields, p.blank_lines, eof, false);
                     p.after_cr = terminator == b'\r';
                     p.blank_lines = 0;
                     p.at_record_start = true;
-                    input = line.get(bytes.len() + 1..).unwrap_or_default();
+                    input = line.get(text.len() + 1..).unwrap_or_default();
                     continue;
                 }
             }
