@@ -251,19 +251,53 @@ impl<S: Borrow<Snapshot>> Validator<S> {
 /// line of a file without a line break) still goes through csv-core, and the fuzz target
 /// `csv_push` compares the reports of chunkings that split records differently.
 fn unquoted_line<'a>(input: &'a [u8], ends: &mut Vec<usize>) -> Option<(&'a [u8], u8)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7F;
     ends.clear();
-    for (i, b) in input.iter().enumerate() {
-        match *b {
-            b',' => ends.push(i),
-            // A line break first is an empty line, which csv-core skips: not a record here.
-            b'\n' | b'\r' if i == 0 => return None,
-            b'\n' | b'\r' => {
-                ends.push(i);
-                return Some((input.get(..i)?, *b));
+    // Eight bytes at a time: the bytes below `,` (0x2C), which include every byte that
+    // matters here (`,` `"` CR LF), are looked at one by one; the rest are skipped (the byte
+    // loop alone cost ~7 instructions a byte natively, a quarter of a row).
+    let mut words = input.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default());
+        // The high bit of each byte at or above 0x2D (its low seven bits plus 0x53 carry into
+        // bit 7, never beyond) or at or above 0x80; inverted, the bytes below 0x2D.
+        let mut low = !(((x & LOW7) + ONES * 0x53) | x) & !LOW7;
+        while low != 0 {
+            let i = at + (low.trailing_zeros() / 8) as usize;
+            if let Some(found) = line_byte(input, i, ends) {
+                return found;
             }
-            b'"' => return None,
-            _ => {}
+            low &= low - 1;
         }
+        at += 8;
+    }
+    for i in at..input.len() {
+        if let Some(found) = line_byte(input, i, ends) {
+            return found;
+        }
+    }
+    None
+}
+
+/// One byte of [`unquoted_line`]'s scan: `None` to go on, else its answer.
+#[inline(always)]
+fn line_byte<'a>(
+    input: &'a [u8],
+    i: usize,
+    ends: &mut Vec<usize>,
+) -> Option<Option<(&'a [u8], u8)>> {
+    match *input.get(i)? {
+        b',' => ends.push(i),
+        // A line break first is an empty line, which csv-core skips: not a record here.
+        b'\n' | b'\r' if i == 0 => return Some(None),
+        b @ (b'\n' | b'\r') => {
+            ends.push(i);
+            return Some(input.get(..i).map(|line| (line, b)));
+        }
+        b'"' => return Some(None),
+        _ => {}
     }
     None
 }
@@ -294,6 +328,46 @@ fn odd_quotes(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time reading `unquoted_line` must match.
+    fn unquoted_line_by_bytes(input: &[u8]) -> Option<(Vec<usize>, u8)> {
+        let mut ends = Vec::new();
+        for (i, b) in input.iter().enumerate() {
+            match *b {
+                b',' => ends.push(i),
+                b'\n' | b'\r' if i == 0 => return None,
+                b'\n' | b'\r' => {
+                    ends.push(i);
+                    return Some((ends, *b));
+                }
+                b'"' => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn unquoted_lines_are_found_eight_bytes_at_a_time_as_byte_by_byte() {
+        let mut ends = Vec::new();
+        for len in 1..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    for fill in [b'a', b' ', 0xE9] {
+                        let mut line = vec![fill; len];
+                        line[at] = b;
+                        line.extend_from_slice(if len % 2 == 0 { b"\r\n" } else { b",x" });
+                        let got = unquoted_line(&line, &mut ends)
+                            .map(|(bytes, t)| (bytes.len(), ends.clone(), t));
+                        let want =
+                            unquoted_line_by_bytes(&line).map(|(e, t)| (*e.last().unwrap(), e, t));
+                        assert_eq!(got, want, "{line:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
