@@ -1,7 +1,8 @@
 //! The tracking columns' side of validation: the organisation's first two ACTIVE categories,
 //! the (cached) verdict on each distinct cell value, and the message of a failing cell.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::input::snapshot::{Snapshot, TrackingCategory};
 use crate::resolve::tracking::{self, Stale};
@@ -11,6 +12,9 @@ use super::suggestions::suggest;
 /// Distinct cell values remembered per tracking column (bounds memory on files full of
 /// different garbage; past it, each unknown value is looked up again).
 const CACHE_LIMIT: usize = 4096;
+
+/// Valid values compared one by one before the cache is hashed (see `first_valid`).
+const FIRST_VALID: usize = 8;
 
 /// A tracking column's category, prepared once.
 pub(super) struct Category {
@@ -68,13 +72,55 @@ pub(super) enum Verdict {
     Stale(Stale),
 }
 
+/// The verdict cache's hash: a word-at-a-time multiply-rotate with no seed. Two lookups a row
+/// made the `BTreeMap` this replaced (a chain of string comparisons per lookup) about a tenth of
+/// the validator's instructions (issue 20); SipHash would cost several times this on cells of
+/// a few bytes. No seed keeps runs deterministic; the cache only answers lookups, so its order
+/// never reaches the report.
+#[derive(Default)]
+pub(super) struct CellHasher(u64);
+
+impl Hasher for CellHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let word = <[u8; 8]>::try_from(w).unwrap_or_default();
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        let mut tail = [0u8; 8];
+        for (t, b) in tail.iter_mut().zip(words.remainder()) {
+            *t = *b;
+        }
+        let tail = u64::from_le_bytes(tail) ^ (bytes.len() as u64).rotate_left(56);
+        self.0 = (h.rotate_left(5) ^ tail).wrapping_mul(K);
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        // Every bit of the key reaches the top bits (the table's control bytes) and the low
+        // ones (its bucket index).
+        let h = self.0 ^ (self.0 >> 33);
+        let h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+}
+
 /// One tracking column: its category, where it is, and what it has seen.
 pub(super) struct TrackingState {
     pub(super) category: Option<Category>,
     /// 0-based column index, once the header is read.
     pub(super) index: usize,
     pub(super) header: String,
-    cache: BTreeMap<Box<str>, Verdict>,
+    cache: HashMap<Box<str>, Verdict, BuildHasherDefault<CellHasher>>,
+    /// The first [`FIRST_VALID`] valid values seen and their codes, compared before the cache
+    /// is hashed: a column usually holds a handful of options, and in wasm the hash lookup
+    /// was a fifth of the validation's time (issue 20, V8's profiler).
+    first_valid: Vec<(Box<str>, u32)>,
     /// Xero's spelling of each option set so far (assignment code n = option n - 2).
     pub(super) options: Vec<String>,
     option_codes: BTreeMap<String, u32>,
@@ -86,7 +132,8 @@ impl TrackingState {
             category,
             index: 0,
             header: String::new(),
-            cache: BTreeMap::new(),
+            cache: HashMap::default(),
+            first_valid: Vec::with_capacity(FIRST_VALID),
             options: Vec::new(),
             option_codes: BTreeMap::new(),
         }
@@ -102,11 +149,25 @@ impl TrackingState {
         code
     }
 
-    /// The verdict on a non-empty, non-`None` value (looked up once per distinct value).
-    pub(super) fn verdict(&mut self, snapshot: &Snapshot, value: &str) -> Verdict {
-        if let Some(v) = self.cache.get(value) {
-            return v.clone();
+    /// The verdict on a non-empty, non-`None` value (looked up once per distinct value): the
+    /// assignment code when valid (copied; only failures are cloned).
+    pub(super) fn verdict(&mut self, snapshot: &Snapshot, value: &str) -> Result<u32, Verdict> {
+        let first = self.first_valid.iter();
+        if let Some((_, code)) = first.into_iter().find(|(v, _)| **v == *value) {
+            return Ok(*code);
         }
+        match self.cache.get(value) {
+            Some(Verdict::Valid(code)) => Ok(*code),
+            Some(failure) => Err(failure.clone()),
+            None => match self.judge(snapshot, value) {
+                Verdict::Valid(code) => Ok(code),
+                failure => Err(failure),
+            },
+        }
+    }
+
+    /// Looks `value` up in the snapshot and caches the verdict (up to [`CACHE_LIMIT`] values).
+    fn judge(&mut self, snapshot: &Snapshot, value: &str) -> Verdict {
         let verdict = match &self.category {
             None => Verdict::NoCategory,
             Some(category) => match tracking::lookup(snapshot, &category.lookup, value) {
@@ -117,6 +178,9 @@ impl TrackingState {
                 Err(stale) => Verdict::Stale(stale),
             },
         };
+        if let (Verdict::Valid(code), true) = (&verdict, self.first_valid.len() < FIRST_VALID) {
+            self.first_valid.push((value.into(), *code));
+        }
         if self.cache.len() < CACHE_LIMIT {
             self.cache.insert(value.into(), verdict.clone());
         }

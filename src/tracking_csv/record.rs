@@ -54,13 +54,33 @@ pub(super) struct Fields<'a> {
     /// The whole record as text, when it is valid UTF-8.
     text: Option<&'a str>,
     ends: &'a [usize],
+    /// Bytes between one field's end and the next one's start: 0 for csv-core's output (the
+    /// fields back to back), 1 for a line read as is (a comma between fields).
+    gap: usize,
 }
 
 impl<'a> Fields<'a> {
-    /// The record's bytes and where each field ends.
+    /// csv-core's output: the fields' bytes back to back and where each field ends.
     pub(super) fn new(bytes: &'a [u8], ends: &'a [usize]) -> Self {
         let text = std::str::from_utf8(bytes).ok();
-        Fields { bytes, text, ends }
+        Fields {
+            bytes,
+            text,
+            ends,
+            gap: 0,
+        }
+    }
+
+    /// A line without quotes read as is: each field ends at its comma (the last at the line's
+    /// end), and the next starts one byte later. The line is valid UTF-8, so every field is,
+    /// and so is csv-core's output for it (the same fields back to back).
+    pub(super) fn separated(line: &'a str, ends: &'a [usize]) -> Self {
+        Fields {
+            bytes: line.as_bytes(),
+            text: Some(line),
+            ends,
+            gap: 1,
+        }
     }
 
     /// Whether every field is valid UTF-8 on its own: the record is, and no field boundary
@@ -77,7 +97,7 @@ impl<'a> Fields<'a> {
     fn range(&self, i: usize) -> Option<(usize, usize)> {
         let end = *self.ends.get(i)?;
         let start = match i.checked_sub(1) {
-            Some(p) => *self.ends.get(p)?,
+            Some(p) => *self.ends.get(p)? + self.gap,
             None => 0,
         };
         Some((start, end))
@@ -95,7 +115,11 @@ impl<'a> Fields<'a> {
         })
     }
 
+    /// Whether every field is empty or ASCII white space (a line's commas are not content).
     pub(super) fn is_blank(&self) -> bool {
-        self.bytes.iter().all(u8::is_ascii_whitespace)
+        let separator = if self.gap == 1 { b',' } else { b' ' };
+        self.bytes
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || *b == separator)
     }
 }

@@ -375,3 +375,50 @@ fn two_byte_order_marks_read_the_same_at_every_split() {
         }
     }
 }
+
+/// Unquoted lines complete in a chunk bypass csv-core (`validator::unquoted_line`); pushed one
+/// byte at a time no line is ever complete, so every record goes through csv-core. Both must
+/// give the same report on files made of the bytes that matter to either reader.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn lines_read_without_csv_core_give_csv_core_s_report() {
+    // \xC3 and \xA9 are the two halves of "é": split by commas, csv-core's output (the fields
+    // back to back) is valid UTF-8 while the line is not.
+    const ALPHABET: [&[u8]; 15] = [
+        b"a",
+        b",",
+        b",",
+        b"\"",
+        b"\r",
+        b"\n",
+        b"\r\n",
+        b" ",
+        b"\t",
+        b"'=",
+        b"North",
+        b"none",
+        "Māori Health".as_bytes(),
+        b"\xC3",
+        b"\xA9",
+    ];
+    let snap = snapshot();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..6000 {
+        let mut text = HEAD.as_bytes().to_vec();
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        for _ in 0..(seed >> 58) + 4 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            text.extend_from_slice(ALPHABET[(seed >> 33) as usize % ALPHABET.len()]);
+        }
+        let options = Options {
+            max_issues: 50,
+            ..Options::default()
+        };
+        let whole = validate(&snap, &text, options.clone());
+        let mut v = Validator::new(&snap, options);
+        for b in &text {
+            v.push(std::slice::from_ref(b));
+        }
+        assert_eq!(v.finish(), whole, "{:?}", String::from_utf8_lossy(&text));
+    }
+}

@@ -12,7 +12,7 @@ use crate::input::snapshot::Snapshot;
 use super::categories::{active_categories, TrackingState};
 use super::header::HeaderState;
 use super::keys::KeySet;
-use super::record::IssueSink;
+use super::record::{Fields, IssueSink};
 use super::rows::Rows;
 use super::{Options, Progress, Report, BOM};
 
@@ -34,9 +34,40 @@ struct Parser {
     after_cr: bool,
     /// Empty lines since the last record.
     blank_lines: u64,
+    /// csv-core has consumed nothing of the current record: a quote-free line may bypass it.
+    fresh: bool,
+    /// Where each field of a line read without csv-core ends (at its comma or line break).
+    line_ends: Vec<usize>,
     /// The first bytes while a byte order mark is still possible.
     head: Option<Vec<u8>>,
     bytes: u64,
+}
+
+impl Parser {
+    /// Between records, counts the empty lines at the start of `input` (csv-core skips them
+    /// silently) and returns how many bytes they take; `at_record_start` ends at the first
+    /// other byte.
+    fn count_blank_lines(&mut self, input: &[u8]) -> usize {
+        let mut start = 0;
+        if self.at_record_start {
+            for b in input {
+                match b {
+                    b'\n' if self.after_cr => self.after_cr = false,
+                    b'\n' => self.blank_lines += 1,
+                    b'\r' => {
+                        self.blank_lines += 1;
+                        self.after_cr = true;
+                    }
+                    _ => {
+                        self.at_record_start = false;
+                        break;
+                    }
+                }
+                start += 1;
+            }
+        }
+        start
+    }
 }
 
 /// Streaming validation: push chunks, then finish.
@@ -83,6 +114,8 @@ impl<S: Borrow<Snapshot>> Validator<S> {
                 at_record_start: true,
                 after_cr: false,
                 blank_lines: 0,
+                fresh: true,
+                line_ends: Vec::with_capacity(16),
                 head: Some(Vec::with_capacity(3)),
                 bytes: 0,
             },
@@ -143,6 +176,10 @@ impl<S: Borrow<Snapshot>> Validator<S> {
     }
 
     /// Runs csv-core over `input`; `eof` marks the end of the file (then `input` is empty).
+    /// A line without quotes that is whole in `input` is read here instead when csv-core holds
+    /// nothing of it (`fresh`): csv-core's state after a record (EndRecord, or CRLF after a
+    /// CR) reads what follows as its start-of-record state does, so records it never saw
+    /// leave it as correct as before.
     fn feed(&mut self, mut input: &[u8], eof: bool) {
         let p = &mut self.parser;
         loop {
@@ -150,20 +187,22 @@ impl<S: Borrow<Snapshot>> Validator<S> {
             if input.is_empty() && !eof {
                 return;
             }
-            if p.at_record_start {
-                for b in input {
-                    match b {
-                        b'\n' if p.after_cr => p.after_cr = false,
-                        b'\n' => p.blank_lines += 1,
-                        b'\r' => {
-                            p.blank_lines += 1;
-                            p.after_cr = true;
-                        }
-                        _ => {
-                            p.at_record_start = false;
-                            break;
-                        }
-                    }
+            let start = p.count_blank_lines(input);
+            if p.fresh && !p.at_record_start {
+                let line = input.get(start..).unwrap_or_default();
+                let found = unquoted_line(line, &mut p.line_ends);
+                // Only UTF-8 lines: on others, csv-core's output (the fields back to back) may
+                // be valid where the line is not, and the report says which fields are not.
+                if let Some((Ok(text), terminator)) =
+                    found.map(|(bytes, t)| (std::str::from_utf8(bytes), t))
+                {
+                    let fields = Fields::separated(text, &p.line_ends);
+                    self.rows.record(fields, p.blank_lines, eof, false);
+                    p.after_cr = terminator == b'\r';
+                    p.blank_lines = 0;
+                    p.at_record_start = true;
+                    input = line.get(text.len() + 1..).unwrap_or_default();
+                    continue;
                 }
             }
             let out = p.out.get_mut(p.out_len..).unwrap_or_default();
@@ -174,6 +213,7 @@ impl<S: Borrow<Snapshot>> Validator<S> {
             input = rest;
             p.out_len += nout;
             p.ends_len += nend;
+            p.fresh &= nin == 0;
             match result {
                 ReadRecordResult::InputEmpty | ReadRecordResult::End => return,
                 ReadRecordResult::OutputFull => {
@@ -187,8 +227,9 @@ impl<S: Borrow<Snapshot>> Validator<S> {
                 ReadRecordResult::Record => {
                     let bytes = p.out.get(..p.out_len).unwrap_or_default();
                     let ends = p.ends.get(..p.ends_len).unwrap_or_default();
-                    self.rows
-                        .record(bytes, ends, p.blank_lines, eof, p.odd_quotes);
+                    let fields = Fields::new(bytes, ends);
+                    self.rows.record(fields, p.blank_lines, eof, p.odd_quotes);
+                    p.fresh = true;
                     // The record's own line break: a CR may be completed by the next LF.
                     p.after_cr = used.last() == Some(&b'\r');
                     p.blank_lines = 0;
@@ -202,21 +243,82 @@ impl<S: Borrow<Snapshot>> Validator<S> {
     }
 }
 
+/// The record at the start of `input` when csv-core would read it without any state: a line
+/// with no `"`, ended by a CR or LF within `input`. Returns its bytes (without the line break)
+/// and the line break, with each field's end in `ends` (at its comma, the last at the line
+/// break). csv-core's own reading costs about as much as all the checks of a row together
+/// (issue 20); every other record (quoted fields, a line not complete in this chunk, the last
+/// line of a file without a line break) still goes through csv-core, and the fuzz target
+/// `csv_push` compares the reports of chunkings that split records differently.
+fn unquoted_line<'a>(input: &'a [u8], ends: &mut Vec<usize>) -> Option<(&'a [u8], u8)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = ONES * 0x7F;
+    ends.clear();
+    // Eight bytes at a time: the bytes below `,` (0x2C), which include every byte that
+    // matters here (`,` `"` CR LF), are looked at one by one; the rest are skipped (the byte
+    // loop alone cost ~7 instructions a byte natively, a quarter of a row).
+    let mut words = input.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default());
+        // The high bit of each byte at or above 0x2D (its low seven bits plus 0x53 carry into
+        // bit 7, never beyond) or at or above 0x80; inverted, the bytes below 0x2D.
+        let mut low = !(((x & LOW7) + ONES * 0x53) | x) & !LOW7;
+        while low != 0 {
+            let i = at + (low.trailing_zeros() / 8) as usize;
+            if let Some(found) = line_byte(input, i, ends) {
+                return found;
+            }
+            low &= low - 1;
+        }
+        at += 8;
+    }
+    for i in at..input.len() {
+        if let Some(found) = line_byte(input, i, ends) {
+            return found;
+        }
+    }
+    None
+}
+
+/// One byte of [`unquoted_line`]'s scan: `None` to go on, else its answer.
+#[inline(always)]
+fn line_byte<'a>(
+    input: &'a [u8],
+    i: usize,
+    ends: &mut Vec<usize>,
+) -> Option<Option<(&'a [u8], u8)>> {
+    match *input.get(i)? {
+        b',' => ends.push(i),
+        // A line break first is an empty line, which csv-core skips: not a record here.
+        b'\n' | b'\r' if i == 0 => return Some(None),
+        b @ (b'\n' | b'\r') => {
+            ends.push(i);
+            return Some(input.get(..i).map(|line| (line, b)));
+        }
+        b'"' => return Some(None),
+        _ => {}
+    }
+    None
+}
+
 /// Whether `bytes` holds an odd number of `"`, eight bytes at a time (wasm has no vector
 /// instructions by default, so the plain byte loop costs a few percent of the throughput).
 fn odd_quotes(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const QUOTES: u64 = ONES * b'"' as u64;
     const LOW7: u64 = ONES * 0x7F;
-    let mut odd = 0u32;
+    // The quote bits of every word XORed together: the parity of their total count is the
+    // parity of this one word's, so one popcount per call instead of one per word.
+    let mut parity = 0u64;
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
         let x = u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default()) ^ QUOTES;
         // The high bit of each byte of x that is zero, i.e. each quote (exact: no carries
         // cross bytes because the low seven bits are added separately).
-        let quotes = !(((x & LOW7) + LOW7) | x | LOW7);
-        odd ^= quotes.count_ones();
+        parity ^= !(((x & LOW7) + LOW7) | x | LOW7);
     }
+    let mut odd = parity.count_ones();
     for b in words.remainder() {
         odd ^= u32::from(*b == b'"');
     }
@@ -226,6 +328,46 @@ fn odd_quotes(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time reading `unquoted_line` must match.
+    fn unquoted_line_by_bytes(input: &[u8]) -> Option<(Vec<usize>, u8)> {
+        let mut ends = Vec::new();
+        for (i, b) in input.iter().enumerate() {
+            match *b {
+                b',' => ends.push(i),
+                b'\n' | b'\r' if i == 0 => return None,
+                b'\n' | b'\r' => {
+                    ends.push(i);
+                    return Some((ends, *b));
+                }
+                b'"' => return None,
+                _ => {}
+            }
+        }
+        None
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn unquoted_lines_are_found_eight_bytes_at_a_time_as_byte_by_byte() {
+        let mut ends = Vec::new();
+        for len in 1..20 {
+            for at in 0..len {
+                for b in 0..=255u8 {
+                    for fill in [b'a', b' ', 0xE9] {
+                        let mut line = vec![fill; len];
+                        line[at] = b;
+                        line.extend_from_slice(if len % 2 == 0 { b"\r\n" } else { b",x" });
+                        let got = unquoted_line(&line, &mut ends)
+                            .map(|(bytes, t)| (bytes.len(), ends.clone(), t));
+                        let want =
+                            unquoted_line_by_bytes(&line).map(|(e, t)| (*e.last().unwrap(), e, t));
+                        assert_eq!(got, want, "{line:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
