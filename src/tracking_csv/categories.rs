@@ -72,8 +72,8 @@ pub(super) enum Verdict {
     Stale(Stale),
 }
 
-/// The verdict cache's hash: a word-at-a-time multiply-rotate with no seed. Two lookups a row
-/// made the `BTreeMap` this replaced (a chain of string comparisons per lookup) about a tenth of
+/// The hash of cell text (the verdict cache and the key set): a word-at-a-time multiply-rotate
+/// with no seed. Two lookups a row made the `BTreeMap` this replaced (a chain of string comparisons per lookup) about a tenth of
 /// the validator's instructions (issue 20); SipHash would cost several times this on cells of
 /// a few bytes. No seed keeps runs deterministic; the cache only answers lookups, so its order
 /// never reaches the report.

@@ -1,6 +1,10 @@
 //! The set of client keys seen so far, for the duplicate check: key text in blocks plus an
 //! open-addressing hash table, far smaller than a `BTreeSet<String>` on a million keys.
 
+use std::hash::Hasher;
+
+use super::categories::CellHasher;
+
 /// Client keys seen so far: their text in blocks, an entry per key, and an open-addressing
 /// hash table, so a million keys cost their bytes plus about 16 bytes each (8 for the entry,
 /// 8 for its half-empty table slots; a `BTreeSet<String>` costs several times that).
@@ -48,24 +52,12 @@ const ENTRY_BLOCK: usize = 1 << ENTRY_BITS;
 /// an entry's 32 bits hold; wasm's memory ends at 4 GiB anyway).
 const MAX_KEYS: usize = 1 << 30;
 
+/// The cells' hash (no seed: runs are deterministic), so the key set and the verdict cache
+/// share one function.
 fn hash_key(bytes: &[u8]) -> u64 {
-    // Word-at-a-time multiply-rotate, then a murmur3 finaliser so every bit of the key reaches
-    // the bits the table uses.
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = bytes.len() as u64;
-    let mut words = bytes.chunks_exact(8);
-    for w in &mut words {
-        let word = <[u8; 8]>::try_from(w).unwrap_or_default();
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    let mut tail = [0u8; 8];
-    for (t, b) in tail.iter_mut().zip(words.remainder()) {
-        *t = *b;
-    }
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 33)
+    let mut h = CellHasher::default();
+    h.write(bytes);
+    h.finish()
 }
 
 impl KeySet {
