@@ -128,7 +128,7 @@ fn read_written<T: DeserializeOwned>(
     let keys: Vec<String> = found.iter().map(unknown_key).collect();
     let at = found
         .first()
-        .map_or(argument.to_owned(), |f| f.path.as_str().to_owned());
+        .map_or(argument.to_owned(), |f| shown_path(f).into_owned());
     Err(js_error(&Error::new(
         code,
         &at,
@@ -139,9 +139,15 @@ fn read_written<T: DeserializeOwned>(
     )))
 }
 
+/// An unknown key's path as messages show it: a key of any length is cut short (a 100,000
+/// character key must not come back twice in the message).
+fn shown_path(found: &crate::input::unknown::Found) -> std::borrow::Cow<'_, str> {
+    crate::money::shown(found.path.as_str())
+}
+
 /// One unknown key of a hand-written argument, for [`read_argument`]'s message.
 fn unknown_key(found: &crate::input::unknown::Found) -> String {
-    let path = found.path.as_str();
+    let path = shown_path(found);
     match found.suggestion {
         Some(s) => format!("`{path}` is not a key it takes: did you mean `{s}`?"),
         None => format!("`{path}` is not a key it takes; check the spelling in the documentation."),

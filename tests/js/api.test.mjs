@@ -100,6 +100,13 @@ test('an options key the API does not know throws, every one with its path and d
     assert.doesNotMatch(e.message, /line \d+ column/);
     return true;
   });
+  // A key of any length is shown cut short, in the message and in details.
+  assert.throws(() => new api.TrackingCsvValidator(snapshot, { ['k'.repeat(100000)]: 1 }), (e) => {
+    assert.ok(e.message.length < 1000, `message of ${e.message.length} characters`);
+    assert.ok(e.details.argument.length < 1000);
+    assert.match(e.message, /100008 characters/);
+    return true;
+  });
   // The known keys still work.
   assert.equal(exporter.preview([], { lines: false, bodies: true }).documents.length, 0);
 });
