@@ -298,6 +298,36 @@ fn unknown_invoice_line_and_payer_keys_are_warnings_or_errors() {
         .any(|g| g.contains("FIELD_UNKNOWN")));
 }
 
+/// Regression: serde's derived structs also read an array, field by field in declaration
+/// order, so `["create"]` for `contacts` or an invoice written as an array was read as
+/// something nobody wrote. A struct is an object; an array there is a value of the wrong type.
+#[test]
+fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
+    let err = xero_export::Settings::read(r#"{"contacts": ["create"]}"#)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("`settings.contacts`: invalid type: sequence, expected struct"),
+        "{err}"
+    );
+    let err = xero_export::input::source::read_invoices(r#"[["a", "1", "ref"]]"#)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("`invoices[0]`: invalid type: sequence, expected struct SourceInvoice"),
+        "{err}"
+    );
+    // Arrays where arrays belong still read.
+    assert_eq!(
+        xero_export::input::source::read_invoices(r#"[{"lines": [{"quantity": 1}]}]"#)
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 #[test]
 fn a_misspelt_due_date_field_is_refused_with_the_expected_names() {
     let err = xero_export::Settings::read(r#"{"dueDate": {"rule": "daysAfter", "dayz": 14}}"#)

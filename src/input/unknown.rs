@@ -368,6 +368,12 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Seen<'_, V> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         let Seen { visitor, at, found } = self;
+        // serde's derived structs also take an array, field by field in declaration order:
+        // `preview(invoices, [false])` would quietly mean `{lines: false}`. A struct is
+        // written as an object; an array where one belongs is a value of the wrong type.
+        if !at.fields.is_empty() {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &visitor));
+        }
         visitor.visit_seq(Items {
             seq,
             seg: at.seg,
