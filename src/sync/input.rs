@@ -194,7 +194,7 @@ pub fn read_exported(json: &str) -> Result<(Vec<ExportedDocument>, Vec<Issue>), 
     let issues = log
         .into_found()
         .iter()
-        .map(|f| unknown_key(f, "field of an exported document", false))
+        .map(|f| unknown_key(f, "field of an exported document"))
         .collect();
     Ok((docs, issues))
 }
@@ -208,15 +208,18 @@ pub fn read_options(json: &str) -> Result<SyncOptions, Error> {
     let options: SyncOptions = read(&mut de, &root, &log)
         .and_then(|o| de.end().map(|()| o))
         .map_err(|e| misfit("options", &log, &e))?;
-    if let Some(f) = log.into_found().first() {
-        let issue = unknown_key(f, "sync option", true);
-        return Err(Error::new(
-            ErrorCode::InvalidInput,
-            f.path.as_str(),
-            issue.message,
-        ));
-    }
-    Ok(options)
+    // Every unknown key at once (a caller fixing one typo should not meet the next one only
+    // on the next run), said at the first one's path, cut short as caller text is shown.
+    let found = log.into_found();
+    let Some(first) = found.first() else {
+        return Ok(options);
+    };
+    let messages: Vec<String> = found.iter().map(|f| f.describe("sync option")).collect();
+    Err(Error::new(
+        ErrorCode::InvalidInput,
+        &crate::money::shown(first.path.as_str()),
+        messages.join(" "),
+    ))
 }
 
 fn misfit(argument: &str, log: &Log, e: &serde_json::Error) -> Error {
@@ -232,13 +235,9 @@ fn misfit(argument: &str, log: &Log, e: &serde_json::Error) -> Error {
     }
 }
 
-fn unknown_key(f: &Found, what: &str, error: bool) -> Issue {
-    let message = f.describe(what);
-    if error {
-        Issue::error(IssueCode::FieldUnknown, f.path.as_str(), message)
-    } else {
-        Issue::warning(IssueCode::FieldUnknown, f.path.as_str(), message)
-    }
+/// An unknown key of an exported document: a warning, since hosts pass their own records.
+fn unknown_key(f: &Found, what: &str) -> Issue {
+    Issue::warning(IssueCode::FieldUnknown, f.path.as_str(), f.describe(what))
 }
 
 impl SyncOptions {

@@ -294,10 +294,12 @@ pub(crate) fn reserve(bytes: usize) {
 
 #[cfg(feature = "full")]
 /// Turns time entries into a source invoice (one line per project or member and rate).
+/// The caller writes the input for this call, so a key it does not know (`hrs` for `hours`)
+/// throws with its path and a did-you-mean rather than billing an entry with no hours.
 #[wasm_bindgen(js_name = timesheetInvoice)]
 pub fn timesheet_invoice(input: &str) -> Result<String, JsValue> {
     let input: crate::input::source::TimesheetInput =
-        from_json(input, "timesheet", ErrorCode::InvalidInput)?;
+        read_written(input, "timesheet", ErrorCode::InvalidInput)?;
     to_json(&crate::input::source::timesheet_invoice(&input))
 }
 

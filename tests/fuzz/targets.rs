@@ -463,7 +463,13 @@ pub fn amounts(data: &[u8]) {
     if let Ok(line) = serde_json::from_slice::<xero_export::build::totals::LineInput>(data) {
         let _ = serde_json::to_string(&xero_export::build::totals::compute_line(&line));
     }
-    if let Ok(input) = serde_json::from_slice::<xero_export::input::source::TimesheetInput>(data) {
+    // Read as the binding reads it: through the unknown-key watch.
+    let root = xero_export::issues::Path::root("timesheet");
+    let text = std::str::from_utf8(data).unwrap_or_default();
+    if let Ok((input, _unknown)) = xero_export::input::unknown::read_json::<
+        xero_export::input::source::TimesheetInput,
+    >(text, &root)
+    {
         let _ = serde_json::to_string(&xero_export::input::source::timesheet_invoice(&input));
     }
 }

@@ -124,6 +124,18 @@ test('misuse throws coded errors; bad data is reported as issues', () => {
   assert.equal(p.documents[0].blocked, true);
 });
 
+// Regression: a misspelt key was ignored, and the entry billed with no hours or no rate.
+test('timesheetInvoice throws every key it does not know, with its path and a did-you-mean', () => {
+  assert.throws(() => api.timesheetInvoice({ id: 't', grupBy: 'member', entries: [{ member: 'ana', hour: 1, rate: '50' }] }), (e) => {
+    assert.equal(e.code, 'INVALID_INPUT');
+    assert.equal(e.details.argument, 'timesheet.grupBy');
+    assert.match(e.message, /`timesheet\.grupBy` is not a key it takes: did you mean `groupBy`\?/);
+    assert.match(e.message, /`timesheet\.entries\[0\]\.hour` is not a key it takes: did you mean `hours`\?/);
+    return true;
+  });
+  assert.throws(() => api.timesheetInvoice({ entries: [{ hours: 'x', rate: [] }] }), (e) => e.code === 'INVALID_INPUT' && /timesheet\.entries\[0\]\.rate/.test(e.message));
+});
+
 test('timesheetInvoice groups hours to 2 dp', () => {
   const inv = api.timesheetInvoice({ id: 't', date: '2024-03-31', groupBy: 'member', entries: [
     { member: 'ana', hours: '0.333', rate: '50', project: 'A' }, { member: 'ana', hours: 1, rate: '50', project: 'B' }] });

@@ -117,6 +117,8 @@ test('part payment, void, not found, then the rest paid: one change each, throug
 
 test('misuse throws XeroExportError with a did-you-mean; input problems are issues', () => {
   assert.throws(() => api.sync([], { tenantId: 't', sinse: '2024-01-01T00:00:00Z' }), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && /did you mean "since"/.test(e.message));
+  // Regression: only the first unknown key was said; every one is, at the first one's path.
+  assert.throws(() => api.sync([], { tenantId: 't', sinse: '2024-01-01T00:00:00Z', pageSise: 10 }), (e) => e.details.argument === 'options.sinse' && /did you mean "since"/.test(e.message) && /"pageSise"/.test(e.message));
   assert.throws(() => api.sync('[', { tenantId: 't' }), (e) => e.code === 'INVALID_JSON');
   assert.throws(() => api.sync([], { tenantId: 't', since: 'yesterday' }), (e) => e.details.argument === 'options.since');
   const run = api.sync([{ sourceId: 'a', xero: { id: 'x' } }, { sourceId: 'b', xero: { nmber: 'INV-1' } }], { tenantId: 't' });
