@@ -332,6 +332,15 @@ pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn parse_number(text: &str) -> Parsed {
+    if let Some(value) = plain_decimal(text) {
+        return Parsed::Value(value);
+    }
+    parse_general(text)
+}
+
+/// Every number text [`plain_decimal`] leaves: exponents, `+`, `.5`, zero, long digit runs and
+/// text that is no number at all.
+fn parse_general(text: &str) -> Parsed {
     if !is_number_text(text) {
         return Parsed::NotANumber;
     }
@@ -342,6 +351,65 @@ fn parse_number(text: &str) -> Parsed {
         Decimal::from_str_exact(text)
     };
     parsed.map_or(Parsed::OutOfRange, Parsed::Value)
+}
+
+/// Digits of a [`plain_decimal`] at most: 18 always fit an `i64` mantissa (and a Decimal's 96 bits).
+const PLAIN_DIGITS: usize = 18;
+
+/// The shape nearly every host amount has, `-?digits(.digits)?` with at most [`PLAIN_DIGITS`]
+/// digits and not zero, read in one pass: the same Decimal (mantissa, scale and sign) as
+/// [`parse_general`] gives, which checks the text's shape and then scans it again digit by digit
+/// (each line's amounts are read with this: that was a tenth of reading an invoice). `None` for
+/// any other text, left to [`parse_general`]; zero too, whose sign is its to decide.
+fn plain_decimal(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let (negative, unsigned) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    // Digits plus at most one point: longer text is longer than PLAIN_DIGITS digits anyway.
+    if unsigned.len() > PLAIN_DIGITS + 1 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut point = None;
+    for (i, &b) in unsigned.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(digit))?;
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
+        }
+    }
+    let scale = match point {
+        // At least one digit on each side of the point, at most PLAIN_DIGITS in all.
+        Some(p) if p > 0 && p + 1 < unsigned.len() => unsigned.len() - p - 1,
+        None if unsigned.len() <= PLAIN_DIGITS => 0,
+        _ => return None,
+    };
+    if mantissa == 0 {
+        return None;
+    }
+    let signed = if negative {
+        mantissa.checked_neg()?
+    } else {
+        mantissa
+    };
+    Decimal::try_new(signed, u32::try_from(scale).ok()?).ok()
+}
+
+/// Whether [`plain_decimal`] agrees with [`parse_general`] on `text`: the same value, scale and
+/// sign (the Decimal's 16 bytes) whenever it reads it. For the `amounts` fuzz target and the
+/// property test, which try it on arbitrary text.
+#[doc(hidden)]
+pub fn plain_agrees_with_general(text: &str) -> bool {
+    match (plain_decimal(text), parse_general(text)) {
+        (None, _) => true,
+        (Some(fast), Parsed::Value(general)) => fast.serialize() == general.serialize(),
+        (Some(_), Parsed::OutOfRange | Parsed::NotANumber) => false,
+    }
 }
 
 /// Optional sign, digits, optional fraction, optional exponent; nothing else.
@@ -546,6 +614,61 @@ mod tests {
         assert_eq!(parse_decimal(".5"), Some(d("0.5")));
         for bad in ["", "1,000", "abc", " 1", "1.2.3", "e5", "-", "NaN", "1e"] {
             assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    /// The one-pass reading of plain amounts gives the general path's Decimal byte for byte
+    /// (scale and sign included), and leaves every other shape to it.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn plain_amounts_read_as_the_general_path_does() {
+        for t in [
+            "25.06",
+            "-25.06",
+            "1",
+            "-1",
+            "0.5",
+            "007.50",
+            "20.10",
+            "-0.001",
+            "123456789012345678",
+            "-123456789012345678",
+            "12345678901234567.8",
+            "0.00000000000000001",
+            "9999999999.99",
+        ] {
+            let fast = plain_decimal(t).unwrap();
+            assert_eq!(
+                fast.serialize(),
+                Decimal::from_str_exact(t).unwrap().serialize(),
+                "{t}"
+            );
+            assert!(plain_agrees_with_general(t), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            ".",
+            "0",
+            "-0",
+            "0.00",
+            "-0.00",
+            "+1",
+            ".5",
+            "5.",
+            "-.5",
+            "1e5",
+            "1.2.3",
+            "1,000",
+            " 1",
+            "1 ",
+            "--1",
+            "1234567890123456789",
+            "0.000000000000000001",
+            "١",
+        ] {
+            assert_eq!(plain_decimal(t), None, "{t:?}");
+            assert!(plain_agrees_with_general(t), "{t:?}");
         }
     }
 
