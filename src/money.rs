@@ -501,18 +501,63 @@ impl<'de> Visitor<'de> for NumVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Num, A::Error> {
         // serde_json with arbitrary_precision hands numbers over as a one-entry map whose
         // value is the exact text of the number.
-        match map.next_key::<String>()? {
-            Some(key) if key == JSON_NUMBER_TOKEN => {
+        match map.next_key::<NumKey>()? {
+            Some(NumKey::Number) => {
                 let text: String = map.next_value()?;
                 Ok(Num::parse(&text))
             }
             // JSON has no NaN or ±Infinity: the package's JS entry writes a JS number that is not
             // finite as `{"$nonFinite": "NaN"}` so that it is reported, not mistaken for null.
-            Some(key) if key == NON_FINITE_TOKEN => {
+            Some(NumKey::NonFinite) => {
                 let _: IgnoredAny = map.next_value()?;
                 Ok(Num::Invalid(NumError::NotFinite))
             }
-            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+            Some(NumKey::Other) | None => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
+    }
+}
+
+/// The key of a map read as a number, told apart where it lies: read as a `String` (as it
+/// was), it cost an allocation for every JSON number with a fraction or an exponent.
+enum NumKey {
+    /// serde_json's key for a number kept as text.
+    Number,
+    /// [`NON_FINITE_TOKEN`].
+    NonFinite,
+    /// Any other key: the map is not a number.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for NumKey {
+    /// Read as `String` reads itself (`deserialize_string`, the same expectation and errors),
+    /// without keeping the text.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_string(NumKeyVisitor)
+    }
+}
+
+/// [`NumKey`]'s visitor: `String`'s, comparing instead of copying.
+struct NumKeyVisitor;
+
+impl<'de> Visitor<'de> for NumKeyVisitor {
+    type Value = NumKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<NumKey, E> {
+        Ok(match v {
+            JSON_NUMBER_TOKEN => NumKey::Number,
+            NON_FINITE_TOKEN => NumKey::NonFinite,
+            _ => NumKey::Other,
+        })
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<NumKey, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(de::Error::invalid_value(de::Unexpected::Bytes(v), &self)),
         }
     }
 }
@@ -682,6 +727,24 @@ mod tests {
         let n: Num = serde_json::from_str(r#"{"$nonFinite": "-Infinity"}"#).unwrap();
         assert_eq!(n, Num::Invalid(NumError::NotFinite));
         assert!(serde_json::from_str::<Num>(r#"{"other": 1}"#).is_err());
+        // The number's map key is compared without being copied; the errors stay word for word.
+        for (json, message) in [
+            (
+                r#"{"other": 1}"#,
+                "invalid type: map, expected a number or a decimal string at line 1 column 8",
+            ),
+            (
+                "{}",
+                "invalid type: map, expected a number or a decimal string at line 1 column 2",
+            ),
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Num>(json).unwrap_err().to_string(),
+                message
+            );
+        }
+        let n: Num = serde_json::from_str("-1.5e-3").unwrap();
+        assert_eq!(n, Num::Value(d("-0.0015")));
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
