@@ -332,6 +332,15 @@ pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn parse_number(text: &str) -> Parsed {
+    if let Some(value) = plain_decimal(text) {
+        return Parsed::Value(value);
+    }
+    parse_general(text)
+}
+
+/// Every number text [`plain_decimal`] leaves: exponents, `+`, `.5`, zero, long digit runs and
+/// text that is no number at all.
+fn parse_general(text: &str) -> Parsed {
     if !is_number_text(text) {
         return Parsed::NotANumber;
     }
@@ -342,6 +351,65 @@ fn parse_number(text: &str) -> Parsed {
         Decimal::from_str_exact(text)
     };
     parsed.map_or(Parsed::OutOfRange, Parsed::Value)
+}
+
+/// Digits of a [`plain_decimal`] at most: 18 always fit an `i64` mantissa (and a Decimal's 96 bits).
+const PLAIN_DIGITS: usize = 18;
+
+/// The shape nearly every host amount has, `-?digits(.digits)?` with at most [`PLAIN_DIGITS`]
+/// digits and not zero, read in one pass: the same Decimal (mantissa, scale and sign) as
+/// [`parse_general`] gives, which checks the text's shape and then scans it again digit by digit
+/// (each line's amounts are read with this: that was a tenth of reading an invoice). `None` for
+/// any other text, left to [`parse_general`]; zero too, whose sign is its to decide.
+fn plain_decimal(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    let (negative, unsigned) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    // Digits plus at most one point: longer text is longer than PLAIN_DIGITS digits anyway.
+    if unsigned.len() > PLAIN_DIGITS + 1 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut point = None;
+    for (i, &b) in unsigned.iter().enumerate() {
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa.checked_mul(10)?.checked_add(i64::from(digit))?;
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
+        }
+    }
+    let scale = match point {
+        // At least one digit on each side of the point, at most PLAIN_DIGITS in all.
+        Some(p) if p > 0 && p + 1 < unsigned.len() => unsigned.len() - p - 1,
+        None if unsigned.len() <= PLAIN_DIGITS => 0,
+        _ => return None,
+    };
+    if mantissa == 0 {
+        return None;
+    }
+    let signed = if negative {
+        mantissa.checked_neg()?
+    } else {
+        mantissa
+    };
+    Decimal::try_new(signed, u32::try_from(scale).ok()?).ok()
+}
+
+/// Whether [`plain_decimal`] agrees with [`parse_general`] on `text`: the same value, scale and
+/// sign (the Decimal's 16 bytes) whenever it reads it. For the `amounts` fuzz target and the
+/// property test, which try it on arbitrary text.
+#[doc(hidden)]
+pub fn plain_agrees_with_general(text: &str) -> bool {
+    match (plain_decimal(text), parse_general(text)) {
+        (None, _) => true,
+        (Some(fast), Parsed::Value(general)) => fast.serialize() == general.serialize(),
+        (Some(_), Parsed::OutOfRange | Parsed::NotANumber) => false,
+    }
 }
 
 /// Optional sign, digits, optional fraction, optional exponent; nothing else.
@@ -433,18 +501,63 @@ impl<'de> Visitor<'de> for NumVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Num, A::Error> {
         // serde_json with arbitrary_precision hands numbers over as a one-entry map whose
         // value is the exact text of the number.
-        match map.next_key::<String>()? {
-            Some(key) if key == JSON_NUMBER_TOKEN => {
+        match map.next_key::<NumKey>()? {
+            Some(NumKey::Number) => {
                 let text: String = map.next_value()?;
                 Ok(Num::parse(&text))
             }
             // JSON has no NaN or ±Infinity: the package's JS entry writes a JS number that is not
             // finite as `{"$nonFinite": "NaN"}` so that it is reported, not mistaken for null.
-            Some(key) if key == NON_FINITE_TOKEN => {
+            Some(NumKey::NonFinite) => {
                 let _: IgnoredAny = map.next_value()?;
                 Ok(Num::Invalid(NumError::NotFinite))
             }
-            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+            Some(NumKey::Other) | None => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
+    }
+}
+
+/// The key of a map read as a number, told apart where it lies: read as a `String` (as it
+/// was), it cost an allocation for every JSON number with a fraction or an exponent.
+enum NumKey {
+    /// serde_json's key for a number kept as text.
+    Number,
+    /// [`NON_FINITE_TOKEN`].
+    NonFinite,
+    /// Any other key: the map is not a number.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for NumKey {
+    /// Read as `String` reads itself (`deserialize_string`, the same expectation and errors),
+    /// without keeping the text.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_string(NumKeyVisitor)
+    }
+}
+
+/// [`NumKey`]'s visitor: `String`'s, comparing instead of copying.
+struct NumKeyVisitor;
+
+impl<'de> Visitor<'de> for NumKeyVisitor {
+    type Value = NumKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<NumKey, E> {
+        Ok(match v {
+            JSON_NUMBER_TOKEN => NumKey::Number,
+            NON_FINITE_TOKEN => NumKey::NonFinite,
+            _ => NumKey::Other,
+        })
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<NumKey, E> {
+        match std::str::from_utf8(v) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(de::Error::invalid_value(de::Unexpected::Bytes(v), &self)),
         }
     }
 }
@@ -549,6 +662,61 @@ mod tests {
         }
     }
 
+    /// The one-pass reading of plain amounts gives the general path's Decimal byte for byte
+    /// (scale and sign included), and leaves every other shape to it.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn plain_amounts_read_as_the_general_path_does() {
+        for t in [
+            "25.06",
+            "-25.06",
+            "1",
+            "-1",
+            "0.5",
+            "007.50",
+            "20.10",
+            "-0.001",
+            "123456789012345678",
+            "-123456789012345678",
+            "12345678901234567.8",
+            "0.00000000000000001",
+            "9999999999.99",
+        ] {
+            let fast = plain_decimal(t).unwrap();
+            assert_eq!(
+                fast.serialize(),
+                Decimal::from_str_exact(t).unwrap().serialize(),
+                "{t}"
+            );
+            assert!(plain_agrees_with_general(t), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            ".",
+            "0",
+            "-0",
+            "0.00",
+            "-0.00",
+            "+1",
+            ".5",
+            "5.",
+            "-.5",
+            "1e5",
+            "1.2.3",
+            "1,000",
+            " 1",
+            "1 ",
+            "--1",
+            "1234567890123456789",
+            "0.000000000000000001",
+            "١",
+        ] {
+            assert_eq!(plain_decimal(t), None, "{t:?}");
+            assert!(plain_agrees_with_general(t), "{t:?}");
+        }
+    }
+
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn json_numbers_stay_exact() {
@@ -559,6 +727,24 @@ mod tests {
         let n: Num = serde_json::from_str(r#"{"$nonFinite": "-Infinity"}"#).unwrap();
         assert_eq!(n, Num::Invalid(NumError::NotFinite));
         assert!(serde_json::from_str::<Num>(r#"{"other": 1}"#).is_err());
+        // The number's map key is compared without being copied; the errors stay word for word.
+        for (json, message) in [
+            (
+                r#"{"other": 1}"#,
+                "invalid type: map, expected a number or a decimal string at line 1 column 8",
+            ),
+            (
+                "{}",
+                "invalid type: map, expected a number or a decimal string at line 1 column 2",
+            ),
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Num>(json).unwrap_err().to_string(),
+                message
+            );
+        }
+        let n: Num = serde_json::from_str("-1.5e-3").unwrap();
+        assert_eq!(n, Num::Value(d("-0.0015")));
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

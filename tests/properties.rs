@@ -226,6 +226,21 @@ proptest! {
         }
     }
 
+    /// Amount text read in one pass (money::plain_decimal) is the Decimal the general parser
+    /// gives, scale and sign included: near-plain shapes and arbitrary text.
+    #[test]
+    fn plain_amounts_are_read_exactly(
+        near in "[-+]?[0-9]{0,20}([.][0-9]{0,20})?([eE][-+]?[0-9]{0,3})?",
+        any_text in "\\PC{0,24}",
+        m in any::<i64>(),
+        scale in 0u32..=18,
+    ) {
+        let shown = Decimal::new(m, scale).to_string();
+        for t in [near.as_str(), any_text.as_str(), shown.as_str()] {
+            prop_assert!(xero_export::money::plain_agrees_with_general(t), "{:?}", t);
+        }
+    }
+
     #[test]
     fn bodies_write_numbers_and_dates_exactly(m in any::<i64>(), wide in any::<i128>(), scale in 0u32..=28, y in 1i32..=9999, mo in 1u32..=12, d in 1u32..=28) {
         let v = Decimal::new(m, scale);

@@ -112,6 +112,26 @@ where
     })
 }
 
+/// [`read`] under `root[index]`, the path built only if something is found there (an element
+/// of a batch: building `invoices[9999]` for every invoice read cost more than the watch).
+pub fn read_element<'de, T, D>(de: D, root: &Path, index: usize, found: &Log) -> Result<T, D::Error>
+where
+    T: de::Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    let root = Seg::Root(root);
+    let element = Seg::Index(&root, index);
+    T::deserialize(Watch {
+        de,
+        at: Place {
+            seg: &element,
+            fields: &[],
+        },
+        found,
+        parent: &[],
+    })
+}
+
 /// Reads `T` from JSON text under `root`, with every unknown key it holds: a value of the
 /// wrong type fails with its path in the caller's terms (`settings.dueDate.rule: invalid
 /// type…`), not a line and column of JSON text the caller never wrote.

@@ -460,6 +460,13 @@ pub fn csv_snapshot(data: &[u8]) {
 
 /// `lineAmount(line)` and `timesheetInvoice(input)`: the same JSON to both.
 pub fn amounts(data: &[u8]) {
+    // Amount text read in one pass must be the general parser's Decimal exactly.
+    if let Ok(text) = std::str::from_utf8(data) {
+        assert!(
+            xero_export::money::plain_agrees_with_general(text),
+            "{text:?}"
+        );
+    }
     if let Ok(line) = serde_json::from_slice::<xero_export::build::totals::LineInput>(data) {
         let _ = serde_json::to_string(&xero_export::build::totals::compute_line(&line));
     }
