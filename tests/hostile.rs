@@ -319,6 +319,22 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         err.contains("`invoices[0]`: invalid type: sequence, expected struct SourceInvoice"),
         "{err}"
     );
+    let err = xero_export::input::source::read_invoices(r#"[{"lines": [["a line", 1]]}]"#)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("`invoices[0].lines[0]`: invalid type: sequence, expected struct SourceLine"),
+        "{err}"
+    );
+    let err = xero_export::input::source::read_invoices(r#"[{"payer": ["patient", "p-1"]}]"#)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("`invoices[0].payer`: invalid type: sequence"),
+        "{err}"
+    );
     // Arrays where arrays belong still read.
     assert_eq!(
         xero_export::input::source::read_invoices(r#"[{"lines": [{"quantity": 1}]}]"#)
