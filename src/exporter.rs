@@ -110,6 +110,8 @@ impl Exporter {
     /// Previews a batch, including only what `options` asks for.
     pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
         let mut batch = Batch::new(self, options);
+        // These documents are handed to the caller (and the sending plan reads their tracking).
+        batch.keep_sent_tracking = true;
         let documents: Vec<DocumentPreview> =
             invoices.iter().map(|inv| batch.document(inv)).collect();
         let (contacts, items, summary) = batch.finish();
@@ -340,6 +342,10 @@ struct Batch<'e> {
     tracker: tracking::Resolver<'e>,
     settings_blocked: bool,
     options: PreviewOptions,
+    /// Whether documents keep `sent_tracking` ([`build::Ctx::keep_sent_tracking`]): only
+    /// those handed to the caller ([`Exporter::preview_with`]) do; the streamed and
+    /// result-handle paths write each document out and drop it.
+    keep_sent_tracking: bool,
     state: BatchState,
 }
 
@@ -373,6 +379,7 @@ impl<'e> Batch<'e> {
             ),
             settings_blocked: exporter.settings_blocked,
             options,
+            keep_sent_tracking: false,
             state,
         }
     }
@@ -394,6 +401,7 @@ impl<'e> Batch<'e> {
             settings: &e.settings,
             options: self.options,
             settings_blocked: self.settings_blocked,
+            keep_sent_tracking: self.keep_sent_tracking,
         };
         let mut doc = build::document(&bctx, inv, resolved);
         if !self.state.seen.insert(doc.source_id.clone()) {

@@ -17,7 +17,7 @@ use crate::resolve::lines::ResolvedLine;
 use crate::resolve::tracking::LineTracking;
 use crate::resolve::ResolvedInvoice;
 use crate::xero::kind::DocumentKind;
-use crate::xero::wire::WireLine;
+use crate::xero::wire::{WireLine, WireTracking};
 use crate::Text;
 
 /// The document's lines, built.
@@ -75,7 +75,11 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
     let mut out = BuiltLines {
         preview: Vec::with_capacity(if ctx.options.lines { lines.len() } else { 0 }),
         wire: Vec::with_capacity(lines.len()),
-        sent_tracking: Vec::with_capacity(lines.len()),
+        sent_tracking: Vec::with_capacity(if ctx.keep_sent_tracking {
+            lines.len()
+        } else {
+            0
+        }),
         taxes: Vec::with_capacity(lines.len()),
         total_discount: None,
         totals: None,
@@ -104,6 +108,17 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         });
         amounts = amounts.and_then(|a| a.checked_add(l.amount));
         taxes = taxes.and_then(|t| t.checked_add(tax));
+        let keep = ctx.keep_sent_tracking;
+        let wire_tracking: Vec<WireTracking> = if keep || ctx.options.lines {
+            l.tracking.iter().map(|t| t.wire.clone()).collect()
+        } else {
+            // Nothing else reads the resolved tracking: each entry becomes its wire form in
+            // the same allocation (`Vec`'s in-place collect), nothing cloned.
+            std::mem::take(&mut l.tracking)
+                .into_iter()
+                .map(|t| t.wire)
+                .collect()
+        };
         if ctx.options.lines {
             out.preview.push(LinePreview {
                 description: s.description.clone(),
@@ -117,7 +132,11 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
                 tax_rate: l.tax_type.as_ref().map(|_| text_inline(l.rate.normalize())),
                 line_amount: fixed_text(l.amount, 2),
                 tax_amount: fixed_text(tax, 2),
-                tracking: l.tracking.clone(),
+                tracking: if keep {
+                    l.tracking.clone()
+                } else {
+                    std::mem::take(&mut l.tracking)
+                },
             });
         }
         out.wire.push(WireLine {
@@ -131,9 +150,11 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
             tax_amount: None,
             discount_rate: s.discount_rate.map(|d| d.normalize()),
             discount_amount: s.discount_amount.map(canonical_money),
-            tracking: l.tracking.iter().map(|t| t.wire.clone()).collect(),
+            tracking: wire_tracking,
         });
-        out.sent_tracking.push(l.tracking);
+        if keep {
+            out.sent_tracking.push(l.tracking);
+        }
     }
     out.totals = match (amounts, taxes) {
         (Some(a), Some(t)) if known => Totals::from_lines([(a, t)], mode),
