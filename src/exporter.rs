@@ -33,6 +33,8 @@ pub struct Exporter {
     templates: Templates,
     /// Tracking aliases and mapped options, looked up once.
     tracking: tracking::Prepared,
+    /// The snapshot's accounts and tax rates for the settings' codes, looked up once.
+    known: resolve::accounts::Known,
     /// What tracking resolution has learnt from earlier previews (see [`tracking::Memo`]):
     /// kept between calls so that a page previewing one invoice per call does not redo it.
     memo: std::cell::RefCell<tracking::Memo>,
@@ -63,7 +65,9 @@ impl Exporter {
         let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
         tracking::Resolver::new(&snapshot, &settings.tracking, &tracking).check(&mut issues);
         let memo = std::cell::RefCell::new(tracking::Memo::new(&settings.tracking));
+        let known = resolve::accounts::Known::new(&snapshot, &settings);
         Exporter {
+            known,
             issues_json: serde_json::to_string(&issues).ok(),
             settings_blocked: has_errors(&issues),
             snapshot,
@@ -393,6 +397,7 @@ impl<'e> Batch<'e> {
             settings: &e.settings,
             tracker: &self.tracker,
             templates: &e.templates,
+            known: &e.known,
         };
         let resolved = resolve::invoice(&rctx, index, inv, &mut self.state.planned);
         let new_items = new_items(&resolved);
