@@ -315,6 +315,10 @@ pub struct Prepared {
     mapped: Vec<[Option<Mapped>; 3]>,
 }
 
+/// The source that gave a configured category its option, the option value, and its lookup
+/// when [`Prepared::mapped`] had it.
+type Sourced<'l> = (TrackingSource, &'l str, Option<&'l Result<Shared, Stale>>);
+
 /// A mapping's keys → (option value trimmed, its lookup); see [`Prepared::mapped`].
 type Mapped = BTreeMap<String, (String, Result<Shared, Stale>)>;
 
@@ -665,7 +669,7 @@ impl<'a> Resolver<'a> {
         line: &'l SourceLine,
         invoice: &'l SourceInvoice,
         aliases: &[String],
-    ) -> Option<(TrackingSource, &'l str, Option<&'l Result<Shared, Stale>>)> {
+    ) -> Option<Sourced<'l>> {
         let prepared: &'l Prepared = self.prepared;
         if let Some((m, key)) = mapping(source, line) {
             if let Some(map) = prepared.mapped.get(i).and_then(|ms| ms.get(m)?.as_ref()) {
