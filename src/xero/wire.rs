@@ -79,7 +79,6 @@ fn next_escape(bytes: &[u8], from: usize) -> Option<usize> {
 /// Appends `s` as a JSON string: `"` and `\` backslash-escaped, control characters as `\b`,
 /// `\t`, `\n`, `\f`, `\r` or `\u00XX`, everything else (all of Unicode) as it is — the same
 /// bytes serde_json writes.
-#[inline(always)]
 pub fn push_json_str(out: &mut String, s: &str) {
     // One capacity check for the whole string; text that needs no escaping (nearly all of
     // it) is copied in one piece without looking for where an escape would go.
@@ -142,7 +141,7 @@ impl<'a> Object<'a> {
 
     /// Inlined on purpose: every key is a literal, so once inlined each copy is of a known
     /// length (a few moves instead of a call to `memcpy`); about 40 keys per request body.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn key(&mut self, key: &str) -> &mut String {
         self.out.push_str(if self.first { "\"" } else { ",\"" });
         self.first = false;
@@ -151,12 +150,12 @@ impl<'a> Object<'a> {
         self.out
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn str(&mut self, key: &str, value: &str) {
         push_json_str(self.key(key), value);
     }
 
-    #[inline(always)]
+    #[inline]
     pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.str(key, v);
