@@ -33,6 +33,8 @@ pub struct Exporter {
     templates: Templates,
     /// Tracking aliases and mapped options, looked up once.
     tracking: tracking::Prepared,
+    /// The snapshot's accounts and tax rates for the settings' codes, looked up once.
+    known: resolve::accounts::Known,
     /// What tracking resolution has learnt from earlier previews (see [`tracking::Memo`]):
     /// kept between calls so that a page previewing one invoice per call does not redo it.
     memo: std::cell::RefCell<tracking::Memo>,
@@ -63,7 +65,9 @@ impl Exporter {
         let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
         tracking::Resolver::new(&snapshot, &settings.tracking, &tracking).check(&mut issues);
         let memo = std::cell::RefCell::new(tracking::Memo::new(&settings.tracking));
+        let known = resolve::accounts::Known::new(&snapshot, &settings);
         Exporter {
+            known,
             issues_json: serde_json::to_string(&issues).ok(),
             settings_blocked: has_errors(&issues),
             snapshot,
@@ -110,6 +114,8 @@ impl Exporter {
     /// Previews a batch, including only what `options` asks for.
     pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
         let mut batch = Batch::new(self, options);
+        // These documents are handed to the caller (and the sending plan reads their tracking).
+        batch.keep_sent_tracking = true;
         let documents: Vec<DocumentPreview> =
             invoices.iter().map(|inv| batch.document(inv)).collect();
         let (contacts, items, summary) = batch.finish();
@@ -340,6 +346,10 @@ struct Batch<'e> {
     tracker: tracking::Resolver<'e>,
     settings_blocked: bool,
     options: PreviewOptions,
+    /// Whether documents keep `sent_tracking` ([`build::Ctx::keep_sent_tracking`]): only
+    /// those handed to the caller ([`Exporter::preview_with`]) do; the streamed and
+    /// result-handle paths write each document out and drop it.
+    keep_sent_tracking: bool,
     state: BatchState,
 }
 
@@ -373,6 +383,7 @@ impl<'e> Batch<'e> {
             ),
             settings_blocked: exporter.settings_blocked,
             options,
+            keep_sent_tracking: false,
             state,
         }
     }
@@ -386,6 +397,7 @@ impl<'e> Batch<'e> {
             settings: &e.settings,
             tracker: &self.tracker,
             templates: &e.templates,
+            known: &e.known,
         };
         let resolved = resolve::invoice(&rctx, index, inv, &mut self.state.planned);
         let new_items = new_items(&resolved);
@@ -394,6 +406,7 @@ impl<'e> Batch<'e> {
             settings: &e.settings,
             options: self.options,
             settings_blocked: self.settings_blocked,
+            keep_sent_tracking: self.keep_sent_tracking,
         };
         let mut doc = build::document(&bctx, inv, resolved);
         if !self.state.seen.insert(doc.source_id.clone()) {

@@ -218,7 +218,9 @@ fn rounding_line(
         tax_type: tax_type.clone(),
         ..WireLine::default()
     });
-    built.sent_tracking.push(Vec::new());
+    if ctx.keep_sent_tracking {
+        built.sent_tracking.push(Vec::new());
+    }
     built.taxes.push(LineTax {
         amount: adj,
         tax: Decimal::ZERO,

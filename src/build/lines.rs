@@ -17,7 +17,7 @@ use crate::resolve::lines::ResolvedLine;
 use crate::resolve::tracking::LineTracking;
 use crate::resolve::ResolvedInvoice;
 use crate::xero::kind::DocumentKind;
-use crate::xero::wire::WireLine;
+use crate::xero::wire::{WireLine, WireTracking};
 use crate::Text;
 
 /// The document's lines, built.
@@ -75,7 +75,11 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
     let mut out = BuiltLines {
         preview: Vec::with_capacity(if ctx.options.lines { lines.len() } else { 0 }),
         wire: Vec::with_capacity(lines.len()),
-        sent_tracking: Vec::with_capacity(lines.len()),
+        sent_tracking: Vec::with_capacity(if ctx.keep_sent_tracking {
+            lines.len()
+        } else {
+            0
+        }),
         taxes: Vec::with_capacity(lines.len()),
         total_discount: None,
         totals: None,
@@ -104,21 +108,11 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         });
         amounts = amounts.and_then(|a| a.checked_add(l.amount));
         taxes = taxes.and_then(|t| t.checked_add(tax));
+        let keep = ctx.keep_sent_tracking;
+        let wire_tracking = wire_tracking(&mut l.tracking, keep || ctx.options.lines);
         if ctx.options.lines {
-            out.preview.push(LinePreview {
-                description: s.description.clone(),
-                quantity: s.quantity.map(|q| text_inline(q.normalize())),
-                unit_amount: s.unit.map(|u| fixed_text(u, unitdp)),
-                discount_rate: s.discount_rate.map(|d| text_inline(d.normalize())),
-                discount_amount: s.discount_amount.map(|d| fixed_text(d, 2)),
-                item_code: l.item_code.clone(),
-                account_code: l.account.clone(),
-                tax_type: l.tax_type.clone(),
-                tax_rate: l.tax_type.as_ref().map(|_| text_inline(l.rate.normalize())),
-                line_amount: fixed_text(l.amount, 2),
-                tax_amount: fixed_text(tax, 2),
-                tracking: l.tracking.clone(),
-            });
+            out.preview
+                .push(preview_line(&s, &mut l, tax, unitdp, keep));
         }
         out.wire.push(WireLine {
             line_item_id: l.line_item_id,
@@ -131,15 +125,59 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
             tax_amount: None,
             discount_rate: s.discount_rate.map(|d| d.normalize()),
             discount_amount: s.discount_amount.map(canonical_money),
-            tracking: l.tracking.iter().map(|t| t.wire.clone()).collect(),
+            tracking: wire_tracking,
         });
-        out.sent_tracking.push(l.tracking);
+        if keep {
+            out.sent_tracking.push(l.tracking);
+        }
     }
     out.totals = match (amounts, taxes) {
         (Some(a), Some(t)) if known => Totals::from_lines([(a, t)], mode),
         _ => None,
     };
     out
+}
+
+/// The line's preview (display data). Its tracking is the resolved line's own when nothing
+/// else keeps it (`!keep`), a clone otherwise.
+fn preview_line(
+    s: &Sent,
+    l: &mut ResolvedLine,
+    tax: Decimal,
+    unitdp: u32,
+    keep: bool,
+) -> LinePreview {
+    LinePreview {
+        description: s.description.clone(),
+        quantity: s.quantity.map(|q| text_inline(q.normalize())),
+        unit_amount: s.unit.map(|u| fixed_text(u, unitdp)),
+        discount_rate: s.discount_rate.map(|d| text_inline(d.normalize())),
+        discount_amount: s.discount_amount.map(|d| fixed_text(d, 2)),
+        item_code: l.item_code.clone(),
+        account_code: l.account.clone(),
+        tax_type: l.tax_type.clone(),
+        tax_rate: l.tax_type.as_ref().map(|_| text_inline(l.rate.normalize())),
+        line_amount: fixed_text(l.amount, 2),
+        tax_amount: fixed_text(tax, 2),
+        tracking: if keep {
+            l.tracking.clone()
+        } else {
+            std::mem::take(&mut l.tracking)
+        },
+    }
+}
+
+/// The line's tracking as the wire line sends it. When nothing else reads the resolved
+/// tracking (`!kept`), each entry becomes its wire form in the same allocation (`Vec`'s
+/// in-place collect) and `tracking` is left empty; otherwise the wire forms are cloned.
+fn wire_tracking(tracking: &mut Vec<LineTracking>, kept: bool) -> Vec<WireTracking> {
+    if kept {
+        return tracking.iter().map(|t| t.wire.clone()).collect();
+    }
+    std::mem::take(tracking)
+        .into_iter()
+        .map(|t| t.wire)
+        .collect()
 }
 
 /// What a sent discount takes off the line: its gross amount (quantity × unit amount, 2 dp)

@@ -39,6 +39,11 @@ pub(crate) struct Ctx<'a> {
     pub(crate) options: PreviewOptions,
     /// Whether the settings or snapshot have errors, which block every document.
     pub(crate) settings_blocked: bool,
+    /// Whether the document keeps its lines' tracking as resolved (`sent_tracking`, which the
+    /// sending plan checks Xero's response against). Why optional: a preview written out as
+    /// text and dropped (the streamed and result-handle paths) never reads it, and without it
+    /// a line's tracking becomes its wire tracking in place, with no allocation of its own.
+    pub(crate) keep_sent_tracking: bool,
 }
 
 /// Builds one resolved invoice into its preview, wire document and body.

@@ -783,24 +783,34 @@ impl Snapshot {
 
     /// An account by code (case-insensitive) or AccountID.
     pub fn account(&self, code_or_id: &str) -> Option<&Account> {
+        self.accounts.get(self.account_index(code_or_id)?)
+    }
+
+    /// [`Snapshot::account`]'s position in `accounts`.
+    pub(crate) fn account_index(&self, code_or_id: &str) -> Option<usize> {
         if let Some(i) = self.exact_index(EXACT_ACCOUNT, code_or_id) {
-            return self.accounts.get(i);
+            return Some(i);
         }
         let k = names::key_ref(code_or_id);
-        let i = self
-            .account_by_code
+        self.account_by_code
             .get(k.as_ref())
-            .or_else(|| self.account_by_id.get(k.as_ref()))?;
-        self.accounts.get(*i)
+            .or_else(|| self.account_by_id.get(k.as_ref()))
+            .copied()
     }
 
     /// A tax rate by TaxType (case-insensitive).
     pub fn tax_rate(&self, tax_type: &str) -> Option<&TaxRate> {
+        self.tax_rates.get(self.tax_rate_index(tax_type)?)
+    }
+
+    /// [`Snapshot::tax_rate`]'s position in `tax_rates`.
+    pub(crate) fn tax_rate_index(&self, tax_type: &str) -> Option<usize> {
         if let Some(i) = self.exact_index(EXACT_TAX, tax_type) {
-            return self.tax_rates.get(i);
+            return Some(i);
         }
-        self.tax_rates
-            .get(*self.tax_by_type.get(names::key_ref(tax_type).as_ref())?)
+        self.tax_by_type
+            .get(names::key_ref(tax_type).as_ref())
+            .copied()
     }
 
     /// An item by code (case-insensitive).

@@ -112,6 +112,21 @@ pub fn rounds_to_zero(quantity: Decimal, unit: Decimal, unitdp: u32, discount: D
         .is_some_and(|a| !a.is_zero() && round2(a).is_zero())
 }
 
+/// [`line_amount`] and [`rounds_to_zero`] at once: the line's amount and whether Xero's rounding
+/// made it 0.00 from a non-zero amount. Why: line resolution needs both for every line, and
+/// asking each apart multiplied and rounded the unit amount twice. `None` past Decimal's range
+/// (then `rounds_to_zero` is false, as it is for such a line).
+pub fn line_amount_and_zero(
+    quantity: Decimal,
+    unit: Decimal,
+    unitdp: u32,
+    discount: Discount,
+) -> Option<(Decimal, bool)> {
+    let exact = exact_line_amount(quantity, unit, unitdp, discount)?;
+    let amount = round2(exact);
+    Some((amount, !exact.is_zero() && amount.is_zero()))
+}
+
 /// `value / 100`, exactly: two more decimal places when the scale allows (a division costs far
 /// more, and this runs for every line).
 fn hundredth(value: Decimal) -> Option<Decimal> {
@@ -336,6 +351,46 @@ mod tests {
                 want,
                 "{q} × {u} {discount:?}"
             );
+        }
+    }
+
+    /// `line_amount_and_zero` is `line_amount` and `rounds_to_zero` asked apart (what line
+    /// resolution called before), on amounts around every rounding edge and out of range.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn amount_and_zero_is_both_asked_apart() {
+        let quantities = ["0", "1", "2", "-3", "0.0001", "0.5", "9999999999999"];
+        let units = [
+            "0",
+            "0.001",
+            "0.0049",
+            "-0.0049",
+            "0.005",
+            "0.01",
+            "10.00",
+            "25.065",
+            "-7.1234",
+            "99999999999999.9999",
+        ];
+        let discounts = [
+            Discount::None,
+            Discount::Rate(dec("60")),
+            Discount::Rate(dec("100")),
+            Discount::Rate(dec("12.5")),
+            Discount::Amount(dec("9.999")),
+            Discount::Amount(dec("-0.004")),
+        ];
+        for q in quantities {
+            for u in units {
+                for d in discounts {
+                    for dp in [2, 4] {
+                        let (q, u) = (dec(q), dec(u));
+                        let apart =
+                            line_amount(q, u, dp, d).map(|a| (a, rounds_to_zero(q, u, dp, d)));
+                        assert_eq!(line_amount_and_zero(q, u, dp, d), apart, "{q} × {u} {d:?}");
+                    }
+                }
+            }
         }
     }
 

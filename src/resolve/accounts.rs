@@ -11,13 +11,83 @@
 
 use rust_decimal::Decimal;
 
-use crate::input::snapshot::{Account, AccountClass};
+use crate::input::settings::Settings;
+use crate::input::snapshot::{Account, AccountClass, Snapshot, TaxRate};
 use crate::input::source::{non_empty, non_empty_text};
 use crate::issues::{Issue, IssueCode};
 use crate::money::totals::LineAmountTypes;
 use crate::resolve::lines::LineInput;
 use crate::resolve::Ctx;
 use crate::Text;
+
+/// How many of the codes the settings name [`Known`] keeps: settings name a handful, and a
+/// longer list would make its scan cost more than the search it saves.
+const KNOWN_MAX: usize = 8;
+
+/// The snapshot's account and tax rate for each code the settings name (the default account,
+/// the accounts by service, the default tax type and those by tax code), looked up once per
+/// exporter. Why: nearly every line's account and tax type come from the settings, so the same
+/// few codes were searched for in the snapshot on every line; a scan of these few texts is far
+/// cheaper. Any other code (a line's own) is searched for as before, and the results are the
+/// snapshot's own lookups, so nothing changes but the time.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Known {
+    /// Code → index in `snapshot.accounts` (`None`: not in the chart).
+    accounts: Vec<(Text, Option<usize>)>,
+    /// TaxType → index in `snapshot.tax_rates` (`None`: not a tax rate).
+    tax_rates: Vec<(Text, Option<usize>)>,
+}
+
+impl Known {
+    /// Looks up the settings' codes in `snapshot`.
+    pub(crate) fn new(snapshot: &Snapshot, settings: &Settings) -> Known {
+        let mut known = Known::default();
+        let accounts = settings.accounts.default.iter();
+        for code in accounts.chain(settings.accounts.by_service.values()) {
+            remember(&mut known.accounts, code, || snapshot.account_index(code));
+        }
+        let tax_types = settings.taxes.default.iter();
+        for tt in tax_types.chain(settings.taxes.by_code.values()) {
+            remember(&mut known.tax_rates, tt, || snapshot.tax_rate_index(tt));
+        }
+        known
+    }
+
+    /// [`Snapshot::account`], from the settings' codes when it is one of them.
+    fn account<'s>(&self, snapshot: &'s Snapshot, code: &str) -> Option<&'s Account> {
+        match find(&self.accounts, code) {
+            Some(i) => snapshot.accounts.get(i?),
+            None => snapshot.account(code),
+        }
+    }
+
+    /// [`Snapshot::tax_rate`], from the settings' tax types when it is one of them.
+    fn tax_rate<'s>(&self, snapshot: &'s Snapshot, tax_type: &str) -> Option<&'s TaxRate> {
+        match find(&self.tax_rates, tax_type) {
+            Some(i) => snapshot.tax_rates.get(i?),
+            None => snapshot.tax_rate(tax_type),
+        }
+    }
+}
+
+/// Adds `code` and its lookup to `list` unless it is there or the list is full.
+fn remember(
+    list: &mut Vec<(Text, Option<usize>)>,
+    code: &Text,
+    lookup: impl FnOnce() -> Option<usize>,
+) {
+    if list.len() < KNOWN_MAX && !list.iter().any(|(c, _)| c == code) {
+        list.push((code.clone(), lookup()));
+    }
+}
+
+/// `code`'s lookup in `list`, when it is there (the exact text: another spelling is searched
+/// for as before).
+fn find(list: &[(Text, Option<usize>)], code: &str) -> Option<Option<usize>> {
+    list.iter()
+        .find(|(c, _)| c.as_str() == code)
+        .map(|(_, i)| *i)
+}
 
 /// The account a line is sent with, and what its tax depends on.
 #[derive(Clone, Debug, Default)]
@@ -56,7 +126,7 @@ pub(crate) fn account(ctx: &Ctx<'_>, li: &LineInput<'_>, issues: &mut Vec<Issue>
                 });
             }
         }
-        Some(code) if !ctx.snapshot.accounts.is_empty() => match ctx.snapshot.account(code) {
+        Some(code) if !ctx.snapshot.accounts.is_empty() => match ctx.known.account(ctx.snapshot, code) {
             None => issues.push(Issue::error(IssueCode::AccountUnknown, li.path.field("accountCode"), format!("Account \"{code}\" is not in the organisation's chart of accounts. Check the mapping, or refresh the snapshot (GET /Accounts)."))),
             Some(acc) => {
                 out.code = acc.code.clone().or(out.code);
@@ -129,7 +199,7 @@ pub(crate) fn tax(
     let from_code = match tax_code {
         Some(code) => match s.taxes.by_code.get(code) {
             Some(tt) => Some(tt.clone()),
-            None if ctx.snapshot.tax_rate(code).is_some() => Some(Text::new(code)),
+            None if ctx.known.tax_rate(ctx.snapshot, code).is_some() => Some(Text::new(code)),
             None => {
                 issues.push(Issue::error(IssueCode::TaxCodeUnmapped, li.path.field("taxCode"), format!("Tax code \"{code}\" has no mapping: add it to settings.taxes.byCode (host code → Xero TaxType, e.g. \"OUTPUT2\").")));
                 None
@@ -166,7 +236,7 @@ fn check_tax(
     account: &LineAccount,
     issues: &mut Vec<Issue>,
 ) -> (Option<Text>, Decimal) {
-    let Some(r) = ctx.snapshot.tax_rate(tt) else {
+    let Some(r) = ctx.known.tax_rate(ctx.snapshot, tt) else {
         issues.push(Issue::error(IssueCode::TaxTypeUnknown, li.path.field("taxCode"), format!("Tax type \"{tt}\" is not one of the organisation's tax rates (use the TaxType code such as OUTPUT2, not the display name).")));
         return (None, Decimal::ZERO);
     };
@@ -179,4 +249,61 @@ fn check_tax(
         }
     }
     (r.tax_type.clone().or(Some(tt.clone())), r.rate())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::snapshot::SnapshotInput;
+
+    /// [`Known`] answers exactly what the snapshot's own lookups answer (the same account or
+    /// tax rate, or none) for the settings' codes in every spelling they may take (case,
+    /// spaces, an AccountID, unknown and archived codes) and for codes the settings do not name.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn known_codes_are_the_snapshots_lookups() {
+        let input: SnapshotInput =
+            serde_json::from_str(include_str!("../../tests/fixtures/sample/snapshot.json"))
+                .unwrap();
+        let snapshot = Snapshot::new(input);
+        let codes = [
+            "200",
+            "210",
+            " 200",
+            "200 ",
+            "260",
+            "091",
+            "999",
+            "",
+            "7d05a53d-613d-4eb2-a2fc-dcb6adb80b80",
+            "7D05A53D-613D-4EB2-A2FC-DCB6ADB80B80",
+            "OUTPUT2",
+            "output2",
+            "Output2 ",
+            "NONE",
+            "TAX001",
+            "INPUT2",
+            "GST",
+            "nope",
+        ];
+        let settings: Settings = serde_json::from_value(serde_json::json!({
+            "accounts": {"default": "200", "byService": {"a": "210", "b": "260", "c": "999", "d": "7d05a53d-613d-4eb2-a2fc-dcb6adb80b80", "e": " 200", "f": "091"}},
+            "taxes": {"default": "OUTPUT2", "byCode": {"GST": "output2", "EX": "NONE", "OLD": "TAX001", "BAD": "nope"}}
+        }))
+        .unwrap();
+        let known = Known::new(&snapshot, &settings);
+        assert!(known.accounts.len() >= 6 && known.tax_rates.len() >= 4);
+        for code in codes {
+            assert_eq!(
+                known.account(&snapshot, code).map(std::ptr::from_ref),
+                snapshot.account(code).map(std::ptr::from_ref),
+                "account {code:?}"
+            );
+            assert_eq!(
+                known.tax_rate(&snapshot, code).map(std::ptr::from_ref),
+                snapshot.tax_rate(code).map(std::ptr::from_ref),
+                "tax rate {code:?}"
+            );
+        }
+    }
 }

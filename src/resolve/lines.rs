@@ -248,18 +248,18 @@ fn check_description(
     }
 }
 
-/// Warns about a line Xero's rounding makes 0.00 (see [`totals::rounds_to_zero`]).
+/// Warns about a line Xero's rounding makes 0.00 (`zero`, see [`totals::rounds_to_zero`]).
 fn rounding_to_zero(
     quantity: Option<Decimal>,
     unit: Option<Decimal>,
-    unitdp: u32,
+    zero: bool,
     p: &Parsed<'_>,
     issues: &mut Vec<Issue>,
 ) {
     let (Some(q), Some(u)) = (quantity, unit) else {
         return;
     };
-    if totals::rounds_to_zero(q, u, unitdp, p.discount) {
+    if zero {
         issues.push(Issue::warning(
             IssueCode::LineAmountRoundsToZero,
             p.path,
@@ -301,9 +301,13 @@ fn amounts(
             unit = Some(-u);
         }
     }
-    let amount = match (quantity, unit) {
-        (Some(q), Some(u)) => totals::line_amount(q, u, unitdp, p.discount),
-        _ => Some(Decimal::ZERO),
+    // The amount and whether rounding zeroed it, from one multiplication.
+    let (amount, zero) = match (quantity, unit) {
+        (Some(q), Some(u)) => match totals::line_amount_and_zero(q, u, unitdp, p.discount) {
+            Some((a, zero)) => (Some(a), zero),
+            None => (None, false),
+        },
+        _ => (Some(Decimal::ZERO), false),
     };
     if let (Discount::Amount(a), Some(q), Some(u)) = (p.discount, quantity, unit) {
         if totals::gross_amount(q, u, unitdp).is_some_and(|g| a.abs() > g.abs()) {
@@ -314,7 +318,7 @@ fn amounts(
             ));
         }
     }
-    rounding_to_zero(quantity, unit, unitdp, p, issues);
+    rounding_to_zero(quantity, unit, zero, p, issues);
     let amount = amount.filter(|a| a.abs() <= LINE_AMOUNT_MAX);
     if amount.is_none() {
         let shown = match (quantity, unit) {

@@ -45,6 +45,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) tracker: &'a tracking::Resolver<'a>,
     /// Number, reference and Url templates, split once.
     pub(crate) templates: &'a Templates,
+    /// The snapshot's accounts and tax rates for the codes the settings name, looked up once.
+    pub(crate) known: &'a accounts::Known,
 }
 
 impl Ctx<'_> {

@@ -13,10 +13,66 @@ use crate::resolve::Doc;
 use crate::xero::kind::DocumentKind;
 use crate::Text;
 
-/// A template split into literal text (`false`) and `{field}` names (`true`), once per
-/// exporter rather than once per invoice.
+/// A template split into literal text and `{field}` names, once per exporter rather than once
+/// per invoice, each built-in name already told apart from the invoice's own `fields`.
 #[derive(Clone, Debug)]
-struct Template(Vec<(bool, Text)>);
+struct Template(Vec<Part>);
+
+/// One piece of a [`Template`].
+#[derive(Clone, Debug)]
+enum Part {
+    /// Text written as it is.
+    Literal(Text),
+    /// One of the invoice's own fields (`{number}`, `{payerName}`...).
+    Builtin(Builtin),
+    /// A name looked up in the invoice's `fields`.
+    Field(Text),
+}
+
+/// The invoice fields a template can name directly.
+#[derive(Clone, Copy, Debug)]
+enum Builtin {
+    Id,
+    Number,
+    Reference,
+    Date,
+    ClientId,
+    PayerId,
+    PayerName,
+    Currency,
+}
+
+impl Builtin {
+    /// The field a template's `{name}` names, when it is built in.
+    fn named(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "id" => Builtin::Id,
+            "number" => Builtin::Number,
+            "reference" => Builtin::Reference,
+            "date" => Builtin::Date,
+            "clientId" => Builtin::ClientId,
+            "payerId" => Builtin::PayerId,
+            "payerName" => Builtin::PayerName,
+            "currency" => Builtin::Currency,
+            _ => return None,
+        })
+    }
+
+    /// Its value on `inv` (as given, untrimmed).
+    fn value(self, inv: &SourceInvoice) -> Option<Text> {
+        let payer = inv.payer.as_ref();
+        match self {
+            Builtin::Id => inv.id.clone(),
+            Builtin::Number => inv.number.clone(),
+            Builtin::Reference => inv.reference.clone(),
+            Builtin::Date => inv.date.clone(),
+            Builtin::ClientId => inv.client_id.clone(),
+            Builtin::PayerId => payer.and_then(|p| p.id.clone()),
+            Builtin::PayerName => payer.and_then(contacts::payer_name),
+            Builtin::Currency => inv.currency.clone(),
+        }
+    }
+}
 
 impl Template {
     fn parse(template: &str) -> Option<Template> {
@@ -24,7 +80,11 @@ impl Template {
         Some(Template(
             parts
                 .into_iter()
-                .map(|(is_field, text)| (is_field, Text::new(text)))
+                .map(|(is_field, text)| match (is_field, Builtin::named(text)) {
+                    (false, _) => Part::Literal(Text::new(text)),
+                    (true, Some(b)) => Part::Builtin(b),
+                    (true, None) => Part::Field(Text::new(text)),
+                })
                 .collect(),
         ))
     }
@@ -103,51 +163,43 @@ fn template_parts(template: &str) -> Option<Vec<(bool, &str)>> {
     Some(parts)
 }
 
+/// Fills `template` in for `inv`, trimmed (`None` when that leaves nothing).
 fn render(
     template: Option<&Template>,
     inv: &SourceInvoice,
     path: &Path,
     issues: &mut Vec<Issue>,
 ) -> Option<Text> {
-    let mut out = smol_str::SmolStrBuilder::new();
-    for (is_field, text) in &template?.0 {
-        if !is_field {
-            out.push_str(text);
-            continue;
-        }
-        let payer = inv.payer.as_ref();
-        let payer_name;
-        let value = match text.as_str() {
-            "id" => inv.id.as_deref(),
-            "number" => inv.number.as_deref(),
-            "reference" => inv.reference.as_deref(),
-            "date" => inv.date.as_deref(),
-            "clientId" => inv.client_id.as_deref(),
-            "payerId" => payer.and_then(|p| p.id.as_deref()),
-            "payerName" => {
-                payer_name = payer.and_then(contacts::payer_name);
-                payer_name.as_deref()
-            }
-            "currency" => inv.currency.as_deref(),
-            other => match inv.fields.get(other) {
-                Some(v) => Some(v.as_str()),
-                None => {
-                    issues.push(Issue::error(
-                        IssueCode::TemplateFieldUnknown,
-                        path.field("fields").field(other),
-                        format!("A template uses {{{other}}} but this invoice has no such field: add it to the invoice's `fields`, or change the template."),
-                    ));
-                    None
-                }
-            },
-        };
-        out.push_str(value.unwrap_or_default());
+    let parts = template?.0.as_slice();
+    // A template that is one built-in field (the default `{number}` and `{reference}`): its
+    // value as it is, an O(1) clone of the invoice's text, instead of a copy of it.
+    if let [Part::Builtin(b)] = parts {
+        return trimmed(b.value(inv)?);
     }
-    let out = out.finish();
-    match out.trim() {
+    let mut out = smol_str::SmolStrBuilder::new();
+    for part in parts {
+        match part {
+            Part::Literal(text) => out.push_str(text),
+            Part::Builtin(b) => out.push_str(b.value(inv).as_deref().unwrap_or_default()),
+            Part::Field(name) => match inv.fields.get(name.as_str()) {
+                Some(v) => out.push_str(v),
+                None => issues.push(Issue::error(
+                    IssueCode::TemplateFieldUnknown,
+                    path.field("fields").field(name),
+                    format!("A template uses {{{name}}} but this invoice has no such field: add it to the invoice's `fields`, or change the template."),
+                )),
+            },
+        }
+    }
+    trimmed(out.finish())
+}
+
+/// `text` without surrounding whitespace (itself when it has none); `None` when blank.
+fn trimmed(text: Text) -> Option<Text> {
+    match text.trim() {
         "" => None,
-        trimmed if trimmed.len() == out.len() => Some(out),
-        trimmed => Some(Text::new(trimmed)),
+        t if t.len() == text.len() => Some(text),
+        t => Some(Text::new(t)),
     }
 }
 
@@ -250,6 +302,111 @@ fn check_limits(n: &Numbering, path: &Path, issues: &mut Vec<Issue>) {
             || u.contains(char::is_whitespace)
         {
             issues.push(Issue::error(IssueCode::SettingsInvalid, path.field("url"), format!("The Url \"{u}\" is not an absolute http(s) URL without spaces; Xero needs a valid link.")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`render`] as it was before templates were parsed into [`Part`]s: every field name
+    /// matched as text on every invoice, the result built up whatever its parts.
+    fn render_before(
+        template: &str,
+        inv: &SourceInvoice,
+        path: &Path,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Text> {
+        let mut out = smol_str::SmolStrBuilder::new();
+        for (is_field, text) in template_parts(template)? {
+            if !is_field {
+                out.push_str(text);
+                continue;
+            }
+            let payer = inv.payer.as_ref();
+            let payer_name;
+            let value = match text {
+                "id" => inv.id.as_deref(),
+                "number" => inv.number.as_deref(),
+                "reference" => inv.reference.as_deref(),
+                "date" => inv.date.as_deref(),
+                "clientId" => inv.client_id.as_deref(),
+                "payerId" => payer.and_then(|p| p.id.as_deref()),
+                "payerName" => {
+                    payer_name = payer.and_then(contacts::payer_name);
+                    payer_name.as_deref()
+                }
+                "currency" => inv.currency.as_deref(),
+                other => match inv.fields.get(other) {
+                    Some(v) => Some(v.as_str()),
+                    None => {
+                        issues.push(Issue::error(
+                            IssueCode::TemplateFieldUnknown,
+                            path.field("fields").field(other),
+                            format!("A template uses {{{other}}} but this invoice has no such field: add it to the invoice's `fields`, or change the template."),
+                        ));
+                        None
+                    }
+                },
+            };
+            out.push_str(value.unwrap_or_default());
+        }
+        let out = out.finish();
+        match out.trim() {
+            "" => None,
+            trimmed if trimmed.len() == out.len() => Some(out),
+            trimmed => Some(Text::new(trimmed)),
+        }
+    }
+
+    /// Every template form (one built-in field alone, padded, fields of the invoice's own,
+    /// unknown and empty names, long results) renders on every invoice as before, issues
+    /// included.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn templates_render_as_before() {
+        let templates = [
+            "{number}",
+            "{ number }",
+            "{reference}",
+            "{id}",
+            "{date}",
+            "{clientId}",
+            "{payerId}",
+            "{payerName}",
+            "{currency}",
+            "{custom}",
+            "{missing}",
+            "{}",
+            "Appt {reference}",
+            "https://clinic.example/invoices/{id}",
+            " {number} ",
+            "{number}-{reference}",
+            "INV {payerName} {custom} {missing} and more text past twenty-three bytes",
+            "",
+            "plain",
+            "  ",
+        ];
+        let invoices = [
+            serde_json::json!({"id": "appt-1", "number": "CL-1", "reference": "2024-01-01", "date": "2024-01-15",
+                "clientId": "c1", "currency": "nzd", "payer": {"id": "p-1", "name": "Katherine Warren"},
+                "fields": {"custom": " x "}, "lines": []}),
+            serde_json::json!({"id": " padded id ", "number": "  ", "reference": "a reference longer than twenty-three bytes ",
+                "payer": {"firstName": "Sam", "lastName": "Jones"}, "lines": []}),
+            serde_json::json!({"lines": []}),
+        ];
+        let path = Path::root("invoices").index(0);
+        for template in templates {
+            let parsed = Template::parse(template);
+            for inv in &invoices {
+                let inv: SourceInvoice = serde_json::from_value(inv.clone()).unwrap();
+                let (mut ours, mut before) = (Vec::new(), Vec::new());
+                let got = render(parsed.as_ref(), &inv, &path, &mut ours);
+                let want = render_before(template, &inv, &path, &mut before);
+                assert_eq!(got, want, "{template:?}");
+                assert_eq!(ours, before, "{template:?}");
+            }
         }
     }
 }

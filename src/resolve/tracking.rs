@@ -306,6 +306,47 @@ pub struct Prepared {
     /// (clinicians, locations, services, clients). Lookups depend on nothing else, so these
     /// never change for the exporter's life.
     known: Vec<BTreeMap<String, Result<Shared, Stale>>>,
+    /// Per configured category, per mapping (clinicians, locations, services; see
+    /// [`mapping`]): the mapping's key → its option value, trimmed, and that value's lookup
+    /// from `known`. Why: a line's option is then found with one search (the line's clinician
+    /// id, say) instead of two (the mapping's, then the value's in `known`), for every
+    /// category of every line. `None` for a mapping with a value `known` does not hold (past
+    /// [`PREPARED_OPTIONS_MAX`]): that mapping is searched as before.
+    mapped: Vec<[Option<Mapped>; 3]>,
+}
+
+/// The source that gave a configured category its option, the option value, and its lookup
+/// when [`Prepared::mapped`] had it.
+type Sourced<'l> = (TrackingSource, &'l str, Option<&'l Result<Shared, Stale>>);
+
+/// A mapping's keys → (option value trimmed, its lookup); see [`Prepared::mapped`].
+type Mapped = BTreeMap<String, (String, Result<Shared, Stale>)>;
+
+/// Which of [`Prepared::mapped`]'s three a source reads, and the line's key for it.
+fn mapping(source: TrackingSource, line: &SourceLine) -> Option<(usize, Option<&str>)> {
+    match source {
+        TrackingSource::Clinician => Some((0, line.clinician_id.as_deref())),
+        TrackingSource::Location => Some((1, line.location_id.as_deref())),
+        TrackingSource::Service => Some((2, line.service_code.as_deref())),
+        TrackingSource::Line | TrackingSource::Client | TrackingSource::Fallback => None,
+    }
+}
+
+/// [`Prepared::mapped`] of one mapping: every key whose value is not blank, with the value's
+/// lookup from `known`; `None` when `known` lacks one.
+fn mapped(
+    map: &BTreeMap<String, String>,
+    known: &BTreeMap<String, Result<Shared, Stale>>,
+) -> Option<Mapped> {
+    let mut out = BTreeMap::new();
+    for (k, v) in map {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        out.insert(k.clone(), (v.to_owned(), known.get(v)?.clone()));
+    }
+    Some(out)
 }
 
 impl Prepared {
@@ -358,10 +399,19 @@ impl Prepared {
                     .collect()
             })
             .collect();
+        let mapped = settings
+            .categories
+            .iter()
+            .zip(&known)
+            .map(|(c, known)| {
+                [&c.clinicians, &c.locations, &c.services].map(|map| mapped(map, known))
+            })
+            .collect();
         Prepared {
             aliases,
             labels,
             known,
+            mapped,
         }
     }
 }
@@ -569,20 +619,12 @@ impl<'a> Resolver<'a> {
                 .get(i)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let found = config.sources.iter().find_map(|s| {
-                source_value(
-                    *s,
-                    config,
-                    &line.tracking,
-                    line,
-                    invoice,
-                    self.settings,
-                    aliases,
-                )
-                .map(|v| (*s, v))
-            });
+            let found = config
+                .sources
+                .iter()
+                .find_map(|s| self.source_value(i, *s, config, line, invoice, aliases));
             let label = self.prepared.labels.get(i).unwrap_or(&config.category);
-            let Some((source, value)) = found else {
+            let Some((source, value, prepared)) = found else {
                 if config.required {
                     issues.push(Issue::error(
                         IssueCode::TrackingRequired,
@@ -592,7 +634,11 @@ impl<'a> Resolver<'a> {
                 }
                 continue;
             };
-            match self.lookup_cached(i, &config.category, value) {
+            let result = match prepared {
+                Some(hit) => hit.clone(),
+                None => self.lookup_cached(i, &config.category, value),
+            };
+            match result {
                 Ok(found) => out.push(found.line(source, None)),
                 Err(stale) => {
                     let pick = Pick {
@@ -611,6 +657,36 @@ impl<'a> Resolver<'a> {
             issues.push(Issue::error(IssueCode::TrackingTooMany, tpath(), format!("This line has {} tracking entries; Xero allows at most 2 (and silently drops extras).", out.len())));
         }
         out
+    }
+
+    /// The value `source` yields for configured category `i` ([`source_value`]), and its
+    /// lookup when [`Prepared::mapped`] has it: found with one search there.
+    fn source_value<'l>(
+        &'l self,
+        i: usize,
+        source: TrackingSource,
+        config: &'l TrackingCategorySettings,
+        line: &'l SourceLine,
+        invoice: &'l SourceInvoice,
+        aliases: &[String],
+    ) -> Option<Sourced<'l>> {
+        let prepared: &'l Prepared = self.prepared;
+        if let Some((m, key)) = mapping(source, line) {
+            if let Some(map) = prepared.mapped.get(i).and_then(|ms| ms.get(m)?.as_ref()) {
+                let (value, hit) = map.get(crate::input::source::trim(key?))?;
+                return Some((source, value.as_str(), Some(hit)));
+            }
+        }
+        let value = source_value(
+            source,
+            config,
+            &line.tracking,
+            line,
+            invoice,
+            self.settings,
+            aliases,
+        )?;
+        Some((source, value, None))
     }
 
     /// Overrides for categories the settings do not configure: resolved as given, and any
@@ -831,8 +907,83 @@ pub fn check_response(
 
 #[cfg(test)]
 mod tests {
-    use super::{remember, MEMO_MAX};
+    use super::{remember, Prepared, Resolver, MEMO_MAX};
+    use crate::input::settings::TrackingSettings;
+    use crate::input::snapshot::{Snapshot, SnapshotInput};
+    use crate::input::source::SourceInvoice;
+    use crate::issues::{LinePath, Path};
     use std::collections::BTreeMap;
+
+    /// Lines found through [`Prepared::mapped`] resolve exactly as through the two searches it
+    /// replaces (the mapping's, then `known`'s, what resolution did before): active, archived,
+    /// deleted and unknown options, padded and blank values, padded, unmapped and missing
+    /// keys, every source order and stale policy.
+    #[test]
+    fn mapped_options_resolve_as_the_two_searches_did() {
+        let snapshot: SnapshotInput =
+            serde_json::from_str(include_str!("../../tests/fixtures/sample/snapshot.json"))
+                .unwrap();
+        let snapshot = Snapshot::new(snapshot);
+        let maps = serde_json::json!({
+            "clinicians": {"dr-1": "Dr Aroha Smith", "dr-2": " Dr Ben Lee ", "dr-3": "Dr Old Locum",
+                           "dr-4": "   ", "dr-5": "Nobody", " dr-6 ": "General", "DR-1": "dr ben lee"},
+            "locations": {"north": "North", "harbour": "Harbour", "gone": "Gone", "blank": ""},
+            "services": {"svc": "South", "bad": "Nowhere"}
+        });
+        let lines: Vec<serde_json::Value> = ["dr-1", "dr-2", "dr-3", "dr-4", "dr-5", " dr-6 ", "dr-6", " dr-1 ", "DR-1", "dr-9"]
+            .iter()
+            .flat_map(|c| {
+                ["north", " harbour", "gone", "blank", "nowhere"].iter().flat_map(move |l| {
+                    ["svc", "bad", "none"].iter().map(move |s| {
+                        serde_json::json!({"description": "x", "clinicianId": c, "locationId": l, "serviceCode": s})
+                    })
+                })
+            })
+            .collect();
+        let invoice: SourceInvoice =
+            serde_json::from_value(serde_json::json!({"id": "t", "lines": lines})).unwrap();
+        let path = Path::root("invoices").index(0);
+        for sources in [
+            ["clinician", "location", "service"],
+            ["service", "location", "clinician"],
+        ] {
+            for stale in ["ignore", "error", "fallback"] {
+                let category = |name: &str| {
+                    let mut c = maps.clone();
+                    c["category"] = name.into();
+                    c["sources"] = serde_json::json!(sources);
+                    c["stale"] = stale.into();
+                    c["fallback"] = if name == "Clinician" {
+                        "General"
+                    } else {
+                        "North"
+                    }
+                    .into();
+                    c
+                };
+                let settings: TrackingSettings = serde_json::from_value(serde_json::json!({
+                    "categories": [category("Clinician"), category("Location")]
+                }))
+                .unwrap();
+                let prepared = Prepared::new(&snapshot, &settings);
+                assert!(prepared.mapped.iter().flatten().all(Option::is_some));
+                let searched = Prepared {
+                    mapped: Vec::new(),
+                    ..prepared.clone()
+                };
+                let mapped = Resolver::new(&snapshot, &settings, &prepared);
+                let before = Resolver::new(&snapshot, &settings, &searched);
+                for (i, line) in invoice.lines.iter().enumerate() {
+                    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+                    let at = LinePath::new(&path, i);
+                    let got = mapped.resolve_line(line, &invoice, at, &mut ours);
+                    let want = before.resolve_line(line, &invoice, at, &mut theirs);
+                    assert_eq!(got, want, "{sources:?} {stale} line {i}");
+                    assert_eq!(ours, theirs, "{sources:?} {stale} line {i}");
+                }
+            }
+        }
+    }
 
     /// A memo kept for an exporter's life starts again when full instead of growing with every
     /// new value the invoices bring.

@@ -139,21 +139,23 @@ impl<'a> Object<'a> {
         Object { out, first: true }
     }
 
+    /// Inlined on purpose: every key is a literal, so once inlined each copy is of a known
+    /// length (a few moves instead of a call to `memcpy`); about 40 keys per request body.
+    #[inline]
     pub(crate) fn key(&mut self, key: &str) -> &mut String {
-        if !self.first {
-            self.out.push(',');
-        }
+        self.out.push_str(if self.first { "\"" } else { ",\"" });
         self.first = false;
-        self.out.push('"');
         self.out.push_str(key);
         self.out.push_str("\":");
         self.out
     }
 
+    #[inline]
     pub(crate) fn str(&mut self, key: &str, value: &str) {
         push_json_str(self.key(key), value);
     }
 
+    #[inline]
     pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) {
         if let Some(v) = value {
             self.str(key, v);
