@@ -217,10 +217,15 @@ impl Date {
     pub fn push_json(&self, out: &mut String) {
         out.reserve(12);
         out.push('"');
+        self.push_text(out);
+        out.push('"');
+    }
+
+    /// Appends `YYYY-MM-DD` (unquoted), byte by byte as [`Date::push_json`] does.
+    pub fn push_text(&self, out: &mut String) {
         for b in self.text().0 {
             out.push(char::from(b));
         }
-        out.push('"');
     }
 }
 

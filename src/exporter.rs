@@ -223,7 +223,7 @@ impl Exporter {
                 ..options
             },
         );
-        let mut results = Results::with_capacity(Results::estimate(invoices.len(), options), 0);
+        let mut results = Results::with_capacity(invoices.len(), 0, options);
         each_invoice(invoices, 0, |inv| {
             results.push(&batch.document(&inv), options.bodies)
         })?;
@@ -259,8 +259,7 @@ impl Exporter {
             },
             state,
         );
-        let bytes = Results::estimate(invoices.len(), options);
-        let mut results = Results::with_capacity(bytes, read.len());
+        let mut results = Results::with_capacity(invoices.len(), read.len(), options);
         for inv in &read {
             let doc = batch.document(inv);
             results.push(&doc, options.bodies)?;

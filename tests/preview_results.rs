@@ -49,7 +49,7 @@ fn documents(results: &[Results]) -> Vec<Value> {
     let mut out = Vec::new();
     for r in results {
         for i in 0..r.len() {
-            let mut doc: Value = serde_json::from_str(r.summary(i).unwrap()).unwrap();
+            let mut doc: Value = serde_json::from_str(&r.summary(i).unwrap()).unwrap();
             let o = doc.as_object_mut().unwrap();
             o.insert(
                 "lines".into(),
@@ -57,7 +57,7 @@ fn documents(results: &[Results]) -> Vec<Value> {
             );
             o.insert(
                 "issues".into(),
-                serde_json::from_str(r.issues(i).unwrap()).unwrap(),
+                serde_json::from_str(&r.issues(i).unwrap()).unwrap(),
             );
             o.insert("body".into(), r.body(i).map_or(Value::Null, Value::from));
             out.push(doc);
@@ -148,7 +148,7 @@ fn a_chunk_that_cannot_be_read_changes_nothing() {
         .preview_chunk(&mut session, &format!("[{good}]"))
         .unwrap();
     assert_eq!(next.first_index(), 1);
-    let doc: Value = serde_json::from_str(next.summary(0).unwrap()).unwrap();
+    let doc: Value = serde_json::from_str(&next.summary(0).unwrap()).unwrap();
     assert_eq!(doc["index"], 1);
     assert!(exporter.preview_results("{}", options).is_err());
     let empty = exporter.preview_results(" [ ] ", options).unwrap();
@@ -157,32 +157,28 @@ fn a_chunk_that_cannot_be_read_changes_nothing() {
     assert_eq!(batch["summary"]["documents"], 0);
 }
 
-/// `Results::documents` as the binding reads it: bodies split off at the NULs, the JSON array
-/// parsed, each document's body put in.
+/// `Results::documents`: the page of the binding's flat form (`Results::page`) read back as
+/// JSON; the page holds exactly these documents and, of the tracking lists, only those their
+/// lines name.
 fn range(results: &Results, start: usize, end: usize) -> Vec<Value> {
-    let text = results.documents(start..end).unwrap();
-    let parts: Vec<&str> = text.split('\0').collect();
-    let (table, mut docs): (Vec<Value>, Vec<Value>) =
-        serde_json::from_str(parts[parts.len() - 1]).unwrap();
-    assert_eq!(parts.len(), docs.len() + 1);
-    let mut used = vec![false; table.len()];
-    for doc in &mut docs {
-        for line in doc["lines"].as_array_mut().unwrap() {
-            let entry = line["tracking"].as_u64().unwrap() as usize;
-            used[entry] = true;
-            line["tracking"] = table[entry].clone();
-        }
-    }
-    // Only the lists these documents use go with them.
-    assert!(used.iter().all(|u| *u));
-    for (doc, body) in docs.iter_mut().zip(&parts) {
-        let body = if body.is_empty() {
-            Value::Null
-        } else {
-            Value::from(*body)
-        };
-        doc.as_object_mut().unwrap().insert("body".into(), body);
-    }
+    let page = results.page(start..end).unwrap();
+    let (json, rest) = xero_export::preview::results::page_json(&page).unwrap();
+    assert_eq!(rest, "");
+    assert_eq!(results.documents(start..end), Some(json.clone()));
+    let docs: Vec<Value> = serde_json::from_str(&json).unwrap();
+    let named: std::collections::BTreeSet<String> = docs
+        .iter()
+        .flat_map(|d| d["lines"].as_array().unwrap())
+        .map(|l| l["tracking"].to_string())
+        .collect();
+    // The lists the page carries: after the count and the bodies, how many, then each.
+    let carried: usize = page
+        .split('\0')
+        .nth(end - start + 1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(carried, named.len(), "lists carried and lists named");
     docs
 }
 
@@ -202,14 +198,16 @@ fn a_range_of_documents_is_read_whole_in_one_text() {
             // The whole preview (what `exporter.preview` returns in JS): these, then the batch.
             let whole = results.whole().unwrap();
             let (docs, batch) = whole.rsplit_once('\0').unwrap();
-            assert_eq!(Some(docs), results.documents(0..n).as_deref());
+            assert_eq!(Some(format!("{docs}\0")), results.page(0..n));
             assert_eq!(batch, results.batch_json());
             assert_eq!(range(&results, 1, n), parts[1..], "{name} {options:?}");
             assert_eq!(range(&results, 0, 1), parts[..1], "{name} {options:?}");
-            assert_eq!(results.documents(n..n).as_deref(), Some("[[],[]]"));
+            assert_eq!(results.documents(n..n).as_deref(), Some("[]"));
+            assert_eq!(results.page(n..n).as_deref(), Some("0\u{0}0\u{0}"));
             assert_eq!(range(&results, n, n), Vec::<Value>::new());
             assert!(results.documents(0..n + 1).is_none());
             assert!(results.documents(n + 1..n + 2).is_none());
+            assert!(results.page(0..n + 1).is_none());
             #[allow(clippy::reversed_empty_ranges)]
             let backwards = results.documents(1..0);
             assert!(backwards.is_none());

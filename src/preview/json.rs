@@ -5,7 +5,6 @@
 //! resolves nothing (the exporter drives it, one document at a time). The output must stay byte
 //! for byte what serde's derive writes: the golden scenarios and the test below compare them.
 
-use crate::input::settings::TrackingSource;
 use crate::issues::{Issue, Severity};
 use crate::preview::{DocumentPreview, LinePreview, Preview};
 use crate::resolve::contacts::ContactRef;
@@ -138,7 +137,7 @@ pub(crate) fn write_lines(lines: &[LinePreview], out: &mut String) {
 
 /// [`write_lines`] with each line's tracking written by `tracking` (the result handle keeps
 /// each distinct tracking list once, see `Results`).
-pub(crate) fn write_lines_with(
+fn write_lines_with(
     lines: &[LinePreview],
     out: &mut String,
     mut tracking: impl FnMut(&[LineTracking], &mut String),
@@ -221,46 +220,11 @@ pub(crate) fn write_tracking(tracking: &[LineTracking], out: &mut String) {
         o.str("option", &t.option);
         o.opt_str("categoryId", t.category_id.as_deref());
         o.opt_str("optionId", t.option_id.as_deref());
-        o.str("source", source_name(t.source));
+        o.str("source", crate::preview::flat::source_name(t.source));
         o.opt_str("replaced", t.replaced.as_deref());
         o.close();
     }
     out.push(']');
-}
-
-/// `TrackingSource` as its serde name (camelCase).
-fn source_name(source: TrackingSource) -> &'static str {
-    match source {
-        TrackingSource::Line => "line",
-        TrackingSource::Clinician => "clinician",
-        TrackingSource::Location => "location",
-        TrackingSource::Service => "service",
-        TrackingSource::Client => "client",
-        TrackingSource::Fallback => "fallback",
-    }
-}
-
-/// A document's summary (issue 20's result handle): its JSON without `lines`, `issues` and
-/// `body`, the same fields in the same order as [`write_document`] writes them.
-pub(crate) fn write_summary(
-    doc: &DocumentPreview,
-    out: &mut String,
-) -> Result<usize, serde_json::Error> {
-    let mut o = crate::xero::wire::Object::open(out);
-    write_identity(doc, &mut o);
-    o.close();
-    // The identity's `}` becomes the `,` before the totals: where they start is returned, so
-    // that the result handle can write a whole document in `write_document`'s field order.
-    out.pop();
-    let split = out.len();
-    let mut o = crate::xero::wire::Object::open(out);
-    write_totals(doc, &mut o)?;
-    o.close();
-    // Checked, so that this can never panic: it is the `{` just written.
-    if out.get(split..=split) == Some("{") {
-        out.replace_range(split..=split, ",");
-    }
-    Ok(split)
 }
 
 /// The fields before `lines`: what the document is, for whom, when.
@@ -346,6 +310,7 @@ fn write_totals(
 mod tests {
     use super::*;
     use crate::dates::Date;
+    use crate::input::settings::TrackingSource;
     use crate::issues::IssueCode;
     use crate::money::totals::{LineAmountTypes, Totals};
     use crate::xero::kind::DocumentKind;
@@ -409,11 +374,13 @@ mod tests {
             tax_amount: "3.76".into(),
             tracking: Vec::new(),
         };
+        let mut all = Vec::new();
         for (i, contact) in contacts.into_iter().enumerate() {
             let full = i % 2 == 0;
             let doc = DocumentPreview {
                 index: 10_000 * i,
-                source_id: "inv\u{1}\\1".into(),
+                // Text the flat form must mark: a NUL, a leading \u{1}, \u{1} alone.
+                source_id: ["inv\u{1}\\1", "\u{1}marked", "nul\0inside", "\u{1}"][i % 4].into(),
                 source_number: full.then(|| "N-1".into()),
                 kind: kinds[i % kinds.len()],
                 endpoint: "CreditNotes",
@@ -456,6 +423,79 @@ mod tests {
             let mut out = String::new();
             write_document(&doc, &mut out).unwrap();
             assert_eq!(out, serde_json::to_string(&doc).unwrap(), "case {i}");
+            all.push(doc);
+        }
+        assert_flat_is_json(all);
+    }
+
+    /// A document with `lines` and `issues` and nothing optional.
+    fn plain_doc(index: usize, lines: Vec<LinePreview>, issues: Vec<Issue>) -> DocumentPreview {
+        DocumentPreview {
+            index,
+            source_id: "inv-1".into(),
+            source_number: None,
+            kind: DocumentKind::Accrec,
+            endpoint: "Invoices",
+            status: "DRAFT",
+            blocked: false,
+            unchanged: false,
+            contact: ContactRef::Unresolved,
+            number: None,
+            reference: None,
+            date: None,
+            due_date: None,
+            currency: None,
+            line_amount_types: LineAmountTypes::Exclusive,
+            lines,
+            totals: None,
+            host_total: None,
+            difference: None,
+            total_discount: None,
+            unitdp4: false,
+            adjustment: None,
+            issues,
+            body: None,
+            wire: None,
+            exact_totals: Totals::default(),
+            sent_tracking: Vec::new(),
+            credits_invoice_number: None,
+        }
+    }
+
+    /// `docs` held as a result handle's flat form and read back are serde's JSON of them
+    /// (with no body: the handle writes bodies from the wire form, which these have not),
+    /// whole and part by part.
+    fn assert_flat_is_json(docs: Vec<DocumentPreview>) {
+        use crate::preview::results::Results;
+        let mut results = Results::default();
+        let mut want = Vec::new();
+        let mut text = Vec::new();
+        for mut doc in docs {
+            doc.body = None;
+            results.push(&doc, true).unwrap();
+            want.push(serde_json::to_value(&doc).unwrap());
+            text.push(serde_json::to_string(&doc).unwrap());
+        }
+        // Byte for byte: the same keys in the same order.
+        let got = results.documents(0..results.len()).unwrap();
+        assert_eq!(got, format!("[{}]", text.join(",")));
+        for (i, doc) in want.iter().enumerate() {
+            let lines: serde_json::Value =
+                serde_json::from_str(&results.lines(i).unwrap()).unwrap();
+            let issues: serde_json::Value =
+                serde_json::from_str(&results.issues(i).unwrap()).unwrap();
+            assert_eq!(
+                (&lines, &issues),
+                (&doc["lines"], &doc["issues"]),
+                "document {i}"
+            );
+            let mut summary = doc.clone();
+            for key in ["lines", "issues", "body"] {
+                summary.as_object_mut().unwrap().remove(key);
+            }
+            let got: serde_json::Value =
+                serde_json::from_str(&results.summary(i).unwrap()).unwrap();
+            assert_eq!(got, summary, "document {i}");
         }
     }
 
@@ -475,7 +515,7 @@ mod tests {
         let text = |i: usize, s: &str| (i % 2 == 0).then(|| crate::Text::from(s));
         let lines: Vec<LinePreview> = (0..8)
             .map(|i| LinePreview {
-                description: text(i, "Consult \"A\"\n\u{1}é"),
+                description: text(i, ["Consult \"A\"\n\u{1}é", "\u{1}x\0y"][i % 4 / 2]),
                 quantity: text(i + 1, "1.5"),
                 unit_amount: text(i, "25.0625"),
                 discount_rate: text(i + 1, "10"),
@@ -492,7 +532,7 @@ mod tests {
                     .enumerate()
                     .map(|(j, s)| LineTracking {
                         category: "Region\t1".into(),
-                        option: "North \"N\"".into(),
+                        option: ["North \"N\"", "\u{1}N\0"][j % 2].into(),
                         category_id: (j % 2 == 0).then(|| "cat-1".into()),
                         option_id: (j % 3 == 0).then(|| "opt-1".into()),
                         source: *s,
@@ -511,6 +551,11 @@ mod tests {
                 "{n} lines"
             );
         }
+        assert_flat_is_json(
+            (0..=lines.len())
+                .map(|n| plain_doc(n, lines[..n].to_vec(), Vec::new()))
+                .collect(),
+        );
     }
 
     /// The hand-written issues are serde's: both severities, several codes, CSV rows and
@@ -530,7 +575,7 @@ mod tests {
                     Issue::error(
                         codes[i % 4],
                         "invoices[3].lines[1].tracking.Région",
-                        "Fix \"it\"\n\u{1f}\\ now é",
+                        ["Fix \"it\"\n\u{1f}\\ now é", "\u{1}\0"][i % 4 / 2],
                     )
                 } else {
                     Issue::warning(codes[i % 4], "", "")
@@ -550,5 +595,10 @@ mod tests {
                 "{n} issues"
             );
         }
+        assert_flat_is_json(
+            (0..=issues.len())
+                .map(|n| plain_doc(n, Vec::new(), issues[..n].to_vec()))
+                .collect(),
+        );
     }
 }

@@ -17,6 +17,7 @@ use crate::xero::kind::DocumentKind;
 use crate::xero::wire::WireDocument;
 use crate::Text;
 
+pub(crate) mod flat;
 pub(crate) mod json;
 pub mod results;
 

@@ -1,61 +1,70 @@
-//! A preview held as text and handed out piece by piece (issue 20's result handle).
+//! A preview held in memory and handed out piece by piece (issue 20's result handle).
 //!
 //! Why: returned as one JSON text, a 10,000-invoice preview was 30 MB that the host had to
 //! decode and `JSON.parse` whole (about half of the call's time) even when it wanted only the
-//! request bodies. Here each document's parts are written once into one buffer and kept apart:
-//! its summary (the document's JSON without `lines`, `issues` and `body`), its display lines,
-//! its issues and its request body, each a slice the binding copies out only when asked. One
-//! buffer and four ranges per document, rather than the view model's structs, keeps the memory
-//! close to the size of the text itself.
+//! request bodies. Here each document is written once, as it is previewed: its request body
+//! into one buffer, its display data (what the document is, its lines, totals and issues) in
+//! the binding's flat form ([`crate::preview::flat`]) into another. A body is a slice copied
+//! out only when asked for; the display data is handed out a page of documents at a time
+//! ([`Results::page`], which api.js reads without `JSON.parse`), or as JSON ([`Results::summary`],
+//! [`Results::lines`], [`Results::issues`], [`Results::documents`]). Two buffers and a few
+//! offsets per document, rather than the view model's structs, keep the memory close to the
+//! size of the text itself, and the flat form is a third of the JSON's size.
 //!
 //! Display lines are kept without their tracking lists: the same few lists (a clinician and a
 //! location, with both IDs) fill a batch's lines, so each distinct list is kept once, in a
-//! table, and a line records which. Read part by part (`lines`) they are put back; read a page
-//! at a time (`documents`) the table goes with the page and each line names its entry: making
-//! the tracking objects from the table in JS is about twice as fast as `JSON.parse` making
-//! them again, with their four names and IDs as new strings, for every line (measured in Node
-//! 20 on the bench workload, where tracking was half of the display data's parse time).
+//! table, and a line names its entry. A page carries the entries its lines name: making the
+//! tracking objects from them in JS is about twice as fast as making every line's names and
+//! IDs again as new strings (measured in Node 20 on the bench workload, where tracking was
+//! half of the display data's parse time).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::rc::Rc;
 
-use crate::preview::json::{write_issues, write_lines_with, write_summary, write_tracking};
+use crate::preview::flat::{self, Flat, Tokens};
 use crate::preview::DocumentPreview;
-use crate::xero::wire::WireContactRef;
+use crate::xero::wire::{push_json_str, Object, WireContactRef};
 
-/// Where one document's parts are in the buffer.
+/// Where one document is: its display data in `Results::text` (the parts one after the
+/// other), its tracking lists' entries in `Results::lists`, its body in `Results::bodies`.
 #[derive(Clone, Debug)]
 struct Spans {
-    summary: Range<usize>,
-    /// Where the summary's totals start (`,"totals":…`): a whole document has the lines
-    /// before them, as `write_document` writes it.
-    split: usize,
-    /// The lines without their tracking lists (see the module's doc).
-    lines: Range<usize>,
-    /// The lines' entries in `Results::marks`.
-    marks: Range<usize>,
-    issues: Range<usize>,
+    /// Where the fields before the lines start (and the document).
+    start: usize,
+    lines: usize,
+    totals: usize,
+    issues: usize,
+    end: usize,
+    /// Its lines' entries in `Results::lists`.
+    lists: Range<usize>,
     /// `None` when the document has no body yet (its contact is to be created) or bodies were
     /// not asked for.
     body: Option<Range<usize>>,
 }
 
-impl Spans {
-    /// Where the document's last part ends.
-    fn end(&self) -> usize {
-        self.body.as_ref().map_or(self.issues.end, |b| b.end)
-    }
+/// A part of a document, as [`Results::part`] gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The document without its lines, issues and body.
+    Summary,
+    /// Its display lines.
+    Lines,
+    /// Its issues.
+    Issues,
 }
 
 /// The documents of a preview (or of one chunk of it) and the batch's part as it stands.
 #[derive(Clone, Debug, Default)]
 pub struct Results {
+    /// Every document's display data in the flat form, one document after the other.
     text: String,
+    /// Every request body, one after the other.
+    bodies: String,
     docs: Vec<Spans>,
-    /// Per line, in order: where in `text` its tracking list goes, and which in `table`.
-    marks: Vec<(usize, usize)>,
-    /// Each distinct tracking list's JSON, once.
+    /// Per line, in order: which entry of `table` is its tracking list.
+    lists: Vec<usize>,
+    /// Each distinct tracking list, once, in the flat form.
     table: Vec<Rc<str>>,
     /// `table`'s entries → their index.
     known: BTreeMap<Rc<str>, usize>,
@@ -66,30 +75,33 @@ pub struct Results {
 }
 
 impl Results {
-    /// An empty result with its buffer sized once (`bytes`) for `docs` documents.
-    pub(crate) fn with_capacity(bytes: usize, docs: usize) -> Self {
+    /// An empty result for `docs` documents previewed from `input` bytes of invoices' JSON,
+    /// its buffers sized once (see [`Results::estimate`]).
+    pub(crate) fn with_capacity(
+        input: usize,
+        docs: usize,
+        options: crate::preview::PreviewOptions,
+    ) -> Self {
+        let (text, bodies) = sizes(input, options);
         Results {
-            text: String::with_capacity(bytes),
+            text: String::with_capacity(text),
+            bodies: String::with_capacity(bodies),
             docs: Vec::with_capacity(docs),
-            marks: Vec::new(),
-            table: Vec::new(),
-            known: BTreeMap::new(),
-            batch: String::new(),
-            first: 0,
+            ..Results::default()
         }
     }
 
-    /// The buffer a preview of `input` bytes of invoices' JSON needs, over-estimated: on the
-    /// bench workload the parts are 2.7× the input without display lines and 5.6× with them.
-    /// Growing the buffer past its capacity would copy it whole (and hold both copies at that
-    /// moment), while capacity never written costs no resident memory (the pages stay untouched).
+    /// The memory a preview of `input` bytes of invoices' JSON needs, over-estimated. Growing
+    /// a buffer past its capacity would copy it whole (and hold both copies at that moment),
+    /// while capacity never written costs no resident memory (the pages stay untouched).
     pub fn estimate(input: usize, options: crate::preview::PreviewOptions) -> usize {
-        input.saturating_mul(if options.lines { 7 } else { 4 })
+        let (text, bodies) = sizes(input, options);
+        text.saturating_add(bodies)
     }
 
-    /// Adds one document: its parts written after the previous one's. With `bodies`, its
-    /// request body is written from its wire form, on the same condition as the preview's
-    /// `body` (only a document whose contact exists has one before the sending plan).
+    /// Adds one document after the previous one. With `bodies`, its request body is written
+    /// from its wire form, on the same condition as the preview's `body` (only a document
+    /// whose contact exists has one before the sending plan).
     pub(crate) fn push(
         &mut self,
         doc: &DocumentPreview,
@@ -98,46 +110,22 @@ impl Results {
         if self.docs.is_empty() {
             self.first = doc.index;
         }
-        let start = self.text.len();
-        let split = write_summary(doc, &mut self.text)?;
-        let summary = start..self.text.len();
-        let first_mark = self.marks.len();
-        let lines = self.write_lines(doc);
-        let marks = first_mark..self.marks.len();
-        let issues = self.write(|out| {
-            write_issues(&doc.issues, out);
-            Ok(())
-        })?;
-        let wire = doc
-            .wire
-            .as_ref()
-            .filter(|w| bodies && matches!(w.contact, WireContactRef::Id(_)));
-        let body = match wire {
-            Some(w) => Some(self.write(|out| {
-                w.write_body(out);
-                Ok(())
-            })?),
-            None => None,
-        };
-        self.docs.push(Spans {
-            summary,
-            split,
-            lines,
-            marks,
-            issues,
-            body,
-        });
-        Ok(())
-    }
-
-    /// Writes the document's lines without their tracking lists, marking where each goes.
-    fn write_lines(&mut self, doc: &DocumentPreview) -> Range<usize> {
-        let start = self.text.len();
+        let Results {
+            text,
+            lists,
+            table,
+            known,
+            ..
+        } = self;
+        let start = text.len();
+        let first_list = lists.len();
+        let mut f = Flat(text);
+        flat::write_identity(doc, &mut f);
+        let lines = f.0.len();
         let mut list = String::new();
-        let (marks, table, known) = (&mut self.marks, &mut self.table, &mut self.known);
-        write_lines_with(&doc.lines, &mut self.text, |tracking, out| {
+        flat::write_lines(&doc.lines, &mut f, |tracking, f| {
             list.clear();
-            write_tracking(tracking, &mut list);
+            flat::write_tracking(tracking, &mut Flat(&mut list));
             let at = match known.get(list.as_str()) {
                 Some(&at) => at,
                 None => {
@@ -147,42 +135,38 @@ impl Results {
                     table.len() - 1
                 }
             };
-            marks.push((out.len(), at));
+            lists.push(at);
+            f.count(at);
         });
-        start..self.text.len()
-    }
-
-    /// Copies the lines of `d` into `out`, each line's tracking list written by `list` (given
-    /// its index in `table`). `None` if a range is not in the text (never, as written).
-    fn splice_lines(
-        &self,
-        d: &Spans,
-        out: &mut String,
-        mut list: impl FnMut(usize, &mut String),
-    ) -> Option<()> {
-        let mut at = d.lines.start;
-        for &(mark, entry) in self.marks.get(d.marks.clone())? {
-            out.push_str(self.text.get(at..mark)?);
-            list(entry, out);
-            at = mark;
-        }
-        out.push_str(self.text.get(at..d.lines.end)?);
-        Some(())
-    }
-
-    /// Writes one part and returns where it is.
-    fn write(
-        &mut self,
-        f: impl FnOnce(&mut String) -> Result<(), serde_json::Error>,
-    ) -> Result<Range<usize>, serde_json::Error> {
-        let start = self.text.len();
-        f(&mut self.text)?;
-        Ok(start..self.text.len())
+        let totals = f.0.len();
+        flat::write_totals(doc, &mut f)?;
+        let issues = f.0.len();
+        flat::write_issues(&doc.issues, &mut f);
+        let end = f.0.len();
+        let wire = doc
+            .wire
+            .as_ref()
+            .filter(|w| bodies && matches!(w.contact, WireContactRef::Id(_)));
+        let body = wire.map(|w| {
+            let at = self.bodies.len();
+            w.write_body(&mut self.bodies);
+            at..self.bodies.len()
+        });
+        let lists = first_list..self.lists.len();
+        self.docs.push(Spans {
+            start,
+            lines,
+            totals,
+            issues,
+            end,
+            lists,
+            body,
+        });
+        Ok(())
     }
 
     /// Sets the batch's part (contacts, issues, counts).
     pub(crate) fn set_batch(&mut self, json: String) {
-        // Not shrunk to fit: that would copy the buffer, and its unused end is never touched.
         self.batch = json;
     }
 
@@ -206,115 +190,135 @@ impl Results {
         &self.batch
     }
 
-    /// The `i`th document's summary JSON (`None` past the end).
-    pub fn summary(&self, i: usize) -> Option<&str> {
-        self.part(i, |s| Some(s.summary.clone()))
+    /// The `i`th document's summary JSON: the document's JSON without `lines`, `issues` and
+    /// `body` (`None` past the end).
+    pub fn summary(&self, i: usize) -> Option<String> {
+        let d = self.docs.get(i)?;
+        let mut out = String::with_capacity(d.end.saturating_sub(d.start));
+        let mut o = Object::open(&mut out);
+        flat::replay_identity(&mut self.tokens(d.start..d.lines)?, &mut o)?;
+        flat::replay_totals(&mut self.tokens(d.totals..d.issues)?, &mut o)?;
+        o.close();
+        Some(out)
     }
 
     /// The `i`th document's display lines as a JSON array (`[]` when previewed without them).
     pub fn lines(&self, i: usize) -> Option<String> {
         let d = self.docs.get(i)?;
-        let mut out = String::with_capacity(d.lines.len() + d.marks.len() * 256);
-        self.splice_lines(d, &mut out, |entry, out| {
-            out.push_str(self.table.get(entry).map_or("[]", |t| t));
-        })?;
+        let mut out =
+            String::with_capacity(d.totals.saturating_sub(d.lines) * 2 + d.lists.len() * 256);
+        flat::replay_lines(
+            &mut self.tokens(d.lines..d.totals)?,
+            &mut out,
+            |entry, out| flat::replay_tracking(&mut Tokens::new(self.table.get(entry)?), out),
+        )?;
         Some(out)
     }
 
     /// The `i`th document's issues as a JSON array.
-    pub fn issues(&self, i: usize) -> Option<&str> {
-        self.part(i, |s| Some(s.issues.clone()))
+    pub fn issues(&self, i: usize) -> Option<String> {
+        let d = self.docs.get(i)?;
+        let mut out = String::with_capacity(d.end.saturating_sub(d.issues) * 2);
+        flat::replay_issues(&mut self.tokens(d.issues..d.end)?, &mut out)?;
+        Some(out)
+    }
+
+    /// One part of the `i`th document in the binding's flat form (see
+    /// [`crate::preview::flat`]; `None` past the end): what `results.document(i)`,
+    /// `results.lines(i)` and `results.issues(i)` read in api.js, without a `JSON.parse`.
+    /// [`Part::Lines`] starts with the tracking lists the lines name, as a page does.
+    pub fn part(&self, i: usize, part: Part) -> Option<String> {
+        let d = self.docs.get(i)?;
+        match part {
+            Part::Summary => {
+                let identity = self.text.get(d.start..d.lines)?;
+                let totals = self.text.get(d.totals..d.issues)?;
+                Some([identity, totals].concat())
+            }
+            Part::Lines => {
+                let used: BTreeSet<usize> =
+                    self.lists.get(d.lists.clone())?.iter().copied().collect();
+                let mut out = String::with_capacity(d.totals.saturating_sub(d.lines) + 400);
+                self.write_lists(&used, &mut Flat(&mut out))?;
+                out.push_str(self.text.get(d.lines..d.totals)?);
+                Some(out)
+            }
+            Part::Issues => self.text.get(d.issues..d.end).map(str::to_owned),
+        }
+    }
+
+    /// How many of `table`'s lists there are in `used`, then each one's entry and tokens.
+    fn write_lists(&self, used: &BTreeSet<usize>, f: &mut Flat<'_>) -> Option<()> {
+        f.count(used.len());
+        for &entry in used {
+            f.count(entry);
+            f.0.push_str(self.table.get(entry)?);
+        }
+        Some(())
     }
 
     /// The `i`th document's request body; `None` past the end or when it has none.
     pub fn body(&self, i: usize) -> Option<&str> {
-        self.part(i, |s| s.body.clone())
+        self.bodies.get(self.docs.get(i)?.body.clone()?)
     }
 
-    /// Documents `range` whole, in one text: each one's request body followed by a NUL (empty
-    /// when it has none), then `[tracking, documents]`: the tracking lists the range's lines
-    /// use, and the documents in `write_document`'s field order with `"body":null` (the binding
-    /// puts the body in) and each line's `"tracking"` the index of its list in `tracking`.
-    /// `None` when the range is not within the documents held.
-    ///
-    /// Why one text: a preview page reads a page of rows at once, and part by part that was
-    /// four crossings of the boundary and three `JSON.parse` calls per document; the bodies
-    /// are kept out of the JSON as in `Exporter::preview_split_json`, so they are neither
-    /// escaped here nor unescaped by the parse; the tracking lists, see the module's doc.
+    /// Documents `range` whole, as a JSON array of what `exporter.preview` gives for each
+    /// (bodies included as strings); `None` when the range is not within the documents held.
+    /// Read back from [`Results::page`], so that both always say the same.
     pub fn documents(&self, range: Range<usize>) -> Option<String> {
+        let page = self.page(range)?;
+        let (docs, rest) = page_json(&page)?;
+        rest.is_empty().then_some(docs)
+    }
+
+    /// Documents `range` whole in the binding's flat form (`pageDocuments` in api.js reads
+    /// it): their number, each one's request body (empty when it has none), the tracking
+    /// lists their lines name (how many, then each one's entry and list), then the documents
+    /// (see [`crate::preview::flat`]); each part followed by a NUL. `None` when the range is
+    /// not within the documents held.
+    ///
+    /// Why one text: a preview page reads a page of rows at once; part by part that was four
+    /// crossings of the boundary and three `JSON.parse` calls per document.
+    pub fn page(&self, range: Range<usize>) -> Option<String> {
         let docs = self.docs.get(range)?;
-        let first = docs.first().map_or(0, |d| d.summary.start);
-        let last = docs.last().map_or(0, |d| d.end());
-        // The parts' text, a NUL per body, the few keys added per document, an index per line.
-        let marks = docs
-            .last()
-            .map_or(0, |d| d.marks.end)
-            .saturating_sub(docs.first().map_or(0, |d| d.marks.start));
-        let size = last.saturating_sub(first) + docs.len() * 40 + marks * 4 + 8;
-        let mut out = String::with_capacity(size);
+        let used: BTreeSet<usize> = match (docs.first(), docs.last()) {
+            (Some(a), Some(b)) => self
+                .lists
+                .get(a.lists.start..b.lists.end)?
+                .iter()
+                .copied()
+                .collect(),
+            _ => BTreeSet::new(),
+        };
+        let span = match (docs.first(), docs.last()) {
+            (Some(a), Some(b)) => a.start..b.end,
+            _ => 0..0,
+        };
+        let bodies: usize = docs
+            .iter()
+            .map(|d| d.body.as_ref().map_or(0, |b| b.len()))
+            .sum();
+        let mut out =
+            String::with_capacity(bodies + docs.len() + span.len() + used.len() * 300 + 24);
+        let mut f = Flat(&mut out);
+        f.count(docs.len());
         for d in docs {
-            if let Some(body) = d.body.clone().and_then(|b| self.text.get(b)) {
-                out.push_str(body);
+            if let Some(body) = d.body.clone().and_then(|b| self.bodies.get(b)) {
+                f.0.push_str(body);
             }
-            out.push('\0');
+            f.0.push('\0');
         }
-        // The lists these documents use, numbered in order of first use.
-        let mut local: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut used = Vec::new();
-        for d in docs {
-            for &(_, entry) in self.marks.get(d.marks.clone())? {
-                local.entry(entry).or_insert_with(|| {
-                    used.push(entry);
-                    used.len() - 1
-                });
-            }
-        }
-        out.push_str("[[");
-        for (k, entry) in used.iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            out.push_str(self.table.get(*entry)?);
-        }
-        out.push_str("],[");
-        for (k, d) in docs.iter().enumerate() {
-            if k > 0 {
-                out.push(',');
-            }
-            self.write_whole(d, &local, &mut out)?;
-        }
-        out.push_str("]]");
+        self.write_lists(&used, &mut f)?;
+        out.push_str(self.text.get(span)?);
         Some(out)
     }
 
-    /// Every document as [`Results::documents`] writes them, a NUL, then the batch's part:
-    /// the whole preview in one text (what the binding's `exporter.preview` returns).
+    /// Every document as [`Results::page`] writes them, then the batch's part: the whole
+    /// preview in one text (what the binding's `exporter.preview` returns).
     pub fn whole(&self) -> Option<String> {
-        let mut out = self.documents(0..self.docs.len())?;
-        out.push('\0');
+        let mut out = self.page(0..self.docs.len())?;
         out.push_str(&self.batch);
         Some(out)
-    }
-
-    /// One document of [`Results::documents`].
-    fn write_whole(
-        &self,
-        d: &Spans,
-        local: &BTreeMap<usize, usize>,
-        out: &mut String,
-    ) -> Option<()> {
-        out.push_str(self.text.get(d.summary.start..d.split)?);
-        out.push_str(",\"lines\":");
-        self.splice_lines(d, out, |entry, out| {
-            let n = local.get(&entry).copied().unwrap_or_default();
-            out.push_str(crate::issues::digits(n, &mut [0; 20]));
-        })?;
-        let totals = self.text.get(d.split..d.summary.end)?;
-        out.push_str(totals.strip_suffix('}')?);
-        out.push_str(",\"issues\":");
-        out.push_str(self.text.get(d.issues.clone())?);
-        out.push_str(",\"body\":null}");
-        Some(())
     }
 
     /// Whether `i` is a document held.
@@ -322,16 +326,71 @@ impl Results {
         i < self.docs.len()
     }
 
-    fn part(&self, i: usize, range: impl Fn(&Spans) -> Option<Range<usize>>) -> Option<&str> {
-        self.text.get(range(self.docs.get(i)?)?)
+    fn tokens(&self, range: Range<usize>) -> Option<Tokens<'_>> {
+        Some(Tokens::new(self.text.get(range)?))
     }
 
-    /// Bytes held (the buffer and the index), for the benchmarks' memory figures.
+    /// Bytes held (the buffers and the index), for the benchmarks' memory figures.
     pub fn held_bytes(&self) -> usize {
         self.text.capacity()
+            + self.bodies.capacity()
             + self.batch.capacity()
             + self.docs.capacity() * std::mem::size_of::<Spans>()
-            + self.marks.capacity() * std::mem::size_of::<(usize, usize)>()
+            + self.lists.capacity() * std::mem::size_of::<usize>()
             + self.table.iter().map(|t| t.len()).sum::<usize>()
     }
+}
+
+/// The buffers for the display data and the bodies of a preview of `input` bytes of
+/// invoices' JSON. Measured on the bench workload (`BENCH_PROFILE=results|bodies cargo bench
+/// --bench preview` prints them): bodies 2.09× the input, display data 0.68× with lines and
+/// 0.30× without; a little more of each.
+fn sizes(input: usize, options: crate::preview::PreviewOptions) -> (usize, usize) {
+    let part = |n: usize, d: usize| input / d * n;
+    let text = if options.lines {
+        part(3, 4)
+    } else {
+        part(7, 20)
+    };
+    let bodies = if options.bodies { part(11, 5) } else { 0 };
+    (text, bodies)
+}
+
+/// A page ([`Results::page`]) read back: the JSON array of its documents, as
+/// `exporter.preview` gives them, and the text after the documents (the batch's part of
+/// [`Results::whole`]). `None` if the text is not a page.
+pub fn page_json(page: &str) -> Option<(String, &str)> {
+    let mut t = Tokens::new(page);
+    let t = &mut t;
+    let n = t.count()?;
+    let bodies: Vec<&str> = (0..n).map(|_| t.next()).collect::<Option<_>>()?;
+    let mut lists = BTreeMap::new();
+    for _ in 0..t.count()? {
+        let entry = t.count()?;
+        let mut json = String::new();
+        flat::replay_tracking(t, &mut json)?;
+        lists.insert(entry, json);
+    }
+    let mut out = String::with_capacity(bodies.iter().map(|b| b.len() + 8).sum::<usize>() * 2);
+    out.push('[');
+    for (k, body) in bodies.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        let mut o = Object::open(&mut out);
+        flat::replay_identity(t, &mut o)?;
+        flat::replay_lines(t, o.key("lines"), |entry, out| {
+            out.push_str(lists.get(&entry)?);
+            Some(())
+        })?;
+        flat::replay_totals(t, &mut o)?;
+        flat::replay_issues(t, o.key("issues"))?;
+        match *body {
+            "" => o.key("body").push_str("null"),
+            b => push_json_str(o.key("body"), b),
+        }
+        o.close();
+    }
+    out.push(']');
+    Some((out, t.rest()))
 }

@@ -235,13 +235,13 @@ impl JsExporter {
     }
 
     /// Previews source invoices: `{documents, contacts, issues, summary}` as one text, the
-    /// documents as `PreviewResults.documents` gives them (request bodies set apart, each
-    /// distinct tracking list once; api.js puts both back) and the batch's part after a NUL
-    /// (`Results::whole`); `options`: `{lines?, bodies?}` (both default true) or `null`. Each
-    /// invoice is previewed and written as it is read, so the batch is never held as objects.
+    /// documents as `PreviewResults.documents` gives them (the flat form api.js reads,
+    /// `crate::preview::flat`) and the batch's JSON after them (`Results::whole`); `options`:
+    /// `{lines?, bodies?}` (both default true) or `null`. Each invoice is previewed and written
+    /// as it is read, so the batch is never held as objects.
     ///
-    /// Why through the result handle's text: `JSON.parse` making every line's tracking names
-    /// and IDs again was half of the display data's parse time (issue 20).
+    /// Why through the result handle's text: `JSON.parse` of the documents was most of the
+    /// display data's cost outside the wasm call (issue 20).
     pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
         use crate::preview::results::Results;
         let options: crate::preview::PreviewOptions =

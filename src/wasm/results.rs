@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use super::{read_argument, read_error, utf8, JsExporter};
 use crate::error::ErrorCode;
 use crate::exporter::PreviewSession;
-use crate::preview::results::Results;
+use crate::preview::results::{Part, Results};
 use crate::preview::PreviewOptions;
 
 /// A preview held in wasm memory (see `crate::preview::results`).
@@ -93,26 +93,27 @@ impl JsResults {
         self.inner.batch_json().to_owned()
     }
 
-    /// The `i`th document's JSON without `lines`, `issues` and `body`.
+    /// The `i`th document without `lines`, `issues` and `body`, in the flat form
+    /// (`Results::part`; api.js reads it).
     pub fn summary(&self, i: usize) -> Option<String> {
-        self.inner.summary(i).map(str::to_owned)
+        self.inner.part(i, Part::Summary)
     }
 
-    /// Documents `start..end` whole in one text: each one's request body and a NUL, then the
-    /// documents' JSON array (`Results::documents`; api.js puts the bodies in). Nothing when
-    /// the range is not within the documents held (api.js checks it first).
+    /// Documents `start..end` whole in one text, in the flat form `pageDocuments` in api.js
+    /// reads (`Results::page`). Nothing when the range is not within the documents held
+    /// (api.js checks it first).
     pub fn documents(&self, start: usize, end: usize) -> Option<String> {
-        self.inner.documents(start..end)
+        self.inner.page(start..end)
     }
 
-    /// The `i`th document's display lines as JSON.
+    /// The `i`th document's display lines in the flat form.
     pub fn lines(&self, i: usize) -> Option<String> {
-        self.inner.lines(i)
+        self.inner.part(i, Part::Lines)
     }
 
-    /// The `i`th document's issues as JSON.
+    /// The `i`th document's issues in the flat form.
     pub fn issues(&self, i: usize) -> Option<String> {
-        self.inner.issues(i).map(str::to_owned)
+        self.inner.part(i, Part::Issues)
     }
 
     /// The `i`th document's request body, or nothing.

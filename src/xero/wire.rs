@@ -44,7 +44,7 @@ fn word(chunk: &[u8]) -> u64 {
 /// (overlapping bytes already checked, which is harmless): one word test per 8 bytes and no
 /// byte loop at all for text of 8 bytes or more. Most strings of a request body are short
 /// names, codes and amounts, so this runs about a hundred times per invoice.
-fn plain(bytes: &[u8]) -> bool {
+pub(crate) fn plain(bytes: &[u8]) -> bool {
     let len = bytes.len();
     if len < 8 {
         return !bytes.iter().any(|b| needs_escape(*b));

@@ -69,6 +69,17 @@ fn main() {
             assert_eq!(r.len(), n);
             best = best.min(t.elapsed().as_secs_f64());
         }
+        // What the result holds against the input (`Results::estimate` sizes its buffers so).
+        let r = exporter.preview_results(&input, options).expect("preview");
+        let bodies: usize = (0..n).map(|i| r.body(i).map_or(0, str::len)).sum();
+        let display = r.page(0..n).map_or(0, |p| p.len()) - bodies;
+        println!(
+            "held: bodies {:.2}x the input's {} bytes, display data {:.2}x, buffers {:.2}x",
+            bodies as f64 / input.len() as f64,
+            input.len(),
+            display as f64 / input.len() as f64,
+            r.held_bytes() as f64 / input.len() as f64
+        );
         println!(
             "native preview_results ({mode}): best of {runs} {:.1} ms = {:.2} us/invoice",
             best * 1e3,

@@ -577,8 +577,12 @@ pub fn preview_results(data: &[u8]) {
             serde_json::from_str::<serde_json::Value>(part.unwrap_or("null")).is_ok()
         };
         for i in 0..=once.len() {
-            let lines = once.lines(i);
-            let parts = [once.summary(i), lines.as_deref(), once.issues(i)];
+            let (summary, lines, issues) = (once.summary(i), once.lines(i), once.issues(i));
+            let parts = [summary.as_deref(), lines.as_deref(), issues.as_deref()];
+            use xero_export::preview::results::Part;
+            for part in [Part::Summary, Part::Lines, Part::Issues] {
+                assert_eq!(once.part(i, part).is_some(), i < once.len());
+            }
             assert_eq!(parts.iter().all(Option::is_some), i < once.len());
             assert!(parts.into_iter().all(json) && json(once.body(i)));
         }
@@ -609,24 +613,28 @@ fn documents_of(results: &xero_export::preview::results::Results, start: usize) 
         n..n + 1,
     ] {
         let fits = range.start <= range.end && range.end <= n;
-        let Some(text) = results.documents(range.clone()) else {
+        let Some(page) = results.page(range.clone()) else {
             assert!(!fits, "{range:?} of {n}");
             continue;
         };
-        let parts: Vec<&str> = text.split('\0').collect();
-        let (table, docs): (Vec<serde_json::Value>, Vec<serde_json::Value>) =
-            serde_json::from_str(parts.last().copied().unwrap_or_default()).unwrap_or_default();
+        // The flat page reads back whole, as the JSON of exactly these documents, each the
+        // document read part by part.
+        let (json, rest) = xero_export::preview::results::page_json(&page).unwrap();
+        assert_eq!(rest, "");
+        assert_eq!(
+            results.documents(range.clone()).as_deref(),
+            Some(json.as_str())
+        );
+        let docs: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
         assert_eq!(docs.len(), range.len());
-        // Every line names a tracking list that came with the page.
-        for doc in &docs {
-            for line in doc["lines"].as_array().into_iter().flatten() {
-                let entry = line["tracking"]
-                    .as_u64()
-                    .and_then(|e| usize::try_from(e).ok());
-                assert!(entry.is_some_and(|e| e < table.len()), "{line}");
-            }
+        for (doc, i) in docs.iter().zip(range.clone()) {
+            let lines: serde_json::Value =
+                serde_json::from_str(&results.lines(i).unwrap()).unwrap();
+            let issues: serde_json::Value =
+                serde_json::from_str(&results.issues(i).unwrap()).unwrap();
+            assert_eq!((&doc["lines"], &doc["issues"]), (&lines, &issues));
+            assert_eq!(doc["body"].as_str(), results.body(i));
         }
-        assert_eq!(parts.len(), range.len() + 1);
     }
 }
 

@@ -173,3 +173,40 @@ test('documents(start, end): wrong types and ranges out of bounds are coded erro
   assert.throws(() => api.__testing.trap(), { code: 'INTERNAL' });
   assert.throws(() => chunk.documents(), { code: 'INSTANCE_RESET' });
 });
+
+// The documents cross as values between NULs (src/preview/flat.rs, read by `pageDocuments`),
+// not as JSON: what they read is checked against the core's own JSON (`previewJson`), key
+// order included, for every scenario and options and for text that could be taken for the
+// flat form's separators or marks.
+test('preview and documents(start, end) are previewJson\'s documents, key for key, whatever the text', () => {
+  const marks = ['\u0000', '\u0001', '\u0001null', 'a\u0000b', '\u0001"x"', '\u0001{}', 't', ''];
+  for (const name of scenarios) {
+    const s = read(`fixtures/scenarios/${name}.json`);
+    const exporter = new api.Exporter(snapshot, s.settings);
+    const plain = scenarioInvoices(s);
+    // The same invoices with every text field of the invoice and its lines made awkward.
+    const awkward = plain.map((inv, k) => {
+      const mark = (v, j) => (typeof v === 'string' ? `${marks[(k + j) % marks.length]}${(k + j) % 3 ? v : ''}` : v);
+      const copy = structuredClone(inv);
+      let j = 0;
+      for (const key of Object.keys(copy)) if (key !== 'lines' && key !== 'id') copy[key] = mark(copy[key], j++);
+      for (const line of copy.lines ?? []) for (const key of Object.keys(line)) line[key] = mark(line[key], j++);
+      return copy;
+    });
+    for (const invoices of [plain, awkward]) {
+      for (const options of optionSets) {
+        const want = JSON.parse(exporter.previewJson(invoices, options));
+        const label = `${name} ${JSON.stringify(options)}`;
+        assert.equal(JSON.stringify(exporter.preview(invoices, options)), JSON.stringify(want), label);
+        const r = exporter.previewResults(invoices, options);
+        assert.equal(JSON.stringify(r.documents()), JSON.stringify(want.documents), label);
+        for (let i = 0; i < r.length; i++) {
+          const { lines, issues, body, ...summary } = want.documents[i];
+          assert.equal(JSON.stringify([r.document(i), r.lines(i), r.issues(i)]), JSON.stringify([summary, lines, issues]), label);
+        }
+        r.free();
+      }
+    }
+    exporter.free();
+  }
+});
