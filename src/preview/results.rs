@@ -313,14 +313,6 @@ impl Results {
         Some(out)
     }
 
-    /// Every document as [`Results::page`] writes them, then the batch's part: the whole
-    /// preview in one text (what the binding's `exporter.preview` returns).
-    pub fn whole(&self) -> Option<String> {
-        let mut out = self.page(0..self.docs.len())?;
-        out.push_str(&self.batch);
-        Some(out)
-    }
-
     /// Whether `i` is a document held.
     pub fn has(&self, i: usize) -> bool {
         i < self.docs.len()
@@ -357,8 +349,8 @@ fn sizes(input: usize, options: crate::preview::PreviewOptions) -> (usize, usize
 }
 
 /// A page ([`Results::page`]) read back: the JSON array of its documents, as
-/// `exporter.preview` gives them, and the text after the documents (the batch's part of
-/// [`Results::whole`]). `None` if the text is not a page.
+/// `exporter.preview` gives them, and any text after the documents. `None` if the text is
+/// not a page.
 pub fn page_json(page: &str) -> Option<(String, &str)> {
     let mut t = Tokens::new(page);
     let t = &mut t;

@@ -40,27 +40,24 @@ pub(crate) fn line_amount_round_trip() {
     let invoices = br#"[{"id":"a","date":"2024-01-15","payer":{"contactId":"5cc8cf28-567e-4d43-b287-687cfcaec47c"},"lines":[{"description":"x","quantity":1,"unitAmount":25.06,"taxCode":"OUTPUT2","accountCode":"200"}]}]"#;
     let preview: Value =
         serde_json::from_str(&exporter.preview_json(invoices, "null").unwrap()).unwrap();
-    // `preview`: each body followed by a NUL, then `[tracking lists, documents]` with the
-    // bodies null and each line's tracking the index of its list, then a NUL and the batch's
-    // part; put back together it is `previewJson`'s preview.
-    let split = exporter.preview(invoices, "null").unwrap();
-    let parts: Vec<&str> = split.split('\0').collect();
-    assert_eq!(parts.len(), 3);
-    let page: Value = serde_json::from_str(parts[1]).unwrap();
-    let mut documents = page[1].clone();
-    let doc = &mut documents[0];
-    assert_eq!(doc["body"], Value::Null);
-    doc["body"] = parts[0].into();
-    for line in doc["lines"].as_array_mut().unwrap() {
-        let list = line["tracking"].as_u64().unwrap() as usize;
-        line["tracking"] = page[0][list].clone();
-    }
-    let mut meta: Value = serde_json::from_str(parts[2]).unwrap();
+    // `previewResults` through the binding: a page of documents in the flat form (read back
+    // with `page_json`, as api.js reads it with `pageDocuments`) and the batch's part; put
+    // together they are `previewJson`'s preview.
+    let results = exporter.preview_results(invoices, "null").unwrap();
+    let page = results.documents(0, 1).unwrap();
+    let (documents, rest) = xero_export::preview::results::page_json(&page).unwrap();
+    assert_eq!(rest, "");
     let mut whole = serde_json::Map::new();
-    whole.insert("documents".into(), documents);
+    whole.insert(
+        "documents".into(),
+        serde_json::from_str(&documents).unwrap(),
+    );
+    let mut meta: Value = serde_json::from_str(&results.batch()).unwrap();
     whole.append(meta.as_object_mut().unwrap());
     assert_eq!(Value::Object(whole), preview);
-    assert!(parts[0].starts_with(r#"{"Invoices":[{"Type":"ACCREC""#));
+    let parts: Vec<&str> = page.split('\0').collect();
+    assert_eq!(parts[0], "1");
+    assert!(parts[1].starts_with(r#"{"Invoices":[{"Type":"ACCREC""#));
     assert_eq!(preview["documents"][0]["totals"]["total"], "28.82");
 }
 
