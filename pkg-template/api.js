@@ -398,8 +398,18 @@ function makeApi(engine) {
     }
     /** `{documents, contacts, issues, summary}`; options `{lines?, bodies?}`. */
     preview(invoices, options) {
-      // Through the result handle, so that the documents are read a page at a time (see
-      // `PreviewResults.documents`) and the wasm memory is given back at once.
+      if (Array.isArray(invoices) && invoices.length <= PAGE) {
+        // A small batch (a page previewing an invoice as it is edited) in one call: the
+        // documents as `PreviewResults.documents` has them (see pageDocuments), then the
+        // batch's part (contacts, issues, summary) as JSON after the last NUL. Through a
+        // result handle it was four calls, ~15 % slower for one invoice a call.
+        const bytes = invoiceBytes(invoices);
+        const o = encode(options ?? null, 'options');
+        const parts = call(this.#h, 'Exporter', (e) => e.preview(bytes, o)).split('\0');
+        return { documents: pageDocuments(parts), ...decode(parts[parts.length - 1]) };
+      }
+      // A large one through the result handle, so that the documents are read a page at a
+      // time (see `PreviewResults.documents`) and the wasm memory is given back at once.
       const results = this.previewResults(invoices, options);
       try {
         return results.toPreview();

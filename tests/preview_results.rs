@@ -195,6 +195,12 @@ fn a_range_of_documents_is_read_whole_in_one_text() {
             let n = results.len();
             let parts = documents(std::slice::from_ref(&results));
             assert_eq!(range(&results, 0, n), parts, "{name} {options:?}");
+            // The whole preview (what `exporter.preview` reads in JS for a small batch): the
+            // page of every document, then the batch.
+            let whole = results.whole().unwrap();
+            let (docs, batch) = whole.rsplit_once('\0').unwrap();
+            assert_eq!(Some(format!("{docs}\0")), results.page(0..n));
+            assert_eq!(batch, results.batch_json());
             assert_eq!(range(&results, 1, n), parts[1..], "{name} {options:?}");
             assert_eq!(range(&results, 0, 1), parts[..1], "{name} {options:?}");
             assert_eq!(results.documents(n..n).as_deref(), Some("[]"));

@@ -313,6 +313,14 @@ impl Results {
         Some(out)
     }
 
+    /// Every document as [`Results::page`] writes them, then the batch's part: the whole
+    /// preview in one text (what the binding's `exporter.preview` returns).
+    pub fn whole(&self) -> Option<String> {
+        let mut out = self.page(0..self.docs.len())?;
+        out.push_str(&self.batch);
+        Some(out)
+    }
+
     /// Whether `i` is a document held.
     pub fn has(&self, i: usize) -> bool {
         i < self.docs.len()

@@ -234,6 +234,35 @@ impl JsExporter {
         to_json(self.inner.issues())
     }
 
+    /// Previews source invoices: `{documents, contacts, issues, summary}` as one text, the
+    /// documents as `PreviewResults.documents` gives them (the flat form api.js reads,
+    /// `crate::preview::flat`) and the batch's JSON after them (`Results::whole`); `options`:
+    /// `{lines?, bodies?}` (both default true) or `null`. Each invoice is previewed and written
+    /// as it is read, so the batch is never held as objects.
+    ///
+    /// Why through the result handle's text: `JSON.parse` of the documents was most of the
+    /// display data's cost outside the wasm call (issue 20). api.js calls this for a small
+    /// batch (one call, no handle); a large one it reads through `previewResults`, a page at a
+    /// time.
+    pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
+        use crate::preview::results::Results;
+        let options: crate::preview::PreviewOptions =
+            read_argument(options, "options", ErrorCode::InvalidInput)?;
+        reserve(Results::estimate(invoices.len(), options));
+        let text = utf8(invoices, "invoices")?;
+        let results = self
+            .inner
+            .preview_results(text, options)
+            .map_err(|e| read_error(ErrorCode::InvalidInput, "invoices", text, e))?;
+        results.whole().ok_or_else(|| {
+            js_error(&Error::new(
+                ErrorCode::InvalidState,
+                "result",
+                "the preview could not be written",
+            ))
+        })
+    }
+
     /// The same preview as one JSON text, bodies included as strings, streamed the same way
     /// (`Exporter::preview_json`).
     #[wasm_bindgen(js_name = previewJson)]

@@ -55,6 +55,9 @@ pub(crate) fn line_amount_round_trip() {
     let mut meta: Value = serde_json::from_str(&results.batch()).unwrap();
     whole.append(meta.as_object_mut().unwrap());
     assert_eq!(Value::Object(whole), preview);
+    // `preview` (what api.js calls for a small batch): the same page, then the batch's part.
+    let one = exporter.preview(invoices, "null").unwrap();
+    assert_eq!(one, format!("{page}{}", results.batch()));
     let parts: Vec<&str> = page.split('\0').collect();
     assert_eq!(parts[0], "1");
     assert!(parts[1].starts_with(r#"{"Invoices":[{"Type":"ACCREC""#));
