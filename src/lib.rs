@@ -43,8 +43,9 @@
 //!   module per concern; must not import `build`, `preview` or the exporter.
 //! - [`build`]: `ResolvedInvoice` → the wire document, exact totals and the preview's document
 //!   (the credit-note flip, lines as sent, document checks); never re-resolves.
-//! - [`preview`]: the public view model and its hand-written JSON; computes nothing, must not
-//!   import the exporter or `build`.
+//! - [`preview`]: the public view model, its hand-written JSON, the result handle and the flat
+//!   form its display data crosses to JS in; computes nothing, must not import the exporter or
+//!   `build`.
 //! - [`exporter`]: the façade that holds what is parsed and prepared once and streams each
 //!   invoice through resolve → build → preview; holds no rule of its own.
 //! - [`xero`]: the one home of Xero's shapes: [`DocumentKind`] and its collection (endpoint, id

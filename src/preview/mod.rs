@@ -2,7 +2,8 @@
 //! be sent, the totals Xero will compute, and every problem at once.
 //!
 //! Owns the public shapes the host reads ([`Preview`], [`DocumentPreview`], [`LinePreview`],
-//! [`Summary`], [`PreviewOptions`]) and their JSON (`json`). It computes nothing: the
+//! [`Summary`], [`PreviewOptions`]), their JSON (`json`), and the result handle ([`results`])
+//! with the flat form its display data crosses to JS in (`flat`). It computes nothing: the
 //! [`Exporter`](crate::Exporter) fills these in by resolving ([`crate::resolve`]) and building
 //! ([`crate::build`]) each invoice. It must not import the exporter (the exporter depends on it).
 

@@ -4,7 +4,7 @@
 //! decode and `JSON.parse` whole (about half of the call's time) even when it wanted only the
 //! request bodies. Here each document is written once, as it is previewed: its request body
 //! into one buffer, its display data (what the document is, its lines, totals and issues) in
-//! the binding's flat form ([`crate::preview::flat`]) into another. A body is a slice copied
+//! the binding's flat form (`preview::flat`) into another. A body is a slice copied
 //! out only when asked for; the display data is handed out a page of documents at a time
 //! ([`Results::page`], which api.js reads without `JSON.parse`), or as JSON ([`Results::summary`],
 //! [`Results::lines`], [`Results::issues`], [`Results::documents`]). Two buffers and a few
@@ -224,7 +224,7 @@ impl Results {
     }
 
     /// One part of the `i`th document in the binding's flat form (see
-    /// [`crate::preview::flat`]; `None` past the end): what `results.document(i)`,
+    /// `preview::flat`; `None` past the end): what `results.document(i)`,
     /// `results.lines(i)` and `results.issues(i)` read in api.js, without a `JSON.parse`.
     /// [`Part::Lines`] starts with the tracking lists the lines name, as a page does.
     pub fn part(&self, i: usize, part: Part) -> Option<String> {
@@ -274,7 +274,7 @@ impl Results {
     /// Documents `range` whole in the binding's flat form (`pageDocuments` in api.js reads
     /// it): their number, each one's request body (empty when it has none), the tracking
     /// lists their lines name (how many, then each one's entry and list), then the documents
-    /// (see [`crate::preview::flat`]); each part followed by a NUL. `None` when the range is
+    /// (see `preview::flat`); each part followed by a NUL. `None` when the range is
     /// not within the documents held.
     ///
     /// Why one text: a preview page reads a page of rows at once; part by part that was four
