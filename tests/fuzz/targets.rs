@@ -564,6 +564,10 @@ pub fn preview_results(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(invoices) else {
         return;
     };
+    // `page_json` is public: any text, not only a page, gives a result or nothing.
+    if let Some((json, _)) = xero_export::preview::results::page_json(text) {
+        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+    }
     let exporter = exporter(*pick);
     for lines in [true, false] {
         let options = PreviewOptions {

@@ -210,3 +210,20 @@ test('preview and documents(start, end) are previewJson\'s documents, key for ke
     exporter.free();
   }
 });
+
+// More than a page (500 documents): `preview` goes through the result handle and
+// `documents()` reads a page at a time; both are still previewJson's, in order.
+test('a batch of more than a page previews and reads as previewJson has it', () => {
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const base = scenarioInvoices(s);
+  const invoices = Array.from({ length: 1203 }, (_, k) => ({ ...base[k % base.length], id: `inv-${k}` }));
+  const want = JSON.parse(exporter.previewJson(invoices));
+  assert.equal(want.documents.length, 1203);
+  assert.equal(JSON.stringify(exporter.preview(invoices)), JSON.stringify(want));
+  const r = exporter.previewResults(invoices);
+  assert.equal(JSON.stringify(r.documents()), JSON.stringify(want.documents));
+  assert.equal(JSON.stringify(r.documents(499, 1001)), JSON.stringify(want.documents.slice(499, 1001)));
+  r.free();
+  exporter.free();
+});
