@@ -132,16 +132,6 @@ pub(crate) fn write_document(
 /// display lines were the largest serialisation cost of a preview with display data (each
 /// line a fresh `String`, copied in after; measured in the issue 20 core report).
 pub(crate) fn write_lines(lines: &[LinePreview], out: &mut String) {
-    write_lines_with(lines, out, write_tracking);
-}
-
-/// [`write_lines`] with each line's tracking written by `tracking` (the result handle keeps
-/// each distinct tracking list once, see `Results`).
-fn write_lines_with(
-    lines: &[LinePreview],
-    out: &mut String,
-    mut tracking: impl FnMut(&[LineTracking], &mut String),
-) {
     use crate::xero::wire::Object;
     out.push('[');
     for (i, l) in lines.iter().enumerate() {
@@ -160,7 +150,7 @@ fn write_lines_with(
         o.opt_str("taxRate", l.tax_rate.as_deref());
         o.str("lineAmount", &l.line_amount);
         o.str("taxAmount", &l.tax_amount);
-        tracking(&l.tracking, o.key("tracking"));
+        write_tracking(&l.tracking, o.key("tracking"));
         o.close();
     }
     out.push(']');
