@@ -422,12 +422,18 @@ impl WireDocument {
         let amount_types = Some(self.line_amount_types.as_str());
         o.opt_str_member(member!("LineAmountTypes"), amount_types);
         o.opt_str_member(member!("InvoiceNumber"), self.invoice_number.as_deref());
-        o.opt_str_member(member!("CreditNoteNumber"), self.credit_note_number.as_deref());
+        o.opt_str_member(
+            member!("CreditNoteNumber"),
+            self.credit_note_number.as_deref(),
+        );
         o.opt_str_member(member!("Reference"), self.reference.as_deref());
         o.opt_str_member(member!("Url"), self.url.as_deref());
         o.opt_str_member(member!("CurrencyCode"), self.currency_code.as_deref());
         o.opt_str_member(member!("Status"), Some(self.status));
-        o.opt_str_member(member!("BrandingThemeID"), self.branding_theme_id.as_deref());
+        o.opt_str_member(
+            member!("BrandingThemeID"),
+            self.branding_theme_id.as_deref(),
+        );
         let lines = o.member(concat!(member!("LineItems"), "["));
         for (i, l) in self.line_items.iter().enumerate() {
             if i > 0 {
