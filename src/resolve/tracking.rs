@@ -677,6 +677,11 @@ impl<'a> Resolver<'a> {
                 return Some((source, value.as_str(), Some(hit)));
             }
         }
+        // A line without overrides gives the `line` source nothing: said before the general
+        // search, which costs ~70 instructions per category of every line (callgrind, bench).
+        if source == TrackingSource::Line && line.tracking.is_empty() {
+            return None;
+        }
         let value = source_value(
             source,
             config,

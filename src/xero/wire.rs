@@ -177,6 +177,45 @@ impl<'a> Object<'a> {
     pub(crate) fn close(self) {
         self.out.push('}');
     }
+
+    /// A member whose key comes written out as [`member!`] writes it, `,"Key":`: one copy
+    /// per member instead of three (the comma or opening quote, the key, the closing quote and
+    /// colon), each with its own capacity check. For the request bodies' own writers, which
+    /// write about 60 keys per 5-line invoice (callgrind, bench input: see the commit).
+    #[inline]
+    fn member(&mut self, written: &'static str) -> &mut String {
+        let text = if self.first {
+            written.get(1..).unwrap_or(written)
+        } else {
+            written
+        };
+        self.first = false;
+        self.out.push_str(text);
+        self.out
+    }
+
+    /// [`Object::opt_str`] with a key as [`member!`] writes it.
+    #[inline]
+    fn opt_str_member(&mut self, written: &'static str, value: Option<&str>) {
+        if let Some(v) = value {
+            push_json_str(self.member(written), v);
+        }
+    }
+
+    /// [`Object::opt_number`] with a key as [`member!`] writes it.
+    #[inline]
+    fn opt_number_member(&mut self, written: &'static str, value: Option<Decimal>) {
+        if let Some(v) = value {
+            crate::money::push_text(self.member(written), v);
+        }
+    }
+}
+
+/// A member's key as [`Object::member`] takes it: `,"Key":`.
+macro_rules! member {
+    ($key:literal) => {
+        concat!(",\"", $key, "\":")
+    };
 }
 
 /// Tracking on a line, as its JSON: Name + Option (Xero's documented form) and both IDs when
@@ -240,18 +279,18 @@ pub struct WireLine {
 impl WireLine {
     fn write_json(&self, out: &mut String) {
         let mut o = Object::open(out);
-        o.opt_str("LineItemID", self.line_item_id.as_deref());
-        o.opt_str("Description", self.description.as_deref());
-        o.opt_number("Quantity", self.quantity);
-        o.opt_number("UnitAmount", self.unit_amount);
-        o.opt_str("ItemCode", self.item_code.as_deref());
-        o.opt_str("AccountCode", self.account_code.as_deref());
-        o.opt_str("TaxType", self.tax_type.as_deref());
-        o.opt_number("TaxAmount", self.tax_amount);
-        o.opt_number("DiscountRate", self.discount_rate);
-        o.opt_number("DiscountAmount", self.discount_amount);
+        o.opt_str_member(member!("LineItemID"), self.line_item_id.as_deref());
+        o.opt_str_member(member!("Description"), self.description.as_deref());
+        o.opt_number_member(member!("Quantity"), self.quantity);
+        o.opt_number_member(member!("UnitAmount"), self.unit_amount);
+        o.opt_str_member(member!("ItemCode"), self.item_code.as_deref());
+        o.opt_str_member(member!("AccountCode"), self.account_code.as_deref());
+        o.opt_str_member(member!("TaxType"), self.tax_type.as_deref());
+        o.opt_number_member(member!("TaxAmount"), self.tax_amount);
+        o.opt_number_member(member!("DiscountRate"), self.discount_rate);
+        o.opt_number_member(member!("DiscountAmount"), self.discount_amount);
         if !self.tracking.is_empty() {
-            let out = o.key("Tracking");
+            let out = o.member(member!("Tracking"));
             out.push('[');
             for (i, t) in self.tracking.iter().enumerate() {
                 if i > 0 {
@@ -368,29 +407,34 @@ impl WireDocument {
     /// Appends the element's JSON to `out`.
     pub fn write_json(&self, out: &mut String) {
         let mut o = Object::open(out);
-        o.str("Type", self.kind.as_str());
+        o.opt_str_member(member!("Type"), Some(self.kind.as_str()));
         let id = match &self.contact {
             WireContactRef::Id(id) => id.as_str(),
             WireContactRef::Pending(_) => PENDING_CONTACT_ID,
         };
-        let contact = o.key("Contact");
-        contact.push_str("{\"ContactID\":");
+        let contact = o.member(concat!(member!("Contact"), "{\"ContactID\":"));
         push_json_str(contact, id);
         contact.push('}');
-        self.date.push_json(o.key("Date"));
+        self.date.push_json(o.member(member!("Date")));
         if let Some(due) = self.due_date {
-            due.push_json(o.key("DueDate"));
+            due.push_json(o.member(member!("DueDate")));
         }
-        o.str("LineAmountTypes", self.line_amount_types.as_str());
-        o.opt_str("InvoiceNumber", self.invoice_number.as_deref());
-        o.opt_str("CreditNoteNumber", self.credit_note_number.as_deref());
-        o.opt_str("Reference", self.reference.as_deref());
-        o.opt_str("Url", self.url.as_deref());
-        o.opt_str("CurrencyCode", self.currency_code.as_deref());
-        o.str("Status", self.status);
-        o.opt_str("BrandingThemeID", self.branding_theme_id.as_deref());
-        let lines = o.key("LineItems");
-        lines.push('[');
+        let amount_types = Some(self.line_amount_types.as_str());
+        o.opt_str_member(member!("LineAmountTypes"), amount_types);
+        o.opt_str_member(member!("InvoiceNumber"), self.invoice_number.as_deref());
+        o.opt_str_member(
+            member!("CreditNoteNumber"),
+            self.credit_note_number.as_deref(),
+        );
+        o.opt_str_member(member!("Reference"), self.reference.as_deref());
+        o.opt_str_member(member!("Url"), self.url.as_deref());
+        o.opt_str_member(member!("CurrencyCode"), self.currency_code.as_deref());
+        o.opt_str_member(member!("Status"), Some(self.status));
+        o.opt_str_member(
+            member!("BrandingThemeID"),
+            self.branding_theme_id.as_deref(),
+        );
+        let lines = o.member(concat!(member!("LineItems"), "["));
         for (i, l) in self.line_items.iter().enumerate() {
             if i > 0 {
                 lines.push(',');
