@@ -475,3 +475,55 @@ pub fn page_json(page: &str) -> Option<(String, &str)> {
     out.push(']');
     Some((out, t.rest()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::settings::TrackingSource;
+    use crate::xero::wire::WireTracking;
+
+    fn entry(category: &Name, option: &str, replaced: Option<&str>) -> LineTracking {
+        LineTracking {
+            category: Rc::clone(category),
+            option: Rc::from(option),
+            category_id: None,
+            option_id: Some(Rc::from("id")),
+            source: TrackingSource::Clinician,
+            replaced: replaced.map(str::to_owned),
+            wire: WireTracking::new(None, category, option, Some("id")),
+        }
+    }
+
+    fn tokens(list: &[LineTracking]) -> String {
+        let mut out = String::new();
+        flat::write_tracking(list, &mut Flat(&mut out));
+        out
+    }
+
+    /// Whether its names are shared or made for each line, replaced or not, more lists than
+    /// the address key holds or not: a list's entry has its tokens, and one list text is one
+    /// entry.
+    #[test]
+    fn each_distinct_list_is_one_entry_with_its_tokens() {
+        let region: Name = Rc::from("Region");
+        let shared = vec![entry(&region, "North", None)];
+        let mut table = Table::default();
+        let first = table.entry(&shared);
+        for i in 0..3 * BY_NAMES_MAX {
+            let own = vec![entry(&region, &format!("o{}", i % 700), None)];
+            let replaced = vec![entry(&region, "North", Some("Old"))];
+            let three = vec![entry(&region, "a", None); 3];
+            for list in [&shared, &own, &replaced, &three] {
+                let at = table.entry(list);
+                assert_eq!(
+                    table.lists.get(at).map(|t| t.to_string()),
+                    Some(tokens(list))
+                );
+            }
+            assert_eq!(table.entry(&[entry(&region, "North", None)]), first);
+            assert!(table.by_names.len() <= BY_NAMES_MAX);
+        }
+        assert_eq!(table.lists.len(), 700 + 3);
+        assert_eq!(table.known.len(), table.lists.len());
+    }
+}
