@@ -45,7 +45,8 @@ pub fn fixed(value: Decimal, dp: u32) -> String {
 ///
 /// A value already at `dp` places (a line's amount and tax, most unit amounts) is returned as
 /// it is, which is what rounding and rescaling it give: the two calls were 0.8k instructions
-/// an invoice of display data (callgrind, bench workload: display 86.6k → 85.5k, bodies 71.7k → 71.5k).
+/// an invoice of display data (callgrind, bench workload: display 86.6k → 85.5k, bodies
+/// 71.7k → 71.5k).
 fn at_places(value: Decimal, dp: u32) -> Decimal {
     if value.scale() == dp {
         return value;
