@@ -42,7 +42,15 @@ pub fn fixed(value: Decimal, dp: u32) -> String {
 }
 
 /// `value` rounded (half away from zero) and rescaled to exactly `dp` places.
+///
+/// A value already at `dp` places (a line's amount and tax, most unit amounts) is returned as
+/// it is, which is what rounding and rescaling it give: the two calls were 0.8k instructions
+/// an invoice of display data (callgrind, bench workload: display 86.6k → 85.5k, bodies
+/// 71.7k → 71.5k).
 fn at_places(value: Decimal, dp: u32) -> Decimal {
+    if value.scale() == dp {
+        return value;
+    }
     let mut v = round_half_away(value, dp);
     v.rescale(dp);
     v
@@ -800,6 +808,19 @@ mod tests {
         assert_eq!(fixed(d("40"), 2), "40.00");
         assert_eq!(fixed(d("87.74"), 2), "87.74");
         assert_eq!(fixed(d("-0.5"), 2), "-0.50");
+    }
+
+    /// A value already at its places is what rounding and rescaling it give, sign and all.
+    #[test]
+    fn a_value_at_its_places_is_kept_as_it_is() {
+        for t in ["0.00", "-0.00", "12.34", "-12.35", "0.0001", "-7.1250", "5"] {
+            let v = d(t);
+            let dp = v.scale();
+            let mut slow = round_half_away(v, dp);
+            slow.rescale(dp);
+            let fast = at_places(v, dp);
+            assert_eq!(fast.serialize(), slow.serialize(), "{t}");
+        }
     }
 }
 

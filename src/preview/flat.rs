@@ -30,12 +30,14 @@ use crate::issues::{Issue, Severity};
 use crate::preview::{DocumentPreview, LinePreview};
 use crate::resolve::contacts::ContactRef;
 use crate::resolve::tracking::LineTracking;
-use crate::xero::wire::{plain, push_json_str, Object};
+use crate::xero::wire::{push_json_str, Object};
 
 /// Starts a token that is not plain text: alone, a field left out; followed by JSON, that value.
 pub(crate) const MARK: char = '\u{1}';
 /// Ends every token.
 const END: char = '\0';
+/// A field left out: [`MARK`] and [`END`], pushed as one piece.
+const ABSENT: &str = "\u{1}\0";
 
 /// Tokens written into a buffer.
 pub(crate) struct Flat<'a>(pub(crate) &'a mut String);
@@ -44,9 +46,11 @@ impl Flat<'_> {
     /// Text: as it is, or marked and as a JSON string when it could be taken for a separator
     /// or a mark.
     pub(crate) fn text(&mut self, s: &str) {
-        // `plain` (no control character, quote or backslash: nearly all text) rules out both
-        // at once, with the escaper's word-at-a-time check.
-        if plain(s.as_bytes()) || !(s.starts_with(MARK) || s.as_bytes().contains(&0)) {
+        // Only the two things that would make text ambiguous, looked for directly (`contains`
+        // on bytes is `memchr`): the escaper's `plain`, which ruled out both with quotes and
+        // control characters, made this 1k instructions an invoice dearer (callgrind, bench
+        // workload, display).
+        if !(s.starts_with(MARK) || s.as_bytes().contains(&0)) {
             self.0.push_str(s);
         } else {
             self.0.push(MARK);
@@ -64,8 +68,7 @@ impl Flat<'_> {
 
     /// A field left out.
     pub(crate) fn absent(&mut self) {
-        self.0.push(MARK);
-        self.0.push(END);
+        self.0.push_str(ABSENT);
     }
 
     /// A JSON value as it is (`null`, an object).
@@ -76,7 +79,13 @@ impl Flat<'_> {
     }
 
     pub(crate) fn count(&mut self, n: usize) {
-        self.0.push_str(crate::issues::digits(n, &mut [0; 20]));
+        // A single digit (most counts and tracking entries) without the digits' UTF-8 check.
+        // With `absent` pushed in one piece: display 85.5k → 84.9k instructions an invoice,
+        // bodies 71.5k → 71.3k (callgrind, bench workload).
+        match u8::try_from(n) {
+            Ok(d @ 0..=9) => self.0.push(char::from(b'0' + d)),
+            _ => self.0.push_str(crate::issues::digits(n, &mut [0; 20])),
+        }
         self.0.push(END);
     }
 
@@ -435,4 +444,29 @@ pub(crate) fn replay_tracking(t: &mut Tokens<'_>, out: &mut String) -> Option<()
     }
     out.push(']');
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_left_out_is_the_mark_alone() {
+        assert_eq!(ABSENT, format!("{MARK}{END}"));
+    }
+
+    /// Counts of one digit (written without the digits' check) and of more read back the same.
+    #[test]
+    fn counts_read_back() {
+        let mut text = String::new();
+        let counts = [0, 1, 9, 10, 99, 255, 256, 12_345, usize::MAX];
+        for n in counts {
+            Flat(&mut text).count(n);
+        }
+        let mut t = Tokens::new(&text);
+        for n in counts {
+            assert_eq!(t.count(), Some(n));
+        }
+        assert_eq!(t.rest(), "");
+    }
 }

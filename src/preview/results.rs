@@ -24,6 +24,7 @@ use std::rc::Rc;
 
 use crate::preview::flat::{self, Flat, Tokens};
 use crate::preview::DocumentPreview;
+use crate::resolve::tracking::{LineTracking, Name};
 use crate::xero::wire::{push_json_str, Object, WireContactRef};
 
 /// Where one document is: its display data in `Results::text` (the parts one after the
@@ -64,10 +65,8 @@ pub struct Results {
     docs: Vec<Spans>,
     /// Per line, in order: which entry of `table` is its tracking list.
     lists: Vec<usize>,
-    /// Each distinct tracking list, once, in the flat form.
-    table: Vec<Rc<str>>,
-    /// `table`'s entries → their index.
-    known: BTreeMap<Rc<str>, usize>,
+    /// Each distinct tracking list, once.
+    table: Table,
     /// `{"contacts":…,"issues":…,"summary":…}` once the documents are in.
     batch: String,
     /// The batch index of the first document (not 0 for a later chunk).
@@ -111,30 +110,15 @@ impl Results {
             self.first = doc.index;
         }
         let Results {
-            text,
-            lists,
-            table,
-            known,
-            ..
+            text, lists, table, ..
         } = self;
         let start = text.len();
         let first_list = lists.len();
         let mut f = Flat(text);
         flat::write_identity(doc, &mut f);
         let lines = f.0.len();
-        let mut list = String::new();
         flat::write_lines(&doc.lines, &mut f, |tracking, f| {
-            list.clear();
-            flat::write_tracking(tracking, &mut Flat(&mut list));
-            let at = match known.get(list.as_str()) {
-                Some(&at) => at,
-                None => {
-                    let entry: Rc<str> = Rc::from(list.as_str());
-                    known.insert(Rc::clone(&entry), table.len());
-                    table.push(entry);
-                    table.len() - 1
-                }
-            };
+            let at = table.entry(tracking);
             lists.push(at);
             f.count(at);
         });
@@ -210,7 +194,7 @@ impl Results {
         flat::replay_lines(
             &mut self.tokens(d.lines..d.totals)?,
             &mut out,
-            |entry, out| flat::replay_tracking(&mut Tokens::new(self.table.get(entry)?), out),
+            |entry, out| flat::replay_tracking(&mut Tokens::new(self.table.lists.get(entry)?), out),
         )?;
         Some(out)
     }
@@ -252,7 +236,7 @@ impl Results {
         f.count(used.len());
         for &entry in used {
             f.count(entry);
-            f.0.push_str(self.table.get(entry)?);
+            f.0.push_str(self.table.lists.get(entry)?);
         }
         Some(())
     }
@@ -337,8 +321,105 @@ impl Results {
             + self.batch.capacity()
             + self.docs.capacity() * std::mem::size_of::<Spans>()
             + self.lists.capacity() * std::mem::size_of::<usize>()
-            + self.table.iter().map(|t| t.len()).sum::<usize>()
+            + self.table.lists.iter().map(|t| t.len()).sum::<usize>()
     }
+}
+
+/// The distinct tracking lists of a preview's lines, each once in the flat form.
+#[derive(Clone, Debug, Default)]
+struct Table {
+    /// Each distinct list's tokens; a line names its index.
+    lists: Vec<Rc<str>>,
+    /// `lists`' entries → their index.
+    known: BTreeMap<Rc<str>, usize>,
+    /// Lists met before, by the addresses of their names ([`names_key`]) → their index, with
+    /// the list itself: holding its names keeps those addresses from being reused for other
+    /// text while the key is here.
+    by_names: BTreeMap<NamesKey, (usize, Vec<LineTracking>)>,
+    /// A list's tokens, written to be looked up in `known`.
+    scratch: String,
+}
+
+/// [`Table::by_names`] is emptied when it reaches this many keys: a list whose names are not
+/// shared (an override's or a fallback's, made for its line) adds a key per line, and each
+/// key holds its names.
+const BY_NAMES_MAX: usize = 1024;
+
+/// Lists of up to this many entries are keyed by their names' addresses (Xero allows two).
+const KEYED: usize = 2;
+
+/// A tracking list's length, then each entry's category, option, category ID and option ID
+/// addresses (0 when absent) and its source.
+type NamesKey = [usize; 1 + KEYED * 5];
+
+impl Table {
+    /// The index of `tracking`'s entry, added if new.
+    ///
+    /// Why the key by address: the resolver hands every line that carries a category's option
+    /// the same names (`Rc`s), so a list is found by comparing a few words, where writing its
+    /// tokens (13 a line, about half of the flat form's) and comparing them with an entry's
+    /// (a byte loop in wasm) was a quarter of the display data's cost. Measured with callgrind
+    /// on the bench workload (`BENCH_PROFILE=results`): 96.2k → 87.8k instructions an invoice.
+    fn entry(&mut self, tracking: &[LineTracking]) -> usize {
+        let Some(key) = names_key(tracking) else {
+            return self.by_text(tracking);
+        };
+        if let Some(&(at, _)) = self.by_names.get(&key) {
+            return at;
+        }
+        let at = self.by_text(tracking);
+        if self.by_names.len() >= BY_NAMES_MAX {
+            self.by_names.clear();
+        }
+        self.by_names.insert(key, (at, tracking.to_vec()));
+        at
+    }
+
+    /// The index of the entry whose tokens are `tracking`'s, added if new.
+    fn by_text(&mut self, tracking: &[LineTracking]) -> usize {
+        self.scratch.clear();
+        flat::write_tracking(tracking, &mut Flat(&mut self.scratch));
+        if let Some(&at) = self.known.get(self.scratch.as_str()) {
+            return at;
+        }
+        let entry: Rc<str> = Rc::from(self.scratch.as_str());
+        let at = self.lists.len();
+        self.known.insert(Rc::clone(&entry), at);
+        self.lists.push(entry);
+        at
+    }
+}
+
+/// `tracking`'s [`NamesKey`]; `None` for a list longer than [`KEYED`] or with a replaced
+/// option (its text is the line's own).
+///
+/// Two lists with the same key have the same tokens: their names are the same allocations
+/// (the key's holder keeps them alive, so no other text can be at those addresses) and their
+/// sources are the same.
+fn names_key(tracking: &[LineTracking]) -> Option<NamesKey> {
+    if tracking.len() > KEYED {
+        return None;
+    }
+    let addr = |name: &Name| Rc::as_ptr(name).cast::<u8>() as usize;
+    let mut key = [0; 1 + KEYED * 5];
+    let mut words = key.iter_mut();
+    let mut put = |word: usize| {
+        if let Some(slot) = words.next() {
+            *slot = word;
+        }
+    };
+    put(tracking.len());
+    for t in tracking {
+        if t.replaced.is_some() {
+            return None;
+        }
+        put(addr(&t.category));
+        put(addr(&t.option));
+        put(t.category_id.as_ref().map_or(0, addr));
+        put(t.option_id.as_ref().map_or(0, addr));
+        put(t.source as usize);
+    }
+    Some(key)
 }
 
 /// The buffers for the display data and the bodies of a preview of `input` bytes of
@@ -393,4 +474,56 @@ pub fn page_json(page: &str) -> Option<(String, &str)> {
     }
     out.push(']');
     Some((out, t.rest()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::settings::TrackingSource;
+    use crate::xero::wire::WireTracking;
+
+    fn entry(category: &Name, option: &str, replaced: Option<&str>) -> LineTracking {
+        LineTracking {
+            category: Rc::clone(category),
+            option: Rc::from(option),
+            category_id: None,
+            option_id: Some(Rc::from("id")),
+            source: TrackingSource::Clinician,
+            replaced: replaced.map(str::to_owned),
+            wire: WireTracking::new(None, category, option, Some("id")),
+        }
+    }
+
+    fn tokens(list: &[LineTracking]) -> String {
+        let mut out = String::new();
+        flat::write_tracking(list, &mut Flat(&mut out));
+        out
+    }
+
+    /// Whether its names are shared or made for each line, replaced or not, more lists than
+    /// the address key holds or not: a list's entry has its tokens, and one list text is one
+    /// entry.
+    #[test]
+    fn each_distinct_list_is_one_entry_with_its_tokens() {
+        let region: Name = Rc::from("Region");
+        let shared = vec![entry(&region, "North", None)];
+        let mut table = Table::default();
+        let first = table.entry(&shared);
+        for i in 0..3 * BY_NAMES_MAX {
+            let own = vec![entry(&region, &format!("o{}", i % 700), None)];
+            let replaced = vec![entry(&region, "North", Some("Old"))];
+            let three = vec![entry(&region, "a", None); 3];
+            for list in [&shared, &own, &replaced, &three] {
+                let at = table.entry(list);
+                assert_eq!(
+                    table.lists.get(at).map(|t| t.to_string()),
+                    Some(tokens(list))
+                );
+            }
+            assert_eq!(table.entry(&[entry(&region, "North", None)]), first);
+            assert!(table.by_names.len() <= BY_NAMES_MAX);
+        }
+        assert_eq!(table.lists.len(), 700 + 3);
+        assert_eq!(table.known.len(), table.lists.len());
+    }
 }

@@ -591,6 +591,7 @@ pub fn preview_results(data: &[u8]) {
             assert!(parts.into_iter().all(json) && json(once.body(i)));
         }
         documents_of(&once, usize::from(*size));
+        same_lines_as_the_preview(&exporter, text, options, &once);
         let Ok(serde_json::Value::Array(all)) = serde_json::from_str(text) else {
             continue;
         };
@@ -602,6 +603,24 @@ pub fn preview_results(data: &[u8]) {
             }
         }
         assert_eq!(session.documents(), once.len());
+    }
+}
+
+/// Each document's lines (their tracking lists found in the results' table) are the batch
+/// preview's JSON lines: a line never names another line's list.
+fn same_lines_as_the_preview(
+    exporter: &Exporter,
+    text: &str,
+    options: PreviewOptions,
+    results: &xero_export::preview::results::Results,
+) {
+    let Ok(json) = exporter.preview_json(text, options) else {
+        return;
+    };
+    let whole: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for i in 0..results.len() {
+        let lines: serde_json::Value = serde_json::from_str(&results.lines(i).unwrap()).unwrap();
+        assert_eq!(whole["documents"][i]["lines"], lines, "document {i}");
     }
 }
 
