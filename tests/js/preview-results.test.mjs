@@ -227,3 +227,37 @@ test('a batch of more than a page previews and reads as previewJson has it', () 
   r.free();
   exporter.free();
 });
+
+// api.js encodes small inputs into one reused buffer (encodeBytes): a call must never see the
+// bytes of another, whatever ran in between, and large or non-ASCII inputs must read the same.
+test('the reused encode buffer: each call previews its own invoices', () => {
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const invoices = scenarioInvoices(s);
+  const alone = invoices.map((inv) => exporter.preview([inv]));
+  // Long input then a shorter one: the second must not read the first one's tail.
+  const many = exporter.preview(invoices);
+  assert.equal(many.documents.length, invoices.length);
+  for (let i = invoices.length - 1; i >= 0; i--) assert.deepEqual(exporter.preview([invoices[i]]), alone[i]);
+  // Options whose toJSON previews other invoices while the outer call is under way.
+  const sneaky = { toJSON() { exporter.preview(invoices); return { lines: false }; } };
+  const r = exporter.previewResults([invoices[0]], sneaky);
+  assert.equal(r.length, 1);
+  assert.equal(r.body(0), alone[0].documents[0].body);
+  assert.deepEqual(r.lines(0), []);
+  r.free();
+  // An invoice whose own toJSON previews another one first.
+  const nested = { toJSON() { exporter.preview([invoices[1]]); return invoices[0]; } };
+  assert.deepEqual(exporter.preview([nested]), alone[0]);
+  // Non-ASCII text (up to 3 bytes per UTF-16 unit) and an input past the buffer (64 KiB).
+  const accented = { ...invoices[0], reference: 'Réf ✓ 你好 €' };
+  const asBytes = (v) => new TextEncoder().encode(JSON.stringify(v));
+  const viaBytes = exporter.preview(asBytes([accented]));
+  assert.match(viaBytes.documents[0].body, /Réf ✓ 你好 €/);
+  assert.deepEqual(exporter.preview([accented]), viaBytes);
+  const big = Array.from({ length: 200 }, (_, k) => ({ ...invoices[0], id: `big-${k}`, reference: `Réf ${k} ✓` }));
+  assert.ok(JSON.stringify(big).length > (1 << 16) / 3);
+  assert.deepEqual(exporter.preview(big), exporter.preview(asBytes(big)));
+  assert.equal(exporter.preview(big).documents.length, 200);
+  exporter.free();
+});
