@@ -378,6 +378,9 @@ impl Table {
     /// The index of the entry whose tokens are `tracking`'s, added if new.
     fn by_text(&mut self, tracking: &[LineTracking]) -> usize {
         self.scratch.clear();
+        // Room for a list of two entries with their IDs at once, rather than six doublings
+        // from nothing in every preview (one per call when a page previews one invoice).
+        self.scratch.reserve(256);
         flat::write_tracking(tracking, &mut Flat(&mut self.scratch));
         if let Some(&at) = self.known.get(self.scratch.as_str()) {
             return at;
@@ -422,14 +425,20 @@ fn names_key(tracking: &[LineTracking]) -> Option<NamesKey> {
     Some(key)
 }
 
+/// The first documents of a preview write their lines' tracking lists whole (later ones name
+/// them): 2.0× the input for one bench invoice against 0.68× over a batch. Without this room a
+/// preview of one invoice a call (a page previewing as the user edits) grew its buffer three
+/// times.
+const FIRST_LISTS: usize = 2048;
+
 /// The buffers for the display data and the bodies of a preview of `input` bytes of
 /// invoices' JSON. Measured on the bench workload (`BENCH_PROFILE=results|bodies cargo bench
 /// --bench preview` prints them): bodies 2.09× the input, display data 0.68× with lines and
-/// 0.30× without; a little more of each.
+/// 0.30× without; a little more of each. With lines, room for [`FIRST_LISTS`] too.
 fn sizes(input: usize, options: crate::preview::PreviewOptions) -> (usize, usize) {
     let part = |n: usize, d: usize| input / d * n;
     let text = if options.lines {
-        part(3, 4)
+        part(3, 4).saturating_add(FIRST_LISTS)
     } else {
         part(7, 20)
     };
