@@ -422,3 +422,43 @@ fn a_value_of_the_wrong_type_is_said_at_its_path() {
         "{err}"
     );
 }
+
+/// What `SourceLine`'s derived reading passes to `deserialize_struct`: its name and fields.
+struct Probe<'a>(&'a mut Option<(&'static str, &'static [&'static str])>);
+
+impl<'de> serde::Deserializer<'de> for Probe<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some((name, fields));
+        Err(serde::de::Error::custom("probed"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+        identifier ignored_any
+    }
+}
+
+/// A line is read onto the end of its invoice's lines, asked for with the names the derived
+/// reading gives (the unknown-key watch suggests a misspelt key's name from them).
+#[test]
+fn lines_are_asked_for_with_the_derived_names() {
+    use serde::Deserialize;
+    let mut seen = None;
+    let _ = xero_export::input::source::SourceLine::deserialize(Probe(&mut seen));
+    assert_eq!(
+        seen,
+        Some(("SourceLine", xero_export::input::source::LINE_FIELDS))
+    );
+}
