@@ -74,7 +74,7 @@ fn canonical_money(value: Decimal) -> Decimal {
 pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
     let mode = ctx.settings.line_amount_types;
     let unitdp = ctx.settings.unitdp();
-    let lines = std::mem::take(&mut r.lines);
+    let mut lines = std::mem::take(&mut r.lines);
     let adjusting = ctx.settings.host_total.policy != HostTotalPolicy::Report;
     let mut out = BuiltLines {
         preview: Vec::with_capacity(if ctx.options.lines { lines.len() } else { 0 }),
@@ -90,18 +90,14 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
     };
     let (mut amounts, mut taxes) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
     let mut known = true;
-    for (li, mut l) in lines.into_iter().enumerate() {
-        let s = sent(
-            ctx,
-            r.kind,
-            &mut l,
-            LinePath::new(&r.path, li),
-            &mut r.issues,
-        );
-        let tax = line_tax(&l, LinePath::new(&r.path, li), &mut r.issues);
+    // Each line's fields are taken out where it lies rather than the line moved out whole
+    // (~250 bytes copied a line; callgrind, bench workload: ~200 instructions an invoice).
+    for (li, l) in lines.iter_mut().enumerate() {
+        let s = sent(ctx, r.kind, l, LinePath::new(&r.path, li), &mut r.issues);
+        let tax = line_tax(l, LinePath::new(&r.path, li), &mut r.issues);
         known &= l.amount_known && tax.is_some();
         let tax = tax.unwrap_or_default();
-        if let Some(d) = discount_taken(&s, &l, unitdp) {
+        if let Some(d) = discount_taken(&s, l, unitdp) {
             let sum = out.total_discount.unwrap_or_default().checked_add(d);
             out.total_discount = sum.or(out.total_discount);
         }
@@ -117,24 +113,23 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         let keep = ctx.keep_sent_tracking;
         let wire_tracking = wire_tracking(&mut l.tracking, keep || ctx.options.lines);
         if ctx.options.lines {
-            out.preview
-                .push(preview_line(&s, &mut l, tax, unitdp, keep));
+            out.preview.push(preview_line(&s, l, tax, unitdp, keep));
         }
         out.wire.push(WireLine {
-            line_item_id: l.line_item_id,
+            line_item_id: l.line_item_id.take(),
             description: s.description,
             quantity: s.quantity.map(|q| q.normalize()),
             unit_amount: s.unit.map(canonical_money),
-            item_code: l.item_code,
-            account_code: l.account,
-            tax_type: l.tax_type,
+            item_code: l.item_code.take(),
+            account_code: l.account.take(),
+            tax_type: l.tax_type.take(),
             tax_amount: None,
             discount_rate: s.discount_rate.map(|d| d.normalize()),
             discount_amount: s.discount_amount.map(canonical_money),
             tracking: wire_tracking,
         });
         if keep {
-            out.sent_tracking.push(l.tracking);
+            out.sent_tracking.push(std::mem::take(&mut l.tracking));
         }
     }
     out.totals = match (amounts, taxes) {
