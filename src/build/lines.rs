@@ -64,7 +64,16 @@ struct Sent {
 
 /// Money in one canonical form whatever form the host gave (`95`, `95.0`, `"95.00"` all send
 /// `95.00`): 2 decimal places, or the 3-4 a unitdp=4 amount needs. Same value, same bytes.
+///
+/// A non-zero amount at exactly 2 places (most amounts: the host's `"20.13"`, a unit amount
+/// rounded to unitdp 2) is its own canonical form, returned without normalising it twice
+/// (stripping up to two zeros, then putting them back) and rescaling it: ~100 instructions a
+/// line (callgrind, bench workload: 67.0k -> 66.5k instructions an invoice). Zero is left to the general path, which also drops a
+/// negative zero's sign.
 fn canonical_money(value: Decimal) -> Decimal {
+    if value.scale() == 2 && !value.is_zero() {
+        return value;
+    }
     let mut v = value.normalize();
     v.rescale(decimal_places(v).max(2));
     v
@@ -288,4 +297,50 @@ fn net(
         path.field(field),
         format!("Xero takes no discounts on {} documents: this line is sent at its net amount {} ({detail}).", kind.as_str(), fixed(l.amount, 2)),
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`canonical_money`] as it was, before its fast path.
+    fn canonical_before(value: Decimal) -> Decimal {
+        let mut v = value.normalize();
+        v.rescale(decimal_places(v).max(2));
+        v
+    }
+
+    /// The fast path gives the very same `Decimal` (mantissa, scale and sign) as the general
+    /// one, zeros and trailing zeros included, at every scale.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn canonical_money_as_before() {
+        for m in [
+            0i128,
+            1,
+            5,
+            10,
+            100,
+            1000,
+            2013,
+            2010,
+            2000,
+            123_456_789,
+            i128::from(i64::MAX),
+        ] {
+            for sign in [1, -1] {
+                for scale in 0..=28 {
+                    let Ok(v) = Decimal::try_from_i128_with_scale(m * sign, scale) else {
+                        continue;
+                    };
+                    let mut negative_zero = v;
+                    negative_zero.set_sign_negative(sign < 0);
+                    for v in [v, negative_zero] {
+                        let (got, want) = (canonical_money(v), canonical_before(v));
+                        assert_eq!(got.serialize(), want.serialize(), "{v:?}");
+                    }
+                }
+            }
+        }
+    }
 }
