@@ -16,10 +16,10 @@ use std::hash::Hasher;
 
 /// The hash of the host's text (the CSV validator's verdict cache and key set, a batch's
 /// source ids): a word-at-a-time multiply-rotate with no seed (see the module's comment).
-/// Measured: two lookups a row made the `BTreeMap` it replaced in the CSV validator (a chain of
-/// string comparisons per lookup) about a tenth of the validator's instructions (issue 20);
-/// a batch's duplicate-id set with SipHash cost ~500 instructions an invoice (callgrind, bench
-/// workload), see [`crate::exporter`].
+/// Measured: two lookups a row made the `BTreeMap` it replaced in the CSV validator (a chain
+/// of string comparisons per lookup) about a tenth of the validator's instructions (issue 20);
+/// a batch's duplicate-id set with SipHash cost ~350 instructions an invoice more (callgrind,
+/// bench workload), see [`crate::exporter`].
 #[derive(Default)]
 pub(crate) struct CellHasher(u64);
 

@@ -68,8 +68,8 @@ struct Sent {
 /// A non-zero amount at exactly 2 places (most amounts: the host's `"20.13"`, a unit amount
 /// rounded to unitdp 2) is its own canonical form, returned without normalising it twice
 /// (stripping up to two zeros, then putting them back) and rescaling it: ~100 instructions a
-/// line (callgrind, bench workload: 67.0k -> 66.5k instructions an invoice). Zero is left to the general path, which also drops a
-/// negative zero's sign.
+/// line (callgrind, bench workload: 67.0k -> 66.5k instructions an invoice). Zero is left to
+/// the general path, which also drops a negative zero's sign.
 fn canonical_money(value: Decimal) -> Decimal {
     if value.scale() == 2 && !value.is_zero() {
         return value;
