@@ -99,6 +99,7 @@ pub mod choices;
 pub mod dates;
 pub mod error;
 pub mod exporter;
+pub(crate) mod hasher;
 pub mod input;
 pub mod issues;
 pub mod money;

@@ -9,6 +9,7 @@
 use rust_decimal::Decimal;
 
 use crate::build::Ctx;
+use crate::input::settings::HostTotalPolicy;
 use crate::issues::{Issue, IssueCode, LinePath};
 use crate::money::totals::{self, Discount, Totals};
 use crate::money::{decimal_places, fixed, fixed_text, text_inline};
@@ -32,7 +33,9 @@ pub(crate) struct BuiltLines {
     /// when no line is sent with a discount.
     pub(crate) total_discount: Option<Decimal>,
     /// Per line: its amount, its tax as Xero computes it, and whether it carries a non-zero
-    /// tax rate (what the host totals policy may adjust).
+    /// tax rate (what the host totals policy may adjust). Empty under the `report` policy (the
+    /// default), which adjusts nothing: the list was an allocation and its free per invoice
+    /// that nothing read (callgrind, bench workload: ~150 instructions an invoice).
     pub(crate) taxes: Vec<LineTax>,
     /// Totals as Xero will compute them; `None` when a line's amount is unknown (one of its
     /// numbers unusable, reported on the line) or the sums leave Decimal's range.
@@ -61,7 +64,16 @@ struct Sent {
 
 /// Money in one canonical form whatever form the host gave (`95`, `95.0`, `"95.00"` all send
 /// `95.00`): 2 decimal places, or the 3-4 a unitdp=4 amount needs. Same value, same bytes.
+///
+/// A non-zero amount at exactly 2 places (most amounts: the host's `"20.13"`, a unit amount
+/// rounded to unitdp 2) is its own canonical form, returned without normalising it twice
+/// (stripping up to two zeros, then putting them back) and rescaling it: ~100 instructions a
+/// line (callgrind, bench workload: 67.0k -> 66.5k instructions an invoice). Zero is left to
+/// the general path, which also drops a negative zero's sign.
 fn canonical_money(value: Decimal) -> Decimal {
+    if value.scale() == 2 && !value.is_zero() {
+        return value;
+    }
     let mut v = value.normalize();
     v.rescale(decimal_places(v).max(2));
     v
@@ -71,7 +83,8 @@ fn canonical_money(value: Decimal) -> Decimal {
 pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
     let mode = ctx.settings.line_amount_types;
     let unitdp = ctx.settings.unitdp();
-    let lines = std::mem::take(&mut r.lines);
+    let mut lines = std::mem::take(&mut r.lines);
+    let adjusting = ctx.settings.host_total.policy != HostTotalPolicy::Report;
     let mut out = BuiltLines {
         preview: Vec::with_capacity(if ctx.options.lines { lines.len() } else { 0 }),
         wire: Vec::with_capacity(lines.len()),
@@ -80,55 +93,52 @@ pub(crate) fn build(ctx: &Ctx<'_>, r: &mut ResolvedInvoice) -> BuiltLines {
         } else {
             0
         }),
-        taxes: Vec::with_capacity(lines.len()),
+        taxes: Vec::with_capacity(if adjusting { lines.len() } else { 0 }),
         total_discount: None,
         totals: None,
     };
     let (mut amounts, mut taxes) = (Some(Decimal::ZERO), Some(Decimal::ZERO));
     let mut known = true;
-    for (li, mut l) in lines.into_iter().enumerate() {
-        let s = sent(
-            ctx,
-            r.kind,
-            &mut l,
-            LinePath::new(&r.path, li),
-            &mut r.issues,
-        );
-        let tax = line_tax(&l, LinePath::new(&r.path, li), &mut r.issues);
+    // Each line's fields are taken out where it lies rather than the line moved out whole
+    // (~250 bytes copied a line; callgrind, bench workload: ~200 instructions an invoice).
+    for (li, l) in lines.iter_mut().enumerate() {
+        let s = sent(ctx, r.kind, l, LinePath::new(&r.path, li), &mut r.issues);
+        let tax = line_tax(l, LinePath::new(&r.path, li), &mut r.issues);
         known &= l.amount_known && tax.is_some();
         let tax = tax.unwrap_or_default();
-        if let Some(d) = discount_taken(&s, &l, unitdp) {
+        if let Some(d) = discount_taken(&s, l, unitdp) {
             let sum = out.total_discount.unwrap_or_default().checked_add(d);
             out.total_discount = sum.or(out.total_discount);
         }
-        out.taxes.push(LineTax {
-            amount: l.amount,
-            tax,
-            taxed: l.tax_type.is_some() && !l.rate.is_zero(),
-        });
+        if adjusting {
+            out.taxes.push(LineTax {
+                amount: l.amount,
+                tax,
+                taxed: l.tax_type.is_some() && !l.rate.is_zero(),
+            });
+        }
         amounts = amounts.and_then(|a| a.checked_add(l.amount));
         taxes = taxes.and_then(|t| t.checked_add(tax));
         let keep = ctx.keep_sent_tracking;
         let wire_tracking = wire_tracking(&mut l.tracking, keep || ctx.options.lines);
         if ctx.options.lines {
-            out.preview
-                .push(preview_line(&s, &mut l, tax, unitdp, keep));
+            out.preview.push(preview_line(&s, l, tax, unitdp, keep));
         }
         out.wire.push(WireLine {
-            line_item_id: l.line_item_id,
+            line_item_id: l.line_item_id.take(),
             description: s.description,
             quantity: s.quantity.map(|q| q.normalize()),
             unit_amount: s.unit.map(canonical_money),
-            item_code: l.item_code,
-            account_code: l.account,
-            tax_type: l.tax_type,
+            item_code: l.item_code.take(),
+            account_code: l.account.take(),
+            tax_type: l.tax_type.take(),
             tax_amount: None,
             discount_rate: s.discount_rate.map(|d| d.normalize()),
             discount_amount: s.discount_amount.map(canonical_money),
             tracking: wire_tracking,
         });
         if keep {
-            out.sent_tracking.push(l.tracking);
+            out.sent_tracking.push(std::mem::take(&mut l.tracking));
         }
     }
     out.totals = match (amounts, taxes) {
@@ -287,4 +297,50 @@ fn net(
         path.field(field),
         format!("Xero takes no discounts on {} documents: this line is sent at its net amount {} ({detail}).", kind.as_str(), fixed(l.amount, 2)),
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`canonical_money`] as it was, before its fast path.
+    fn canonical_before(value: Decimal) -> Decimal {
+        let mut v = value.normalize();
+        v.rescale(decimal_places(v).max(2));
+        v
+    }
+
+    /// The fast path gives the very same `Decimal` (mantissa, scale and sign) as the general
+    /// one, zeros and trailing zeros included, at every scale.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn canonical_money_as_before() {
+        for m in [
+            0i128,
+            1,
+            5,
+            10,
+            100,
+            1000,
+            2013,
+            2010,
+            2000,
+            123_456_789,
+            i128::from(i64::MAX),
+        ] {
+            for sign in [1, -1] {
+                for scale in 0..=28 {
+                    let Ok(v) = Decimal::try_from_i128_with_scale(m * sign, scale) else {
+                        continue;
+                    };
+                    let mut negative_zero = v;
+                    negative_zero.set_sign_negative(sign < 0);
+                    for v in [v, negative_zero] {
+                        let (got, want) = (canonical_money(v), canonical_before(v));
+                        assert_eq!(got.serialize(), want.serialize(), "{v:?}");
+                    }
+                }
+            }
+        }
+    }
 }

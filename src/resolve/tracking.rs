@@ -319,8 +319,16 @@ pub struct Prepared {
 /// when [`Prepared::mapped`] had it.
 type Sourced<'l> = (TrackingSource, &'l str, Option<&'l Result<Shared, Stale>>);
 
-/// A mapping's keys → (option value trimmed, its lookup); see [`Prepared::mapped`].
-type Mapped = BTreeMap<String, (String, Result<Shared, Stale>)>;
+/// A mapping's keys → (option value trimmed, its lookup); see [`Prepared::mapped`]. Hashed
+/// with [`crate::hasher::CellHasher`] rather than a `BTreeMap`: looked up for every category
+/// of every line, where the tree's search cost a string comparison per key passed (a byte
+/// loop in wasm): ~100 instructions an invoice, and 12 of the resolver's 21 `memcmp` calls
+/// (callgrind, bench workload). Only looked up, never iterated, so its order reaches nothing.
+type Mapped = std::collections::HashMap<
+    String,
+    (String, Result<Shared, Stale>),
+    std::hash::BuildHasherDefault<crate::hasher::CellHasher>,
+>;
 
 /// Which of [`Prepared::mapped`]'s three a source reads, and the line's key for it.
 fn mapping(source: TrackingSource, line: &SourceLine) -> Option<(usize, Option<&str>)> {
@@ -338,7 +346,7 @@ fn mapped(
     map: &BTreeMap<String, String>,
     known: &BTreeMap<String, Result<Shared, Stale>>,
 ) -> Option<Mapped> {
-    let mut out = BTreeMap::new();
+    let mut out = Mapped::default();
     for (k, v) in map {
         let v = v.trim();
         if v.is_empty() {

@@ -2,8 +2,9 @@
 //! the (cached) verdict on each distinct cell value, and the message of a failing cell.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
+use crate::hasher::CellHasher;
 use crate::input::snapshot::{Snapshot, TrackingCategory};
 use crate::resolve::tracking::{self, Stale};
 
@@ -70,44 +71,6 @@ pub(super) enum Verdict {
     NoCategory,
     /// Not an ACTIVE option of the category.
     Stale(Stale),
-}
-
-/// The hash of cell text (the verdict cache and the key set): a word-at-a-time multiply-rotate
-/// with no seed. Two lookups a row made the `BTreeMap` this replaced (a chain of string comparisons per lookup) about a tenth of
-/// the validator's instructions (issue 20); SipHash would cost several times this on cells of
-/// a few bytes. No seed keeps runs deterministic; the cache only answers lookups, so its order
-/// never reaches the report.
-#[derive(Default)]
-pub(super) struct CellHasher(u64);
-
-impl Hasher for CellHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let word = <[u8; 8]>::try_from(w).unwrap_or_default();
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        let mut tail = [0u8; 8];
-        for (t, b) in tail.iter_mut().zip(words.remainder()) {
-            *t = *b;
-        }
-        let tail = u64::from_le_bytes(tail) ^ (bytes.len() as u64).rotate_left(56);
-        self.0 = (h.rotate_left(5) ^ tail).wrapping_mul(K);
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn finish(&self) -> u64 {
-        // Every bit of the key reaches the top bits (the table's control bytes) and the low
-        // ones (its bucket index).
-        let h = self.0 ^ (self.0 >> 33);
-        let h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
 }
 
 /// One tracking column: its category, where it is, and what it has seen.

@@ -3,7 +3,7 @@
 
 use std::hash::Hasher;
 
-use super::categories::CellHasher;
+use crate::hasher::CellHasher;
 
 /// Client keys seen so far: their text in blocks, an entry per key, and an open-addressing
 /// hash table, so a million keys cost their bytes plus about 16 bytes each (8 for the entry,

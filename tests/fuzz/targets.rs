@@ -467,6 +467,8 @@ pub fn amounts(data: &[u8]) {
             "{text:?}"
         );
     }
+    // Rounding half away from zero (its u64 fast path) must be the general rounding's Decimal.
+    assert!(xero_export::money::round_agrees_with_general(data));
     if let Ok(line) = serde_json::from_slice::<xero_export::build::totals::LineInput>(data) {
         let _ = serde_json::to_string(&xero_export::build::totals::compute_line(&line));
     }
