@@ -261,3 +261,24 @@ test('the reused encode buffer: each call previews its own invoices', () => {
   assert.equal(exporter.preview(big).documents.length, 200);
   exporter.free();
 });
+
+// api.js re-encodes with the non-finite marker only when the text may hold a `null` value
+// (mayHoldNull): alone, after `:`, after `[` or after `,`. Each place a NaN can land is reported.
+test('a NaN or Infinity is reported wherever JSON.stringify would have written null', () => {
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const inv = scenarioInvoices(s)[0];
+  const codes = (invoices) => exporter.preview(invoices).documents.map((d) => d.issues.map((i) => `${i.code} ${i.path}`));
+  const line = { ...inv.lines[0], quantity: NaN };
+  assert.ok(codes([{ ...inv, lines: [line] }])[0].includes('NUMBER_NOT_FINITE invoices[0].lines[0].quantity'));
+  const last = { ...inv.lines[0], unitAmount: -Infinity };
+  assert.ok(codes([{ ...inv, lines: [inv.lines[0], last] }])[0].includes('NUMBER_NOT_FINITE invoices[0].lines[1].unitAmount'));
+  // After `[`: the marker object is read as an invoice, its key reported, not a null skipped.
+  assert.ok(codes([NaN])[0].includes('FIELD_UNKNOWN invoices[0].$nonFinite'));
+  // Alone: the whole argument.
+  assert.throws(() => exporter.preview(NaN), { code: 'INVALID_INPUT' });
+  // Text that only looks like a null value is read as written.
+  const noted = exporter.preview([{ ...inv, reference: 'seen:null,[null' }]);
+  assert.deepEqual(noted, exporter.preview(new TextEncoder().encode(JSON.stringify([{ ...inv, reference: 'seen:null,[null' }]))));
+  exporter.free();
+});
