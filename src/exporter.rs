@@ -466,7 +466,9 @@ impl<'e> Batch<'e> {
         let mut summary = self.state.summary.clone();
         count(&mut summary, &self.exporter.issues);
         summary.contacts_to_create = self.state.planned.contacts.len();
-        let mut out = String::from("{\"contacts\":");
+        // Sized once for a small batch's part (a one-invoice preview's is ~250 bytes).
+        let mut out = String::with_capacity(512);
+        out.push_str("{\"contacts\":");
         let contacts: Vec<&NewContact> = self.state.planned.contacts.values().collect();
         out.push_str(&serde_json::to_string(&contacts)?);
         if !self.state.items.items.is_empty() {
