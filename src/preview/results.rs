@@ -432,9 +432,9 @@ fn names_key(tracking: &[LineTracking]) -> Option<NamesKey> {
 }
 
 /// The first documents of a preview write their lines' tracking lists whole (later ones name
-/// them): 2.0× the input for one bench invoice against 0.68× over a batch. Without this room a
-/// preview of one invoice a call (a page previewing as the user edits) grew its buffer three
-/// times.
+/// them): about 2× the input for one bench invoice (its page less its body) against 0.68× over
+/// a batch. Without this room a preview of one invoice a call (a page previewing as the user
+/// edits) grew its buffer three times.
 const FIRST_LISTS: usize = 2048;
 
 /// Room past the bodies' share of the input for the last body's size hint.
