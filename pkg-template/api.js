@@ -408,6 +408,11 @@ function makeApi(engine) {
   /** A parsed snapshot and settings; previews (and plans) any number of invoices. */
   class Exporter {
     #h;
+    // The tracking lists read from `preview`'s texts, by entry, and the generation of the
+    // core's table they came from (0: none yet). The core sends only the lists added since
+    // (Exporter::preview_page): a page previewing one invoice per call gets each list once.
+    #lists = new Map();
+    #generation = 0;
     constructor(snapshot, settings) {
       const s = encode(snapshot, 'snapshot');
       const t = encode(settings ?? null, 'settings');
@@ -421,13 +426,20 @@ function makeApi(engine) {
     preview(invoices, options) {
       if (Array.isArray(invoices) && invoices.length <= PAGE) {
         // A small batch (a page previewing an invoice as it is edited) in one call: the
-        // documents as `PreviewResults.documents` has them (see pageDocuments), then the
-        // batch's part (contacts, issues, summary) as JSON after the last NUL. Through a
-        // result handle it was four calls, ~15 % slower for one invoice a call.
+        // table's generation and the first list sent, the documents as
+        // `PreviewResults.documents` has them (see pageDocuments), then the batch's part
+        // (contacts, issues, summary). Through a result handle it was four calls, ~15 %
+        // slower for one invoice a call.
         const o = encode(options ?? null, 'options');
         const bytes = invoiceBytes(invoices);
-        const parts = call(this.#h, 'Exporter', (e) => e.preview(bytes, o)).split('\0');
-        return { documents: pageDocuments(parts), ...decode(parts[parts.length - 1]) };
+        const lists = this.#lists;
+        const p = call(this.#h, 'Exporter', (e) => e.preview(bytes, o, this.#generation, lists.size)).split('\0');
+        // From list 0: a new table (or a first call), whose entries replace those held.
+        if (p[1] === '0') lists.clear();
+        this.#generation = +p[0];
+        const r = flatReader(p, 2, lists);
+        const documents = r.documents();
+        return { documents, ...r.batch() };
       }
       // A large one through the result handle, so that the documents are read a page at a
       // time (see `PreviewResults.documents`) and the wasm memory is given back at once.
@@ -566,7 +578,7 @@ function makeApi(engine) {
    * \u0001, `null`, an adjustment). Each object is made with its keys written here, in
    * `JSON.parse`'s order: about a third of `JSON.parse`'s time for the same documents (issue
    * 20). The tracking lists come once (`lists()`), and each line gets its own copy. */
-  function flatReader(p, at) {
+  function flatReader(p, at, known = new Map()) {
     let i = at;
     const json = (v) => JSON.parse(v.slice(1));
     const str = () => {
@@ -598,7 +610,6 @@ function makeApi(engine) {
       }
       return list;
     };
-    const known = new Map();
     const line = () => {
       const l = {};
       for (let k = 0; k < LINE_KEYS.length; k++) opt(l, LINE_KEYS[k]);
@@ -667,27 +678,45 @@ function makeApi(engine) {
         for (let k = 0; k < issues.length; k++) issues[k] = issue();
         return issues;
       },
+      /** A page's documents from here (`Results::page`): their number, each one's body (empty
+       * when none), the tracking lists their lines name, then each document. */
+      documents() {
+        const n = +p[i];
+        const bodies = i + 1;
+        i += n + 1;
+        this.lists();
+        const documents = new Array(n);
+        for (let d = 0; d < n; d++) {
+          const o = this.identity();
+          o.lines = this.lines();
+          this.totals(o);
+          o.issues = this.issues();
+          o.body = p[bodies + d] || null;
+          documents[d] = o;
+        }
+        return documents;
+      },
+      /** The batch's part (`BatchPart::write_flat`): contacts, items (left out when none) and
+       * issues, each JSON or left out when empty, then the counts. */
+      batch() {
+        const list = () => {
+          const v = p[i++];
+          return v.length > 1 ? json(v) : [];
+        };
+        const o = { contacts: list() };
+        opt(o, 'items');
+        o.issues = list();
+        const n = () => +p[i++];
+        o.summary = { documents: n(), ready: n(), blocked: n(), creditNotes: n(), contactsToCreate: n(), warnings: n(), errors: n() };
+        return o;
+      },
     };
   }
 
   /** Documents from a page in the flat form (`Results::page`) split at its NULs: their
    * number, each one's body (empty when none), the tracking lists their lines name, then each
    * document (see flatReader). */
-  function pageDocuments(p) {
-    const n = +p[0];
-    const r = flatReader(p, n + 1);
-    r.lists();
-    const documents = new Array(n);
-    for (let d = 0; d < n; d++) {
-      const o = r.identity();
-      o.lines = r.lines();
-      r.totals(o);
-      o.issues = r.issues();
-      o.body = p[d + 1] || null;
-      documents[d] = o;
-    }
-    return documents;
-  }
+  const pageDocuments = (p) => flatReader(p, 0).documents();
 
   /** One part of a document in the flat form (`Results::part`). */
   const flatPart = (text) => flatReader(text.split('\0'), 0);

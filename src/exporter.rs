@@ -16,7 +16,7 @@ use crate::input::snapshot::Snapshot;
 use crate::input::source::SourceInvoice;
 use crate::issues::{has_errors, Issue, IssueCode, Path};
 use crate::preview::json::{Layout, PreviewWriter};
-use crate::preview::results::Results;
+use crate::preview::results::{BatchPart, Results, Table};
 use crate::preview::{DocumentPreview, Preview, PreviewOptions, Summary};
 use crate::resolve::contacts::{NewContact, Planned};
 use crate::resolve::items::NewItem;
@@ -38,11 +38,44 @@ pub struct Exporter {
     /// What tracking resolution has learnt from earlier previews (see [`tracking::Memo`]):
     /// kept between calls so that a page previewing one invoice per call does not redo it.
     memo: std::cell::RefCell<tracking::Memo>,
+    /// The tracking lists the binding's one-call previews have sent, kept between calls (see
+    /// [`Exporter::preview_page`]).
+    page_lists: std::cell::RefCell<PageLists>,
     /// `issues` as JSON, written once: every preview's batch part repeats it, and a page
     /// previewing one invoice per call would otherwise serialise it on every call.
     issues_json: Option<String>,
     /// Whether `issues` has an error (every document is then blocked).
     settings_blocked: bool,
+}
+
+/// What the caller of [`Exporter::preview_page`] holds of the exporter's tracking lists: the
+/// table's generation it read them from (0 for none) and how many (entries 0 to `lists - 1`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KnownLists {
+    /// The generation the text they came from named.
+    pub generation: u32,
+    /// How many: entries 0 to `lists - 1`.
+    pub lists: usize,
+}
+
+/// Lists an exporter's table for [`Exporter::preview_page`] holds before it starts again.
+pub const PAGE_LISTS_MAX: usize = 1024;
+
+/// The tracking lists [`Exporter::preview_page`] has handed out, and their table's generation
+/// (never 0, which a caller holding none gives).
+#[derive(Debug)]
+struct PageLists {
+    generation: u32,
+    table: Table,
+}
+
+impl Default for PageLists {
+    fn default() -> Self {
+        PageLists {
+            generation: 1,
+            table: Table::default(),
+        }
+    }
 }
 
 impl Exporter {
@@ -76,6 +109,7 @@ impl Exporter {
             templates,
             tracking,
             memo,
+            page_lists: Default::default(),
         }
     }
 
@@ -217,6 +251,67 @@ impl Exporter {
         invoices: &str,
         options: PreviewOptions,
     ) -> Result<Results, serde_json::Error> {
+        let mut results = Results::with_capacity(invoices.len(), 0, options);
+        self.preview_into(invoices, options, &mut results)?;
+        Ok(results)
+    }
+
+    /// Previews a small batch given as JSON text into the one text the binding's
+    /// `exporter.preview` reads ([`Results::whole`]), its tracking lists kept in this
+    /// exporter's table between calls: the text carries only the lists added since the caller's
+    /// `known` ones. A page previewing one invoice per call thus sends each list once, not on
+    /// every call.
+    ///
+    /// The caller's lists are trusted only when `known` names this table's generation and no
+    /// more lists than it holds; otherwise the text starts again from list 0. A call that
+    /// fails keeps the lists it added, and the next call sends them (the caller's count is
+    /// behind). The table starts again, with a new generation, once it holds
+    /// [`PAGE_LISTS_MAX`] lists, so that a long-lived exporter's memory stays bounded.
+    pub fn preview_page(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+        known: KnownLists,
+    ) -> Result<Option<String>, serde_json::Error> {
+        let mut held = self.page_lists.take();
+        if held.table.len() >= PAGE_LISTS_MAX {
+            held = PageLists {
+                generation: held.generation.wrapping_add(1).max(1),
+                ..PageLists::default()
+            };
+        }
+        let from = match known.generation == held.generation && known.lists <= held.table.len() {
+            true => known.lists,
+            false => 0,
+        };
+        let mut results = Results::with_capacity(invoices.len(), 0, options);
+        results.use_table(std::mem::take(&mut held.table));
+        let read = self.preview_into(invoices, options, &mut results);
+        let text = read.map(|()| results.whole(held.generation, from));
+        held.table = results.take_table();
+        *self.page_lists.borrow_mut() = held;
+        text
+    }
+
+    /// Adds `lists` to the one-call previews' table, as previews naming them would.
+    #[cfg(test)]
+    pub(crate) fn fill_page_lists(
+        &self,
+        lists: impl Iterator<Item = Vec<crate::resolve::tracking::LineTracking>>,
+    ) {
+        let mut held = self.page_lists.borrow_mut();
+        for list in lists {
+            held.table.add_for_tests(&list);
+        }
+    }
+
+    /// The documents of `invoices` and the batch's part, into `results`.
+    fn preview_into(
+        &self,
+        invoices: &str,
+        options: PreviewOptions,
+        results: &mut Results,
+    ) -> Result<(), serde_json::Error> {
         let mut batch = Batch::new(
             self,
             PreviewOptions {
@@ -224,13 +319,12 @@ impl Exporter {
                 ..options
             },
         );
-        let mut results = Results::with_capacity(invoices.len(), 0, options);
         batch.expect(invoices.len());
         each_invoice(invoices, 0, |inv| {
             results.push(&batch.document(&inv), options.bodies)
         })?;
-        results.set_batch(batch.batch_json()?);
-        Ok(results)
+        results.set_batch(batch.batch_part()?);
+        Ok(())
     }
 
     /// The next chunk of a batch previewed in chunks (a [`PreviewSession`]): contacts are
@@ -267,7 +361,7 @@ impl Exporter {
             results.push(&doc, options.bodies)?;
         }
         drop(read);
-        results.set_batch(batch.batch_json()?);
+        results.set_batch(batch.batch_part()?);
         session.state = batch.state;
         Ok(results)
     }
@@ -459,29 +553,37 @@ impl<'e> Batch<'e> {
         )
     }
 
-    /// The batch's part of a preview as it stands (contacts to create so far, the snapshot's
-    /// and settings' issues, the counts so far) as JSON, in `Preview`'s field order:
-    /// `{"contacts":…,"issues":…,"summary":…}`.
-    fn batch_json(&self) -> Result<String, serde_json::Error> {
+    /// The batch's part of a preview as it stands: the contacts and items to create so far,
+    /// the snapshot's and settings' issues, the counts so far. An empty list is left empty
+    /// rather than serialised (a one-invoice preview's usually are).
+    fn batch_part(&self) -> Result<BatchPart, serde_json::Error> {
         let mut summary = self.state.summary.clone();
         count(&mut summary, &self.exporter.issues);
         summary.contacts_to_create = self.state.planned.contacts.len();
-        // Sized once for a small batch's part (a one-invoice preview's is ~250 bytes).
-        let mut out = String::with_capacity(512);
-        out.push_str("{\"contacts\":");
-        let contacts: Vec<&NewContact> = self.state.planned.contacts.values().collect();
-        out.push_str(&serde_json::to_string(&contacts)?);
-        if !self.state.items.items.is_empty() {
-            let items: Vec<&NewItem> = self.state.items.items.values().collect();
-            out.push_str(",\"items\":");
-            out.push_str(&serde_json::to_string(&items)?);
+        let contacts = match self.state.planned.contacts.is_empty() {
+            true => String::new(),
+            false => {
+                let contacts: Vec<&NewContact> = self.state.planned.contacts.values().collect();
+                serde_json::to_string(&contacts)?
+            }
+        };
+        let items = match self.state.items.items.is_empty() {
+            true => None,
+            false => {
+                let items: Vec<&NewItem> = self.state.items.items.values().collect();
+                Some(serde_json::to_string(&items)?)
+            }
+        };
+        let mut issues = String::new();
+        if !self.exporter.issues.is_empty() {
+            self.exporter.write_issues(&mut issues)?;
         }
-        out.push_str(",\"issues\":");
-        self.exporter.write_issues(&mut out)?;
-        out.push_str(",\"summary\":");
-        out.push_str(&serde_json::to_string(&summary)?);
-        out.push('}');
-        Ok(out)
+        Ok(BatchPart {
+            contacts,
+            items,
+            issues,
+            summary,
+        })
     }
 }
 
@@ -582,5 +684,58 @@ where
             (self.f)(inv).map_err(serde::de::Error::custom)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::input::settings::TrackingSource;
+    use crate::preview::results::whole_json;
+    use crate::resolve::tracking::{LineTracking, Name};
+    use crate::xero::wire::WireTracking;
+
+    fn entry(category: &Name, option: &str) -> LineTracking {
+        LineTracking {
+            category: Rc::clone(category),
+            option: Rc::from(option),
+            category_id: None,
+            option_id: None,
+            source: TrackingSource::Clinician,
+            replaced: None,
+            wire: WireTracking::new(None, category, option, None),
+        }
+    }
+
+    /// An exporter's table for the one-call previews starts again, under a new generation,
+    /// once full: its memory stays bounded however long the exporter lives, and a caller
+    /// holding the old table's lists is told to drop them.
+    #[test]
+    fn a_full_table_of_lists_starts_again_under_a_new_generation() {
+        let exporter = Exporter::new(Snapshot::new(Default::default()), Default::default());
+        let options = PreviewOptions::default();
+        let first = exporter
+            .preview_page("[]", options, KnownLists::default())
+            .unwrap();
+        let mut lists = BTreeMap::new();
+        let (generation, from, ..) = whole_json(&first.unwrap(), &mut lists).unwrap();
+        assert_eq!((generation, from), (1, 0));
+        let region: Name = Rc::from("Region");
+        let full = (0..PAGE_LISTS_MAX).map(|i| vec![entry(&region, &format!("o{i}"))]);
+        exporter.fill_page_lists(full);
+        let known = KnownLists {
+            generation,
+            lists: PAGE_LISTS_MAX,
+        };
+        let text = exporter
+            .preview_page("[]", options, known)
+            .unwrap()
+            .unwrap();
+        let (generation, from, ..) = whole_json(&text, &mut lists).unwrap();
+        assert_eq!((generation, from), (2, 0));
+        assert!(lists.is_empty());
     }
 }

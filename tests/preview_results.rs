@@ -13,9 +13,11 @@ use std::fs;
 use std::path::Path;
 
 use serde_json::Value;
+use std::collections::BTreeMap;
+use xero_export::exporter::KnownLists;
 use xero_export::exporter::PreviewSession;
 use xero_export::input::source::{timesheet_invoice, TimesheetInput};
-use xero_export::preview::results::Results;
+use xero_export::preview::results::{whole_json, Results};
 use xero_export::preview::PreviewOptions;
 use xero_export::{Exporter, Settings, Snapshot, SnapshotInput, SourceInvoice};
 
@@ -82,9 +84,15 @@ fn results_hold_the_batch_preview_part_by_part() {
             assert_eq!(results.first_index(), 0);
             let docs = documents(std::slice::from_ref(&results));
             assert_eq!(Value::from(docs), whole["documents"], "{name} {options:?}");
-            let batch: Value = serde_json::from_str(results.batch_json()).unwrap();
+            let batch: Value = serde_json::from_str(&results.batch_json()).unwrap();
             whole.as_object_mut().unwrap().remove("documents");
             assert_eq!(batch, whole, "{name} {options:?}");
+            // Key for key, in the preview JSON's order: its text after the documents.
+            let text = exporter.preview_json(&json, options).unwrap();
+            assert!(
+                text.ends_with(&results.batch_json()[1..]),
+                "{name} {options:?}"
+            );
         }
     }
 }
@@ -153,7 +161,7 @@ fn a_chunk_that_cannot_be_read_changes_nothing() {
     assert!(exporter.preview_results("{}", options).is_err());
     let empty = exporter.preview_results(" [ ] ", options).unwrap();
     assert!(empty.is_empty());
-    let batch: Value = serde_json::from_str(empty.batch_json()).unwrap();
+    let batch: Value = serde_json::from_str(&empty.batch_json()).unwrap();
     assert_eq!(batch["summary"]["documents"], 0);
 }
 
@@ -195,12 +203,18 @@ fn a_range_of_documents_is_read_whole_in_one_text() {
             let n = results.len();
             let parts = documents(std::slice::from_ref(&results));
             assert_eq!(range(&results, 0, n), parts, "{name} {options:?}");
-            // The whole preview (what `exporter.preview` reads in JS for a small batch): the
-            // page of every document, then the batch.
-            let whole = results.whole().unwrap();
-            let (docs, batch) = whole.rsplit_once('\0').unwrap();
-            assert_eq!(Some(format!("{docs}\0")), results.page(0..n));
+            // The whole preview (what `exporter.preview` reads in JS for a small batch): its
+            // table's generation and first list, every document, then the batch's part.
+            let whole = results.whole(7, 0).unwrap();
+            let mut lists = BTreeMap::from([(9, "stale".to_owned())]);
+            let (generation, from, docs, batch) = whole_json(&whole, &mut lists).unwrap();
+            assert_eq!((generation, from), (7, 0));
+            assert_eq!(serde_json::from_str::<Vec<Value>>(&docs).unwrap(), parts);
             assert_eq!(batch, results.batch_json());
+            assert!(
+                !lists.contains_key(&9),
+                "from list 0, the lists held are dropped"
+            );
             assert_eq!(range(&results, 1, n), parts[1..], "{name} {options:?}");
             assert_eq!(range(&results, 0, 1), parts[..1], "{name} {options:?}");
             assert_eq!(results.documents(n..n).as_deref(), Some("[]"));
@@ -240,6 +254,65 @@ fn an_exporter_previews_the_same_however_often_it_is_called() {
                 assert_eq!(&again, fresh, "{name} round {round}");
             }
             assert_eq!(used.preview_json(&json, options).unwrap(), fresh_batch);
+        }
+    }
+}
+
+/// The binding's one-call preview (`Exporter::preview_page`) called again and again, as a
+/// page previewing one invoice at a time calls it, and read as api.js reads it (keeping the
+/// lists of earlier calls): each call is that invoice's own preview, and each list crosses
+/// once. Also when the caller's lists are behind (a call failed after adding lists), from
+/// another generation, more than the table holds, or none.
+#[test]
+fn one_call_previews_send_each_list_once() {
+    for name in ["clinic", "billing", "crm", "timesheet"] {
+        let (exporter, invoices) = scenario(name);
+        for (lines, bodies) in OPTIONS {
+            let options = PreviewOptions { lines, bodies };
+            let mut lists = BTreeMap::new();
+            let mut known = KnownLists::default();
+            let mut sent = 0;
+            for (k, inv) in invoices.iter().chain(&invoices).enumerate() {
+                let one = serde_json::to_string(&[inv]).unwrap();
+                let msg = format!("{name} {options:?} call {k}");
+                // Every third call, a batch that fails after its first invoice was previewed.
+                if k % 3 == 1 {
+                    let bad = format!("[{}, {{\"lines\": 7}}]", &one[1..one.len() - 1]);
+                    assert!(exporter.preview_page(&bad, options, known).is_err());
+                }
+                // Now and then the caller's lists are not the table's.
+                let ask = match k % 7 {
+                    3 => KnownLists {
+                        generation: 99,
+                        ..known
+                    },
+                    5 => KnownLists {
+                        lists: known.lists + 50,
+                        ..known
+                    },
+                    _ => known,
+                };
+                let text = exporter.preview_page(&one, options, ask).unwrap().unwrap();
+                let (generation, from, docs, batch) = whole_json(&text, &mut lists).unwrap();
+                sent += lists.len() - from;
+                known = KnownLists {
+                    generation,
+                    lists: lists.len(),
+                };
+                let want = exporter.preview_json(&one, options).unwrap();
+                let want: Value = serde_json::from_str(&want).unwrap();
+                let docs: Value = serde_json::from_str(&docs).unwrap();
+                assert_eq!(docs, want["documents"], "{msg}");
+                assert!(exporter
+                    .preview_json(&one, options)
+                    .unwrap()
+                    .ends_with(&batch[1..]));
+                assert_eq!(from == 0, k == 0 || k % 7 == 3 || k % 7 == 5, "{msg}");
+            }
+            // Each distinct list crossed once, but for the calls that started again at 0.
+            let distinct: std::collections::BTreeSet<&String> = lists.values().collect();
+            assert_eq!(distinct.len(), lists.len(), "{name} {options:?}");
+            assert!(sent >= lists.len());
         }
     }
 }

@@ -67,8 +67,8 @@ pub struct Results {
     lists: Vec<usize>,
     /// Each distinct tracking list, once.
     table: Table,
-    /// `{"contacts":…,"issues":…,"summary":…}` once the documents are in.
-    batch: String,
+    /// The batch's part once the documents are in.
+    batch: BatchPart,
     /// The batch index of the first document (not 0 for a later chunk).
     first: usize,
 }
@@ -156,8 +156,19 @@ impl Results {
     }
 
     /// Sets the batch's part (contacts, issues, counts).
-    pub(crate) fn set_batch(&mut self, json: String) {
-        self.batch = json;
+    pub(crate) fn set_batch(&mut self, part: BatchPart) {
+        self.batch = part;
+    }
+
+    /// Previews into an exporter's table of tracking lists, kept between calls (see
+    /// [`Results::whole`]), instead of a table of their own.
+    pub(crate) fn use_table(&mut self, table: Table) {
+        self.table = table;
+    }
+
+    /// The table of tracking lists, given back (the results keep an empty one).
+    pub(crate) fn take_table(&mut self) -> Table {
+        std::mem::take(&mut self.table)
     }
 
     /// Documents held.
@@ -176,8 +187,8 @@ impl Results {
     }
 
     /// `{"contacts":…,"issues":…,"summary":…}`: the batch as it stands after these documents.
-    pub fn batch_json(&self) -> &str {
-        &self.batch
+    pub fn batch_json(&self) -> String {
+        self.batch.json()
     }
 
     /// The `i`th document's summary JSON: the document's JSON without `lines`, `issues` and
@@ -270,7 +281,7 @@ impl Results {
     /// Why one text: a preview page reads a page of rows at once; part by part that was four
     /// crossings of the boundary and three `JSON.parse` calls per document.
     pub fn page(&self, range: Range<usize>) -> Option<String> {
-        let docs = self.docs.get(range)?;
+        let docs = self.docs.get(range.clone())?;
         let used: BTreeSet<usize> = match (docs.first(), docs.last()) {
             (Some(a), Some(b)) => self
                 .lists
@@ -280,6 +291,19 @@ impl Results {
                 .collect(),
             _ => BTreeSet::new(),
         };
+        let mut out = String::new();
+        self.write_page(range, &used, &mut out)?;
+        Some(out)
+    }
+
+    /// [`Results::page`] into `out`, carrying the lists `used`.
+    fn write_page(
+        &self,
+        range: Range<usize>,
+        used: &BTreeSet<usize>,
+        out: &mut String,
+    ) -> Option<()> {
+        let docs = self.docs.get(range)?;
         let span = match (docs.first(), docs.last()) {
             (Some(a), Some(b)) => a.start..b.end,
             _ => 0..0,
@@ -288,9 +312,8 @@ impl Results {
             .iter()
             .map(|d| d.body.as_ref().map_or(0, |b| b.len()))
             .sum();
-        let mut out =
-            String::with_capacity(bodies + docs.len() + span.len() + used.len() * 300 + 24);
-        let mut f = Flat(&mut out);
+        out.reserve(bodies + docs.len() + span.len() + used.len() * 300 + 24 + BATCH_PART);
+        let mut f = Flat(out);
         f.count(docs.len());
         for d in docs {
             if let Some(body) = d.body.clone().and_then(|b| self.bodies.get(b)) {
@@ -298,16 +321,30 @@ impl Results {
             }
             f.0.push('\0');
         }
-        self.write_lists(&used, &mut f)?;
+        self.write_lists(used, &mut f)?;
         out.push_str(self.text.get(span)?);
-        Some(out)
+        Some(())
     }
 
-    /// Every document as [`Results::page`] writes them, then the batch's part: the whole
-    /// preview in one text (what the binding's `exporter.preview` returns).
-    pub fn whole(&self) -> Option<String> {
-        let mut out = self.page(0..self.docs.len())?;
-        out.push_str(&self.batch);
+    /// The whole preview in one text, what the binding's `exporter.preview` returns for a
+    /// small batch: `generation` and `from` (see below), every document as [`Results::page`]
+    /// writes them but with the tracking lists from entry `from` of the table on, then the
+    /// batch's part in the flat form ([`BatchPart::write_flat`]).
+    ///
+    /// Why `from`: a page previewing one invoice per call names the same few lists every
+    /// call. Kept in the exporter's table between calls ([`crate::exporter::Exporter::preview_page`]),
+    /// each list crosses once: api.js keeps the lists it has read and says how many, and a
+    /// call sends only those added since. `generation` names the table, so that api.js drops
+    /// its lists when the exporter starts a new one. Measured on the bench workload in Node
+    /// (one invoice a call), a third of the tokens of a call were its lists.
+    pub fn whole(&self, generation: u32, from: usize) -> Option<String> {
+        let mut out = String::new();
+        let mut f = Flat(&mut out);
+        f.count(generation as usize);
+        f.count(from);
+        let added: BTreeSet<usize> = (from..self.table.lists.len()).collect();
+        self.write_page(0..self.docs.len(), &added, &mut out)?;
+        self.batch.write_flat(&mut Flat(&mut out));
         Some(out)
     }
 
@@ -324,7 +361,7 @@ impl Results {
     pub fn held_bytes(&self) -> usize {
         self.text.capacity()
             + self.bodies.capacity()
-            + self.batch.capacity()
+            + self.batch.held_bytes()
             + self.docs.capacity() * std::mem::size_of::<Spans>()
             + self.lists.capacity() * std::mem::size_of::<usize>()
             + self.table.lists.iter().map(|t| t.len()).sum::<usize>()
@@ -333,7 +370,7 @@ impl Results {
 
 /// The distinct tracking lists of a preview's lines, each once in the flat form.
 #[derive(Clone, Debug, Default)]
-struct Table {
+pub(crate) struct Table {
     /// Each distinct list's tokens; a line names its index.
     lists: Vec<Rc<str>>,
     /// `lists`' entries → their index.
@@ -359,6 +396,16 @@ const KEYED: usize = 2;
 type NamesKey = [usize; 1 + KEYED * 5];
 
 impl Table {
+    /// Lists held.
+    pub(crate) fn len(&self) -> usize {
+        self.lists.len()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn add_for_tests(&mut self, tracking: &[LineTracking]) -> usize {
+        self.entry(tracking)
+    }
+
     /// The index of `tracking`'s entry, added if new.
     ///
     /// Why the key by address: the resolver hands every line that carries a category's option
@@ -461,15 +508,150 @@ fn sizes(input: usize, options: crate::preview::PreviewOptions) -> (usize, usize
     (text, bodies)
 }
 
+/// Room for a batch's part in the flat form when it has nothing to create and no issues.
+const BATCH_PART: usize = 64;
+
+/// The batch's part of a preview: the contacts and items to create so far, the snapshot's and
+/// settings' issues, the counts. Kept as parts, so that the binding's one-call preview reads
+/// it from a few tokens ([`BatchPart::write_flat`]) instead of `JSON.parse` of its JSON.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BatchPart {
+    /// The contacts to create, a JSON array; empty when there are none.
+    pub(crate) contacts: String,
+    /// The items to create, a JSON array; `None` when there are none (the key is left out).
+    pub(crate) items: Option<String>,
+    /// The snapshot's and settings' issues, a JSON array; empty when there are none.
+    pub(crate) issues: String,
+    pub(crate) summary: crate::preview::Summary,
+}
+
+impl BatchPart {
+    /// `{"contacts":…,"items":…,"issues":…,"summary":…}`, `Preview`'s fields in its order.
+    fn json(&self) -> String {
+        let list = |json: &str| if json.is_empty() { "[]" } else { json }.to_owned();
+        let mut out = String::with_capacity(256);
+        let mut o = Object::open(&mut out);
+        o.key("contacts").push_str(&list(&self.contacts));
+        if let Some(items) = &self.items {
+            o.key("items").push_str(items);
+        }
+        o.key("issues").push_str(&list(&self.issues));
+        let mut summary = Object::open(o.key("summary"));
+        for (key, n) in self.counts() {
+            summary
+                .key(key)
+                .push_str(crate::issues::digits(n, &mut [0; 20]));
+        }
+        summary.close();
+        o.close();
+        out
+    }
+
+    /// The counts, with `Summary`'s JSON keys in its order (tests/preview_results.rs holds
+    /// this to the derived JSON).
+    fn counts(&self) -> [(&'static str, usize); 7] {
+        let s = &self.summary;
+        [
+            ("documents", s.documents),
+            ("ready", s.ready),
+            ("blocked", s.blocked),
+            ("creditNotes", s.credit_notes),
+            ("contactsToCreate", s.contacts_to_create),
+            ("warnings", s.warnings),
+            ("errors", s.errors),
+        ]
+    }
+
+    /// The flat form: the contacts, the items and the issues, each its JSON or left out when
+    /// empty (the items: when there are none), then the seven counts.
+    fn write_flat(&self, f: &mut Flat<'_>) {
+        for json in [
+            Some(&self.contacts),
+            self.items.as_ref(),
+            Some(&self.issues),
+        ] {
+            match json.filter(|j| !j.is_empty()) {
+                Some(json) => f.json(json),
+                None => f.absent(),
+            }
+        }
+        for (_, n) in self.counts() {
+            f.count(n);
+        }
+    }
+
+    fn held_bytes(&self) -> usize {
+        self.contacts.capacity()
+            + self.items.as_ref().map_or(0, String::capacity)
+            + self.issues.capacity()
+    }
+}
+
+/// The batch's part of a [`Results::whole`] text read back as its JSON
+/// (`{"contacts":…,"issues":…,"summary":…}`).
+fn replay_batch(t: &mut Tokens<'_>) -> Option<String> {
+    let mut out = String::with_capacity(256);
+    let mut o = Object::open(&mut out);
+    for key in ["contacts", "items", "issues"] {
+        let token = t.next()?;
+        match token.strip_prefix(flat::MARK) {
+            Some("") if key == "items" => {}
+            Some("") => o.key(key).push_str("[]"),
+            Some(json) => o.key(key).push_str(json),
+            None => return None,
+        }
+    }
+    let mut summary = Object::open(o.key("summary"));
+    for key in BatchPart::default().counts().map(|(k, _)| k) {
+        summary
+            .key(key)
+            .push_str(crate::issues::digits(t.count()?, &mut [0; 20]));
+    }
+    summary.close();
+    o.close();
+    Some(out)
+}
+
+/// A [`Results::whole`] text read back, as api.js reads it: its generation and `from`, the
+/// JSON array of its documents and the batch's part as JSON. `lists` holds the tracking lists
+/// (as JSON) of the earlier texts of the same table: emptied when `from` is 0, then given the
+/// text's lists. `None` if the text is not such a text, or names a list not held.
+pub fn whole_json(
+    text: &str,
+    lists: &mut BTreeMap<usize, String>,
+) -> Option<(u32, usize, String, String)> {
+    let mut t = Tokens::new(text);
+    let generation = u32::try_from(t.count()?).ok()?;
+    let from = t.count()?;
+    if from == 0 {
+        lists.clear();
+    }
+    let (docs, rest) = read_page(&mut t, lists)?;
+    // api.js counts the lists it holds: they must be entries 0, 1, 2… with none missing.
+    if !lists.keys().copied().eq(0..lists.len()) {
+        return None;
+    }
+    let mut t = Tokens::new(rest);
+    let batch = replay_batch(&mut t)?;
+    t.rest()
+        .is_empty()
+        .then_some((generation, from, docs, batch))
+}
+
 /// A page ([`Results::page`]) read back: the JSON array of its documents, as
 /// `exporter.preview` gives them, and any text after the documents. `None` if the text is
 /// not a page.
 pub fn page_json(page: &str) -> Option<(String, &str)> {
-    let mut t = Tokens::new(page);
-    let t = &mut t;
+    read_page(&mut Tokens::new(page), &mut BTreeMap::new())
+}
+
+/// A page read back with the tracking lists in `lists` and the page's own (added to `lists`).
+fn read_page<'a>(
+    t: &mut Tokens<'a>,
+    lists: &mut BTreeMap<usize, String>,
+) -> Option<(String, &'a str)> {
     let n = t.count()?;
     let bodies: Vec<&str> = (0..n).map(|_| t.next()).collect::<Option<_>>()?;
-    let mut lists = BTreeMap::new();
     for _ in 0..t.count()? {
         let entry = t.count()?;
         let mut json = String::new();

@@ -234,9 +234,10 @@ impl JsExporter {
         to_json(self.inner.issues())
     }
 
-    /// Previews source invoices: `{documents, contacts, issues, summary}` as one text, the
-    /// documents as `PreviewResults.documents` gives them (the flat form api.js reads,
-    /// `crate::preview::flat`) and the batch's JSON after them (`Results::whole`); `options`:
+    /// Previews source invoices: `{documents, contacts, issues, summary}` as one text in the
+    /// flat form api.js reads (`Results::whole`): the documents as `PreviewResults.documents`
+    /// gives them, with only the tracking lists api.js does not hold yet (`generation` and
+    /// `lists` say which it holds: `Exporter::preview_page`), then the batch's part; `options`:
     /// `{lines?, bodies?}` (both default true) or `null`. Each invoice is previewed and written
     /// as it is read, so the batch is never held as objects.
     ///
@@ -244,17 +245,27 @@ impl JsExporter {
     /// display data's cost outside the wasm call (issue 20). api.js calls this for a small
     /// batch (one call, no handle); a large one it reads through `previewResults`, a page at a
     /// time.
-    pub fn preview(&self, invoices: &[u8], options: &str) -> Result<String, JsValue> {
+    pub fn preview(
+        &self,
+        invoices: &[u8],
+        options: &str,
+        generation: u32,
+        lists: u32,
+    ) -> Result<String, JsValue> {
         use crate::preview::results::Results;
         let options: crate::preview::PreviewOptions =
             read_argument(options, "options", ErrorCode::InvalidInput)?;
         reserve(Results::estimate(invoices.len(), options));
         let text = utf8(invoices, "invoices")?;
-        let results = self
+        let known = crate::exporter::KnownLists {
+            generation,
+            lists: lists as usize,
+        };
+        let page = self
             .inner
-            .preview_results(text, options)
+            .preview_page(text, options, known)
             .map_err(|e| read_error(ErrorCode::InvalidInput, "invoices", text, e))?;
-        results.whole().ok_or_else(|| {
+        page.ok_or_else(|| {
             js_error(&Error::new(
                 ErrorCode::InvalidState,
                 "result",

@@ -63,8 +63,10 @@ fn main() {
             bodies: true,
         };
         // BENCH_PROFILE=one: one `preview_results` per invoice, with display data (a page
-        // previewing as the user edits), so a profiler sees what a call pays beyond the batch.
-        if mode == "one" {
+        // previewing as the user edits), so a profiler sees what a call pays beyond the batch;
+        // BENCH_PROFILE=page: the same through `Exporter::preview_page`, what the binding's
+        // `preview` runs (the tracking lists carried between calls).
+        if mode == "one" || mode == "page" {
             let all = invoices(n);
             let singles: Vec<String> = all
                 .as_array()
@@ -75,7 +77,19 @@ fn main() {
             let mut best = f64::MAX;
             for _ in 0..runs {
                 let t = Instant::now();
+                // As api.js holds them (read back here, so timed too: profile with
+                // --toggle-collect='*page_call*').
+                let mut known = xero_export::exporter::KnownLists::default();
+                let mut lists = std::collections::BTreeMap::new();
                 for one in &singles {
+                    if mode == "page" {
+                        let page = page_call(&exporter, one, options, known).expect("preview");
+                        let page = page.expect("a page");
+                        let read = xero_export::preview::results::whole_json(&page, &mut lists);
+                        known.generation = read.expect("a page").0;
+                        known.lists = lists.len();
+                        continue;
+                    }
                     let r = exporter.preview_results(one, options).expect("preview");
                     assert_eq!(r.len(), 1);
                 }
@@ -198,4 +212,15 @@ fn main() {
         n as f64 / best_single
     );
     println!("native preview: {n} invoices x 5 lines, JSON in ({:.1} MB) -> JSON out ({:.1} MB): best of {runs} {:.1} ms = {:.0} invoices/s", input.len() as f64 / 1e6, out_len as f64 / 1e6, best * 1e3, n as f64 / best);
+}
+
+/// `Exporter::preview_page`, kept out of line so that a profiler can count it alone.
+#[inline(never)]
+fn page_call(
+    exporter: &Exporter,
+    one: &str,
+    options: xero_export::preview::PreviewOptions,
+    known: xero_export::exporter::KnownLists,
+) -> Result<Option<String>, serde_json::Error> {
+    exporter.preview_page(one, options, known)
 }

@@ -594,6 +594,7 @@ pub fn preview_results(data: &[u8]) {
         }
         documents_of(&once, usize::from(*size));
         same_lines_as_the_preview(&exporter, text, options, &once);
+        one_call_texts(&exporter, text, options, &once);
         let Ok(serde_json::Value::Array(all)) = serde_json::from_str(text) else {
             continue;
         };
@@ -605,6 +606,35 @@ pub fn preview_results(data: &[u8]) {
             }
         }
         assert_eq!(session.documents(), once.len());
+    }
+}
+
+/// The binding's one-call text (`Exporter::preview_page`), twice in a row, the second sending
+/// only the lists added since the first: read back as api.js reads it, each is the results'
+/// documents and batch.
+fn one_call_texts(
+    exporter: &Exporter,
+    text: &str,
+    options: PreviewOptions,
+    once: &xero_export::preview::results::Results,
+) {
+    use xero_export::exporter::KnownLists;
+    let mut lists = std::collections::BTreeMap::new();
+    let mut known = KnownLists::default();
+    for _ in 0..2 {
+        let page = exporter.preview_page(text, options, known);
+        let page = page
+            .ok()
+            .flatten()
+            .expect("previews as preview_results did");
+        let read = xero_export::preview::results::whole_json(&page, &mut lists);
+        let (generation, _, docs, batch) = read.expect("a whole text reads back");
+        assert_eq!(Some(docs), once.documents(0..once.len()));
+        assert_eq!(batch, once.batch_json());
+        known = KnownLists {
+            generation,
+            lists: lists.len(),
+        };
     }
 }
 

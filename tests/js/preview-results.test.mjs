@@ -282,3 +282,37 @@ test('a NaN or Infinity is reported wherever JSON.stringify would have written n
   assert.deepEqual(noted, exporter.preview(new TextEncoder().encode(JSON.stringify([{ ...inv, reference: 'seen:null,[null' }]))));
   exporter.free();
 });
+
+// `preview` of a small batch keeps the tracking lists it has read between calls, and the core
+// sends only the lists added since (Exporter::preview_page): a page previewing one invoice a
+// call, the same exporter throughout. Each call is still previewJson's, key for key: after
+// calls that failed part way (their lists reach the next call), across options, and when the
+// caller changes the objects it was given (each line gets its own copies).
+test('one invoice a call: each preview is previewJson\'s, the lists carried between calls', () => {
+  for (const name of scenarios) {
+    const s = read(`fixtures/scenarios/${name}.json`);
+    const exporter = new api.Exporter(snapshot, s.settings);
+    const invoices = scenarioInvoices(s);
+    let call = 0;
+    for (let round = 0; round < 2; round++) {
+      for (const inv of invoices) {
+        for (const options of optionSets) {
+          call += 1;
+          const label = `${name} call ${call} ${JSON.stringify(options)}`;
+          if (call % 3 === 0) {
+            assert.throws(() => exporter.preview([inv, { lines: 7 }], options), { code: 'INVALID_INPUT' }, label);
+          }
+          const got = exporter.preview([inv], options);
+          assert.equal(JSON.stringify(got), exporter.previewJson([inv], options), label);
+          for (const doc of got.documents) {
+            for (const line of doc.lines) {
+              for (const t of line.tracking) Object.assign(t, { option: 'changed', categoryId: 'x' });
+              line.tracking.push({ category: 'added' });
+            }
+          }
+        }
+      }
+    }
+    exporter.free();
+  }
+});

@@ -55,9 +55,20 @@ pub(crate) fn line_amount_round_trip() {
     let mut meta: Value = serde_json::from_str(&results.batch()).unwrap();
     whole.append(meta.as_object_mut().unwrap());
     assert_eq!(Value::Object(whole), preview);
-    // `preview` (what api.js calls for a small batch): the same page, then the batch's part.
-    let one = exporter.preview(invoices, "null").unwrap();
-    assert_eq!(one, format!("{page}{}", results.batch()));
+    // `preview` (what api.js calls for a small batch): the table's generation and the first
+    // list sent, the same documents, then the batch's part; called again with the lists the
+    // first call sent, it sends none (its lines name the lists held).
+    let mut lists = std::collections::BTreeMap::new();
+    let one = exporter.preview(invoices, "null", 0, 0).unwrap();
+    let read = xero_export::preview::results::whole_json(&one, &mut lists).unwrap();
+    assert_eq!((read.1, &read.2, read.3), (0, &documents, results.batch()));
+    let held = u32::try_from(lists.len()).unwrap();
+    let again = exporter.preview(invoices, "null", read.0, held).unwrap();
+    let reread = xero_export::preview::results::whole_json(&again, &mut lists).unwrap();
+    assert_eq!(
+        (reread.0, reread.1, reread.2),
+        (read.0, lists.len(), documents)
+    );
     let parts: Vec<&str> = page.split('\0').collect();
     assert_eq!(parts[0], "1");
     assert!(parts[1].starts_with(r#"{"Invoices":[{"Type":"ACCREC""#));
