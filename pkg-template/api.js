@@ -1,11 +1,12 @@
 // The public JS API over the wasm exports. scripts/build.sh wraps this file for each entry
 // (CommonJS for Node, an ES module for browsers); it defines `makeApi(engine)` only.
 //
-// Data crosses the boundary as JSON text: one JSON.stringify going in (invoices as UTF-8 bytes),
-// one JSON.parse coming out (a preview's request bodies come after its JSON and are sliced off,
-// not parsed). Measured on the preview workload this is faster than converting object by
-// object, and it keeps one deserializer per type in the .wasm instead of two. The core reads
-// numbers from their JSON text exactly (never through a float), so nothing is lost on the way.
+// Data crosses the boundary as text: one JSON.stringify going in (invoices as UTF-8 bytes), and
+// coming out JSON or, for a preview's documents, the flat form (values between NULs, read by
+// flatReader; the request bodies are sliced off, not parsed). Measured on the preview workload
+// this is faster than converting object by object, and it keeps one deserializer per type in
+// the .wasm instead of two. The core reads numbers from their JSON text exactly (never through
+// a float), so nothing is lost on the way.
 //
 // Nothing but a XeroExportError leaves this API. Arguments are checked here before they reach
 // wasm-bindgen's glue (whose own checks throw TypeErrors or trap), objects refuse use after
