@@ -316,3 +316,28 @@ test('one invoice a call: each preview is previewJson\'s, the lists carried betw
     exporter.free();
   }
 });
+
+// The core's table of lists starts again past 1,024 lists (PAGE_LISTS_MAX), under a new
+// generation: one invoice a call, each naming an option no call named before, so the table
+// fills and starts again within the run. Every call is still previewJson's.
+test('one invoice a call past the core\'s 1,024 lists: each preview is still previewJson\'s', () => {
+  const snap = structuredClone(snapshot);
+  const s = read('fixtures/scenarios/billing.json');
+  const n = 1100;
+  const id = (k) => `5e1d0000-0000-4000-8000-${String(k).padStart(12, '0')}`;
+  snap.trackingCategories.TrackingCategories = [{
+    Name: 'Region', Status: 'ACTIVE', TrackingCategoryID: id(999999),
+    Options: Array.from({ length: n }, (_, k) => ({ TrackingOptionID: id(k), Name: `R${k}`, Status: 'ACTIVE' })),
+  }];
+  const settings = { ...s.settings, tracking: { categories: [{ category: 'Region', sources: ['line'] }] } };
+  const exporter = new api.Exporter(snap, settings);
+  assert.deepEqual(exporter.issues.filter((i) => i.severity === 'error'), []);
+  const base = s.invoices[0];
+  for (let k = 0; k < n; k++) {
+    const inv = { ...base, id: `r-${k}`, lines: [{ ...base.lines[0], tracking: { Region: `R${k}` } }] };
+    const got = exporter.preview([inv]);
+    assert.equal(got.documents[0].lines[0].tracking[0]?.option, `R${k}`);
+    assert.equal(JSON.stringify(got), exporter.previewJson([inv]), `call ${k}`);
+  }
+  exporter.free();
+});
