@@ -14,6 +14,14 @@ use super::suggestions::suggest;
 /// different garbage; past it, each unknown value is looked up again).
 const CACHE_LIMIT: usize = 4096;
 
+/// Of those, how many are in the hashed cache; the rest go to an ordered map. The hash has no
+/// seed, so cells can be chosen to collide, and a lookup then compares the value with every
+/// entry: bounded here to this many comparisons a cell, where 4,096 hashed entries would let
+/// a crafted million-row file cost billions (the ordered map costs about 12 whatever the
+/// cells). A column rarely holds more distinct values than this (Xero's categories hold up
+/// to 100 options).
+const HASHED: usize = 64;
+
 /// Valid values compared one by one before the cache is hashed (see `first_valid`).
 const FIRST_VALID: usize = 8;
 
@@ -80,6 +88,8 @@ pub(super) struct TrackingState {
     pub(super) index: usize,
     pub(super) header: String,
     cache: HashMap<Box<str>, Verdict, BuildHasherDefault<CellHasher>>,
+    /// The values remembered past the first [`HASHED`] (see there).
+    ordered: BTreeMap<Box<str>, Verdict>,
     /// The first [`FIRST_VALID`] valid values seen and their codes, compared before the cache
     /// is hashed: a column usually holds a handful of options, and in wasm the hash lookup
     /// was a fifth of the validation's time (issue 20, V8's profiler).
@@ -96,6 +106,7 @@ impl TrackingState {
             index: 0,
             header: String::new(),
             cache: HashMap::default(),
+            ordered: BTreeMap::new(),
             first_valid: Vec::with_capacity(FIRST_VALID),
             options: Vec::new(),
             option_codes: BTreeMap::new(),
@@ -119,7 +130,11 @@ impl TrackingState {
         if let Some((_, code)) = first.into_iter().find(|(v, _)| **v == *value) {
             return Ok(*code);
         }
-        match self.cache.get(value) {
+        let known = match self.cache.get(value) {
+            None if !self.ordered.is_empty() => self.ordered.get(value),
+            found => found,
+        };
+        match known {
             Some(Verdict::Valid(code)) => Ok(*code),
             Some(failure) => Err(failure.clone()),
             None => match self.judge(snapshot, value) {
@@ -144,8 +159,10 @@ impl TrackingState {
         if let (Verdict::Valid(code), true) = (&verdict, self.first_valid.len() < FIRST_VALID) {
             self.first_valid.push((value.into(), *code));
         }
-        if self.cache.len() < CACHE_LIMIT {
+        if self.cache.len() < HASHED {
             self.cache.insert(value.into(), verdict.clone());
+        } else if self.cache.len() + self.ordered.len() < CACHE_LIMIT {
+            self.ordered.insert(value.into(), verdict.clone());
         }
         verdict
     }
@@ -183,4 +200,41 @@ fn stale_message(category: &Category, stale: &Stale, value: &str) -> String {
     }
     message.push_str(" Use an active option, \"None\" to clear, or leave the cell empty.");
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::snapshot::SnapshotInput;
+
+    /// A column full of distinct values: each keeps its verdict, the hashed cache stops at
+    /// [`HASHED`] entries (what bounds a lookup when cells are chosen to collide) and the
+    /// rest are remembered in order up to [`CACHE_LIMIT`], then looked up again.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn distinct_values_past_the_hashed_cache_keep_their_verdicts() {
+        let input: SnapshotInput =
+            serde_json::from_str(include_str!("../../tests/fixtures/sample/snapshot.json"))
+                .unwrap_or_default();
+        let snapshot = Snapshot::new(input);
+        let [first, _] = active_categories(&snapshot);
+        let mut state = TrackingState::new(first);
+        let valid = state
+            .category
+            .as_ref()
+            .and_then(|c| c.active.first())
+            .cloned();
+        let valid = valid.unwrap_or_default();
+        let code = state.verdict(&snapshot, &valid).ok();
+        assert!(code.is_some(), "{valid}");
+        for round in 0..2 {
+            for i in 0..CACHE_LIMIT + 100 {
+                let value = format!("not an option {i}");
+                assert!(state.verdict(&snapshot, &value).is_err(), "{round} {value}");
+            }
+            assert_eq!(state.verdict(&snapshot, &valid).ok(), code);
+        }
+        assert_eq!(state.cache.len(), HASHED);
+        assert_eq!(state.cache.len() + state.ordered.len(), CACHE_LIMIT);
+    }
 }

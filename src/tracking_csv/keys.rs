@@ -1,6 +1,7 @@
 //! The set of client keys seen so far, for the duplicate check: key text in blocks plus an
 //! open-addressing hash table, far smaller than a `BTreeSet<String>` on a million keys.
 
+use std::collections::BTreeMap;
 use std::hash::Hasher;
 
 use crate::hasher::CellHasher;
@@ -20,7 +21,13 @@ use crate::hasher::CellHasher;
 /// was first seen on, both 32 bits; a key ends where the next one starts. A table slot is 32
 /// bits: the entry's index in the low bits, the top bits of its key's hash in the rest, so
 /// probing rarely touches the keys themselves and a new key costs one random memory access.
-/// The hash has no seed: runs are deterministic.
+/// The hash has no seed: runs are deterministic. Without a seed, keys can be chosen to
+/// collide (a client-key column crafted so that every key lands on the same run of slots:
+/// each new key then probes all the keys before it, and a file of n such keys takes n²/2
+/// probes, minutes for a million rows in a backend shared by every user). So a probe is
+/// never allowed past [`PROBE_LIMIT`] slots: the first that would go further moves every key
+/// into an ordered map ([`KeySet::ordered`]), which no choice of keys slows down. Honest keys
+/// never get there (see the constant).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct KeySet {
     /// Key text; a key never spans two blocks (one longer than a block gets its own).
@@ -39,6 +46,24 @@ pub(super) struct KeySet {
     /// repeat any but the last, so no table is built: a file sorted by its key (as exports from
     /// a database usually are) is checked with one comparison per row and no table at all.
     unsorted: bool,
+    /// Every key (→ its entry) once a probe ran past [`PROBE_LIMIT`]; then `table` is empty.
+    ordered: Option<BTreeMap<Box<str>, u32>>,
+}
+
+/// Slots a probe may visit before the set stops trusting the hash. With the table at most
+/// half full, the longest probe of a million random keys is about 30 slots (simulated: linear
+/// probing into 2^21 slots), and the chance of a longer one falls geometrically with its
+/// length, so 1,024 is reached only by keys chosen to collide.
+const PROBE_LIMIT: usize = 1024;
+
+/// Where a probe for a key ended.
+enum Probe {
+    /// The key is there, as this entry.
+    Found(usize),
+    /// The key is not there; this empty slot is where it goes.
+    Empty(usize),
+    /// Gave up at [`PROBE_LIMIT`] (or the table is empty).
+    TooLong,
 }
 
 /// Bytes of key text per block after the first (1 MiB: a million 8-byte keys take 8).
@@ -96,28 +121,30 @@ impl KeySet {
         ((hash >> 32) as u32).checked_shr(self.bits).unwrap_or(0)
     }
 
-    /// The slot where `key` (with `hash`) is or would go, and its entry if it is there.
-    fn find(&self, key: &str, hash: u64) -> Option<(usize, Option<usize>)> {
-        let mask = self.table.len().checked_sub(1)?;
+    /// Where `key` (with `hash`) is or would go.
+    fn find(&self, key: &str, hash: u64) -> Probe {
+        let Some(mask) = self.table.len().checked_sub(1) else {
+            return Probe::TooLong;
+        };
         let low = (mask as u32).max(1);
         let tag = self.tag(hash);
         let mut i = (hash as usize) & mask;
-        // The table is never more than half full, so an empty slot always comes; the bound
-        // only guarantees termination.
-        for _ in 0..self.table.len() {
-            let slot = *self.table.get(i)?;
+        for _ in 0..PROBE_LIMIT.min(self.table.len()) {
+            let Some(&slot) = self.table.get(i) else {
+                break;
+            };
             if slot == 0 {
-                return Some((i, None));
+                return Probe::Empty(i);
             }
             if slot.checked_shr(self.bits).unwrap_or(0) == tag {
                 let entry = ((slot & low) as usize).wrapping_sub(1);
                 if self.key(entry) == key {
-                    return Some((i, Some(entry)));
+                    return Probe::Found(entry);
                 }
             }
             i = (i + 1) & mask;
         }
-        None
+        Probe::TooLong
     }
 
     /// A table slot's value for `entry`, whose key has `hash`.
@@ -147,19 +174,41 @@ impl KeySet {
                 return result;
             }
         }
-        if (entry + 1) * 2 > self.table.len() {
-            self.grow();
+        if self.ordered.is_none() && (entry + 1) * 2 > self.table.len() && !self.grow() {
+            self.order();
         }
-        let hash = hash_key(key.as_bytes());
-        match self.find(key, hash) {
-            Some((_, Some(existing))) => Err(self.row(existing)),
-            Some((slot, None)) => {
+        if self.ordered.is_none() {
+            let hash = hash_key(key.as_bytes());
+            match self.find(key, hash) {
+                Probe::Found(existing) => return Err(self.row(existing)),
+                Probe::Empty(slot) => {
+                    self.push(key, start, len, row32);
+                    self.place(slot, hash, entry);
+                    return Ok(entry);
+                }
+                Probe::TooLong => self.order(),
+            }
+        }
+        match self.ordered.as_ref().and_then(|o| o.get(key)) {
+            Some(&existing) => Err(self.row(existing as usize)),
+            None => {
                 self.push(key, start, len, row32);
-                self.place(slot, hash, entry);
+                if let Some(ordered) = self.ordered.as_mut() {
+                    ordered.insert(key.into(), entry as u32);
+                }
                 Ok(entry)
             }
-            None => Ok(usize::MAX),
         }
+    }
+
+    /// Moves every key into [`KeySet::ordered`] and drops the table.
+    fn order(&mut self) {
+        let mut ordered = BTreeMap::new();
+        self.for_each_key(|entry, key| {
+            ordered.insert(key.into(), entry as u32);
+        });
+        self.ordered = Some(ordered);
+        self.table = Vec::new();
     }
 
     /// While every key so far came after the one before it, only the last can be equal: adds
@@ -231,8 +280,10 @@ impl KeySet {
 
     /// Makes the table the smallest power of two at least twice the keys plus one (at least
     /// 64 slots) and puts every key in it: doubling it as keys come, or building it at once
-    /// when the first key out of order arrives.
-    fn grow(&mut self) {
+    /// when the first key out of order arrives. `false`, leaving the table as it was, when a
+    /// key's probe would pass [`PROBE_LIMIT`].
+    fn grow(&mut self) -> bool {
+        let before = self.bits;
         self.bits = self.bits.max(6);
         while (1usize << self.bits) < (self.len + 1) * 2 {
             self.bits += 1;
@@ -240,18 +291,26 @@ impl KeySet {
         let size = 1usize << self.bits;
         let mut table = vec![0; size];
         let mask = size - 1;
+        let mut fits = true;
         self.for_each_key(|entry, key| {
             let hash = hash_key(key.as_bytes());
             // Keys are distinct, so the first empty slot of the probe is the place.
             let mut i = (hash as usize) & mask;
-            while table.get(i).is_some_and(|s| *s != 0) {
+            let mut probes = 0;
+            while fits && table.get(i).is_some_and(|s| *s != 0) {
                 i = (i + 1) & mask;
+                probes += 1;
+                fits = probes < PROBE_LIMIT;
             }
-            if let Some(slot) = table.get_mut(i) {
+            if let (true, Some(slot)) = (fits, table.get_mut(i)) {
                 *slot = self.slot(hash, entry);
             }
         });
-        self.table = table;
+        match fits {
+            true => self.table = table,
+            false => self.bits = before,
+        }
+        fits
     }
 
     /// Calls `f` with every entry and its key, in order, walking the blocks once (a rehash
@@ -277,6 +336,42 @@ impl KeySet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keys chosen to collide (every one on the same slot of every table up to 4,096 slots)
+    /// are still checked exactly, and the set stops probing at [`PROBE_LIMIT`] and moves them
+    /// to the ordered map instead of probing every key before each new one (n²/2 in all).
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn keys_chosen_to_collide_move_to_the_ordered_map() {
+        let colliding: Vec<String> = (0u64..)
+            .map(|i| format!("k{i}"))
+            .filter(|k| hash_key(k.as_bytes()) & 0xfff == 0)
+            .take(1500)
+            .collect();
+        let mut keys = KeySet::default();
+        for (row, key) in colliding.iter().enumerate() {
+            assert_eq!(keys.insert(key, row as u64 + 2), Ok(row));
+        }
+        assert!(keys.ordered.is_some() && keys.table.is_empty());
+        for (row, key) in colliding.iter().enumerate().step_by(7) {
+            assert_eq!(keys.insert(key, 1), Err(row as u64 + 2), "{key}");
+        }
+        assert_eq!(keys.insert("new", 9), Ok(1500));
+        assert_eq!(keys.key(1499), colliding[1499]);
+        assert_eq!(keys.key(1500), "new");
+    }
+
+    /// Honest keys, even 200,000 of them in no order, never get near the probe limit.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn honest_keys_keep_the_table() {
+        let mut keys = KeySet::default();
+        for i in 0..200_000u64 {
+            let key = format!("C{:07}", (i * 7919) % 200_000);
+            assert_eq!(keys.insert(&key, i + 2), Ok(i as usize));
+        }
+        assert!(keys.ordered.is_none() && keys.table.len() >= 400_000);
+    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
