@@ -89,7 +89,10 @@ pub(super) struct TrackingState {
     pub(super) header: String,
     cache: HashMap<Box<str>, Verdict, BuildHasherDefault<CellHasher>>,
     /// The values remembered past the first [`HASHED`] (see there).
-    ordered: BTreeMap<Box<str>, Verdict>,
+    /// Each value's verdict in `verdicts` (a `String` → `u32` map, the type `option_codes`
+    /// already is: one copy of the map's code in the `.wasm`).
+    ordered: BTreeMap<String, u32>,
+    verdicts: Vec<Verdict>,
     /// The first [`FIRST_VALID`] valid values seen and their codes, compared before the cache
     /// is hashed: a column usually holds a handful of options, and in wasm the hash lookup
     /// was a fifth of the validation's time (issue 20, V8's profiler).
@@ -107,6 +110,7 @@ impl TrackingState {
             header: String::new(),
             cache: HashMap::default(),
             ordered: BTreeMap::new(),
+            verdicts: Vec::new(),
             first_valid: Vec::with_capacity(FIRST_VALID),
             options: Vec::new(),
             option_codes: BTreeMap::new(),
@@ -131,7 +135,10 @@ impl TrackingState {
             return Ok(*code);
         }
         let known = match self.cache.get(value) {
-            None if !self.ordered.is_empty() => self.ordered.get(value),
+            None if !self.ordered.is_empty() => self
+                .ordered
+                .get(value)
+                .and_then(|&at| self.verdicts.get(at as usize)),
             found => found,
         };
         match known {
@@ -162,7 +169,9 @@ impl TrackingState {
         if self.cache.len() < HASHED {
             self.cache.insert(value.into(), verdict.clone());
         } else if self.cache.len() + self.ordered.len() < CACHE_LIMIT {
-            self.ordered.insert(value.into(), verdict.clone());
+            let at = u32::try_from(self.verdicts.len()).unwrap_or(u32::MAX);
+            self.ordered.insert(value.into(), at);
+            self.verdicts.push(verdict.clone());
         }
         verdict
     }
