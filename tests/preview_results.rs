@@ -260,9 +260,10 @@ fn an_exporter_previews_the_same_however_often_it_is_called() {
 
 /// The binding's one-call preview (`Exporter::preview_page`) called again and again, as a
 /// page previewing one invoice at a time calls it, and read as api.js reads it (keeping the
-/// lists of earlier calls): each call is that invoice's own preview, and each list crosses
-/// once. Also when the caller's lists are behind (a call failed after adding lists), from
-/// another generation, more than the table holds, or none.
+/// lists of earlier calls): each call is that invoice's own preview, and a call starts again
+/// from list 0 only when the caller's lists are not the table's (another generation, more
+/// than the table holds, or none). Also when the caller's lists are behind (a call failed
+/// after adding lists).
 #[test]
 fn one_call_previews_send_each_list_once() {
     for name in ["clinic", "billing", "crm", "timesheet"] {
