@@ -329,7 +329,7 @@ impl Results {
     /// The whole preview in one text, what the binding's `exporter.preview` returns for a
     /// small batch: `generation` and `from` (see below), every document as [`Results::page`]
     /// writes them but with the tracking lists from entry `from` of the table on, then the
-    /// batch's part in the flat form ([`BatchPart::write_flat`]).
+    /// batch's part in the flat form (`BatchPart::write_flat`).
     ///
     /// Why `from`: a page previewing one invoice per call names the same few lists every
     /// call. Kept in the exporter's table between calls ([`crate::exporter::Exporter::preview_page`]),
