@@ -4,7 +4,7 @@
 //!
 //! How: serde's derived `Deserialize` of a struct tells its deserializer the struct's field
 //! names (`deserialize_struct(name, FIELDS, ..)`) and reads the value of a key it does not
-//! know as `IgnoredAny`. [`Watch`] wraps a deserializer, remembers the field names of the
+//! know as `IgnoredAny`. `Watch` wraps a deserializer, remembers the field names of the
 //! struct being read and the key just read, and records a [`Found`] whenever a value is
 //! ignored: the path in the caller's terms, the key, and the closest known name. It changes
 //! nothing that is read, and costs little: keys are borrowed from the input, paths built only for what is found.

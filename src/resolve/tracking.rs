@@ -434,7 +434,7 @@ pub struct Resolver<'a> {
 
 /// What a resolver learns as it goes, per configured category: the lookups of values the
 /// settings do not map (line overrides), and the stale-option issues already raised (see
-/// [`Resolver::stale`]). Both depend only on the snapshot and the settings, never on the
+/// `Resolver::stale`). Both depend only on the snapshot and the settings, never on the
 /// invoices, so an exporter keeps one for its life ([`Resolver::with_memo`]): a page that
 /// previews one invoice per call would otherwise look up and word the same stale options again
 /// on every call. Reusing it changes no output, only the time.
