@@ -620,6 +620,15 @@ impl Snapshot {
     }
 }
 
+/// The sample organisation (tests/fixtures/sample/snapshot.json), for the unit tests that
+/// check a lookup against a real snapshot. Panics (failing the test) if it does not read.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) fn sample() -> Snapshot {
+    let text = include_str!("../../tests/fixtures/sample/snapshot.json");
+    Snapshot::new(serde_json::from_str(text).unwrap())
+}
+
 fn index_unique(map: &mut BTreeMap<String, usize>, key: Option<&str>, i: usize, fold: bool) {
     if let Some(k) = key.map(str::trim).filter(|k| !k.is_empty()) {
         let k = if fold { names::key(k) } else { k.to_owned() };

@@ -254,7 +254,6 @@ fn check_tax(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::snapshot::SnapshotInput;
 
     /// [`Known`] answers exactly what the snapshot's own lookups answer (the same account or
     /// tax rate, or none) for the settings' codes in every spelling they may take (case,
@@ -262,10 +261,7 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn known_codes_are_the_snapshots_lookups() {
-        let input: SnapshotInput =
-            serde_json::from_str(include_str!("../../tests/fixtures/sample/snapshot.json"))
-                .unwrap();
-        let snapshot = Snapshot::new(input);
+        let snapshot = crate::input::snapshot::sample();
         let codes = [
             "200",
             "210",

@@ -922,7 +922,6 @@ pub fn check_response(
 mod tests {
     use super::{remember, Prepared, Resolver, MEMO_MAX};
     use crate::input::settings::TrackingSettings;
-    use crate::input::snapshot::{Snapshot, SnapshotInput};
     use crate::input::source::SourceInvoice;
     use crate::issues::{LinePath, Path};
     use std::collections::BTreeMap;
@@ -933,10 +932,7 @@ mod tests {
     /// keys, every source order and stale policy.
     #[test]
     fn mapped_options_resolve_as_the_two_searches_did() {
-        let snapshot: SnapshotInput =
-            serde_json::from_str(include_str!("../../tests/fixtures/sample/snapshot.json"))
-                .unwrap();
-        let snapshot = Snapshot::new(snapshot);
+        let snapshot = crate::input::snapshot::sample();
         let maps = serde_json::json!({
             "clinicians": {"dr-1": "Dr Aroha Smith", "dr-2": " Dr Ben Lee ", "dr-3": "Dr Old Locum",
                            "dr-4": "   ", "dr-5": "Nobody", " dr-6 ": "General", "DR-1": "dr ben lee"},

@@ -214,7 +214,6 @@ fn stale_message(category: &Category, stale: &Stale, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::snapshot::SnapshotInput;
 
     /// A column full of distinct values: each keeps its verdict, the hashed cache stops at
     /// [`HASHED`] entries (what bounds a lookup when cells are chosen to collide) and the
@@ -222,10 +221,7 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn distinct_values_past_the_hashed_cache_keep_their_verdicts() {
-        let input: SnapshotInput =
-            serde_json::from_str(include_str!("../../tests/fixtures/sample/snapshot.json"))
-                .unwrap_or_default();
-        let snapshot = Snapshot::new(input);
+        let snapshot = crate::input::snapshot::sample();
         let [first, _] = active_categories(&snapshot);
         let mut state = TrackingState::new(first);
         let valid = state
