@@ -262,7 +262,8 @@ impl Run {
         self.cancels_left_open(a, collection, open);
     }
 
-    /// The element of an answer for cancel `c`: the one with its id, else the one at its place.
+    /// The element of an answer for cancel `c`: the one with its id, else the one at its place
+    /// when that one carries no id (an element with another document's id is never this one's).
     fn cancel_element_of<'a>(
         &self,
         c: CancelId,
@@ -275,7 +276,10 @@ impl Run {
             .find(|el| {
                 text_field(el, collection.id_field()).is_some_and(|v| v.to_ascii_lowercase() == id)
             })
-            .or_else(|| els.get(pos))
+            .or_else(|| {
+                els.get(pos)
+                    .filter(|el| text_field(el, collection.id_field()).is_none())
+            })
     }
 
     fn cancel_answered(&mut self, a: &Answer, c: CancelId, el: &Value, open: &mut Open) {
