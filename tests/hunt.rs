@@ -85,3 +85,44 @@ fn a_cancel_is_not_settled_by_another_documents_element() {
         out[0]
     );
 }
+
+fn uuid(n: usize) -> String {
+    format!("{n:08x}-0000-4000-8000-{n:012x}")
+}
+
+/// A sync with `since`: the known invoice is read with If-Modified-Since, the other in full.
+/// The full read answers (Xero's clock: 2024-05-02); the If-Modified-Since GET is refused, so
+/// the known invoice is unread. `syncedAt` must not move past the unread invoice: stored as the
+/// next `since` (as documented), it would hide forever a payment made on that invoice before
+/// 2024-05-02 (Xero would list it only if modified after the new `since`).
+#[test]
+fn synced_at_does_not_move_past_a_document_that_was_not_read() {
+    use xero_export::sync::SyncRun;
+    let exported = json!([
+        {"sourceId": "known", "xero": {"id": uuid(1)}, "known": {"status": "AUTHORISED"}},
+        {"sourceId": "new", "xero": {"id": uuid(2)}}
+    ]);
+    let options = json!({"tenantId": "t-1", "since": "2024-05-01T00:00:00Z", "maxAttempts": 1});
+    let mut run = SyncRun::from_json(&exported.to_string(), &options.to_string()).unwrap();
+    let reqs = run.next(0);
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        if r.headers.contains_key("If-Modified-Since") {
+            run.lost(&r.id, 10).unwrap();
+        } else {
+            let body = json!({"DateTimeUTC": "/Date(1714608000000)/", "Invoices": [
+                {"InvoiceID": uuid(2), "Status": "AUTHORISED", "AmountDue": 5.00}]});
+            run.handle(&r.id, &ok(&body), 10).unwrap();
+        }
+    }
+    assert!(run.is_done());
+    assert!(run
+        .issues()
+        .iter()
+        .any(|i| i.code.as_str() == "SYNC_READ_FAILED"));
+    assert_eq!(
+        run.synced_at().as_deref(),
+        Some("2024-05-01T00:00:00Z"),
+        "the next sync must start from where the unread invoice was last read"
+    );
+}
