@@ -303,7 +303,7 @@ export class SyncRun {
   readonly done: boolean;
   readonly wakeAt: number | null;
   readonly stopped: Issue | null;
-  /** Xero's time of the earliest answer (`YYYY-MM-DDThh:mm:ssZ`): the next sync's `since`. */
+  /** Xero's time of the earliest answer (`YYYY-MM-DDThh:mm:ssZ`): the next sync's `since` (the given `since` while a document is unread). */
   readonly syncedAt: string | null;
   resume(): void;
   free(): void;

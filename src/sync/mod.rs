@@ -622,8 +622,18 @@ impl SyncRun {
     /// Xero's own time (`DateTimeUTC`) of the earliest answer, as `YYYY-MM-DDThh:mm:ssZ`: store
     /// it as the next sync's `since` once the sync is done. Xero's clock, not the host's, so
     /// clock skew cannot hide a change; the earliest answer, so nothing between answers is
-    /// missed.
+    /// missed. While a document is unread (its GET gave up, or the sync stopped before it),
+    /// the `since` this sync was given (None without one): that document was last read then,
+    /// and a later `since` would hide a change made to it before this sync's answers.
     pub fn synced_at(&self) -> Option<String> {
+        let unread = self.results.iter().any(|r| !r.settled)
+            || self
+                .issues
+                .iter()
+                .any(|i| i.code == IssueCode::SyncReadFailed);
+        if unread {
+            return self.limits.since.clone();
+        }
         self.synced_at.and_then(iso_of_ms)
     }
 
