@@ -126,3 +126,42 @@ fn synced_at_does_not_move_past_a_document_that_was_not_read() {
         "the next sync must start from where the unread invoice was last read"
     );
 }
+
+/// An update (POST by InvoiceID) answered 200 again and again without its element: each time
+/// it is "uncertain" and sent again. `maxAttempts` (3 here) must bound the sends as it does
+/// for a 5xx; the run must end.
+#[test]
+fn an_update_answered_without_its_element_is_not_resent_forever() {
+    let id = "0b1f0000-0000-4000-8000-000000000001";
+    let inv = json!([{
+        "id": "inv-1", "number": "INV-1", "date": "2024-01-15", "dueDate": "2024-02-15",
+        "payer": {"contactId": "5cc8cf28-567e-4d43-b287-687cfcaec47c"}, "xero": {"id": id},
+        "lines": [{"description": "Service", "quantity": 1, "unitAmount": "10.00", "taxCode": "GST"}]
+    }]);
+    let invs: Vec<xero_export::SourceInvoice> = serde_json::from_value(inv).unwrap();
+    let opts = PlanOptions {
+        max_attempts: Some(3),
+        ..options()
+    };
+    let mut run = exporter().plan(&invs, &opts).unwrap();
+    assert_eq!(
+        run.outcomes()[0].status,
+        OutcomeStatus::Pending,
+        "{:?}",
+        run.outcomes()[0]
+    );
+    let mut sends = 0;
+    let mut now = 0;
+    while !run.is_done() && sends < 20 {
+        for r in run.next(now) {
+            assert_eq!(r.method, "POST");
+            sends += 1;
+            run.handle(&r.id, &ok(&json!({"Invoices": []})), now)
+                .unwrap();
+        }
+        now += 120_000;
+    }
+    assert!(run.is_done(), "still sending after {sends} POSTs");
+    assert!(sends <= 3, "{sends} POSTs with maxAttempts 3");
+    assert_eq!(run.outcomes()[0].status, OutcomeStatus::Uncertain);
+}
