@@ -22,7 +22,7 @@ use crate::xero::responses::{
 };
 use crate::xero::wire::WireDocument;
 
-use super::answers::{self, error_texts, plain_messages, Answer};
+use super::answers::{self, error_texts, plain_messages, Answer, Class};
 use super::requests::RowEnd;
 use super::tables::{AllocData, AllocStage, Doc, DocId, DocState, JobKind, JobState, Member};
 use super::{js_time, read_xero_doc, Allocation, AllocationStatus, Group, OutcomeStatus, Run};
@@ -127,6 +127,11 @@ impl Run {
             self.docs.edit(*d, |x| x.was_uncertain = true);
         }
         if group.update() {
+            // An answer that leaves the update open counts as a failed attempt, as no answer
+            // does (`read_send` counted that one): `maxAttempts` bounds both.
+            if !matches!(a.class, Class::Unanswered(_)) {
+                self.jobs.fail(a.job);
+            }
             self.resend_updates(a, &open.uncertain);
             return;
         }
