@@ -165,3 +165,47 @@ fn an_update_answered_without_its_element_is_not_resent_forever() {
     assert!(sends <= 3, "{sends} POSTs with maxAttempts 3");
     assert_eq!(run.outcomes()[0].status, OutcomeStatus::Uncertain);
 }
+
+/// A bill (ACCPAY: numbers need not be unique, reference §2.2) whose PUT got no answer. The
+/// lookup by number finds only an older bill with that number from the same supplier, VOIDED,
+/// with another total. That is not the bill just sent (it would not be VOIDED): the run must
+/// not report it exported with the old bill's id, which would leave the new bill unsent.
+#[test]
+fn a_lookup_does_not_take_a_voided_namesake_bill_for_the_one_sent() {
+    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
+    let s = fixture("scenarios/timesheet.json");
+    let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
+    let e = Exporter::new(Snapshot::new(snapshot), settings);
+    let supplier = "5cc8cf28-567e-4d43-b287-687cfcaec47c";
+    let inv = json!([{
+        "id": "bill-2", "number": "M-7", "date": "2024-03-01",
+        "payer": {"contactId": supplier},
+        "lines": [{"description": "Hours", "quantity": 2, "unitAmount": "50.00"}]
+    }]);
+    let invs: Vec<xero_export::SourceInvoice> = serde_json::from_value(inv).unwrap();
+    let mut run = e.plan(&invs, &options()).unwrap();
+    assert_eq!(
+        run.outcomes()[0].status,
+        OutcomeStatus::Pending,
+        "{:?}",
+        run.outcomes()[0]
+    );
+    let put = run.next(0).remove(0);
+    assert_eq!(put.method, "PUT");
+    run.lost(&put.id, 10).unwrap();
+    let look = run.next(5_000).remove(0);
+    assert_eq!(look.method, "GET");
+    let old = json!({"Invoices": [{"Type": "ACCPAY", "InvoiceID": "99999999-0000-4000-8000-000000000009",
+        "InvoiceNumber": "M-7", "Status": "VOIDED", "Contact": {"ContactID": supplier},
+        "Date": "/Date(1704067200000+0000)/", "SubTotal": 80.00, "TotalTax": 12.00, "Total": 92.00}]});
+    run.handle(&look.id, &ok(&old), 5_100).unwrap();
+    let o = &run.outcomes()[0];
+    assert_ne!(
+        o.xero_id.as_deref(),
+        Some("99999999-0000-4000-8000-000000000009"),
+        "the voided namesake was taken for the bill sent: {o:?}"
+    );
+    let again = run.next(5_200);
+    assert_eq!(again.len(), 1, "the bill is sent again (not found)");
+    assert_eq!(again[0].method, "PUT");
+}
