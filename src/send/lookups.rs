@@ -202,7 +202,7 @@ impl Run {
     }
 
     /// The element of a lookup answer that is this document: same number (else reference,
-    /// else contact + date + total), same type, same contact, not deleted.
+    /// else contact + date + total), same type, same contact, not deleted or voided.
     fn find_in_lookup<'a>(&self, d: DocId, els: &'a [Value]) -> Option<&'a Value> {
         let x = self.docs.get(d)?;
         let all: Vec<&Value> = els.iter().filter(|el| is_this_document(x, el)).collect();
@@ -276,7 +276,7 @@ fn contact_date_clause(x: &Doc) -> String {
 }
 
 /// Whether a lookup element may be document `x`: same type, contact and identity, not
-/// deleted.
+/// deleted or voided.
 fn is_this_document(x: &Doc, el: &Value) -> bool {
     let kind = x.p.kind.as_str();
     let number_field = x.p.kind.collection().number_field();
@@ -288,7 +288,10 @@ fn is_this_document(x: &Doc, el: &Value) -> bool {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         _ => true,
     };
-    let live = !text_field(el, "Status").is_some_and(|s| s.eq_ignore_ascii_case("DELETED"));
+    // A document just sent is neither deleted nor voided: one that is, is an older namesake
+    // (bill numbers need not be unique).
+    let live = !text_field(el, "Status")
+        .is_some_and(|s| s.eq_ignore_ascii_case("DELETED") || s.eq_ignore_ascii_case("VOIDED"));
     let identity_ok = match (&x.identity.number, &x.identity.reference) {
         (Some(n), _) => text_field(el, number_field).is_some_and(|v| names::same(v, n)),
         (None, Some(r)) => text_field(el, "Reference").is_some_and(|v| names::same(v, r)),
