@@ -209,3 +209,54 @@ fn a_lookup_does_not_take_a_voided_namesake_bill_for_the_one_sent() {
     assert_eq!(again.len(), 1, "the bill is sent again (not found)");
     assert_eq!(again[0].method, "PUT");
 }
+
+/// Two bills without number or reference (found again by contact, date and total) for the
+/// same supplier, date and amount, in one PUT that got no answer. Xero saved both; each
+/// lookup lists both. Each bill must get its own InvoiceID: two outcomes naming one Xero
+/// document would make the host update or pay the wrong bill, and lose track of the other.
+#[test]
+fn two_lookups_do_not_claim_the_same_document() {
+    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
+    let s = fixture("scenarios/timesheet.json");
+    let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
+    let e = Exporter::new(Snapshot::new(snapshot), settings);
+    let supplier = "5cc8cf28-567e-4d43-b287-687cfcaec47c";
+    let bill = |id: &str| {
+        json!({"id": id, "date": "2024-03-01", "payer": {"contactId": supplier},
+               "lines": [{"description": "Hours", "quantity": 2, "unitAmount": "50.00"}]})
+    };
+    let invs: Vec<xero_export::SourceInvoice> =
+        serde_json::from_value(json!([bill("b-1"), bill("b-2")])).unwrap();
+    let mut run = e.plan(&invs, &options()).unwrap();
+    let out = run.outcomes();
+    assert!(
+        out.iter()
+            .all(|o| o.status == OutcomeStatus::Pending && o.number.is_none()),
+        "{out:?}"
+    );
+    let put = run.next(0);
+    assert_eq!(put.len(), 1);
+    assert_eq!(put[0].documents.len(), 2);
+    run.lost(&put[0].id, 10).unwrap();
+    let looks = run.next(5_000);
+    assert_eq!(looks.len(), 2, "one lookup per bill (contact and date)");
+    let el = |id: &str| {
+        json!({"Type": "ACCPAY", "InvoiceID": id, "Status": "AUTHORISED",
+               "Contact": {"ContactID": supplier}, "Date": "/Date(1709251200000+0000)/",
+               "SubTotal": 100.00, "TotalTax": 15.00, "Total": 115.00, "AmountDue": 115.00})
+    };
+    let both = json!({"Invoices": [
+        el("aaaaaaaa-0000-4000-8000-000000000001"), el("bbbbbbbb-0000-4000-8000-000000000002")]});
+    for l in &looks {
+        run.handle(&l.id, &ok(&both), 5_100).unwrap();
+    }
+    let out = run.outcomes();
+    assert!(
+        out.iter().all(|o| o.status == OutcomeStatus::Exported),
+        "{out:?}"
+    );
+    assert_ne!(
+        out[0].xero_id, out[1].xero_id,
+        "two bills reported as one Xero document"
+    );
+}
