@@ -205,11 +205,35 @@ impl Run {
     /// else contact + date + total), same type, same contact, not deleted or voided.
     fn find_in_lookup<'a>(&self, d: DocId, els: &'a [Value]) -> Option<&'a Value> {
         let x = self.docs.get(d)?;
-        let all: Vec<&Value> = els.iter().filter(|el| is_this_document(x, el)).collect();
+        let all: Vec<&Value> = els
+            .iter()
+            .filter(|el| is_this_document(x, el) && !self.is_other_documents(d, el))
+            .collect();
         all.iter()
             .find(|el| decimal_field(el, "Total") == Some(x.p.exact_totals.total))
             .or(all.first())
             .copied()
+    }
+
+    /// Whether element `el` is already another document of the run (exported as it, or an
+    /// update of it): one Xero document answers for one source invoice only.
+    fn is_other_documents(&self, d: DocId, el: &Value) -> bool {
+        let Some(x) = self.docs.get(d) else {
+            return false;
+        };
+        let Some(id) = text_field(el, x.p.kind.collection().id_field()) else {
+            return false;
+        };
+        self.docs.iter_ids().any(|(e, y)| {
+            let known = y.out.xero_id.as_deref().or(y
+                .p
+                .wire
+                .as_ref()
+                .and_then(|w| w.xero_id.as_deref()));
+            e != d
+                && y.p.kind.collection() == x.p.kind.collection()
+                && known.is_some_and(|k| k.eq_ignore_ascii_case(id))
+        })
     }
 
     /// A lookup of a documents job finished without finding `missing`: once all of them
