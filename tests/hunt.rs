@@ -260,3 +260,50 @@ fn two_lookups_do_not_claim_the_same_document() {
         "two bills reported as one Xero document"
     );
 }
+
+/// Xero refuses a payment and a void with `ERROR` elements that carry no message (or a 400
+/// without one): each outcome is `failed` and must say so with an issue at its path, as a
+/// document refused without a message does (DESIGN: expected problems are data).
+#[test]
+fn a_payment_and_a_cancel_refused_without_a_message_still_say_why() {
+    let inv_c = "33333333-3333-4333-8333-333333333333";
+    let bank = "ebd06280-af70-4bed-97c6-7451a454ad85";
+    let mut run = plan(json!({
+        "cancels": [cancel("old", inv_c, "AUTHORISED")],
+        "payments": [{"id": "p1", "invoice": {"id": INV_A, "amountDue": "10.00", "status": "AUTHORISED"},
+                      "amount": "5.00", "date": "2024-02-01", "account": {"id": bank}}]
+    }));
+    assert_eq!(
+        run.payments()[0].status,
+        OutcomeStatus::Pending,
+        "{:?}",
+        run.payments()[0]
+    );
+    for r in run.next(0) {
+        let key = if r.path == "/Payments" {
+            "Payments"
+        } else {
+            "Invoices"
+        };
+        run.handle(
+            &r.id,
+            &ok(&json!({key: [{"StatusAttributeString": "ERROR"}]})),
+            10,
+        )
+        .unwrap();
+    }
+    let p = &run.payments()[0];
+    assert_eq!(p.status, OutcomeStatus::Failed);
+    assert!(
+        !p.issues.is_empty(),
+        "a failed payment without an issue: {p:?}"
+    );
+    assert_eq!(p.issues[0].path, "payments[0]");
+    let c = &run.cancels()[0];
+    assert_eq!(c.status, OutcomeStatus::Failed);
+    assert!(
+        !c.issues.is_empty(),
+        "a failed cancel without an issue: {c:?}"
+    );
+    assert_eq!(c.issues[0].path, "cancels[0]");
+}
