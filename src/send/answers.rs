@@ -109,6 +109,20 @@ pub(super) fn plain_messages(texts: &[String]) -> Vec<XeroMessage> {
         .collect()
 }
 
+/// What a refusal without any message says instead (None when Xero gave messages), so a
+/// failed outcome always carries an issue.
+pub(super) fn refused_without_message(
+    a: &Answer,
+    msgs: &[XeroMessage],
+) -> Option<Vec<XeroMessage>> {
+    msgs.is_empty().then(|| {
+        plain_messages(&[format!(
+            "no message given (HTTP {}).",
+            a.http.map_or_else(|| "?".to_owned(), |h| h.to_string())
+        )])
+    })
+}
+
 pub(super) fn classify(resp: &HttpResponse) -> Class {
     let json = resp.json().map(std::borrow::Cow::into_owned);
     match resp.status {

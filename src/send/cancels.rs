@@ -335,6 +335,8 @@ impl Run {
     }
 
     fn cancel_failed(&mut self, a: &Answer, c: CancelId, msgs: &[XeroMessage]) {
+        let fallback = answers::refused_without_message(a, msgs);
+        let msgs = fallback.as_deref().unwrap_or(msgs);
         let Some(row) = self.cancels.get_mut(c) else {
             return;
         };

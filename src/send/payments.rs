@@ -601,6 +601,8 @@ impl Run {
     }
 
     fn payment_failed(&mut self, a: &Answer, y: PayId, msgs: &[XeroMessage]) {
+        let fallback = answers::refused_without_message(a, msgs);
+        let msgs = fallback.as_deref().unwrap_or(msgs);
         let Some(p) = self.payments.get_mut(y) else {
             return;
         };
