@@ -307,3 +307,34 @@ fn a_payment_and_a_cancel_refused_without_a_message_still_say_why() {
     );
     assert_eq!(c.issues[0].path, "cancels[0]");
 }
+
+/// A payment whose host reference ends in a space got no answer; Xero recorded it (with the
+/// reference as sent). The lookup must find it: not found, it is sent again and the invoice is
+/// paid twice (DESIGN: payments are never paid twice).
+#[test]
+fn a_lost_payment_with_a_padded_reference_is_found_not_paid_twice() {
+    let bank = "ebd06280-af70-4bed-97c6-7451a454ad85";
+    let mut run = plan(json!({"payments": [
+        {"id": "p1", "invoice": {"id": INV_A, "amountDue": "100.00"}, "amount": "30.00",
+         "date": "2024-02-01", "account": {"code": "091"}, "reference": "DD 7 "}]}));
+    assert_eq!(
+        run.payments()[0].status,
+        OutcomeStatus::Pending,
+        "{:?}",
+        run.payments()[0]
+    );
+    let r = run.next(0).remove(0);
+    let sent: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+    let reference = sent["Payments"][0]["Reference"].clone();
+    run.lost(&r.id, 10).unwrap();
+    let look = run.next(5_000).remove(0);
+    assert_eq!(look.path, "/Payments");
+    let answer = json!({"Payments": [
+        {"PaymentID": "x-1", "Invoice": {"InvoiceID": INV_A}, "Account": {"AccountID": bank, "Code": "091"},
+         "Date": "/Date(1706745600000+0000)/", "Amount": 30.00, "Reference": reference, "Status": "AUTHORISED"}]});
+    run.handle(&look.id, &ok(&answer), 5_100).unwrap();
+    let p = &run.payments()[0];
+    assert_eq!(p.status, OutcomeStatus::Exported, "{p:?}");
+    assert_eq!(p.payment_id.as_deref(), Some("x-1"));
+    assert!(run.next(6_000).is_empty(), "nothing is sent again");
+}
