@@ -780,8 +780,10 @@ impl Run {
         let account_ok = account
             .and_then(|x| text_field(x, p.account.0))
             .is_some_and(|v| v.eq_ignore_ascii_case(&p.account.1));
+        // Both sides trimmed: `text_field` trims Xero's, so a host reference with a leading or
+        // trailing space would otherwise never match, and the payment would be sent again.
         let reference_ok = text_field(el, "Reference").unwrap_or_default()
-            == p.reference.as_deref().unwrap_or_default();
+            == p.reference.as_deref().map(str::trim).unwrap_or_default();
         let live = !text_field(el, "Status").is_some_and(|s| s.eq_ignore_ascii_case("DELETED"));
         doc_ok
             && account_ok
