@@ -96,7 +96,23 @@ impl Run {
         let counterpart = x.p.kind.invoice_side().as_str();
         let in_run = self.ledger.find(&self.docs, counterpart, &number);
         match in_run.and_then(|e| self.docs.get(e).map(|inv| (e, inv))) {
-            Some((e, inv)) if inv.out.status == OutcomeStatus::Exported => {
+            // An unchanged update was not sent but is in Xero (README: "treat it as
+            // exported"): its `xero.document` stands for Xero's answer, if it says enough.
+            Some((_, inv))
+                if inv.out.status == OutcomeStatus::Unchanged
+                    && inv
+                        .xero
+                        .as_ref()
+                        .is_none_or(|h| h.status.is_none() || h.amount_due.is_none()) =>
+            {
+                self.alloc_skip(d, format!("Invoice {number} is an unchanged update (not sent), and its xero.document lacks Status or AmountDue, so the credit note was not allocated to it: pass the element of GET /Invoices/{{id}} as Xero returns it."));
+            }
+            Some((e, inv))
+                if matches!(
+                    inv.out.status,
+                    OutcomeStatus::Exported | OutcomeStatus::Unchanged
+                ) =>
+            {
                 let mut target = inv.xero.clone().unwrap_or_default();
                 // What Xero answered for the invoice predates this run's payments on it.
                 let paid = self.paid_in_run(e, target.id.as_deref(), &number);
