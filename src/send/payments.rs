@@ -397,8 +397,16 @@ impl Run {
     }
 
     /// What this run's recorded payments took off invoice `doc` of the run (known in Xero as
-    /// `id` and `number`): its AmountDue as first answered predates them.
-    pub(super) fn paid_in_run(&self, doc: DocId, id: Option<&str>, number: &str) -> Decimal {
+    /// `id` and `number`), or with `credit` its recorded refunds off credit note `doc`: the
+    /// AmountDue (RemainingCredit) Xero first answered predates them, since payments go once
+    /// every document is settled.
+    pub(super) fn paid_in_run(
+        &self,
+        doc: DocId,
+        credit: bool,
+        id: Option<&str>,
+        number: &str,
+    ) -> Decimal {
         let on_it = |p: &&PayRow| match &p.target {
             PayTarget::Doc(x) => *x == doc,
             PayTarget::Id(x) => id.is_some_and(|id| x.eq_ignore_ascii_case(id)),
@@ -406,7 +414,7 @@ impl Run {
         };
         self.payments
             .iter()
-            .filter(|p| !p.credit && p.out.status == OutcomeStatus::Exported)
+            .filter(|p| p.credit == credit && p.out.status == OutcomeStatus::Exported)
             .filter(on_it)
             // Each amount is checked against Xero's limit; a sum beyond Decimal is then moot.
             .fold(Decimal::ZERO, |sum, p| {
