@@ -831,3 +831,62 @@ fn allocations_wait_for_the_payments_and_take_them_into_account() {
         alloc.body.as_deref().unwrap()
     );
 }
+
+/// A refund and an allocation of the same credit note in one run: the refund goes first
+/// (payments → allocations) and the allocation takes only the credit it left. 4.60 of credit,
+/// 4.00 refunded: 0.60 is allocated, not 4.60 (Xero would refuse that: the credit note's
+/// RemainingCredit is 0.60 by then). Refunded in full: nothing left, no allocation sent.
+#[test]
+fn an_allocation_takes_only_the_credit_the_runs_refunds_left() {
+    for (refund, allocated) in [("4.00", Some("0.60")), ("4.60", None)] {
+        let mut credit = invoice(2);
+        credit["creditsInvoiceNumber"] = json!("N-0001");
+        credit["lines"][0]["unitAmount"] = json!("-4.00");
+        let back = json!({"id": "r1", "creditNote": {"sourceId": "inv-2"}, "amount": refund,
+            "date": "2024-02-01", "account": {"code": "091"}});
+        let mut run = plan(json!({"invoices": [invoice(1), credit], "payments": [back]}));
+        assert!(run.payments()[0].issues.is_empty(), "{:?}", run.payments());
+        let first = run.next(0);
+        let by = |p: &str| first.iter().find(|r| r.path == p).unwrap();
+        let cn_id = "dddddddd-4444-4444-8444-444444444444";
+        let cn = json!({"CreditNotes": [{"CreditNoteID": cn_id, "CreditNoteNumber": "N-0002", "Type": "ACCRECCREDIT",
+            "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE}, "Date": "/Date(1705276800000+0000)/",
+            "SubTotal": 4.00, "TotalTax": 0.60, "Total": 4.60, "RemainingCredit": 4.60, "StatusAttributeString": "OK"}]});
+        run.handle(&by("/CreditNotes").id, &ok(&cn), 1).unwrap();
+        run.handle(&by("/Invoices").id, &ok(&created("N-0001", INV_A)), 2)
+            .unwrap();
+        // The refund goes first; the allocation waits for its answer.
+        let next = run.next(3);
+        let purposes: Vec<_> = next.iter().map(|r| r.purpose).collect();
+        assert_eq!(purposes, [Purpose::Payments], "{refund}");
+        assert!(next[0].body.as_deref().unwrap().contains(cn_id));
+        let answer = json!({"Payments": [{"PaymentID": PAY_A, "StatusAttributeString": "OK"}]});
+        run.handle(&next[0].id, &ok(&answer), 4).unwrap();
+        let after = run.next(5);
+        let note = &run.outcomes()[1];
+        match allocated {
+            Some(amount) => {
+                assert_eq!(after.len(), 1, "{refund}: {note:?}");
+                assert_eq!(after[0].purpose, Purpose::Allocation);
+                let body = after[0].body.as_deref().unwrap();
+                assert!(
+                    body.contains(&format!("\"Amount\":{amount}")),
+                    "{refund}: {body}"
+                );
+            }
+            None => {
+                assert!(after.is_empty(), "{refund}: {after:?}");
+                assert_eq!(
+                    issue_at(&note.issues),
+                    ["ALLOCATION_SKIPPED@invoices[1].allocation"]
+                );
+                assert!(
+                    note.issues[0].message.contains("no credit left"),
+                    "{}",
+                    note.issues[0].message
+                );
+                assert!(run.is_done());
+            }
+        }
+    }
+}

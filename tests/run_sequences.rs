@@ -210,6 +210,62 @@ fn a_lookup_does_not_take_a_voided_namesake_bill_for_the_one_sent() {
     assert_eq!(again[0].method, "PUT");
 }
 
+/// A bill whose PUT got no answer; the lookup by number lists only an older, live (AUTHORISED)
+/// bill with the same number from the same supplier, another date and another total (bill
+/// numbers need not be unique, reference §2.2). That is not the bill sent: taking it would
+/// report the new bill exported as the old one and never send it. When the total differs but
+/// the date is the one sent, it is the bill (Xero's total is Xero's word).
+#[test]
+fn a_lookup_does_not_take_a_live_older_namesake_bill_dated_otherwise() {
+    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
+    let s = fixture("scenarios/timesheet.json");
+    let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
+    let e = Exporter::new(Snapshot::new(snapshot), settings);
+    let supplier = "5cc8cf28-567e-4d43-b287-687cfcaec47c";
+    let inv = json!([{
+        "id": "bill-2", "number": "M-7", "date": "2024-03-01",
+        "payer": {"contactId": supplier},
+        "lines": [{"description": "Hours", "quantity": 2, "unitAmount": "50.00"}]
+    }]);
+    let invs: Vec<xero_export::SourceInvoice> = serde_json::from_value(inv).unwrap();
+    let mut run = e.plan(&invs, &options()).unwrap();
+    let put = run.next(0).remove(0);
+    assert_eq!(put.method, "PUT");
+    run.lost(&put.id, 10).unwrap();
+    let look = run.next(5_000).remove(0);
+    assert_eq!(look.method, "GET");
+    let old_id = "99999999-0000-4000-8000-000000000009";
+    let old = json!({"Type": "ACCPAY", "InvoiceID": old_id, "InvoiceNumber": "M-7",
+        "Status": "AUTHORISED", "Contact": {"ContactID": supplier},
+        "Date": "/Date(1704067200000+0000)/", "SubTotal": 80.00, "TotalTax": 12.00,
+        "Total": 92.00, "AmountDue": 92.00});
+    run.handle(&look.id, &ok(&json!({"Invoices": [old.clone()]})), 5_100)
+        .unwrap();
+    let o = &run.outcomes()[0];
+    assert_ne!(
+        o.xero_id.as_deref(),
+        Some(old_id),
+        "the older live namesake was taken for the bill sent: {o:?}"
+    );
+    let again = run.next(5_200);
+    assert_eq!(again.len(), 1, "the bill is sent again (not found)");
+    assert_eq!(again[0].method, "PUT");
+    // Lost again; now Xero lists the old bill and the new one, dated as sent, with a total
+    // other than the preview's: the new one is found.
+    run.lost(&again[0].id, 5_300).unwrap();
+    let look = run.next(60_000).remove(0);
+    let new_id = "aaaaaaaa-0000-4000-8000-000000000001";
+    let new = json!({"Type": "ACCPAY", "InvoiceID": new_id, "InvoiceNumber": "M-7",
+        "Status": "AUTHORISED", "Contact": {"ContactID": supplier},
+        "Date": "/Date(1709251200000+0000)/", "SubTotal": 100.00, "TotalTax": 14.99,
+        "Total": 114.99, "AmountDue": 114.99});
+    run.handle(&look.id, &ok(&json!({"Invoices": [old, new]})), 60_100)
+        .unwrap();
+    let o = &run.outcomes()[0];
+    assert_eq!(o.status, OutcomeStatus::Exported, "{o:?}");
+    assert_eq!(o.xero_id.as_deref(), Some(new_id));
+}
+
 /// Two bills without number or reference (found again by contact, date and total) for the
 /// same supplier, date and amount, in one PUT that got no answer. Xero saved both; each
 /// lookup lists both. Each bill must get its own InvoiceID: two outcomes naming one Xero

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 use support::*;
 use xero_export::send::plan::PlanOptions;
 use xero_export::send::OutcomeStatus;
+use xero_export::xero::responses::HttpResponse;
 use xero_export::xero::status::{transition, Transition};
 use xero_export::DocumentPreview;
 
@@ -782,6 +783,173 @@ fn the_run_does_not_send_an_unchanged_update() {
         .log()
         .iter()
         .all(|r| r.source_id.as_deref() != Some("inv-1")));
+}
+
+/// The held document of an unchanged update, as `plan_work` plans it with `payments` and
+/// `invoices` beside it.
+fn plan_work_with(s: &Value, work: Value) -> xero_export::send::Run {
+    let opts = PlanOptions {
+        tenant_id: "tenant-1".into(),
+        ..PlanOptions::default()
+    };
+    let work = xero_export::input::work::read_work(&work.to_string()).unwrap();
+    exporter(sample_snapshot(), s.clone())
+        .plan_work(&work, &opts)
+        .unwrap()
+}
+
+fn pay(id: &str, doc: &str, source: &str, amount: &str) -> Value {
+    json!({"id": id, doc: {"sourceId": source}, "amount": amount, "date": "2024-02-01",
+           "account": {"code": "091"}})
+}
+
+/// A payment (or refund) on an unchanged update of the same plan: the README says to treat
+/// the document as exported, so the payment is sent to its Xero id, checked against the held
+/// document's Status and AmountDue (RemainingCredit for a credit note) like any other.
+#[test]
+fn a_payment_on_an_unchanged_update_is_sent_against_the_held_document() {
+    for kind in [Kind::Accrec, Kind::AccrecCredit] {
+        let s = settings(kind, "AUTHORISED");
+        let mut inv = source(kind);
+        let mut doc = held(kind, &s, &inv, "AUTHORISED");
+        let (side, due) = if kind.credit() {
+            ("creditNote", "RemainingCredit")
+        } else {
+            ("invoice", "AmountDue")
+        };
+        doc[due] = json!(50.0);
+        inv["xero"] = json!({"id": ID, "document": doc});
+        let mut run = plan_work_with(
+            &s,
+            json!({"invoices": [inv], "payments": [pay("p1", side, "inv-1", "40.00"),
+                                                   pay("p2", side, "inv-1", "10.01")]}),
+        );
+        assert_eq!(run.outcomes()[0].status, OutcomeStatus::Unchanged);
+        let p = run.payments();
+        assert!(p[0].issues.is_empty(), "{kind:?} {:?}", p[0]);
+        // 40.00 + 10.01 is more than the 50.00 Xero holds as due (not the preview's total).
+        assert_eq!(
+            codes(&p[1].issues),
+            ["PAYMENT_EXCEEDS_DUE@payments[1].amount"],
+            "{kind:?}"
+        );
+        let reqs = run.next(0);
+        assert_eq!(reqs.len(), 1, "{kind:?}");
+        assert_eq!(
+            (reqs[0].method, reqs[0].path.as_str()),
+            ("PUT", "/Payments")
+        );
+        assert_eq!(reqs[0].documents, ["p1"]);
+        let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
+        let el = &body["Payments"][0];
+        let id_key = if kind.credit() {
+            ("CreditNote", "CreditNoteID")
+        } else {
+            ("Invoice", "InvoiceID")
+        };
+        assert_eq!(el[id_key.0][id_key.1], ID, "{kind:?} {body}");
+        assert_eq!(run.payments()[0].document_id.as_deref(), Some(ID));
+    }
+}
+
+/// The held document decides: not AUTHORISED in Xero → refused; without Status or AmountDue
+/// (RemainingCredit) → refused, saying what to pass.
+#[test]
+fn a_payment_on_an_unchanged_update_needs_the_held_status_and_amount_due() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let run_with = |edit: &dyn Fn(&mut Value)| {
+        let mut inv = source(Kind::Accrec);
+        let mut doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+        doc["AmountDue"] = json!(230.0);
+        edit(&mut doc);
+        inv["xero"] = json!({"id": ID, "document": doc});
+        plan_work_with(
+            &s,
+            json!({"invoices": [inv], "payments": [pay("p1", "invoice", "inv-1", "5.00")]}),
+        )
+    };
+    let paid = run_with(&|d| {
+        d["Status"] = json!("PAID");
+        d["AmountPaid"] = json!(230.0);
+        d["AmountDue"] = json!(0.0);
+    });
+    assert_eq!(paid.outcomes()[0].status, OutcomeStatus::Unchanged);
+    assert_eq!(
+        codes(&paid.payments()[0].issues),
+        [
+            "PAYMENT_TARGET_NOT_AUTHORISED@payments[0].invoice.status",
+            "PAYMENT_EXCEEDS_DUE@payments[0].amount"
+        ]
+    );
+    for missing in ["AmountDue", "Status"] {
+        let mut run = run_with(&|d| {
+            d.as_object_mut().unwrap().remove(missing);
+        });
+        assert_eq!(
+            run.outcomes()[0].status,
+            OutcomeStatus::Unchanged,
+            "{missing}"
+        );
+        let p = &run.payments()[0];
+        assert_eq!(p.status, OutcomeStatus::Blocked, "{missing}");
+        assert_eq!(
+            codes(&p.issues),
+            ["PAYMENT_TARGET_UNKNOWN@payments[0].invoice.sourceId"],
+            "{missing}"
+        );
+        assert!(
+            p.issues[0].message.contains(missing),
+            "{}",
+            p.issues[0].message
+        );
+        assert!(run.next(0).is_empty());
+        assert!(run.is_done());
+    }
+}
+
+/// A credit note of the plan that corrects an unchanged update of the same plan: allocated to
+/// the held invoice (its id, AUTHORISED, AmountDue), not skipped as "not exported".
+#[test]
+fn a_credit_note_is_allocated_to_an_unchanged_update_of_the_same_plan() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let mut doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+    doc["AmountDue"] = json!(30.0);
+    doc["Contact"] = json!({"ContactID": KATHERINE});
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let credit = json!({"id": "cn-1", "number": "CN-1", "date": "2024-01-20",
+        "creditsInvoiceNumber": "INV-1", "payer": {"contactId": KATHERINE},
+        "lines": [{"description": "Refund", "quantity": 1, "unitAmount": "-40.00", "taxCode": "GST", "accountCode": "200"}]});
+    let mut run = plan_work_with(&s, json!({"invoices": [inv, credit]}));
+    assert_eq!(run.outcomes()[0].status, OutcomeStatus::Unchanged);
+    let put = run.next(0);
+    assert_eq!(put.len(), 1);
+    assert_eq!(put[0].path, "/CreditNotes");
+    let cn_id = "dddddddd-4444-4444-8444-444444444444";
+    let answer = json!({"CreditNotes": [{"CreditNoteID": cn_id, "CreditNoteNumber": "CN-1",
+        "Type": "ACCRECCREDIT", "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE},
+        "Date": "/Date(1705708800000+0000)/", "SubTotal": 40.00, "TotalTax": 6.00,
+        "Total": 46.00, "RemainingCredit": 46.00, "StatusAttributeString": "OK"}]});
+    let mut r = HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: Some(Value::String(answer.to_string())),
+    };
+    run.handle(&put[0].id, &r, 1).unwrap();
+    let alloc = run.next(2);
+    assert_eq!(alloc.len(), 1, "{:?}", run.outcomes()[1]);
+    assert_eq!(alloc[0].path, format!("/CreditNotes/{cn_id}/Allocations"));
+    let body: Value = serde_json::from_str(alloc[0].body.as_deref().unwrap()).unwrap();
+    // The smaller of the 46.00 credit and the 30.00 Xero holds as due on the invoice.
+    assert_eq!(body["Allocations"][0]["Invoice"]["InvoiceID"], ID);
+    assert_eq!(body["Allocations"][0]["Amount"].to_string(), "30.00");
+    r.body = Some(Value::String(
+        json!({"Allocations": [{"Amount": 30.00, "Invoice": {"InvoiceID": ID}}]}).to_string(),
+    ));
+    run.handle(&alloc[0].id, &r, 3).unwrap();
+    assert!(run.is_done());
+    let a = run.outcomes()[1].allocation.clone().unwrap();
+    assert_eq!(serde_json::to_value(a.status).unwrap(), "allocated");
 }
 
 // ----- the update bodies, golden ------------------------------------------------------------

@@ -96,10 +96,26 @@ impl Run {
         let counterpart = x.p.kind.invoice_side().as_str();
         let in_run = self.ledger.find(&self.docs, counterpart, &number);
         match in_run.and_then(|e| self.docs.get(e).map(|inv| (e, inv))) {
-            Some((e, inv)) if inv.out.status == OutcomeStatus::Exported => {
+            // An unchanged update was not sent but is in Xero (README: "treat it as
+            // exported"): its `xero.document` stands for Xero's answer, if it says enough.
+            Some((_, inv))
+                if inv.out.status == OutcomeStatus::Unchanged
+                    && inv
+                        .xero
+                        .as_ref()
+                        .is_none_or(|h| h.status.is_none() || h.amount_due.is_none()) =>
+            {
+                self.alloc_skip(d, format!("Invoice {number} is an unchanged update (not sent), and its xero.document lacks Status or AmountDue, so the credit note was not allocated to it: pass the element of GET /Invoices/{{id}} as Xero returns it."));
+            }
+            Some((e, inv))
+                if matches!(
+                    inv.out.status,
+                    OutcomeStatus::Exported | OutcomeStatus::Unchanged
+                ) =>
+            {
                 let mut target = inv.xero.clone().unwrap_or_default();
                 // What Xero answered for the invoice predates this run's payments on it.
-                let paid = self.paid_in_run(e, target.id.as_deref(), &number);
+                let paid = self.paid_in_run(e, false, target.id.as_deref(), &number);
                 target.amount_due = target
                     .amount_due
                     .map(|due| due.checked_sub(paid).unwrap_or(Decimal::ZERO));
@@ -166,11 +182,21 @@ impl Run {
             .copied()
             .or(target.amount_due)
             .unwrap_or_default();
+        // What Xero answered for the credit note predates this run's refunds of it (they go
+        // before allocations): Xero refuses an allocation of more than they left.
+        let cn_number = mine.number.as_deref().or(x.identity.number.as_deref());
+        let refunded = self.paid_in_run(d, true, Some(&cn_id), cn_number.unwrap_or_default());
         let credit = mine
             .remaining_credit
             .or(mine.total)
-            .unwrap_or(x.p.exact_totals.total);
+            .unwrap_or(x.p.exact_totals.total)
+            .checked_sub(refunded)
+            .unwrap_or(Decimal::ZERO);
         let amount = due.min(credit);
+        if credit <= Decimal::ZERO {
+            let why = format!("The credit note has no credit left after this run's refunds of it ({} refunded), so it was not allocated to invoice {number}.", fixed(refunded, 2));
+            return self.alloc_skip(d, why);
+        }
         if amount <= Decimal::ZERO {
             let why = format!("Invoice {number} has nothing left to pay (AmountDue {}), so the credit note was not allocated; the credit stays on the contact's account.", fixed(due, 2));
             return self.alloc_skip(d, why);

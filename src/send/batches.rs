@@ -17,6 +17,7 @@ use crate::names;
 use crate::preview::{DocumentPreview, Preview, PreviewOptions};
 use crate::resolve::contacts::{ContactRef, NewContact};
 use crate::send::plan::{envelope_bytes, pack, PackItem, PlanOptions};
+use crate::xero::held::HeldDocument;
 use crate::xero::responses::Identity;
 use crate::xero::wire::WireContactRef;
 
@@ -91,11 +92,32 @@ impl Run {
             },
         );
         let mut run = Run::from_preview(preview, options, exporter.settings().unitdp() == 4)?;
+        run.hold_unchanged(&all);
         run.add_work(exporter, invoices, work);
         run.add_people(exporter, work);
         let plan = run.plan_hash();
         run.journal = super::durable::Journal::new(options.clone(), plan);
         Ok(run)
+    }
+
+    /// Unchanged updates are not sent, yet they are in Xero (the README: "treat it as
+    /// exported"): each keeps the document the host passed as `xero.document` as what Xero
+    /// holds, so that a payment or allocation of the same plan is checked against its id,
+    /// Status and AmountDue (RemainingCredit) as it would be against Xero's answer to a send.
+    fn hold_unchanged(&mut self, invoices: &[SourceInvoice]) {
+        for d in self.docs.ids() {
+            self.docs.edit(d, |x| {
+                if x.out.status != OutcomeStatus::Unchanged {
+                    return;
+                }
+                let held = invoices
+                    .get(x.p.index)
+                    .and_then(|i| i.xero.as_ref())
+                    .and_then(|s| s.document.as_ref())
+                    .and_then(HeldDocument::read);
+                x.xero = held.map(|h| super::held_xero_doc(&h, x.out.xero_id.clone()));
+            });
+        }
     }
 
     /// Adds the cancels and payments of `work`, checked against the run's documents.

@@ -202,7 +202,14 @@ impl Run {
     }
 
     /// The element of a lookup answer that is this document: same number (else reference,
-    /// else contact + date + total), same type, same contact, not deleted or voided.
+    /// else contact + date + total), same type, same contact, not deleted or voided; the one
+    /// with the previewed Total, else one dated as the document sent.
+    ///
+    /// Why the date in the fallback: bill numbers need not be unique (reference §2.2), so a
+    /// lookup by number may list a live older bill of the same supplier. Taken for the one
+    /// sent, it would be reported exported under the old bill's id and the new bill never
+    /// sent. A document just created carries the Date sent (always sent: the library reads
+    /// no clock); its Total may differ from the preview (Xero's word), its Date may not.
     fn find_in_lookup<'a>(&self, d: DocId, els: &'a [Value]) -> Option<&'a Value> {
         let x = self.docs.get(d)?;
         let all: Vec<&Value> = els
@@ -211,7 +218,7 @@ impl Run {
             .collect();
         all.iter()
             .find(|el| decimal_field(el, "Total") == Some(x.p.exact_totals.total))
-            .or(all.first())
+            .or_else(|| all.iter().find(|el| same_date(x, el)))
             .copied()
     }
 
@@ -320,12 +327,17 @@ fn is_this_document(x: &Doc, el: &Value) -> bool {
         (Some(n), _) => text_field(el, number_field).is_some_and(|v| names::same(v, n)),
         (None, Some(r)) => text_field(el, "Reference").is_some_and(|v| names::same(v, r)),
         (None, None) => {
-            let date_ok = match (x.p.date, text_field(el, "Date").and_then(Date::parse)) {
-                (Some(a), Some(b)) => a == b,
-                _ => false,
-            };
-            date_ok && decimal_field(el, "Total") == Some(x.p.exact_totals.total)
+            same_date(x, el) && decimal_field(el, "Total") == Some(x.p.exact_totals.total)
         }
     };
     type_ok && contact_ok && live && identity_ok
+}
+
+/// Whether a lookup element carries the Date document `x` was sent with (false when either
+/// is unknown: nothing then says it is this document).
+fn same_date(x: &Doc, el: &Value) -> bool {
+    match (x.p.date, text_field(el, "Date").and_then(Date::parse)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }

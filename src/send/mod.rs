@@ -103,6 +103,7 @@ use crate::error::Error;
 use crate::issues::{Issue, IssueCode};
 use crate::preview::DocumentPreview;
 use crate::send::plan::{Limits, Request};
+use crate::xero::held::HeldDocument;
 use crate::xero::kind::Collection;
 use crate::xero::responses::{decimal_field, text_field, HttpResponse};
 
@@ -378,7 +379,8 @@ impl Group {
     }
 }
 
-/// What Xero returned for a document.
+/// What Xero returned for a document (for an unchanged update, what the host passed as
+/// `xero.document`: see [`held_xero_doc`]).
 #[derive(Clone, Debug, Default)]
 struct XeroDoc {
     id: Option<String>,
@@ -407,6 +409,37 @@ fn read_xero_doc(el: &Value, collection: Collection) -> XeroDoc {
         amount_due: decimal_field(el, "AmountDue"),
         remaining_credit: decimal_field(el, "RemainingCredit"),
         total: decimal_field(el, "Total"),
+    }
+}
+
+/// What Xero holds of an unchanged update, from the host's `xero.document`; `id` is the one
+/// the update names (`xero.id`, else the document's own).
+fn held_xero_doc(h: &HeldDocument, id: Option<String>) -> XeroDoc {
+    XeroDoc {
+        id: id.or_else(|| h.id.clone()),
+        number: h.number.clone(),
+        status: h.status.as_deref().map(str::to_ascii_uppercase),
+        date: h.date,
+        currency: h.currency_code.clone(),
+        contact_id: h.contact_id.clone(),
+        amount_due: h.amount_due,
+        remaining_credit: h.remaining_credit,
+        total: h.total,
+    }
+}
+
+impl XeroDoc {
+    /// What is still due on the document as Xero said: AmountDue, RemainingCredit for a
+    /// credit note. A credit note just created may come back without RemainingCredit: its
+    /// Total then, since nothing can have used it yet; a held one (`held`: an unchanged
+    /// update, exported earlier) may have been refunded or allocated since, so its Total
+    /// would overstate the credit and only RemainingCredit counts.
+    fn due(&self, credit: bool, held: bool) -> Option<Decimal> {
+        match (credit, held) {
+            (false, _) => self.amount_due,
+            (true, false) => self.remaining_credit.or(self.total),
+            (true, true) => self.remaining_credit,
+        }
     }
 }
 

@@ -321,6 +321,21 @@ impl Run {
         if x.state == DocState::Blocked {
             issues.push(Issue::error(IssueCode::PaymentTargetUnknown, at.field("sourceId"), "The document has errors and will not be sent, so this payment is not sent either. Fix the document first."));
         }
+        let currency =
+            x.p.currency
+                .as_deref()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+        if x.out.status == OutcomeStatus::Unchanged {
+            let (due, status) = held_due(x, credit, source, at, issues)?;
+            return Some((
+                PayTarget::Doc(d),
+                format!("doc:{source}"),
+                Some(due),
+                status,
+                currency,
+            ));
+        }
         let paid = ctx
             .invoices
             .get(x.p.index)
@@ -329,11 +344,6 @@ impl Run {
             .and_then(Num::value)
             .unwrap_or_default();
         let due = x.p.exact_totals.total.checked_sub(paid);
-        let currency =
-            x.p.currency
-                .as_deref()
-                .unwrap_or_default()
-                .to_ascii_uppercase();
         Some((
             PayTarget::Doc(d),
             format!("doc:{source}"),
@@ -387,8 +397,16 @@ impl Run {
     }
 
     /// What this run's recorded payments took off invoice `doc` of the run (known in Xero as
-    /// `id` and `number`): its AmountDue as first answered predates them.
-    pub(super) fn paid_in_run(&self, doc: DocId, id: Option<&str>, number: &str) -> Decimal {
+    /// `id` and `number`), or with `credit` its recorded refunds off credit note `doc`: the
+    /// AmountDue (RemainingCredit) Xero first answered predates them, since payments go once
+    /// every document is settled.
+    pub(super) fn paid_in_run(
+        &self,
+        doc: DocId,
+        credit: bool,
+        id: Option<&str>,
+        number: &str,
+    ) -> Decimal {
         let on_it = |p: &&PayRow| match &p.target {
             PayTarget::Doc(x) => *x == doc,
             PayTarget::Id(x) => id.is_some_and(|id| x.eq_ignore_ascii_case(id)),
@@ -396,7 +414,7 @@ impl Run {
         };
         self.payments
             .iter()
-            .filter(|p| !p.credit && p.out.status == OutcomeStatus::Exported)
+            .filter(|p| p.credit == credit && p.out.status == OutcomeStatus::Exported)
             .filter(on_it)
             // Each amount is checked against Xero's limit; a sum beyond Decimal is then moot.
             .fold(Decimal::ZERO, |sum, p| {
@@ -469,7 +487,10 @@ impl Run {
             );
         };
         let xd = x.xero.clone().unwrap_or_default();
-        if x.out.status != OutcomeStatus::Exported || xd.id.is_none() {
+        // An unchanged update is in Xero as the host's `xero.document` says (README: "treat
+        // it as exported"); the plan refused payments on one without Status or AmountDue.
+        let held = x.out.status == OutcomeStatus::Unchanged;
+        if !(x.out.status == OutcomeStatus::Exported || held) || xd.id.is_none() {
             let st = super::outcome::status_word(x.out.status);
             return (None, Some((IssueCode::PaymentTargetUnknown, format!("The document was not exported in this run ({st}), so the payment was not sent."))));
         }
@@ -477,11 +498,10 @@ impl Run {
         if status != "AUTHORISED" {
             return (None, Some((IssueCode::PaymentTargetNotAuthorised, format!("Xero has the document {status}: payments are recorded on AUTHORISED documents only, so the payment was not sent."))));
         }
-        let xero_due = if x.p.kind.is_credit() {
-            xd.remaining_credit.or(xd.total)
-        } else {
-            xd.amount_due
-        };
+        let xero_due = xd.due(x.p.kind.is_credit(), held);
+        if held && xero_due.is_none() {
+            return (None, Some((IssueCode::PaymentTargetUnknown, "The document is unchanged (not sent) and its xero.document does not say what is due on it (AmountDue, RemainingCredit for a credit note), so the payment was not sent.".into())));
+        }
         if let Some(left) = xero_due {
             let left = *due.entry(d).or_insert(left);
             match left.checked_sub(amount) {
@@ -856,6 +876,36 @@ fn payment_element(p: &PayRow) -> String {
     o.opt_str("Reference", p.reference.as_deref());
     o.close();
     out
+}
+
+/// What is due on an unchanged update of the plan (one not sent, so no answer of Xero's
+/// tells), and its status: from the document the host passed as `xero.document`. Without
+/// them nothing says whether Xero would take the payment, so it is refused, saying what to
+/// pass.
+fn held_due(
+    x: &super::tables::Doc,
+    credit: bool,
+    source: &str,
+    at: &Path,
+    issues: &mut Vec<Issue>,
+) -> Option<(Decimal, String)> {
+    let held = x.xero.as_ref();
+    let status = held.and_then(|h| h.status.clone());
+    let due = held.and_then(|h| h.due(credit, true));
+    let (due_field, get) = if credit {
+        ("RemainingCredit", "GET /CreditNotes/{id}")
+    } else {
+        ("AmountDue", "GET /Invoices/{id}")
+    };
+    let lacking: Vec<&str> = [(status.is_none(), "Status"), (due.is_none(), due_field)]
+        .into_iter()
+        .filter_map(|(missing, name)| missing.then_some(name))
+        .collect();
+    if let (Some(due), Some(status)) = (due, status) {
+        return Some((due, status));
+    }
+    issues.push(Issue::error(IssueCode::PaymentTargetUnknown, at.field("sourceId"), format!("\"{}\" is an unchanged update (not sent), so what is due on it comes from its xero.document, which has no {}: pass the element of {get} as Xero returns it, or pay it by its Xero `id` with `amountDue` and `status`.", crate::money::shown(source), lacking.join(" or "))));
+    None
 }
 
 /// A document in Xero: by id (else number), with what the host knows is due on it.

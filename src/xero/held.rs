@@ -73,6 +73,8 @@ pub struct HeldDocument {
     pub amount_paid: Option<Decimal>,
     /// AmountCredited (invoices): credit notes, overpayments and prepayments allocated.
     pub amount_credited: Option<Decimal>,
+    /// AmountDue (invoices): what a payment or allocation in the same plan may take.
+    pub amount_due: Option<Decimal>,
     /// RemainingCredit (credit notes).
     pub remaining_credit: Option<Decimal>,
     /// Total.
@@ -156,6 +158,7 @@ impl HeldDocument {
             branding_theme_id: text(el, "BrandingThemeID"),
             amount_paid: number(el, "AmountPaid"),
             amount_credited: number(el, "AmountCredited"),
+            amount_due: number(el, "AmountDue"),
             remaining_credit: number(el, "RemainingCredit"),
             total: number(el, "Total"),
             credited: number(el, "AmountCredited").is_some_and(|c| c > Decimal::ZERO)
