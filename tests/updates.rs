@@ -825,3 +825,38 @@ fn update_bodies_golden() {
         path.display()
     );
 }
+
+// ----- explicit tax amounts (hostTotal.policy "taxOverride") -----------------------------------
+
+/// An update that moves a line's explicit TaxAmount (the host's total now differs from Xero's
+/// by a cent, so `taxOverride` sends 30.01 where Xero holds 30.00) changes Xero's tax and
+/// total: it is not `unchanged`, and on a paid invoice it is an amount change Xero refuses.
+#[test]
+fn a_changed_tax_amount_is_a_change() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    // As Xero returns the exported document: each line with its computed TaxAmount.
+    let mut doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+    doc["LineItems"][0]["TaxAmount"] = json!(30.0);
+    doc["LineItems"][1]["TaxAmount"] = json!(1.5);
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let mut s = s;
+    s["hostTotal"] = json!({"policy": "taxOverride"});
+    inv["total"] = json!("241.51");
+    let d = preview_one(&s, &inv);
+    assert_eq!(element(&d)["LineItems"][0]["TaxAmount"], json!(30.01));
+    assert!(!d.unchanged, "{:?}", described(&d));
+    // Paid in part: the tax is an amount Xero no longer lets change.
+    inv["xero"]["document"]["AmountPaid"] = json!(50.0);
+    inv["xero"]["document"]["Payments"] = json!([{"PaymentID": "p-1", "Amount": 50.0}]);
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        vec!["error UPDATE_NOT_ALLOWED@invoices[0].total"]
+    );
+    // The same TaxAmount as Xero holds: unchanged.
+    inv["xero"]["document"]["LineItems"][0]["TaxAmount"] = json!(30.01);
+    inv["xero"]["document"]["AmountPaid"] = json!(0.0);
+    inv["xero"]["document"]["Payments"] = json!([]);
+    assert!(preview_one(&s, &inv).unchanged);
+}

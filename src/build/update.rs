@@ -40,6 +40,7 @@ enum Field {
     ItemCode,
     AccountCode,
     TaxType,
+    TaxAmount,
     DiscountRate,
     DiscountAmount,
     Tracking,
@@ -95,6 +96,9 @@ impl Field {
             Field::ItemCode => on_line("itemCode"),
             Field::AccountCode => on_line("accountCode"),
             Field::TaxType => on_line("taxCode"),
+            // No input field of the host's is the TaxAmount: its total is what moves it
+            // (`hostTotal.policy` "taxOverride").
+            Field::TaxAmount => inv.field("total"),
             Field::DiscountRate => on_line("discountRate"),
             Field::DiscountAmount => on_line("discountAmount"),
             Field::Tracking => on_line("tracking"),
@@ -122,6 +126,7 @@ impl Field {
             Field::ItemCode => "ItemCode",
             Field::AccountCode => "AccountCode",
             Field::TaxType => "TaxType",
+            Field::TaxAmount => "TaxAmount",
             Field::DiscountRate => "DiscountRate",
             Field::DiscountAmount => "DiscountAmount",
             Field::Tracking => "Tracking",
@@ -424,6 +429,12 @@ fn line_changes(w: &WireLine, h: &HeldLine) -> Vec<Field> {
     field(
         Field::TaxType,
         code(w.tax_type.as_deref(), h.tax_type.as_deref()),
+    );
+    // An explicit TaxAmount (the host's total policy) changes Xero's tax and total; sent or
+    // not is the same rule as the codes: nothing sent leaves Xero's own computation.
+    field(
+        Field::TaxAmount,
+        w.tax_amount.is_none() || w.tax_amount == h.tax_amount,
     );
     field(
         Field::DiscountRate,
