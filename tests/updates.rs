@@ -860,3 +860,23 @@ fn a_changed_tax_amount_is_a_change() {
     inv["xero"]["document"]["Payments"] = json!([]);
     assert!(preview_one(&s, &inv).unchanged);
 }
+
+/// Two lines with the same LineItemID (a host that copied a line with its id): Xero holds one
+/// line of that id, so the host's copy cannot be both. Compared with the document, the copy
+/// is an error at its lineItemId, never an "unchanged" update of fewer lines than the host's.
+#[test]
+fn a_line_item_id_sent_twice_is_an_error() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+    let copy = inv["lines"][0].clone();
+    inv["lines"].as_array_mut().unwrap().push(copy);
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(!d.unchanged, "{:?}", described(&d));
+    assert_eq!(
+        update_refusals(&d),
+        ["error LINE_ITEM_UNKNOWN@invoices[0].lines[2].lineItemId"]
+    );
+    assert!(d.blocked);
+}

@@ -148,6 +148,9 @@ struct LineDiff {
     changes: Vec<Change>,
     /// Wire lines whose LineItemID Xero does not hold: (line index, id).
     unknown: Vec<(usize, String)>,
+    /// Wire lines whose LineItemID an earlier line already carries: (line index, id). Xero
+    /// holds one line per id, so the update cannot keep both.
+    repeated: Vec<(usize, String)>,
     /// Held lines the update does not carry: Xero would delete them.
     deleted: Vec<HeldLine>,
 }
@@ -168,7 +171,11 @@ pub(crate) fn check(
         _ => None,
     };
     if let Some((changes, lines)) = &compared {
-        if changes.is_empty() && lines.unknown.is_empty() && lines.deleted.is_empty() {
+        if changes.is_empty()
+            && lines.unknown.is_empty()
+            && lines.repeated.is_empty()
+            && lines.deleted.is_empty()
+        {
             return true;
         }
     }
@@ -260,6 +267,10 @@ fn line_rules(state: &UpdateState, path: &Path, lines: &LineDiff, issues: &mut V
     for (j, id) in &lines.unknown {
         let shown = crate::money::shown(id);
         issues.push(Issue::error(IssueCode::LineItemUnknown, path.field("lines").index(*j).field("lineItemId"), format!("The document in Xero has no line {shown}: Xero would refuse it or add a line. Use the LineItemIDs of xero.document, or leave lineItemId out for a new line.")));
+    }
+    for (j, id) in &lines.repeated {
+        let shown = crate::money::shown(id);
+        issues.push(Issue::error(IssueCode::LineItemUnknown, path.field("lines").index(*j).field("lineItemId"), format!("An earlier line of this update already carries the lineItemId {shown}: Xero holds one line per id, so it would not keep both. Leave lineItemId out on a new line.")));
     }
     for held in &lines.deleted {
         let id = held.line_item_id.as_deref().unwrap_or("(no id)");
@@ -373,6 +384,9 @@ fn diff_lines(sent: &[WireLine], held: &[HeldLine]) -> LineDiff {
                 .is_some_and(|x| x.trim().eq_ignore_ascii_case(id.trim()))
         });
         match hit.and_then(|i| Some((i, held.get(i)?))) {
+            Some((i, _)) if used.get(i).copied().unwrap_or(false) => {
+                out.repeated.push((j, id.to_owned()));
+            }
             Some((i, h)) => {
                 if let Some(u) = used.get_mut(i) {
                     *u = true;
