@@ -880,3 +880,53 @@ fn a_line_item_id_sent_twice_is_an_error() {
     );
     assert!(d.blocked);
 }
+
+/// A document changes kind only by being voided and exported again (Xero turns no invoice
+/// into a credit note, nor back): an exported credit note whose total is now positive, and
+/// an invoice named only by its document (no `xero.id`) whose total is now negative, are
+/// refused, never posted as a document of the other kind under the held id.
+#[test]
+fn an_update_never_changes_the_document_kind() {
+    // Exported as a credit note; the host's total is now positive (an invoice).
+    let s = settings(Kind::AccrecCredit, "AUTHORISED");
+    let mut inv = source(Kind::AccrecCredit);
+    let doc = held(Kind::AccrecCredit, &s, &inv, "AUTHORISED");
+    assert_eq!(doc["Type"], "ACCRECCREDIT");
+    for l in inv["lines"].as_array_mut().unwrap() {
+        let u = l["unitAmount"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('-')
+            .to_owned();
+        l["unitAmount"] = json!(u);
+    }
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(d.blocked, "credit note → invoice {:?}", described(&d));
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_NOT_ALLOWED@invoices[0]"]
+    );
+    // Exported as an invoice, named by its document only; the total is now negative.
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+    for l in inv["lines"].as_array_mut().unwrap() {
+        let u = format!("-{}", l["unitAmount"].as_str().unwrap());
+        l["unitAmount"] = json!(u);
+    }
+    inv["xero"] = json!({"document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(d.blocked, "invoice → credit note {:?}", described(&d));
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_NOT_ALLOWED@invoices[0]"]
+    );
+    // With xero.id too, the flip's own refusal is the one reported.
+    inv["xero"]["id"] = json!(ID);
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_NOT_ALLOWED@invoices[0]"]
+    );
+}

@@ -183,6 +183,7 @@ pub(crate) fn check(
     let kind = wire.map(|w| w.kind);
     match &compared {
         Some((changes, lines)) => {
+            kind_rule(state, wire, path, changes, issues);
             line_rules(state, path, lines, issues);
             if state.paid && transition_open(state) {
                 paid_rules(state, kind, path, changes, issues);
@@ -220,6 +221,37 @@ fn status_rules(state: &UpdateState, path: &Path, to: &str, issues: &mut Vec<Iss
     }
 }
 
+/// A change of Type (an exported credit note now an invoice, an invoice named only by its
+/// document now a credit note, a sale now a bill): refused in every state. Xero changes no
+/// document's kind (an invoice is voided and credited instead), and the update would be
+/// posted to the other collection under the held id. Reported once: the credit-note flip
+/// already refuses an exported invoice turning into a credit note at the same path.
+fn kind_rule(
+    state: &UpdateState,
+    wire: Option<&WireDocument>,
+    path: &Path,
+    changes: &[Change],
+    issues: &mut Vec<Issue>,
+) {
+    if !changes.iter().any(|c| c.field == Field::Kind) {
+        return;
+    }
+    let at = Field::Kind.path(path, None);
+    if issues
+        .iter()
+        .any(|i| i.code == IssueCode::UpdateNotAllowed && i.path == at.as_str())
+    {
+        return;
+    }
+    let held = state
+        .held
+        .as_ref()
+        .and_then(|h| h.kind.as_deref())
+        .map_or_else(String::new, |k| crate::money::shown(k).into_owned());
+    let sent = wire.map_or("", |w| w.kind.as_str());
+    issues.push(Issue::error(IssueCode::UpdateNotAllowed, at, format!("The document is {held} in Xero and this update would send it as {sent}: Xero does not change a document's type. Void it in Xero (or credit it) and export the invoice again as a new document (clear xero.id and xero.document).")));
+}
+
 /// A paid document's changed fields: each one Xero refuses is an error at its path.
 fn paid_rules(
     state: &UpdateState,
@@ -230,8 +262,11 @@ fn paid_rules(
 ) {
     let sales = kind.is_some_and(DocumentKind::is_sales);
     for c in changes {
-        // A status change is the transition rule's (reported once, at settings.status).
-        if c.field == Field::Status || (sales && c.field.paid_accrec_allows(state.credited)) {
+        // A status change is the transition rule's (reported once, at settings.status), a
+        // kind change the kind rule's (refused in every state).
+        if matches!(c.field, Field::Status | Field::Kind)
+            || (sales && c.field.paid_accrec_allows(state.credited))
+        {
             continue;
         }
         let why = if !sales {
