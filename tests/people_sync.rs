@@ -193,12 +193,13 @@ fn unchanged_people_send_nothing() {
     assert_eq!(people[0].status, PersonStatus::Unchanged);
     assert_eq!(people[1].changed, ["address"]);
     // Xero's POBOX address, which the host does not own, goes with it as it is (whether Xero
-    // replaces the whole list on an update is unverified).
+    // replaces the whole list on an update is unverified), and so does the street address's
+    // postal code, which the person does not give.
     let sent = run.next(0);
     assert_eq!(
         body(&sent[0]),
         json!({"Contacts": [{"ContactID": TUI, "Addresses": [
-            {"AddressType": "STREET", "AddressLine1": "1 Queen St", "City": "auckland"},
+            {"AddressType": "STREET", "AddressLine1": "1 Queen St", "City": "auckland", "PostalCode": "1010"},
             {"AddressType": "POBOX", "AddressLine1": "PO Box 9", "City": "Auckland"}
         ]}]})
     );
@@ -516,5 +517,22 @@ fn payment_terms_are_compared_per_side_and_xeros_other_side_goes_with_a_change()
             PersonStatus::Failed,
             vec!["SETTINGS_INVALID@people[0].paymentTerms.bills.day".to_owned()]
         )
+    );
+}
+
+/// A changed address or phone keeps Xero's fields of that element that the person does not
+/// give: they are not compared (a person without a postal code is "unchanged" against Xero's
+/// 1010), so they are not the host's to clear either. Xero holds one address per type, so an
+/// element sent without them would lose them whichever way Xero reads the list.
+#[test]
+fn a_changed_address_keeps_the_fields_the_person_does_not_give() {
+    let (_, mut run) = plan(json!([
+        {"id": "tui", "contactId": TUI, "address": {"lines": ["2 Queen St"], "city": "Auckland"}}
+    ]));
+    assert_eq!(run.people()[0].changed, ["address"]);
+    let sent = run.next(0);
+    assert_eq!(
+        body(&sent[0])["Contacts"][0]["Addresses"][0],
+        json!({"AddressType": "STREET", "AddressLine1": "2 Queen St", "City": "Auckland", "PostalCode": "1010"})
     );
 }

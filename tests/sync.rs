@@ -74,3 +74,35 @@ fn the_sync_plan_matches_its_golden_file() {
     );
     assert_eq!(plan(), text, "same input, same bytes");
 }
+
+/// `known` amounts that the document's kind does not have in Xero (a credit note has no
+/// AmountDue, AmountPaid or AmountCredited; an invoice no RemainingCredit) can never be
+/// compared: a host that passed them to hear of part payments would hear nothing. Each is a
+/// warning at its path, and the part allocation it was meant to catch is still missed only
+/// because the host said nothing comparable.
+#[test]
+fn known_amounts_the_kind_does_not_have_are_reported() {
+    let exported = json!([
+        {"sourceId": "cn-1", "kind": "creditNote", "xero": {"id": "0b1f0000-0000-4000-8000-000000000001"},
+         "known": {"status": "AUTHORISED", "amountDue": "100.00"}},
+        {"sourceId": "inv-1", "xero": {"id": "0b1f0000-0000-4000-8000-000000000002"},
+         "known": {"status": "AUTHORISED", "amountDue": "100.00", "remainingCredit": "0.00"}},
+    ]);
+    let run = SyncRun::from_json(
+        &exported.to_string(),
+        &json!({"tenantId": "t-1"}).to_string(),
+    )
+    .unwrap();
+    let got: Vec<String> = run
+        .issues()
+        .iter()
+        .map(|i| format!("{}@{}", i.code.as_str(), i.path))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "FIELD_UNKNOWN@exported[0].known.amountDue",
+            "FIELD_UNKNOWN@exported[1].known.remainingCredit"
+        ]
+    );
+}

@@ -993,3 +993,132 @@ fn update_bodies_golden() {
         path.display()
     );
 }
+
+// ----- explicit tax amounts (hostTotal.policy "taxOverride") -----------------------------------
+
+/// An update that moves a line's explicit TaxAmount (the host's total now differs from Xero's
+/// by a cent, so `taxOverride` sends 30.01 where Xero holds 30.00) changes Xero's tax and
+/// total: it is not `unchanged`, and on a paid invoice it is an amount change Xero refuses.
+#[test]
+fn a_changed_tax_amount_is_a_change() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    // As Xero returns the exported document: each line with its computed TaxAmount.
+    let mut doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+    doc["LineItems"][0]["TaxAmount"] = json!(30.0);
+    doc["LineItems"][1]["TaxAmount"] = json!(1.5);
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let mut s = s;
+    s["hostTotal"] = json!({"policy": "taxOverride"});
+    inv["total"] = json!("241.51");
+    let d = preview_one(&s, &inv);
+    assert_eq!(element(&d)["LineItems"][0]["TaxAmount"], json!(30.01));
+    assert!(!d.unchanged, "{:?}", described(&d));
+    // Paid in part: the tax is an amount Xero no longer lets change.
+    inv["xero"]["document"]["AmountPaid"] = json!(50.0);
+    inv["xero"]["document"]["Payments"] = json!([{"PaymentID": "p-1", "Amount": 50.0}]);
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        vec!["error UPDATE_NOT_ALLOWED@invoices[0].total"]
+    );
+    // The same TaxAmount as Xero holds: unchanged.
+    inv["xero"]["document"]["LineItems"][0]["TaxAmount"] = json!(30.01);
+    inv["xero"]["document"]["AmountPaid"] = json!(0.0);
+    inv["xero"]["document"]["Payments"] = json!([]);
+    assert!(preview_one(&s, &inv).unchanged);
+}
+
+/// Two lines with the same LineItemID (a host that copied a line with its id): Xero holds one
+/// line of that id, so the host's copy cannot be both. Compared with the document, the copy
+/// is an error at its lineItemId, never an "unchanged" update of fewer lines than the host's.
+#[test]
+fn a_line_item_id_sent_twice_is_an_error() {
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+    let copy = inv["lines"][0].clone();
+    inv["lines"].as_array_mut().unwrap().push(copy);
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(!d.unchanged, "{:?}", described(&d));
+    assert_eq!(
+        update_refusals(&d),
+        ["error LINE_ITEM_UNKNOWN@invoices[0].lines[2].lineItemId"]
+    );
+    assert!(d.blocked);
+}
+
+/// A document changes kind only by being voided and exported again (Xero turns no invoice
+/// into a credit note, nor back): an exported credit note whose total is now positive, and
+/// an invoice named only by its document (no `xero.id`) whose total is now negative, are
+/// refused, never posted as a document of the other kind under the held id.
+#[test]
+fn an_update_never_changes_the_document_kind() {
+    // Exported as a credit note; the host's total is now positive (an invoice).
+    let s = settings(Kind::AccrecCredit, "AUTHORISED");
+    let mut inv = source(Kind::AccrecCredit);
+    let doc = held(Kind::AccrecCredit, &s, &inv, "AUTHORISED");
+    assert_eq!(doc["Type"], "ACCRECCREDIT");
+    for l in inv["lines"].as_array_mut().unwrap() {
+        let u = l["unitAmount"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('-')
+            .to_owned();
+        l["unitAmount"] = json!(u);
+    }
+    inv["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(d.blocked, "credit note → invoice {:?}", described(&d));
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_NOT_ALLOWED@invoices[0]"]
+    );
+    // Exported as an invoice, named by its document only; the total is now negative.
+    let s = settings(Kind::Accrec, "AUTHORISED");
+    let mut inv = source(Kind::Accrec);
+    let doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
+    for l in inv["lines"].as_array_mut().unwrap() {
+        let u = format!("-{}", l["unitAmount"].as_str().unwrap());
+        l["unitAmount"] = json!(u);
+    }
+    inv["xero"] = json!({"document": doc});
+    let d = preview_one(&s, &inv);
+    assert!(d.blocked, "invoice → credit note {:?}", described(&d));
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_NOT_ALLOWED@invoices[0]"]
+    );
+    // With xero.id too, the flip's own refusal is the one reported.
+    inv["xero"]["id"] = json!(ID);
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_NOT_ALLOWED@invoices[0]"]
+    );
+}
+
+/// DESIGN QUESTION (ignored): with `unitdp: 4` the update sends UnitAmount 0.0612, but a
+/// document read as the README shows (`getInvoice(tenantId, id)`, no `unitdp=4`) holds it
+/// rounded to 0.06. The comparison reads that as a UnitAmount change, so a part-paid
+/// invoice whose only change is its Reference (allowed, reference §2.6) is refused with
+/// UPDATE_NOT_ALLOWED at lines[0].unitAmount, and an unchanged one is sent again. Rounding
+/// the sent value before comparing would hide a real 0.0612 → 0.0613 change; the fix is a
+/// choice between asking for the document read with unitdp=4 (an issue saying so when
+/// held unit amounts have ≤ 2 dp and sent ones more) and documenting that requirement.
+#[test]
+#[ignore = "design question: a held document read without unitdp=4 against 4-dp unit amounts"]
+fn a_document_read_without_unitdp4_is_not_a_unit_amount_change() {
+    let mut s = settings(Kind::Accrec, "AUTHORISED");
+    s["unitdp"] = json!(4);
+    let mut inv = source(Kind::Accrec);
+    inv["lines"][0]["quantity"] = json!(1000);
+    inv["lines"][0]["unitAmount"] = json!("0.0612");
+    let mut doc = held_paid(Kind::Accrec, &s, &inv, Paid::Part);
+    doc["LineItems"][0]["UnitAmount"] = json!(0.06);
+    inv["xero"] = json!({"id": ID, "document": doc});
+    inv["reference"] = json!("R-2");
+    let d = preview_one(&s, &inv);
+    assert!(update_refusals(&d).is_empty(), "{:?}", described(&d));
+}

@@ -40,6 +40,7 @@ enum Field {
     ItemCode,
     AccountCode,
     TaxType,
+    TaxAmount,
     DiscountRate,
     DiscountAmount,
     Tracking,
@@ -95,6 +96,9 @@ impl Field {
             Field::ItemCode => on_line("itemCode"),
             Field::AccountCode => on_line("accountCode"),
             Field::TaxType => on_line("taxCode"),
+            // No input field of the host's is the TaxAmount: its total is what moves it
+            // (`hostTotal.policy` "taxOverride").
+            Field::TaxAmount => inv.field("total"),
             Field::DiscountRate => on_line("discountRate"),
             Field::DiscountAmount => on_line("discountAmount"),
             Field::Tracking => on_line("tracking"),
@@ -122,6 +126,7 @@ impl Field {
             Field::ItemCode => "ItemCode",
             Field::AccountCode => "AccountCode",
             Field::TaxType => "TaxType",
+            Field::TaxAmount => "TaxAmount",
             Field::DiscountRate => "DiscountRate",
             Field::DiscountAmount => "DiscountAmount",
             Field::Tracking => "Tracking",
@@ -143,6 +148,9 @@ struct LineDiff {
     changes: Vec<Change>,
     /// Wire lines whose LineItemID Xero does not hold: (line index, id).
     unknown: Vec<(usize, String)>,
+    /// Wire lines whose LineItemID an earlier line already carries: (line index, id). Xero
+    /// holds one line per id, so the update cannot keep both.
+    repeated: Vec<(usize, String)>,
     /// Held lines the update does not carry: Xero would delete them.
     deleted: Vec<HeldLine>,
 }
@@ -163,7 +171,11 @@ pub(crate) fn check(
         _ => None,
     };
     if let Some((changes, lines)) = &compared {
-        if changes.is_empty() && lines.unknown.is_empty() && lines.deleted.is_empty() {
+        if changes.is_empty()
+            && lines.unknown.is_empty()
+            && lines.repeated.is_empty()
+            && lines.deleted.is_empty()
+        {
             return true;
         }
     }
@@ -171,6 +183,7 @@ pub(crate) fn check(
     let kind = wire.map(|w| w.kind);
     match &compared {
         Some((changes, lines)) => {
+            kind_rule(state, wire, path, changes, issues);
             line_rules(state, path, lines, issues);
             if state.paid && transition_open(state) {
                 paid_rules(state, kind, path, changes, issues);
@@ -208,6 +221,37 @@ fn status_rules(state: &UpdateState, path: &Path, to: &str, issues: &mut Vec<Iss
     }
 }
 
+/// A change of Type (an exported credit note now an invoice, an invoice named only by its
+/// document now a credit note, a sale now a bill): refused in every state. Xero changes no
+/// document's kind (an invoice is voided and credited instead), and the update would be
+/// posted to the other collection under the held id. Reported once: the credit-note flip
+/// already refuses an exported invoice turning into a credit note at the same path.
+fn kind_rule(
+    state: &UpdateState,
+    wire: Option<&WireDocument>,
+    path: &Path,
+    changes: &[Change],
+    issues: &mut Vec<Issue>,
+) {
+    if !changes.iter().any(|c| c.field == Field::Kind) {
+        return;
+    }
+    let at = Field::Kind.path(path, None);
+    if issues
+        .iter()
+        .any(|i| i.code == IssueCode::UpdateNotAllowed && i.path == at.as_str())
+    {
+        return;
+    }
+    let held = state
+        .held
+        .as_ref()
+        .and_then(|h| h.kind.as_deref())
+        .map_or_else(String::new, |k| crate::money::shown(k).into_owned());
+    let sent = wire.map_or("", |w| w.kind.as_str());
+    issues.push(Issue::error(IssueCode::UpdateNotAllowed, at, format!("The document is {held} in Xero and this update would send it as {sent}: Xero does not change a document's type. Void it in Xero (or credit it) and export the invoice again as a new document (clear xero.id and xero.document).")));
+}
+
 /// A paid document's changed fields: each one Xero refuses is an error at its path.
 fn paid_rules(
     state: &UpdateState,
@@ -218,8 +262,11 @@ fn paid_rules(
 ) {
     let sales = kind.is_some_and(DocumentKind::is_sales);
     for c in changes {
-        // A status change is the transition rule's (reported once, at settings.status).
-        if c.field == Field::Status || (sales && c.field.paid_accrec_allows(state.credited)) {
+        // A status change is the transition rule's (reported once, at settings.status), a
+        // kind change the kind rule's (refused in every state).
+        if matches!(c.field, Field::Status | Field::Kind)
+            || (sales && c.field.paid_accrec_allows(state.credited))
+        {
             continue;
         }
         let why = if !sales {
@@ -255,6 +302,10 @@ fn line_rules(state: &UpdateState, path: &Path, lines: &LineDiff, issues: &mut V
     for (j, id) in &lines.unknown {
         let shown = crate::money::shown(id);
         issues.push(Issue::error(IssueCode::LineItemUnknown, path.field("lines").index(*j).field("lineItemId"), format!("The document in Xero has no line {shown}: Xero would refuse it or add a line. Use the LineItemIDs of xero.document, or leave lineItemId out for a new line.")));
+    }
+    for (j, id) in &lines.repeated {
+        let shown = crate::money::shown(id);
+        issues.push(Issue::error(IssueCode::LineItemUnknown, path.field("lines").index(*j).field("lineItemId"), format!("An earlier line of this update already carries the lineItemId {shown}: Xero holds one line per id, so it would not keep both. Leave lineItemId out on a new line.")));
     }
     for held in &lines.deleted {
         let id = held.line_item_id.as_deref().unwrap_or("(no id)");
@@ -368,6 +419,9 @@ fn diff_lines(sent: &[WireLine], held: &[HeldLine]) -> LineDiff {
                 .is_some_and(|x| x.trim().eq_ignore_ascii_case(id.trim()))
         });
         match hit.and_then(|i| Some((i, held.get(i)?))) {
+            Some((i, _)) if used.get(i).copied().unwrap_or(false) => {
+                out.repeated.push((j, id.to_owned()));
+            }
             Some((i, h)) => {
                 if let Some(u) = used.get_mut(i) {
                     *u = true;
@@ -424,6 +478,12 @@ fn line_changes(w: &WireLine, h: &HeldLine) -> Vec<Field> {
     field(
         Field::TaxType,
         code(w.tax_type.as_deref(), h.tax_type.as_deref()),
+    );
+    // An explicit TaxAmount (the host's total policy) changes Xero's tax and total; sent or
+    // not is the same rule as the codes: nothing sent leaves Xero's own computation.
+    field(
+        Field::TaxAmount,
+        w.tax_amount.is_none() || w.tax_amount == h.tax_amount,
     );
     field(
         Field::DiscountRate,

@@ -355,7 +355,16 @@ fn changes(
     // sent, is UNVERIFIED (reference §5 says only that an excluded element is preserved). The
     // safe way: send the changed one with Xero's others of the other types as they are, so
     // either reading leaves the types the host does not own unchanged.
-    let addresses = differing(&wire.addresses, contact.addresses.as_ref(), "AddressType");
+    let addresses: Vec<WireAddress> =
+        differing(&wire.addresses, contact.addresses.as_ref(), "AddressType")
+            .into_iter()
+            .map(
+                |a| match same_type(contact.addresses.as_ref(), "AddressType", &a.address_type) {
+                    Some(t) => fill_address(a, xero_address(t)),
+                    None => a,
+                },
+            )
+            .collect();
     if !addresses.is_empty() {
         changed.push("address");
         u.addresses = with_others(
@@ -366,7 +375,15 @@ fn changes(
             xero_address,
         );
     }
-    let phones = differing(&wire.phones, contact.phones.as_ref(), "PhoneType");
+    let phones: Vec<WirePhone> = differing(&wire.phones, contact.phones.as_ref(), "PhoneType")
+        .into_iter()
+        .map(
+            |p| match same_type(contact.phones.as_ref(), "PhoneType", &p.phone_type) {
+                Some(t) => fill_phone(p, xero_phone(t)),
+                None => p,
+            },
+        )
+        .collect();
     if !phones.is_empty() {
         changed.push("phone");
         u.phones = with_others(
@@ -433,6 +450,48 @@ fn with_others<T>(
         }
     }
     ours
+}
+
+/// Xero's element of the type `my_kind` (its `kind` field compared without case).
+fn same_type<'a>(
+    theirs: Option<&'a Value>,
+    kind: &str,
+    my_kind: &str,
+) -> Option<&'a serde_json::Map<String, Value>> {
+    theirs
+        .and_then(Value::as_array)?
+        .iter()
+        .filter_map(Value::as_object)
+        .find(|t| field(t, kind).is_some_and(|k| k.eq_ignore_ascii_case(my_kind)))
+}
+
+/// The person's changed address with Xero's fields of it that the person does not give: those
+/// are not compared ([`differing`]), so they are not the host's to clear, and Xero holds one
+/// address per type (sent without them, they could be lost).
+fn fill_address(ours: WireAddress, xero: WireAddress) -> WireAddress {
+    WireAddress {
+        address_type: ours.address_type,
+        address_line1: ours.address_line1.or(xero.address_line1),
+        address_line2: ours.address_line2.or(xero.address_line2),
+        address_line3: ours.address_line3.or(xero.address_line3),
+        address_line4: ours.address_line4.or(xero.address_line4),
+        city: ours.city.or(xero.city),
+        region: ours.region.or(xero.region),
+        postal_code: ours.postal_code.or(xero.postal_code),
+        country: ours.country.or(xero.country),
+        attention_to: ours.attention_to.or(xero.attention_to),
+    }
+}
+
+/// The person's changed phone with Xero's fields of it the person does not give (see
+/// [`fill_address`]).
+fn fill_phone(ours: WirePhone, xero: WirePhone) -> WirePhone {
+    WirePhone {
+        phone_type: ours.phone_type,
+        phone_number: ours.phone_number.or(xero.phone_number),
+        phone_area_code: ours.phone_area_code.or(xero.phone_area_code),
+        phone_country_code: ours.phone_country_code.or(xero.phone_country_code),
+    }
 }
 
 /// A string field of Xero's element, as sent back.

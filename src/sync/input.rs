@@ -402,10 +402,14 @@ fn check_one(
         }
         return None;
     }
+    let kind = e.kind.unwrap_or_default();
+    if let Some(k) = &e.known {
+        not_of_kind(k, kind, at, issues);
+    }
     Some(Doc {
         index,
         source_id: source_id.to_owned(),
-        kind: e.kind.unwrap_or_default(),
+        kind,
         number: if id.is_some() { None } else { number },
         id,
         // `known: {}` says nothing: treated as absent (a first sync, read in full, reported).
@@ -426,4 +430,37 @@ fn check_one(
                 remaining_credit: k.remaining_credit,
             }),
     })
+}
+
+/// `known` amounts the kind has no field for in Xero (a credit note has no AmountDue,
+/// AmountPaid or AmountCredited; an invoice no RemainingCredit) are never compared: a warning
+/// each, since a host that passed one to hear of part payments would otherwise hear nothing.
+fn not_of_kind(k: &Known, kind: ExportedKind, at: &Path, issues: &mut Vec<Issue>) {
+    let (fields, instead): (&[(&str, bool)], &str) = match kind {
+        ExportedKind::Invoice => (
+            &[("remainingCredit", k.remaining_credit.is_some())],
+            "an invoice's are amountDue, amountPaid and amountCredited",
+        ),
+        ExportedKind::CreditNote => (
+            &[
+                ("amountDue", k.amount_due.is_some()),
+                ("amountPaid", k.amount_paid.is_some()),
+                ("amountCredited", k.amount_credited.is_some()),
+            ],
+            "a credit note's is remainingCredit (set kind: 'invoice' if this is an invoice)",
+        ),
+    };
+    let what = match kind {
+        ExportedKind::Invoice => "an invoice",
+        ExportedKind::CreditNote => "a credit note",
+    };
+    for (field, given) in fields {
+        if *given {
+            issues.push(Issue::warning(
+                IssueCode::FieldUnknown,
+                at.field("known").field(field),
+                format!("Xero has no {field} on {what}, so it is not compared: {instead}."),
+            ));
+        }
+    }
 }

@@ -32,6 +32,8 @@ pub struct HeldLine {
     pub account_code: Option<String>,
     /// TaxType.
     pub tax_type: Option<String>,
+    /// TaxAmount: Xero's computed tax, or the explicit one an update sent.
+    pub tax_amount: Option<Decimal>,
     /// DiscountRate.
     pub discount_rate: Option<Decimal>,
     /// DiscountAmount.
@@ -220,6 +222,7 @@ impl HeldLine {
             item_code: text(l, "ItemCode").or_else(|| get(l, "Item").and_then(|i| text(i, "Code"))),
             account_code: text(l, "AccountCode"),
             tax_type: text(l, "TaxType"),
+            tax_amount: number(l, "TaxAmount"),
             discount_rate: number(l, "DiscountRate"),
             discount_amount: number(l, "DiscountAmount"),
             tracking,
