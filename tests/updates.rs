@@ -1099,26 +1099,32 @@ fn an_update_never_changes_the_document_kind() {
     );
 }
 
-/// DESIGN QUESTION (ignored): with `unitdp: 4` the update sends UnitAmount 0.0612, but a
-/// document read as the README shows (`getInvoice(tenantId, id)`, no `unitdp=4`) holds it
-/// rounded to 0.06. The comparison reads that as a UnitAmount change, so a part-paid
-/// invoice whose only change is its Reference (allowed, reference §2.6) is refused with
-/// UPDATE_NOT_ALLOWED at lines[0].unitAmount, and an unchanged one is sent again. Rounding
-/// the sent value before comparing would hide a real 0.0612 → 0.0613 change; the fix is a
-/// choice between asking for the document read with unitdp=4 (an issue saying so when
-/// held unit amounts have ≤ 2 dp and sent ones more) and documenting that requirement.
+/// With `unitdp: 4` the update sends UnitAmount 0.0612. Read as the README says
+/// (`unitdp=4`), the held document holds 0.0612 too, so a part-paid invoice whose only change
+/// is its Reference (allowed, reference §2.6) goes through. Read without it, Xero rounds the
+/// unit amount to 0.06: that stays a UnitAmount change, refused on a paid document, because
+/// rounding the sent value before comparing would hide a real 0.0612 → 0.0613 change (the
+/// safe reading; the README asks for the document read with `unitdp=4`).
 #[test]
-#[ignore = "design question: a held document read without unitdp=4 against 4-dp unit amounts"]
-fn a_document_read_without_unitdp4_is_not_a_unit_amount_change() {
+fn a_document_read_with_unitdp4_compares_four_place_unit_amounts() {
     let mut s = settings(Kind::Accrec, "AUTHORISED");
     s["unitdp"] = json!(4);
     let mut inv = source(Kind::Accrec);
     inv["lines"][0]["quantity"] = json!(1000);
     inv["lines"][0]["unitAmount"] = json!("0.0612");
-    let mut doc = held_paid(Kind::Accrec, &s, &inv, Paid::Part);
-    doc["LineItems"][0]["UnitAmount"] = json!(0.06);
-    inv["xero"] = json!({"id": ID, "document": doc});
+    let doc = held_paid(Kind::Accrec, &s, &inv, Paid::Part);
     inv["reference"] = json!("R-2");
-    let d = preview_one(&s, &inv);
+    let mut read_with = inv.clone();
+    read_with["xero"] = json!({"id": ID, "document": doc});
+    let d = preview_one(&s, &read_with);
     assert!(update_refusals(&d).is_empty(), "{:?}", described(&d));
+
+    let mut rounded = doc.clone();
+    rounded["LineItems"][0]["UnitAmount"] = json!(0.06);
+    inv["xero"] = json!({"id": ID, "document": rounded});
+    let d = preview_one(&s, &inv);
+    assert_eq!(
+        update_refusals(&d),
+        ["error UPDATE_NOT_ALLOWED@invoices[0].lines[0].unitAmount"]
+    );
 }

@@ -291,7 +291,7 @@ fn unknown_changes(
     issues: &mut Vec<Issue>,
 ) {
     if kind.is_some_and(DocumentKind::is_sales) {
-        issues.push(Issue::error(IssueCode::UpdateDocumentNeeded, path.field("xero.document"), "The document is paid in Xero, which then accepts changes only to its reference, due date, number, branding theme, contact, Url and lines' descriptions, accounts and tracking. Pass xero.document (the invoice as GET /Invoices/{id} returns it, with its LineItems) so the update can be checked field by field."));
+        issues.push(Issue::error(IssueCode::UpdateDocumentNeeded, path.field("xero.document"), "The document is paid in Xero, which then accepts changes only to its reference, due date, number, branding theme, contact, Url and lines' descriptions, accounts and tracking. Pass xero.document (the invoice as GET /Invoices/{id}?unitdp=4 returns it, with its LineItems) so the update can be checked field by field."));
     } else {
         issues.push(Issue::error(IssueCode::UpdateNotAllowed, path.field(state.paid_at), "The bill is paid in Xero, which then accepts no change to it. Remove the payments in Xero first, or leave it as it is."));
     }
