@@ -1033,7 +1033,7 @@ fn a_changed_tax_amount_is_a_change() {
 /// line of that id, so the host's copy cannot be both. Compared with the document, the copy
 /// is an error at its lineItemId, never an "unchanged" update of fewer lines than the host's.
 #[test]
-fn a_line_item_id_sent_twice_is_an_error() {
+fn a_line_item_id_sent_twice_is_an_error_with_or_without_the_document() {
     let s = settings(Kind::Accrec, "AUTHORISED");
     let mut inv = source(Kind::Accrec);
     let doc = held(Kind::Accrec, &s, &inv, "AUTHORISED");
@@ -1042,6 +1042,14 @@ fn a_line_item_id_sent_twice_is_an_error() {
     inv["xero"] = json!({"id": ID, "document": doc});
     let d = preview_one(&s, &inv);
     assert!(!d.unchanged, "{:?}", described(&d));
+    assert_eq!(
+        update_refusals(&d),
+        ["error LINE_ITEM_UNKNOWN@invoices[0].lines[2].lineItemId"]
+    );
+    assert!(d.blocked);
+    // Without the document to compare with, the copy is still refused.
+    inv["xero"] = json!({"id": ID});
+    let d = preview_one(&s, &inv);
     assert_eq!(
         update_refusals(&d),
         ["error LINE_ITEM_UNKNOWN@invoices[0].lines[2].lineItemId"]

@@ -190,12 +190,40 @@ pub(crate) fn check(
             }
         }
         // Without a document the wire-less case was blocked already (no contact or date).
-        None if state.paid && transition_open(state) && wire.is_some() => {
-            unknown_changes(state, kind, path, issues);
+        None => {
+            if let Some(w) = wire {
+                let lines = LineDiff {
+                    repeated: repeated_ids(&w.line_items),
+                    ..LineDiff::default()
+                };
+                line_rules(state, path, &lines, issues);
+            }
+            if state.paid && transition_open(state) && wire.is_some() {
+                unknown_changes(state, kind, path, issues);
+            }
         }
-        None => {}
     }
     false
+}
+
+/// Sent lines whose LineItemID an earlier sent line carries (compared as [`diff_lines`]
+/// compares ids): with no held document to match them against, still one line per id, as
+/// Xero holds (it would update one line twice and keep one).
+fn repeated_ids(sent: &[WireLine]) -> Vec<(usize, String)> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (j, w) in sent.iter().enumerate() {
+        let Some(id) = w.line_item_id.as_deref() else {
+            continue;
+        };
+        let key = id.trim().to_ascii_lowercase();
+        if seen.contains(&key) {
+            out.push((j, id.to_owned()));
+        } else {
+            seen.push(key);
+        }
+    }
+    out
 }
 
 /// Whether the status leaves room for edits (PAID, VOIDED, DELETED were refused whole).
