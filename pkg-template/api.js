@@ -220,9 +220,21 @@ function makeApi(engine) {
     return { ...options, changes };
   }
 
+  /** An ArrayBuffer's bytes. A detached one (transferred to a worker, or read by a stream)
+   * throws the engine's TypeError when viewed: viewed here, never inside a wasm call, where
+   * that TypeError would unwind through Rust and leave the object it was passed to borrowed. */
+  function bufferBytes(buffer, argument) {
+    try {
+      return new Uint8Array(buffer);
+    } catch {
+      throw misuse(argument, 'the ArrayBuffer is detached (transferred to a worker or a stream); pass it before transferring it, or a copy');
+    }
+  }
+
   /** A CSV chunk or file: text, bytes (Node Buffers too) or an ArrayBuffer. */
   function csvInput(value, argument) {
-    if (typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer) return value;
+    if (typeof value === 'string' || value instanceof Uint8Array) return value;
+    if (value instanceof ArrayBuffer) return bufferBytes(value, argument);
     throw misuse(argument, `expected text, a Uint8Array or an ArrayBuffer, got ${describe(value)}`);
   }
 
@@ -542,7 +554,7 @@ function makeApi(engine) {
    * JSON text; anything else is stringified. */
   function invoiceBytes(value) {
     if (value instanceof Uint8Array) return value;
-    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (value instanceof ArrayBuffer) return bufferBytes(value, 'invoices');
     return encodeBytes(value, 'invoices');
   }
 
