@@ -259,7 +259,8 @@ function makeApi(engine) {
   /** The sending run returned by `exporter.plan`: see the README's "Sending and reconciling". */
   class SendRun {
     #h;
-    constructor(handle) {
+    constructor(token, handle) {
+      if (token !== made) throw misuse('SendRun', 'made by exporter.plan(), resume() or syncContacts(), not with new');
       this.#h = handle;
     }
     /** Requests to send now (`now` = Date.now()). */
@@ -488,7 +489,7 @@ function makeApi(engine) {
       const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
       const o = encode(options ?? null, 'options');
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
-      return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
+      return new SendRun(made, adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
     }
     // ---- The configuration screen (issue 22): see the README's "Building the configuration screen".
     /** What each setting may take, in Xero's order, and what is left out and why. */
@@ -536,7 +537,7 @@ function makeApi(engine) {
       const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
       const o = encode(resumeOptions(options), 'options');
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
-      return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.resume(text, bytes, o))));
+      return new SendRun(made, adopt(call(this.#h, 'Exporter', (e) => e.resume(text, bytes, o))));
     }
     /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {

@@ -148,6 +148,16 @@ test('misuse throws XeroExportError; nothing panics', () => {
   assert.equal(run.outcomes()[0].status, 'uncertain');
 });
 
+test('a SendRun is made by plan or resume only: new SendRun() is a coded error', () => {
+  // Regression: its constructor took any handle, so `new SendRun()` made an object whose
+  // methods threw TypeErrors ("reading 'inner'"), and `new SendRun({inner})` ran the given
+  // object's methods as the run's. PreviewResults and PreviewSession already refused `new`.
+  for (const args of [[], [{}], [{ inner: { next: () => '[]', free() {} }, generation: 0 }]]) {
+    assert.throws(() => new api.SendRun(...args), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === 'SendRun');
+  }
+  assert.equal(plan([invoice(0)]).next(0).length, 1);
+});
+
 test('the sending API type-checks', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'xero-export-send-types-'));
   try {
