@@ -182,10 +182,46 @@ function makeApi(engine) {
     return `a ${typeof value}`;
   }
 
-  /** fetch's Response-like `{status, headers, body}` with Headers (or a Map) made plain. */
+  /** The key of `known` that `key` is likely a misspelling of, or undefined. */
+  function nearest(key, known) {
+    const k = key.toLowerCase();
+    const distance = (a, b) => {
+      let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+      for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        row = next;
+      }
+      return row[b.length];
+    };
+    return known.find((w) => k.length <= 40 && (k.includes(w) || w.includes(k) || distance(k, w) <= 2));
+  }
+
+  const RESPONSE_KEYS = ['status', 'headers', 'body'];
+
+  /** fetch's Response-like `{status, headers, body}` with Headers (or a Map) made plain. A key
+   * it does not take (`header`, `Body`, `statusCode`) throws: the answer would be read without
+   * it (a 429's Retry-After ignored, an exported invoice's body lost), and nothing is consumed,
+   * so the host can hand the answer in again. */
   function plainResponse(response) {
     if (response === null || typeof response !== 'object' || Array.isArray(response)) {
       throw misuse('response', `expected {status, headers?, body?}, got ${describe(response)}`);
+    }
+    let unknown;
+    try {
+      unknown = Object.keys(response).filter((k) => !RESPONSE_KEYS.includes(k));
+    } catch (err) {
+      throw misuse('response', err.message);
+    }
+    if (unknown.length > 0) {
+      const cut = (k) => `response.${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
+      const said = unknown.slice(0, 3).map((k) => {
+        const shown = cut(k);
+        const meant = nearest(k, RESPONSE_KEYS);
+        return meant ? `\`${shown}\` is not a key it takes: did you mean \`${meant}\`?` : `\`${shown}\` is not a key it takes (it takes status, headers and body).`;
+      });
+      if (unknown.length > 3) said.push(`And ${unknown.length - 3} more.`);
+      throw xeroError('INVALID_INPUT', cut(unknown[0]), `\`response\` could not be read: ${said.join(' ')} Nothing was done.`);
     }
     const { headers } = response;
     if (headers === undefined || headers === null) return response;
