@@ -30,6 +30,33 @@ function makeApi(engine) {
     return xeroError('INVALID_INPUT', argument, `\`${argument}\` could not be read: ${message}`);
   }
 
+  // A caller's value is read only through these where it may be a Proxy (a revoked one throws
+  // on every look) or have getters that throw: what it throws is misuse of that argument, never
+  // a TypeError or the getter's own Error out of this API.
+  const isArray = (v) => {
+    try {
+      return Array.isArray(v);
+    } catch {
+      return false; // a revoked Proxy: no array the API can read (encode says so)
+    }
+  };
+  const isA = (v, type) => {
+    try {
+      return v instanceof type;
+    } catch {
+      return false;
+    }
+  };
+  /** `read()` of the caller's `argument`; what it throws, unless ours, becomes misuse. */
+  function reading(argument, read) {
+    try {
+      return read();
+    } catch (err) {
+      if (isA(err, Error) && err.name === 'XeroExportError') throw err;
+      throw misuse(argument, isA(err, Error) ? err.message : 'reading it threw');
+    }
+  }
+
   // ---- The instance, and surviving a trap --------------------------------------------------
 
   // engine.current(): the live glue (throws NOT_INITIALISED before init() in browsers);
@@ -178,7 +205,7 @@ function makeApi(engine) {
     if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
     if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
     if (value === null) return 'null';
-    if (Array.isArray(value)) return 'an array';
+    if (isArray(value)) return 'an array';
     return `a ${typeof value}`;
   }
 
@@ -203,8 +230,8 @@ function makeApi(engine) {
    * it does not take (`header`, `Body`, `statusCode`) throws: the answer would be read without
    * it (a 429's Retry-After ignored, an exported invoice's body lost), and nothing is consumed,
    * so the host can hand the answer in again. */
-  function plainResponse(response) {
-    if (response === null || typeof response !== 'object' || Array.isArray(response)) {
+  function plainResponseOf(response) {
+    if (response === null || typeof response !== 'object' || isArray(response)) {
       throw misuse('response', `expected {status, headers?, body?}, got ${describe(response)}`);
     }
     let unknown;
@@ -225,7 +252,7 @@ function makeApi(engine) {
     }
     const { headers } = response;
     if (headers === undefined || headers === null) return response;
-    if (typeof headers !== 'object' || Array.isArray(headers)) {
+    if (typeof headers !== 'object' || isArray(headers)) {
       throw misuse('response.headers', `expected an object, Headers or a Map of header names to values, got ${describe(headers)}`);
     }
     if (typeof headers[Symbol.iterator] === 'function') {
@@ -237,14 +264,15 @@ function makeApi(engine) {
     }
     return response;
   }
+  const plainResponse = (response) => reading('response', () => plainResponseOf(response));
 
   /** Resume options with the appended `changes` texts parsed: a damaged one is a damaged state. */
-  function resumeOptions(options) {
+  function resumeOptionsOf(options) {
     if (options === undefined || options === null) return null;
-    if (typeof options !== 'object' || Array.isArray(options)) {
+    if (typeof options !== 'object' || isArray(options)) {
       throw misuse('options', `expected {tenantId?, changes?}, got ${describe(options)}`);
     }
-    if (!Array.isArray(options.changes)) return options;
+    if (!isArray(options.changes)) return options;
     const changes = options.changes.map((c, i) => {
       if (typeof c !== 'string') return c;
       try {
@@ -255,6 +283,7 @@ function makeApi(engine) {
     });
     return { ...options, changes };
   }
+  const resumeOptions = (options) => reading('options', () => resumeOptionsOf(options));
 
   /** An ArrayBuffer's bytes. A detached one (transferred to a worker, or read by a stream)
    * throws the engine's TypeError when viewed: viewed here, never inside a wasm call, where
@@ -269,15 +298,15 @@ function makeApi(engine) {
 
   /** A CSV chunk or file: text, bytes (Node Buffers too) or an ArrayBuffer. */
   function csvInput(value, argument) {
-    if (typeof value === 'string' || value instanceof Uint8Array) return value;
-    if (value instanceof ArrayBuffer) return bufferBytes(value, argument);
+    if (typeof value === 'string' || isA(value, Uint8Array)) return value;
+    if (isA(value, ArrayBuffer)) return bufferBytes(value, argument);
     throw misuse(argument, `expected text, a Uint8Array or an ArrayBuffer, got ${describe(value)}`);
   }
 
   /** `{limit?}` of searchContacts: a whole number from 1 to 500 (default 20); nothing else. */
-  function searchLimit(options) {
+  function searchLimitOf(options) {
     if (options === undefined || options === null) return 20;
-    if (typeof options !== 'object' || Array.isArray(options)) {
+    if (typeof options !== 'object' || isArray(options)) {
       throw misuse('options', `expected {limit?}, got ${describe(options)}`);
     }
     for (const key of Object.keys(options)) {
@@ -289,6 +318,7 @@ function makeApi(engine) {
     }
     return limit;
   }
+  const searchLimit = (options) => reading('options', () => searchLimitOf(options));
 
   // ---- The API -----------------------------------------------------------------------------
 
@@ -474,7 +504,7 @@ function makeApi(engine) {
     }
     /** `{documents, contacts, issues, summary}`; options `{lines?, bodies?}`. */
     preview(invoices, options) {
-      if (Array.isArray(invoices) && invoices.length <= PAGE) {
+      if (reading('invoices', () => isArray(invoices) && invoices.length <= PAGE)) {
         // A small batch (a page previewing an invoice as it is edited) in one call: the
         // table's generation and the first list sent, the documents as
         // `PreviewResults.documents` has them (see pageDocuments), then the batch's part
@@ -522,7 +552,7 @@ function makeApi(engine) {
     /** The sending run for these invoices, or for `{invoices?, cancels?, payments?, people?}`; options
      * `{tenantId, maxDocuments?, maxBytes?, ...}`. */
     plan(work, options) {
-      const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
+      const isWork = work !== null && typeof work === 'object' && !isArray(work);
       const o = encode(options ?? null, 'options');
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
       return new SendRun(made, adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
@@ -550,7 +580,7 @@ function makeApi(engine) {
       if (typeof pages !== 'string' && (pages === null || typeof pages !== 'object')) {
         throw misuse('pages', `expected GET /Contacts bodies (an array of pages or one body), got ${describe(pages)}`);
       }
-      if (people !== undefined && people !== null && !Array.isArray(people) && typeof people !== 'string') {
+      if (people !== undefined && people !== null && !isArray(people) && typeof people !== 'string') {
         throw misuse('people', `expected an array of people (the payer shape) or null, got ${describe(people)}`);
       }
       const p = encode(people ?? null, 'people');
@@ -561,7 +591,7 @@ function makeApi(engine) {
      * person is matched like a payer; unmatched → created, changed → an update of only the
      * fields given, unchanged → nothing sent. Read `run.people()` when done. */
     syncContacts(people, options) {
-      if (!Array.isArray(people)) {
+      if (!isArray(people)) {
         throw misuse('people', `expected an array of people (the payer shape), got ${describe(people)}`);
       }
       return this.plan({ people }, options);
@@ -570,7 +600,7 @@ function makeApi(engine) {
      * options `{tenantId?, changes?}` (`changes`: the texts of `run.changes()` appended since). */
     resume(state, work, options) {
       const text = typeof state === 'string' ? state : encode(state, 'state');
-      const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
+      const isWork = work !== null && typeof work === 'object' && !isArray(work);
       const o = encode(resumeOptions(options), 'options');
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
       return new SendRun(made, adopt(call(this.#h, 'Exporter', (e) => e.resume(text, bytes, o))));
@@ -590,8 +620,8 @@ function makeApi(engine) {
    * ArrayBuffer) is passed on as it is, without a JS string or object on the way; a string is
    * JSON text; anything else is stringified. */
   function invoiceBytes(value) {
-    if (value instanceof Uint8Array) return value;
-    if (value instanceof ArrayBuffer) return bufferBytes(value, 'invoices');
+    if (isA(value, Uint8Array)) return value;
+    if (isA(value, ArrayBuffer)) return bufferBytes(value, 'invoices');
     return encodeBytes(value, 'invoices');
   }
 
@@ -928,7 +958,7 @@ function makeApi(engine) {
   function camelCase(value, depth = 0) {
     if (value === null || typeof value !== 'object') return value;
     if (depth > MAX_DEPTH) throw misuse('body', `it nests deeper than ${MAX_DEPTH} levels, which no Xero request body does`);
-    if (Array.isArray(value)) return value.map((v) => camelCase(v, depth + 1));
+    if (isArray(value)) return value.map((v) => camelCase(v, depth + 1));
     const out = {};
     for (const key of Object.keys(value)) out[key.charAt(0).toLowerCase() + key.slice(1)] = camelCase(value[key], depth + 1);
     return out;
@@ -939,7 +969,7 @@ function makeApi(engine) {
 
   /** A request body (JSON text or parsed) as xero-node's model objects, e.g. for
    *  `xero.accountingApi.createInvoices(tenantId, toXeroNode(doc.body), false, unitdp, key)`. */
-  function toXeroNode(body) {
+  function toXeroNodeOf(body) {
     let value = body;
     if (typeof body === 'string') {
       if (body.length > MAX_BODY) throw misuse('body', `it is ${body.length} characters; Xero accepts request bodies up to 3.5 MB`);
@@ -958,11 +988,12 @@ function makeApi(engine) {
         }
       }
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    if (value === null || typeof value !== 'object' || isArray(value)) {
       throw misuse('body', 'expected a request body such as {"Invoices": [...]}');
     }
     return camelCase(value);
   }
+  const toXeroNode = (body) => reading('body', () => toXeroNodeOf(body));
 
   // ---- xero-node: a planned request as its AccountingApi call, and its answer back --------
 
@@ -998,14 +1029,14 @@ function makeApi(engine) {
 
   /** A planned request (of a SendRun or a SyncRun) as xero-node's call:
    *  `const {method, args} = toXeroNodeCall(r); await xero.accountingApi[method](...args)`. */
-  function toXeroNodeCall(request) {
+  function toXeroNodeCallOf(request) {
     if (request === null || typeof request !== 'object' || typeof request.path !== 'string' || typeof request.method !== 'string') {
       throw misuse('request', `expected a request planned by a run ({method, path, query, headers, body?}), got ${describe(request)}`);
     }
     const query = request.query ?? {};
     const headers = request.headers ?? {};
     for (const [name, value] of [['request.query', query], ['request.headers', headers]]) {
-      if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+      if (typeof value !== 'object' || isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
         throw misuse(name, `expected an object of texts, as the run planned it, got ${describe(value)}`);
       }
     }
@@ -1031,10 +1062,11 @@ function makeApi(engine) {
     }
     throw misuse('request', `no xero-node call is known for ${request.method} ${request.path}; send it with fetch`);
   }
+  const toXeroNodeCall = (request) => reading('request', () => toXeroNodeCallOf(request));
 
   /** What a xero-node call gave (its result, or what it rejected with) as the `{status,
    *  headers, body}` a run's `handle` takes; `null` when no answer came (call `run.lost`). */
-  function fromXeroNode(outcome) {
+  function fromXeroNodeOf(outcome) {
     let x = outcome;
     if (typeof x === 'string') {
       try {
@@ -1061,6 +1093,7 @@ function makeApi(engine) {
       throw misuse('outcome', err.message);
     }
   }
+  const fromXeroNode = (outcome) => reading('outcome', () => fromXeroNodeOf(outcome));
 
   function lineAmount(line) {
     const l = encode(line, 'line');
