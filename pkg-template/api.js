@@ -30,6 +30,33 @@ function makeApi(engine) {
     return xeroError('INVALID_INPUT', argument, `\`${argument}\` could not be read: ${message}`);
   }
 
+  // A caller's value is read only through these where it may be a Proxy (a revoked one throws
+  // on every look) or have getters that throw: what it throws is misuse of that argument, never
+  // a TypeError or the getter's own Error out of this API.
+  const isArray = (v) => {
+    try {
+      return Array.isArray(v);
+    } catch {
+      return false; // a revoked Proxy: no array the API can read (encode says so)
+    }
+  };
+  const isA = (v, type) => {
+    try {
+      return v instanceof type;
+    } catch {
+      return false;
+    }
+  };
+  /** `read()` of the caller's `argument`; what it throws, unless ours, becomes misuse. */
+  function reading(argument, read) {
+    try {
+      return read();
+    } catch (err) {
+      if (isA(err, Error) && err.name === 'XeroExportError') throw err;
+      throw misuse(argument, isA(err, Error) ? err.message : 'reading it threw');
+    }
+  }
+
   // ---- The instance, and surviving a trap --------------------------------------------------
 
   // engine.current(): the live glue (throws NOT_INITIALISED before init() in browsers);
@@ -178,18 +205,54 @@ function makeApi(engine) {
     if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
     if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
     if (value === null) return 'null';
-    if (Array.isArray(value)) return 'an array';
+    if (isArray(value)) return 'an array';
     return `a ${typeof value}`;
   }
 
-  /** fetch's Response-like `{status, headers, body}` with Headers (or a Map) made plain. */
-  function plainResponse(response) {
-    if (response === null || typeof response !== 'object' || Array.isArray(response)) {
+  /** The key of `known` that `key` is likely a misspelling of, or undefined. */
+  function nearest(key, known) {
+    const k = key.toLowerCase();
+    const distance = (a, b) => {
+      let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+      for (let i = 1; i <= a.length; i++) {
+        const next = [i];
+        for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        row = next;
+      }
+      return row[b.length];
+    };
+    return known.find((w) => k.length <= 40 && (k.includes(w) || w.includes(k) || distance(k, w) <= 2));
+  }
+
+  const RESPONSE_KEYS = ['status', 'headers', 'body'];
+
+  /** fetch's Response-like `{status, headers, body}` with Headers (or a Map) made plain. A key
+   * it does not take (`header`, `Body`, `statusCode`) throws: the answer would be read without
+   * it (a 429's Retry-After ignored, an exported invoice's body lost), and nothing is consumed,
+   * so the host can hand the answer in again. */
+  function plainResponseOf(response) {
+    if (response === null || typeof response !== 'object' || isArray(response)) {
       throw misuse('response', `expected {status, headers?, body?}, got ${describe(response)}`);
+    }
+    let unknown;
+    try {
+      unknown = Object.keys(response).filter((k) => !RESPONSE_KEYS.includes(k));
+    } catch (err) {
+      throw misuse('response', err.message);
+    }
+    if (unknown.length > 0) {
+      const cut = (k) => `response.${k.length > 40 ? `${k.slice(0, 40)}…` : k}`;
+      const said = unknown.slice(0, 3).map((k) => {
+        const shown = cut(k);
+        const meant = nearest(k, RESPONSE_KEYS);
+        return meant ? `\`${shown}\` is not a key it takes: did you mean \`${meant}\`?` : `\`${shown}\` is not a key it takes (it takes status, headers and body).`;
+      });
+      if (unknown.length > 3) said.push(`And ${unknown.length - 3} more.`);
+      throw xeroError('INVALID_INPUT', cut(unknown[0]), `\`response\` could not be read: ${said.join(' ')} Nothing was done.`);
     }
     const { headers } = response;
     if (headers === undefined || headers === null) return response;
-    if (typeof headers !== 'object' || Array.isArray(headers)) {
+    if (typeof headers !== 'object' || isArray(headers)) {
       throw misuse('response.headers', `expected an object, Headers or a Map of header names to values, got ${describe(headers)}`);
     }
     if (typeof headers[Symbol.iterator] === 'function') {
@@ -201,14 +264,15 @@ function makeApi(engine) {
     }
     return response;
   }
+  const plainResponse = (response) => reading('response', () => plainResponseOf(response));
 
   /** Resume options with the appended `changes` texts parsed: a damaged one is a damaged state. */
-  function resumeOptions(options) {
+  function resumeOptionsOf(options) {
     if (options === undefined || options === null) return null;
-    if (typeof options !== 'object' || Array.isArray(options)) {
+    if (typeof options !== 'object' || isArray(options)) {
       throw misuse('options', `expected {tenantId?, changes?}, got ${describe(options)}`);
     }
-    if (!Array.isArray(options.changes)) return options;
+    if (!isArray(options.changes)) return options;
     const changes = options.changes.map((c, i) => {
       if (typeof c !== 'string') return c;
       try {
@@ -219,17 +283,30 @@ function makeApi(engine) {
     });
     return { ...options, changes };
   }
+  const resumeOptions = (options) => reading('options', () => resumeOptionsOf(options));
+
+  /** An ArrayBuffer's bytes. A detached one (transferred to a worker, or read by a stream)
+   * throws the engine's TypeError when viewed: viewed here, never inside a wasm call, where
+   * that TypeError would unwind through Rust and leave the object it was passed to borrowed. */
+  function bufferBytes(buffer, argument) {
+    try {
+      return new Uint8Array(buffer);
+    } catch {
+      throw misuse(argument, 'the ArrayBuffer is detached (transferred to a worker or a stream); pass it before transferring it, or a copy');
+    }
+  }
 
   /** A CSV chunk or file: text, bytes (Node Buffers too) or an ArrayBuffer. */
   function csvInput(value, argument) {
-    if (typeof value === 'string' || value instanceof Uint8Array || value instanceof ArrayBuffer) return value;
+    if (typeof value === 'string' || isA(value, Uint8Array)) return value;
+    if (isA(value, ArrayBuffer)) return bufferBytes(value, argument);
     throw misuse(argument, `expected text, a Uint8Array or an ArrayBuffer, got ${describe(value)}`);
   }
 
   /** `{limit?}` of searchContacts: a whole number from 1 to 500 (default 20); nothing else. */
-  function searchLimit(options) {
+  function searchLimitOf(options) {
     if (options === undefined || options === null) return 20;
-    if (typeof options !== 'object' || Array.isArray(options)) {
+    if (typeof options !== 'object' || isArray(options)) {
       throw misuse('options', `expected {limit?}, got ${describe(options)}`);
     }
     for (const key of Object.keys(options)) {
@@ -241,13 +318,15 @@ function makeApi(engine) {
     }
     return limit;
   }
+  const searchLimit = (options) => reading('options', () => searchLimitOf(options));
 
   // ---- The API -----------------------------------------------------------------------------
 
   /** The sending run returned by `exporter.plan`: see the README's "Sending and reconciling". */
   class SendRun {
     #h;
-    constructor(handle) {
+    constructor(token, handle) {
+      if (token !== made) throw misuse('SendRun', 'made by exporter.plan(), resume() or syncContacts(), not with new');
       this.#h = handle;
     }
     /** Requests to send now (`now` = Date.now()). */
@@ -425,7 +504,7 @@ function makeApi(engine) {
     }
     /** `{documents, contacts, issues, summary}`; options `{lines?, bodies?}`. */
     preview(invoices, options) {
-      if (Array.isArray(invoices) && invoices.length <= PAGE) {
+      if (reading('invoices', () => isArray(invoices) && invoices.length <= PAGE)) {
         // A small batch (a page previewing an invoice as it is edited) in one call: the
         // table's generation and the first list sent, the documents as
         // `PreviewResults.documents` has them (see pageDocuments), then the batch's part
@@ -473,10 +552,10 @@ function makeApi(engine) {
     /** The sending run for these invoices, or for `{invoices?, cancels?, payments?, people?}`; options
      * `{tenantId, maxDocuments?, maxBytes?, ...}`. */
     plan(work, options) {
-      const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
+      const isWork = work !== null && typeof work === 'object' && !isArray(work);
       const o = encode(options ?? null, 'options');
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
-      return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
+      return new SendRun(made, adopt(call(this.#h, 'Exporter', (e) => e.plan(bytes, o))));
     }
     // ---- The configuration screen (issue 22): see the README's "Building the configuration screen".
     /** What each setting may take, in Xero's order, and what is left out and why. */
@@ -501,7 +580,7 @@ function makeApi(engine) {
       if (typeof pages !== 'string' && (pages === null || typeof pages !== 'object')) {
         throw misuse('pages', `expected GET /Contacts bodies (an array of pages or one body), got ${describe(pages)}`);
       }
-      if (people !== undefined && people !== null && !Array.isArray(people) && typeof people !== 'string') {
+      if (people !== undefined && people !== null && !isArray(people) && typeof people !== 'string') {
         throw misuse('people', `expected an array of people (the payer shape) or null, got ${describe(people)}`);
       }
       const p = encode(people ?? null, 'people');
@@ -512,7 +591,7 @@ function makeApi(engine) {
      * person is matched like a payer; unmatched → created, changed → an update of only the
      * fields given, unchanged → nothing sent. Read `run.people()` when done. */
     syncContacts(people, options) {
-      if (!Array.isArray(people)) {
+      if (!isArray(people)) {
         throw misuse('people', `expected an array of people (the payer shape), got ${describe(people)}`);
       }
       return this.plan({ people }, options);
@@ -521,10 +600,10 @@ function makeApi(engine) {
      * options `{tenantId?, changes?}` (`changes`: the texts of `run.changes()` appended since). */
     resume(state, work, options) {
       const text = typeof state === 'string' ? state : encode(state, 'state');
-      const isWork = work !== null && typeof work === 'object' && !Array.isArray(work);
+      const isWork = work !== null && typeof work === 'object' && !isArray(work);
       const o = encode(resumeOptions(options), 'options');
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');
-      return new SendRun(adopt(call(this.#h, 'Exporter', (e) => e.resume(text, bytes, o))));
+      return new SendRun(made, adopt(call(this.#h, 'Exporter', (e) => e.resume(text, bytes, o))));
     }
     /** Releases the wasm memory now (otherwise when garbage-collected); idempotent. */
     free() {
@@ -541,8 +620,8 @@ function makeApi(engine) {
    * ArrayBuffer) is passed on as it is, without a JS string or object on the way; a string is
    * JSON text; anything else is stringified. */
   function invoiceBytes(value) {
-    if (value instanceof Uint8Array) return value;
-    if (value instanceof ArrayBuffer) return new Uint8Array(value);
+    if (isA(value, Uint8Array)) return value;
+    if (isA(value, ArrayBuffer)) return bufferBytes(value, 'invoices');
     return encodeBytes(value, 'invoices');
   }
 
@@ -879,7 +958,7 @@ function makeApi(engine) {
   function camelCase(value, depth = 0) {
     if (value === null || typeof value !== 'object') return value;
     if (depth > MAX_DEPTH) throw misuse('body', `it nests deeper than ${MAX_DEPTH} levels, which no Xero request body does`);
-    if (Array.isArray(value)) return value.map((v) => camelCase(v, depth + 1));
+    if (isArray(value)) return value.map((v) => camelCase(v, depth + 1));
     const out = {};
     for (const key of Object.keys(value)) out[key.charAt(0).toLowerCase() + key.slice(1)] = camelCase(value[key], depth + 1);
     return out;
@@ -890,7 +969,7 @@ function makeApi(engine) {
 
   /** A request body (JSON text or parsed) as xero-node's model objects, e.g. for
    *  `xero.accountingApi.createInvoices(tenantId, toXeroNode(doc.body), false, unitdp, key)`. */
-  function toXeroNode(body) {
+  function toXeroNodeOf(body) {
     let value = body;
     if (typeof body === 'string') {
       if (body.length > MAX_BODY) throw misuse('body', `it is ${body.length} characters; Xero accepts request bodies up to 3.5 MB`);
@@ -909,11 +988,12 @@ function makeApi(engine) {
         }
       }
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    if (value === null || typeof value !== 'object' || isArray(value)) {
       throw misuse('body', 'expected a request body such as {"Invoices": [...]}');
     }
     return camelCase(value);
   }
+  const toXeroNode = (body) => reading('body', () => toXeroNodeOf(body));
 
   // ---- xero-node: a planned request as its AccountingApi call, and its answer back --------
 
@@ -949,14 +1029,14 @@ function makeApi(engine) {
 
   /** A planned request (of a SendRun or a SyncRun) as xero-node's call:
    *  `const {method, args} = toXeroNodeCall(r); await xero.accountingApi[method](...args)`. */
-  function toXeroNodeCall(request) {
+  function toXeroNodeCallOf(request) {
     if (request === null || typeof request !== 'object' || typeof request.path !== 'string' || typeof request.method !== 'string') {
       throw misuse('request', `expected a request planned by a run ({method, path, query, headers, body?}), got ${describe(request)}`);
     }
     const query = request.query ?? {};
     const headers = request.headers ?? {};
     for (const [name, value] of [['request.query', query], ['request.headers', headers]]) {
-      if (typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
+      if (typeof value !== 'object' || isArray(value) || Object.values(value).some((v) => typeof v !== 'string')) {
         throw misuse(name, `expected an object of texts, as the run planned it, got ${describe(value)}`);
       }
     }
@@ -982,10 +1062,11 @@ function makeApi(engine) {
     }
     throw misuse('request', `no xero-node call is known for ${request.method} ${request.path}; send it with fetch`);
   }
+  const toXeroNodeCall = (request) => reading('request', () => toXeroNodeCallOf(request));
 
   /** What a xero-node call gave (its result, or what it rejected with) as the `{status,
    *  headers, body}` a run's `handle` takes; `null` when no answer came (call `run.lost`). */
-  function fromXeroNode(outcome) {
+  function fromXeroNodeOf(outcome) {
     let x = outcome;
     if (typeof x === 'string') {
       try {
@@ -1012,6 +1093,7 @@ function makeApi(engine) {
       throw misuse('outcome', err.message);
     }
   }
+  const fromXeroNode = (outcome) => reading('outcome', () => fromXeroNodeOf(outcome));
 
   function lineAmount(line) {
     const l = encode(line, 'line');

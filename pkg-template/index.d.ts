@@ -243,7 +243,7 @@ export class SendRun {
   private constructor();
   /** The requests ready at host time `now` (Date.now()): contacts first, at most maxConcurrent in flight. */
   next(now: number): SendRequest[];
-  /** Xero's answer to a request; returns the outcomes it changed. Throws XeroExportError (INVALID_STATE) for an unknown or already answered id. */
+  /** Xero's answer to a request; returns the outcomes it changed. Throws XeroExportError (INVALID_STATE) for an unknown or already answered id, INVALID_INPUT for a key of `response` other than status, headers and body. */
   handle(requestId: string, response: SendResponse, now: number): Outcome[];
   /** No answer (timeout, dropped connection); returns the outcomes it changed. */
   lost(requestId: string, now: number): Outcome[];

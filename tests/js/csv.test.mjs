@@ -155,3 +155,20 @@ test('export neutralises formulas; papaparse and the validator read it back unch
   const lf = api.exportTrackingCsv([{ 'Client ID': 'C1', Email: 'e', Name: 'n' }], { columns: ['Name'], bom: true, lineEnding: 'lf' });
   assert.equal(lf, '\uFEFFClient ID,Name,Xero Tracking Category 1,Xero Tracking Category 2\nC1,n,,\n');
 });
+
+test('a detached ArrayBuffer is a coded error, and the validator it was pushed to still works', () => {
+  // Regression: the engine's TypeError was thrown from inside the wasm call (js_sys's
+  // Uint8Array::new), unwinding through Rust: the validator stayed borrowed and every later
+  // call threw "recursive use of an object detected", not a XeroExportError.
+  const detached = () => {
+    const b = fixture('valid.csv').buffer.slice(0);
+    structuredClone(b, { transfer: [b] });
+    return b;
+  };
+  assert.throws(() => api.validateTrackingCsv(snapshot, detached()), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === 'csv' && /detached/.test(e.message));
+  const v = new api.TrackingCsvValidator(snapshot);
+  assert.throws(() => v.push(detached()), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === 'chunk');
+  v.push(fixture('valid.csv'));
+  const r = v.finish();
+  assert.deepEqual([r.rowsRead, r.rowsValid], [6, 6]);
+});

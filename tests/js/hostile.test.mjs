@@ -165,6 +165,38 @@ test('the result handle, sessions, people and their runs after free() are USED_A
   stillUsable();
 });
 
+test('revoked Proxies and throwing getters are coded errors at every entry point, never TypeErrors', () => {
+  // Regression: Array.isArray, instanceof and property reads outside encode's try let the
+  // engine's TypeError ("Cannot perform 'IsArray' on a proxy that has been revoked"), or the
+  // getter's own Error, out of the API, even from describe() while a misuse message was made.
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  const run = ex.plan(clinic.invoices.slice(0, 1), { tenantId: 't' });
+  const [req] = run.next(0);
+  const res = ex.previewResults(clinic.invoices.slice(0, 1));
+  const v = new api.TrackingCsvValidator(snapshot);
+  const revoked = (target) => {
+    const { proxy, revoke } = Proxy.revocable(target, {});
+    revoke();
+    return proxy;
+  };
+  const throwing = (key) => Object.defineProperty({}, key, { enumerable: true, get() { throw new Error('getter'); } });
+  const hostile = [() => revoked({}), () => revoked([]), () => new Proxy([], { get() { throw new Error('trap'); } }),
+    ...['status', 'headers', 'limit', 'changes', 'path', 'response'].map((k) => () => throwing(k))];
+  const entries = [
+    (a) => ex.preview(a), (a) => ex.preview([], a), (a) => ex.previewJson(a), (a) => ex.previewResults(a), (a) => ex.previewSession().push(a),
+    (a) => ex.plan(a, { tenantId: 't' }), (a) => ex.resume(run.save(), a), (a) => ex.resume(run.save(), [], a),
+    (a) => ex.searchContacts('x', a), (a) => ex.importContacts([], a), (a) => ex.syncContacts(a, { tenantId: 't' }),
+    (a) => run.handle(req.id, a, 0), (a) => run.next(a), (a) => run.changes(a), (a) => res.documents(a), (a) => res.body(a),
+    (a) => api.toXeroNode(a), (a) => api.toXeroNodeCall(a), (a) => api.fromXeroNode(a),
+    (a) => api.validateTrackingCsv(snapshot, a), (a) => v.push(a),
+  ];
+  for (const f of entries) {
+    for (const make of hostile) survives(() => f(make()), `${f} ${make}`);
+  }
+  run.lost(req.id, 0); // the run was not disturbed
+  stillUsable();
+});
+
 test('toXeroNode: deep nesting and huge bodies are coded errors', () => {
   const deep = '['.repeat(200_000) + ']'.repeat(200_000);
   assert.equal(code(() => api.toXeroNode(deep)), 'INVALID_INPUT');

@@ -91,6 +91,22 @@ test('invoices as JSON text or bytes give the same preview', () => {
   assert.throws(() => exporter.preview(new Uint8Array([0x7b, 0x7d])), { code: 'INVALID_INPUT' });
 });
 
+test('a detached ArrayBuffer (transferred to a worker) is a coded error, not a TypeError', () => {
+  // Regression: `new Uint8Array(buffer)` in invoiceBytes threw the engine's TypeError.
+  const s = read('fixtures/scenarios/billing.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const detached = () => {
+    const b = new TextEncoder().encode('[]').buffer;
+    structuredClone(b, { transfer: [b] });
+    return b;
+  };
+  for (const f of [(b) => exporter.preview(b), (b) => exporter.previewJson(b), (b) => exporter.previewResults(b), (b) => exporter.previewSession().push(b)]) {
+    assert.throws(() => f(detached()), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === 'invoices' && /detached/.test(e.message), f.toString());
+  }
+  assert.equal(exporter.preview(s.invoices.slice(0, 1)).documents.length, 1);
+  exporter.free();
+});
+
 test('misuse is a coded error: indexes, free, constructors, options, a reset instance', () => {
   const s = read('fixtures/scenarios/clinic.json');
   const exporter = new api.Exporter(snapshot, s.settings);

@@ -148,6 +148,35 @@ test('misuse throws XeroExportError; nothing panics', () => {
   assert.equal(run.outcomes()[0].status, 'uncertain');
 });
 
+test('a misspelt key of an answer is a coded error with a did-you-mean, never ignored', () => {
+  // Regression: `{status: 429, header: {'Retry-After': '120'}}` retried after the default 60 s,
+  // and `{status: 200, Body}` made an exported invoice `uncertain`, without a word.
+  const run = plan([invoice(0)]);
+  const [req] = run.next(0);
+  for (const [response, key, meant] of [
+    [{ status: 429, header: { 'Retry-After': '120' } }, 'header', 'headers'],
+    [{ status: 200, Body: '{}' }, 'Body', 'body'],
+    [{ statusCode: 200, headers: {}, body: '' }, 'statusCode', 'status'],
+  ]) {
+    assert.throws(() => run.handle(req.id, response, 1), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT'
+      && e.details.argument === `response.${key}` && e.message.includes(`did you mean \`${meant}\``), key);
+  }
+  assert.throws(() => run.handle(req.id, { status: 200, ok: true }, 1), (e) => e.code === 'INVALID_INPUT' && e.details.argument === 'response.ok');
+  // Nothing was consumed: the request is still answered, its Retry-After read.
+  run.handle(req.id, { status: 429, headers: { 'Retry-After': '120' } }, 1);
+  assert.equal(run.outcomes()[0].retryAfter, 120);
+});
+
+test('a SendRun is made by plan or resume only: new SendRun() is a coded error', () => {
+  // Regression: its constructor took any handle, so `new SendRun()` made an object whose
+  // methods threw TypeErrors ("reading 'inner'"), and `new SendRun({inner})` ran the given
+  // object's methods as the run's. PreviewResults and PreviewSession already refused `new`.
+  for (const args of [[], [{}], [{ inner: { next: () => '[]', free() {} }, generation: 0 }]]) {
+    assert.throws(() => new api.SendRun(...args), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === 'SendRun');
+  }
+  assert.equal(plan([invoice(0)]).next(0).length, 1);
+});
+
 test('the sending API type-checks', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'xero-export-send-types-'));
   try {

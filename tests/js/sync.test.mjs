@@ -128,6 +128,16 @@ test('misuse throws XeroExportError with a did-you-mean; input problems are issu
   run.free();
 });
 
+test('a misspelt key of an answer to a GET is a coded error, never ignored', () => {
+  // Regression: `{status: 200, bodyy}` read as an answer without a body.
+  const run = api.sync([{ sourceId: 'a', xero: { id: KATHERINE } }], { tenantId: 't' });
+  const [get] = run.next(0);
+  assert.throws(() => run.handle(get.id, { status: 200, bodyy: '{"Invoices": []}' }, 1),
+    (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === 'response.bodyy' && /did you mean `body`/.test(e.message));
+  assert.deepEqual(run.issues(), []);
+  run.free();
+});
+
 test("the README's sync example marks paid invoices paid", { timeout: 60_000 }, async () => {
   const [a, b] = await exportInvoices([invoice(10, '15.00'), invoice(11, '15.00')], xero.url);
   xero.state.recordPayment(a.xeroId, a.amountDue ?? a.totals.total, '2024-04-01');
