@@ -187,3 +187,52 @@ fn items_missing_sends_the_item_code_as_given() {
     let body: Value = serde_json::from_str(p.documents[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["Invoices"][0]["LineItems"][0]["ItemCode"], "CONSULT");
 }
+
+/// Regression: a misspelt part (`trackingCategory`) was skipped without a word; only the part
+/// meant was reported missing, which names a key the caller did not write. Each key the
+/// snapshot does not take is a `FIELD_UNKNOWN` warning at its path with a did-you-mean, and
+/// the parts' own keys (aliases included) and Xero's extra fields inside a part are not.
+#[test]
+fn a_misspelt_part_is_named_with_a_did_you_mean() {
+    let mut s = without("trackingCategories");
+    let parts = sample_snapshot();
+    s["trackingCategory"] = parts["trackingCategories"].clone();
+    s["Zebra"] = json!(1);
+    s["Accounts"] = s.as_object_mut().unwrap().remove("accounts").unwrap();
+    s["items"] = json!({"Items": [], "FieldXeroAddsLater": true});
+    let e = exporter(s, settings());
+    assert_eq!(
+        codes(e.issues()),
+        // In the order read (a serde_json Value's keys are sorted).
+        [
+            "FIELD_UNKNOWN@snapshot.Zebra",
+            "FIELD_UNKNOWN@snapshot.trackingCategory",
+            "SNAPSHOT_INVALID@snapshot.trackingCategories"
+        ]
+    );
+    let said = &e.issues()[1].message;
+    assert!(
+        said.contains("did you mean \"trackingCategories\""),
+        "{said}"
+    );
+    assert!(
+        e.issues()[0].message.contains("The parts are"),
+        "{}",
+        e.issues()[0].message
+    );
+    // A part given twice (under its name and an alias) is refused, not silently taken once.
+    let mut twice = sample_snapshot();
+    twice["Accounts"] = twice["accounts"].clone();
+    let text = serde_json::to_string(&twice).unwrap();
+    let err = serde_json::from_str::<xero_export::SnapshotInput>(&text).unwrap_err();
+    assert!(
+        err.to_string().contains("duplicate field `accounts`"),
+        "{err}"
+    );
+    // An array where the snapshot object belongs is refused, not read part by part.
+    let err = serde_json::from_str::<xero_export::SnapshotInput>("[[], []]").unwrap_err();
+    assert!(
+        err.to_string().contains("expected the snapshot object"),
+        "{err}"
+    );
+}

@@ -4,8 +4,10 @@
 //! from xero-node's model objects (`response.body`, camelCase; `Class` is `_class` there). Each
 //! part may be the whole response body (`{"Accounts": [...]}` / `{accounts: [...]}`) or just the
 //! array. Parsing happens once per [`Snapshot`], so previewing 10,000 invoices does not re-read
-//! it. Unknown fields are ignored; unknown enum values (a status Xero adds later) never throw:
-//! they are kept as text and treated as "not usable".
+//! it. A top-level key that is not a part is reported (`FIELD_UNKNOWN` at `snapshot.<key>`,
+//! with a did-you-mean); unknown fields inside a part (Xero adds fields) are ignored; unknown
+//! enum values (a status Xero adds later) never throw: they are kept as text and treated as
+//! "not usable".
 //!
 //! Lookups use ordered maps: no hashing seeds, nothing that could make output depend on anything
 //! but the input.
@@ -79,37 +81,116 @@ impl<'de, T: Resource> Deserialize<'de> for List<T> {
 /// The host's snapshot input: one GET body (or array) per resource. A part left out (or
 /// `null`) is `None`: reported and its checks skipped, unlike a part given empty (an
 /// organisation without items is not one whose items are unknown).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+///
+/// Read by hand ([`SnapshotVisitor`]) rather than derived, so that a key it does not take
+/// (`trackingCategory`) is kept in [`SnapshotInput::unknown_keys`] and reported with a
+/// did-you-mean, not skipped: otherwise the part reads as missing, and the warning names
+/// the key the caller did not write. Only the top level: the parts are Xero's bodies, which
+/// keep fields Xero adds.
+#[derive(Debug, Default)]
 pub struct SnapshotInput {
-    /// GET /Organisation.
-    #[serde(
-        alias = "Organisation",
-        alias = "organisations",
-        alias = "Organisations"
-    )]
+    /// GET /Organisation (also `Organisation`, `organisations`, `Organisations`).
     pub organisation: Option<List<Organisation>>,
-    /// GET /Accounts.
-    #[serde(alias = "Accounts")]
+    /// GET /Accounts (also `Accounts`).
     pub accounts: Option<List<Account>>,
-    /// GET /TaxRates.
-    #[serde(rename = "taxRates", alias = "TaxRates")]
+    /// GET /TaxRates (`taxRates`, also `TaxRates`).
     pub tax_rates: Option<List<TaxRate>>,
-    /// GET /TrackingCategories?includeArchived=true.
-    #[serde(rename = "trackingCategories", alias = "TrackingCategories")]
+    /// GET /TrackingCategories?includeArchived=true (`trackingCategories`, also
+    /// `TrackingCategories`).
     pub tracking_categories: Option<List<TrackingCategory>>,
-    /// GET /Contacts (with includeArchived=true, so archived matches are recognised).
-    #[serde(alias = "Contacts")]
+    /// GET /Contacts (with includeArchived=true, so archived matches are recognised; also
+    /// `Contacts`).
     pub contacts: Option<List<Contact>>,
-    /// GET /Items.
-    #[serde(alias = "Items")]
+    /// GET /Items (also `Items`).
     pub items: Option<List<Item>>,
-    /// GET /Currencies.
-    #[serde(alias = "Currencies")]
+    /// GET /Currencies (also `Currencies`).
     pub currencies: Option<List<Currency>>,
+    /// Top-level keys that are none of the above, as written.
+    pub unknown_keys: Vec<String>,
+}
+
+/// The snapshot's keys, as the documentation names them (suggested for a misspelt one).
+const SNAPSHOT_KEYS: [&str; 7] = [
+    "organisation",
+    "accounts",
+    "taxRates",
+    "trackingCategories",
+    "contacts",
+    "items",
+    "currencies",
+];
+
+impl<'de> Deserialize<'de> for SnapshotInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(SnapshotVisitor)
+    }
+}
+
+/// Reads [`SnapshotInput`]'s keys, aliases included; any other key is recorded.
+struct SnapshotVisitor;
+
+impl<'de> Visitor<'de> for SnapshotVisitor {
+    type Value = SnapshotInput;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the snapshot object ({organisation, accounts, taxRates, ...})")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SnapshotInput, A::Error> {
+        fn part<'de, A: MapAccess<'de>, T: Resource>(
+            map: &mut A,
+            slot: &mut Option<List<T>>,
+            seen: &mut bool,
+            key: &'static str,
+        ) -> Result<(), A::Error> {
+            if std::mem::replace(seen, true) {
+                return Err(de::Error::duplicate_field(key));
+            }
+            *slot = map.next_value()?;
+            Ok(())
+        }
+        let mut s = SnapshotInput::default();
+        let mut seen = [false; 7];
+        let [o, a, t, c, n, i, u] = &mut seen;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "organisation" | "Organisation" | "organisations" | "Organisations" => {
+                    part(&mut map, &mut s.organisation, o, "organisation")?;
+                }
+                "accounts" | "Accounts" => part(&mut map, &mut s.accounts, a, "accounts")?,
+                "taxRates" | "TaxRates" => part(&mut map, &mut s.tax_rates, t, "taxRates")?,
+                "trackingCategories" | "TrackingCategories" => {
+                    part(
+                        &mut map,
+                        &mut s.tracking_categories,
+                        c,
+                        "trackingCategories",
+                    )?;
+                }
+                "contacts" | "Contacts" => part(&mut map, &mut s.contacts, n, "contacts")?,
+                "items" | "Items" => part(&mut map, &mut s.items, i, "items")?,
+                "currencies" | "Currencies" => part(&mut map, &mut s.currencies, u, "currencies")?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    s.unknown_keys.push(key);
+                }
+            }
+        }
+        Ok(s)
+    }
 }
 
 impl SnapshotInput {
+    /// What a top-level key the snapshot does not take is told with: the part it is closest
+    /// to, or the parts there are.
+    pub fn unknown_key_said(key: &str) -> String {
+        let shown = crate::money::shown(key);
+        match crate::tracking_csv::suggest(key, SNAPSHOT_KEYS) {
+            Some(meant) => format!("\"{shown}\" is not a snapshot part: did you mean \"{meant}\"? It was not read."),
+            None => format!("\"{shown}\" is not a snapshot part, so it was not read. The parts are organisation, accounts, taxRates, trackingCategories, contacts, items and currencies."),
+        }
+    }
+
     /// The parts left out, by their snapshot key.
     fn missing(&self) -> BTreeSet<&'static str> {
         [
@@ -644,8 +725,9 @@ fn index_multi(map: &mut BTreeMap<String, Matches>, key: Option<String>, i: usiz
 
 impl Snapshot {
     /// Parses the host's snapshot input and builds every lookup table once.
-    pub fn new(input: SnapshotInput) -> Snapshot {
+    pub fn new(mut input: SnapshotInput) -> Snapshot {
         let missing = input.missing();
+        let unknown_keys = std::mem::take(&mut input.unknown_keys);
         let mut s = Snapshot {
             organisation: input.organisation.and_then(|l| l.0.into_iter().next()),
             accounts: input.accounts.map(|l| l.0).unwrap_or_default(),
@@ -711,8 +793,21 @@ impl Snapshot {
             s.currencies.insert(base.to_owned());
         }
         s.lock_dates = s.parse_lock_dates();
+        s.report_unknown_keys(&unknown_keys);
         s.check();
         s
+    }
+
+    /// Reports the snapshot's keys it does not take (`snapshot.trackingCategory`, did you
+    /// mean `trackingCategories`?): the part meant reads as missing, reported too.
+    fn report_unknown_keys(&mut self, keys: &[String]) {
+        for key in keys {
+            self.issues.push(Issue::warning(
+                IssueCode::FieldUnknown,
+                format!("snapshot.{}", crate::money::shown(key)),
+                SnapshotInput::unknown_key_said(key),
+            ));
+        }
     }
 
     /// Reports what is missing or beyond Xero's limits in the snapshot itself.

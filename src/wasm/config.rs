@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::{from_json, to_json, JsExporter};
+use super::{from_json, js_error, to_json, JsExporter};
 use crate::choices::{self, search, stale};
 use crate::error::ErrorCode;
 
@@ -32,6 +32,17 @@ impl JsExporter {
     pub fn stale_mappings(&self, previous: &str) -> Result<String, JsValue> {
         let previous: Option<crate::SnapshotInput> =
             from_json(previous, "previousSnapshot", ErrorCode::InvalidSnapshot)?;
+        // A misspelt part would read as missing, and its renames as deletions: refused, as
+        // this call returns no issues to say it in.
+        if let Some(key) = previous.as_ref().and_then(|p| p.unknown_keys.first()) {
+            let at = format!("previousSnapshot.{}", crate::money::shown(key));
+            let said = crate::SnapshotInput::unknown_key_said(key);
+            return Err(js_error(&crate::Error::new(
+                ErrorCode::InvalidSnapshot,
+                &at,
+                said,
+            )));
+        }
         let previous = previous.map(crate::Snapshot::new);
         to_json(&stale::stale_mappings(
             self.inner.settings(),

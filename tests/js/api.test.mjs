@@ -117,12 +117,9 @@ test('an options key the API does not know throws, every one with its path and d
   assert.equal(exporter.preview([], { lines: false, bodies: true }).documents.length, 0);
 });
 
-test('a misspelt snapshot key is reported at its path with a did-you-mean', { todo: 'needs rebuild' }, async () => {
-  // SnapshotInput (src/input/snapshot.rs) is read with serde's default of skipping unknown
-  // keys: {trackingCategory: ...} only yields "The snapshot has no trackingCategories", which
-  // never names the key the caller wrote. Proposed: read the snapshot through
-  // input::unknown::read_json as Settings::read does, each unknown key an issue at
-  // `snapshot.<key>` with the did-you-mean.
+test('a misspelt snapshot key is reported at its path with a did-you-mean', async () => {
+  // Regression: SnapshotInput skipped unknown keys, so {trackingCategory: ...} only yielded
+  // "The snapshot has no trackingCategories", which never names the key the caller wrote.
   const snapshot = JSON.parse(await readFile(path.join(root, 'tests/fixtures/sample/snapshot.json'), 'utf8'));
   const { trackingCategories, ...rest } = snapshot;
   const ex = new api.Exporter({ ...rest, trackingCategory: trackingCategories }, null);

@@ -61,6 +61,11 @@ test('staleMappings: an archived option and a renamed account', () => {
   // Without the previous snapshot a name change cannot be seen; the broken option still is.
   assert.deepEqual(ex.staleMappings().map((m) => m.code), ['TRACKING_OPTION_ARCHIVED']);
   assert.throws(() => ex.staleMappings('{"accounts": 5}'), (e) => e.code === 'INVALID_SNAPSHOT' && e.details.argument === 'previousSnapshot');
+  // Regression: a misspelt part of the previous snapshot read as missing, so its renames
+  // looked like deletions, without a word.
+  const { accounts, ...rest } = sample;
+  assert.throws(() => ex.staleMappings({ ...rest, acounts: accounts }), (e) => e.code === 'INVALID_SNAPSHOT'
+    && e.details.argument === 'previousSnapshot.acounts' && /did you mean "accounts"/.test(e.message));
   ex.free();
   assert.throws(() => ex.choices(), (e) => e.code === 'USED_AFTER_FREE');
 });
