@@ -433,3 +433,43 @@ fn a_new_contact_never_takes_an_existing_contact_number() {
         ["CONTACT_NAME_TAKEN@invoices[1].payer.contactNumber"]
     );
 }
+
+/// A payer created as a new contact with its own payment terms: the contact Xero will hold has
+/// those terms, and "If you've entered default due dates for both organisation and contact,
+/// Xero enters the contact due date" (reference §8, H-TERMS), which is the rule the settings'
+/// `paymentTerms` follow (README: the contact's, then the organisation's). Before, the due date
+/// of an invoice to a contact still to be created came from the organisation's terms (the 20th
+/// of the following month), whatever the payer's `paymentTerms` said.
+#[test]
+fn a_new_contact_due_date_follows_its_own_terms() {
+    let p = preview(
+        sample_snapshot(),
+        settings(
+            json!({"status": "AUTHORISED", "dueDate": {"rule": "paymentTerms"},
+            "contacts": {"onMissing": "create"}}),
+        ),
+        with_payer(
+            json!({"kind": "thirdParty", "id": "acc", "name": "Accident Compensation",
+            "paymentTerms": {"sales": {"day": 7, "type": "DAYSAFTERBILLDATE"}}}),
+        ),
+    );
+    let d = &json_of(&p)["documents"][0];
+    assert_eq!(d["contact"]["status"], "create");
+    assert_eq!(
+        p.contacts[0]
+            .contact
+            .payment_terms
+            .as_ref()
+            .unwrap()
+            .sales
+            .as_ref()
+            .unwrap()
+            .day,
+        7
+    );
+    assert_eq!(
+        d["dueDate"], "2024-01-22",
+        "the new contact's 7 days: {}",
+        d["issues"]
+    );
+}
