@@ -123,7 +123,7 @@ pub enum IssueCode {
     ContactArchived,
     /// A contact will be created in Xero before the invoice.
     ContactWillBeCreated,
-    /// The name of a contact to create is taken by another contact.
+    /// The name (or contact number) of a contact to create is taken by another contact.
     ContactNameTaken,
     /// A contact to create nearly has the name of an existing Xero contact (differs only in
     /// accents, punctuation, spacing or a company suffix): likely a duplicate to be merged by

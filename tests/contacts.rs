@@ -363,3 +363,113 @@ fn near_miss_table() {
         .iter()
         .all(|c| !c.starts_with("CONTACT_NEAR_MISS")));
 }
+
+/// A payer whose contact number is an existing contact's, but who is another person (another
+/// email), is not matched to that contact (rule 3 skips a contradicted contact), and must not be
+/// created with that ContactNumber either: Xero refuses a PUT /Contacts whose ContactNumber
+/// matches an existing contact (reference §5: "PUT errors when Name or ContactNumber matches an
+/// existing contact", D-CON; "Another contact has this contact number. Please enter a different
+/// contact number.", which the reconciliation reads as CONTACT_NAME_TAKEN). Before, the contact
+/// was planned with ContactNumber "P-100" (Katherine's) and no issue, so the PUT failed and every invoice waiting on it with it.
+#[test]
+fn a_new_contact_never_takes_an_existing_contact_number() {
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        with_payer(json!({"kind": "patient", "id": "p5", "name": "Kate Other",
+            "contactNumber": "P-100", "email": "kate.other@example.com"})),
+    );
+    let d = &p.documents[0];
+    assert!(
+        codes(&d.issues).contains(&"CONTACT_NAME_TAKEN@invoices[0].payer.contactNumber".to_owned()),
+        "{:?}",
+        codes(&d.issues)
+    );
+    assert!(d.blocked && p.contacts.is_empty(), "{:?}", p.contacts);
+    // The same with the host id as contact number (contactNumberFromId).
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create", "contactNumberFromId": true}})),
+        with_payer(
+            json!({"kind": "patient", "id": "P-200", "name": "Samantha Jones",
+            "email": "sam.j@example.com"}),
+        ),
+    );
+    // Sam Jones (P-200) has no email: nothing contradicts, so this one matches by number.
+    assert_eq!(
+        json_of(&p)["documents"][0]["contact"]["matchedBy"],
+        "contactNumber"
+    );
+    // Katherine (P-100) has another email: the number taken is the payer's id, said there.
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create", "contactNumberFromId": true}})),
+        with_payer(
+            json!({"kind": "patient", "id": "P-100", "name": "Kate Other",
+            "email": "kate.other@example.com"}),
+        ),
+    );
+    assert_eq!(
+        codes(&p.documents[0].issues),
+        ["CONTACT_NAME_TAKEN@invoices[0].payer.id"]
+    );
+    // Two new payers of one batch with one contact number: the second would be refused too.
+    let inv = |id: &str, payer: &str, email: &str| {
+        json!({"id": id, "date": "2024-01-15",
+        "payer": {"kind": "patient", "id": payer, "name": format!("Name {payer}"), "contactNumber": "N-1", "email": email},
+        "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]})
+    };
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        json!([
+            inv("a", "q1", "q1@example.com"),
+            inv("b", "q2", "q2@example.com")
+        ]),
+    );
+    assert_eq!(p.contacts.len(), 1, "{:?}", p.contacts);
+    assert_eq!(
+        codes(&p.documents[1].issues),
+        ["CONTACT_NAME_TAKEN@invoices[1].payer.contactNumber"]
+    );
+}
+
+/// A payer created as a new contact with its own payment terms: the contact Xero will hold has
+/// those terms, and "If you've entered default due dates for both organisation and contact,
+/// Xero enters the contact due date" (reference §8, H-TERMS), which is the rule the settings'
+/// `paymentTerms` follow (README: the contact's, then the organisation's). Before, the due date
+/// of an invoice to a contact still to be created came from the organisation's terms (the 20th
+/// of the following month), whatever the payer's `paymentTerms` said.
+#[test]
+fn a_new_contact_due_date_follows_its_own_terms() {
+    let p = preview(
+        sample_snapshot(),
+        settings(
+            json!({"status": "AUTHORISED", "dueDate": {"rule": "paymentTerms"},
+            "contacts": {"onMissing": "create"}}),
+        ),
+        with_payer(
+            json!({"kind": "thirdParty", "id": "acc", "name": "Accident Compensation",
+            "paymentTerms": {"sales": {"day": 7, "type": "DAYSAFTERBILLDATE"}}}),
+        ),
+    );
+    let d = &json_of(&p)["documents"][0];
+    assert_eq!(d["contact"]["status"], "create");
+    assert_eq!(
+        p.contacts[0]
+            .contact
+            .payment_terms
+            .as_ref()
+            .unwrap()
+            .sales
+            .as_ref()
+            .unwrap()
+            .day,
+        7
+    );
+    assert_eq!(
+        d["dueDate"], "2024-01-22",
+        "the new contact's 7 days: {}",
+        d["issues"]
+    );
+}

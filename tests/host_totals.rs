@@ -387,3 +387,46 @@ fn host_totals_golden() {
         path.display()
     );
 }
+
+/// The rounding line's account and tax type are held to what every other line's are: an
+/// ARCHIVED account is refused by Xero ("Account code '###' has been archived or has been
+/// deleted. Each line item must reference a valid account.", reference §7.1), and so is a
+/// DELETED or ARCHIVED tax rate ("cannot be restored or used on transactions", §7.2). Before,
+/// `roundingAccount` naming an archived zero-rate account (or one whose zero-rate tax type is
+/// archived) passed the settings check, and every adjusted document was sent with a line
+/// Xero refuses.
+#[test]
+fn a_rounding_line_needs_an_active_account_and_tax_rate() {
+    let mut s = snapshot();
+    s["accounts"]["Accounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "AccountID": "a1b2c3d4-0000-4000-8000-000000000861", "Code": "861", "Name": "Old Rounding",
+            "Type": "CURRLIAB", "Status": "ARCHIVED", "TaxType": "NONE", "Class": "LIABILITY"
+        }));
+    s["accounts"]["Accounts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+            "AccountID": "a1b2c3d4-0000-4000-8000-000000000862", "Code": "862", "Name": "Rounding 2",
+            "Type": "CURRLIAB", "Status": "ACTIVE", "TaxType": "OLDZERO", "Class": "LIABILITY"
+        }));
+    s["taxRates"]["TaxRates"].as_array_mut().unwrap().push(
+        json!({"Name": "Old zero", "TaxType": "OLDZERO", "Status": "DELETED",
+            "EffectiveRate": 0.0, "CanApplyToLiabilities": true}),
+    );
+    for code in ["861", "862"] {
+        let mut settings = settings("roundingLine", "Exclusive");
+        settings["hostTotal"]["roundingAccount"] = json!(code);
+        let e = exporter(s.clone(), settings.clone());
+        assert_eq!(
+            codes(e.issues()),
+            ["SETTINGS_INVALID@settings.hostTotal.roundingAccount"],
+            "{code}"
+        );
+        let p = preview(s.clone(), settings, invoice("87.75", ""));
+        let d = &json_of(&p)["documents"][0];
+        assert_eq!(d["blocked"], true, "{code}: {}", d["body"]);
+    }
+}

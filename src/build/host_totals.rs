@@ -251,7 +251,8 @@ fn rounding_line(
 
 /// The rounding account's code and its tax type (`None` on NoTax documents): the settings'
 /// `roundingAccount`, else the organisation's ROUNDING system account. Its tax rate must be
-/// zero, or the line would carry tax and the total would still differ.
+/// zero, or the line would carry tax and the total would still differ; the account and the
+/// rate must be ACTIVE, as on any line, or Xero refuses the line (reference §7.1, §7.2).
 pub(crate) fn rounding_account(
     snapshot: &Snapshot,
     settings: &Settings,
@@ -267,6 +268,13 @@ pub(crate) fn rounding_account(
                 .is_some_and(|s| s.eq_ignore_ascii_case("ROUNDING"))
         }),
     };
+    // An archived account is refused on a new line as on any other (reference §7.1).
+    if let Some(status) = account
+        .and_then(|a| a.status.as_deref())
+        .filter(|s| *s != "ACTIVE")
+    {
+        return Err(format!("the rounding account \"{}\" is {status} in Xero, and Xero refuses it on new lines: use an active account.", account.and_then(|a| a.code.as_deref()).or(rounding_account.as_deref()).unwrap_or("")));
+    }
     let (code, tax_type) = match (account, rounding_account) {
         (Some(a), given) => (a.code.clone().or_else(|| given.clone()), a.tax_type.clone()),
         // Without the snapshot's accounts the code is sent unchecked (reported on the snapshot).
@@ -283,6 +291,9 @@ pub(crate) fn rounding_account(
     let tax_type = tax_type.ok_or_else(|| format!("the rounding account \"{code}\" has no default tax type in the snapshot, so the rounding line's tax is unknown: give the account a zero-rate tax type in Xero."))?;
     match snapshot.tax_rate(&tax_type) {
         Some(t) if !t.rate().is_zero() => Err(format!("the rounding account \"{code}\"'s tax type {tax_type} has a rate of {} %: a rounding line must carry no tax. Give the account a zero-rate tax type in Xero.", t.rate().normalize())),
+        // DELETED and ARCHIVED rates "cannot be used on transactions" (reference §7.2).
+        Some(t) if !matches!(t.status.as_deref(), None | Some("ACTIVE")) => Err(format!("the rounding account \"{code}\"'s tax type {tax_type} is {} in Xero and cannot be used on transactions. Give the account an active zero-rate tax type in Xero.", t.status.as_deref().unwrap_or(""))),
+        None if !snapshot.tax_rates.is_empty() => Err(format!("the rounding account \"{code}\"'s tax type {tax_type} is not one of the organisation's tax rates. Give the account an active zero-rate tax type in Xero.")),
         _ => Ok((code, Some(tax_type))),
     }
 }

@@ -309,6 +309,9 @@ pub struct Planned {
     /// By key, in key order (deterministic).
     pub contacts: BTreeMap<String, NewContact>,
     names: BTreeMap<String, String>,
+    /// ContactNumber key → the key of the planned contact that has it: Xero refuses a second
+    /// contact with a number another contact has, planned in the same batch or not.
+    numbers: BTreeMap<String, String>,
     /// (contact key, source invoice id) pairs already listed in a contact's `invoices`: one
     /// new payer can have thousands of invoices in a batch, and scanning the list for each was
     /// quadratic. Hashed with [`crate::hasher::CellHasher`]: SipHash was ~120 instructions an
@@ -583,6 +586,9 @@ impl<'a> Resolver<'a> {
                 name: Text::new(name),
             };
         }
+        if self.number_taken(ask, &key, planned, issues) {
+            return ContactRef::Unresolved;
+        }
         let Some(final_name) = self.unique_name(ask, name, &key, planned, issues) else {
             return ContactRef::Unresolved;
         };
@@ -599,6 +605,9 @@ impl<'a> Resolver<'a> {
             format!("No Xero contact matches this payer: contact \"{final_name}\" will be created before the invoice."),
         ));
         planned.names.insert(names::key(&final_name), key.clone());
+        if let Some(n) = number {
+            planned.numbers.insert(names::key(n), key.clone());
+        }
         planned.listed.insert((key.clone(), source_id.to_owned()));
         planned.contacts.insert(
             key.clone(),
@@ -638,6 +647,51 @@ impl<'a> Resolver<'a> {
                 ),
             ));
         }
+    }
+
+    /// Whether the new contact's ContactNumber is another contact's (reported). Why: rule 3
+    /// skips a contact with the payer's number when something else of it contradicts the payer
+    /// (another email), so the payer is created, and Xero refuses a PUT /Contacts whose
+    /// ContactNumber an existing contact has (reference §5, D-CON: "Another contact has this
+    /// contact number"), or one a contact planned earlier in the batch takes. No number is
+    /// invented: the host's number is its key for this person.
+    fn number_taken(
+        &self,
+        ask: &Ask<'_>,
+        key: &str,
+        planned: &Planned,
+        issues: &mut Vec<Issue>,
+    ) -> bool {
+        let Some(number) = ask.number else {
+            return false;
+        };
+        let k = names::key(number);
+        let by_xero = self
+            .snapshot
+            .contact_by_number
+            .get(&k)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.snapshot.contacts.get(*i))
+            .find_map(|c| c.contact_id.as_deref().or(c.name.as_deref()));
+        let by_batch = planned.numbers.get(&k).filter(|owner| *owner != key);
+        let other = match (by_xero, by_batch) {
+            (Some(id), _) => format!("Xero contact {id}"),
+            (None, Some(owner)) => format!("the contact created for payer {owner} in this batch"),
+            (None, None) => return false,
+        };
+        // The number is the payer's own, or its id under settings.contacts.contactNumberFromId.
+        let field = if non_empty(&ask.payer.contact_number).is_some() {
+            "contactNumber"
+        } else {
+            "id"
+        };
+        issues.push(Issue::error(
+            IssueCode::ContactNameTaken,
+            ask.path.field(field),
+            format!("Contact number \"{number}\" belongs to {other}, which is another person (its email or account number differs), and Xero requires unique contact numbers: this payer is not created. Link it to the right contact (payer.contactId) or give it its own contact number."),
+        ));
+        true
     }
 
     /// The new contact's name: the payer's, or with its number as a suffix when an active

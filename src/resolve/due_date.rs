@@ -6,10 +6,10 @@
 
 use crate::dates::Date;
 use crate::input::settings::DueDateRule;
-use crate::input::snapshot::PaymentTerms;
+use crate::input::snapshot::{PaymentTerms, RawTerm};
 use crate::input::source::non_empty;
 use crate::issues::{Issue, IssueCode};
-use crate::resolve::contacts::ContactRef;
+use crate::resolve::contacts::{ContactRef, Planned};
 use crate::resolve::Doc;
 use crate::xero::kind::DocumentKind;
 
@@ -19,6 +19,7 @@ pub(crate) fn resolve(
     date: Option<Date>,
     kind: DocumentKind,
     contact: &ContactRef,
+    planned: &Planned,
     issues: &mut Vec<Issue>,
 ) -> Option<Date> {
     let path = doc.path;
@@ -40,7 +41,7 @@ pub(crate) fn resolve(
             ));
         }
     } else if let (Some(date), false) = (date, kind.is_credit()) {
-        due_date = by_rule(doc, date, contact, kind.is_sales(), issues);
+        due_date = by_rule(doc, date, contact, planned, kind.is_sales(), issues);
     }
     // The rule may have said why it gave no date (a payment term past 9999-12-31): once is enough.
     let explained = issues
@@ -72,6 +73,7 @@ fn by_rule(
     doc: &Doc<'_>,
     date: Date,
     contact: &ContactRef,
+    planned: &Planned,
     sales: bool,
     issues: &mut Vec<Issue>,
 ) -> Option<Date> {
@@ -95,7 +97,27 @@ fn by_rule(
                 ContactRef::Existing { contact_id, .. } => snapshot
                     .contact_by_id(contact_id)
                     .and_then(|c| pick(c.payment_terms.as_ref())),
-                _ => None,
+                // A contact still to be created has the terms it is created with (the payer's
+                // `paymentTerms`): Xero takes the contact's over the organisation's (H-TERMS).
+                ContactRef::Create { key, .. } => planned
+                    .contacts
+                    .get(key.as_str())
+                    .and_then(|c| c.contact.payment_terms.as_ref())
+                    .and_then(|t| {
+                        if sales {
+                            t.sales.as_ref()
+                        } else {
+                            t.bills.as_ref()
+                        }
+                    })
+                    .and_then(|t| {
+                        RawTerm {
+                            day: Some(t.day),
+                            kind: Some(t.kind.clone()),
+                        }
+                        .term()
+                    }),
+                ContactRef::Unresolved => None,
             };
             let org_terms = pick(
                 snapshot

@@ -134,7 +134,7 @@ pub(crate) fn invoice(
         planned,
         &mut later,
     );
-    let due_date = due_date::resolve(&doc, head.date, kind, &contact, &mut later);
+    let due_date = due_date::resolve(&doc, head.date, kind, &contact, planned, &mut later);
     let numbering = numbering::resolve(&doc, kind, &mut later);
     let (xero_id, update) = updates::resolve(&doc, &lines, &mut later);
     ResolvedInvoice {
