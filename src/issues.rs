@@ -42,6 +42,9 @@ pub enum IssueCode {
     /// A field of an invoice, line or payer this library does not know (a warning by default:
     /// hosts pass their own objects; `settings.unknownFields: "error"` makes it an error).
     FieldUnknown,
+    /// A field the caller wrote that this document does not carry to Xero (a bill's
+    /// reference, a line's tax code under NoTax): said rather than dropped without a word.
+    FieldNotSent,
     /// A line's `itemCode` is not one of the organisation's Xero items.
     ItemNotFound,
     /// The same source invoice id appears twice in one batch: the second would be sent twice.
@@ -286,6 +289,7 @@ impl IssueCode {
             IssueCode::Missing => "MISSING",
             IssueCode::SettingUnknown => "SETTING_UNKNOWN",
             IssueCode::FieldUnknown => "FIELD_UNKNOWN",
+            IssueCode::FieldNotSent => "FIELD_NOT_SENT",
             IssueCode::ItemNotFound => "ITEM_NOT_FOUND",
             IssueCode::SourceIdDuplicate => "SOURCE_ID_DUPLICATE",
             IssueCode::TextInvalid => "TEXT_INVALID",

@@ -172,31 +172,24 @@ fn csv_issues_carry_the_rows_key() {
     assert_eq!(serde_json::to_value(&r.issues[0]).unwrap()["key"], "C001");
 }
 
-/// DESIGN QUESTION (ignored until decided): what the caller wrote that has no effect is said.
-/// DESIGN.md: "Nothing the caller wrote is silently ignored". Two fields are dropped today with
-/// no issue at all:
+/// What the caller wrote that the document does not carry is said (DESIGN.md: "Nothing the
+/// caller wrote is silently ignored"), as a FIELD_NOT_SENT warning at its path:
 /// - a line's `taxCode` (even one no mapping knows) under `lineAmountTypes: "NoTax"`: no
-///   TaxType is sent, rightly (reference §3.1 rule 6: NoTax lines have no tax), but the host
-///   that taxes its lines and misconfigured NoTax is not told its tax codes went nowhere;
-/// - an ACCPAY bill's `reference`: Xero's Reference is "ACCREC only" (reference §2.2), so it
-///   is left out of the body, and the bill goes to Xero without the host's reference.
-///
-/// A warning is the obvious answer, but it needs an issue code (stable API: a new code, or
-/// FIELD_UNKNOWN stretched to "known but unused here") and a decision whether the bill's
-/// reference should rather go somewhere Xero keeps (its InvoiceNumber is what Xero's screens
-/// call a bill's reference), so this stops at the test.
+///   TaxType is sent, rightly (reference §3.1 rule 6: NoTax lines have no tax);
+/// - an ACCPAY bill's `reference`: Xero's Reference is "ACCREC only" (reference §2.2), so it is
+///   left out of the body.
 #[test]
-#[ignore = "design question: which issue code says a field has no effect (see comment)"]
 fn fields_without_effect_are_said() {
     let p = preview(
         sample_snapshot(),
         json!({"lineAmountTypes": "NoTax", "accounts": {"default": "200"}}),
         invoice_with_line(json!({"taxCode": "BOGUS"})),
     );
-    assert!(
-        !p.documents[0].issues.is_empty(),
-        "NoTax: taxCode BOGUS ignored without a word"
+    assert_eq!(
+        codes(&p.documents[0].issues),
+        ["FIELD_NOT_SENT@invoices[0].lines[0].taxCode"]
     );
+    assert!(!p.documents[0].blocked);
     let mut inv = invoice_with_line(json!({}));
     inv[0]["reference"] = json!("PO-77");
     let p = preview(
@@ -206,7 +199,8 @@ fn fields_without_effect_are_said() {
     );
     assert!(!p.documents[0].body.as_deref().unwrap().contains("PO-77"));
     assert!(
-        !p.documents[0].issues.is_empty(),
-        "ACCPAY: reference PO-77 dropped without a word"
+        codes(&p.documents[0].issues).contains(&"FIELD_NOT_SENT@invoices[0].reference".to_owned()),
+        "{:?}",
+        codes(&p.documents[0].issues)
     );
 }

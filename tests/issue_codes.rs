@@ -272,6 +272,18 @@ fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
             "error TAX_CODE_UNMAPPED@invoices[0].lines[0].taxCode",
         ),
         (
+            "a tax code under NoTax",
+            json!({"lineAmountTypes": "NoTax"}),
+            line(json!({"taxCode": "GST"})),
+            "warning FIELD_NOT_SENT@invoices[0].lines[0].taxCode",
+        ),
+        (
+            "a bill's reference",
+            json!({"invoiceType": "ACCPAY", "taxes": {"default": "INPUT2"}, "accounts": {"default": "463"}}),
+            base(json!({"reference": "PO-77"})),
+            "warning FIELD_NOT_SENT@invoices[0].reference",
+        ),
+        (
             "unknown tax type",
             json!({"taxes": {"default": "GST on Income"}}),
             line(json!({})),

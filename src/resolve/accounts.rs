@@ -192,10 +192,14 @@ pub(crate) fn tax(
     issues: &mut Vec<Issue>,
 ) -> (Option<Text>, Decimal) {
     let s = ctx.settings;
+    let tax_code = non_empty(&li.line.tax_code);
     if s.line_amount_types == LineAmountTypes::NoTax {
+        if let Some(code) = tax_code {
+            let shown = crate::money::shown(code);
+            issues.push(Issue::warning(IssueCode::FieldNotSent, li.path.field("taxCode"), format!("Tax code \"{shown}\" is not sent: under settings.lineAmountTypes \"NoTax\" lines carry no tax. Leave taxCode out, or use \"Exclusive\" or \"Inclusive\" if these lines are taxed.")));
+        }
         return (None, Decimal::ZERO);
     }
-    let tax_code = non_empty(&li.line.tax_code);
     let from_code = match tax_code {
         Some(code) => match s.taxes.by_code.get(code) {
             Some(tt) => Some(tt.clone()),

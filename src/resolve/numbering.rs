@@ -254,9 +254,31 @@ pub(crate) fn resolve(doc: &Doc<'_>, kind: DocumentKind, issues: &mut Vec<Issue>
         render(url.as_ref(), inv, path, scratch, issues)
     };
     let credits_invoice_number = non_empty_text(&inv.credits_invoice_number);
+    let written = reference
+        .clone()
+        .filter(|_| non_empty_text(&inv.reference).is_some());
     let n = arrange(kind, number, reference, url, credits_invoice_number);
+    if let Some(r) = written.filter(|r| n.reference.as_ref() != Some(r)) {
+        reference_not_sent(kind, &r, path, issues);
+    }
     check_limits(&n, path, issues);
     n
+}
+
+/// The host's reference that the kind does not carry: a bill has no Reference in Xero, a
+/// sales credit note's names the invoice it corrects. Said, not dropped silently.
+fn reference_not_sent(kind: DocumentKind, reference: &str, path: &Path, issues: &mut Vec<Issue>) {
+    let shown = crate::money::shown(reference);
+    let why = if kind.is_sales() {
+        "a credit note's Reference names the invoice it corrects (its creditsInvoiceNumber, else its own number)"
+    } else {
+        "a bill or supplier credit note has no Reference in Xero: its number is what Xero shows as its reference"
+    };
+    issues.push(Issue::warning(
+        IssueCode::FieldNotSent,
+        path.field("reference"),
+        format!("Reference \"{shown}\" is not sent: {why}. Put it in the number or a line's description if it must reach Xero."),
+    ));
 }
 
 /// Puts the rendered number and reference where the kind wants them.

@@ -7,16 +7,48 @@
 //! list for nothing. The other parts are skipped as JSON (still checked to be JSON), not read:
 //! a malformed contact list is the exporter's to report, not the CSV check's.
 
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::input::snapshot::{List, Snapshot, TrackingCategory};
 
-/// The snapshot keys read here, spelt as [`crate::SnapshotInput`] accepts them.
-#[derive(Default, Deserialize)]
-#[serde(default)]
+/// The snapshot keys read here, spelt as [`crate::SnapshotInput`] accepts them; read by hand
+/// as that one is, so that both take and refuse the same shapes (an object only, a part once).
+#[derive(Default)]
 struct TrackingPart {
-    #[serde(rename = "trackingCategories", alias = "TrackingCategories")]
     tracking_categories: Option<List<TrackingCategory>>,
+}
+
+impl<'de> Deserialize<'de> for TrackingPart {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(TrackingPartVisitor)
+    }
+}
+
+struct TrackingPartVisitor;
+
+impl<'de> Visitor<'de> for TrackingPartVisitor {
+    type Value = TrackingPart;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the snapshot object ({organisation, accounts, taxRates, ...})")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TrackingPart, A::Error> {
+        let mut part = TrackingPart::default();
+        let mut seen = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if matches!(&*key, "trackingCategories" | "TrackingCategories") {
+                if std::mem::replace(&mut seen, true) {
+                    return Err(de::Error::duplicate_field("trackingCategories"));
+                }
+                part.tracking_categories = map.next_value()?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(part)
+    }
 }
 
 /// Reads a snapshot's tracking categories from its JSON text; the other parts are skipped.
@@ -81,6 +113,8 @@ mod tests {
             "5",
             r#"{"trackingCategories": null}"#,
             r#"{"trackingCategories": []}"#,
+            r#"{"trackingCategories": [], "TrackingCategories": []}"#,
+            r#"[[], [], [], []]"#,
         ] {
             let full = serde_json::from_str::<crate::SnapshotInput>(text).is_ok();
             assert_eq!(read_snapshot(text).is_ok(), full, "{text}");
