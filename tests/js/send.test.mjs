@@ -126,7 +126,9 @@ test('a lost answer: uncertain, then a lookup, then only the missing one is rese
   const [lookup] = run.next(200);
   assert.equal(lookup.id, changed[0].lookup.id);
   const found = (await read('openapi/invoices-get.json')).Invoices[2];
-  const body = { Invoices: [{ ...found, InvoiceNumber: 'N-0001', Contact: { ContactID: KATHERINE }, Status: 'AUTHORISED' }] };
+  // Dated as sent: an element of the same number with another date and total is another
+  // document (the lookup's fallback takes only one dated as the document sent).
+  const body = { Invoices: [{ ...found, InvoiceNumber: 'N-0001', Date: '2024-01-15T00:00:00', Contact: { ContactID: KATHERINE }, Status: 'AUTHORISED' }] };
   run.handle(lookup.id, { status: 200, body }, 210);
   assert.deepEqual(run.outcomes().map((o) => o.status), ['retry', 'exported']);
   const [resend] = run.next(220);
