@@ -578,7 +578,12 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
                 "{group}: time entry {}",
                 entry.date.as_deref().unwrap_or("")
             ))),
-            quantity: entry.hours.clone(),
+            // Absent hours are kept as empty text, which the preview reports as an invalid
+            // quantity at this line: left absent, the line would be read as quantity 1 (the
+            // rule for a priced line without one) and bill an hour nobody recorded.
+            quantity: Some(entry.hours.clone().unwrap_or_else(|| {
+                Num::Invalid(crate::money::NumError::NotANumber(String::new()))
+            })),
             unit_amount: entry.rate.clone(),
             account_code: input.account_code.clone(),
             tax_code: input.tax_code.clone(),
