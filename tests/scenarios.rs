@@ -327,6 +327,37 @@ fn a_time_entry_without_hours_is_an_issue_not_one_hour() {
     }
 }
 
+/// The line's list of who worked is the helper's own text: with members named by their ids
+/// (120 UUIDs on one project) it must not push the Description past Xero's 4000 characters
+/// (reference §2.4) and block a bill whose every entry is valid.
+#[test]
+fn many_members_on_one_project_do_not_block_the_bill() {
+    let (exporter, _) = scenario("timesheet");
+    let entries: Vec<Value> = (0..120)
+        .map(|i| {
+            serde_json::json!({"member": format!("3a1e7b9c-0000-4000-8000-{i:012}"),
+                "date": "2024-03-04", "hours": "1", "rate": "85.00", "project": "Website"})
+        })
+        .collect();
+    let sheet: TimesheetInput = serde_json::from_value(serde_json::json!({
+        "id": "ts-x", "number": "X-1", "date": "2024-03-31", "groupBy": "project",
+        "payer": {"kind": "member", "id": "tui", "name": "Tui Contractor", "contactNumber": "M-tui"},
+        "entries": entries
+    }))
+    .unwrap();
+    let p = serde_json::to_value(exporter.preview(&[timesheet_invoice(&sheet)])).unwrap();
+    let d = &p["documents"][0];
+    assert_eq!(d["issues"], serde_json::json!([]), "{}", d["issues"]);
+    assert_eq!(d["totals"]["subTotal"], "10200.00");
+    let description = d["lines"][0]["description"].as_str().unwrap();
+    assert!(description.chars().count() <= 4000);
+    assert!(description.starts_with("Website (3a1e7b9c-0000-4000-8000-000000000000, "));
+    assert!(
+        description.ends_with(" more): 120.00 h at 85.00"),
+        "{description}"
+    );
+}
+
 /// The streamed preview (what the package returns) is the batch preview split, byte for byte,
 /// for every scenario and every combination of options.
 #[test]
