@@ -283,6 +283,81 @@ fn time_tracker_bills() {
     assert_eq!(p["contacts"][0]["key"], "member:kiri");
 }
 
+/// A time entry without hours is not an hour: the preview treats a line without a quantity
+/// as quantity 1, so the entry's own line must say its hours are missing (DESIGN: nothing the
+/// caller wrote is guessed; README: a time tracker bills hours × rate) instead of billing one
+/// hour at the entry's rate.
+#[test]
+fn a_time_entry_without_hours_is_an_issue_not_one_hour() {
+    let (exporter, _) = scenario("timesheet");
+    for hours in [None, Some(Value::Null)] {
+        let mut entry = serde_json::json!({"member": "tui", "date": "2024-03-08", "rate": "85.00", "project": "Website"});
+        if let Some(h) = &hours {
+            entry["hours"] = h.clone();
+        }
+        let sheet: TimesheetInput = serde_json::from_value(serde_json::json!({
+            "id": "ts-x", "number": "X-1", "date": "2024-03-31", "groupBy": "project",
+            "payer": {"kind": "member", "id": "tui", "name": "Tui Contractor", "contactNumber": "M-tui"},
+            "entries": [
+                {"member": "tui", "date": "2024-03-04", "hours": "2", "rate": "85.00", "project": "Website"},
+                entry
+            ]
+        }))
+        .unwrap();
+        // Through JSON too, as the package hands the invoice back to `preview`.
+        let invoice = timesheet_invoice(&sheet);
+        let text = serde_json::to_string(&invoice).unwrap();
+        let again: SourceInvoice = serde_json::from_str(&text).unwrap();
+        for inv in [invoice, again] {
+            let p = serde_json::to_value(exporter.preview(&[inv])).unwrap();
+            let d = &p["documents"][0];
+            assert_eq!(d["blocked"], true, "{hours:?}: {d}");
+            assert!(
+                d["issues"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["severity"] == "error"
+                        && i["path"] == "invoices[0].lines[1].quantity"),
+                "{hours:?}: {}",
+                d["issues"]
+            );
+            assert_ne!(d["totals"]["subTotal"], "255.00", "2 h + a guessed hour");
+        }
+    }
+}
+
+/// The line's list of who worked is the helper's own text: with members named by their ids
+/// (120 UUIDs on one project) it must not push the Description past Xero's 4000 characters
+/// (reference §2.4) and block a bill whose every entry is valid.
+#[test]
+fn many_members_on_one_project_do_not_block_the_bill() {
+    let (exporter, _) = scenario("timesheet");
+    let entries: Vec<Value> = (0..120)
+        .map(|i| {
+            serde_json::json!({"member": format!("3a1e7b9c-0000-4000-8000-{i:012}"),
+                "date": "2024-03-04", "hours": "1", "rate": "85.00", "project": "Website"})
+        })
+        .collect();
+    let sheet: TimesheetInput = serde_json::from_value(serde_json::json!({
+        "id": "ts-x", "number": "X-1", "date": "2024-03-31", "groupBy": "project",
+        "payer": {"kind": "member", "id": "tui", "name": "Tui Contractor", "contactNumber": "M-tui"},
+        "entries": entries
+    }))
+    .unwrap();
+    let p = serde_json::to_value(exporter.preview(&[timesheet_invoice(&sheet)])).unwrap();
+    let d = &p["documents"][0];
+    assert_eq!(d["issues"], serde_json::json!([]), "{}", d["issues"]);
+    assert_eq!(d["totals"]["subTotal"], "10200.00");
+    let description = d["lines"][0]["description"].as_str().unwrap();
+    assert!(description.chars().count() <= 4000);
+    assert!(description.starts_with("Website (3a1e7b9c-0000-4000-8000-000000000000, "));
+    assert!(
+        description.ends_with(" more): 120.00 h at 85.00"),
+        "{description}"
+    );
+}
+
 /// The streamed preview (what the package returns) is the batch preview split, byte for byte,
 /// for every scenario and every combination of options.
 #[test]

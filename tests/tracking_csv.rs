@@ -405,6 +405,52 @@ fn injection_cells_are_exported_safely_and_read_back_unchanged() {
     assert_eq!(clients["C2"]["Location"], "North");
 }
 
+/// README ("Export"): "The import removes that `'` again from key and tracking cells, so an
+/// exported file reads back to its original values". A key that itself starts with `'` and a
+/// formula character (a key neutralised by an earlier tool, `'-12.50` kept as text) must read
+/// back as written, not lose its `'` to the import's undoing of a neutralisation the export
+/// never applied.
+#[test]
+fn keys_starting_with_a_quote_mark_read_back_unchanged() {
+    let keys = [
+        "'=KEY()", "''+1", "'-12.50", "'@x", "'\t=1", "'plain", "=KEY()", "-12.50",
+    ];
+    let rows: Vec<ExportRow> = keys
+        .iter()
+        .map(|k| {
+            serde_json::from_value(json!({
+                "Client ID": k,
+                "Xero Tracking Category 1": "General",
+                "Xero Tracking Category 2": "North",
+            }))
+            .unwrap()
+        })
+        .collect();
+    let text = export(&rows, &ExportOptions::default()).unwrap();
+    let r = validate(sample(), text.as_bytes(), Options::default());
+    assert_eq!(r.issue_count, 0, "{:?}", r.issues);
+    let clients = r.assignments.unwrap().to_clients();
+    let mut want: Vec<String> = keys.iter().map(|k| k.trim().to_owned()).collect();
+    want.sort();
+    assert_eq!(clients.keys().cloned().collect::<Vec<_>>(), want, "{text}");
+}
+
+/// README ("Rows"): every cell is trimmed, and rows whose cells are all empty are skipped. A
+/// row of no-break spaces or vertical tabs (white space `trim` removes) is such a row: skipped,
+/// not a row without a client key.
+#[test]
+fn a_row_of_white_space_cells_is_skipped() {
+    for blank in ["\u{a0},\u{a0},", "\u{b},,", "\u{3000}, ,\t", "\"\u{a0}\",,"] {
+        let text = format!(
+            "Client ID,Xero Tracking Category 1,Xero Tracking Category 2\r\n{blank}\r\nC1,General,North\r\n"
+        );
+        let r = validate(sample(), text.as_bytes(), Options::default());
+        assert_eq!(issues(&r), Vec::<String>::new(), "{blank:?}");
+        assert_eq!(counts(&r), (1, 1, 0), "{blank:?}");
+        assert_chunking_is_invisible(&sample(), text.as_bytes(), "white space row");
+    }
+}
+
 /// The export's cells are read by one visitor (not `#[serde(untagged)]`, whose buffering cost
 /// size in the CSV-only `.wasm`): every kind a host sends reads as before, from JSON text as
 /// the package passes it (numbers as exact text) and from a `serde_json::Value`.

@@ -578,7 +578,12 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
                 "{group}: time entry {}",
                 entry.date.as_deref().unwrap_or("")
             ))),
-            quantity: entry.hours.clone(),
+            // Absent hours are kept as empty text, which the preview reports as an invalid
+            // quantity at this line: left absent, the line would be read as quantity 1 (the
+            // rule for a priced line without one) and bill an hour nobody recorded.
+            quantity: Some(entry.hours.clone().unwrap_or_else(|| {
+                Num::Invalid(crate::money::NumError::NotANumber(String::new()))
+            })),
             unit_amount: entry.rate.clone(),
             account_code: input.account_code.clone(),
             tax_code: input.tax_code.clone(),
@@ -616,17 +621,10 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
         .map(|((group, _), (hours, rate, mut who))| {
             let hours = round_half_away(hours, 2);
             who.sort();
-            let detail = if who.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", who.join(", "))
-            };
+            let summary = format!(": {} h at {}", crate::money::fixed(hours, 2), rate);
+            let detail = who_detail(&group, &who, &summary);
             SourceLine {
-                description: Some(Text::from(format!(
-                    "{group}{detail}: {} h at {}",
-                    crate::money::fixed(hours, 2),
-                    rate
-                ))),
+                description: Some(Text::from(format!("{group}{detail}{summary}"))),
                 quantity: Some(Num::Value(hours)),
                 unit_amount: Some(Num::Value(rate)),
                 account_code: input.account_code.clone(),
@@ -646,6 +644,50 @@ pub fn timesheet_invoice(input: &TimesheetInput) -> SourceInvoice {
         lines,
         ..SourceInvoice::default()
     }
+}
+
+/// Xero's limit on a line's Description, in characters (reference §2.4).
+const DESCRIPTION_CHARS: usize = 4000;
+
+/// ` (a, b, c)`: who worked on a timesheet line (members, or projects when grouped by
+/// member), as many as keep the description (`group`, this, `summary`) within Xero's limit,
+/// then `and N more`. The list is the helper's own text, not the caller's: written in full
+/// (a hundred members named by their ids) it made the preview block a bill whose entries
+/// were all valid.
+fn who_detail(group: &str, who: &[Text], summary: &str) -> String {
+    if who.is_empty() {
+        return String::new();
+    }
+    let full = format!(" ({})", who.join(", "));
+    let room = DESCRIPTION_CHARS.saturating_sub(group.chars().count() + summary.chars().count());
+    if full.chars().count() <= room {
+        return full;
+    }
+    // Room kept for the longest ending, `, and N more)` with N all of them.
+    let ending = format!(", and {} more)", who.len()).len();
+    let mut out = String::from(" (");
+    let mut used = out.len();
+    let mut shown = 0;
+    for w in who {
+        let separator = if shown == 0 { 0 } else { 2 };
+        let next = used + separator + w.chars().count();
+        if next + ending > room {
+            break;
+        }
+        if shown > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(w);
+        used = next;
+        shown += 1;
+    }
+    let rest = who.len().saturating_sub(shown);
+    if shown == 0 {
+        out.push_str(&format!("{rest} more)"));
+    } else {
+        out.push_str(&format!(", and {rest} more)"));
+    }
+    out
 }
 
 impl SourceInvoice {

@@ -17,14 +17,19 @@ use super::{BOM, DEFAULT_KEY_COLUMN, TRACKING_COLUMNS};
 /// Formula neutralisation: a cell starting with `=`, `+`, `-`, `@`, tab or CR gets a leading
 /// `'`, so a spreadsheet shows it as text instead of running it (OWASP's CSV injection advice).
 /// Plain numbers such as `-12.50` or `+3` are left alone: a spreadsheet reads them as numbers,
-/// which cannot run anything.
+/// which cannot run anything. A cell that already starts with `'`s before such a character
+/// (`'=x`, a key neutralised by another tool) gets one more: the import takes one `'` off
+/// whatever follows is `'`s then a formula character, so it reads back as written.
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(cell) {
+    if cell.trim_start_matches('\'').starts_with(FORMULA_START) && !is_plain_number(cell) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
     }
 }
+
+/// The first characters a spreadsheet may run as a formula.
+pub(super) const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 fn is_plain_number(s: &str) -> bool {
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());

@@ -33,9 +33,9 @@
 //! - A row with a different number of fields from the header, a field that is not UTF-8, or a
 //!   quote opened and never closed (it runs to the end of the file) is malformed and fails. A
 //!   stray `"` inside an unquoted field is read literally, with a warning.
-//! - A key or tracking cell starting with `'` followed by `=`, `+`, `-`, `@`, tab or CR is read
-//!   without the `'`: that is the formula neutralisation [`export`] applies, so an exported file
-//!   reads back to its original values.
+//! - A key or tracking cell starting with `'` followed by `=`, `+`, `-`, `@`, tab or CR (or by
+//!   more `'`s and then one of those) is read without its first `'`: that is the formula
+//!   neutralisation [`export`] applies, so an exported file reads back to its original values.
 //!
 //! The result counts rows read, valid and failing, keeps the first [`Options::max_issues`]
 //! issues (the counts stay exact) and, on request, the valid rows' assignments in the shape of

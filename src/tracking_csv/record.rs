@@ -115,11 +115,22 @@ impl<'a> Fields<'a> {
         })
     }
 
-    /// Whether every field is empty or ASCII white space (a line's commas are not content).
+    /// Whether every field is empty once trimmed (a line's commas are not content).
     pub(super) fn is_blank(&self) -> bool {
         let separator = if self.gap == 1 { b',' } else { b' ' };
-        self.bytes
+        match self
+            .bytes
             .iter()
-            .all(|b| b.is_ascii_whitespace() || *b == separator)
+            .find(|b| !(b.is_ascii_whitespace() || **b == separator))
+        {
+            None => true,
+            // White space `trim` removes beyond ASCII's (a no-break space, a vertical tab):
+            // each cell is trimmed, so such a row is as empty as one of spaces. Only rows whose
+            // first visible byte is one of these get here, not the per-row common case.
+            Some(b) if *b >= 0x80 || *b == 0x0B => {
+                (0..self.len()).all(|i| matches!(self.get(i), Some(Ok(t)) if t.trim().is_empty()))
+            }
+            Some(_) => false,
+        }
     }
 }

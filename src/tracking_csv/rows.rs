@@ -8,6 +8,7 @@ use crate::input::snapshot::Snapshot;
 use crate::issues::{IssueCode, Severity};
 
 use super::categories::{failure_message, TrackingState, Verdict};
+use super::csv_export::FORMULA_START;
 use super::header::{read_header, HeaderState};
 use super::keys::KeySet;
 use super::record::{Fields, IssueSink};
@@ -28,8 +29,9 @@ pub(super) fn cell_value(raw: &str) -> &str {
         return raw;
     }
     let v = raw.trim();
+    // `'`s before the formula character: the export added one to a cell that had the others.
     match v.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.trim(),
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_START) => rest.trim(),
         _ => v,
     }
 }
