@@ -82,15 +82,62 @@ impl Error {
         }
     }
 
-    /// Wraps a deserialisation failure of `argument`.
+    /// Wraps a deserialisation failure of `argument`, in the caller's terms.
     pub fn from_serde(code: ErrorCode, argument: &str, err: impl std::fmt::Display) -> Self {
+        let text = err.to_string();
+        let said = in_callers_terms(&text);
         Error::new(
             code,
             argument,
-            format!("`{argument}` could not be read: {err}"),
+            format!("`{argument}` could not be read: {said}"),
         )
     }
 }
 
+/// serde's derived structs say what they expected by their Rust name ("invalid type:
+/// sequence, expected struct SourceInvoice"), which the JS caller never wrote: it wrote, or
+/// should have written, an object.
+pub(crate) fn in_callers_terms(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.contains("expected struct ") {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some((head, tail)) = rest.split_once("expected struct ") {
+        out.push_str(head);
+        out.push_str("expected an object");
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Result with the misuse error.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn rust_type_names_are_not_said_to_the_caller() {
+        let e = Error::from_serde(
+            ErrorCode::InvalidInput,
+            "invoices",
+            "`invoices[0]`: invalid type: sequence, expected struct SourceInvoice",
+        );
+        assert_eq!(
+            e.message,
+            "`invoices` could not be read: `invoices[0]`: invalid type: sequence, expected an object"
+        );
+        assert_eq!(
+            in_callers_terms("invalid type: null, expected struct SyncOptions at the end"),
+            "invalid type: null, expected an object at the end"
+        );
+        assert_eq!(
+            in_callers_terms("missing field `status`"),
+            "missing field `status`"
+        );
+    }
+}

@@ -308,7 +308,7 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("`settings.contacts`: invalid type: sequence, expected struct"),
+        err.contains("`settings.contacts`: invalid type: sequence, expected an object"),
         "{err}"
     );
     let err = xero_export::input::source::read_invoices(r#"[["a", "1", "ref"]]"#)
@@ -316,7 +316,7 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("`invoices[0]`: invalid type: sequence, expected struct SourceInvoice"),
+        err.contains("`invoices[0]`: invalid type: sequence, expected an object"),
         "{err}"
     );
     let err = xero_export::input::source::read_invoices(r#"[{"lines": [["a line", 1]]}]"#)
@@ -324,7 +324,7 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("`invoices[0].lines[0]`: invalid type: sequence, expected struct SourceLine"),
+        err.contains("`invoices[0].lines[0]`: invalid type: sequence, expected an object"),
         "{err}"
     );
     let err = xero_export::input::source::read_invoices(r#"[{"payer": ["patient", "p-1"]}]"#)

@@ -718,14 +718,16 @@ fn misfit<E: serde::de::Error>(
 }
 
 /// serde_json's message without its " at line L column C" (the position in text the caller
-/// did not write; the path says where).
-pub fn without_position(message: &str) -> &str {
-    match message.rfind(" at line ") {
+/// did not write; the path says where), and without the Rust type names serde's derived
+/// structs give (`expected struct SourceInvoice`: the caller wrote an object).
+pub fn without_position(message: &str) -> std::borrow::Cow<'_, str> {
+    let message = match message.rfind(" at line ") {
         Some(i) if message.get(i..).is_some_and(|t| t.contains(" column ")) => {
             message.get(..i).unwrap_or(message)
         }
         _ => message,
-    }
+    };
+    crate::error::in_callers_terms(message)
 }
 
 /// Reads `invoices[index]` with [`SourceInvoice::read`], as an element of a sequence.

@@ -231,7 +231,7 @@ fn misfit(argument: &str, log: &Log, e: &serde_json::Error) -> Error {
             at.as_str(),
             format!("`{}`: {message}", at.as_str()),
         ),
-        None => Error::new(ErrorCode::InvalidInput, argument, message.to_owned()),
+        None => Error::new(ErrorCode::InvalidInput, argument, message.into_owned()),
     }
 }
 
