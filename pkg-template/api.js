@@ -322,9 +322,42 @@ function makeApi(engine) {
 
   // ---- The API -----------------------------------------------------------------------------
 
+  // Each class's name and whether a value is one of its objects (a static block in each class
+  // sets it: only code inside a class can ask for its private field).
+  const receivers = new Map();
+
+  /** Wraps every method and getter of the API's classes so that one called without its object
+   * (`requests.forEach(run.lost)`, `const { next } = run`) throws `INVALID_INPUT` saying how to
+   * call it, instead of the engine's TypeError on a private field of `undefined`. */
+  function guardReceivers() {
+    for (const [cls, { name, owns }] of receivers) {
+      const proto = cls.prototype;
+      for (const key of Object.getOwnPropertyNames(proto)) {
+        if (key === 'constructor') continue;
+        const d = Object.getOwnPropertyDescriptor(proto, key);
+        const check = (self) => {
+          if (self === null || typeof self !== 'object' || !owns(self)) {
+            throw misuse(`${name}.${key}`, `called without its ${name}: call it on the object (x.${key}), or pass a bound one (x.${key}.bind(x))`);
+          }
+        };
+        if (typeof d.value === 'function') {
+          const method = d.value;
+          d.value = { [key](...args) { check(this); return method.apply(this, args); } }[key];
+        } else if (d.get) {
+          const getter = d.get;
+          d.get = function () { check(this); return getter.call(this); };
+        }
+        Object.defineProperty(proto, key, d);
+      }
+    }
+  }
+
   /** The sending run returned by `exporter.plan`: see the README's "Sending and reconciling". */
   class SendRun {
     #h;
+    static {
+      receivers.set(this, { name: 'SendRun', owns: (o) => #h in o });
+    }
     constructor(token, handle) {
       if (token !== made) throw misuse('SendRun', 'made by exporter.plan(), resume() or syncContacts(), not with new');
       this.#h = handle;
@@ -415,6 +448,9 @@ function makeApi(engine) {
   /** The status sync returned by `sync(exported, options)`: see the README's "Syncing statuses back". */
   class SyncRun {
     #h;
+    static {
+      receivers.set(this, { name: 'SyncRun', owns: (o) => #h in o });
+    }
     constructor(exported, options) {
       const o = encode(options ?? null, 'options');
       const bytes = encodeBytes(exported, 'exported');
@@ -488,6 +524,9 @@ function makeApi(engine) {
   /** A parsed snapshot and settings; previews (and plans) any number of invoices. */
   class Exporter {
     #h;
+    static {
+      receivers.set(this, { name: 'Exporter', owns: (o) => #h in o });
+    }
     // The tracking lists read from `preview`'s texts, by entry, and the generation of the
     // core's table they came from (0: none yet). The core sends only the lists added since
     // (Exporter::preview_page): a page previewing one invoice per call gets each list once.
@@ -808,6 +847,9 @@ function makeApi(engine) {
    */
   class PreviewResults {
     #h;
+    static {
+      receivers.set(this, { name: 'PreviewResults', owns: (o) => #h in o });
+    }
     #length;
     #first;
     constructor(token, handle) {
@@ -894,6 +936,9 @@ function makeApi(engine) {
    */
   class PreviewSession {
     #h;
+    static {
+      receivers.set(this, { name: 'PreviewSession', owns: (o) => #h in o });
+    }
     #exporter;
     constructor(token, exporter, handle) {
       if (token !== made) throw misuse('PreviewSession', 'made by exporter.previewSession(), not with new');
@@ -919,6 +964,9 @@ function makeApi(engine) {
   /** Validates a tracking-options CSV pushed in chunks (strings or bytes, split anywhere). */
   class TrackingCsvValidator {
     #h;
+    static {
+      receivers.set(this, { name: 'TrackingCsvValidator', owns: (o) => #h in o });
+    }
     constructor(snapshot, options) {
       const s = encode(snapshot, 'snapshot');
       const o = encode(options ?? null, 'options');
@@ -1118,6 +1166,7 @@ function makeApi(engine) {
     return guarded((w) => w.exportTrackingCsv(r, o));
   }
 
+  guardReceivers();
   const api = {
     version: () => guarded((w) => w.version()),
     toXeroNode,

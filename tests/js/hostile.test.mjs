@@ -165,6 +165,41 @@ test('the result handle, sessions, people and their runs after free() are USED_A
   stillUsable();
 });
 
+test('a method called without its object is a coded error, never a TypeError', () => {
+  // Regression: `requests.forEach(run.lost)` or `const { next } = run` read a private field of
+  // undefined, and the engine's TypeError left the API.
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  const objects = {
+    Exporter: ex,
+    SendRun: ex.plan(clinic.invoices.slice(0, 1), { tenantId: 't' }),
+    SyncRun: api.sync([], { tenantId: 't' }),
+    PreviewResults: ex.previewResults(clinic.invoices.slice(0, 1)),
+    PreviewSession: ex.previewSession(),
+    TrackingCsvValidator: new api.TrackingCsvValidator(snapshot),
+  };
+  let checked = 0;
+  for (const [name, o] of Object.entries(objects)) {
+    const proto = Object.getPrototypeOf(o);
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (key === 'constructor') continue;
+      const d = Object.getOwnPropertyDescriptor(proto, key);
+      for (const receiver of [undefined, null, 5, {}, Object.create(proto), new Proxy(o, {})]) {
+        const f = d.get ? () => d.get.call(receiver) : () => d.value.call(receiver, 0);
+        assert.throws(f, (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === `${name}.${key}`
+          && /bind/.test(e.message), `${name}.${key} on ${String(receiver)}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 150, `${checked} calls`);
+  // Bound, they work; the objects were not harmed.
+  const { next } = { next: objects.SendRun.next.bind(objects.SendRun) };
+  assert.equal(next(0).length, 1);
+  // The CSV entry is the same code.
+  assert.throws(() => csvEntry.TrackingCsvValidator.prototype.push.call(undefined, 'a'),
+    (e) => e.name === 'XeroExportError' && e.details.argument === 'TrackingCsvValidator.push');
+});
+
 test('revoked Proxies and throwing getters are coded errors at every entry point, never TypeErrors', () => {
   // Regression: Array.isArray, instanceof and property reads outside encode's try let the
   // engine's TypeError ("Cannot perform 'IsArray' on a proxy that has been revoked"), or the
