@@ -9,34 +9,50 @@
 )]
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::fs;
-use std::path::Path;
+mod support;
 
 use serde_json::{json, Value};
 use xero_export::input::work::read_work;
-use xero_export::send::plan::PlanOptions;
+use xero_export::send::plan::{PlanOptions, Request};
 use xero_export::send::{OutcomeStatus, Run};
 use xero_export::xero::responses::HttpResponse;
-use xero_export::{Exporter, Settings, Snapshot, SnapshotInput};
+use xero_export::Exporter;
+
+use support::KATHERINE;
 
 const INV_A: &str = "11111111-1111-4111-8111-111111111111";
 const INV_B: &str = "22222222-2222-4222-8222-222222222222";
 
-fn fixture(rel: &str) -> Value {
-    let text = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(rel),
-    )
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+/// The sample organisation with a scenario's settings (`clinic`, `timesheet`: bills).
+fn exporter_for(scenario: &str) -> Exporter {
+    let s: Value =
+        serde_json::from_str(&support::fixture(&format!("scenarios/{scenario}.json"))).unwrap();
+    support::exporter(support::sample_snapshot(), s["settings"].clone())
 }
 
 fn exporter() -> Exporter {
-    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
-    let s = fixture("scenarios/clinic.json");
-    let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
-    Exporter::new(Snapshot::new(snapshot), settings)
+    exporter_for("clinic")
+}
+
+/// Bill M-7 of the sample supplier, planned under the time tracker's settings (bills).
+fn bill_m7_run() -> Run {
+    let invs: Vec<xero_export::SourceInvoice> = serde_json::from_value(json!([{
+        "id": "bill-2", "number": "M-7", "date": "2024-03-01",
+        "payer": {"contactId": KATHERINE},
+        "lines": [{"description": "Hours", "quantity": 2, "unitAmount": "50.00"}]
+    }]))
+    .unwrap();
+    exporter_for("timesheet").plan(&invs, &options()).unwrap()
+}
+
+/// The run's PUT gets no answer: returns the lookup GET the run plans instead of a resend.
+fn lose_the_put(run: &mut Run) -> Request {
+    let put = run.next(0).remove(0);
+    assert_eq!(put.method, "PUT");
+    run.lost(&put.id, 10).unwrap();
+    let look = run.next(5_000).remove(0);
+    assert_eq!(look.method, "GET");
+    look
 }
 
 fn options() -> PlanOptions {
@@ -172,29 +188,15 @@ fn an_update_answered_without_its_element_is_not_resent_forever() {
 /// not report it exported with the old bill's id, which would leave the new bill unsent.
 #[test]
 fn a_lookup_does_not_take_a_voided_namesake_bill_for_the_one_sent() {
-    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
-    let s = fixture("scenarios/timesheet.json");
-    let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
-    let e = Exporter::new(Snapshot::new(snapshot), settings);
-    let supplier = "5cc8cf28-567e-4d43-b287-687cfcaec47c";
-    let inv = json!([{
-        "id": "bill-2", "number": "M-7", "date": "2024-03-01",
-        "payer": {"contactId": supplier},
-        "lines": [{"description": "Hours", "quantity": 2, "unitAmount": "50.00"}]
-    }]);
-    let invs: Vec<xero_export::SourceInvoice> = serde_json::from_value(inv).unwrap();
-    let mut run = e.plan(&invs, &options()).unwrap();
+    let supplier = KATHERINE;
+    let mut run = bill_m7_run();
     assert_eq!(
         run.outcomes()[0].status,
         OutcomeStatus::Pending,
         "{:?}",
         run.outcomes()[0]
     );
-    let put = run.next(0).remove(0);
-    assert_eq!(put.method, "PUT");
-    run.lost(&put.id, 10).unwrap();
-    let look = run.next(5_000).remove(0);
-    assert_eq!(look.method, "GET");
+    let look = lose_the_put(&mut run);
     let old = json!({"Invoices": [{"Type": "ACCPAY", "InvoiceID": "99999999-0000-4000-8000-000000000009",
         "InvoiceNumber": "M-7", "Status": "VOIDED", "Contact": {"ContactID": supplier},
         "Date": "/Date(1704067200000+0000)/", "SubTotal": 80.00, "TotalTax": 12.00, "Total": 92.00}]});
@@ -217,23 +219,9 @@ fn a_lookup_does_not_take_a_voided_namesake_bill_for_the_one_sent() {
 /// the date is the one sent, it is the bill (Xero's total is Xero's word).
 #[test]
 fn a_lookup_does_not_take_a_live_older_namesake_bill_dated_otherwise() {
-    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
-    let s = fixture("scenarios/timesheet.json");
-    let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
-    let e = Exporter::new(Snapshot::new(snapshot), settings);
-    let supplier = "5cc8cf28-567e-4d43-b287-687cfcaec47c";
-    let inv = json!([{
-        "id": "bill-2", "number": "M-7", "date": "2024-03-01",
-        "payer": {"contactId": supplier},
-        "lines": [{"description": "Hours", "quantity": 2, "unitAmount": "50.00"}]
-    }]);
-    let invs: Vec<xero_export::SourceInvoice> = serde_json::from_value(inv).unwrap();
-    let mut run = e.plan(&invs, &options()).unwrap();
-    let put = run.next(0).remove(0);
-    assert_eq!(put.method, "PUT");
-    run.lost(&put.id, 10).unwrap();
-    let look = run.next(5_000).remove(0);
-    assert_eq!(look.method, "GET");
+    let supplier = KATHERINE;
+    let mut run = bill_m7_run();
+    let look = lose_the_put(&mut run);
     let old_id = "99999999-0000-4000-8000-000000000009";
     let old = json!({"Type": "ACCPAY", "InvoiceID": old_id, "InvoiceNumber": "M-7",
         "Status": "AUTHORISED", "Contact": {"ContactID": supplier},
@@ -272,11 +260,8 @@ fn a_lookup_does_not_take_a_live_older_namesake_bill_dated_otherwise() {
 /// document would make the host update or pay the wrong bill, and lose track of the other.
 #[test]
 fn two_lookups_do_not_claim_the_same_document() {
-    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
-    let s = fixture("scenarios/timesheet.json");
-    let settings: Settings = serde_json::from_value(s["settings"].clone()).unwrap();
-    let e = Exporter::new(Snapshot::new(snapshot), settings);
-    let supplier = "5cc8cf28-567e-4d43-b287-687cfcaec47c";
+    let e = exporter_for("timesheet");
+    let supplier = KATHERINE;
     let bill = |id: &str| {
         json!({"id": id, "date": "2024-03-01", "payer": {"contactId": supplier},
                "lines": [{"description": "Hours", "quantity": 2, "unitAmount": "50.00"}]})
