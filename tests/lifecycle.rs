@@ -801,20 +801,8 @@ fn under_seeded_faults_nothing_is_voided_or_paid_twice() {
 /// them (Xero would refuse whichever of the two came second and over-paid the invoice).
 #[test]
 fn allocations_wait_for_the_payments_and_take_them_into_account() {
-    let mut credit = invoice(2);
-    credit["creditsInvoiceNumber"] = json!("N-0001");
-    credit["lines"][0]["unitAmount"] = json!("-4.00");
     let pay = payment("p1", json!({"sourceId": "inv-1"}), "10.00", "091");
-    let mut run = plan(json!({"invoices": [invoice(1), credit], "payments": [pay]}));
-    let first = run.next(0);
-    let by = |p: &str| first.iter().find(|r| r.path == p).unwrap();
-    let cn_id = "dddddddd-4444-4444-8444-444444444444";
-    let cn = json!({"CreditNotes": [{"CreditNoteID": cn_id, "CreditNoteNumber": "N-0002", "Type": "ACCRECCREDIT",
-        "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE}, "Date": "/Date(1705276800000+0000)/",
-        "SubTotal": 4.00, "TotalTax": 0.60, "Total": 4.60, "RemainingCredit": 4.60, "StatusAttributeString": "OK"}]});
-    run.handle(&by("/CreditNotes").id, &ok(&cn), 1).unwrap();
-    run.handle(&by("/Invoices").id, &ok(&created("N-0001", INV_A)), 2)
-        .unwrap();
+    let mut run = invoice_and_credit_note_answered(json!([pay]));
     // Both documents are in: the payment goes first, the allocation waits for its answer.
     let next = run.next(3);
     let purposes: Vec<_> = next.iter().map(|r| r.purpose).collect();
@@ -832,6 +820,28 @@ fn allocations_wait_for_the_payments_and_take_them_into_account() {
     );
 }
 
+/// The credit note of [`invoice_and_credit_note_answered`] as Xero answers it.
+const CREDIT_NOTE_ID: &str = "dddddddd-4444-4444-8444-444444444444";
+
+/// Invoice N-0001 and its credit note N-0002 (4.00 + GST: 4.60 of credit) planned with
+/// `payments`; both documents answered as created, the credit note AUTHORISED with all of its
+/// credit remaining.
+fn invoice_and_credit_note_answered(payments: Value) -> Run {
+    let mut credit = invoice(2);
+    credit["creditsInvoiceNumber"] = json!("N-0001");
+    credit["lines"][0]["unitAmount"] = json!("-4.00");
+    let mut run = plan(json!({"invoices": [invoice(1), credit], "payments": payments}));
+    let first = run.next(0);
+    let by = |p: &str| first.iter().find(|r| r.path == p).unwrap();
+    let cn = json!({"CreditNotes": [{"CreditNoteID": CREDIT_NOTE_ID, "CreditNoteNumber": "N-0002", "Type": "ACCRECCREDIT",
+        "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE}, "Date": "/Date(1705276800000+0000)/",
+        "SubTotal": 4.00, "TotalTax": 0.60, "Total": 4.60, "RemainingCredit": 4.60, "StatusAttributeString": "OK"}]});
+    run.handle(&by("/CreditNotes").id, &ok(&cn), 1).unwrap();
+    run.handle(&by("/Invoices").id, &ok(&created("N-0001", INV_A)), 2)
+        .unwrap();
+    run
+}
+
 /// A refund and an allocation of the same credit note in one run: the refund goes first
 /// (payments → allocations) and the allocation takes only the credit it left. 4.60 of credit,
 /// 4.00 refunded: 0.60 is allocated, not 4.60 (Xero would refuse that: the credit note's
@@ -839,22 +849,11 @@ fn allocations_wait_for_the_payments_and_take_them_into_account() {
 #[test]
 fn an_allocation_takes_only_the_credit_the_runs_refunds_left() {
     for (refund, allocated) in [("4.00", Some("0.60")), ("4.60", None)] {
-        let mut credit = invoice(2);
-        credit["creditsInvoiceNumber"] = json!("N-0001");
-        credit["lines"][0]["unitAmount"] = json!("-4.00");
         let back = json!({"id": "r1", "creditNote": {"sourceId": "inv-2"}, "amount": refund,
             "date": "2024-02-01", "account": {"code": "091"}});
-        let mut run = plan(json!({"invoices": [invoice(1), credit], "payments": [back]}));
+        let mut run = invoice_and_credit_note_answered(json!([back]));
         assert!(run.payments()[0].issues.is_empty(), "{:?}", run.payments());
-        let first = run.next(0);
-        let by = |p: &str| first.iter().find(|r| r.path == p).unwrap();
-        let cn_id = "dddddddd-4444-4444-8444-444444444444";
-        let cn = json!({"CreditNotes": [{"CreditNoteID": cn_id, "CreditNoteNumber": "N-0002", "Type": "ACCRECCREDIT",
-            "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE}, "Date": "/Date(1705276800000+0000)/",
-            "SubTotal": 4.00, "TotalTax": 0.60, "Total": 4.60, "RemainingCredit": 4.60, "StatusAttributeString": "OK"}]});
-        run.handle(&by("/CreditNotes").id, &ok(&cn), 1).unwrap();
-        run.handle(&by("/Invoices").id, &ok(&created("N-0001", INV_A)), 2)
-            .unwrap();
+        let cn_id = CREDIT_NOTE_ID;
         // The refund goes first; the allocation waits for its answer.
         let next = run.next(3);
         let purposes: Vec<_> = next.iter().map(|r| r.purpose).collect();
