@@ -109,6 +109,11 @@ pub struct SnapshotInput {
     pub unknown_keys: Vec<String>,
 }
 
+/// What a snapshot is, said when the text is another shape (an array, a number): both snapshot
+/// readers, this one and the CSV's (`tracking_csv::snapshot`), refuse the same shapes alike.
+pub(crate) const SNAPSHOT_SHAPE: &str =
+    "the snapshot object ({organisation, accounts, taxRates, ...})";
+
 /// The snapshot's keys, as the documentation names them (suggested for a misspelt one).
 const SNAPSHOT_KEYS: [&str; 7] = [
     "organisation",
@@ -133,7 +138,7 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
     type Value = SnapshotInput;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the snapshot object ({organisation, accounts, taxRates, ...})")
+        f.write_str(SNAPSHOT_SHAPE)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SnapshotInput, A::Error> {

@@ -31,7 +31,7 @@ impl<'de> Visitor<'de> for TrackingPartVisitor {
     type Value = TrackingPart;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the snapshot object ({organisation, accounts, taxRates, ...})")
+        f.write_str(crate::input::snapshot::SNAPSHOT_SHAPE)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TrackingPart, A::Error> {
