@@ -952,6 +952,84 @@ fn a_credit_note_is_allocated_to_an_unchanged_update_of_the_same_plan() {
     assert_eq!(serde_json::to_value(a.status).unwrap(), "allocated");
 }
 
+/// An unchanged credit note (re-sent as it is) that corrects an invoice: a credit note is
+/// AUTHORISED in Xero yet unallocated when the earlier run's allocation was skipped (its invoice
+/// was not approved yet) or failed. It was never allocated again. Now its held RemainingCredit
+/// decides: credit left → allocated (only what is left); none left → nothing to do, quietly;
+/// not given → skipped, saying what to pass (its Total would overstate a used credit note).
+#[test]
+fn an_unchanged_credit_note_is_allocated_from_its_held_remaining_credit() {
+    let s = settings(Kind::AccrecCredit, "AUTHORISED");
+    let invoice_id = "0b1f0000-0000-4000-8000-000000000009";
+    let found = json!({"Invoices": [{"InvoiceID": invoice_id, "InvoiceNumber": "INV-9", "Type": "ACCREC",
+        "Status": "AUTHORISED", "AmountDue": 100.0, "CurrencyCode": "NZD", "Contact": {"ContactID": KATHERINE}}]});
+    let answer = |body: &Value| HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: Some(Value::String(body.to_string())),
+    };
+    for (remaining, sent) in [
+        (Some(json!(20.0)), Some("20.00")),
+        (Some(json!(0.0)), None),
+        (None, None),
+    ] {
+        let mut cn = source(Kind::AccrecCredit);
+        cn["creditsInvoiceNumber"] = json!("INV-9");
+        let mut doc = held(Kind::AccrecCredit, &s, &cn, "AUTHORISED");
+        doc["Contact"] = json!({"ContactID": KATHERINE});
+        match &remaining {
+            Some(r) => doc["RemainingCredit"] = r.clone(),
+            None => drop(doc.as_object_mut().unwrap().remove("RemainingCredit")),
+        }
+        cn["xero"] = json!({"id": ID, "document": doc});
+        let mut run = plan_work_with(&s, json!({"invoices": [cn]}));
+        assert_eq!(
+            run.outcomes()[0].status,
+            OutcomeStatus::Unchanged,
+            "{remaining:?}"
+        );
+        let mut reqs = run.next(0);
+        if remaining.as_ref().is_some_and(|r| r != &json!(0.0)) {
+            // The invoice is not in the plan: looked up by its number, then allocated.
+            assert_eq!(reqs.len(), 1, "{remaining:?}");
+            assert_eq!(
+                (reqs[0].method, reqs[0].path.as_str()),
+                ("GET", "/Invoices")
+            );
+            run.handle(&reqs[0].id, &answer(&found), 1).unwrap();
+            reqs = run.next(2);
+        }
+        let out = run.outcomes()[0].clone();
+        match sent {
+            Some(amount) => {
+                assert_eq!(reqs.len(), 1, "{out:?}");
+                assert_eq!(reqs[0].path, format!("/CreditNotes/{ID}/Allocations"));
+                let body: Value = serde_json::from_str(reqs[0].body.as_deref().unwrap()).unwrap();
+                assert_eq!(body["Allocations"][0]["Invoice"]["InvoiceID"], invoice_id);
+                assert_eq!(body["Allocations"][0]["Amount"].to_string(), amount);
+            }
+            None if remaining.is_some() => {
+                assert!(reqs.is_empty(), "{reqs:?}");
+                assert!(out.allocation.is_none() && out.issues.is_empty(), "{out:?}");
+                assert!(run.is_done());
+            }
+            None => {
+                assert!(reqs.is_empty(), "{reqs:?}");
+                assert_eq!(
+                    codes(&out.issues),
+                    ["ALLOCATION_SKIPPED@invoices[0].allocation"]
+                );
+                assert!(
+                    out.issues[0].message.contains("RemainingCredit"),
+                    "{}",
+                    out.issues[0].message
+                );
+                assert!(run.is_done());
+            }
+        }
+    }
+}
+
 // ----- the update bodies, golden ------------------------------------------------------------
 
 /// The POST requests of one update of each kind, with their InvoiceID / CreditNoteID and

@@ -29,7 +29,8 @@ use super::requests::RowEnd;
 use super::tables::{
     AllocData, AllocStage, Doc, DocId, DocState, Docs, JobId, JobKind, JobState, Member,
 };
-use super::{read_xero_doc, AllocationStatus, OutcomeStatus, Run, XeroDoc};
+use super::{read_xero_doc, Allocation, AllocationStatus, OutcomeStatus, Run, XeroDoc};
+use crate::Text;
 
 /// What allocations share across documents: the amount still due per invoice (several credit
 /// notes may correct one invoice), and where each invoice of the run is.
@@ -62,6 +63,25 @@ impl Ledger {
     }
 }
 
+impl AllocData {
+    /// The allocation a credit note correcting invoice `number` waits for, once it is in Xero
+    /// as `credit_note_id`; none when it corrects no invoice.
+    pub(super) fn pending(number: Option<&Text>, credit_note_id: Option<String>) -> Option<Self> {
+        Some(AllocData {
+            stage: AllocStage::Plan,
+            out: Allocation {
+                status: AllocationStatus::Pending,
+                invoice_number: Text::to_string(number?),
+                invoice_id: None,
+                amount: None,
+                date: None,
+            },
+            amount: None,
+            credit_note_id,
+        })
+    }
+}
+
 impl Run {
     /// Plans the allocation of every exported credit note whose invoice is now known.
     pub(super) fn advance_allocations(&mut self, now: i64) {
@@ -87,6 +107,12 @@ impl Run {
             let st = status.unwrap_or_else(|| "not approved".into());
             self.alloc_skip(d, format!("The credit note is {st} in Xero; Xero allocates only AUTHORISED credit notes. Approve it in Xero, then allocate it to invoice {number}."));
             return;
+        }
+        // A held credit note (an unchanged update) may have been used since it was sent: only
+        // the RemainingCredit Xero holds says what is left. Without it, no lookup is worth it.
+        let held = x.out.status == OutcomeStatus::Unchanged;
+        if held && x.xero.as_ref().is_none_or(|h| h.remaining_credit.is_none()) {
+            return self.alloc_skip(d, held_credit_unknown(&number));
         }
         // The safe order is payments → allocations: an allocation reads what is due after the
         // run's payments, or Xero refuses whichever comes second on the same invoice.
@@ -186,12 +212,14 @@ impl Run {
         // before allocations): Xero refuses an allocation of more than they left.
         let cn_number = mine.number.as_deref().or(x.identity.number.as_deref());
         let refunded = self.paid_in_run(d, true, Some(&cn_id), cn_number.unwrap_or_default());
-        let credit = mine
-            .remaining_credit
-            .or(mine.total)
-            .unwrap_or(x.p.exact_totals.total)
-            .checked_sub(refunded)
-            .unwrap_or(Decimal::ZERO);
+        let held = x.out.status == OutcomeStatus::Unchanged;
+        let Some(left) = mine
+            .due(true, held)
+            .or((!held).then_some(x.p.exact_totals.total))
+        else {
+            return self.alloc_skip(d, held_credit_unknown(number));
+        };
+        let credit = left.checked_sub(refunded).unwrap_or(Decimal::ZERO);
         let amount = due.min(credit);
         if credit <= Decimal::ZERO {
             let why = format!("The credit note has no credit left after this run's refunds of it ({} refunded), so it was not allocated to invoice {number}.", fixed(refunded, 2));
@@ -396,6 +424,12 @@ impl Run {
 }
 
 /// The invoice and credit note ids to allocate with, or why the invoice cannot take it.
+/// Why an unchanged credit note (not sent) was not allocated: its held document lacks the
+/// credit it has left.
+fn held_credit_unknown(number: &str) -> String {
+    format!("The credit note is an unchanged update (not sent), and its xero.document lacks RemainingCredit, so it was not allocated to invoice {number}: pass the element of GET /CreditNotes/{{id}} as Xero returns it.")
+}
+
 fn check_target(
     x: &Doc,
     alloc: &AllocData,

@@ -25,8 +25,8 @@ use super::allocations::Ledger;
 use super::payments::PayContext;
 use super::requests::Requests;
 use super::tables::{
-    Batch, ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs, ItemId,
-    ItemUnit, Items, JobKind, Jobs,
+    AllocData, Batch, ContactId, ContactState, ContactUnit, Contacts, Doc, DocId, DocState, Docs,
+    ItemId, ItemUnit, Items, JobKind, Jobs,
 };
 use super::{Group, Outcome, OutcomeStatus, Run};
 
@@ -116,6 +116,8 @@ impl Run {
                     .and_then(|s| s.document.as_ref())
                     .and_then(HeldDocument::read);
                 x.xero = held.map(|h| super::held_xero_doc(&h, x.out.xero_id.clone()));
+                x.alloc = held_allocation(x);
+                x.out.allocation = x.alloc.as_ref().map(|a| a.out.clone());
             });
         }
     }
@@ -530,4 +532,21 @@ fn element_json(x: &Doc) -> Option<String> {
         }
         None => Some(json),
     }
+}
+
+/// The allocation an unchanged credit note still owes its invoice ([`Run::hold_unchanged`]):
+/// an earlier run's may have been skipped (the invoice was not approved yet) or failed. None
+/// when it corrects no invoice, or when Xero holds no credit left on it (used already: nothing
+/// to do). Without a held RemainingCredit it is planned, then skipped saying what to pass.
+fn held_allocation(x: &Doc) -> Option<AllocData> {
+    let used = x.xero.as_ref().and_then(|h| h.remaining_credit);
+    if !x.p.kind.is_credit() || used.is_some_and(|r| r <= rust_decimal::Decimal::ZERO) {
+        return None;
+    }
+    let id = x
+        .out
+        .xero_id
+        .clone()
+        .or_else(|| x.xero.as_ref()?.id.clone());
+    AllocData::pending(x.p.credits_invoice_number.as_ref(), id)
 }

@@ -5,7 +5,6 @@
 //! Owns what an answer does to a document's outcome; may not plan lookups itself (it asks
 //! `lookups`) nor allocate (it only records that a credit note has an allocation to plan).
 
-use crate::Text;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -24,8 +23,8 @@ use crate::xero::wire::WireDocument;
 
 use super::answers::{self, error_texts, plain_messages, Answer, Class};
 use super::requests::RowEnd;
-use super::tables::{AllocData, AllocStage, Doc, DocId, DocState, JobKind, JobState, Member};
-use super::{js_time, read_xero_doc, Allocation, AllocationStatus, Group, OutcomeStatus, Run};
+use super::tables::{AllocData, Doc, DocId, DocState, JobKind, JobState, Member};
+use super::{js_time, read_xero_doc, Group, OutcomeStatus, Run};
 
 const OTHERS_REJECTED: &str = "Xero rejected the request (HTTP 400) for other documents; whether this one was saved is not documented.";
 
@@ -299,19 +298,8 @@ fn record_export(
     x.out.clear_wait();
     x.out.issues = issues;
     x.state = DocState::Final;
-    if let (true, Some(n)) = (credit, x.p.credits_invoice_number.as_ref()) {
-        x.alloc = Some(AllocData {
-            stage: AllocStage::Plan,
-            out: Allocation {
-                status: AllocationStatus::Pending,
-                invoice_number: Text::to_string(n),
-                invoice_id: None,
-                amount: None,
-                date: None,
-            },
-            amount: None,
-            credit_note_id: xd.id.clone(),
-        });
+    if credit {
+        x.alloc = AllocData::pending(x.p.credits_invoice_number.as_ref(), xd.id.clone());
         x.out.allocation = x.alloc.as_ref().map(|a| a.out.clone());
     }
     let (id, number) = (xd.id.clone(), xd.number.clone());
