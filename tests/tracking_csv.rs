@@ -451,6 +451,33 @@ fn a_row_of_white_space_cells_is_skipped() {
     }
 }
 
+/// Regression: a repeated client key said "only the first row for a client is used" even when
+/// that first row had failed, so the user looked for the client's options in a row that set
+/// nothing. The message now says what holds in both cases: a client has one row.
+#[test]
+fn a_repeated_key_after_a_failed_first_row_does_not_say_the_first_is_used() {
+    let text = "Client ID,Xero Tracking Category 1,Xero Tracking Category 2\r\nC1,Dr Nobody,North\r\nC1,General,North\r\n";
+    let r = validate(sample(), text.as_bytes(), Options::default());
+    assert_eq!(counts(&r), (2, 0, 2));
+    let duplicate = r
+        .issues
+        .iter()
+        .find(|i| i.code == IssueCode::CsvDuplicateKey)
+        .unwrap();
+    assert!(
+        !duplicate.message.contains("first row"),
+        "{}",
+        duplicate.message
+    );
+    assert!(
+        duplicate.message.contains("\"C1\" is also on row 2")
+            && duplicate.message.contains("one row")
+            && duplicate.message.contains("Merge"),
+        "{}",
+        duplicate.message
+    );
+}
+
 /// The export's cells are read by one visitor (not `#[serde(untagged)]`, whose buffering cost
 /// size in the CSV-only `.wasm`): every kind a host sends reads as before, from JSON text as
 /// the package passes it (numbers as exact text) and from a `serde_json::Value`.

@@ -22,8 +22,9 @@
 //!   be headed by its category's own name (used only when the "Xero Tracking Category N" header
 //!   is absent). Headers compare like names ([`crate::names`]); other columns are ignored. A
 //!   missing or repeated required column makes the file unusable: every row counts as failing.
-//! - Every cell is trimmed. A tracking cell is either empty (leave the client's option as it
-//!   is), `None` in any case (clear it), or an ACTIVE option of that column's category, by name
+//! - Every cell is trimmed. A tracking cell is either empty (clear the client's option, as
+//!   DESIGN.md says; with [`Options::empty_clears`] false, leave it as it is), `None` in any
+//!   case (clear it), or an ACTIVE option of that column's category, by name
 //!   or TrackingOptionID, matched by [`crate::resolve::tracking::lookup`], the same rule the invoice path
 //!   uses. Unknown, archived and deleted options fail the row, with a "did you mean" suggestion
 //!   (see [`suggest`]). Since `None` always clears, an option literally named "None" cannot be

@@ -228,7 +228,7 @@ impl<S: Borrow<Snapshot>> Rows<S> {
                     .add(Severity::Error, IssueCode::CsvDuplicateKey, row, column, || {
                         (
                             csv_path(key_header),
-                            format!("{key_header} \"{key}\" is also on row {first}; only the first row for a client is used, so this row fails. Merge the two rows."),
+                            format!("{key_header} \"{key}\" is also on row {first}: a client has one row in the file, so this row fails. Merge the two rows into one."),
                         )
                     });
                 None
