@@ -94,11 +94,32 @@ impl Error {
     }
 }
 
-/// serde's derived structs say what they expected by their Rust name ("invalid type:
-/// sequence, expected struct SourceInvoice"), which the JS caller never wrote: it wrote, or
-/// should have written, an object.
+/// serde says what it found and expected in Rust's terms ("invalid type: sequence, expected
+/// struct SourceInvoice", "expected u32"), which the JS caller never wrote: it wrote, or should
+/// have written, an array, an object or a whole number.
+const JS_TERMS: [(&str, &str); 14] = [
+    ("invalid type: map", "invalid type: object"),
+    ("invalid type: sequence", "invalid type: array"),
+    ("invalid type: floating point", "invalid type: number"),
+    ("expected a map", "expected an object"),
+    ("expected a sequence", "expected an array"),
+    ("expected u8", "expected a whole number"),
+    ("expected u16", "expected a whole number"),
+    ("expected u32", "expected a whole number"),
+    ("expected u64", "expected a whole number"),
+    ("expected usize", "expected a whole number"),
+    ("expected i8", "expected a whole number"),
+    ("expected i16", "expected a whole number"),
+    ("expected i32", "expected a whole number"),
+    ("expected i64", "expected a whole number"),
+];
+
+/// `message` with serde's Rust terms replaced by the JS caller's ([`JS_TERMS`], and a
+/// struct's name by "an object").
 pub(crate) fn in_callers_terms(message: &str) -> std::borrow::Cow<'_, str> {
-    if !message.contains("expected struct ") {
+    let rust_said =
+        |m: &str| m.contains("expected struct ") || JS_TERMS.iter().any(|(r, _)| m.contains(r));
+    if !rust_said(message) {
         return std::borrow::Cow::Borrowed(message);
     }
     let mut out = String::with_capacity(message.len());
@@ -109,6 +130,11 @@ pub(crate) fn in_callers_terms(message: &str) -> std::borrow::Cow<'_, str> {
         rest = tail.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
     }
     out.push_str(rest);
+    for (rust, js) in JS_TERMS {
+        if out.contains(rust) {
+            out = out.replace(rust, js);
+        }
+    }
     std::borrow::Cow::Owned(out)
 }
 
@@ -129,7 +155,15 @@ mod tests {
         );
         assert_eq!(
             e.message,
-            "`invoices` could not be read: `invoices[0]`: invalid type: sequence, expected an object"
+            "`invoices` could not be read: `invoices[0]`: invalid type: array, expected an object"
+        );
+        assert_eq!(
+            in_callers_terms("invalid type: map, expected a sequence"),
+            "invalid type: object, expected an array"
+        );
+        assert_eq!(
+            in_callers_terms("invalid value: integer `-1`, expected u32 at line 1"),
+            "invalid value: integer `-1`, expected a whole number at line 1"
         );
         assert_eq!(
             in_callers_terms("invalid type: null, expected struct SyncOptions at the end"),

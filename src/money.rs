@@ -10,6 +10,7 @@
 //! invoice from a credit note, building to preview the totals, so it sits here, below both.
 
 pub mod totals;
+pub(crate) mod whole;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -611,7 +612,7 @@ impl<'de> Visitor<'de> for NumVisitor {
 
 /// The key of a map read as a number, told apart where it lies: read as a `String` (as it
 /// was), it cost an allocation for every JSON number with a fraction or an exponent.
-enum NumKey {
+pub(crate) enum NumKey {
     /// serde_json's key for a number kept as text.
     Number,
     /// [`NON_FINITE_TOKEN`].

@@ -308,7 +308,7 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("`settings.contacts`: invalid type: sequence, expected an object"),
+        err.contains("`settings.contacts`: invalid type: array, expected an object"),
         "{err}"
     );
     let err = xero_export::input::source::read_invoices(r#"[["a", "1", "ref"]]"#)
@@ -316,7 +316,7 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("`invoices[0]`: invalid type: sequence, expected an object"),
+        err.contains("`invoices[0]`: invalid type: array, expected an object"),
         "{err}"
     );
     let err = xero_export::input::source::read_invoices(r#"[{"lines": [["a line", 1]]}]"#)
@@ -324,7 +324,7 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("`invoices[0].lines[0]`: invalid type: sequence, expected an object"),
+        err.contains("`invoices[0].lines[0]`: invalid type: array, expected an object"),
         "{err}"
     );
     let err = xero_export::input::source::read_invoices(r#"[{"payer": ["patient", "p-1"]}]"#)
@@ -332,7 +332,7 @@ fn an_array_where_an_object_belongs_is_refused_not_read_field_by_field() {
         .unwrap()
         .to_string();
     assert!(
-        err.contains("`invoices[0].payer`: invalid type: sequence"),
+        err.contains("`invoices[0].payer`: invalid type: array"),
         "{err}"
     );
     // Arrays where arrays belong still read.
@@ -461,4 +461,61 @@ fn lines_are_asked_for_with_the_derived_names() {
         seen,
         Some(("SourceLine", xero_export::input::source::LINE_FIELDS))
     );
+}
+
+/// Regression: a whole number the caller sets was said in Rust's terms ("expected u32"), and a
+/// JS `NaN` there (which the JS entry writes as `{"$nonFinite": "NaN"}`) as "invalid type: map":
+/// neither says what the caller wrote nor what to write.
+#[test]
+fn whole_number_settings_say_what_was_wrong_in_the_callers_terms() {
+    let cases = [
+        (
+            r#"{"unitdp": {"$nonFinite": "NaN"}}"#,
+            "`settings.unitdp`: invalid value: NaN, expected a whole number",
+        ),
+        (
+            r#"{"unitdp": 2.5}"#,
+            "`settings.unitdp`: invalid value: 2.5, expected a whole number",
+        ),
+        (
+            r#"{"unitdp": -1}"#,
+            "`settings.unitdp`: invalid value: integer `-1`, expected a whole number, 0 or more",
+        ),
+        (
+            r#"{"unitdp": "2"}"#,
+            "`settings.unitdp`: invalid type: string \"2\", expected a whole number",
+        ),
+        (
+            r#"{"unitdp": {"a": 1}}"#,
+            "`settings.unitdp`: invalid type: object, expected a whole number",
+        ),
+        (
+            r#"{"dueDate": {"rule": "daysAfter", "days": {"$nonFinite": "Infinity"}}}"#,
+            "invalid value: Infinity, expected a whole number",
+        ),
+        (
+            r#"{"tracking": {"optionNameLimit": 15.5}}"#,
+            "`settings.tracking.optionNameLimit`: invalid value: 15.5, expected a whole number",
+        ),
+    ];
+    for (settings, said) in cases {
+        let Err(err) = xero_export::Settings::read(settings) else {
+            panic!("{settings} was read");
+        };
+        let err = err.to_string();
+        assert!(err.contains(said), "{settings}: {err}");
+        assert!(
+            !err.contains("u32") && !err.contains("usize") && !err.contains(" map"),
+            "{err}"
+        );
+    }
+    // Whole numbers and null still read.
+    assert!(
+        xero_export::Settings::read(r#"{"unitdp": 4, "tracking": {"optionNameLimit": null}}"#)
+            .is_ok()
+    );
+    assert!(
+        xero_export::Settings::read(r#"{"dueDate": {"rule": "daysAfter", "days": 14}}"#).is_ok()
+    );
+    assert!(xero_export::Settings::read(r#"{"tracking": {"optionNameLimit": 1e2}}"#).is_ok());
 }

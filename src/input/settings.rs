@@ -147,13 +147,14 @@ pub enum DueDateRule {
     /// A fixed number of days after the invoice date (the time tracker's offset).
     DaysAfter {
         /// Days to add.
+        #[serde(deserialize_with = "crate::money::whole::required")]
         days: u32,
     },
     /// Xero's payment terms: the contact's, then the organisation's; `fallbackDays` when neither.
     #[serde(rename_all = "camelCase")]
     PaymentTerms {
         /// Days after the invoice date when no terms are set.
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::money::whole::optional")]
         fallback_days: Option<u32>,
     },
 }
@@ -311,6 +312,7 @@ pub struct TrackingSettings {
     /// Option names longer than 50 characters are reported unless this is 100 (Xero's current
     /// documented limit; an older copy of the docs says 50).
     #[cfg_attr(test, ts(optional, type = "50 | 100"))]
+    #[serde(deserialize_with = "crate::money::whole::optional")]
     pub option_name_limit: Option<usize>,
 }
 
@@ -365,6 +367,7 @@ pub struct Settings {
     pub line_amount_types: LineAmountTypes,
     /// Unit amount decimals: 2 (default) or 4.
     #[cfg_attr(test, ts(optional, type = "2 | 4"))]
+    #[serde(deserialize_with = "crate::money::whole::optional")]
     pub unitdp: Option<u32>,
     /// Negative invoices become credit notes (default) or stay invoices.
     #[cfg_attr(test, ts(optional = nullable))]

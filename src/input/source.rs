@@ -216,6 +216,7 @@ pub struct PayerTerms {
 pub struct PayerTerm {
     /// The day (of the month for OFCURRENTMONTH / OFFOLLOWINGMONTH, else a number of days).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::money::whole::optional")]
     pub day: Option<u32>,
     /// DAYSAFTERBILLDATE, DAYSAFTERBILLMONTH, OFCURRENTMONTH or OFFOLLOWINGMONTH.
     #[serde(rename = "type")]

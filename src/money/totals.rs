@@ -232,7 +232,7 @@ pub struct LineInput {
     #[serde(default)]
     pub discount_amount: Option<crate::money::Num>,
     /// Unit decimal places: 2 (default) or 4.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::money::whole::optional")]
     #[cfg_attr(test, ts(optional, type = "2 | 4"))]
     pub unitdp: Option<u32>,
 }

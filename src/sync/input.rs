@@ -123,17 +123,17 @@ pub struct SyncOptions {
     #[serde(default)]
     pub summary_only: Option<bool>,
     /// Longest URL, base URL included, 1,024 to 8,192 (default 2,048).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::money::whole::optional")]
     pub max_url_length: Option<usize>,
     /// Requests in flight at once, 1-5 (default 5).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::money::whole::optional")]
     pub max_concurrent: Option<usize>,
     /// Sends of one GET that may end without an answer before its documents are reported
     /// unread (default 8).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::money::whole::optional")]
     pub max_attempts: Option<u32>,
     /// First delay after a 5xx or lost answer, doubled per failure up to a minute (default 1000).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::money::whole::optional")]
     pub backoff_ms: Option<u64>,
 }
 

@@ -108,6 +108,7 @@ pub struct Options {
     /// How many issues the result keeps (the first ones, in file order). The counts
     /// (`issue_count`, `issue_counts`, the row counts) are exact whatever the cap. Default 1000.
     #[cfg_attr(test, ts(optional = nullable))]
+    #[serde(deserialize_with = "crate::money::whole::required")]
     pub max_issues: usize,
     /// Whether the result carries the valid rows' assignments. Default true; false saves
     /// memory when only the failing rows matter (a browser checking a file before upload).

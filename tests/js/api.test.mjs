@@ -110,10 +110,10 @@ test('an options key the API does not know throws, every one with its path and d
   // Regression: an array was read as the struct's fields in order, so `[false]` previewed
   // without lines and said nothing. Options, settings and invoices are objects.
   for (const call of [() => exporter.preview([], [false]), () => exporter.previewResults([], []), () => new api.Exporter(snapshot, [])]) {
-    assert.throws(call, (e) => e.code !== undefined && /invalid type: sequence, expected an object/.test(e.message));
+    assert.throws(call, (e) => e.code !== undefined && /invalid type: array, expected an object/.test(e.message));
   }
   // Said in the caller's terms: an object, not the Rust type's name.
-  assert.throws(() => exporter.preview([['appt-1', 'CL-1']]), (e) => /`invoices\[0\]`: invalid type: sequence, expected an object$/.test(e.message));
+  assert.throws(() => exporter.preview([['appt-1', 'CL-1']]), (e) => /`invoices\[0\]`: invalid type: array, expected an object$/.test(e.message));
   assert.throws(() => api.sync([], undefined), (e) => e.code === 'INVALID_INPUT' && !/struct|SyncOptions/.test(e.message));
   // The known keys still work.
   assert.equal(exporter.preview([], { lines: false, bodies: true }).documents.length, 0);

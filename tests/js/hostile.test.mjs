@@ -407,6 +407,21 @@ test('a value of the wrong type is said at its path in your terms, with the righ
   ex.free();
 });
 
+// Regression: `lineAmount({unitdp: NaN})` said "invalid type: map, expected u32": the JS entry's
+// marker for NaN and a Rust type, neither of which the caller wrote.
+test('a whole number given as NaN, Infinity, 2.5 or an object is said in your terms', () => {
+  for (const [unitdp, said] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [2.5, '2.5'], [{}, 'object']]) {
+    assert.throws(() => api.lineAmount({ quantity: 1, unitAmount: 1, unitdp }), (e) => {
+      assert.equal(e.code, 'INVALID_INPUT', e.message);
+      assert.ok(e.message.includes('`line.unitdp`') && e.message.includes(said) && e.message.includes('expected a whole number'), e.message);
+      assert.ok(!/u32|\bmap\b|\$nonFinite/.test(e.message), e.message);
+      return true;
+    });
+  }
+  assert.throws(() => new api.Exporter(snapshot, { unitdp: NaN }), (e) => e.code === 'INVALID_SETTINGS' && /`settings.unitdp`: invalid value: NaN, expected a whole number/.test(e.message));
+  assert.equal(api.lineAmount({ quantity: 1, unitAmount: '1.2345', unitdp: 4 }).unitAmount, '1.2345');
+});
+
 test('text that is not JSON is still INVALID_JSON through the watched readers', () => {
   // Regression: the watch turned an unexpected end inside an invoice or the settings into a
   // shape error (INVALID_INPUT / INVALID_SETTINGS) without a position.
