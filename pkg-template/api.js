@@ -138,6 +138,19 @@ function makeApi(engine) {
   const NULL_VALUE = /[:,[]null/;
   const mayHoldNull = (text) => text === 'null' || NULL_VALUE.test(text);
 
+  // A lone surrogate (half of an emoji cut by a truncation) is valid in a JS string but not
+  // in JSON text the core can read: JSON.stringify writes it as an escape (lower-case, the only
+  // \ud escapes it writes), and the whole call would fail. Such text, a value or a key, is
+  // written with U+FFFD instead: the core reports the value as TEXT_INVALID on the one field
+  // that held it, and the key as a key it does not know.
+  const wellFormed = (key, v) => {
+    if (typeof v === 'string') return v.toWellFormed();
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => !k.isWellFormed())) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toWellFormed(), x]));
+    }
+    return nonFinite(key, v);
+  };
+
   /** JSON text for an argument: a string is taken as JSON text already. */
   function encode(value, argument) {
     if (typeof value === 'string') return value;
@@ -147,16 +160,12 @@ function makeApi(engine) {
     try {
       text = JSON.stringify(value);
       if (text !== undefined && mayHoldNull(text)) text = JSON.stringify(value, nonFinite);
+      if (text !== undefined && text.includes('\\ud')) text = JSON.stringify(value, wellFormed);
     } catch (err) {
       const why = err instanceof RangeError ? 'it is nested too deeply or too large' : err.message;
       throw misuse(argument, why);
     }
     if (text === undefined) throw misuse(argument, `a ${typeof value} is not data`);
-    // A lone surrogate (half of an emoji cut by a truncation) is valid in a JS string but not
-    // in JSON text the core can read: JSON.stringify writes it as an escape (lower-case, the
-    // only \ud escapes it writes), and the whole call would fail. Such text is written with
-    // U+FFFD instead, which the core reports as TEXT_INVALID on the one field that held it.
-    if (text.includes('\\ud')) text = JSON.stringify(value, (key, v) => (typeof v === 'string' ? v.toWellFormed() : nonFinite(key, v)));
     return text;
   }
 

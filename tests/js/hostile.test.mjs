@@ -358,6 +358,20 @@ test('a lone surrogate is one issue on its field, not a failed batch', () => {
   ex.free();
 });
 
+// Regression: a lone surrogate in a *key* (a host field named from cut user text) failed the
+// whole call with INVALID_JSON; values were already repaired.
+test('a lone surrogate in a key is an unknown key on that invoice, not a failed batch', () => {
+  const ex = new api.Exporter(snapshot, clinic.settings);
+  const invoices = structuredClone(clinic.invoices.slice(0, 2));
+  invoices[1].lines[0]['note😀'.slice(0, -1)] = 'x';
+  const p = ex.preview(invoices);
+  assert.equal(p.documents.length, 2);
+  const unknown = p.documents[1].issues.filter((i) => i.code === 'FIELD_UNKNOWN');
+  assert.deepEqual(unknown.map((i) => i.path), ['invoices[1].lines[0].note\uFFFD']);
+  assert.ok(!p.documents[0].issues.some((i) => i.code === 'FIELD_UNKNOWN'));
+  ex.free();
+});
+
 test('the same source invoice twice: the second is blocked, so it is sent once', () => {
   const ex = new api.Exporter(snapshot, clinic.settings);
   const inv = clinic.invoices[0];
