@@ -339,3 +339,27 @@ fn output_is_deterministic() {
     assert_eq!(outcomes(&a), ["matched 1 name", "matched 0 name"]);
     assert_eq!(a["peopleNotInXero"], json!([2]));
 }
+
+#[test]
+fn an_active_contact_wins_over_its_archived_namesakes() {
+    // Xero's names are unique among active contacts only: a contact archived and made again
+    // under the same name is the common case with includeArchived=true. As for payers, the one
+    // ACTIVE contact is the person; the archived one is history (new, flagged by its status).
+    let pages = json!([{"Contacts": [
+        contact("C1", json!({"Name": "Ann Lee", "ContactStatus": "ARCHIVED"})),
+        contact("C2", json!({"Name": "ann lee"}))
+    ]}]);
+    let out = import(json!({}), pages, json!([{"id": "m1", "name": "Ann Lee"}]));
+    assert_eq!(outcomes(&out), ["new null -", "matched 0 name"]);
+    assert_eq!(out["contacts"][0]["contactStatus"], "ARCHIVED");
+    assert_eq!(out["issues"], json!([]));
+    // Two active namesakes stay ambiguous, with or without an archived one.
+    let pages = json!([{"Contacts": [
+        contact("C1", json!({"Name": "Ann Lee", "ContactStatus": "ARCHIVED"})),
+        contact("C2", json!({"Name": "Ann Lee"})),
+        contact("C3", json!({"Name": "Ann Lee"}))
+    ]}]);
+    let out = import(json!({}), pages, json!([{"id": "m1", "name": "Ann Lee"}]));
+    assert_eq!(out["summary"]["matched"], 0);
+    assert_eq!(out["summary"]["ambiguous"], 3);
+}
