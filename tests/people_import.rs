@@ -327,6 +327,42 @@ fn misfits_are_misuse_said_at_their_path() {
 }
 
 #[test]
+fn a_body_that_is_not_contacts_is_misuse_not_a_contact_without_id() {
+    // Another GET's body, an error body, or xero-node's whole result instead of its `body`
+    // held no contact: read as one contact without a ContactID, the import said only
+    // CONTACT_IMPORT_NO_ID and every contact of that page was lost.
+    let ex = exporter(sample_snapshot(), json!({}));
+    let rows: [(&str, &str); 4] = [
+        (r#"[{"Invoices": [{"InvoiceID": "x"}]}]"#, "pages[0]"),
+        (
+            r#"[{"Type": null, "Title": "Unauthorized", "Status": 401, "Detail": "AuthenticationUnsuccessful"}]"#,
+            "pages[0]",
+        ),
+        (
+            r#"{"response": {"statusCode": 200}, "body": {"contacts": [{"contactID": "C1"}]}}"#,
+            "pages",
+        ),
+        (
+            r#"[[{"ContactID": "C1"}, {"ErrorNumber": 10}]]"#,
+            "pages[0][1]",
+        ),
+    ];
+    for (pages, at) in rows {
+        let e = ex.import_contacts(pages, "[]").unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.argument.as_str()),
+            ("INVALID_INPUT", at),
+            "{pages}"
+        );
+    }
+    let e = ex.import_contacts(rows[2].0, "[]").unwrap_err().message;
+    assert!(e.contains("response.body"), "{e}");
+    // A contact without a ContactID is still a contact: a warning, not misuse.
+    let out = import(json!({}), json!([{"Name": "No id"}]), json!([]));
+    assert_eq!(out["issues"][0]["code"], "CONTACT_IMPORT_NO_ID");
+}
+
+#[test]
 fn output_is_deterministic() {
     let pages = json!([[
         contact("C2", json!({"Name": "B"})),

@@ -135,8 +135,8 @@ pub struct Pages {
 
 const PAGE_KEYS: [&str; 2] = ["Contacts", "contacts"];
 
-/// Reads the host's pages (see the module docs). A value that is not a contact, a page or a
-/// list of them is misuse.
+/// Reads the host's pages (see the module docs). A value that is not a contact (an object with
+/// at least one of a contact's fields), a page or a list of them is misuse.
 pub fn read_pages(json: &str) -> Result<Pages, Error> {
     let value: Value = serde_json::from_str(json)
         .map_err(|e| Error::from_serde(ErrorCode::InvalidJson, "pages", e))?;
@@ -191,7 +191,7 @@ fn read_contact(
     pages: &mut Pages,
     seen: &mut BTreeMap<String, usize>,
 ) -> Result<(), Error> {
-    if !value.is_object() {
+    if !is_contact(&value) {
         return Err(not_a_page(&path, &value));
     }
     let contact: XeroContact = serde_json::from_value(value).map_err(|e| {
@@ -223,6 +223,33 @@ fn read_contact(
     Ok(())
 }
 
+/// The fields [`XeroContact`] reads, in Xero's spelling (xero-node's differs in case only).
+const CONTACT_KEYS: [&str; 13] = [
+    "ContactID",
+    "ContactNumber",
+    "AccountNumber",
+    "ContactStatus",
+    "Name",
+    "FirstName",
+    "LastName",
+    "EmailAddress",
+    "TaxNumber",
+    "IsSupplier",
+    "IsCustomer",
+    "Addresses",
+    "Phones",
+];
+
+/// Whether `value` is a contact: an object with at least one of a contact's fields. Another
+/// GET's body, an error body or xero-node's whole `{response, body}` has none: read as a
+/// contact without a ContactID, the contacts it stood for would be lost behind a warning.
+fn is_contact(value: &Value) -> bool {
+    value.as_object().is_some_and(|map| {
+        map.keys()
+            .any(|k| CONTACT_KEYS.iter().any(|c| c.eq_ignore_ascii_case(k)))
+    })
+}
+
 fn not_a_page(path: &str, value: &Value) -> Error {
     let what = match value {
         Value::Null => "null",
@@ -230,7 +257,17 @@ fn not_a_page(path: &str, value: &Value) -> Error {
         Value::Number(_) => "a number",
         Value::String(_) => "text",
         Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Value::Object(map) if map.contains_key("body") && map.contains_key("response") => {
+            "xero-node's whole result (pass its response.body)"
+        }
+        Value::Object(map) => {
+            let keys: Vec<&str> = map.keys().take(3).map(String::as_str).collect();
+            return Error::new(
+                ErrorCode::InvalidInput,
+                path,
+                format!("`{path}` is an object with none of a contact's fields (it has {}): expected GET /Contacts bodies ({{\"Contacts\": [...]}} or xero-node's response.body {{contacts: [...]}}), arrays of contacts, or contacts.", if keys.is_empty() { "no keys".to_owned() } else { keys.join(", ") }),
+            );
+        }
     };
     Error::new(
         ErrorCode::InvalidInput,
