@@ -220,6 +220,34 @@ fn pages_overlap_and_the_later_copy_wins() {
 }
 
 #[test]
+fn pages_out_of_order_keep_the_newest_copy() {
+    // Pages fetched at once and kept in the order they came back: the copy on the later page
+    // (edited while paging) is handed in first. Xero's UpdatedDateUTC says which is newer.
+    let raw = json!([
+        {"Contacts": [contact("C1", json!({"Name": "New name", "UpdatedDateUTC": "/Date(1700000500000+0000)/"}))]},
+        {"Contacts": [contact("C1", json!({"Name": "Old name", "UpdatedDateUTC": "/Date(1700000000000+0000)/"})), contact("C2", json!({}))]}
+    ]);
+    let out = import(json!({}), raw, json!(null));
+    assert_eq!(out["summary"]["duplicates"], 1);
+    assert_eq!(out["contacts"][0]["path"], "pages[0].Contacts[0]");
+    assert_eq!(out["contacts"][0]["fields"]["name"], "New name");
+    // xero-node's Dates arrive as ISO text.
+    let node = json!([
+        {"contacts": [{"contactID": "C1", "name": "New name", "updatedDateUTC": "2023-11-14T22:21:40.000Z"}]},
+        {"contacts": [{"contactID": "C1", "name": "Old name", "updatedDateUTC": "2023-11-14T22:13:20.000Z"}]}
+    ]);
+    let out = import(json!({}), node, json!(null));
+    assert_eq!(out["contacts"][0]["fields"]["name"], "New name");
+    // In order, the later (newer) copy still wins.
+    let ordered = json!([
+        {"Contacts": [contact("C1", json!({"Name": "Old name", "UpdatedDateUTC": "/Date(1700000000000+0000)/"}))]},
+        {"Contacts": [contact("C1", json!({"Name": "New name", "UpdatedDateUTC": "/Date(1700000500000+0000)/"}))]}
+    ]);
+    let out = import(json!({}), ordered, json!(null));
+    assert_eq!(out["contacts"][0]["fields"]["name"], "New name");
+}
+
+#[test]
 fn xero_node_objects_read_like_raw_bodies() {
     let raw = json!({"Contacts": [{
         "ContactID": "C1", "Name": "Ana Silva", "FirstName": "Ana", "LastName": "Silva",
