@@ -332,7 +332,7 @@ export interface Exporter {
   /**
    * Xero's contacts read into the host's people (issue 19): `pages` are GET /Contacts bodies
    * (an array of pages, one body, or arrays of contacts; raw PascalCase or xero-node camelCase;
-   * a ContactID seen twice is one contact, its later copy kept); `people` the host's persons in
+   * a ContactID seen twice is one contact, its newer copy kept (by UpdatedDateUTC, else the later)); `people` the host's persons in
    * the payer shape. Per contact: `matched` (with `person`, `matchedBy`, `differs`), `new`, or
    * `ambiguous` (`candidates`), Xero's IsSupplier/IsCustomer/ContactStatus kept, and `fields`:
    * the contact as a person. Throws XeroExportError (INVALID_INPUT / INVALID_JSON) for input of

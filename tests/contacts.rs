@@ -473,3 +473,78 @@ fn a_new_contact_due_date_follows_its_own_terms() {
         d["issues"]
     );
 }
+
+/// One plan with invoices and people (`plan({invoices, people})`, a CRM pushing its clients and
+/// their invoices): a payer to create that is also a person of the call was planned twice, so
+/// two PUT /Contacts of "Ann Lee" went out at once (Xero refuses the second as a taken name, or
+/// holds two). Now the person shares the payer's contact; another person creating or renaming
+/// onto that name is CONTACT_NAME_TAKEN before anything is sent, as between two people.
+#[test]
+fn a_payer_that_is_also_a_person_of_the_plan_is_created_once() {
+    use xero_export::input::work::read_work;
+    use xero_export::people::sync::PersonStatus;
+    use xero_export::send::plan::{PlanOptions, Request};
+    use xero_export::send::Run;
+    use xero_export::xero::responses::HttpResponse;
+    let ex = exporter(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+    );
+    let plan = |people: Value| -> Run {
+        let work = json!({
+            "invoices": [{"id": "i1", "number": "N-1", "date": "2024-01-15",
+                "payer": {"kind": "client", "id": "c1", "name": "Ann Lee"},
+                "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]}],
+            "people": people
+        });
+        let options = PlanOptions {
+            tenant_id: "t".into(),
+            ..PlanOptions::default()
+        };
+        ex.plan_work(&read_work(&work.to_string()).unwrap(), &options)
+            .unwrap()
+    };
+    let creates = |rs: &[Request]| -> Vec<String> {
+        rs.iter()
+            .filter(|r| r.path == "/Contacts")
+            .map(|r| format!("{} {}", r.method, r.body.as_deref().unwrap()))
+            .collect()
+    };
+    let mut run = plan(json!([{"kind": "client", "id": "c1", "name": "Ann Lee"}]));
+    assert_eq!(run.people()[0].status, PersonStatus::Pending);
+    let first = run.next(0);
+    assert_eq!(
+        creates(&first),
+        [r#"PUT {"Contacts":[{"Name":"Ann Lee"}]}"#]
+    );
+    let id = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    let ok = HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: Some(
+            json!({"Contacts": [{"ContactID": id, "Name": "Ann Lee", "ContactStatus": "ACTIVE"}]}),
+        ),
+    };
+    run.handle(&first[0].id, &ok, 1).unwrap();
+    assert_eq!(run.people()[0].status, PersonStatus::Created);
+    assert_eq!(run.people()[0].contact_id.as_deref(), Some(id));
+    let docs = run.next(2);
+    assert_eq!(docs.len(), 1);
+    assert!(docs[0].body.as_deref().unwrap().contains(id));
+    // Other people onto the payer's new name: refused before anything is sent.
+    let mut run = plan(json!([
+        {"kind": "member", "id": "m9", "name": "ann  lee"},
+        {"kind": "member", "id": "kat", "contactId": KATHERINE, "name": "Ann Lee"}
+    ]));
+    for (i, p) in run.people().iter().enumerate() {
+        assert_eq!(p.status, PersonStatus::Failed, "people[{i}]");
+        assert_eq!(
+            codes(&p.issues),
+            [format!("CONTACT_NAME_TAKEN@people[{i}].name")]
+        );
+    }
+    assert_eq!(
+        creates(&run.next(0)),
+        [r#"PUT {"Contacts":[{"Name":"Ann Lee"}]}"#]
+    );
+}

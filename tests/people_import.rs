@@ -220,6 +220,34 @@ fn pages_overlap_and_the_later_copy_wins() {
 }
 
 #[test]
+fn pages_out_of_order_keep_the_newest_copy() {
+    // Pages fetched at once and kept in the order they came back: the copy on the later page
+    // (edited while paging) is handed in first. Xero's UpdatedDateUTC says which is newer.
+    let raw = json!([
+        {"Contacts": [contact("C1", json!({"Name": "New name", "UpdatedDateUTC": "/Date(1700000500000+0000)/"}))]},
+        {"Contacts": [contact("C1", json!({"Name": "Old name", "UpdatedDateUTC": "/Date(1700000000000+0000)/"})), contact("C2", json!({}))]}
+    ]);
+    let out = import(json!({}), raw, json!(null));
+    assert_eq!(out["summary"]["duplicates"], 1);
+    assert_eq!(out["contacts"][0]["path"], "pages[0].Contacts[0]");
+    assert_eq!(out["contacts"][0]["fields"]["name"], "New name");
+    // xero-node's Dates arrive as ISO text.
+    let node = json!([
+        {"contacts": [{"contactID": "C1", "name": "New name", "updatedDateUTC": "2023-11-14T22:21:40.000Z"}]},
+        {"contacts": [{"contactID": "C1", "name": "Old name", "updatedDateUTC": "2023-11-14T22:13:20.000Z"}]}
+    ]);
+    let out = import(json!({}), node, json!(null));
+    assert_eq!(out["contacts"][0]["fields"]["name"], "New name");
+    // In order, the later (newer) copy still wins.
+    let ordered = json!([
+        {"Contacts": [contact("C1", json!({"Name": "Old name", "UpdatedDateUTC": "/Date(1700000000000+0000)/"}))]},
+        {"Contacts": [contact("C1", json!({"Name": "New name", "UpdatedDateUTC": "/Date(1700000500000+0000)/"}))]}
+    ]);
+    let out = import(json!({}), ordered, json!(null));
+    assert_eq!(out["contacts"][0]["fields"]["name"], "New name");
+}
+
+#[test]
 fn xero_node_objects_read_like_raw_bodies() {
     let raw = json!({"Contacts": [{
         "ContactID": "C1", "Name": "Ana Silva", "FirstName": "Ana", "LastName": "Silva",
@@ -327,6 +355,42 @@ fn misfits_are_misuse_said_at_their_path() {
 }
 
 #[test]
+fn a_body_that_is_not_contacts_is_misuse_not_a_contact_without_id() {
+    // Another GET's body, an error body, or xero-node's whole result instead of its `body`
+    // held no contact: read as one contact without a ContactID, the import said only
+    // CONTACT_IMPORT_NO_ID and every contact of that page was lost.
+    let ex = exporter(sample_snapshot(), json!({}));
+    let rows: [(&str, &str); 4] = [
+        (r#"[{"Invoices": [{"InvoiceID": "x"}]}]"#, "pages[0]"),
+        (
+            r#"[{"Type": null, "Title": "Unauthorized", "Status": 401, "Detail": "AuthenticationUnsuccessful"}]"#,
+            "pages[0]",
+        ),
+        (
+            r#"{"response": {"statusCode": 200}, "body": {"contacts": [{"contactID": "C1"}]}}"#,
+            "pages",
+        ),
+        (
+            r#"[[{"ContactID": "C1"}, {"ErrorNumber": 10}]]"#,
+            "pages[0][1]",
+        ),
+    ];
+    for (pages, at) in rows {
+        let e = ex.import_contacts(pages, "[]").unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.argument.as_str()),
+            ("INVALID_INPUT", at),
+            "{pages}"
+        );
+    }
+    let e = ex.import_contacts(rows[2].0, "[]").unwrap_err().message;
+    assert!(e.contains("response.body"), "{e}");
+    // A contact without a ContactID is still a contact: a warning, not misuse.
+    let out = import(json!({}), json!([{"Name": "No id"}]), json!([]));
+    assert_eq!(out["issues"][0]["code"], "CONTACT_IMPORT_NO_ID");
+}
+
+#[test]
 fn output_is_deterministic() {
     let pages = json!([[
         contact("C2", json!({"Name": "B"})),
@@ -338,4 +402,28 @@ fn output_is_deterministic() {
     assert_eq!(a.to_string(), b.to_string());
     assert_eq!(outcomes(&a), ["matched 1 name", "matched 0 name"]);
     assert_eq!(a["peopleNotInXero"], json!([2]));
+}
+
+#[test]
+fn an_active_contact_wins_over_its_archived_namesakes() {
+    // Xero's names are unique among active contacts only: a contact archived and made again
+    // under the same name is the common case with includeArchived=true. As for payers, the one
+    // ACTIVE contact is the person; the archived one is history (new, flagged by its status).
+    let pages = json!([{"Contacts": [
+        contact("C1", json!({"Name": "Ann Lee", "ContactStatus": "ARCHIVED"})),
+        contact("C2", json!({"Name": "ann lee"}))
+    ]}]);
+    let out = import(json!({}), pages, json!([{"id": "m1", "name": "Ann Lee"}]));
+    assert_eq!(outcomes(&out), ["new null -", "matched 0 name"]);
+    assert_eq!(out["contacts"][0]["contactStatus"], "ARCHIVED");
+    assert_eq!(out["issues"], json!([]));
+    // Two active namesakes stay ambiguous, with or without an archived one.
+    let pages = json!([{"Contacts": [
+        contact("C1", json!({"Name": "Ann Lee", "ContactStatus": "ARCHIVED"})),
+        contact("C2", json!({"Name": "Ann Lee"})),
+        contact("C3", json!({"Name": "Ann Lee"}))
+    ]}]);
+    let out = import(json!({}), pages, json!([{"id": "m1", "name": "Ann Lee"}]));
+    assert_eq!(out["summary"]["matched"], 0);
+    assert_eq!(out["summary"]["ambiguous"], 3);
 }

@@ -5,7 +5,9 @@
 //! in `people` and the rule that matched), `new` (no person is it), or `ambiguous` (several
 //! people could be, or several contacts claim one person: never guessed). Xero's
 //! `IsSupplier`/`IsCustomer` and `ContactStatus` are kept as Xero gave them; archived contacts
-//! are imported and matched like the others (the host decides what an archived one means).
+//! are imported and matched like the others (the host decides what an archived one means),
+//! except that when a rule finds one person for several contacts, the one ACTIVE contact
+//! among them is that person, as for payers.
 //!
 //! The rules are the payers' ([`crate::resolve::contacts`]), tried strongest first over all
 //! contacts at once, so a person linked by ContactID is never claimed by another contact's name:
@@ -299,10 +301,11 @@ fn run_rule(
             }
         }
     }
-    for (person, contacts) in proposals {
+    for (person, mut contacts) in proposals {
         if let Some(c) = claimed.get_mut(person) {
             *c = true;
         }
+        prefer_active(pages, &mut contacts);
         let contested = contacts.len() > 1;
         for ci in contacts {
             if let Some(d) = decisions.get_mut(ci) {
@@ -315,6 +318,23 @@ fn run_rule(
                 }
             }
         }
+    }
+}
+
+/// Of several contacts proposing one person, the one ACTIVE contact wins, as for payers: its
+/// archived namesakes are history (Xero's names are unique among active contacts only), left
+/// undecided. Several active ones stay contested.
+fn prefer_active(pages: &Pages, contacts: &mut Vec<usize>) {
+    let active = |ci: &usize| {
+        pages.contacts.get(*ci).is_some_and(|r| {
+            r.contact
+                .status
+                .as_deref()
+                .is_none_or(|s| s.trim().eq_ignore_ascii_case("ACTIVE"))
+        })
+    };
+    if contacts.len() > 1 && contacts.iter().filter(|ci| active(ci)).count() == 1 {
+        contacts.retain(active);
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! Pages overlap when contacts change while the host pages through them (Xero orders by
 //! `UpdatedDateUTC`, so an edited contact moves to a later page): a ContactID seen twice is one
-//! contact, its later copy (the newer) read at the place it was first seen.
+//! contact, its newer copy read at the place it was first seen. Newer: by `UpdatedDateUTC` when
+//! both copies have one (pages may be handed in out of order), else the later copy.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -109,13 +110,82 @@ pub struct XeroContact {
     /// Phones (`null` reads as none).
     #[serde(rename = "Phones", alias = "phones", default)]
     pub phones: Option<Vec<XeroPhone>>,
+    /// UpdatedDateUTC: `/Date(ms+0000)/` raw, ISO text from xero-node's Date; which of two
+    /// copies is newer. Anything else reads as unknown.
+    #[serde(
+        rename = "UpdatedDateUTC",
+        alias = "updatedDateUTC",
+        default,
+        deserialize_with = "updated"
+    )]
+    pub updated: Option<i64>,
+}
+
+/// UpdatedDateUTC as milliseconds since 1970, or `None` when it is not a time [`updated_ms`]
+/// reads (never misuse: the field only orders copies).
+fn updated<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = Value::deserialize(d)?;
+    Ok(v.as_str().and_then(updated_ms))
+}
+
+/// `/Date(ms±hhmm)/` (the ms are the instant), or `YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]` (no
+/// zone: UTC, as the field's name says) → milliseconds since 1970-01-01T00:00:00Z.
+pub(crate) fn updated_ms(text: &str) -> Option<i64> {
+    if let Some(inner) = text
+        .strip_prefix("/Date(")
+        .and_then(|t| t.strip_suffix(")/"))
+    {
+        let end = inner
+            .get(1..)?
+            .find(['+', '-'])
+            .map_or(inner.len(), |i| i + 1);
+        return inner.get(..end)?.parse().ok();
+    }
+    let days = crate::dates::Date::parse(text.get(..10)?)?.to_days();
+    let time = text.get(10..)?.strip_prefix('T')?;
+    let num = |from: usize, to: usize| -> Option<i64> {
+        let t = time.get(from..to)?;
+        t.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    if time.get(2..3) != Some(":") || time.get(5..6) != Some(":") {
+        return None;
+    }
+    let clock = (num(0, 2)? * 60 + num(3, 5)?) * 60 + num(6, 8)?;
+    let mut rest = time.get(8..)?;
+    let mut ms = 0;
+    if let Some(f) = rest.strip_prefix('.') {
+        let n = f.bytes().take_while(u8::is_ascii_digit).count();
+        let digits = f.get(..n)?;
+        ms = format!("{:0<3}", digits.get(..3.min(n))?).parse().ok()?;
+        rest = f.get(n..)?;
+    }
+    let offset = match rest {
+        "" | "Z" => 0,
+        _ => {
+            let sign = match rest.get(..1)? {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            let (h, m) = rest.get(1..)?.split_once(':')?;
+            let two = |t: &str| -> Option<i64> {
+                (t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok())?
+            };
+            sign * (two(h)? * 60 + two(m)?) * 60_000
+        }
+    };
+    days.checked_mul(86_400_000)?
+        .checked_add(clock * 1000 + ms)?
+        .checked_sub(offset)
 }
 
 /// A contact read from the pages, with where it was (in the caller's terms) and how many
 /// copies of it the pages held.
 #[derive(Clone, Debug)]
 pub struct Read {
-    /// The contact (its latest copy).
+    /// The contact (its newest copy).
     pub contact: XeroContact,
     /// Where its first copy was: `pages[1].Contacts[4]`.
     pub path: String,
@@ -135,8 +205,8 @@ pub struct Pages {
 
 const PAGE_KEYS: [&str; 2] = ["Contacts", "contacts"];
 
-/// Reads the host's pages (see the module docs). A value that is not a contact, a page or a
-/// list of them is misuse.
+/// Reads the host's pages (see the module docs). A value that is not a contact (an object with
+/// at least one of a contact's fields), a page or a list of them is misuse.
 pub fn read_pages(json: &str) -> Result<Pages, Error> {
     let value: Value = serde_json::from_str(json)
         .map_err(|e| Error::from_serde(ErrorCode::InvalidJson, "pages", e))?;
@@ -191,7 +261,7 @@ fn read_contact(
     pages: &mut Pages,
     seen: &mut BTreeMap<String, usize>,
 ) -> Result<(), Error> {
-    if !value.is_object() {
+    if !is_contact(&value) {
         return Err(not_a_page(&path, &value));
     }
     let contact: XeroContact = serde_json::from_value(value).map_err(|e| {
@@ -212,7 +282,12 @@ fn read_contact(
     };
     match seen.get(&key).and_then(|i| pages.contacts.get_mut(*i)) {
         Some(first) => {
-            first.contact = contact;
+            // The later copy, unless Xero's UpdatedDateUTC says it is the older one (pages
+            // handed in out of order).
+            let older = matches!((contact.updated, first.contact.updated), (Some(new), Some(old)) if new < old);
+            if !older {
+                first.contact = contact;
+            }
             pages.duplicates += 1;
         }
         None => {
@@ -223,6 +298,33 @@ fn read_contact(
     Ok(())
 }
 
+/// The fields [`XeroContact`] reads, in Xero's spelling (xero-node's differs in case only).
+const CONTACT_KEYS: [&str; 13] = [
+    "ContactID",
+    "ContactNumber",
+    "AccountNumber",
+    "ContactStatus",
+    "Name",
+    "FirstName",
+    "LastName",
+    "EmailAddress",
+    "TaxNumber",
+    "IsSupplier",
+    "IsCustomer",
+    "Addresses",
+    "Phones",
+];
+
+/// Whether `value` is a contact: an object with at least one of a contact's fields. Another
+/// GET's body, an error body or xero-node's whole `{response, body}` has none: read as a
+/// contact without a ContactID, the contacts it stood for would be lost behind a warning.
+fn is_contact(value: &Value) -> bool {
+    value.as_object().is_some_and(|map| {
+        map.keys()
+            .any(|k| CONTACT_KEYS.iter().any(|c| c.eq_ignore_ascii_case(k)))
+    })
+}
+
 fn not_a_page(path: &str, value: &Value) -> Error {
     let what = match value {
         Value::Null => "null",
@@ -230,11 +332,48 @@ fn not_a_page(path: &str, value: &Value) -> Error {
         Value::Number(_) => "a number",
         Value::String(_) => "text",
         Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Value::Object(map) if map.contains_key("body") && map.contains_key("response") => {
+            "xero-node's whole result (pass its response.body)"
+        }
+        Value::Object(map) => {
+            let keys: Vec<&str> = map.keys().take(3).map(String::as_str).collect();
+            return Error::new(
+                ErrorCode::InvalidInput,
+                path,
+                format!("`{path}` is an object with none of a contact's fields (it has {}): expected GET /Contacts bodies ({{\"Contacts\": [...]}} or xero-node's response.body {{contacts: [...]}}), arrays of contacts, or contacts.", if keys.is_empty() { "no keys".to_owned() } else { keys.join(", ") }),
+            );
+        }
     };
     Error::new(
         ErrorCode::InvalidInput,
         path,
         format!("`{path}` is {what}: expected GET /Contacts bodies ({{\"Contacts\": [...]}} or xero-node's {{contacts: [...]}}), arrays of contacts, or contacts."),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn updated_times_in_both_spellings() {
+        for (text, want) in [
+            ("/Date(1700000000000+0000)/", Some(1_700_000_000_000)),
+            ("/Date(1700000000000)/", Some(1_700_000_000_000)),
+            ("/Date(-5+1300)/", Some(-5)),
+            ("2023-11-14T22:13:20.000Z", Some(1_700_000_000_000)),
+            ("2023-11-14T22:13:20Z", Some(1_700_000_000_000)),
+            ("2023-11-14T22:13:20.5", Some(1_700_000_000_500)),
+            ("2023-11-15T11:13:20+13:00", Some(1_700_000_000_000)),
+            ("2023-11-14T22:13:20.000+99999999999999:00", None),
+            ("/Date(99999999999999999999999)/", None),
+            ("2023-11-14", None),
+            ("2023-11-14T22-13-20", None),
+            ("2023-11-14T2é:13:20", None),
+            ("", None),
+        ] {
+            assert_eq!(updated_ms(text), want, "{text}");
+        }
+    }
 }

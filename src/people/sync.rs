@@ -151,12 +151,15 @@ pub struct PersonPlan {
 }
 
 /// Plans `people` against the snapshot's contacts; `unknown` are the people's unknown keys
-/// (each an error on its person: a misspelt field must not be left unchanged silently).
+/// (each an error on its person: a misspelt field must not be left unchanged silently);
+/// `payers` the contacts the run's invoices create: a person with one's key is that contact
+/// (its create is the payer's), and their names are taken for the others.
 pub fn plan_people(
     snapshot: &Snapshot,
     settings: &ContactSettings,
     people: &[Payer],
     unknown: &[Found],
+    payers: &[&NewContact],
 ) -> Vec<PersonPlan> {
     // The person's own name, always: see the module doc.
     let settings = ContactSettings {
@@ -165,7 +168,7 @@ pub fn plan_people(
         ..settings.clone()
     };
     let resolver = Resolver::new(snapshot, &settings);
-    let mut planned = Planned::default();
+    let mut planned = Planned::with(payers.iter().copied());
     let mut claims = Claims::default();
     let mut plans = Vec::with_capacity(people.len());
     for (i, person) in people.iter().enumerate() {
@@ -215,7 +218,7 @@ pub fn plan_people(
         }
         plans.push(plan);
     }
-    renames_taken(snapshot, &mut plans);
+    renames_taken(snapshot, payers, &mut plans);
     plans
 }
 
@@ -593,9 +596,14 @@ impl Claims {
 }
 
 /// A rename onto a name an active contact (other than the one renamed) has, or that another
-/// person of this call creates or renames to: CONTACT_NAME_TAKEN, nothing sent.
-fn renames_taken(snapshot: &Snapshot, plans: &mut [PersonPlan]) {
-    let mut names_planned: BTreeMap<String, usize> = BTreeMap::new();
+/// person of this call (or a payer of the run) creates or renames to: CONTACT_NAME_TAKEN,
+/// nothing sent.
+fn renames_taken(snapshot: &Snapshot, payers: &[&NewContact], plans: &mut [PersonPlan]) {
+    // A payer's name is held by no person: usize::MAX.
+    let mut names_planned: BTreeMap<String, usize> = payers
+        .iter()
+        .map(|c| (names::key(&c.contact.name), usize::MAX))
+        .collect();
     for (i, p) in plans.iter().enumerate() {
         if let PersonWork::Create(new) = &p.work {
             names_planned

@@ -319,6 +319,24 @@ pub struct Planned {
     listed: crate::hasher::TextSet<(String, String)>,
 }
 
+impl Planned {
+    /// Contacts already planned (the payers' of the same run, before its people): a person
+    /// with one's key is that contact, and their names and numbers are taken.
+    pub(crate) fn with<'c>(contacts: impl IntoIterator<Item = &'c NewContact>) -> Planned {
+        let mut planned = Planned::default();
+        for c in contacts {
+            planned
+                .names
+                .insert(names::key(&c.contact.name), c.key.clone());
+            if let Some(n) = &c.contact.contact_number {
+                planned.numbers.insert(names::key(n), c.key.clone());
+            }
+            planned.contacts.insert(c.key.clone(), c.clone());
+        }
+        planned
+    }
+}
+
 /// One matching rule: the payer's key for it, the index to look it up in, its name.
 type Rule<'i, 'k> = (
     Option<std::borrow::Cow<'k, str>>,

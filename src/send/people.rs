@@ -44,16 +44,35 @@ impl Run {
         if work.people.is_empty() {
             return;
         }
+        // The contacts the invoices create (for a document to send): a person who is one of
+        // them shares it.
+        let payers: Vec<(ContactId, &NewContact)> = self
+            .contacts
+            .ids()
+            .filter_map(|c| self.contacts.get(c).map(|u| (c, u)))
+            .filter(|(_, u)| u.state == ContactState::InJob)
+            .map(|(c, u)| (c, &u.new))
+            .collect();
         let plans = plan_people(
             exporter.snapshot(),
             &exporter.settings().contacts,
             &work.people,
             &work.unknown_keys,
+            &payers.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
         );
+        let by_key: BTreeMap<String, ContactId> =
+            payers.iter().map(|(c, n)| (n.key.clone(), *c)).collect();
         let (mut creates, mut updates) = (Vec::new(), Vec::new());
         for plan in plans {
             let index = plan.outcome.index;
             let contact = match plan.work {
+                PersonWork::Create(new) if by_key.contains_key(&new.key) => {
+                    let c = by_key.get(&new.key).copied();
+                    if let Some(u) = c.and_then(|c| self.contacts.get_mut(c)) {
+                        u.person = Some(index);
+                    }
+                    c
+                }
                 PersonWork::Create(new) => {
                     let mut u = contact_unit(new);
                     u.person = Some(index);
