@@ -565,3 +565,60 @@ fn stale_mappings_more_reasons() {
     assert!(report[1].message.contains("Katherine Warren-Smith"));
     assert!(report[3].message.contains("Dr Aroha Smith-Ngata"));
 }
+
+// ---- Settings checked when the exporter is made: what the settings say that cannot work is
+// said at its settings path, before any invoice (and not as a per-line surprise).
+
+/// The exporter's issues for `settings` read as the binding reads them (unknown keys kept).
+fn settings_issues(settings: Value) -> Vec<String> {
+    let s = Settings::read(&settings.to_string()).unwrap();
+    let e = xero_export::Exporter::new(snapshot(sample_snapshot()), s);
+    e.issues()
+        .iter()
+        .map(|i| {
+            let severity = serde_json::to_value(i.severity).unwrap();
+            format!(
+                "{} {}@{}",
+                severity.as_str().unwrap(),
+                i.code.as_str(),
+                i.path
+            )
+        })
+        .collect()
+}
+
+/// The message of the exporter's issue at `path`.
+fn message_at(settings: Value, path: &str) -> String {
+    let s = Settings::read(&settings.to_string()).unwrap();
+    let e = xero_export::Exporter::new(snapshot(sample_snapshot()), s);
+    let issue = e.issues().iter().find(|i| i.path == path);
+    issue.map(|i| i.message.clone()).unwrap_or_default()
+}
+
+/// Regression: a client default under a misspelt category (`Locaton`) was never used, without
+/// a word: the billing tool's per-client tracking silently went missing from every invoice.
+#[test]
+fn client_defaults_for_a_category_not_configured_are_reported() {
+    let got = settings_issues(json!({"tracking": {
+        "categories": [{"category": "Location", "sources": ["client"]}],
+        "clients": {"client-7": {"Locaton": "North"}, "client-8": {"location": "South", "Clinician": "General"}},
+    }}));
+    assert_eq!(
+        got,
+        [
+            "error SETTING_UNKNOWN@settings.tracking.clients[\"client-7\"][\"Locaton\"]",
+            "error SETTING_UNKNOWN@settings.tracking.clients[\"client-8\"][\"Clinician\"]",
+        ]
+    );
+    let msg = message_at(
+        json!({"tracking": {"categories": [{"category": "Location"}], "clients": {"client-7": {"Locaton": "North"}}}}),
+        "settings.tracking.clients[\"client-7\"][\"Locaton\"]",
+    );
+    assert!(msg.contains("did you mean \"Location\""), "{msg}");
+    // A category configured by ID takes client defaults by its name too, and the other way.
+    let by_id = settings_issues(json!({"tracking": {
+        "categories": [{"category": "0c9fce3e-a111-4d99-803a-62cf3f40e633"}],
+        "clients": {"c": {"Location": "North"}},
+    }}));
+    assert_eq!(by_id, Vec::<String>::new());
+}

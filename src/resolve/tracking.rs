@@ -607,6 +607,45 @@ impl<'a> Resolver<'a> {
                 issues.push(Issue::error(IssueCode::SettingsInvalid, p.index(i).field("fallback"), format!("Tracking category \"{}\" uses the fallback policy but names no fallback option.", c.category)));
             }
         }
+        self.check_clients(issues);
+    }
+
+    /// Client defaults are read only for the configured categories: one under any other key
+    /// (a misspelt category) would never be used. Said once per key, at its first client.
+    fn check_clients(&self, issues: &mut Vec<Issue>) {
+        let configured = |k: &str| {
+            let mut aliases = self.prepared.aliases.iter().flatten();
+            aliases.any(|a| names::same_key(k, a))
+        };
+        // In the settings' order: (the key as written, its first path, how many clients).
+        let mut unknown: Vec<(&str, Path, usize)> = Vec::new();
+        for (client, by_category) in &self.settings.clients {
+            for category in by_category.keys().filter(|k| !configured(k)) {
+                match unknown.iter_mut().find(|u| names::same(u.0, category)) {
+                    Some(u) => u.2 += 1,
+                    None => {
+                        let at = Path::root("settings.tracking.clients").key(client);
+                        unknown.push((category, at.key(category), 1));
+                    }
+                }
+            }
+        }
+        let labels = self.prepared.labels.iter().map(String::as_str);
+        let names: Vec<&str> = labels
+            .chain(self.settings.categories.iter().map(|c| c.category.as_str()))
+            .collect();
+        for (typed, path, count) in unknown {
+            let hint = match crate::tracking_csv::suggest(typed, names.iter().copied()) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => "add the category to settings.tracking.categories, or remove it here."
+                    .to_owned(),
+            };
+            let more = match count {
+                1 => String::new(),
+                n => format!(" ({n} clients have it)"),
+            };
+            issues.push(Issue::error(IssueCode::SettingUnknown, path, format!("\"{}\" is not one of the categories of settings.tracking.categories, so this client default is never used{more}: {hint}", crate::money::shown(typed))));
+        }
     }
 
     /// Resolves the tracking of one line. Issues go to `issues` with paths under `path`.
