@@ -622,3 +622,50 @@ fn client_defaults_for_a_category_not_configured_are_reported() {
     }}));
     assert_eq!(by_id, Vec::<String>::new());
 }
+
+/// Regression: a fallback option that is archived, of another category or blank was accepted;
+/// the policy failed only on a stale line, as an error at that line's tracking.
+#[test]
+fn an_unusable_fallback_option_is_reported_at_its_setting() {
+    let with_fallback = |fallback: &str| {
+        settings_issues(json!({"tracking": {"categories": [
+            {"category": "Location", "locations": {"n": "North"}, "stale": "fallback", "fallback": fallback},
+        ]}}))
+    };
+    let at = "settings.tracking.categories[0].fallback";
+    assert_eq!(
+        with_fallback("Harbour"),
+        [format!("error TRACKING_OPTION_ARCHIVED@{at}")]
+    );
+    assert_eq!(
+        with_fallback("Gone"),
+        [format!("error TRACKING_OPTION_DELETED@{at}")]
+    );
+    assert_eq!(
+        with_fallback("Dr Ben Lee"),
+        [format!("error TRACKING_OPTION_UNKNOWN@{at}")]
+    );
+    assert_eq!(
+        with_fallback("  "),
+        [format!("error SETTINGS_INVALID@{at}")]
+    );
+    assert_eq!(with_fallback("south"), Vec::<String>::new());
+    assert_eq!(
+        with_fallback("4b2f8c0d-0000-4000-8000-00000000a002"),
+        Vec::<String>::new()
+    );
+    let msg = message_at(
+        json!({"tracking": {"categories": [{"category": "Location", "stale": "fallback", "fallback": "Harbour"}]}}),
+        at,
+    );
+    assert!(msg.contains("Harbour") && msg.contains("archived"), "{msg}");
+    // Without the snapshot's categories nothing is stale, so the fallback is never needed.
+    let mut s = sample_snapshot();
+    s.as_object_mut().unwrap().remove("trackingCategories");
+    let settings = Settings::read(
+        &json!({"tracking": {"categories": [{"category": "Location", "stale": "fallback", "fallback": "Harbour"}]}}).to_string(),
+    )
+    .unwrap();
+    let e = xero_export::Exporter::new(snapshot(s), settings);
+    assert!(e.issues().iter().all(|i| !i.path.starts_with("settings")));
+}

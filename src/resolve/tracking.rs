@@ -603,11 +603,28 @@ impl<'a> Resolver<'a> {
                     format!("Tracking category \"{}\" is configured twice.", c.category),
                 ));
             }
-            if c.stale == StalePolicy::Fallback && c.fallback.is_none() {
-                issues.push(Issue::error(IssueCode::SettingsInvalid, p.index(i).field("fallback"), format!("Tracking category \"{}\" uses the fallback policy but names no fallback option.", c.category)));
+            if c.stale == StalePolicy::Fallback {
+                self.check_fallback(c, p.index(i).field("fallback"), issues);
             }
         }
         self.check_clients(issues);
+    }
+
+    /// The `fallback` policy's option: named, and an ACTIVE option of its category (else the
+    /// policy could only fail, on each stale line).
+    fn check_fallback(&self, c: &TrackingCategorySettings, at: Path, issues: &mut Vec<Issue>) {
+        let Some(fallback) = c
+            .fallback
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        else {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at, format!("Tracking category \"{}\" uses the fallback policy but names no fallback option.", c.category)));
+            return;
+        };
+        if let Err(stale) = line_lookup(self.snapshot, &c.category, fallback) {
+            issues.push(Issue::error(stale.code(), at, format!("The fallback option cannot be used: {}. Choose an active option of this category.", stale.describe(&c.category, fallback))));
+        }
     }
 
     /// Client defaults are read only for the configured categories: one under any other key
