@@ -669,3 +669,21 @@ fn an_unusable_fallback_option_is_reported_at_its_setting() {
     let e = xero_export::Exporter::new(snapshot(s), settings);
     assert!(e.issues().iter().all(|i| !i.path.starts_with("settings")));
 }
+
+/// Regression: `sources: ['fallback']` (the type allows it: it is also the preview's source of
+/// a fallback) was accepted and yielded nothing, so the category silently got no option.
+#[test]
+fn fallback_is_not_a_source() {
+    let got = settings_issues(json!({"tracking": {"categories": [
+        {"category": "Location", "sources": ["location", "fallback"], "stale": "fallback", "fallback": "North"},
+    ]}}));
+    assert_eq!(
+        got,
+        ["error SETTINGS_INVALID@settings.tracking.categories[0].sources[1]"]
+    );
+    let msg = message_at(
+        json!({"tracking": {"categories": [{"category": "Location", "sources": ["fallback"]}]}}),
+        "settings.tracking.categories[0].sources[0]",
+    );
+    assert!(msg.contains("stale"), "{msg}");
+}

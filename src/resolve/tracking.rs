@@ -606,6 +606,14 @@ impl<'a> Resolver<'a> {
             if c.stale == StalePolicy::Fallback {
                 self.check_fallback(c, p.index(i).field("fallback"), issues);
             }
+            for (j, _) in c
+                .sources
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s == TrackingSource::Fallback)
+            {
+                issues.push(Issue::error(IssueCode::SettingsInvalid, p.index(i).field("sources").index(j), "\"fallback\" is not a source: the fallback option is used by `stale: 'fallback'` when an option is stale. Sources are line, clinician, location, service and client."));
+            }
         }
         self.check_clients(issues);
     }
