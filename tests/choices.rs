@@ -687,3 +687,21 @@ fn fallback_is_not_a_source() {
     );
     assert!(msg.contains("stale"), "{msg}");
 }
+
+/// Regression: `optionNameLimit` is 50 or 100, but 75 (or 1000, read as 100) was taken silently.
+#[test]
+fn option_name_limit_is_50_or_100() {
+    for limit in [0, 75, 1000] {
+        assert_eq!(
+            settings_issues(json!({"tracking": {"optionNameLimit": limit}})),
+            ["error SETTINGS_INVALID@settings.tracking.optionNameLimit"],
+            "{limit}"
+        );
+    }
+    for limit in [json!(50), json!(100), json!(null)] {
+        assert_eq!(
+            settings_issues(json!({"tracking": {"optionNameLimit": limit}})),
+            Vec::<String>::new()
+        );
+    }
+}

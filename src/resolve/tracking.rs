@@ -561,7 +561,14 @@ impl<'a> Resolver<'a> {
                 format!("The snapshot has {active} ACTIVE and {not_deleted} tracking categories in all; Xero allows at most 2 ACTIVE and 4 in total. The snapshot is probably not from one organisation, or is stale: fetch GET /TrackingCategories?includeArchived=true again."),
             ));
         }
-        let option_limit = self.settings.option_name_limit.unwrap_or(50).min(100);
+        let option_limit = match self.settings.option_name_limit {
+            Some(100) => 100,
+            Some(50) | None => 50,
+            Some(n) => {
+                issues.push(Issue::error(IssueCode::SettingsInvalid, "settings.tracking.optionNameLimit", format!("optionNameLimit {n} is not supported: use 100 (Xero's documented limit for option names) or 50 (its older documentation). 50 is used.")));
+                50
+            }
+        };
         for (ci, c) in cats.iter().enumerate() {
             let p = Path::root("snapshot.trackingCategories").index(ci);
             if c.name.as_deref().is_some_and(|n| n.chars().count() > 100) {
