@@ -94,6 +94,7 @@ impl Exporter {
             issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("unitdp"), format!("unitdp {dp} is not supported: Xero keeps unit amounts at 2 or 4 decimal places. 2 is used.")));
         }
         crate::build::host_totals::check_settings(&snapshot, &settings, &p, &mut issues);
+        resolve::contacts::check_settings(&settings.contacts, &p, &mut issues);
         let templates = Templates::new(&settings.templates, &p, &mut issues);
         let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
         tracking::Resolver::new(&snapshot, &settings.tracking, &tracking).check(&mut issues);

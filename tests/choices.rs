@@ -705,3 +705,31 @@ fn option_name_limit_is_50_or_100() {
         );
     }
 }
+
+/// Regression: a blank mapped ContactID was sent to Xero as `"ContactID": ""` (a warning
+/// only), and a key that is not `kind:id` can never match a payer: both passed silently.
+#[test]
+fn contact_mappings_that_cannot_work_are_reported() {
+    let got = settings_issues(json!({"contacts": {"mapping": {
+        "patient:p1": " ",
+        "p2": KATHERINE,
+        "patient:p3": KATHERINE,
+    }}}));
+    assert_eq!(
+        got,
+        [
+            "error SETTINGS_INVALID@settings.contacts.mapping[\"p2\"]",
+            "error SETTINGS_INVALID@settings.contacts.mapping[\"patient:p1\"]",
+        ]
+    );
+    // The blank one is never sent: the payer is matched by its other keys.
+    let p = preview(
+        sample_snapshot(),
+        json!({"contacts": {"mapping": {"patient:p1": ""}}}),
+        json!([{"id": "i1", "date": "2024-01-15", "payer": {"kind": "patient", "id": "p1", "name": "Katherine Warren"},
+                "lines": [{"description": "x", "quantity": 1, "unitAmount": "1", "accountCode": "200"}]}]),
+    );
+    let contact = &json_of(&p)["documents"][0]["contact"];
+    assert_eq!(contact["contactId"], KATHERINE, "{contact}");
+    assert_eq!(contact["matchedBy"], "name");
+}

@@ -280,6 +280,23 @@ pub fn payer_key(payer: &Payer) -> Option<String> {
     Some(format!("{}:{id}", payer.kind.as_deref().unwrap_or("payer")))
 }
 
+/// Entries of `settings.contacts.mapping` that can never work: a key that is no payer's
+/// [`payer_key`] (`kind:id`), or a blank ContactID.
+pub(crate) fn check_settings(settings: &ContactSettings, at: &Path, issues: &mut Vec<Issue>) {
+    let at = at.field("contacts").field("mapping");
+    for (key, id) in &settings.mapping {
+        let shown = crate::money::shown(key);
+        let is_key = key
+            .split_once(':')
+            .is_some_and(|(_, id)| !id.is_empty() && id.trim() == id);
+        if !is_key {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("\"{shown}\" matches no payer: mapping keys are the payer's kind and id, \"kind:id\" (\"patient:p-17\"; \"payer:\" and the id when the payer has no kind).")));
+        } else if id.trim().is_empty() {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("The ContactID mapped to \"{shown}\" is blank: give the Xero ContactID, or remove the entry.")));
+        }
+    }
+}
+
 /// The display name of a payer: `name`, else `first last`.
 pub fn payer_name(payer: &Payer) -> Option<Text> {
     non_empty_text(&payer.name).or_else(|| {
@@ -416,7 +433,9 @@ impl<'a> Resolver<'a> {
         let mapped = if self.settings.mapping.is_empty() {
             None
         } else {
-            payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned())
+            // (A blank one is reported on the settings: `check_settings`.)
+            let id = payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned());
+            id.filter(|id| !id.trim().is_empty())
         };
         for (id, rule) in [
             (
