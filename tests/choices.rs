@@ -733,3 +733,22 @@ fn contact_mappings_that_cannot_work_are_reported() {
     assert_eq!(contact["contactId"], KATHERINE, "{contact}");
     assert_eq!(contact["matchedBy"], "name");
 }
+
+/// Regression: `brandingThemeId` went into every body as written: `""`, `"Standard"` (a theme's
+/// name) or an id with spaces, none of which is the UUID Xero's schema (and Xero) takes.
+#[test]
+fn branding_theme_id_is_a_uuid() {
+    for id in ["", "Standard", "5cc8cf28-567e-4d43-b287"] {
+        assert_eq!(
+            settings_issues(json!({"brandingThemeId": id})),
+            ["error SETTINGS_INVALID@settings.brandingThemeId"],
+            "{id:?}"
+        );
+    }
+    let theme = "dfe23d27-a3a6-4ef3-a5ca-b9e02b142dde";
+    let settings = json!({"brandingThemeId": format!(" {theme} "), "accounts": {"default": "200"}});
+    assert_eq!(settings_issues(settings.clone()), Vec::<String>::new());
+    let p = preview(sample_snapshot(), settings, invoice_with_line(json!({})));
+    let body: Value = serde_json::from_str(p.documents[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["Invoices"][0]["BrandingThemeID"], theme);
+}
