@@ -752,3 +752,17 @@ fn branding_theme_id_is_a_uuid() {
     let body: Value = serde_json::from_str(p.documents[0].body.as_deref().unwrap()).unwrap();
     assert_eq!(body["Invoices"][0]["BrandingThemeID"], theme);
 }
+
+/// Regression: a mapped ContactID that is not a UUID (a contact's name pasted in) was sent as
+/// given; without the snapshot's contacts, not even a warning said so.
+#[test]
+fn a_mapped_contact_id_is_a_uuid() {
+    let got = settings_issues(json!({"contacts": {"mapping": {"patient:p1": "Katherine Warren"}}}));
+    assert_eq!(
+        got,
+        ["error SETTINGS_INVALID@settings.contacts.mapping[\"patient:p1\"]"]
+    );
+    let id = format!(" {} ", KATHERINE.to_uppercase());
+    let ok = settings_issues(json!({"contacts": {"mapping": {"patient:p1": id}}}));
+    assert_eq!(ok, Vec::<String>::new());
+}

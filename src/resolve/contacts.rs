@@ -281,7 +281,7 @@ pub fn payer_key(payer: &Payer) -> Option<String> {
 }
 
 /// Entries of `settings.contacts.mapping` that can never work: a key that is no payer's
-/// [`payer_key`] (`kind:id`), or a blank ContactID.
+/// [`payer_key`] (`kind:id`), or a ContactID that is blank or not a UUID.
 pub(crate) fn check_settings(settings: &ContactSettings, at: &Path, issues: &mut Vec<Issue>) {
     let at = at.field("contacts").field("mapping");
     for (key, id) in &settings.mapping {
@@ -293,6 +293,8 @@ pub(crate) fn check_settings(settings: &ContactSettings, at: &Path, issues: &mut
             issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("\"{shown}\" matches no payer: mapping keys are the payer's kind and id, \"kind:id\" (\"patient:p-17\"; \"payer:\" and the id when the payer has no kind).")));
         } else if id.trim().is_empty() {
             issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("The ContactID mapped to \"{shown}\" is blank: give the Xero ContactID, or remove the entry.")));
+        } else if !crate::sync::input::is_uuid(id.trim()) {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("\"{}\" is not a ContactID (a UUID such as 5cc8cf28-567e-4d43-b287-687cfcaec47c; searchContacts gives it), so Xero would refuse it.", crate::money::shown(id))));
         }
     }
 }
@@ -435,7 +437,8 @@ impl<'a> Resolver<'a> {
         } else {
             // (A blank one is reported on the settings: `check_settings`.)
             let id = payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned());
-            id.filter(|id| !id.trim().is_empty())
+            id.map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
         };
         for (id, rule) in [
             (
