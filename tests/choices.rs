@@ -766,3 +766,86 @@ fn a_mapped_contact_id_is_a_uuid() {
     let ok = settings_issues(json!({"contacts": {"mapping": {"patient:p1": id}}}));
     assert_eq!(ok, Vec::<String>::new());
 }
+
+/// The messages of the first document's issues with `code`.
+fn doc_messages(settings: Value, line: Value, code: &str) -> Vec<String> {
+    let p = preview(sample_snapshot(), settings, invoice_with_line(line));
+    let issues = &p.documents[0].issues;
+    let of_code = issues.iter().filter(|i| i.code.as_str() == code);
+    of_code
+        .map(|i| format!("{}: {}", i.path, i.message))
+        .collect()
+}
+
+/// Regression: an account or tax type that came from the settings was reported at the line's
+/// accountCode / taxCode with "Map the line to an active account", on lines that name none:
+/// nothing said that the setting was what to change.
+#[test]
+fn account_and_tax_issues_name_the_setting_they_came_from() {
+    let at = "invoices[0].lines[0]";
+    let archived = doc_messages(
+        json!({"accounts": {"default": "260"}}),
+        json!({}),
+        "ACCOUNT_ARCHIVED",
+    );
+    assert_eq!(archived.len(), 1);
+    assert!(
+        archived[0].starts_with(&format!("{at}.accountCode: ")),
+        "{archived:?}"
+    );
+    assert!(
+        archived[0].contains("settings.accounts.default"),
+        "{archived:?}"
+    );
+    let by_service = doc_messages(
+        json!({"accounts": {"byService": {"CONSULT": "463"}}}),
+        json!({"serviceCode": "CONSULT"}),
+        "ACCOUNT_CLASS_MISMATCH",
+    );
+    assert!(
+        by_service[0].contains("settings.accounts.byService[\"CONSULT\"]"),
+        "{by_service:?}"
+    );
+    let unknown = doc_messages(
+        json!({"accounts": {"default": "999"}}),
+        json!({}),
+        "ACCOUNT_UNKNOWN",
+    );
+    assert!(
+        unknown[0].contains("settings.accounts.default"),
+        "{unknown:?}"
+    );
+    // The line's own account is the line's to fix.
+    let own = doc_messages(json!({}), json!({"accountCode": "260"}), "ACCOUNT_ARCHIVED");
+    assert!(!own[0].contains("settings"), "{own:?}");
+
+    let tax = |settings: Value, line: Value, code: &str| {
+        let mut s = settings;
+        s["accounts"] = json!({"default": "200"});
+        doc_messages(s, line, code)
+    };
+    let not_allowed = tax(
+        json!({"taxes": {"default": "INPUT2"}}),
+        json!({}),
+        "TAX_TYPE_NOT_ALLOWED",
+    );
+    assert!(
+        not_allowed[0].contains("settings.taxes.default"),
+        "{not_allowed:?}"
+    );
+    let inactive = tax(
+        json!({"taxes": {"byCode": {"GST": "TAX001"}}}),
+        json!({"taxCode": "GST"}),
+        "TAX_TYPE_INACTIVE",
+    );
+    assert!(
+        inactive[0].contains("settings.taxes.byCode[\"GST\"]"),
+        "{inactive:?}"
+    );
+    let unknown = tax(
+        json!({"taxes": {"default": "GST15"}}),
+        json!({}),
+        "TAX_TYPE_UNKNOWN",
+    );
+    assert!(unknown[0].contains("settings.taxes.default"), "{unknown:?}");
+}
