@@ -849,3 +849,44 @@ fn account_and_tax_issues_name_the_setting_they_came_from() {
     );
     assert!(unknown[0].contains("settings.taxes.default"), "{unknown:?}");
 }
+
+/// Regression: a `dueDate` rule whose days put the due date past 9999-12-31 gave no due date:
+/// a DRAFT went without one silently, and an AUTHORISED invoice was told to "set
+/// settings.dueDate", which it had.
+#[test]
+fn due_date_days_past_the_calendar_are_said() {
+    for (rule, status) in [
+        (
+            json!({"rule": "daysAfter", "days": 4_000_000_000u32}),
+            "DRAFT",
+        ),
+        (
+            json!({"rule": "daysAfter", "days": 4_000_000_000u32}),
+            "AUTHORISED",
+        ),
+        (
+            json!({"rule": "paymentTerms", "fallbackDays": 4_000_000_000u32}),
+            "AUTHORISED",
+        ),
+    ] {
+        let mut s = sample_snapshot();
+        s["organisation"]["Organisations"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("PaymentTerms");
+        let settings = json!({"status": status, "dueDate": rule, "accounts": {"default": "200"}});
+        let p = preview(s, settings, invoice_with_line(json!({})));
+        let issues = &p.documents[0].issues;
+        let got: Vec<String> = issues
+            .iter()
+            .filter(|i| i.code.as_str() == "DUE_DATE_MISSING")
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect();
+        assert_eq!(got.len(), 1, "{rule} {status}: {issues:?}");
+        assert!(got[0].starts_with("invoices[0].dueDate: "), "{got:?}");
+        assert!(
+            got[0].contains("4000000000") && got[0].contains("9999"),
+            "{got:?}"
+        );
+    }
+}
