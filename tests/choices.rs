@@ -890,3 +890,25 @@ fn due_date_days_past_the_calendar_are_said() {
         );
     }
 }
+
+/// Regression: a misspelt placeholder (`{nmber}`, `{Number}`) blocked every invoice with
+/// "this invoice has no such field", without the did-you-mean every other misspelt name gets.
+#[test]
+fn a_misspelt_template_placeholder_gets_a_did_you_mean() {
+    let said = |template: &str, line_fields: Value| {
+        let mut inv = invoice_with_line(json!({}));
+        inv[0]["fields"] = line_fields;
+        let settings =
+            json!({"templates": {"reference": template}, "accounts": {"default": "200"}});
+        let p = preview(sample_snapshot(), settings, inv);
+        let issue = p.documents[0]
+            .issues
+            .iter()
+            .find(|i| i.code.as_str() == "TEMPLATE_FIELD_UNKNOWN");
+        issue.map(|i| i.message.clone()).unwrap_or_default()
+    };
+    assert!(said("Appt {nmber}", json!({})).contains("did you mean {number}?"));
+    assert!(said("{Number}", json!({})).contains("did you mean {number}?"));
+    assert!(said("{clinc}", json!({"clinic": "North"})).contains("did you mean {clinic}?"));
+    assert!(!said("{room}", json!({})).contains("did you mean"));
+}
