@@ -912,3 +912,23 @@ fn a_misspelt_template_placeholder_gets_a_did_you_mean() {
     assert!(said("{clinc}", json!({"clinic": "North"})).contains("did you mean {clinic}?"));
     assert!(!said("{room}", json!({})).contains("did you mean"));
 }
+
+/// Regression: `{category}` misspelt (`categroy`) threw "missing field `category`" and nothing
+/// about the key the caller did write; the did-you-mean every other misspelt setting gets was
+/// lost because the read failed.
+#[test]
+fn a_misspelt_required_setting_throws_with_its_did_you_mean() {
+    let err = Settings::read(r#"{"tracking": {"categories": [{"categroy": "Location"}]}}"#)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.starts_with("`settings.tracking.categories[0]`: missing field `category`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`settings.tracking.categories[0].categroy`")
+            && err.contains("did you mean \"category\""),
+        "{err}"
+    );
+}
