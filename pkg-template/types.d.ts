@@ -259,9 +259,10 @@ export type TrackingCategorySettings = {
  */
 category: string, 
 /**
- * Sources in order; the first that yields an option wins.
+ * Sources in order; the first that yields an option wins. (`fallback` is not one: the
+ * fallback option is the `stale` policy's.)
  */
-sources?: Array<TrackingSource>, 
+sources?: Array<Exclude<TrackingSource, "fallback">>, 
 /**
  * Clinician id → option (name or TrackingOptionID).
  */

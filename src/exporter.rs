@@ -93,7 +93,13 @@ impl Exporter {
         if let Some(dp) = settings.unitdp.filter(|dp| *dp != 2 && *dp != 4) {
             issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("unitdp"), format!("unitdp {dp} is not supported: Xero keeps unit amounts at 2 or 4 decimal places. 2 is used.")));
         }
+        if let Some(id) = settings.branding_theme_id.as_deref() {
+            if !crate::sync::input::is_uuid(id.trim()) {
+                issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("brandingThemeId"), format!("brandingThemeId \"{}\" is not a BrandingThemeID (a UUID such as dfe23d27-a3a6-4ef3-a5ca-b9e02b142dde, from GET /BrandingThemes; not the theme's name). Leave it out for the organisation's default theme.", crate::money::shown(id))));
+            }
+        }
         crate::build::host_totals::check_settings(&snapshot, &settings, &p, &mut issues);
+        resolve::contacts::check_settings(&settings.contacts, &p, &mut issues);
         let templates = Templates::new(&settings.templates, &p, &mut issues);
         let tracking = tracking::Prepared::new(&snapshot, &settings.tracking);
         tracking::Resolver::new(&snapshot, &settings.tracking, &tracking).check(&mut issues);

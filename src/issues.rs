@@ -478,6 +478,13 @@ impl Path {
         Path(concat(&[&self.0, ".", field]))
     }
 
+    /// `self["key"]`: an entry of a map the caller keys (a client id, a service code), the key
+    /// written as a JSON string so that any key reads back unambiguously.
+    pub fn key(&self, key: &str) -> Self {
+        let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
+        Path(concat(&[&self.0, "[", &quoted, "]"]))
+    }
+
     /// The path as text.
     pub fn as_str(&self) -> &str {
         &self.0

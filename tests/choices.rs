@@ -565,3 +565,370 @@ fn stale_mappings_more_reasons() {
     assert!(report[1].message.contains("Katherine Warren-Smith"));
     assert!(report[3].message.contains("Dr Aroha Smith-Ngata"));
 }
+
+// ---- Settings checked when the exporter is made: what the settings say that cannot work is
+// said at its settings path, before any invoice (and not as a per-line surprise).
+
+/// The exporter's issues for `settings` read as the binding reads them (unknown keys kept).
+fn settings_issues(settings: Value) -> Vec<String> {
+    let s = Settings::read(&settings.to_string()).unwrap();
+    let e = xero_export::Exporter::new(snapshot(sample_snapshot()), s);
+    e.issues()
+        .iter()
+        .map(|i| {
+            let severity = serde_json::to_value(i.severity).unwrap();
+            format!(
+                "{} {}@{}",
+                severity.as_str().unwrap(),
+                i.code.as_str(),
+                i.path
+            )
+        })
+        .collect()
+}
+
+/// The message of the exporter's issue at `path`.
+fn message_at(settings: Value, path: &str) -> String {
+    let s = Settings::read(&settings.to_string()).unwrap();
+    let e = xero_export::Exporter::new(snapshot(sample_snapshot()), s);
+    let issue = e.issues().iter().find(|i| i.path == path);
+    issue.map(|i| i.message.clone()).unwrap_or_default()
+}
+
+/// Regression: a client default under a misspelt category (`Locaton`) was never used, without
+/// a word: the billing tool's per-client tracking silently went missing from every invoice.
+#[test]
+fn client_defaults_for_a_category_not_configured_are_reported() {
+    let got = settings_issues(json!({"tracking": {
+        "categories": [{"category": "Location", "sources": ["client"]}],
+        "clients": {"client-7": {"Locaton": "North"}, "client-8": {"location": "South", "Clinician": "General"}},
+    }}));
+    assert_eq!(
+        got,
+        [
+            "error SETTING_UNKNOWN@settings.tracking.clients[\"client-7\"][\"Locaton\"]",
+            "error SETTING_UNKNOWN@settings.tracking.clients[\"client-8\"][\"Clinician\"]",
+        ]
+    );
+    let msg = message_at(
+        json!({"tracking": {"categories": [{"category": "Location"}], "clients": {"client-7": {"Locaton": "North"}}}}),
+        "settings.tracking.clients[\"client-7\"][\"Locaton\"]",
+    );
+    assert!(msg.contains("did you mean \"Location\""), "{msg}");
+    // A category configured by ID takes client defaults by its name too, and the other way.
+    let by_id = settings_issues(json!({"tracking": {
+        "categories": [{"category": "0c9fce3e-a111-4d99-803a-62cf3f40e633"}],
+        "clients": {"c": {"Location": "North"}},
+    }}));
+    assert_eq!(by_id, Vec::<String>::new());
+}
+
+/// Regression: a fallback option that is archived, of another category or blank was accepted;
+/// the policy failed only on a stale line, as an error at that line's tracking.
+#[test]
+fn an_unusable_fallback_option_is_reported_at_its_setting() {
+    let with_fallback = |fallback: &str| {
+        settings_issues(json!({"tracking": {"categories": [
+            {"category": "Location", "locations": {"n": "North"}, "stale": "fallback", "fallback": fallback},
+        ]}}))
+    };
+    let at = "settings.tracking.categories[0].fallback";
+    assert_eq!(
+        with_fallback("Harbour"),
+        [format!("error TRACKING_OPTION_ARCHIVED@{at}")]
+    );
+    assert_eq!(
+        with_fallback("Gone"),
+        [format!("error TRACKING_OPTION_DELETED@{at}")]
+    );
+    assert_eq!(
+        with_fallback("Dr Ben Lee"),
+        [format!("error TRACKING_OPTION_UNKNOWN@{at}")]
+    );
+    assert_eq!(
+        with_fallback("  "),
+        [format!("error SETTINGS_INVALID@{at}")]
+    );
+    assert_eq!(with_fallback("south"), Vec::<String>::new());
+    assert_eq!(
+        with_fallback("4b2f8c0d-0000-4000-8000-00000000a002"),
+        Vec::<String>::new()
+    );
+    let msg = message_at(
+        json!({"tracking": {"categories": [{"category": "Location", "stale": "fallback", "fallback": "Harbour"}]}}),
+        at,
+    );
+    assert!(msg.contains("Harbour") && msg.contains("archived"), "{msg}");
+    // Without the snapshot's categories nothing is stale, so the fallback is never needed.
+    let mut s = sample_snapshot();
+    s.as_object_mut().unwrap().remove("trackingCategories");
+    let settings = Settings::read(
+        &json!({"tracking": {"categories": [{"category": "Location", "stale": "fallback", "fallback": "Harbour"}]}}).to_string(),
+    )
+    .unwrap();
+    let e = xero_export::Exporter::new(snapshot(s), settings);
+    assert!(e.issues().iter().all(|i| !i.path.starts_with("settings")));
+}
+
+/// Regression: `sources: ['fallback']` (the type allows it: it is also the preview's source of
+/// a fallback) was accepted and yielded nothing, so the category silently got no option.
+#[test]
+fn fallback_is_not_a_source() {
+    let got = settings_issues(json!({"tracking": {"categories": [
+        {"category": "Location", "sources": ["location", "fallback"], "stale": "fallback", "fallback": "North"},
+    ]}}));
+    assert_eq!(
+        got,
+        ["error SETTINGS_INVALID@settings.tracking.categories[0].sources[1]"]
+    );
+    let msg = message_at(
+        json!({"tracking": {"categories": [{"category": "Location", "sources": ["fallback"]}]}}),
+        "settings.tracking.categories[0].sources[0]",
+    );
+    assert!(msg.contains("stale"), "{msg}");
+}
+
+/// Regression: `optionNameLimit` is 50 or 100, but 75 (or 1000, read as 100) was taken silently.
+#[test]
+fn option_name_limit_is_50_or_100() {
+    for limit in [0, 75, 1000] {
+        assert_eq!(
+            settings_issues(json!({"tracking": {"optionNameLimit": limit}})),
+            ["error SETTINGS_INVALID@settings.tracking.optionNameLimit"],
+            "{limit}"
+        );
+    }
+    for limit in [json!(50), json!(100), json!(null)] {
+        assert_eq!(
+            settings_issues(json!({"tracking": {"optionNameLimit": limit}})),
+            Vec::<String>::new()
+        );
+    }
+}
+
+/// Regression: a blank mapped ContactID was sent to Xero as `"ContactID": ""` (a warning
+/// only), and a key that is not `kind:id` can never match a payer: both passed silently.
+#[test]
+fn contact_mappings_that_cannot_work_are_reported() {
+    let got = settings_issues(json!({"contacts": {"mapping": {
+        "patient:p1": " ",
+        "p2": KATHERINE,
+        "patient:p3": KATHERINE,
+    }}}));
+    assert_eq!(
+        got,
+        [
+            "error SETTINGS_INVALID@settings.contacts.mapping[\"p2\"]",
+            "error SETTINGS_INVALID@settings.contacts.mapping[\"patient:p1\"]",
+        ]
+    );
+    // The blank one is never sent: the payer is matched by its other keys.
+    let p = preview(
+        sample_snapshot(),
+        json!({"contacts": {"mapping": {"patient:p1": ""}}}),
+        json!([{"id": "i1", "date": "2024-01-15", "payer": {"kind": "patient", "id": "p1", "name": "Katherine Warren"},
+                "lines": [{"description": "x", "quantity": 1, "unitAmount": "1", "accountCode": "200"}]}]),
+    );
+    let contact = &json_of(&p)["documents"][0]["contact"];
+    assert_eq!(contact["contactId"], KATHERINE, "{contact}");
+    assert_eq!(contact["matchedBy"], "name");
+}
+
+/// Regression: `brandingThemeId` went into every body as written: `""`, `"Standard"` (a theme's
+/// name) or an id with spaces, none of which is the UUID Xero's schema (and Xero) takes.
+#[test]
+fn branding_theme_id_is_a_uuid() {
+    for id in ["", "Standard", "5cc8cf28-567e-4d43-b287"] {
+        assert_eq!(
+            settings_issues(json!({"brandingThemeId": id})),
+            ["error SETTINGS_INVALID@settings.brandingThemeId"],
+            "{id:?}"
+        );
+    }
+    let theme = "dfe23d27-a3a6-4ef3-a5ca-b9e02b142dde";
+    let settings = json!({"brandingThemeId": format!(" {theme} "), "accounts": {"default": "200"}});
+    assert_eq!(settings_issues(settings.clone()), Vec::<String>::new());
+    let p = preview(sample_snapshot(), settings, invoice_with_line(json!({})));
+    let body: Value = serde_json::from_str(p.documents[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["Invoices"][0]["BrandingThemeID"], theme);
+}
+
+/// Regression: a mapped ContactID that is not a UUID (a contact's name pasted in) was sent as
+/// given; without the snapshot's contacts, not even a warning said so.
+#[test]
+fn a_mapped_contact_id_is_a_uuid() {
+    let got = settings_issues(json!({"contacts": {"mapping": {"patient:p1": "Katherine Warren"}}}));
+    assert_eq!(
+        got,
+        ["error SETTINGS_INVALID@settings.contacts.mapping[\"patient:p1\"]"]
+    );
+    let id = format!(" {} ", KATHERINE.to_uppercase());
+    let ok = settings_issues(json!({"contacts": {"mapping": {"patient:p1": id}}}));
+    assert_eq!(ok, Vec::<String>::new());
+}
+
+/// The messages of the first document's issues with `code`.
+fn doc_messages(settings: Value, line: Value, code: &str) -> Vec<String> {
+    let p = preview(sample_snapshot(), settings, invoice_with_line(line));
+    let issues = &p.documents[0].issues;
+    let of_code = issues.iter().filter(|i| i.code.as_str() == code);
+    of_code
+        .map(|i| format!("{}: {}", i.path, i.message))
+        .collect()
+}
+
+/// Regression: an account or tax type that came from the settings was reported at the line's
+/// accountCode / taxCode with "Map the line to an active account", on lines that name none:
+/// nothing said that the setting was what to change.
+#[test]
+fn account_and_tax_issues_name_the_setting_they_came_from() {
+    let at = "invoices[0].lines[0]";
+    let archived = doc_messages(
+        json!({"accounts": {"default": "260"}}),
+        json!({}),
+        "ACCOUNT_ARCHIVED",
+    );
+    assert_eq!(archived.len(), 1);
+    assert!(
+        archived[0].starts_with(&format!("{at}.accountCode: ")),
+        "{archived:?}"
+    );
+    assert!(
+        archived[0].contains("settings.accounts.default"),
+        "{archived:?}"
+    );
+    let by_service = doc_messages(
+        json!({"accounts": {"byService": {"CONSULT": "463"}}}),
+        json!({"serviceCode": "CONSULT"}),
+        "ACCOUNT_CLASS_MISMATCH",
+    );
+    assert!(
+        by_service[0].contains("settings.accounts.byService[\"CONSULT\"]"),
+        "{by_service:?}"
+    );
+    let unknown = doc_messages(
+        json!({"accounts": {"default": "999"}}),
+        json!({}),
+        "ACCOUNT_UNKNOWN",
+    );
+    assert!(
+        unknown[0].contains("settings.accounts.default"),
+        "{unknown:?}"
+    );
+    // The line's own account is the line's to fix.
+    let own = doc_messages(json!({}), json!({"accountCode": "260"}), "ACCOUNT_ARCHIVED");
+    assert!(!own[0].contains("settings"), "{own:?}");
+
+    let tax = |settings: Value, line: Value, code: &str| {
+        let mut s = settings;
+        s["accounts"] = json!({"default": "200"});
+        doc_messages(s, line, code)
+    };
+    let not_allowed = tax(
+        json!({"taxes": {"default": "INPUT2"}}),
+        json!({}),
+        "TAX_TYPE_NOT_ALLOWED",
+    );
+    assert!(
+        not_allowed[0].contains("settings.taxes.default"),
+        "{not_allowed:?}"
+    );
+    let inactive = tax(
+        json!({"taxes": {"byCode": {"GST": "TAX001"}}}),
+        json!({"taxCode": "GST"}),
+        "TAX_TYPE_INACTIVE",
+    );
+    assert!(
+        inactive[0].contains("settings.taxes.byCode[\"GST\"]"),
+        "{inactive:?}"
+    );
+    let unknown = tax(
+        json!({"taxes": {"default": "GST15"}}),
+        json!({}),
+        "TAX_TYPE_UNKNOWN",
+    );
+    assert!(unknown[0].contains("settings.taxes.default"), "{unknown:?}");
+}
+
+/// Regression: a `dueDate` rule whose days put the due date past 9999-12-31 gave no due date:
+/// a DRAFT went without one silently, and an AUTHORISED invoice was told to "set
+/// settings.dueDate", which it had.
+#[test]
+fn due_date_days_past_the_calendar_are_said() {
+    for (rule, status) in [
+        (
+            json!({"rule": "daysAfter", "days": 4_000_000_000u32}),
+            "DRAFT",
+        ),
+        (
+            json!({"rule": "daysAfter", "days": 4_000_000_000u32}),
+            "AUTHORISED",
+        ),
+        (
+            json!({"rule": "paymentTerms", "fallbackDays": 4_000_000_000u32}),
+            "AUTHORISED",
+        ),
+    ] {
+        let mut s = sample_snapshot();
+        s["organisation"]["Organisations"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("PaymentTerms");
+        let settings = json!({"status": status, "dueDate": rule, "accounts": {"default": "200"}});
+        let p = preview(s, settings, invoice_with_line(json!({})));
+        let issues = &p.documents[0].issues;
+        let got: Vec<String> = issues
+            .iter()
+            .filter(|i| i.code.as_str() == "DUE_DATE_MISSING")
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect();
+        assert_eq!(got.len(), 1, "{rule} {status}: {issues:?}");
+        assert!(got[0].starts_with("invoices[0].dueDate: "), "{got:?}");
+        assert!(
+            got[0].contains("4000000000") && got[0].contains("9999"),
+            "{got:?}"
+        );
+    }
+}
+
+/// Regression: a misspelt placeholder (`{nmber}`, `{Number}`) blocked every invoice with
+/// "this invoice has no such field", without the did-you-mean every other misspelt name gets.
+#[test]
+fn a_misspelt_template_placeholder_gets_a_did_you_mean() {
+    let said = |template: &str, line_fields: Value| {
+        let mut inv = invoice_with_line(json!({}));
+        inv[0]["fields"] = line_fields;
+        let settings =
+            json!({"templates": {"reference": template}, "accounts": {"default": "200"}});
+        let p = preview(sample_snapshot(), settings, inv);
+        let issue = p.documents[0]
+            .issues
+            .iter()
+            .find(|i| i.code.as_str() == "TEMPLATE_FIELD_UNKNOWN");
+        issue.map(|i| i.message.clone()).unwrap_or_default()
+    };
+    assert!(said("Appt {nmber}", json!({})).contains("did you mean {number}?"));
+    assert!(said("{Number}", json!({})).contains("did you mean {number}?"));
+    assert!(said("{clinc}", json!({"clinic": "North"})).contains("did you mean {clinic}?"));
+    assert!(!said("{room}", json!({})).contains("did you mean"));
+}
+
+/// Regression: `{category}` misspelt (`categroy`) threw "missing field `category`" and nothing
+/// about the key the caller did write; the did-you-mean every other misspelt setting gets was
+/// lost because the read failed.
+#[test]
+fn a_misspelt_required_setting_throws_with_its_did_you_mean() {
+    let err = Settings::read(r#"{"tracking": {"categories": [{"categroy": "Location"}]}}"#)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.starts_with("`settings.tracking.categories[0]`: missing field `category`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`settings.tracking.categories[0].categroy`")
+            && err.contains("did you mean \"category\""),
+        "{err}"
+    );
+}

@@ -139,7 +139,7 @@ fn wire(ctx: &Ctx<'_>, r: &mut ResolvedInvoice, line_items: Vec<WireLine>) -> Op
         url: n.url.take(),
         currency_code: r.currency.clone(),
         status: s.status.as_str(),
-        branding_theme_id: s.branding_theme_id.clone(),
+        branding_theme_id: crate::input::source::non_empty_text(&s.branding_theme_id),
         line_items,
     })
 }

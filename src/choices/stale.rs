@@ -97,8 +97,7 @@ pub struct StaleMapping {
 
 /// `base["key"]`, the key written as a JSON string.
 fn keyed(base: &str, key: &str) -> String {
-    let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("\"{key}\""));
-    format!("{base}[{quoted}]")
+    crate::issues::Path::root(base).key(key).into()
 }
 
 /// The checks' shared state.

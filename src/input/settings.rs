@@ -258,9 +258,13 @@ pub enum StalePolicy {
 pub struct TrackingCategorySettings {
     /// Category name or TrackingCategoryID.
     pub category: String,
-    /// Sources in order; the first that yields an option wins.
+    /// Sources in order; the first that yields an option wins. (`fallback` is not one: the
+    /// fallback option is the `stale` policy's.)
     #[serde(default = "default_sources")]
-    #[cfg_attr(test, ts(optional = nullable))]
+    #[cfg_attr(
+        test,
+        ts(optional, type = "Array<Exclude<TrackingSource, \"fallback\">>")
+    )]
     pub sources: Vec<TrackingSource>,
     /// Clinician id → option (name or TrackingOptionID).
     #[serde(default)]

@@ -58,6 +58,20 @@ impl Log {
         self.misfit.borrow().clone()
     }
 
+    /// The unknown keys read before a failure, for its message: a misspelt required key
+    /// (`categroy`) fails as the missing one (`category`), and the key written is the clue.
+    fn unknown_said(&self) -> String {
+        let found = self.found.borrow();
+        found.iter().fold(String::new(), |mut out, f| {
+            use std::fmt::Write;
+            let _ = write!(out, "; `{}` is not a known key", f.path.as_str());
+            if let Some(s) = f.suggestion {
+                let _ = write!(out, ": did you mean \"{s}\"?");
+            }
+            out
+        })
+    }
+
     /// Records `seg` as the misfit unless a deeper one was recorded already (errors travel
     /// outwards, so the first recorded is the innermost).
     fn failed_at(&self, seg: &Seg<'_>) {
@@ -143,9 +157,10 @@ pub fn read_json<T: de::DeserializeOwned>(
     let mut de = serde_json::Deserializer::from_str(json);
     let value: T = read(&mut de, root, &log).map_err(|e| match log.misfit() {
         Some(at) => de::Error::custom(format_args!(
-            "`{}`: {}",
+            "`{}`: {}{}",
             at.as_str(),
-            crate::input::source::without_position(&e.to_string())
+            crate::input::source::without_position(&e.to_string()),
+            log.unknown_said()
         )),
         None => e,
     })?;

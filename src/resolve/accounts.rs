@@ -100,17 +100,75 @@ pub(crate) struct LineAccount {
     tax: Option<Text>,
 }
 
+/// Where a line's account code or tax type came from: what an issue about it tells the user to
+/// change (a line that names none is not the line's to fix).
+#[derive(Clone, Copy, Debug)]
+enum Origin<'a> {
+    /// The line's own accountCode or taxCode (a TaxType as is).
+    Line,
+    /// A settings map's entry: the map's path and the key.
+    Mapped(&'static str, &'a str),
+    /// A setting: its path.
+    Setting(&'static str),
+    /// Xero's own default (the item's account, the account's tax type): what it is.
+    Xero(&'static str),
+}
+
+impl Origin<'_> {
+    /// ` (from settings.accounts.default)`, or nothing for the line's own.
+    fn said(self) -> String {
+        match self {
+            Origin::Line => String::new(),
+            Origin::Mapped(map, key) => {
+                let at = crate::issues::Path::root(map).key(key);
+                format!(" (from {})", at.as_str())
+            }
+            Origin::Setting(at) => format!(" (from {at})"),
+            Origin::Xero(what) => format!(" ({what})"),
+        }
+    }
+
+    /// What to do: change where it came from to `what` (`an active account`).
+    fn fix(self, what: &str) -> String {
+        match self {
+            Origin::Line => format!("Map the line to {what}."),
+            Origin::Mapped(..) | Origin::Setting(_) => format!("Change that setting to {what}."),
+            Origin::Xero(_) => {
+                format!("Give the line its own code, or change that default in Xero to {what}.")
+            }
+        }
+    }
+}
+
+/// The line's account code, and where it came from.
+fn account_code<'a>(s: &'a Settings, li: &LineInput<'a>) -> Option<(Text, Origin<'a>)> {
+    if let Some(code) = non_empty_text(&li.line.account_code) {
+        return Some((code, Origin::Line));
+    }
+    let mapped = li
+        .service_code
+        .and_then(|c| Some((c, s.accounts.by_service.get(c)?)));
+    if let Some((service, code)) = mapped {
+        return Some((
+            code.clone(),
+            Origin::Mapped("settings.accounts.byService", service),
+        ));
+    }
+    let item = li.item_details.and_then(|d| d.account_code.clone());
+    if let Some(code) = item {
+        return Some((code, Origin::Xero("the item's account in Xero")));
+    }
+    let default = s.accounts.default.clone();
+    default.map(|code| (code, Origin::Setting("settings.accounts.default")))
+}
+
 /// The line's account, checked against the chart of accounts.
 pub(crate) fn account(ctx: &Ctx<'_>, li: &LineInput<'_>, issues: &mut Vec<Issue>) -> LineAccount {
     let s = ctx.settings;
-    let account = non_empty_text(&li.line.account_code)
-        .or_else(|| {
-            li.service_code
-                .and_then(|c| s.accounts.by_service.get(c))
-                .cloned()
-        })
-        .or_else(|| li.item_details.and_then(|d| d.account_code.clone()))
-        .or_else(|| s.accounts.default.clone());
+    let (account, origin) = match account_code(s, li) {
+        Some((code, origin)) => (Some(code), origin),
+        None => (None, Origin::Line),
+    };
     let mut out = LineAccount {
         code: account.clone(),
         ..LineAccount::default()
@@ -127,12 +185,12 @@ pub(crate) fn account(ctx: &Ctx<'_>, li: &LineInput<'_>, issues: &mut Vec<Issue>
             }
         }
         Some(code) if !ctx.snapshot.accounts.is_empty() => match ctx.known.account(ctx.snapshot, code) {
-            None => issues.push(Issue::error(IssueCode::AccountUnknown, li.path.field("accountCode"), format!("Account \"{code}\" is not in the organisation's chart of accounts. Check the mapping, or refresh the snapshot (GET /Accounts)."))),
+            None => issues.push(Issue::error(IssueCode::AccountUnknown, li.path.field("accountCode"), format!("Account \"{code}\"{} is not in the organisation's chart of accounts. Check the mapping, or refresh the snapshot (GET /Accounts).", origin.said()))),
             Some(acc) => {
                 out.code = acc.code.clone().or(out.code);
                 out.tax = acc.tax_type.clone();
                 out.class = AccountClass::of(acc);
-                check_account(ctx, li, code, acc, out.class, issues);
+                check_account(ctx, li, (code, origin), acc, out.class, issues);
             }
         },
         Some(_) => {}
@@ -144,13 +202,13 @@ pub(crate) fn account(ctx: &Ctx<'_>, li: &LineInput<'_>, issues: &mut Vec<Issue>
 fn check_account(
     ctx: &Ctx<'_>,
     li: &LineInput<'_>,
-    code: &str,
+    (code, origin): (&str, Origin<'_>),
     acc: &Account,
     class: Option<AccountClass>,
     issues: &mut Vec<Issue>,
 ) {
     if !matches!(acc.status.as_deref(), None | Some("ACTIVE")) {
-        issues.push(Issue::error(IssueCode::AccountArchived, li.path.field("accountCode"), format!("Account \"{code}\" is {} in Xero: \"Each line item must reference a valid account\". Map the line to an active account.", acc.status.as_deref().unwrap_or(""))));
+        issues.push(Issue::error(IssueCode::AccountArchived, li.path.field("accountCode"), format!("Account \"{code}\"{} is {} in Xero: \"Each line item must reference a valid account\". {}", origin.said(), acc.status.as_deref().unwrap_or(""), origin.fix("an active account"))));
     }
     let kind = acc.kind.as_deref().unwrap_or("");
     let wrong = if kind == "BANK" {
@@ -179,7 +237,7 @@ fn check_account(
         issues.push(Issue::error(
             IssueCode::AccountClassMismatch,
             li.path.field("accountCode"),
-            format!("Account \"{code}\" is {why}."),
+            format!("Account \"{code}\"{} is {why}.", origin.said()),
         ));
     }
 }
@@ -202,19 +260,16 @@ pub(crate) fn tax(
     }
     let from_code = match tax_code {
         Some(code) => match s.taxes.by_code.get(code) {
-            Some(tt) => Some(tt.clone()),
-            None if ctx.known.tax_rate(ctx.snapshot, code).is_some() => Some(Text::new(code)),
+            Some(tt) => Some((tt.clone(), Origin::Mapped("settings.taxes.byCode", code))),
+            None if ctx.known.tax_rate(ctx.snapshot, code).is_some() => {
+                Some((Text::new(code), Origin::Line))
+            }
             None => {
                 issues.push(Issue::error(IssueCode::TaxCodeUnmapped, li.path.field("taxCode"), format!("Tax code \"{code}\" has no mapping: add it to settings.taxes.byCode (host code → Xero TaxType, e.g. \"OUTPUT2\").")));
                 None
             }
         },
-        None => s
-            .taxes
-            .default
-            .clone()
-            .or_else(|| account.tax.clone())
-            .or_else(|| li.item_details.and_then(|d| d.tax_type.clone())),
+        None => default_tax(s, account, li),
     };
     match &from_code {
         None if tax_code.is_none() && li.amount_given => {
@@ -227,29 +282,57 @@ pub(crate) fn tax(
             (None, Decimal::ZERO)
         }
         None => (None, Decimal::ZERO),
-        Some(tt) if ctx.snapshot.tax_rates.is_empty() => (Some(tt.clone()), Decimal::ZERO),
-        Some(tt) => check_tax(ctx, li, tt, account, issues),
+        Some((tt, _)) if ctx.snapshot.tax_rates.is_empty() => (Some(tt.clone()), Decimal::ZERO),
+        Some((tt, origin)) => check_tax(ctx, li, (tt, *origin), account, issues),
     }
+}
+
+/// The tax type of a line without a tax code, and where it came from.
+fn default_tax<'a>(
+    s: &Settings,
+    account: &LineAccount,
+    li: &LineInput<'a>,
+) -> Option<(Text, Origin<'a>)> {
+    let default = s.taxes.default.clone();
+    let default = default.map(|tt| (tt, Origin::Setting("settings.taxes.default")));
+    let of_account = || {
+        let tt = account.tax.clone()?;
+        Some((tt, Origin::Xero("the account's default tax type in Xero")))
+    };
+    let of_item = || {
+        let tt = li.item_details.and_then(|d| d.tax_type.clone())?;
+        Some((tt, Origin::Xero("the item's tax type in Xero")))
+    };
+    default.or_else(of_account).or_else(of_item)
 }
 
 /// The tax rate must exist, be ACTIVE and be allowed with the account's class.
 fn check_tax(
     ctx: &Ctx<'_>,
     li: &LineInput<'_>,
-    tt: &Text,
+    (tt, origin): (&Text, Origin<'_>),
     account: &LineAccount,
     issues: &mut Vec<Issue>,
 ) -> (Option<Text>, Decimal) {
     let Some(r) = ctx.known.tax_rate(ctx.snapshot, tt) else {
-        issues.push(Issue::error(IssueCode::TaxTypeUnknown, li.path.field("taxCode"), format!("Tax type \"{tt}\" is not one of the organisation's tax rates (use the TaxType code such as OUTPUT2, not the display name).")));
+        issues.push(Issue::error(IssueCode::TaxTypeUnknown, li.path.field("taxCode"), format!("Tax type \"{tt}\"{} is not one of the organisation's tax rates (use the TaxType code such as OUTPUT2, not the display name).", origin.said())));
         return (None, Decimal::ZERO);
     };
     if !matches!(r.status.as_deref(), None | Some("ACTIVE")) {
-        issues.push(Issue::error(IssueCode::TaxTypeInactive, li.path.field("taxCode"), format!("Tax rate \"{tt}\" is {} in Xero and cannot be used on transactions. Map the code to an active tax rate.", r.status.as_deref().unwrap_or(""))));
+        issues.push(Issue::error(
+            IssueCode::TaxTypeInactive,
+            li.path.field("taxCode"),
+            format!(
+                "Tax rate \"{tt}\"{} is {} in Xero and cannot be used on transactions. {}",
+                origin.said(),
+                r.status.as_deref().unwrap_or(""),
+                origin.fix("an active tax rate")
+            ),
+        ));
     }
     if let Some(class) = account.class {
         if !r.allowed_for(class) {
-            issues.push(Issue::error(IssueCode::TaxTypeNotAllowed, li.path.field("taxCode"), format!("Tax rate \"{tt}\" cannot be used with {} account \"{}\" (Xero: \"The TaxType code cannot be used with account code\").", class.name(), account.code.as_deref().unwrap_or(""))));
+            issues.push(Issue::error(IssueCode::TaxTypeNotAllowed, li.path.field("taxCode"), format!("Tax rate \"{tt}\"{} cannot be used with {} account \"{}\" (Xero: \"The TaxType code cannot be used with account code\").", origin.said(), class.name(), account.code.as_deref().unwrap_or(""))));
         }
     }
     (r.tax_type.clone().or(Some(tt.clone())), r.rate())

@@ -280,6 +280,25 @@ pub fn payer_key(payer: &Payer) -> Option<String> {
     Some(format!("{}:{id}", payer.kind.as_deref().unwrap_or("payer")))
 }
 
+/// Entries of `settings.contacts.mapping` that can never work: a key that is no payer's
+/// [`payer_key`] (`kind:id`), or a ContactID that is blank or not a UUID.
+pub(crate) fn check_settings(settings: &ContactSettings, at: &Path, issues: &mut Vec<Issue>) {
+    let at = at.field("contacts").field("mapping");
+    for (key, id) in &settings.mapping {
+        let shown = crate::money::shown(key);
+        let is_key = key
+            .split_once(':')
+            .is_some_and(|(_, id)| !id.is_empty() && id.trim() == id);
+        if !is_key {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("\"{shown}\" matches no payer: mapping keys are the payer's kind and id, \"kind:id\" (\"patient:p-17\"; \"payer:\" and the id when the payer has no kind).")));
+        } else if id.trim().is_empty() {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("The ContactID mapped to \"{shown}\" is blank: give the Xero ContactID, or remove the entry.")));
+        } else if !crate::sync::input::is_uuid(id.trim()) {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at.key(key), format!("\"{}\" is not a ContactID (a UUID such as 5cc8cf28-567e-4d43-b287-687cfcaec47c; searchContacts gives it), so Xero would refuse it.", crate::money::shown(id))));
+        }
+    }
+}
+
 /// The display name of a payer: `name`, else `first last`.
 pub fn payer_name(payer: &Payer) -> Option<Text> {
     non_empty_text(&payer.name).or_else(|| {
@@ -434,7 +453,10 @@ impl<'a> Resolver<'a> {
         let mapped = if self.settings.mapping.is_empty() {
             None
         } else {
-            payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned())
+            // (A blank one is reported on the settings: `check_settings`.)
+            let id = payer_key(payer).and_then(|k| self.settings.mapping.get(&k).cloned());
+            id.map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty())
         };
         for (id, rule) in [
             (

@@ -80,7 +80,7 @@ fn by_rule(
     let snapshot = doc.ctx.snapshot;
     match &doc.ctx.settings.due_date {
         DueDateRule::None => None,
-        DueDateRule::DaysAfter { days } => date.add_days(i64::from(*days)),
+        DueDateRule::DaysAfter { days } => days_after(doc, date, (*days, "days"), issues),
         DueDateRule::PaymentTerms { fallback_days } => {
             let pick = |terms: Option<&PaymentTerms>| {
                 terms
@@ -133,8 +133,25 @@ fn by_rule(
                     }
                     due
                 }
-                None => fallback_days.and_then(|d| date.add_days(i64::from(d))),
+                None => {
+                    fallback_days.and_then(|d| days_after(doc, date, (d, "fallbackDays"), issues))
+                }
             }
         }
     }
+}
+
+/// `date` + `days` of the setting `field`; past 9999-12-31 it says so (else the missing due
+/// date would be blamed on a rule that is set).
+fn days_after(
+    doc: &Doc<'_>,
+    date: Date,
+    (days, field): (u32, &str),
+    issues: &mut Vec<Issue>,
+) -> Option<Date> {
+    let due = date.add_days(i64::from(days));
+    if due.is_none() {
+        issues.push(Issue::error(IssueCode::DueDateMissing, doc.path.field("dueDate"), format!("settings.dueDate.{field} ({days}) puts the due date past 9999-12-31, so none is sent. Use a number of days that gives a real date.")));
+    }
+    due
 }

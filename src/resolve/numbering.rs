@@ -173,6 +173,31 @@ fn template_parts(template: &str) -> Option<Vec<(bool, &str)>> {
 
 /// Fills `template` in for `inv`, trimmed (`None` when that leaves nothing), in `scratch`
 /// (see [`Templates::scratch`]).
+/// The built-in placeholders, as [`Builtin::named`] reads them.
+const BUILTINS: [&str; 8] = [
+    "id",
+    "number",
+    "reference",
+    "date",
+    "clientId",
+    "payerId",
+    "payerName",
+    "currency",
+];
+
+/// The message for a placeholder that is neither built in nor one of the invoice's `fields`,
+/// with the closest of those when one is close (`{nmber}`: did you mean `{number}`?).
+fn no_such_field(name: &str, inv: &SourceInvoice) -> String {
+    let known = BUILTINS
+        .into_iter()
+        .chain(inv.fields.keys().map(String::as_str));
+    let hint = match crate::tracking_csv::suggest(name, known) {
+        Some(s) => format!(" (did you mean {{{s}}}?)"),
+        None => String::new(),
+    };
+    format!("A template uses {{{name}}} but this invoice has no such field{hint}: add it to the invoice's `fields`, or change the template.")
+}
+
 fn render(
     template: Option<&Template>,
     inv: &SourceInvoice,
@@ -200,7 +225,7 @@ fn render(
                 None => issues.push(Issue::error(
                     IssueCode::TemplateFieldUnknown,
                     path.field("fields").field(name),
-                    format!("A template uses {{{name}}} but this invoice has no such field: add it to the invoice's `fields`, or change the template."),
+                    no_such_field(name, inv),
                 )),
             },
         }
@@ -384,7 +409,7 @@ mod tests {
                         issues.push(Issue::error(
                             IssueCode::TemplateFieldUnknown,
                             path.field("fields").field(other),
-                            format!("A template uses {{{other}}} but this invoice has no such field: add it to the invoice's `fields`, or change the template."),
+                            no_such_field(other, inv),
                         ));
                         None
                     }

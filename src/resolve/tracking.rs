@@ -561,7 +561,14 @@ impl<'a> Resolver<'a> {
                 format!("The snapshot has {active} ACTIVE and {not_deleted} tracking categories in all; Xero allows at most 2 ACTIVE and 4 in total. The snapshot is probably not from one organisation, or is stale: fetch GET /TrackingCategories?includeArchived=true again."),
             ));
         }
-        let option_limit = self.settings.option_name_limit.unwrap_or(50).min(100);
+        let option_limit = match self.settings.option_name_limit {
+            Some(100) => 100,
+            Some(50) | None => 50,
+            Some(n) => {
+                issues.push(Issue::error(IssueCode::SettingsInvalid, "settings.tracking.optionNameLimit", format!("optionNameLimit {n} is not supported: use 100 (Xero's documented limit for option names) or 50 (its older documentation). 50 is used.")));
+                50
+            }
+        };
         for (ci, c) in cats.iter().enumerate() {
             let p = Path::root("snapshot.trackingCategories").index(ci);
             if c.name.as_deref().is_some_and(|n| n.chars().count() > 100) {
@@ -603,9 +610,73 @@ impl<'a> Resolver<'a> {
                     format!("Tracking category \"{}\" is configured twice.", c.category),
                 ));
             }
-            if c.stale == StalePolicy::Fallback && c.fallback.is_none() {
-                issues.push(Issue::error(IssueCode::SettingsInvalid, p.index(i).field("fallback"), format!("Tracking category \"{}\" uses the fallback policy but names no fallback option.", c.category)));
+            if c.stale == StalePolicy::Fallback {
+                self.check_fallback(c, p.index(i).field("fallback"), issues);
             }
+            for (j, _) in c
+                .sources
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s == TrackingSource::Fallback)
+            {
+                issues.push(Issue::error(IssueCode::SettingsInvalid, p.index(i).field("sources").index(j), "\"fallback\" is not a source: the fallback option is used by `stale: 'fallback'` when an option is stale. Sources are line, clinician, location, service and client."));
+            }
+        }
+        self.check_clients(issues);
+    }
+
+    /// The `fallback` policy's option: named, and an ACTIVE option of its category (else the
+    /// policy could only fail, on each stale line).
+    fn check_fallback(&self, c: &TrackingCategorySettings, at: Path, issues: &mut Vec<Issue>) {
+        let Some(fallback) = c
+            .fallback
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        else {
+            issues.push(Issue::error(IssueCode::SettingsInvalid, at, format!("Tracking category \"{}\" uses the fallback policy but names no fallback option.", c.category)));
+            return;
+        };
+        if let Err(stale) = line_lookup(self.snapshot, &c.category, fallback) {
+            issues.push(Issue::error(stale.code(), at, format!("The fallback option cannot be used: {}. Choose an active option of this category.", stale.describe(&c.category, fallback))));
+        }
+    }
+
+    /// Client defaults are read only for the configured categories: one under any other key
+    /// (a misspelt category) would never be used. Said once per key, at its first client.
+    fn check_clients(&self, issues: &mut Vec<Issue>) {
+        let configured = |k: &str| {
+            let mut aliases = self.prepared.aliases.iter().flatten();
+            aliases.any(|a| names::same_key(k, a))
+        };
+        // In the settings' order: (the key as written, its first path, how many clients).
+        let mut unknown: Vec<(&str, Path, usize)> = Vec::new();
+        for (client, by_category) in &self.settings.clients {
+            for category in by_category.keys().filter(|k| !configured(k)) {
+                match unknown.iter_mut().find(|u| names::same(u.0, category)) {
+                    Some(u) => u.2 += 1,
+                    None => {
+                        let at = Path::root("settings.tracking.clients").key(client);
+                        unknown.push((category, at.key(category), 1));
+                    }
+                }
+            }
+        }
+        let labels = self.prepared.labels.iter().map(String::as_str);
+        let names: Vec<&str> = labels
+            .chain(self.settings.categories.iter().map(|c| c.category.as_str()))
+            .collect();
+        for (typed, path, count) in unknown {
+            let hint = match crate::tracking_csv::suggest(typed, names.iter().copied()) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => "add the category to settings.tracking.categories, or remove it here."
+                    .to_owned(),
+            };
+            let more = match count {
+                1 => String::new(),
+                n => format!(" ({n} clients have it)"),
+            };
+            issues.push(Issue::error(IssueCode::SettingUnknown, path, format!("\"{}\" is not one of the categories of settings.tracking.categories, so this client default is never used{more}: {hint}", crate::money::shown(typed))));
         }
     }
 
