@@ -441,3 +441,37 @@ fn a_repeated_stale_option_names_the_source_of_each_line() {
     );
     assert_eq!((messages[2], messages[3]), (messages[0], messages[1]));
 }
+
+/// Regression: a `required` category under `stale: "ignore"` dropped an archived option and
+/// exported the document without the category, which `required` forbids. Required wins: the
+/// stale option blocks the document (an error of the stale code, saying both settings), as a
+/// line with no option at all does.
+#[test]
+fn a_required_category_is_not_dropped_by_the_ignore_policy() {
+    let inv = json!([{"id": "a", "date": "2024-01-15", "payer": {"contactId": KATHERINE}, "lines": [
+        {"description": "Consult", "quantity": 1, "unitAmount": "80.00", "locationId": "harbour"},
+        {"description": "Consult", "quantity": 1, "unitAmount": "80.00", "locationId": "harbour"}]}]);
+    for required in [true, false] {
+        let settings = json!({"taxes": {"default": "OUTPUT2"}, "accounts": {"default": "200"}, "tracking": {"categories": [
+            {"category": "Location", "sources": ["location"], "locations": {"harbour": "Harbour"}, "stale": "ignore", "required": required}]}});
+        let p = preview(sample_snapshot(), settings, inv.clone());
+        let d = &p.documents[0];
+        assert_eq!(d.blocked, required);
+        assert_eq!(
+            codes(&d.issues),
+            [
+                "TRACKING_OPTION_ARCHIVED@invoices[0].lines[0].tracking.Location",
+                "TRACKING_OPTION_ARCHIVED@invoices[0].lines[1].tracking.Location"
+            ]
+        );
+        for issue in &d.issues {
+            assert_eq!(issue.is_error(), required, "{}", issue.message);
+            assert_eq!(
+                issue.message.contains("required"),
+                required,
+                "{}",
+                issue.message
+            );
+        }
+    }
+}

@@ -844,6 +844,8 @@ impl<'a> Resolver<'a> {
             source_name(source)
         );
         match config.stale {
+            // `required` wins over "ignore": left off, the line would lack the category.
+            StalePolicy::Ignore if config.required => issues.push(Issue::error(stale.code(), path, format!("{what}: the category is required, so the document is blocked (policy \"ignore\" would leave the option off this line). Update the mapping to an active option, or re-activate it in Xero."))),
             StalePolicy::Ignore => issues.push(Issue::warning(stale.code(), path, format!("{what}: it is left off this line and the document is still exported (policy \"ignore\"). Update the mapping to an active option."))),
             StalePolicy::Error => issues.push(Issue::error(stale.code(), path, format!("{what}: the document is blocked (policy \"error\"). Update the mapping to an active option, or re-activate it in Xero."))),
             StalePolicy::Fallback => {
