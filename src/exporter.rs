@@ -98,6 +98,7 @@ impl Exporter {
                 issues.push(Issue::error(IssueCode::SettingsInvalid, p.field("brandingThemeId"), format!("brandingThemeId \"{}\" is not a BrandingThemeID (a UUID such as dfe23d27-a3a6-4ef3-a5ca-b9e02b142dde, from GET /BrandingThemes; not the theme's name). Leave it out for the organisation's default theme.", crate::money::shown(id))));
             }
         }
+        issues.extend(settings.unused(&p));
         crate::build::host_totals::check_settings(&snapshot, &settings, &p, &mut issues);
         resolve::contacts::check_settings(&settings.contacts, &p, &mut issues);
         let templates = Templates::new(&settings.templates, &p, &mut issues);

@@ -39,6 +39,9 @@ pub enum IssueCode {
     Missing,
     /// A settings key this library does not know (a typo would silently change the export).
     SettingUnknown,
+    /// A setting the library knows that has no effect with the others (a `fallback` under a
+    /// stale policy that is not "fallback"): a warning, said rather than ignored.
+    SettingUnused,
     /// A field of an invoice, line or payer this library does not know (a warning by default:
     /// hosts pass their own objects; `settings.unknownFields: "error"` makes it an error).
     FieldUnknown,
@@ -288,6 +291,7 @@ impl IssueCode {
             IssueCode::NumberOutOfRange => "NUMBER_OUT_OF_RANGE",
             IssueCode::Missing => "MISSING",
             IssueCode::SettingUnknown => "SETTING_UNKNOWN",
+            IssueCode::SettingUnused => "SETTING_UNUSED",
             IssueCode::FieldUnknown => "FIELD_UNKNOWN",
             IssueCode::FieldNotSent => "FIELD_NOT_SENT",
             IssueCode::ItemNotFound => "ITEM_NOT_FOUND",

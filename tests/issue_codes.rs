@@ -511,6 +511,47 @@ fn settings_and_snapshot_codes() {
     );
 }
 
+/// Regression: settings that have no effect with the others were taken without a word: a
+/// `fallback` under a stale policy that never uses it, a `roundingAccount` under a host-total
+/// policy that adds no line, a category with no sources. Each is a `SETTING_UNUSED` warning at
+/// its path; warnings, so documents still go.
+#[test]
+fn settings_without_effect_are_said() {
+    let e = exporter(
+        sample_snapshot(),
+        with(
+            json!({"hostTotal": {"policy": "report", "roundingAccount": "860"},
+            "tracking": {"categories": [{"category": "Location", "stale": "error", "fallback": "North"},
+                                        {"category": "Clinician", "sources": []}]}}),
+        ),
+    );
+    assert_eq!(
+        described(e.issues().iter()),
+        [
+            "warning SETTING_UNUSED@settings.hostTotal.roundingAccount",
+            "warning SETTING_UNUSED@settings.tracking.categories[0].fallback",
+            "warning SETTING_UNUSED@settings.tracking.categories[1].sources"
+        ]
+    );
+    assert!(e.issues().iter().all(|i| i.message.contains("remove")));
+    assert!(!e.preview(&invoices(invoice_with_line(json!({})))).documents[0].blocked);
+    // Used as meant: nothing said.
+    let e = exporter(
+        sample_snapshot(),
+        with(
+            json!({"hostTotal": {"policy": "roundingLine", "roundingAccount": "860"},
+            "tracking": {"categories": [{"category": "Location", "stale": "fallback", "fallback": "North"}]}}),
+        ),
+    );
+    assert!(
+        !codes(e.issues())
+            .iter()
+            .any(|c| c.contains("SETTING_UNUSED")),
+        "{:?}",
+        codes(e.issues())
+    );
+}
+
 /// Lock dates: "up to and including" the date. The end-of-year lock blocks AUTHORISED for every
 /// user; the period lock only warns (advisers may post into it); DRAFT and SUBMITTED only warn.
 #[test]

@@ -431,3 +431,31 @@ impl Settings {
         }
     }
 }
+
+impl Settings {
+    /// Settings that have no effect with the others, each a `SETTING_UNUSED` warning at its
+    /// path (`at`: `settings`): the caller wrote them meaning something, and nothing the caller
+    /// writes is silently ignored.
+    pub(crate) fn unused(&self, at: &crate::issues::Path) -> Vec<crate::issues::Issue> {
+        use crate::issues::{Issue, IssueCode};
+        let mut issues = Vec::new();
+        let mut said = |path: crate::issues::Path, why: String| {
+            issues.push(Issue::warning(IssueCode::SettingUnused, path, why));
+        };
+        let rounding = self.host_total.policy != HostTotalPolicy::RoundingLine;
+        if let (true, Some(code)) = (rounding, &self.host_total.rounding_account) {
+            said(at.field("hostTotal").field("roundingAccount"), format!("roundingAccount \"{}\" is not used: only policy \"roundingLine\" adds a rounding line. Set that policy, or remove it.", crate::money::shown(code)));
+        }
+        let categories = at.field("tracking").field("categories");
+        for (i, c) in self.tracking.categories.iter().enumerate() {
+            let here = categories.index(i);
+            if let (false, Some(f)) = (c.stale == StalePolicy::Fallback, &c.fallback) {
+                said(here.field("fallback"), format!("The fallback option \"{}\" is not used: only stale: \"fallback\" uses it. Set that policy, or remove it.", crate::money::shown(f)));
+            }
+            if c.sources.is_empty() {
+                said(here.field("sources"), format!("No source is listed, so category \"{}\" is never set on a line. List its sources (\"line\", \"clinician\", \"location\", \"service\", \"client\"), or remove the category.", crate::money::shown(&c.category)));
+            }
+        }
+        issues
+    }
+}
