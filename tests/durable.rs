@@ -624,3 +624,68 @@ fn repeated_and_marker_strings_in_answers_round_trip() {
         ErrorCode::StateCorrupt
     );
 }
+
+/// The state saved right after the first `next` of `work(4)`, everything in flight.
+fn saved_in_flight() -> (Value, String) {
+    let (v, w) = work(4);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    assert!(!run.next(1_000).is_empty());
+    (v, run.save())
+}
+
+/// Work that sends something else than the work a state was saved from is refused, whatever
+/// part of it changed: a resumed run would otherwise send (or look up) what the state's
+/// requests never were.
+#[test]
+fn work_that_sends_something_else_is_foreign() {
+    let (v, state) = saved_in_flight();
+    let changed = [
+        (
+            "a line's description",
+            "/invoices/0/lines/0/description",
+            json!("Follow-up"),
+        ),
+        ("a payment's date", "/payments/0/date", json!("2024-01-21")),
+        (
+            "a payment's account",
+            "/payments/0/account",
+            json!({"code": "090"}),
+        ),
+        (
+            "a payment's reference",
+            "/payments/0/reference",
+            json!("Cheque 12"),
+        ),
+        ("a payment's id", "/payments/0/id", json!("p0-b")),
+        (
+            "a cancel's source id",
+            "/cancels/0/sourceId",
+            json!("old-0-b"),
+        ),
+    ];
+    let mut accepted = Vec::new();
+    for (what, at, value) in changed {
+        let mut other = v.clone();
+        let (parent, key) = at.rsplit_once('/').unwrap();
+        other.pointer_mut(parent).unwrap()[key] = value;
+        let other = read_work(&other.to_string()).unwrap();
+        let resumed = exporter().resume(&other, &state, &ResumeOptions::default());
+        if resumed.as_ref().err().map(|e| e.code) != Some(ErrorCode::StateForeign) {
+            accepted.push(what);
+        }
+    }
+    assert!(accepted.is_empty(), "resumed with other work: {accepted:?}");
+    // The same work under settings that send its lines to another account.
+    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
+    let mut s = fixture("scenarios/clinic.json")["settings"].clone();
+    s["accounts"]["default"] = json!("210");
+    let settings: Settings = serde_json::from_value(s).unwrap();
+    let other = Exporter::new(Snapshot::new(snapshot), settings);
+    let w = read_work(&v.to_string()).unwrap();
+    let e = other.resume(&w, &state, &ResumeOptions::default()).err();
+    assert_eq!(
+        e.map(|e| e.code),
+        Some(ErrorCode::StateForeign),
+        "other settings"
+    );
+}

@@ -26,6 +26,7 @@ use crate::exporter::Exporter;
 use crate::input::work::Work;
 use crate::send::plan::PlanOptions;
 use crate::xero::responses::HttpResponse;
+use crate::xero::wire::WireDocument;
 
 use super::tables::JobState;
 use super::Run;
@@ -177,7 +178,19 @@ impl Run {
         let _ = write!(h, "{STATE_VERSION}{:?}{}", self.limits, self.unitdp4);
         for d in self.docs.iter() {
             h.text(&serde_json::to_string(&d.p).unwrap_or_default());
-            let _ = write!(h, "{:?}{:?}{:?}", d.state, d.contact_id, d.payer);
+            // The preview leaves out what is sent (the wire document, its lines) and what
+            // Xero's answers are read against (the document held, the invoice credited).
+            h.text(
+                &d.p.wire
+                    .as_ref()
+                    .map(WireDocument::to_json)
+                    .unwrap_or_default(),
+            );
+            let _ = write!(
+                h,
+                "{:?}{:?}{:?}{:?}{:?}{:?}",
+                d.state, d.contact_id, d.payer, d.p.credits_invoice_number, d.xero, d.alloc
+            );
         }
         for u in self.contacts.iter() {
             let _ = write!(h, "{}{:?}", u.element, u.docs);
@@ -188,11 +201,33 @@ impl Run {
         for j in self.jobs.iter() {
             let _ = write!(h, "{:?}", j.kind);
         }
+        // A cancel's and a payment's outcome as planned carry the host's ids (their
+        // idempotency keys) and what is asked of Xero; a payment's element is written only
+        // once its document is settled, so what it will send is hashed field by field.
         for c in self.cancels.iter() {
-            let _ = write!(h, "{}{:?}{:?}", c.xero_id, c.collection, c.step);
+            h.text(&serde_json::to_string(&c.out).unwrap_or_default());
+            let _ = write!(
+                h,
+                "{}{:?}{:?}{:?}{:?}",
+                c.xero_id, c.collection, c.step, c.number, c.credit
+            );
         }
         for p in self.payments.iter() {
-            let _ = write!(h, "{:?}{}{:?}", p.element, p.amount, p.step);
+            h.text(&serde_json::to_string(&p.out).unwrap_or_default());
+            let _ = write!(
+                h,
+                "{:?}{}{:?}{:?}{}{:?}{:?}{:?}{:?}{:?}",
+                p.element,
+                p.amount,
+                p.step,
+                p.target,
+                p.credit,
+                p.date,
+                p.account,
+                p.reference,
+                p.rate,
+                p.doc_source
+            );
         }
         for row in &self.people {
             let _ = write!(
