@@ -689,3 +689,27 @@ fn work_that_sends_something_else_is_foreign() {
         "other settings"
     );
 }
+
+/// The state's `tenantId` is what a host checks the organisation against; one that is not the
+/// tenant its requests are sent for (its `options.tenantId`) was altered, and is refused
+/// rather than resumed for an organisation it would not send to.
+#[test]
+fn a_state_whose_tenant_is_not_its_runs_is_refused() {
+    let (v, state) = saved_in_flight();
+    let w = read_work(&v.to_string()).unwrap();
+    let mut s: Value = serde_json::from_str(&state).unwrap();
+    s["tenantId"] = json!("tenant-2");
+    for opts in [json!({"tenantId": "tenant-2"}), json!({})] {
+        assert_eq!(
+            resumed_err(&w, &s.to_string(), opts),
+            (ErrorCode::StateCorrupt, "state.tenantId".into())
+        );
+    }
+    // A tenant id planned with spaces around it is the same tenant.
+    let mut opts = options();
+    opts.tenant_id = " tenant-1 ".into();
+    let mut run = exporter().plan_work(&w, &opts).unwrap();
+    drop(run.next(1_000));
+    let opts: ResumeOptions = serde_json::from_value(json!({"tenantId": " tenant-1 "})).unwrap();
+    assert!(exporter().resume(&w, &run.save(), &opts).is_ok());
+}

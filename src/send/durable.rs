@@ -336,6 +336,12 @@ impl Run {
         }
         check_tenant(&state.tenant_id, options)?;
         let mut run = Run::with_work(exporter, work, &state.options)?;
+        if run.limits.tenant_id != state.tenant_id {
+            return Err(corrupt(
+                "state.tenantId",
+                "names another tenant than the one its requests are sent for (options.tenantId): it was changed",
+            ));
+        }
         if hex(run.journal.plan) != state.plan {
             return Err(Error::new(
                 ErrorCode::StateForeign,
@@ -614,7 +620,7 @@ fn read_state(text: &str) -> Result<State, Error> {
 
 fn check_tenant(saved: &str, options: &ResumeOptions) -> Result<(), Error> {
     match &options.tenant_id {
-        Some(t) if t != saved => Err(Error::new(
+        Some(t) if t.trim() != saved => Err(Error::new(
             ErrorCode::StateForeign,
             "options.tenantId",
             format!("This state is a run of another organisation (tenant {saved}); resume it for that tenant."),
