@@ -713,3 +713,54 @@ fn a_state_whose_tenant_is_not_its_runs_is_refused() {
     let opts: ResumeOptions = serde_json::from_value(json!({"tenantId": " tenant-1 "})).unwrap();
     assert!(exporter().resume(&w, &run.save(), &opts).is_ok());
 }
+
+/// A host that appends `run.changes(seq)` and, after resuming, takes `run.seq` as the d.ts
+/// says ("pass it to `changes` next time"): the entries the resume itself recorded (its
+/// requests in flight declared lost) are then never appended. The next resume derives them
+/// again instead of refusing the chunks that follow them.
+#[test]
+fn an_appending_host_resumes_again_after_a_resume() {
+    let (_, w) = work(5);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    let header = run.save();
+    let mut seq = run.seq();
+    let mut chunks: Vec<Value> = Vec::new();
+    let mut fake = fake(0);
+    let (mut now, mut crashes) = (0, 0);
+    let mut append = |run: &Run, seq: &mut usize| {
+        chunks.push(serde_json::from_str(&run.changes(*seq).unwrap()).unwrap());
+        *seq = run.seq();
+        chunks.clone()
+    };
+    for round in 0..40 {
+        if run.is_done() {
+            break;
+        }
+        now = run.wake_at().unwrap_or(now).max(now + 1_000);
+        let reqs = run.next(now);
+        let persisted = append(&run, &mut seq); // persist, then send
+        if round % 2 == 0 && !reqs.is_empty() {
+            // Xero saves every request; the process dies before any answer.
+            reqs.iter().for_each(|r| drop(fake.save(r)));
+            let opts: ResumeOptions =
+                serde_json::from_value(json!({"changes": persisted})).unwrap();
+            run = exporter().resume(&w, &header, &opts).unwrap();
+            seq = run.seq();
+            crashes += 1;
+            continue;
+        }
+        for r in reqs {
+            let body = fake.save(&r);
+            run.handle(&r.id, &answer(200, &body, json!({})), now)
+                .unwrap();
+            append(&run, &mut seq);
+        }
+    }
+    assert!(crashes >= 2, "{crashes} crashes");
+    assert!(run.is_done());
+    assert_eq!(run.summary().exported, 5);
+    assert_eq!(
+        (fake.invoices.len(), fake.payments.len(), fake.voids),
+        (5, 3, 3)
+    );
+}

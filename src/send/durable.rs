@@ -311,28 +311,12 @@ impl Run {
         options: &ResumeOptions,
     ) -> Result<Run, Error> {
         let state = read_state(state)?;
-        let mut entries = unpacked(state.entries, "state.entries")?;
-        let mut seq = state.seq;
-        let mut check = state.check;
-        if entries.len() != seq {
+        let entries = unpacked(state.entries, "state.entries")?;
+        if entries.len() != state.seq {
             return Err(corrupt(
                 "state.entries",
-                "holds fewer entries than its seq (truncated)",
+                "does not hold as many entries as its seq says (truncated or altered)",
             ));
-        }
-        for (i, c) in options.changes.iter().enumerate() {
-            if c.from != seq || c.entries.len() != c.to.saturating_sub(c.from) || c.to < c.from {
-                return Err(corrupt(
-                    &format!("options.changes[{i}]"),
-                    "does not follow the entries before it: append every chunk of run.changes() in order",
-                ));
-            }
-            entries.extend(unpacked(
-                c.entries.clone(),
-                &format!("options.changes[{i}]"),
-            )?);
-            seq = c.to;
-            check.clone_from(&c.check);
         }
         check_tenant(&state.tenant_id, options)?;
         let mut run = Run::with_work(exporter, work, &state.options)?;
@@ -349,22 +333,56 @@ impl Run {
                 "This state was saved from a run of other work (or of the same work planned against another snapshot): resume it with the work and snapshot it was planned from.",
             ));
         }
-        run.replay(&entries)?;
-        if hex(run.journal.check()) != check {
-            return Err(corrupt(
-                "state",
-                "does not replay to its check: it was changed or damaged",
-            ));
+        run.replay(&entries, "state.entries")?;
+        run.verify(&state.check, "state")?;
+        for (i, c) in options.changes.iter().enumerate() {
+            run.append(c, &format!("options.changes[{i}]"))?;
         }
-        let at = run.journal.last_at;
-        for id in run.in_flight_ids() {
-            run.lost(&id, at)?;
-        }
+        run.declare_lost()?;
         Ok(run)
     }
 
+    /// Replays a chunk of `run.changes()`. A resume records entries of its own (its requests
+    /// in flight declared lost), which a host that took `run.seq` after resuming never
+    /// appended: a chunk that starts that much later follows them, derived again here.
+    fn append(&mut self, c: &Changes, argument: &str) -> Result<(), Error> {
+        if c.from > self.seq() {
+            self.declare_lost()?;
+        }
+        if c.from != self.seq() || c.to < c.from || c.entries.len() != c.to - c.from {
+            return Err(corrupt(
+                argument,
+                "does not follow the entries before it: append every chunk of run.changes() in order",
+            ));
+        }
+        let entries = unpacked(c.entries.clone(), argument)?;
+        self.replay(&entries, &format!("{argument}.entries"))?;
+        self.verify(&c.check, argument)
+    }
+
+    /// Declares the requests in flight lost, at the latest host time the run saw: their
+    /// answers never reached the state (writes are looked up, reads resent).
+    fn declare_lost(&mut self) -> Result<(), Error> {
+        let at = self.journal.last_at;
+        for id in self.in_flight_ids() {
+            self.lost(&id, at)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a state whose entries did not replay to its `check`.
+    fn verify(&self, check: &str, argument: &str) -> Result<(), Error> {
+        if hex(self.journal.check()) == check {
+            return Ok(());
+        }
+        Err(corrupt(
+            argument,
+            "does not replay to its check: it was changed or damaged",
+        ))
+    }
+
     /// Applies the saved calls in order; a call the run refuses means the state is damaged.
-    fn replay(&mut self, entries: &[Entry]) -> Result<(), Error> {
+    fn replay(&mut self, entries: &[Entry], argument: &str) -> Result<(), Error> {
         for (i, e) in entries.iter().enumerate() {
             let done = match e {
                 Entry::Next(at) => {
@@ -385,7 +403,7 @@ impl Run {
                     Ok(())
                 }
             };
-            done.map_err(|e| corrupt(&format!("state.entries[{i}]"), &e.message))?;
+            done.map_err(|e| corrupt(&format!("{argument}[{i}]"), &e.message))?;
         }
         Ok(())
     }
