@@ -764,3 +764,30 @@ fn an_appending_host_resumes_again_after_a_resume() {
         (5, 3, 3)
     );
 }
+
+/// A chunk of `run.changes()` that storage damaged yet left JSON (a field lost, an entry
+/// garbled) is a damaged state like a damaged `run.save()`: `STATE_CORRUPT` at that chunk,
+/// not misuse of the options.
+#[test]
+fn damaged_chunks_that_are_still_json_are_corrupt_states() {
+    let (_, w) = work(2);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    let header = run.save();
+    drop(run.next(1_000));
+    let chunk: Value = serde_json::from_str(&run.changes(0).unwrap()).unwrap();
+    let mut no_check = chunk.clone();
+    no_check.as_object_mut().unwrap().remove("check");
+    let mut garbled = chunk.clone();
+    garbled["entries"][0] = json!({"nxet": 1000});
+    let mut negative = chunk.clone();
+    negative["from"] = json!(-1);
+    for damaged in [no_check, garbled, negative, json!(42), json!({})] {
+        let opts: ResumeOptions =
+            serde_json::from_value(json!({"changes": [chunk.clone(), damaged]})).unwrap();
+        let e = exporter().resume(&w, &header, &opts).err().unwrap();
+        assert_eq!(
+            (e.code, e.argument.as_str()),
+            (ErrorCode::StateCorrupt, "options.changes[1]")
+        );
+    }
+}

@@ -278,7 +278,7 @@ impl Run {
                 ),
             ));
         };
-        let c = Changes {
+        let c = Chunk {
             from: since,
             to: self.seq(),
             check: hex(self.journal.check_at(self.seq())),
@@ -346,6 +346,12 @@ impl Run {
     /// in flight declared lost), which a host that took `run.seq` after resuming never
     /// appended: a chunk that starts that much later follows them, derived again here.
     fn append(&mut self, c: &Changes, argument: &str) -> Result<(), Error> {
+        let c: Chunk = serde_json::from_value(c.0.clone()).map_err(|e| {
+            corrupt(
+                argument,
+                &format!("has a chunk that is not one of run.changes() ({e})"),
+            )
+        })?;
         if c.from > self.seq() {
             self.declare_lost()?;
         }
@@ -355,7 +361,7 @@ impl Run {
                 "does not follow the entries before it: append every chunk of run.changes() in order",
             ));
         }
-        let entries = unpacked(c.entries.clone(), argument)?;
+        let entries = unpacked(c.entries, argument)?;
         self.replay(&entries, &format!("{argument}.entries"))?;
         self.verify(&c.check, argument)
     }
@@ -580,10 +586,17 @@ pub struct ResumeOptions {
     pub changes: Vec<Changes>,
 }
 
-/// A chunk of `run.changes(sinceSeq)`: the entries `from..to` and the check after them.
+/// A chunk of `run.changes(sinceSeq)` as the host stored it. It is read when resuming, so
+/// that a chunk storage damaged yet left JSON is a damaged state (`STATE_CORRUPT`), not
+/// misuse of the options.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Changes(Value);
+
+/// What a chunk holds: the entries `from..to` and the check after them.
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Changes {
+struct Chunk {
     from: usize,
     to: usize,
     check: String,

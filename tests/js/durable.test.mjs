@@ -61,6 +61,11 @@ test('save, append changes, resume elsewhere: the same run; bad states throw cod
     assert.equal(code(() => exporter.resume({ ...JSON.parse(state), version: 99 }, invoices)), 'STATE_VERSION');
     assert.equal(code(() => exporter.resume(header, invoices, { changes: [chunks[0].slice(0, 10)] })), 'STATE_CORRUPT');
     assert.equal(code(() => exporter.resume(header, invoices, { changes: [chunks[1]] })), 'STATE_CORRUPT');
+    // A chunk storage damaged yet left JSON is a damaged state too, not misuse of the options.
+    const { check, ...noCheck } = JSON.parse(chunks[0]);
+    assert.ok(check);
+    assert.equal(code(() => exporter.resume(header, invoices, { changes: [JSON.stringify(noCheck)] })), 'STATE_CORRUPT');
+    assert.equal(code(() => exporter.resume(header, invoices, { changes: [{ ...JSON.parse(chunks[0]), entries: [{ nxet: 1 }] }] })), 'STATE_CORRUPT');
     assert.equal(code(() => exporter.resume(state, invoices, { tenantld: 't-1' })), 'INVALID_INPUT');
     assert.equal(code(() => run.changes(-1)), 'INVALID_INPUT');
     assert.equal(code(() => run.changes(run.seq + 1)), 'INVALID_INPUT');
