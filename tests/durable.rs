@@ -791,3 +791,42 @@ fn damaged_chunks_that_are_still_json_are_corrupt_states() {
         );
     }
 }
+
+/// Whatever answer the run took, its state resumes: a body given as JSON `null` (the Rust
+/// API's `Some(Value::Null)`, which a state writes as no body), and a body or header nested
+/// as deep as a response can be read (a state nests it a few levels further down, where a
+/// reader refuses JSON nested deeper than 128 levels).
+#[test]
+fn any_answer_the_run_took_resumes() {
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let bodies = [
+        json!({"status": 502, "body": null}),
+        serde_json::from_str(&format!(
+            "{{\"status\":502,\"body\":{{\"x\":{}}}}}",
+            deep(125)
+        ))
+        .unwrap(),
+        json!({"status": 502, "body": format!("{{\"x\":{}}}", deep(126))}),
+        serde_json::from_str(&format!(
+            "{{\"status\":429,\"headers\":{{\"retry-after\":{}}}}}",
+            deep(125)
+        ))
+        .unwrap(),
+    ];
+    for (i, response) in bodies.into_iter().enumerate() {
+        let (_, w) = work(2);
+        let mut opts = options();
+        opts.max_concurrent = Some(1);
+        let mut run = exporter().plan_work(&w, &opts).unwrap();
+        let reqs = run.next(1_000);
+        let mut response: HttpResponse = serde_json::from_value(response).unwrap();
+        if i == 0 {
+            response.body = Some(Value::Null);
+        }
+        run.handle(&reqs[0].id, &response, 1_000).unwrap();
+        let state = run.save();
+        let back = exporter().resume(&w, &state, &ResumeOptions::default());
+        let back = back.unwrap_or_else(|e| panic!("answer {i}: {e:?}"));
+        assert_eq!(ending(&back), ending(&run), "answer {i}");
+    }
+}

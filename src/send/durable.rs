@@ -442,23 +442,56 @@ const LINE_NEVER_READ: [&str; 5] = [
 ];
 
 /// `response` as the run reads it: a body given as JSON text parsed, without the fields of
-/// [`NEVER_READ`] and with a document's `Contact` cut to what identifies it.
+/// [`NEVER_READ`] and with a document's `Contact` cut to what identifies it. What a state
+/// could not carry is read as the state will give it back: a `null` body as none (a state
+/// writes no body for both), and a body or header nested deeper than [`MAX_DEPTH`] as its
+/// JSON text.
 pub(super) fn slim(response: &HttpResponse) -> HttpResponse {
-    let body = response.body.as_ref().map(|b| {
+    let body = response.body.as_ref().filter(|b| !b.is_null()).map(|b| {
         let mut v = match b {
             Value::String(text) => match serde_json::from_str::<Value>(text) {
-                Ok(v) if v.is_object() => v,
+                Ok(v) if v.is_object() && !deeper_than(&v, MAX_DEPTH) => v,
                 _ => return b.clone(),
             },
-            other => other.clone(),
+            other => shallow(other.clone()),
         };
         slim_value(&mut v, 0);
         v
     });
+    let headers = response
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), shallow(v.clone())))
+        .collect();
     HttpResponse {
         status: response.status,
-        headers: response.headers.clone(),
+        headers,
         body,
+    }
+}
+
+/// How deep an answer's JSON may nest and still be kept as JSON in a state, which nests it
+/// five levels down (a reader refuses JSON nested deeper than 128 levels). Xero's answers
+/// nest under ten.
+const MAX_DEPTH: usize = 64;
+
+/// `v`, or its JSON text when it nests deeper than [`MAX_DEPTH`].
+fn shallow(v: Value) -> Value {
+    if deeper_than(&v, MAX_DEPTH) {
+        Value::String(v.to_string())
+    } else {
+        v
+    }
+}
+
+fn deeper_than(v: &Value, levels: usize) -> bool {
+    let Some(below) = levels.checked_sub(1) else {
+        return v.is_array() || v.is_object();
+    };
+    match v {
+        Value::Array(xs) => xs.iter().any(|x| deeper_than(x, below)),
+        Value::Object(map) => map.values().any(|x| deeper_than(x, below)),
+        _ => false,
     }
 }
 
