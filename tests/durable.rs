@@ -830,3 +830,24 @@ fn any_answer_the_run_took_resumes() {
         assert_eq!(ending(&back), ending(&run), "answer {i}");
     }
 }
+
+/// `inFlight` and `logCursor` are written for people; one edited (an id removed from
+/// `inFlight` so that it is "not looked up") does not say what the run will do, and is
+/// refused rather than silently ignored.
+#[test]
+fn a_state_whose_in_flight_or_log_cursor_was_edited_is_refused() {
+    let (v, state) = saved_in_flight();
+    let w = read_work(&v.to_string()).unwrap();
+    let s: Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(s["inFlight"].as_array().unwrap().len(), 3);
+    let mut fewer = s.clone();
+    fewer["inFlight"].as_array_mut().unwrap().pop();
+    let mut cursor = s.clone();
+    cursor["logCursor"] = json!(0);
+    for (edited, at) in [(fewer, "state.inFlight"), (cursor, "state.logCursor")] {
+        assert_eq!(
+            resumed_err(&w, &edited.to_string(), json!({})),
+            (ErrorCode::StateCorrupt, at.into())
+        );
+    }
+}

@@ -335,6 +335,18 @@ impl Run {
         }
         run.replay(&entries, "state.entries")?;
         run.verify(&state.check, "state")?;
+        if run.in_flight_ids() != state.in_flight {
+            return Err(corrupt(
+                "state.inFlight",
+                "names other requests in flight than its entries leave: it was changed",
+            ));
+        }
+        if run.requests.log().len() != state.log_cursor {
+            return Err(corrupt(
+                "state.logCursor",
+                "is not the number of log rows its entries make: it was changed",
+            ));
+        }
         for (i, c) in options.changes.iter().enumerate() {
             run.append(c, &format!("options.changes[{i}]"))?;
         }
@@ -648,9 +660,10 @@ struct State {
     /// The plan's hash: the work and snapshot must plan the same requests again.
     plan: String,
     options: PlanOptions,
-    /// The requests in flight when saved: declared lost on restore (for people).
+    /// The requests in flight when saved: declared lost on restore (for people; checked
+    /// against the entries).
     in_flight: Vec<String>,
-    /// Rows of the export log so far (for people).
+    /// Rows of the export log so far (for people; checked against the entries).
     log_cursor: usize,
     seq: usize,
     check: String,
