@@ -851,3 +851,38 @@ fn a_state_whose_in_flight_or_log_cursor_was_edited_is_refused() {
         );
     }
 }
+
+/// The answer to a request that was in flight when the state was saved, reaching the resumed
+/// run late (the old process's fetch resolved after all), is refused, and the message says
+/// why and what to do: the resume declared it lost and the run looks it up.
+#[test]
+fn a_late_answer_to_a_request_the_resume_declared_lost_says_so() {
+    let (v, state) = saved_in_flight();
+    let w = read_work(&v.to_string()).unwrap();
+    let ids: Vec<String> = serde_json::from_str::<Value>(&state).unwrap()["inFlight"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect();
+    let mut run = exporter()
+        .resume(&w, &state, &ResumeOptions::default())
+        .unwrap();
+    let seq = run.seq();
+    let e = run
+        .handle(
+            &ids[1],
+            &answer(200, &json!({"Invoices": []}), json!({})),
+            2_000,
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidState);
+    assert!(
+        e.message
+            .contains("resuming a state saved while it was in flight"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("drop this late answer"), "{}", e.message);
+    assert_eq!(run.seq(), seq);
+}
