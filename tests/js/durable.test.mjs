@@ -42,6 +42,11 @@ test('save, append changes, resume elsewhere: the same run; bad states throw cod
     assert.deepEqual(back.outcomes(), run.outcomes());
     assert.deepEqual(back.log(), run.log());
     assert.equal(back.save(), run.save());
+    // Read back as bytes (fs.readFile without an encoding, a store's Buffer): the same run.
+    const enc = new TextEncoder();
+    const fromBytes = other.resume(Buffer.from(header), invoices, { tenantId: 't-1', changes: chunks.map((c, i) => (i % 2 ? enc.encode(c).buffer : Buffer.from(c))) });
+    assert.equal(fromBytes.save(), run.save());
+    assert.equal(other.resume(enc.encode(run.save()), invoices).save(), run.save());
     // Both finish the same way.
     for (const r2 of [run, back]) {
       while (!r2.done) for (const r of r2.next(Date.now())) {
