@@ -275,6 +275,13 @@ function makeApi(engine) {
   }
   const plainResponse = (response) => reading('response', () => plainResponseOf(response));
 
+  /** A saved state or a chunk of changes given as the bytes a file or a store gave back (a
+   * Buffer, a Uint8Array, an ArrayBuffer) is its UTF-8 text; anything else is left as given. */
+  function stateText(value, argument) {
+    const bytes = isA(value, ArrayBuffer) ? bufferBytes(value, argument) : value;
+    return isA(bytes, Uint8Array) ? new TextDecoder().decode(bytes) : value;
+  }
+
   /** Resume options with the appended `changes` texts parsed: a damaged one is a damaged state. */
   function resumeOptionsOf(options) {
     if (options === undefined || options === null) return null;
@@ -282,7 +289,8 @@ function makeApi(engine) {
       throw misuse('options', `expected {tenantId?, changes?}, got ${describe(options)}`);
     }
     if (!isArray(options.changes)) return options;
-    const changes = options.changes.map((c, i) => {
+    const changes = options.changes.map((chunk, i) => {
+      const c = stateText(chunk, `options.changes[${i}]`);
       if (typeof c !== 'string') return c;
       try {
         return JSON.parse(c);
@@ -644,10 +652,12 @@ function makeApi(engine) {
       }
       return this.plan({ people }, options);
     }
-    /** The run `state` (`run.save()`) was saved from, continued with the same `work`;
-     * options `{tenantId?, changes?}` (`changes`: the texts of `run.changes()` appended since). */
+    /** The run `state` (`run.save()`, as text, parsed, or as bytes) was saved from, continued
+     * with the same `work`; options `{tenantId?, changes?}` (`changes`: the texts of
+     * `run.changes()` appended since). */
     resume(state, work, options) {
-      const text = typeof state === 'string' ? state : encode(state, 'state');
+      const given = stateText(state, 'state');
+      const text = typeof given === 'string' ? given : encode(given, 'state');
       const isWork = work !== null && typeof work === 'object' && !isArray(work);
       const o = encode(resumeOptions(options), 'options');
       const bytes = encodeBytes(work, isWork ? 'work' : 'invoices');

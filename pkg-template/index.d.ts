@@ -278,8 +278,8 @@ export class SendRun {
 export interface Exporter {
   /** Previews the invoices and plans sending them. Throws XeroExportError (INVALID_INPUT) for options beyond Xero's limits. */
   plan(invoices: SourceInvoice[] | PlanWork | string, options: PlanOptions | string): SendRun;
-  /** The run `state` (`run.save()`) was saved from, continued with the same work; requests in flight at save time are treated as lost (looked up, never resent blindly). Throws XeroExportError STATE_CORRUPT, STATE_FOREIGN or STATE_VERSION, changing nothing. */
-  resume(state: string | object, work: SourceInvoice[] | PlanWork | string, options?: ResumeOptions): SendRun;
+  /** The run `state` (`run.save()`: its text, parsed object, or bytes as a file or store gives them back) was saved from, continued with the same work; requests in flight at save time are treated as lost (looked up, never resent blindly). Throws XeroExportError STATE_CORRUPT, STATE_FOREIGN or STATE_VERSION, changing nothing. */
+  resume(state: string | object | Uint8Array | ArrayBuffer, work: SourceInvoice[] | PlanWork | string, options?: ResumeOptions): SendRun;
 }
 
 // ---- The status sync (issue 16, item 4) ----

@@ -624,3 +624,265 @@ fn repeated_and_marker_strings_in_answers_round_trip() {
         ErrorCode::StateCorrupt
     );
 }
+
+/// The state saved right after the first `next` of `work(4)`, everything in flight.
+fn saved_in_flight() -> (Value, String) {
+    let (v, w) = work(4);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    assert!(!run.next(1_000).is_empty());
+    (v, run.save())
+}
+
+/// Work that sends something else than the work a state was saved from is refused, whatever
+/// part of it changed: a resumed run would otherwise send (or look up) what the state's
+/// requests never were.
+#[test]
+fn work_that_sends_something_else_is_foreign() {
+    let (v, state) = saved_in_flight();
+    let changed = [
+        (
+            "a line's description",
+            "/invoices/0/lines/0/description",
+            json!("Follow-up"),
+        ),
+        ("a payment's date", "/payments/0/date", json!("2024-01-21")),
+        (
+            "a payment's account",
+            "/payments/0/account",
+            json!({"code": "090"}),
+        ),
+        (
+            "a payment's reference",
+            "/payments/0/reference",
+            json!("Cheque 12"),
+        ),
+        ("a payment's id", "/payments/0/id", json!("p0-b")),
+        (
+            "a cancel's source id",
+            "/cancels/0/sourceId",
+            json!("old-0-b"),
+        ),
+    ];
+    let mut accepted = Vec::new();
+    for (what, at, value) in changed {
+        let mut other = v.clone();
+        let (parent, key) = at.rsplit_once('/').unwrap();
+        other.pointer_mut(parent).unwrap()[key] = value;
+        let other = read_work(&other.to_string()).unwrap();
+        let resumed = exporter().resume(&other, &state, &ResumeOptions::default());
+        if resumed.as_ref().err().map(|e| e.code) != Some(ErrorCode::StateForeign) {
+            accepted.push(what);
+        }
+    }
+    assert!(accepted.is_empty(), "resumed with other work: {accepted:?}");
+    // The same work under settings that send its lines to another account.
+    let snapshot: SnapshotInput = serde_json::from_value(fixture("sample/snapshot.json")).unwrap();
+    let mut s = fixture("scenarios/clinic.json")["settings"].clone();
+    s["accounts"]["default"] = json!("210");
+    let settings: Settings = serde_json::from_value(s).unwrap();
+    let other = Exporter::new(Snapshot::new(snapshot), settings);
+    let w = read_work(&v.to_string()).unwrap();
+    let e = other.resume(&w, &state, &ResumeOptions::default()).err();
+    assert_eq!(
+        e.map(|e| e.code),
+        Some(ErrorCode::StateForeign),
+        "other settings"
+    );
+}
+
+/// The state's `tenantId` is what a host checks the organisation against; one that is not the
+/// tenant its requests are sent for (its `options.tenantId`) was altered, and is refused
+/// rather than resumed for an organisation it would not send to.
+#[test]
+fn a_state_whose_tenant_is_not_its_runs_is_refused() {
+    let (v, state) = saved_in_flight();
+    let w = read_work(&v.to_string()).unwrap();
+    let mut s: Value = serde_json::from_str(&state).unwrap();
+    s["tenantId"] = json!("tenant-2");
+    for opts in [json!({"tenantId": "tenant-2"}), json!({})] {
+        assert_eq!(
+            resumed_err(&w, &s.to_string(), opts),
+            (ErrorCode::StateCorrupt, "state.tenantId".into())
+        );
+    }
+    // A tenant id planned with spaces around it is the same tenant.
+    let mut opts = options();
+    opts.tenant_id = " tenant-1 ".into();
+    let mut run = exporter().plan_work(&w, &opts).unwrap();
+    drop(run.next(1_000));
+    let opts: ResumeOptions = serde_json::from_value(json!({"tenantId": " tenant-1 "})).unwrap();
+    assert!(exporter().resume(&w, &run.save(), &opts).is_ok());
+}
+
+/// A host that appends `run.changes(seq)` and, after resuming, takes `run.seq` as the d.ts
+/// says ("pass it to `changes` next time"): the entries the resume itself recorded (its
+/// requests in flight declared lost) are then never appended. The next resume derives them
+/// again instead of refusing the chunks that follow them.
+#[test]
+fn an_appending_host_resumes_again_after_a_resume() {
+    let (_, w) = work(5);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    let header = run.save();
+    let mut seq = run.seq();
+    let mut chunks: Vec<Value> = Vec::new();
+    let mut fake = fake(0);
+    let (mut now, mut crashes) = (0, 0);
+    let mut append = |run: &Run, seq: &mut usize| {
+        chunks.push(serde_json::from_str(&run.changes(*seq).unwrap()).unwrap());
+        *seq = run.seq();
+        chunks.clone()
+    };
+    for round in 0..40 {
+        if run.is_done() {
+            break;
+        }
+        now = run.wake_at().unwrap_or(now).max(now + 1_000);
+        let reqs = run.next(now);
+        let persisted = append(&run, &mut seq); // persist, then send
+        if round % 2 == 0 && !reqs.is_empty() {
+            // Xero saves every request; the process dies before any answer.
+            reqs.iter().for_each(|r| drop(fake.save(r)));
+            let opts: ResumeOptions =
+                serde_json::from_value(json!({"changes": persisted})).unwrap();
+            run = exporter().resume(&w, &header, &opts).unwrap();
+            seq = run.seq();
+            crashes += 1;
+            continue;
+        }
+        for r in reqs {
+            let body = fake.save(&r);
+            run.handle(&r.id, &answer(200, &body, json!({})), now)
+                .unwrap();
+            append(&run, &mut seq);
+        }
+    }
+    assert!(crashes >= 2, "{crashes} crashes");
+    assert!(run.is_done());
+    assert_eq!(run.summary().exported, 5);
+    assert_eq!(
+        (fake.invoices.len(), fake.payments.len(), fake.voids),
+        (5, 3, 3)
+    );
+}
+
+/// A chunk of `run.changes()` that storage damaged yet left JSON (a field lost, an entry
+/// garbled) is a damaged state like a damaged `run.save()`: `STATE_CORRUPT` at that chunk,
+/// not misuse of the options.
+#[test]
+fn damaged_chunks_that_are_still_json_are_corrupt_states() {
+    let (_, w) = work(2);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    let header = run.save();
+    drop(run.next(1_000));
+    let chunk: Value = serde_json::from_str(&run.changes(0).unwrap()).unwrap();
+    let mut no_check = chunk.clone();
+    no_check.as_object_mut().unwrap().remove("check");
+    let mut garbled = chunk.clone();
+    garbled["entries"][0] = json!({"nxet": 1000});
+    let mut negative = chunk.clone();
+    negative["from"] = json!(-1);
+    for damaged in [no_check, garbled, negative, json!(42), json!({})] {
+        let opts: ResumeOptions =
+            serde_json::from_value(json!({"changes": [chunk.clone(), damaged]})).unwrap();
+        let e = exporter().resume(&w, &header, &opts).err().unwrap();
+        assert_eq!(
+            (e.code, e.argument.as_str()),
+            (ErrorCode::StateCorrupt, "options.changes[1]")
+        );
+    }
+}
+
+/// Whatever answer the run took, its state resumes: a body given as JSON `null` (the Rust
+/// API's `Some(Value::Null)`, which a state writes as no body), and a body or header nested
+/// as deep as a response can be read (a state nests it a few levels further down, where a
+/// reader refuses JSON nested deeper than 128 levels).
+#[test]
+fn any_answer_the_run_took_resumes() {
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let bodies = [
+        json!({"status": 502, "body": null}),
+        serde_json::from_str(&format!(
+            "{{\"status\":502,\"body\":{{\"x\":{}}}}}",
+            deep(125)
+        ))
+        .unwrap(),
+        json!({"status": 502, "body": format!("{{\"x\":{}}}", deep(126))}),
+        serde_json::from_str(&format!(
+            "{{\"status\":429,\"headers\":{{\"retry-after\":{}}}}}",
+            deep(125)
+        ))
+        .unwrap(),
+    ];
+    for (i, response) in bodies.into_iter().enumerate() {
+        let (_, w) = work(2);
+        let mut opts = options();
+        opts.max_concurrent = Some(1);
+        let mut run = exporter().plan_work(&w, &opts).unwrap();
+        let reqs = run.next(1_000);
+        let mut response: HttpResponse = serde_json::from_value(response).unwrap();
+        if i == 0 {
+            response.body = Some(Value::Null);
+        }
+        run.handle(&reqs[0].id, &response, 1_000).unwrap();
+        let state = run.save();
+        let back = exporter().resume(&w, &state, &ResumeOptions::default());
+        let back = back.unwrap_or_else(|e| panic!("answer {i}: {e:?}"));
+        assert_eq!(ending(&back), ending(&run), "answer {i}");
+    }
+}
+
+/// `inFlight` and `logCursor` are written for people; one edited (an id removed from
+/// `inFlight` so that it is "not looked up") does not say what the run will do, and is
+/// refused rather than silently ignored.
+#[test]
+fn a_state_whose_in_flight_or_log_cursor_was_edited_is_refused() {
+    let (v, state) = saved_in_flight();
+    let w = read_work(&v.to_string()).unwrap();
+    let s: Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(s["inFlight"].as_array().unwrap().len(), 3);
+    let mut fewer = s.clone();
+    fewer["inFlight"].as_array_mut().unwrap().pop();
+    let mut cursor = s.clone();
+    cursor["logCursor"] = json!(0);
+    for (edited, at) in [(fewer, "state.inFlight"), (cursor, "state.logCursor")] {
+        assert_eq!(
+            resumed_err(&w, &edited.to_string(), json!({})),
+            (ErrorCode::StateCorrupt, at.into())
+        );
+    }
+}
+
+/// The answer to a request that was in flight when the state was saved, reaching the resumed
+/// run late (the old process's fetch resolved after all), is refused, and the message says
+/// why and what to do: the resume declared it lost and the run looks it up.
+#[test]
+fn a_late_answer_to_a_request_the_resume_declared_lost_says_so() {
+    let (v, state) = saved_in_flight();
+    let w = read_work(&v.to_string()).unwrap();
+    let ids: Vec<String> = serde_json::from_str::<Value>(&state).unwrap()["inFlight"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect();
+    let mut run = exporter()
+        .resume(&w, &state, &ResumeOptions::default())
+        .unwrap();
+    let seq = run.seq();
+    let e = run
+        .handle(
+            &ids[1],
+            &answer(200, &json!({"Invoices": []}), json!({})),
+            2_000,
+        )
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidState);
+    assert!(
+        e.message
+            .contains("resuming a state saved while it was in flight"),
+        "{}",
+        e.message
+    );
+    assert!(e.message.contains("drop this late answer"), "{}", e.message);
+    assert_eq!(run.seq(), seq);
+}

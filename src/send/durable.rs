@@ -26,6 +26,7 @@ use crate::exporter::Exporter;
 use crate::input::work::Work;
 use crate::send::plan::PlanOptions;
 use crate::xero::responses::HttpResponse;
+use crate::xero::wire::WireDocument;
 
 use super::tables::JobState;
 use super::Run;
@@ -177,7 +178,19 @@ impl Run {
         let _ = write!(h, "{STATE_VERSION}{:?}{}", self.limits, self.unitdp4);
         for d in self.docs.iter() {
             h.text(&serde_json::to_string(&d.p).unwrap_or_default());
-            let _ = write!(h, "{:?}{:?}{:?}", d.state, d.contact_id, d.payer);
+            // The preview leaves out what is sent (the wire document, its lines) and what
+            // Xero's answers are read against (the document held, the invoice credited).
+            h.text(
+                &d.p.wire
+                    .as_ref()
+                    .map(WireDocument::to_json)
+                    .unwrap_or_default(),
+            );
+            let _ = write!(
+                h,
+                "{:?}{:?}{:?}{:?}{:?}{:?}",
+                d.state, d.contact_id, d.payer, d.p.credits_invoice_number, d.xero, d.alloc
+            );
         }
         for u in self.contacts.iter() {
             let _ = write!(h, "{}{:?}", u.element, u.docs);
@@ -188,11 +201,33 @@ impl Run {
         for j in self.jobs.iter() {
             let _ = write!(h, "{:?}", j.kind);
         }
+        // A cancel's and a payment's outcome as planned carry the host's ids (their
+        // idempotency keys) and what is asked of Xero; a payment's element is written only
+        // once its document is settled, so what it will send is hashed field by field.
         for c in self.cancels.iter() {
-            let _ = write!(h, "{}{:?}{:?}", c.xero_id, c.collection, c.step);
+            h.text(&serde_json::to_string(&c.out).unwrap_or_default());
+            let _ = write!(
+                h,
+                "{}{:?}{:?}{:?}{:?}",
+                c.xero_id, c.collection, c.step, c.number, c.credit
+            );
         }
         for p in self.payments.iter() {
-            let _ = write!(h, "{:?}{}{:?}", p.element, p.amount, p.step);
+            h.text(&serde_json::to_string(&p.out).unwrap_or_default());
+            let _ = write!(
+                h,
+                "{:?}{}{:?}{:?}{}{:?}{:?}{:?}{:?}{:?}",
+                p.element,
+                p.amount,
+                p.step,
+                p.target,
+                p.credit,
+                p.date,
+                p.account,
+                p.reference,
+                p.rate,
+                p.doc_source
+            );
         }
         for row in &self.people {
             let _ = write!(
@@ -243,7 +278,7 @@ impl Run {
                 ),
             ));
         };
-        let c = Changes {
+        let c = Chunk {
             from: since,
             to: self.seq(),
             check: hex(self.journal.check_at(self.seq())),
@@ -276,31 +311,21 @@ impl Run {
         options: &ResumeOptions,
     ) -> Result<Run, Error> {
         let state = read_state(state)?;
-        let mut entries = unpacked(state.entries, "state.entries")?;
-        let mut seq = state.seq;
-        let mut check = state.check;
-        if entries.len() != seq {
+        let entries = unpacked(state.entries, "state.entries")?;
+        if entries.len() != state.seq {
             return Err(corrupt(
                 "state.entries",
-                "holds fewer entries than its seq (truncated)",
+                "does not hold as many entries as its seq says (truncated or altered)",
             ));
-        }
-        for (i, c) in options.changes.iter().enumerate() {
-            if c.from != seq || c.entries.len() != c.to.saturating_sub(c.from) || c.to < c.from {
-                return Err(corrupt(
-                    &format!("options.changes[{i}]"),
-                    "does not follow the entries before it: append every chunk of run.changes() in order",
-                ));
-            }
-            entries.extend(unpacked(
-                c.entries.clone(),
-                &format!("options.changes[{i}]"),
-            )?);
-            seq = c.to;
-            check.clone_from(&c.check);
         }
         check_tenant(&state.tenant_id, options)?;
         let mut run = Run::with_work(exporter, work, &state.options)?;
+        if run.limits.tenant_id != state.tenant_id {
+            return Err(corrupt(
+                "state.tenantId",
+                "names another tenant than the one its requests are sent for (options.tenantId): it was changed",
+            ));
+        }
         if hex(run.journal.plan) != state.plan {
             return Err(Error::new(
                 ErrorCode::StateForeign,
@@ -308,22 +333,74 @@ impl Run {
                 "This state was saved from a run of other work (or of the same work planned against another snapshot): resume it with the work and snapshot it was planned from.",
             ));
         }
-        run.replay(&entries)?;
-        if hex(run.journal.check()) != check {
+        run.replay(&entries, "state.entries")?;
+        run.verify(&state.check, "state")?;
+        if run.in_flight_ids() != state.in_flight {
             return Err(corrupt(
-                "state",
-                "does not replay to its check: it was changed or damaged",
+                "state.inFlight",
+                "names other requests in flight than its entries leave: it was changed",
             ));
         }
-        let at = run.journal.last_at;
-        for id in run.in_flight_ids() {
-            run.lost(&id, at)?;
+        if run.requests.log().len() != state.log_cursor {
+            return Err(corrupt(
+                "state.logCursor",
+                "is not the number of log rows its entries make: it was changed",
+            ));
         }
+        for (i, c) in options.changes.iter().enumerate() {
+            run.append(c, &format!("options.changes[{i}]"))?;
+        }
+        run.declare_lost()?;
         Ok(run)
     }
 
+    /// Replays a chunk of `run.changes()`. A resume records entries of its own (its requests
+    /// in flight declared lost), which a host that took `run.seq` after resuming never
+    /// appended: a chunk that starts that much later follows them, derived again here.
+    fn append(&mut self, c: &Changes, argument: &str) -> Result<(), Error> {
+        let c: Chunk = serde_json::from_value(c.0.clone()).map_err(|e| {
+            corrupt(
+                argument,
+                &format!("has a chunk that is not one of run.changes() ({e})"),
+            )
+        })?;
+        if c.from > self.seq() {
+            self.declare_lost()?;
+        }
+        if c.from != self.seq() || c.to < c.from || c.entries.len() != c.to - c.from {
+            return Err(corrupt(
+                argument,
+                "does not follow the entries before it: append every chunk of run.changes() in order",
+            ));
+        }
+        let entries = unpacked(c.entries, argument)?;
+        self.replay(&entries, &format!("{argument}.entries"))?;
+        self.verify(&c.check, argument)
+    }
+
+    /// Declares the requests in flight lost, at the latest host time the run saw: their
+    /// answers never reached the state (writes are looked up, reads resent).
+    fn declare_lost(&mut self) -> Result<(), Error> {
+        let at = self.journal.last_at;
+        for id in self.in_flight_ids() {
+            self.lost(&id, at)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a state whose entries did not replay to its `check`.
+    fn verify(&self, check: &str, argument: &str) -> Result<(), Error> {
+        if hex(self.journal.check()) == check {
+            return Ok(());
+        }
+        Err(corrupt(
+            argument,
+            "does not replay to its check: it was changed or damaged",
+        ))
+    }
+
     /// Applies the saved calls in order; a call the run refuses means the state is damaged.
-    fn replay(&mut self, entries: &[Entry]) -> Result<(), Error> {
+    fn replay(&mut self, entries: &[Entry], argument: &str) -> Result<(), Error> {
         for (i, e) in entries.iter().enumerate() {
             let done = match e {
                 Entry::Next(at) => {
@@ -344,7 +421,7 @@ impl Run {
                     Ok(())
                 }
             };
-            done.map_err(|e| corrupt(&format!("state.entries[{i}]"), &e.message))?;
+            done.map_err(|e| corrupt(&format!("{argument}[{i}]"), &e.message))?;
         }
         Ok(())
     }
@@ -377,23 +454,56 @@ const LINE_NEVER_READ: [&str; 5] = [
 ];
 
 /// `response` as the run reads it: a body given as JSON text parsed, without the fields of
-/// [`NEVER_READ`] and with a document's `Contact` cut to what identifies it.
+/// [`NEVER_READ`] and with a document's `Contact` cut to what identifies it. What a state
+/// could not carry is read as the state will give it back: a `null` body as none (a state
+/// writes no body for both), and a body or header nested deeper than [`MAX_DEPTH`] as its
+/// JSON text.
 pub(super) fn slim(response: &HttpResponse) -> HttpResponse {
-    let body = response.body.as_ref().map(|b| {
+    let body = response.body.as_ref().filter(|b| !b.is_null()).map(|b| {
         let mut v = match b {
             Value::String(text) => match serde_json::from_str::<Value>(text) {
-                Ok(v) if v.is_object() => v,
+                Ok(v) if v.is_object() && !deeper_than(&v, MAX_DEPTH) => v,
                 _ => return b.clone(),
             },
-            other => other.clone(),
+            other => shallow(other.clone()),
         };
         slim_value(&mut v, 0);
         v
     });
+    let headers = response
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), shallow(v.clone())))
+        .collect();
     HttpResponse {
         status: response.status,
-        headers: response.headers.clone(),
+        headers,
         body,
+    }
+}
+
+/// How deep an answer's JSON may nest and still be kept as JSON in a state, which nests it
+/// five levels down (a reader refuses JSON nested deeper than 128 levels). Xero's answers
+/// nest under ten.
+const MAX_DEPTH: usize = 64;
+
+/// `v`, or its JSON text when it nests deeper than [`MAX_DEPTH`].
+fn shallow(v: Value) -> Value {
+    if deeper_than(&v, MAX_DEPTH) {
+        Value::String(v.to_string())
+    } else {
+        v
+    }
+}
+
+fn deeper_than(v: &Value, levels: usize) -> bool {
+    let Some(below) = levels.checked_sub(1) else {
+        return v.is_array() || v.is_object();
+    };
+    match v {
+        Value::Array(xs) => xs.iter().any(|x| deeper_than(x, below)),
+        Value::Object(map) => map.values().any(|x| deeper_than(x, below)),
+        _ => false,
     }
 }
 
@@ -521,10 +631,17 @@ pub struct ResumeOptions {
     pub changes: Vec<Changes>,
 }
 
-/// A chunk of `run.changes(sinceSeq)`: the entries `from..to` and the check after them.
+/// A chunk of `run.changes(sinceSeq)` as the host stored it. It is read when resuming, so
+/// that a chunk storage damaged yet left JSON is a damaged state (`STATE_CORRUPT`), not
+/// misuse of the options.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Changes(Value);
+
+/// What a chunk holds: the entries `from..to` and the check after them.
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Changes {
+struct Chunk {
     from: usize,
     to: usize,
     check: String,
@@ -543,9 +660,10 @@ struct State {
     /// The plan's hash: the work and snapshot must plan the same requests again.
     plan: String,
     options: PlanOptions,
-    /// The requests in flight when saved: declared lost on restore (for people).
+    /// The requests in flight when saved: declared lost on restore (for people; checked
+    /// against the entries).
     in_flight: Vec<String>,
-    /// Rows of the export log so far (for people).
+    /// Rows of the export log so far (for people; checked against the entries).
     log_cursor: usize,
     seq: usize,
     check: String,
@@ -579,7 +697,7 @@ fn read_state(text: &str) -> Result<State, Error> {
 
 fn check_tenant(saved: &str, options: &ResumeOptions) -> Result<(), Error> {
     match &options.tenant_id {
-        Some(t) if t != saved => Err(Error::new(
+        Some(t) if t.trim() != saved => Err(Error::new(
             ErrorCode::StateForeign,
             "options.tenantId",
             format!("This state is a run of another organisation (tenant {saved}); resume it for that tenant."),

@@ -191,7 +191,7 @@ impl Run {
     ) -> Result<Vec<Outcome>, Error> {
         // What the run reads, and what its journal keeps (see `durable::slim`).
         let response = &durable::slim(response);
-        let (job, rows) = self.requests.take(id)?;
+        let (job, rows) = self.requests.take(id, false)?;
         self.docs.clear_touched();
         let a = Answer {
             job,
@@ -214,7 +214,7 @@ impl Run {
     /// Request `id` got no answer (timeout, dropped connection, network error); returns the
     /// outcomes it changed. Writes become `uncertain` and are looked up; reads are retried.
     pub fn lost(&mut self, id: &str, now: i64) -> Result<Vec<Outcome>, Error> {
-        let (job, rows) = self.requests.take(id)?;
+        let (job, rows) = self.requests.take(id, true)?;
         self.docs.clear_touched();
         self.dispatch(&Answer {
             job,

@@ -21,6 +21,8 @@ struct Issued {
     request: Request,
     rows: Vec<(Member, usize)>,
     done: bool,
+    /// It ended without an answer (`lost`, or a resume of a state saved while in flight).
+    lost: bool,
 }
 
 /// The requests handed out (by id) and the export log.
@@ -82,8 +84,13 @@ impl Requests {
         seq
     }
 
-    /// The job and log rows of request `id`, once: answering it twice is misuse.
-    pub(super) fn take(&mut self, id: &str) -> Result<(JobId, Vec<(Member, usize)>), Error> {
+    /// The job and log rows of request `id`, once (`lost`: it ended without an answer):
+    /// answering it twice is misuse.
+    pub(super) fn take(
+        &mut self,
+        id: &str,
+        lost: bool,
+    ) -> Result<(JobId, Vec<(Member, usize)>), Error> {
         let Some(iss) = self.issued.get_mut(id) else {
             return Err(Error::new(
                 ErrorCode::InvalidState,
@@ -91,6 +98,13 @@ impl Requests {
                 format!("No request \"{id}\" was handed out by this run."),
             ));
         };
+        if iss.done && iss.lost {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "requestId",
+                format!("Request \"{id}\" was already answered as lost (by `lost`, or by resuming a state saved while it was in flight): the run looks it up or sends it again, so drop this late answer."),
+            ));
+        }
         if iss.done {
             return Err(Error::new(
                 ErrorCode::InvalidState,
@@ -99,6 +113,7 @@ impl Requests {
             ));
         }
         iss.done = true;
+        iss.lost = lost;
         Ok((iss.job, iss.rows.clone()))
     }
 
@@ -333,6 +348,7 @@ impl Run {
                 request: request.clone(),
                 rows,
                 done: false,
+                lost: false,
             },
         );
         Some(request)

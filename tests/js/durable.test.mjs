@@ -42,6 +42,11 @@ test('save, append changes, resume elsewhere: the same run; bad states throw cod
     assert.deepEqual(back.outcomes(), run.outcomes());
     assert.deepEqual(back.log(), run.log());
     assert.equal(back.save(), run.save());
+    // Read back as bytes (fs.readFile without an encoding, a store's Buffer): the same run.
+    const enc = new TextEncoder();
+    const fromBytes = other.resume(Buffer.from(header), invoices, { tenantId: 't-1', changes: chunks.map((c, i) => (i % 2 ? enc.encode(c).buffer : Buffer.from(c))) });
+    assert.equal(fromBytes.save(), run.save());
+    assert.equal(other.resume(enc.encode(run.save()), invoices).save(), run.save());
     // Both finish the same way.
     for (const r2 of [run, back]) {
       while (!r2.done) for (const r of r2.next(Date.now())) {
@@ -61,6 +66,11 @@ test('save, append changes, resume elsewhere: the same run; bad states throw cod
     assert.equal(code(() => exporter.resume({ ...JSON.parse(state), version: 99 }, invoices)), 'STATE_VERSION');
     assert.equal(code(() => exporter.resume(header, invoices, { changes: [chunks[0].slice(0, 10)] })), 'STATE_CORRUPT');
     assert.equal(code(() => exporter.resume(header, invoices, { changes: [chunks[1]] })), 'STATE_CORRUPT');
+    // A chunk storage damaged yet left JSON is a damaged state too, not misuse of the options.
+    const { check, ...noCheck } = JSON.parse(chunks[0]);
+    assert.ok(check);
+    assert.equal(code(() => exporter.resume(header, invoices, { changes: [JSON.stringify(noCheck)] })), 'STATE_CORRUPT');
+    assert.equal(code(() => exporter.resume(header, invoices, { changes: [{ ...JSON.parse(chunks[0]), entries: [{ nxet: 1 }] }] })), 'STATE_CORRUPT');
     assert.equal(code(() => exporter.resume(state, invoices, { tenantld: 't-1' })), 'INVALID_INPUT');
     assert.equal(code(() => run.changes(-1)), 'INVALID_INPUT');
     assert.equal(code(() => run.changes(run.seq + 1)), 'INVALID_INPUT');
