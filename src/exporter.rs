@@ -511,7 +511,8 @@ impl<'e> Batch<'e> {
             templates: &e.templates,
             known: &e.known,
         };
-        let resolved = resolve::invoice(&rctx, index, inv, &mut self.state.planned);
+        let mut resolved = resolve::invoice(&rctx, index, inv, &mut self.state.planned);
+        self.state.items.one_spelling(&mut resolved);
         let new_items = new_items(&resolved);
         let bctx = build::Ctx {
             snapshot: &e.snapshot,

@@ -119,6 +119,33 @@ impl PlannedItems {
     }
 }
 
+impl PlannedItems {
+    /// Gives every line of `resolved` that names an item to create the code as the item is
+    /// created: that of the batch's first line with the code (an earlier invoice's, else this
+    /// invoice's). Xero's comparison of item codes is UNVERIFIED: "newx " sent for an item
+    /// created as "NEWX" would fail if Xero told them apart, while one spelling works
+    /// whichever way it compares (as lines naming an existing item carry Xero's spelling).
+    pub(crate) fn one_spelling(&self, resolved: &mut super::ResolvedInvoice) {
+        let mut own: Vec<(String, Text)> = Vec::new();
+        for l in resolved.lines.iter_mut().filter(|l| l.new_item) {
+            let Some(code) = l.item_code.as_ref() else {
+                continue;
+            };
+            let key = names::key(code);
+            let planned = self.items.get(&key).map(|n| n.item.code.clone());
+            let first = || own.iter().find(|(k, _)| *k == key).map(|(_, c)| c.clone());
+            match planned.or_else(first) {
+                Some(c) => l.item_code = Some(c),
+                None => {
+                    let trimmed = Text::new(code.trim());
+                    l.item_code = Some(trimmed.clone());
+                    own.push((key, trimmed));
+                }
+            }
+        }
+    }
+}
+
 fn wire_item(line: &ItemLine<'_>, sales: bool, dp: u32) -> WireItem {
     let description = line.description.map(Text::new);
     let name = match line.description {
