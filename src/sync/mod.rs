@@ -139,6 +139,8 @@ pub struct SyncRun {
     results: Vec<DocResult>,
     queries: Vec<Query>,
     in_flight: BTreeMap<String, (usize, Vec<usize>)>,
+    /// Ids declared lost: a late answer to one is told apart from an unknown id.
+    lost: std::collections::BTreeSet<String>,
     log: Vec<SyncLogRow>,
     issues: Vec<Issue>,
     sent: usize,
@@ -181,6 +183,7 @@ impl SyncRun {
             docs,
             queries,
             in_flight: BTreeMap::new(),
+            lost: Default::default(),
             log: Vec::new(),
             issues,
             sent: 0,
@@ -301,10 +304,18 @@ impl SyncRun {
     /// backoff. Returns the changes it completed (none, unless attempts ran out).
     pub fn lost(&mut self, id: &str, now: i64) -> Result<Vec<SyncChange>, Error> {
         let (q, rows) = self.take(id)?;
+        self.lost.insert(id.to_owned());
         Ok(self.retry(q, &rows, "no response (timeout or lost connection)", now))
     }
 
     fn take(&mut self, id: &str) -> Result<(usize, Vec<usize>), Error> {
+        if self.lost.contains(id) {
+            return Err(Error::new(
+                ErrorCode::InvalidState,
+                "requestId",
+                format!("Request \"{}\" was declared lost (by `lost`): the sync sends the GET again, so drop this late answer.", crate::money::shown(id)),
+            ));
+        }
         self.in_flight.remove(id).ok_or_else(|| {
             Error::new(
                 ErrorCode::InvalidState,

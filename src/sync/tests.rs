@@ -299,6 +299,29 @@ fn a_part_payment_then_the_rest_gives_changed_then_paid() {
     assert!(r.changes().is_empty());
 }
 
+/// Regression: an answer that arrives after its request was declared `lost` was refused as if
+/// the id were unknown or answered twice ("pass the id of a request returned by next(), once"),
+/// though the host had never answered it. It now says the GET is sent again, so drop it.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn a_late_answer_to_a_lost_get_says_it_was_declared_lost() {
+    let mut r = run(&exported(1, None), opts());
+    let q = r.next(0).remove(0);
+    r.lost(&q.id, 0).unwrap();
+    let late = ok(list("Invoices", vec![invoice(0, "PAID", "0.00", "46.00")]));
+    let e = r.handle(&q.id, &late, 1).err().unwrap();
+    assert!(
+        e.message.contains("declared lost") && e.message.contains("drop"),
+        "{}",
+        e.message
+    );
+    let e = r.lost(&q.id, 1).err().unwrap();
+    assert!(e.message.contains("declared lost"), "{}", e.message);
+    // An id never handed out keeps the general message.
+    let e = r.handle("nope", &late, 1).err().unwrap();
+    assert!(e.message.contains("returned by next()"), "{}", e.message);
+}
+
 #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
 #[cfg_attr(not(target_arch = "wasm32"), test)]
 fn rate_limits_pause_and_resend_lost_answers_retry_then_give_up() {
