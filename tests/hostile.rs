@@ -80,13 +80,70 @@ fn many_lines_at_the_limit_still_total_exactly() {
     assert_eq!(totals["subTotal"], "99999999999900.00");
 }
 
+fn line_amount(input: Value) -> xero_export::build::totals::LineResult {
+    let line: xero_export::build::totals::LineInput = serde_json::from_value(input).unwrap();
+    xero_export::build::totals::compute_line(&line)
+}
+
 #[test]
 fn line_amount_with_opposite_extremes_is_an_issue() {
-    let input = json!({"quantity": format!("-{MAX}"), "unitAmount": 1, "discountAmount": MAX});
-    let line: xero_export::build::totals::LineInput = serde_json::from_value(input).unwrap();
-    let r = xero_export::build::totals::compute_line(&line);
+    let r =
+        line_amount(json!({"quantity": format!("-{MAX}"), "unitAmount": 1, "discountAmount": MAX}));
     assert_eq!(r.line_amount, None);
+    assert_eq!(
+        codes(&r.issues),
+        [
+            "NUMBER_OUT_OF_RANGE@quantity",
+            "NUMBER_OUT_OF_RANGE@discountAmount"
+        ]
+    );
+    let r = line_amount(json!({"quantity": "-9999999999999", "unitAmount": "9999999999.99"}));
     assert_eq!(codes(&r.issues), ["LINE_AMOUNT_TOO_LARGE@lineAmount"]);
+}
+
+/// Regression: the `lineAmount` helper gave an amount for lines the preview refuses (and Xero
+/// with them): a discount past the line's amount ("-50.00"), a quantity past Xero's 13 digits,
+/// a unit amount and a discount past Xero's limits cancelling out ("0.00"); and said nothing of
+/// a line Xero's rounding makes 0.00, which Xero refuses.
+#[test]
+fn line_amount_refuses_what_the_preview_refuses() {
+    for (input, want) in [
+        (
+            json!({"quantity": 1, "unitAmount": "100", "discountAmount": "150"}),
+            vec!["DISCOUNT_INVALID@discountAmount"],
+        ),
+        (
+            json!({"quantity": "1234567890.1234", "unitAmount": "1"}),
+            vec!["NUMBER_OUT_OF_RANGE@quantity"],
+        ),
+        (
+            json!({"quantity": 1, "unitAmount": "1e20", "discountAmount": "1e20"}),
+            vec![
+                "NUMBER_OUT_OF_RANGE@unitAmount",
+                "NUMBER_OUT_OF_RANGE@discountAmount",
+            ],
+        ),
+    ] {
+        let r = line_amount(input.clone());
+        assert_eq!(r.line_amount, None, "{input}");
+        assert_eq!(codes(&r.issues), want, "{input}");
+        let (preview_codes, _) = outcome(
+            json!([{"description": "x", "quantity": input["quantity"], "unitAmount": input["unitAmount"], "discountAmount": input.get("discountAmount")}]),
+        );
+        let on_line: Vec<String> = preview_codes
+            .iter()
+            .map(|c| c.replace("invoices[0].lines[0].", ""))
+            .filter(|c| !c.starts_with("DISCOUNT_NOT_SUPPORTED") && !c.starts_with("CONVERTED"))
+            .collect();
+        let mut on_line = on_line;
+        let mut want = want;
+        on_line.sort();
+        want.sort();
+        assert_eq!(on_line, want, "{input}");
+    }
+    let r = line_amount(json!({"quantity": "0.0001", "unitAmount": "0.01"}));
+    assert_eq!(r.line_amount.as_deref(), Some("0.00"));
+    assert_eq!(codes(&r.issues), ["LINE_AMOUNT_ROUNDS_TO_ZERO@lineAmount"]);
 }
 
 #[test]
