@@ -519,3 +519,26 @@ fn lines_are_asked_for_with_the_derived_names() {
         Some(("SourceLine", xero_export::input::source::LINE_FIELDS))
     );
 }
+
+/// Regression: a JS float residue (`0.1 * 3 - 0.3`, as JSON.stringify writes it) as a discount
+/// was "out of range: Xero accepts amounts up to 9,999,999,999.99", as if it were too large.
+#[test]
+fn a_float_residue_is_too_many_decimals_not_out_of_range() {
+    let text = r#"[{"id": "a", "number": "1", "date": "2024-01-15", "payer": {"contactId": "5cc8cf28-567e-4d43-b287-687cfcaec47c"},
+        "lines": [{"description": "x", "quantity": 1, "unitAmount": 10, "discountAmount": 5.551115123125783e-17}]}]"#;
+    let p = preview(
+        sample_snapshot(),
+        settings(),
+        serde_json::from_str(text).unwrap(),
+    );
+    let issues = &p.documents[0].issues;
+    assert_eq!(
+        codes(issues),
+        ["TOO_MANY_DECIMALS@invoices[0].lines[0].discountAmount"]
+    );
+    assert!(
+        issues[0].message.contains("at most 2"),
+        "{}",
+        issues[0].message
+    );
+}
