@@ -542,3 +542,45 @@ fn a_float_residue_is_too_many_decimals_not_out_of_range() {
         issues[0].message
     );
 }
+
+/// Regression: a due date rule that lands past 9999-12-31 (`daysAfter` 3,000,000, or a term of
+/// the following month from 9999-12-31) said to "set settings.dueDate", which was set, or that
+/// "Xero needs a day between 1 and 31" for day 20. Each now says the date is past the last one.
+#[test]
+fn a_due_date_rule_past_9999_says_so() {
+    let inv = |date: &str| json!([{"id": "a", "number": "1", "date": date, "payer": {"contactId": KATHERINE}, "lines": [{"description": "x", "quantity": 1, "unitAmount": 1}]}]);
+    let mut snap = sample_snapshot();
+    snap["organisation"]["Organisations"][0]["PaymentTerms"] =
+        json!({"Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"}});
+    let mut no_terms = sample_snapshot();
+    no_terms["organisation"]["Organisations"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("PaymentTerms");
+    for (snapshot, rule, date) in [
+        (
+            sample_snapshot(),
+            json!({"rule": "daysAfter", "days": 3_000_000}),
+            "2024-01-15",
+        ),
+        (
+            no_terms,
+            json!({"rule": "paymentTerms", "fallbackDays": 4_000_000}),
+            "2024-01-15",
+        ),
+        (snap, json!({"rule": "paymentTerms"}), "9999-12-31"),
+    ] {
+        let s = json!({"status": "AUTHORISED", "accounts": {"default": "200"}, "dueDate": rule});
+        let issues = preview(snapshot, s, inv(date)).documents[0].issues.clone();
+        assert_eq!(
+            codes(&issues),
+            ["DUE_DATE_MISSING@invoices[0].dueDate"],
+            "{rule}"
+        );
+        assert!(
+            issues[0].message.contains("past 9999-12-31"),
+            "{}",
+            issues[0].message
+        );
+    }
+}
