@@ -346,6 +346,14 @@ impl Num {
                 ));
                 None
             }
+            Num::Invalid(NumError::OutOfRange(text)) if beyond_by_places(text) => {
+                issues.push(Issue::error(
+                    IssueCode::TooManyDecimals,
+                    path(),
+                    format!("The {field} {} has more decimal places than any amount can hold; Xero accepts at most {max_dp}. Round it in your application so the amount you show is the amount Xero stores.", shown(text)),
+                ));
+                None
+            }
             Num::Invalid(NumError::OutOfRange(text)) => {
                 let text = shown(text);
                 issues.push(Issue::error(
@@ -503,6 +511,33 @@ pub fn plain_agrees_with_general(text: &str) -> bool {
         (Some(fast), Parsed::Value(general)) => fast.serialize() == general.serialize(),
         (Some(_), Parsed::OutOfRange | Parsed::NotANumber) => false,
     }
+}
+
+/// Whether number text no Decimal holds is beyond it by its places rather than its size: its
+/// magnitude is below 10^28 (a Decimal's whole part holds that), so what no Decimal holds is
+/// its fraction (`5e-324`, a float's residue `5.551115123125783e-17`, 30 places).
+fn beyond_by_places(text: &str) -> bool {
+    let unsigned = text.trim_start_matches(['-', '+']);
+    let (mantissa, exponent) = unsigned.split_once(['e', 'E']).unwrap_or((unsigned, "0"));
+    // An exponent past i64 is past any Decimal either way: its sign says which way.
+    let exponent = exponent
+        .parse::<i64>()
+        .unwrap_or(if exponent.starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        });
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let whole = whole.trim_start_matches('0');
+    // Where the first significant digit is: the whole part's digits, or minus the zeros that
+    // start the fraction.
+    let zeros = fraction.len() - fraction.trim_start_matches('0').len();
+    let position = if whole.is_empty() {
+        -i64::try_from(zeros).unwrap_or(i64::MAX)
+    } else {
+        i64::try_from(whole.len()).unwrap_or(i64::MAX)
+    };
+    position.saturating_add(exponent) <= 28
 }
 
 /// Optional sign, digits, optional fraction, optional exponent; nothing else.
@@ -964,7 +999,7 @@ mod range_tests {
             "1e308",
             &"9".repeat(40),
             "79228162514264337593543950336",
-            "1e-300",
+            "-1.5e29",
         ] {
             let (code, msg) = message(&Num::parse(text));
             assert_eq!(code, IssueCode::NumberOutOfRange, "{text}");
@@ -979,6 +1014,28 @@ mod range_tests {
         assert_eq!(code, IssueCode::NumberInvalid);
         assert!(msg.len() < 300, "a {}-byte message", msg.len());
         assert!(msg.contains("(1000000 characters)"), "{msg}");
+    }
+
+    /// Regression: a number too small or too precise for any Decimal (a JS float residue such
+    /// as `0.1 * 3 - 0.3`, `5e-324`, more than 28 places) was "out of range: Xero accepts
+    /// amounts up to 9,999,999,999.99", which says the amount is too large. Its problem is its
+    /// decimal places: `TOO_MANY_DECIMALS`, saying how many the field takes.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn too_small_or_too_precise_is_too_many_decimals() {
+        for num in [
+            Num::parse("5.551115123125783e-17"),
+            Num::parse("5e-324"),
+            Num::parse("-1E-30"),
+            Num::parse("1.00000000000000000000000000000001"),
+            Num::parse("1234567890123456789012345678.91"),
+            num_from_js_number(5e-324),
+        ] {
+            let (code, msg) = message(&num);
+            assert_eq!(code, IssueCode::TooManyDecimals, "{num:?}");
+            assert!(msg.contains("at most 4"), "{msg}");
+            assert!(!msg.contains("9,999,999,999.99"), "{msg}");
+        }
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -430,3 +430,28 @@ fn a_rounding_line_needs_an_active_account_and_tax_rate() {
         assert_eq!(d["blocked"], true, "{code}: {}", d["body"]);
     }
 }
+
+/// Regression: the tolerance counted every line, so a priced line with twenty description-only
+/// lines (headings, notes) had 0.21 adjusted away as "rounding" by a rounding line, though a
+/// line without an amount has no rounding to differ by: the tolerance is 0.01 per line with
+/// an amount.
+#[test]
+fn lines_without_an_amount_add_no_tolerance() {
+    let mut lines = vec![json!({"description": "x", "quantity": 1, "unitAmount": "100.00"})];
+    lines.extend((0..20).map(|i| json!({"description": format!("note {i}")})));
+    let invs = json!([{"id": "h-1", "number": "H-1", "date": "2024-01-15", "dueDate": "2024-02-15",
+                       "payer": {"contactId": KATHERINE}, "total": "115.20", "lines": lines}]);
+    let d = json_of(&preview(
+        snapshot(),
+        settings("roundingLine", "Exclusive"),
+        invs,
+    ))["documents"][0]
+        .clone();
+    assert_eq!(described(&d), ["error TOTAL_MISMATCH@invoices[0].total"]);
+    assert!(d["adjustment"].is_null(), "{}", d["adjustment"]);
+    let message = d["issues"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("(1 line with an amount: at most 0.01)"),
+        "{message}"
+    );
+}

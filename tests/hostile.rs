@@ -80,13 +80,70 @@ fn many_lines_at_the_limit_still_total_exactly() {
     assert_eq!(totals["subTotal"], "99999999999900.00");
 }
 
+fn line_amount(input: Value) -> xero_export::build::totals::LineResult {
+    let line: xero_export::build::totals::LineInput = serde_json::from_value(input).unwrap();
+    xero_export::build::totals::compute_line(&line)
+}
+
 #[test]
 fn line_amount_with_opposite_extremes_is_an_issue() {
-    let input = json!({"quantity": format!("-{MAX}"), "unitAmount": 1, "discountAmount": MAX});
-    let line: xero_export::build::totals::LineInput = serde_json::from_value(input).unwrap();
-    let r = xero_export::build::totals::compute_line(&line);
+    let r =
+        line_amount(json!({"quantity": format!("-{MAX}"), "unitAmount": 1, "discountAmount": MAX}));
     assert_eq!(r.line_amount, None);
+    assert_eq!(
+        codes(&r.issues),
+        [
+            "NUMBER_OUT_OF_RANGE@quantity",
+            "NUMBER_OUT_OF_RANGE@discountAmount"
+        ]
+    );
+    let r = line_amount(json!({"quantity": "-9999999999999", "unitAmount": "9999999999.99"}));
     assert_eq!(codes(&r.issues), ["LINE_AMOUNT_TOO_LARGE@lineAmount"]);
+}
+
+/// Regression: the `lineAmount` helper gave an amount for lines the preview refuses (and Xero
+/// with them): a discount past the line's amount ("-50.00"), a quantity past Xero's 13 digits,
+/// a unit amount and a discount past Xero's limits cancelling out ("0.00"); and said nothing of
+/// a line Xero's rounding makes 0.00, which Xero refuses.
+#[test]
+fn line_amount_refuses_what_the_preview_refuses() {
+    for (input, want) in [
+        (
+            json!({"quantity": 1, "unitAmount": "100", "discountAmount": "150"}),
+            vec!["DISCOUNT_INVALID@discountAmount"],
+        ),
+        (
+            json!({"quantity": "1234567890.1234", "unitAmount": "1"}),
+            vec!["NUMBER_OUT_OF_RANGE@quantity"],
+        ),
+        (
+            json!({"quantity": 1, "unitAmount": "1e20", "discountAmount": "1e20"}),
+            vec![
+                "NUMBER_OUT_OF_RANGE@unitAmount",
+                "NUMBER_OUT_OF_RANGE@discountAmount",
+            ],
+        ),
+    ] {
+        let r = line_amount(input.clone());
+        assert_eq!(r.line_amount, None, "{input}");
+        assert_eq!(codes(&r.issues), want, "{input}");
+        let (preview_codes, _) = outcome(
+            json!([{"description": "x", "quantity": input["quantity"], "unitAmount": input["unitAmount"], "discountAmount": input.get("discountAmount")}]),
+        );
+        let on_line: Vec<String> = preview_codes
+            .iter()
+            .map(|c| c.replace("invoices[0].lines[0].", ""))
+            .filter(|c| !c.starts_with("DISCOUNT_NOT_SUPPORTED") && !c.starts_with("CONVERTED"))
+            .collect();
+        let mut on_line = on_line;
+        let mut want = want;
+        on_line.sort();
+        want.sort();
+        assert_eq!(on_line, want, "{input}");
+    }
+    let r = line_amount(json!({"quantity": "0.0001", "unitAmount": "0.01"}));
+    assert_eq!(r.line_amount.as_deref(), Some("0.00"));
+    assert_eq!(codes(&r.issues), ["LINE_AMOUNT_ROUNDS_TO_ZERO@lineAmount"]);
 }
 
 #[test]
@@ -518,4 +575,69 @@ fn whole_number_settings_say_what_was_wrong_in_the_callers_terms() {
         xero_export::Settings::read(r#"{"dueDate": {"rule": "daysAfter", "days": 14}}"#).is_ok()
     );
     assert!(xero_export::Settings::read(r#"{"tracking": {"optionNameLimit": 1e2}}"#).is_ok());
+}
+
+/// Regression: a JS float residue (`0.1 * 3 - 0.3`, as JSON.stringify writes it) as a discount
+/// was "out of range: Xero accepts amounts up to 9,999,999,999.99", as if it were too large.
+#[test]
+fn a_float_residue_is_too_many_decimals_not_out_of_range() {
+    let text = r#"[{"id": "a", "number": "1", "date": "2024-01-15", "payer": {"contactId": "5cc8cf28-567e-4d43-b287-687cfcaec47c"},
+        "lines": [{"description": "x", "quantity": 1, "unitAmount": 10, "discountAmount": 5.551115123125783e-17}]}]"#;
+    let p = preview(
+        sample_snapshot(),
+        settings(),
+        serde_json::from_str(text).unwrap(),
+    );
+    let issues = &p.documents[0].issues;
+    assert_eq!(
+        codes(issues),
+        ["TOO_MANY_DECIMALS@invoices[0].lines[0].discountAmount"]
+    );
+    assert!(
+        issues[0].message.contains("at most 2"),
+        "{}",
+        issues[0].message
+    );
+}
+
+/// Regression: a due date rule that lands past 9999-12-31 (`daysAfter` 3,000,000, or a term of
+/// the following month from 9999-12-31) said to "set settings.dueDate", which was set, or that
+/// "Xero needs a day between 1 and 31" for day 20. Each now says the date is past the last one.
+#[test]
+fn a_due_date_rule_past_9999_says_so() {
+    let inv = |date: &str| json!([{"id": "a", "number": "1", "date": date, "payer": {"contactId": KATHERINE}, "lines": [{"description": "x", "quantity": 1, "unitAmount": 1}]}]);
+    let mut snap = sample_snapshot();
+    snap["organisation"]["Organisations"][0]["PaymentTerms"] =
+        json!({"Sales": {"Day": 20, "Type": "OFFOLLOWINGMONTH"}});
+    let mut no_terms = sample_snapshot();
+    no_terms["organisation"]["Organisations"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("PaymentTerms");
+    for (snapshot, rule, date) in [
+        (
+            sample_snapshot(),
+            json!({"rule": "daysAfter", "days": 3_000_000}),
+            "2024-01-15",
+        ),
+        (
+            no_terms,
+            json!({"rule": "paymentTerms", "fallbackDays": 4_000_000}),
+            "2024-01-15",
+        ),
+        (snap, json!({"rule": "paymentTerms"}), "9999-12-31"),
+    ] {
+        let s = json!({"status": "AUTHORISED", "accounts": {"default": "200"}, "dueDate": rule});
+        let issues = preview(snapshot, s, inv(date)).documents[0].issues.clone();
+        assert_eq!(
+            codes(&issues),
+            ["DUE_DATE_MISSING@invoices[0].dueDate"],
+            "{rule}"
+        );
+        assert!(
+            issues[0].message.contains("past 9999-12-31"),
+            "{}",
+            issues[0].message
+        );
+    }
 }

@@ -336,6 +336,25 @@ fn every_payment_check_at_once() {
     drop(run.next(0));
 }
 
+/// Regression: a payment's `currencyRate` was taken with up to 10 decimal places, and Xero
+/// keeps 6 ("max length = [18].[6]"), so a rate of 0.93125678 was rounded by Xero, silently,
+/// to another rate than the host booked.
+#[test]
+fn a_currency_rate_past_six_places_is_too_many_decimals() {
+    let mut aud = invoice(2);
+    aud["currency"] = json!("AUD");
+    let pay = |rate: &str| {
+        let mut p = payment("p", json!({"sourceId": "inv-2"}), "1.00", "091");
+        p["currencyRate"] = json!(rate);
+        plan(json!({"invoices": [aud.clone()], "payments": [p]}))
+    };
+    assert_eq!(
+        issue_at(&pay("0.93125678").payments()[0].issues),
+        ["TOO_MANY_DECIMALS@payments[0].currencyRate"]
+    );
+    assert!(pay("0.931256").payments()[0].issues.is_empty());
+}
+
 #[test]
 fn documents_first_then_payments_partial_then_full() {
     let pay = |id: &str, amount: &str| payment(id, json!({"sourceId": "inv-1"}), amount, "091");

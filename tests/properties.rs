@@ -191,6 +191,39 @@ proptest! {
         }
     }
 
+    /// The `lineAmount` helper takes and refuses the lines the preview does, over the whole
+    /// Decimal range as quantity, unit amount and discount (a rate or an amount): the same
+    /// error codes, the same warnings, and the same line amount (sign aside: a negative
+    /// invoice is previewed as a credit note) whenever it gives one.
+    #[test]
+    fn line_amount_helper_agrees_with_the_preview(q in any_decimal(), u in any_decimal(), d in prop::option::of(any_decimal()), rate in any::<bool>()) {
+        let key = if rate { "discountRate" } else { "discountAmount" };
+        let mut line = json!({"quantity": q.to_string(), "unitAmount": u.to_string()});
+        if let Some(d) = d {
+            line[key] = json!(d.to_string());
+        }
+        let input: xero_export::build::totals::LineInput = serde_json::from_value(line.clone()).unwrap();
+        let helper = xero_export::build::totals::compute_line(&input);
+        line["description"] = json!("x");
+        let invs = json!([{"id": "a", "number": "N", "date": "2024-01-15", "payer": {"contactId": KATHERINE}, "lines": [line]}]);
+        let p = preview(snapshot(), settings("Exclusive"), invs);
+        let doc = &p.documents[0];
+        let on_line = |issues: &[xero_export::Issue], line_only: bool| {
+            let mut c: Vec<String> = issues
+                .iter()
+                .filter(|i| !line_only || i.path.as_str().starts_with("invoices[0].lines[0]"))
+                .filter(|i| i.code.as_str() != "DISCOUNT_NOT_SUPPORTED")
+                .map(|i| format!("{:?} {}", i.severity, i.code.as_str()))
+                .collect();
+            c.sort();
+            c
+        };
+        prop_assert_eq!(on_line(&helper.issues, false), on_line(&doc.issues, true), "{:?} / {:?}", helper.issues, doc.issues);
+        if let Some(amount) = &helper.line_amount {
+            prop_assert_eq!(dec(amount).abs(), dec(&doc.lines[0].line_amount).abs());
+        }
+    }
+
     #[test]
     fn a_negated_invoice_is_a_credit_note_with_the_same_totals(lines in prop::collection::vec(line(), 1..6), mode in mode()) {
         let pos = preview(snapshot(), settings(mode), invoice(&lines, false));

@@ -6,7 +6,8 @@
 //! Why a tolerance: a host that rounds tax on the invoice total, or rounds differently, differs
 //! from Xero's per-line rounding by at most half a cent per line. A larger difference is not
 //! rounding (a missing line, a wrong price), and adjusting it would hide the error, so it is
-//! `TOTAL_MISMATCH` as an error under every adjusting policy. The tolerance is 0.01 per line.
+//! `TOTAL_MISMATCH` as an error under every adjusting policy. The tolerance is 0.01 per line
+//! with an amount (a description-only line has no rounding to differ by).
 //! How far Xero accepts an overridden `TaxAmount` on invoices is UNVERIFIED (reference §3.2:
 //! allowed; on bank transactions Xero refused one 0.05 off), so the override never moves a
 //! line's tax by more than 0.01, never past the line amount nor to the other sign.
@@ -62,7 +63,7 @@ pub(crate) fn apply(
     // The difference as the preview states it: Xero's total minus the host's, host's sign.
     let diff = if credit { adj } else { -adj };
     let adjusted = known_rates(ctx)
-        .and_then(|()| within_tolerance(adj, built.taxes.len()))
+        .and_then(|()| within_tolerance(adj, &built.taxes))
         .and_then(|()| match policy {
             HostTotalPolicy::Report | HostTotalPolicy::Error => Err(
                 "the settings block a document whose total differs (hostTotal.policy \"error\")."
@@ -98,9 +99,15 @@ fn known_rates(ctx: &Ctx<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// At most 0.01 per line, in whole cents.
-fn within_tolerance(adj: Decimal, lines: usize) -> Result<(), String> {
-    let max = Decimal::from(lines)
+/// At most 0.01 per line with an amount, in whole cents: a line without one (a heading, a
+/// note) has no rounding to differ by.
+fn within_tolerance(adj: Decimal, taxes: &[LineTax]) -> Result<(), String> {
+    let priced = taxes.iter().filter(|t| !t.amount.is_zero()).count();
+    let lines = match priced {
+        1 => "1 line with an amount".to_owned(),
+        n => format!("{n} lines with an amount"),
+    };
+    let max = Decimal::from(priced)
         .checked_mul(CENT)
         .unwrap_or(Decimal::MAX);
     if adj.abs() > max
@@ -108,7 +115,7 @@ fn within_tolerance(adj: Decimal, lines: usize) -> Result<(), String> {
             .checked_mul(Decimal::ONE_HUNDRED)
             .is_some_and(|c| c.fract().is_zero())
     {
-        return Err(format!("more than 0.01 per line ({lines} lines: at most {}) is not rounding, so it is not adjusted. Fix the invoice's total or its lines.", fixed(max, 2)));
+        return Err(format!("more than 0.01 per line with an amount ({lines}: at most {}) is not rounding, so it is not adjusted. Fix the invoice's total or its lines.", fixed(max, 2)));
     }
     Ok(())
 }

@@ -14,6 +14,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::issues::{Issue, IssueCode};
 use crate::money::{fixed, fixed_text, round2, round_half_away};
 
 /// How line amounts relate to tax: Xero's `LineAmountTypes` (exact case on invoices).
@@ -65,6 +66,115 @@ pub fn unit_amount(unit: Decimal, unitdp: u32) -> Decimal {
 /// of at least 0.0001 (Xero's smallest), so no line with it could be accepted. Bounding the
 /// inputs is what keeps every product below Decimal's range: 13 digits × 18 digits < 10²⁸.
 pub const UNIT_AMOUNT_MAX: Decimal = Decimal::from_parts(2_808_348_671, 232_830_643, 0, false, 4); // 99_999_999_999_999.9999
+
+/// [`LINE_AMOUNT_MAX`]'s whole part (9,999,999,999), for [`within`].
+const LINE_AMOUNT_WHOLE: u128 = 9_999_999_999;
+
+/// [`UNIT_AMOUNT_MAX`]'s whole part (99,999,999,999,999), for [`within`].
+const UNIT_AMOUNT_WHOLE: u128 = 99_999_999_999_999;
+
+/// `|value| <= max`, told from the mantissa alone when it is no more than `whole` (`max`'s
+/// whole part; a value is never more than its mantissa, its scale being a division). Why:
+/// Decimal's own comparison first brings both to one scale, a multiplication of 96-bit
+/// numbers, and this runs twice a line: ~75 instructions a comparison (callgrind, bench input).
+fn within(value: Decimal, max: Decimal, whole: u128) -> bool {
+    value.mantissa().unsigned_abs() <= whole || value.abs() <= max
+}
+
+/// Whether `amount` is within Xero's limit on a line amount, [`LINE_AMOUNT_MAX`].
+pub(crate) fn line_amount_fits(amount: Decimal) -> bool {
+    within(amount, LINE_AMOUNT_MAX, LINE_AMOUNT_WHOLE)
+}
+
+/// Number of digits in a decimal's text (Xero's "max length = 13" for quantities).
+fn digit_count(d: Decimal) -> usize {
+    // The digits of its text: those of the mantissa, or with a leading "0." more (0.05 has 3).
+    digits_and_scale(d.normalize())
+}
+
+/// [`digit_count`] of `d` as it is, trailing zeros and all: never less than its
+/// [`digit_count`] (normalising takes as many digits off the mantissa as off the scale), so a
+/// quantity within the limit so counted needs no normalising (callgrind, bench input: ~60
+/// instructions a line; the digits are counted with `ilog10`, not a division per digit, which
+/// on a `u128` is a library call in wasm).
+fn digits_and_scale(d: Decimal) -> usize {
+    let n = d.mantissa().unsigned_abs();
+    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
+    digits.max(d.scale() as usize + 1)
+}
+
+// The range checks a line's numbers get once read, shared by the preview's lines and the
+// `lineAmount` helper so that both take and refuse the same lines: out of Xero's range, a
+// number is reported (at `path`) and then left out, before any arithmetic. That bound is what
+// keeps every product and sum of a line within Decimal's range.
+
+/// Whether the quantity has at most 13 digits, Xero's limit; else an issue at `path`.
+pub(crate) fn quantity_fits(
+    q: Decimal,
+    path: impl FnOnce() -> String,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let fits = digits_and_scale(q) <= 13 || digit_count(q) <= 13;
+    if !fits {
+        issues.push(Issue::error(
+            IssueCode::NumberOutOfRange,
+            path(),
+            format!("The quantity {q} has more than 13 digits, Xero's limit."),
+        ));
+    }
+    fits
+}
+
+/// Whether the unit amount is at most [`UNIT_AMOUNT_MAX`]; else an issue at `path`.
+pub(crate) fn unit_amount_fits(
+    u: Decimal,
+    path: impl FnOnce() -> String,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let fits = within(u, UNIT_AMOUNT_MAX, UNIT_AMOUNT_WHOLE);
+    if !fits {
+        issues.push(Issue::error(
+            IssueCode::NumberOutOfRange,
+            path(),
+            format!("The unit amount {u} is out of range: no line with it could stay within Xero's limit of 9,999,999,999.99."),
+        ));
+    }
+    fits
+}
+
+/// Whether a discount amount is within Xero's limit on a line amount; else an issue at `path`.
+pub(crate) fn discount_amount_fits(
+    a: Decimal,
+    path: impl FnOnce() -> String,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let fits = line_amount_fits(a);
+    if !fits {
+        issues.push(Issue::error(
+            IssueCode::NumberOutOfRange,
+            path(),
+            format!("The discount amount {a} is beyond Xero's limit for a line amount, 9,999,999,999.99."),
+        ));
+    }
+    fits
+}
+
+/// An issue at `path` when the discount amount `a` takes off more than the line's gross
+/// amount (`q` × `u`).
+pub(crate) fn check_discount_covered(
+    a: Decimal,
+    (q, u, unitdp): (Decimal, Decimal, u32),
+    path: impl FnOnce() -> String,
+    issues: &mut Vec<Issue>,
+) {
+    if gross_amount(q, u, unitdp).is_some_and(|g| a.abs() > g.abs()) {
+        issues.push(Issue::error(
+            IssueCode::DiscountInvalid,
+            path(),
+            format!("The discount amount {a} is more than the line's amount."),
+        ));
+    }
+}
 
 /// Gross amount before any discount: round2(Quantity × unit amount as stored); `None` past
 /// Decimal's range (only for inputs beyond Xero's limits).
@@ -250,9 +360,11 @@ pub struct LineResult {
     pub issues: Vec<crate::issues::Issue>,
 }
 
-/// The line amount Xero will compute for one line, with every input problem as an issue.
+/// The line amount Xero will compute for one line, with every input problem as an issue: the
+/// preview's own checks of a line's numbers, so that the helper takes and refuses the lines the
+/// preview does (a discount past the line's amount, a quantity past 13 digits), and warns as it
+/// does of a line Xero's rounding makes 0.00.
 pub fn compute_line(input: &LineInput) -> LineResult {
-    use crate::issues::{Issue, IssueCode};
     let mut issues = Vec::new();
     let unitdp = match input.unitdp {
         None | Some(2) => 2,
@@ -266,63 +378,103 @@ pub fn compute_line(input: &LineInput) -> LineResult {
             2
         }
     };
-    let quantity = input.quantity.check("quantity", "quantity", 4, &mut issues);
+    let quantity = input
+        .quantity
+        .check("quantity", "quantity", 4, &mut issues)
+        .filter(|q| quantity_fits(*q, || "quantity".into(), &mut issues));
     let unit = input
         .unit_amount
-        .check("unitAmount", "unit amount", unitdp, &mut issues);
-    let discount = match (&input.discount_rate, &input.discount_amount) {
+        .check("unitAmount", "unit amount", unitdp, &mut issues)
+        .filter(|u| unit_amount_fits(*u, || "unitAmount".into(), &mut issues));
+    let discount = line_discount(input, &mut issues);
+    let amount = match (quantity, unit) {
+        (Some(q), Some(u)) => {
+            if let Discount::Amount(a) = discount {
+                let path = || "discountAmount".into();
+                check_discount_covered(a, (q, u, unitdp), path, &mut issues);
+            }
+            checked_line_amount(q, u, unitdp, discount, &mut issues)
+        }
+        _ => None,
+    };
+    match (amount, unit) {
+        (Some(amount), Some(u)) if !issues.iter().any(Issue::is_error) => LineResult {
+            unit_amount: Some(fixed(unit_amount(u, unitdp), unitdp)),
+            line_amount: Some(fixed(amount, 2)),
+            issues,
+        },
+        _ => LineResult {
+            unit_amount: None,
+            line_amount: None,
+            issues,
+        },
+    }
+}
+
+/// The line's discount as the preview takes it: a rate (0-100 %) or an amount within Xero's
+/// limit, never both; none, with an issue, when it is not usable.
+fn line_discount(input: &LineInput, issues: &mut Vec<Issue>) -> Discount {
+    match (&input.discount_rate, &input.discount_amount) {
         (Some(_), Some(_)) => {
             issues.push(Issue::error(
                 IssueCode::DiscountInvalid,
                 "discountAmount",
                 "Give either discountRate or discountAmount, not both: Xero applies only one.",
             ));
-            None
+            Discount::None
         }
-        (Some(rate), None) => rate
-            .check("discountRate", "discount rate", 2, &mut issues)
-            .map(Discount::Rate),
-        (None, Some(amount)) => amount
-            .check("discountAmount", "discount amount", 2, &mut issues)
-            .map(Discount::Amount),
-        (None, None) => Some(Discount::None),
-    };
-    if let Some(Discount::Rate(rate)) = discount {
-        if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
-            issues.push(Issue::error(
-                IssueCode::DiscountInvalid,
-                "discountRate",
-                format!("The discount rate {rate} is outside 0–100 %."),
-            ));
-        }
-    }
-    match (quantity, unit, discount) {
-        (Some(q), Some(u), Some(disc)) if issues.is_empty() => {
-            match line_amount(q, u, unitdp, disc).filter(|a| a.abs() <= LINE_AMOUNT_MAX) {
-                Some(amount) => LineResult {
-                    unit_amount: Some(fixed(unit_amount(u, unitdp), unitdp)),
-                    line_amount: Some(fixed(amount, 2)),
-                    issues,
-                },
-                None => {
-                    issues.push(Issue::error(
-                        IssueCode::LineAmountTooLarge,
-                        "lineAmount",
-                        "The line amount exceeds Xero's limit of 9,999,999,999.99; split the line.",
-                    ));
-                    LineResult {
-                        unit_amount: None,
-                        line_amount: None,
-                        issues,
-                    }
+        (Some(rate), None) => match rate.check("discountRate", "discount rate", 2, issues) {
+            Some(r) if r < Decimal::ZERO || r > Decimal::ONE_HUNDRED => {
+                issues.push(Issue::error(
+                    IssueCode::DiscountInvalid,
+                    "discountRate",
+                    format!("The discount rate {r} is outside 0-100 %."),
+                ));
+                Discount::None
+            }
+            Some(r) => Discount::Rate(r),
+            None => Discount::None,
+        },
+        (None, Some(amount)) => {
+            match amount.check("discountAmount", "discount amount", 2, issues) {
+                Some(a) if discount_amount_fits(a, || "discountAmount".into(), issues) => {
+                    Discount::Amount(a)
                 }
+                _ => Discount::None,
             }
         }
-        _ => LineResult {
-            unit_amount: None,
-            line_amount: None,
-            issues,
-        },
+        (None, None) => Discount::None,
+    }
+}
+
+/// The line amount within Xero's limit, else an issue; with a warning when Xero's rounding
+/// makes a non-zero line 0.00 (Xero refuses such a line).
+fn checked_line_amount(
+    q: Decimal,
+    u: Decimal,
+    unitdp: u32,
+    discount: Discount,
+    issues: &mut Vec<Issue>,
+) -> Option<Decimal> {
+    match line_amount_and_zero(q, u, unitdp, discount).filter(|(a, _)| line_amount_fits(*a)) {
+        Some((amount, zero)) => {
+            if zero {
+                issues.push(Issue::warning(
+                    IssueCode::LineAmountRoundsToZero,
+                    "lineAmount",
+                    format!("The line amount {q} × {u} rounds to 0.00: Xero refuses such a line, with a misleading \"Account must be valid.\" or \"Tax rate must be valid.\". Remove the line or combine it with another."),
+                ));
+            }
+            Some(amount)
+        }
+        None => {
+            issues.push(Issue::error(
+                IssueCode::LineAmountTooLarge,
+                "lineAmount",
+                "The line amount exceeds Xero's limit of 9,999,999,999.99; split the line.",
+            ));
+            None
+        }
     }
 }
 
@@ -529,6 +681,67 @@ mod tests {
             line_tax(dec("40"), dec("15"), LineAmountTypes::NoTax).unwrap(),
             Decimal::ZERO
         );
+    }
+
+    /// [`within`] answers what `|value| <= max` answers, at every scale around both limits,
+    /// and its whole parts are the limits' own.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn within_is_the_decimal_comparison() {
+        for (max, whole) in [
+            (LINE_AMOUNT_MAX, LINE_AMOUNT_WHOLE),
+            (UNIT_AMOUNT_MAX, UNIT_AMOUNT_WHOLE),
+        ] {
+            assert_eq!(max.trunc().mantissa().unsigned_abs(), whole);
+            let w = i128::try_from(whole).unwrap();
+            for m in [
+                0,
+                1,
+                w - 1,
+                w,
+                w + 1,
+                w * 10 + 9,
+                w * 100 + 99,
+                w * 10_000 + 9_999,
+            ]
+            .into_iter()
+            .chain(w * 10_000..=w * 10_000 + 10_002)
+            {
+                for scale in 0..=28 {
+                    for sign in [1, -1] {
+                        let Ok(v) = Decimal::try_from_i128_with_scale(m * sign, scale) else {
+                            continue;
+                        };
+                        assert_eq!(within(v, max, whole), v.abs() <= max, "{v}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn digit_count_counts_the_digits_of_the_text() {
+        for text in [
+            "0",
+            "0.05",
+            "-0.5",
+            "120",
+            "1.50",
+            "1234567890123",
+            "0.0001",
+            "-12.3400",
+        ] {
+            let d = dec(text);
+            let expected = d
+                .normalize()
+                .to_string()
+                .bytes()
+                .filter(u8::is_ascii_digit)
+                .count();
+            assert_eq!(digit_count(d), expected, "{text}");
+            assert!(digits_and_scale(d) >= expected, "{text}");
+        }
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

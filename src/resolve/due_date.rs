@@ -4,7 +4,7 @@
 //!
 //! Reads the resolved contact and the snapshot's terms; computes dates only, never amounts.
 
-use crate::dates::Date;
+use crate::dates::{Date, PaymentTermType};
 use crate::input::settings::DueDateRule;
 use crate::input::snapshot::{PaymentTerms, RawTerm};
 use crate::input::source::non_empty;
@@ -80,7 +80,7 @@ fn by_rule(
     let snapshot = doc.ctx.snapshot;
     match &doc.ctx.settings.due_date {
         DueDateRule::None => None,
-        DueDateRule::DaysAfter { days } => days_after(doc, date, (*days, "days"), issues),
+        DueDateRule::DaysAfter { days } => days_after(doc, date, *days, "days", issues),
         DueDateRule::PaymentTerms { fallback_days } => {
             let pick = |terms: Option<&PaymentTerms>| {
                 terms
@@ -128,30 +128,47 @@ fn by_rule(
             match contact_terms.or(org_terms) {
                 Some(term) => {
                     let due = term.due_date(date);
-                    if due.is_none() {
+                    let month_based = matches!(
+                        term.kind,
+                        PaymentTermType::OfCurrentMonth | PaymentTermType::OfFollowingMonth
+                    );
+                    if due.is_none() && month_based && !(1..=31).contains(&term.day) {
                         issues.push(Issue::error(IssueCode::DueDateMissing, doc.path.field("dueDate"), format!("The payment term (day {}, {:?}) does not give a due date: Xero needs a day between 1 and 31 for month-based terms.", term.day, term.kind)));
+                    } else if due.is_none() {
+                        let what = format!("The payment term (day {}, {:?})", term.day, term.kind);
+                        past_last_date(doc, date, &what, issues);
                     }
                     due
                 }
                 None => {
-                    fallback_days.and_then(|d| days_after(doc, date, (d, "fallbackDays"), issues))
+                    fallback_days.and_then(|d| days_after(doc, date, d, "fallbackDays", issues))
                 }
             }
         }
     }
 }
 
-/// `date` + `days` of the setting `field`; past 9999-12-31 it says so (else the missing due
-/// date would be blamed on a rule that is set).
+/// `days` after `date`, or an issue saying the rule's `field` lands past the last date.
 fn days_after(
     doc: &Doc<'_>,
     date: Date,
-    (days, field): (u32, &str),
+    days: u32,
+    field: &str,
     issues: &mut Vec<Issue>,
 ) -> Option<Date> {
     let due = date.add_days(i64::from(days));
     if due.is_none() {
-        issues.push(Issue::error(IssueCode::DueDateMissing, doc.path.field("dueDate"), format!("settings.dueDate.{field} ({days}) puts the due date past 9999-12-31, so none is sent. Use a number of days that gives a real date.")));
+        let what = format!("settings.dueDate.{field} ({days})");
+        past_last_date(doc, date, &what, issues);
     }
     due
+}
+
+/// The issue of a due date rule that lands past 9999-12-31 (no date is later).
+fn past_last_date(doc: &Doc<'_>, date: Date, what: &str, issues: &mut Vec<Issue>) {
+    issues.push(Issue::error(
+        IssueCode::DueDateMissing,
+        doc.path.field("dueDate"),
+        format!("{what} from the invoice date {date} gives a due date past 9999-12-31, the last date there is: give the invoice a dueDate, or a rule with fewer days."),
+    ));
 }

@@ -13,7 +13,7 @@ use crate::input::settings::CreateItems;
 use crate::input::snapshot::{Item, ItemDetails};
 use crate::input::source::{non_empty, non_empty_text, SourceInvoice, SourceLine};
 use crate::issues::{Issue, IssueCode, LinePath};
-use crate::money::totals::{self, Discount, LINE_AMOUNT_MAX, UNIT_AMOUNT_MAX};
+use crate::money::totals::{self, Discount};
 use crate::resolve::accounts;
 use crate::resolve::tracking::LineTracking;
 use crate::resolve::{Ctx, Doc};
@@ -313,16 +313,11 @@ fn amounts(
         _ => (Some(Decimal::ZERO), false),
     };
     if let (Discount::Amount(a), Some(q), Some(u)) = (p.discount, quantity, unit) {
-        if totals::gross_amount(q, u, unitdp).is_some_and(|g| a.abs() > g.abs()) {
-            issues.push(Issue::error(
-                IssueCode::DiscountInvalid,
-                p.path.field("discountAmount"),
-                format!("The discount amount {a} is more than the line's amount."),
-            ));
-        }
+        let path = || p.path.field("discountAmount").into();
+        totals::check_discount_covered(a, (q, u, unitdp), path, issues);
     }
     rounding_to_zero(quantity, unit, zero, p, issues);
-    let amount = amount.filter(|a| within(*a, LINE_AMOUNT_MAX, LINE_AMOUNT_WHOLE));
+    let amount = amount.filter(|a| totals::line_amount_fits(*a));
     if amount.is_none() {
         let shown = match (quantity, unit) {
             (Some(q), Some(u)) => format!(" of {q} × {u}"),
@@ -339,37 +334,6 @@ fn amounts(
     (quantity, unit, amount)
 }
 
-/// [`LINE_AMOUNT_MAX`]'s whole part (9,999,999,999), for [`within`].
-const LINE_AMOUNT_WHOLE: u128 = 9_999_999_999;
-
-/// [`UNIT_AMOUNT_MAX`]'s whole part (99,999,999,999,999), for [`within`].
-const UNIT_AMOUNT_WHOLE: u128 = 99_999_999_999_999;
-
-/// `|value| <= max`, told from the mantissa alone when it is no more than `whole` (`max`'s
-/// whole part; a value is never more than its mantissa, its scale being a division). Why:
-/// Decimal's own comparison first brings both to one scale, a multiplication of 96-bit
-/// numbers, and this runs twice a line: ~75 instructions a comparison (callgrind, bench input).
-fn within(value: Decimal, max: Decimal, whole: u128) -> bool {
-    value.mantissa().unsigned_abs() <= whole || value.abs() <= max
-}
-
-/// Number of digits in a decimal's text (Xero's "max length = 13" for quantities).
-fn digit_count(d: Decimal) -> usize {
-    // The digits of its text: those of the mantissa, or with a leading "0." more (0.05 has 3).
-    digits_and_scale(d.normalize())
-}
-
-/// [`digit_count`] of `d` as it is, trailing zeros and all: never less than its
-/// [`digit_count`] (normalising takes as many digits off the mantissa as off the scale), so a
-/// quantity within the limit so counted needs no normalising (callgrind, bench input: ~60
-/// instructions a line; the digits are counted with `ilog10`, not a division per digit, which
-/// on a `u128` is a library call in wasm).
-fn digits_and_scale(d: Decimal) -> usize {
-    let n = d.mantissa().unsigned_abs();
-    let digits = n.checked_ilog10().map_or(1, |l| l as usize + 1);
-    digits.max(d.scale() as usize + 1)
-}
-
 /// Reads and checks a line's numbers.
 fn parse<'a>(
     line: &'a SourceLine,
@@ -377,34 +341,15 @@ fn parse<'a>(
     unitdp: u32,
     issues: &mut Vec<Issue>,
 ) -> Parsed<'a> {
-    // Out of Xero's range, a number is reported and then left out, before any arithmetic:
-    // that bound is what keeps every product and sum of the line within Decimal's range.
+    // Out of Xero's range, a number is reported and then left out, before any arithmetic
+    // (`totals::quantity_fits` and the others, which the `lineAmount` helper runs too).
     let quantity = line
         .quantity
         .as_ref()
         .and_then(|q| q.check_at(|| path.field("quantity").into(), "quantity", 4, issues))
-        .filter(|q| {
-            let fits = digits_and_scale(*q) <= 13 || digit_count(*q) <= 13;
-            if !fits {
-                issues.push(Issue::error(
-                    IssueCode::NumberOutOfRange,
-                    path.field("quantity"),
-                    format!("The quantity {q} has more than 13 digits, Xero's limit."),
-                ));
-            }
-            fits
-        });
-    let unit = unit_amount(line, path, unitdp, issues).filter(|u| {
-        let fits = within(*u, UNIT_AMOUNT_MAX, UNIT_AMOUNT_WHOLE);
-        if !fits {
-            issues.push(Issue::error(
-                IssueCode::NumberOutOfRange,
-                path.field("unitAmount"),
-                format!("The unit amount {u} is out of range: no line with it could stay within Xero's limit of 9,999,999,999.99."),
-            ));
-        }
-        fits
-    });
+        .filter(|q| totals::quantity_fits(*q, || path.field("quantity").into(), issues));
+    let unit = unit_amount(line, path, unitdp, issues)
+        .filter(|u| totals::unit_amount_fits(*u, || path.field("unitAmount").into(), issues));
     let discount = discount(line, path, issues);
     Parsed {
         source: line,
@@ -480,84 +425,18 @@ fn discount(line: &SourceLine, path: LinePath<'_>, issues: &mut Vec<Issue>) -> D
             issues,
         ) {
             Some(a) if a.is_zero() => Discount::None,
-            Some(a) if !within(a, LINE_AMOUNT_MAX, LINE_AMOUNT_WHOLE) => {
-                issues.push(Issue::error(
-                    IssueCode::NumberOutOfRange,
-                    path.field("discountAmount"),
-                    format!("The discount amount {a} is beyond Xero's limit for a line amount, 9,999,999,999.99."),
-                ));
-                Discount::None
+            Some(a)
+                if totals::discount_amount_fits(
+                    a,
+                    || path.field("discountAmount").into(),
+                    issues,
+                ) =>
+            {
+                Discount::Amount(a)
             }
-            Some(a) => Discount::Amount(a),
+            Some(_) => Discount::None,
             None => Discount::None,
         },
         (None, None) => Discount::None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::money::dec;
-
-    /// [`within`] answers what `|value| <= max` answers, at every scale around both limits,
-    /// and its whole parts are the limits' own.
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn within_is_the_decimal_comparison() {
-        for (max, whole) in [
-            (LINE_AMOUNT_MAX, LINE_AMOUNT_WHOLE),
-            (UNIT_AMOUNT_MAX, UNIT_AMOUNT_WHOLE),
-        ] {
-            assert_eq!(max.trunc().mantissa().unsigned_abs(), whole);
-            let w = i128::try_from(whole).unwrap();
-            for m in [
-                0,
-                1,
-                w - 1,
-                w,
-                w + 1,
-                w * 10 + 9,
-                w * 100 + 99,
-                w * 10_000 + 9_999,
-            ]
-            .into_iter()
-            .chain(w * 10_000..=w * 10_000 + 10_002)
-            {
-                for scale in 0..=28 {
-                    for sign in [1, -1] {
-                        let Ok(v) = Decimal::try_from_i128_with_scale(m * sign, scale) else {
-                            continue;
-                        };
-                        assert_eq!(within(v, max, whole), v.abs() <= max, "{v}");
-                    }
-                }
-            }
-        }
-    }
-
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn digit_count_counts_the_digits_of_the_text() {
-        for text in [
-            "0",
-            "0.05",
-            "-0.5",
-            "120",
-            "1.50",
-            "1234567890123",
-            "0.0001",
-            "-12.3400",
-        ] {
-            let d = dec(text);
-            let expected = d
-                .normalize()
-                .to_string()
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .count();
-            assert_eq!(digit_count(d), expected, "{text}");
-            assert!(digits_and_scale(d) >= expected, "{text}");
-        }
     }
 }

@@ -1073,6 +1073,10 @@ fn check_account_currency(
     }
 }
 
+/// Decimal places Xero keeps of a currency rate ("max length = [18].[6]", reference §2.2): more
+/// would be rounded by Xero to another rate than the host booked.
+const CURRENCY_RATE_DP: u32 = 6;
+
 /// The currency rate: required for a document in a foreign currency. Xero's spec says only
 /// that the rate is "only used for non base currency invoices and credit notes"; what Xero
 /// does without one (its own daily rate, UNVERIFIED) would book an exchange gain or loss
@@ -1094,7 +1098,7 @@ fn check_rate(
         }
         return None;
     };
-    let v = n.check(path.as_str(), "currency rate", 10, issues)?;
+    let v = n.check(path.as_str(), "currency rate", CURRENCY_RATE_DP, issues)?;
     if v <= Decimal::ZERO {
         issues.push(Issue::error(
             IssueCode::PaymentAmountInvalid,
