@@ -3,7 +3,9 @@
 //! Xero compares names (contact names in `where` filters, tracking option names, account and
 //! item codes) case-insensitively (reference §5: "case- and accent-insensitive"). We match on a
 //! key that is trimmed, has runs of whitespace collapsed to one space, and is lower-cased
-//! (Unicode lower case: `char::to_lowercase`'s, from a smaller table in `lower`). Accents are
+//! (Unicode lower case: `char::to_lowercase`'s, from a smaller table in `lower`), a letter and
+//! a combining accent composed into one letter as Unicode's NFC does ("e" + U+0301 is "é":
+//! decomposed and precomposed text are one name on screen). Accents are
 //! NOT folded: "José" and "Jose" are different names here, the safe side (a near miss is
 //! reported, never silently merged). Whatever matched, requests always carry Xero's own
 //! spelling.
@@ -60,11 +62,52 @@ fn unicode_key(name: &str) -> String {
         }
         for c in word.chars() {
             let (first, second) = lower::lower(c);
-            out.push(first);
+            let composed = out
+                .chars()
+                .next_back()
+                .and_then(|base| compose(base, first));
+            if let Some(composed) = composed {
+                out.pop();
+                out.push(composed);
+            } else {
+                out.push(first);
+            }
             out.extend(second);
         }
     }
     out
+}
+
+/// Lower-case letters with an accent (Latin-1 Supplement and Latin Extended-A, as [`fold`])
+/// by the combining accent that makes them: `(accent, bases, letters)`, the n-th base with the
+/// accent is the n-th letter. Generated from Unicode's canonical decompositions (a unit test
+/// checks each against [`fold`]).
+const COMPOSE: &[(char, &str, &str)] = &[
+    ('\u{300}', "aeiou", "àèìòù"),
+    ('\u{301}', "aeiouyclnrsz", "áéíóúýćĺńŕśź"),
+    ('\u{302}', "aeioucghjswy", "âêîôûĉĝĥĵŝŵŷ"),
+    ('\u{303}', "anoiu", "ãñõĩũ"),
+    ('\u{304}', "aeiou", "āēīōū"),
+    ('\u{306}', "aegiou", "ăĕğĭŏŭ"),
+    ('\u{307}', "cegz", "ċėġż"),
+    ('\u{308}', "aeiouy", "äëïöüÿ"),
+    ('\u{30a}', "au", "åů"),
+    ('\u{30b}', "ou", "őű"),
+    ('\u{30c}', "cdelnrstz", "čďěľňřšťž"),
+    ('\u{327}', "cgklnrst", "çģķļņŗşţ"),
+    ('\u{328}', "aeiu", "ąęįų"),
+];
+
+/// The letter `base` + the combining `accent` compose to (Unicode's NFC), for the letters of
+/// [`COMPOSE`]: "e" + U+0301 is "é". Decomposed text (macOS input, some databases) and
+/// precomposed text are the same name, for Xero and for a person reading it.
+fn compose(base: char, accent: char) -> Option<char> {
+    if !combining(accent) {
+        return None;
+    }
+    let (_, bases, letters) = COMPOSE.iter().find(|(a, _, _)| *a == accent)?;
+    let at = bases.chars().position(|b| b == base)?;
+    letters.chars().nth(at)
 }
 
 /// [`key`] without a copy when `name` is its own key already (lower-case ASCII, single inner
@@ -95,6 +138,9 @@ pub fn same(a: &str, b: &str) -> bool {
 
 /// Whether `name` has the comparison key `k` (already a [`key`]), without allocating.
 pub fn same_key(name: &str, k: &str) -> bool {
+    if !name.is_ascii() && name.chars().any(combining) {
+        return key(name) == k; // accents to compose first (rare)
+    }
     let mut expected = k.chars();
     for (i, word) in name.split_whitespace().enumerate() {
         if i > 0 && expected.next() != Some(' ') {
@@ -288,6 +334,27 @@ mod tests {
             "x\u{85}y",
         ] {
             assert_eq!(key_ref(name), key(name), "{name:?}");
+        }
+    }
+
+    /// Decomposed and precomposed spellings are one key; each composed letter of the table is
+    /// its base letter with an accent (its [`fold`] is the base).
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn decomposed_accents_compose() {
+        assert_eq!(key("Jose\u{301}  MU\u{308}LLER"), "josé müller");
+        assert!(same("Jose\u{301}", "JOSÉ"));
+        assert!(same("JOSÉ", "jose\u{301}"));
+        assert!(!same("Jose\u{301}", "Jose"));
+        // An accent with nothing to compose with stays as it is.
+        assert_eq!(key("\u{301}a x\u{301}"), "\u{301}a x\u{301}");
+        for (accent, bases, letters) in COMPOSE {
+            assert_eq!(bases.chars().count(), letters.chars().count(), "{accent:?}");
+            for (b, l) in bases.chars().zip(letters.chars()) {
+                assert_eq!(fold(l), Some(b.to_string().as_str()), "{l}");
+                assert_eq!(compose(b, *accent), Some(l));
+                assert_eq!(key(&format!("{b}{accent}")), l.to_string());
+            }
         }
     }
 

@@ -447,6 +447,12 @@ fn contact_search_ranking_and_normalisation() {
         names(&search_contacts(&s, "José", 10)),
         ["José Smith:NamePrefix"]
     );
+    // The same name in decomposed Unicode (e + U+0301, as macOS input gives it) is the same
+    // name: an exact match, as the export matches it, not a near miss.
+    assert_eq!(
+        names(&search_contacts(&s, "Jose\u{301} SMITH", 10)),
+        ["José Smith:Exact"]
+    );
     // Archived contacts are flagged and come after active ones of the same kind.
     assert_eq!(
         names(&search_contacts(&s, "old", 10)),

@@ -548,3 +548,32 @@ fn a_payer_that_is_also_a_person_of_the_plan_is_created_once() {
         [r#"PUT {"Contacts":[{"Name":"Ann Lee"}]}"#]
     );
 }
+
+/// A name typed on one system and stored by another: "José" precomposed (NFC, U+00E9) and
+/// "Jose" + U+0301 (NFD, as macOS file names and some browsers' input give it) are one name,
+/// canonically equivalent in Unicode and identical on screen. Before, the payer did not match
+/// its contact by name: a second contact was planned under a name identical on screen, with a
+/// near-miss warning saying the two "differ only in accents".
+#[test]
+fn a_name_in_decomposed_unicode_matches_its_precomposed_contact() {
+    let mut snap = sample_snapshot();
+    snap["contacts"]["Contacts"].as_array_mut().unwrap().extend([
+        json!({"ContactID": "d446e7a0-def0-45cb-8a65-e0f47e26ecf4", "Name": "Jose\u{301} Müller", "ContactStatus": "ACTIVE"}),
+        json!({"ContactID": "e557f8b1-ef01-46dc-9b76-f1058f37fd05", "Name": "Zoë Łukasz", "ContactStatus": "ACTIVE"}),
+    ]);
+    for (name, id) in [
+        ("José Mu\u{308}ller", "d446e7a0-def0-45cb-8a65-e0f47e26ecf4"),
+        ("JOSÉ MÜLLER", "d446e7a0-def0-45cb-8a65-e0f47e26ecf4"),
+        ("ZOE\u{308} łukasz", "e557f8b1-ef01-46dc-9b76-f1058f37fd05"),
+    ] {
+        let p = preview(
+            snap.clone(),
+            settings(json!({"contacts": {"onMissing": "create"}})),
+            with_payer(json!({"kind": "patient", "id": "p1", "name": name})),
+        );
+        let d = &json_of(&p)["documents"][0];
+        assert_eq!(d["contact"]["contactId"], id, "{name:?}: {}", d["issues"]);
+        assert_eq!(d["contact"]["matchedBy"], "name", "{name:?}");
+        assert!(p.contacts.is_empty(), "{name:?}: {:?}", p.contacts);
+    }
+}
