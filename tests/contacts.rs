@@ -577,3 +577,51 @@ fn a_name_in_decomposed_unicode_matches_its_precomposed_contact() {
         assert!(p.contacts.is_empty(), "{name:?}: {:?}", p.contacts);
     }
 }
+
+/// A payer's `contactId` that is not a ContactID (the host's own id put there by mistake):
+/// Xero ContactIDs are UUIDs, and a malformed one in a batch is refused by Xero as unreadable
+/// post data (reference §6: a malformed GUID is a 400 PostDataInvalidException for the whole
+/// request), taking the batch's other invoices with it. `settings.contacts.mapping` already
+/// refused such an id; the payer's own link was sent as given with a warning that it "is not
+/// in the snapshot". Now it is an error on that invoice, before anything is sent.
+#[test]
+fn a_linked_contact_id_that_is_no_uuid_is_an_error() {
+    for (snapshot, what) in [
+        (sample_snapshot(), "with contacts"),
+        (
+            json!({"organisation": sample_snapshot()["organisation"], "accounts": sample_snapshot()["accounts"], "taxRates": sample_snapshot()["taxRates"], "contacts": {"Contacts": []}}),
+            "no contacts yet",
+        ),
+    ] {
+        let p = preview(
+            snapshot,
+            settings(json!({})),
+            with_payer(
+                json!({"kind": "patient", "id": "p1", "name": "Katherine Warren", "contactId": "P-100"}),
+            ),
+        );
+        let d = &p.documents[0];
+        assert_eq!(
+            codes(&d.issues),
+            ["CONTACT_NOT_FOUND@invoices[0].payer.contactId"],
+            "{what}"
+        );
+        assert_eq!(d.issues[0].severity, xero_export::Severity::Error, "{what}");
+        assert!(
+            d.issues[0].message.contains("\"P-100\""),
+            "{}",
+            d.issues[0].message
+        );
+        assert!(d.blocked, "{what}");
+    }
+    // A ContactID in capitals (as some hosts store them) is still one.
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({})),
+        with_payer(json!({"contactId": KATHERINE.to_uppercase()})),
+    );
+    assert_eq!(
+        json_of(&p)["documents"][0]["contact"]["contactId"],
+        KATHERINE
+    );
+}

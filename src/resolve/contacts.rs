@@ -466,6 +466,11 @@ impl<'a> Resolver<'a> {
             (mapped, MatchRule::Mapping),
         ] {
             let Some(id) = id else { continue };
+            if rule == MatchRule::ContactId && !crate::sync::input::is_uuid(&id) {
+                // (A mapped one is reported on the settings: `check_settings`.)
+                issues.push(Issue::error(IssueCode::ContactNotFound, path.field("contactId"), format!("\"{}\" is not a ContactID (a UUID such as 5cc8cf28-567e-4d43-b287-687cfcaec47c), so Xero would refuse the whole request: link the Xero ContactID, or leave contactId out to match by number, email or name.", crate::money::shown(&id))));
+                return Some(ContactRef::Unresolved);
+            }
             return Some(match self.snapshot.contact_by_id(&id) {
                 Some(c) if !c.is_active() => self.archived(c, payer, path, issues),
                 Some(c) => ContactRef::Existing {
