@@ -625,3 +625,48 @@ fn a_linked_contact_id_that_is_no_uuid_is_an_error() {
         KATHERINE
     );
 }
+
+/// Two payers without an id, both new, with one name but another email (or contact or account
+/// number): by the matching rules they are two people ("a contact whose number, account number
+/// or email differs from the payer's is another person"). Both were keyed by their name alone,
+/// so the second invoice was silently put on the first payer's new contact: one person's
+/// invoice sent to another. Now the second is an error saying to give payers their ids; a
+/// payer without an id that does not contradict the first still shares its contact.
+#[test]
+fn two_new_payers_without_ids_are_not_merged_when_they_differ() {
+    let inv = |id: &str, payer: Value| json!({"id": id, "date": "2024-01-15", "payer": payer, "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]});
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        json!([
+            inv(
+                "a",
+                json!({"name": "Jo Bloggs", "email": "jo@one.example", "accountNumber": "A-1"})
+            ),
+            inv(
+                "b",
+                json!({"name": "jo  bloggs", "email": "jo@two.example"})
+            ),
+            inv("c", json!({"name": "Jo Bloggs", "accountNumber": "A-2"})),
+            inv("d", json!({"name": "Jo Bloggs"})),
+            inv("e", json!({"name": "JO BLOGGS", "email": "JO@one.example"})),
+        ]),
+    );
+    assert_eq!(p.contacts.len(), 1, "{:?}", p.contacts);
+    assert_eq!(p.contacts[0].invoices, ["a", "d", "e"]);
+    for (i, d) in p.documents.iter().enumerate() {
+        let blocked = i == 1 || i == 2;
+        assert_eq!(d.blocked, blocked, "invoices[{i}]: {:?}", codes(&d.issues));
+        if blocked {
+            assert_eq!(
+                codes(&d.issues),
+                [format!("CONTACT_NAME_TAKEN@invoices[{i}].payer.name")]
+            );
+            assert!(
+                d.issues[0].message.contains("payer.id"),
+                "{}",
+                d.issues[0].message
+            );
+        }
+    }
+}

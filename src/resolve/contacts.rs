@@ -380,6 +380,37 @@ fn conflicts(contact: &Contact, payer: &Payer, number: Option<&str>) -> bool {
         || differs(&contact.email, non_empty(&payer.email))
 }
 
+/// Whether a contact planned for creation is another person than `payer` (as [`conflicts`]).
+fn contradicts(planned: &WireContact, payer: &Payer, number: Option<&str>) -> bool {
+    let differs = |theirs: &Option<String>, ours: Option<&str>| match (theirs, ours) {
+        (Some(t), Some(o)) => !names::same(t, o),
+        _ => false,
+    };
+    differs(&planned.contact_number, number)
+        || differs(&planned.account_number, non_empty(&payer.account_number))
+        || differs(&planned.email_address, non_empty(&payer.email))
+}
+
+/// Whether a payer without an id meets a contact planned under its name (its `key`) for
+/// another payer of the batch that is another person (reported): told apart only by an id.
+fn another_by_name(ask: &Ask<'_>, key: &str, planned: &Planned, issues: &mut Vec<Issue>) -> bool {
+    if payer_key(ask.payer).is_some() {
+        return false;
+    }
+    let Some(other) = planned.contacts.get(key) else {
+        return false;
+    };
+    if !contradicts(&other.contact, ask.payer, ask.number) {
+        return false;
+    }
+    issues.push(Issue::error(
+        IssueCode::ContactNameTaken,
+        ask.path.field("name"),
+        format!("Another payer of this batch without an id is created as contact \"{}\", and this one's email, contact or account number differs: it is another person, told apart only by an id. Give each payer its id (payer.id), or link this one (payer.contactId).", other.contact.name),
+    ));
+    true
+}
+
 /// One payer being resolved: what each matching step reads.
 struct Ask<'p> {
     payer: &'p Payer,
@@ -615,6 +646,9 @@ impl<'a> Resolver<'a> {
             return ContactRef::Unresolved;
         }
         let key = payer_key(payer).unwrap_or_else(|| format!("name:{}", names::key(&name)));
+        if another_by_name(ask, &key, planned, issues) {
+            return ContactRef::Unresolved;
+        }
         self.near_misses(ask, &name, issues);
         if let Some(existing) = planned.contacts.get_mut(&key) {
             if planned.listed.insert((key.clone(), source_id.to_owned())) {
