@@ -670,3 +670,50 @@ fn two_new_payers_without_ids_are_not_merged_when_they_differ() {
         }
     }
 }
+
+/// One email shared by a family (or one number by two records): a rule that finds several
+/// contacts picks the single ACTIVE one, meant for archived namesakes (the person re-created).
+/// But when the payer's own name is that of an archived contact among them, and not the active
+/// one's, the payer is the archived contact: the invoice went silently to the other person
+/// (Jane's invoice on John's account) instead of CONTACT_ARCHIVED. Among a rule's matches,
+/// those that also have the payer's exact name now come first; two ACTIVE ones sharing the
+/// email are told apart by it too, instead of CONTACT_AMBIGUOUS.
+#[test]
+fn a_shared_email_is_told_apart_by_the_payers_name() {
+    let contact = |id: &str, name: &str, status: &str| json!({"ContactID": id, "Name": name, "ContactStatus": status, "EmailAddress": "family@example.com"});
+    let (john, jane) = (
+        "f668a9c2-0012-47ed-8c87-a2169a48ae16",
+        "a779bad3-1123-48fe-9d98-b327ab59bf27",
+    );
+    let run = |jane_status: &str, payer_name: &str| -> Value {
+        let mut snap = sample_snapshot();
+        snap["contacts"]["Contacts"]
+            .as_array_mut()
+            .unwrap()
+            .extend([
+                contact(john, "John Smith", "ACTIVE"),
+                contact(jane, "Jane Smith", jane_status),
+            ]);
+        let p = preview(
+            snap,
+            settings(json!({})),
+            with_payer(
+                json!({"kind": "patient", "id": "p1", "name": payer_name, "email": "family@example.com"}),
+            ),
+        );
+        json_of(&p)["documents"][0].clone()
+    };
+    let d = run("ARCHIVED", "Jane Smith");
+    assert_eq!(d["contact"]["status"], "unresolved", "{}", d["contact"]);
+    assert_eq!(d["issues"][0]["code"], "CONTACT_ARCHIVED");
+    assert!(d["issues"][0]["message"].as_str().unwrap().contains(jane));
+    let d = run("ACTIVE", "jane  smith");
+    assert_eq!(d["contact"]["contactId"], jane, "{}", d["issues"]);
+    assert_eq!(d["contact"]["matchedBy"], "email");
+    // No name among them: the single ACTIVE one still wins, two are ambiguity.
+    assert_eq!(run("ARCHIVED", "Jo Smith")["contact"]["contactId"], john);
+    assert_eq!(
+        run("ACTIVE", "Jo Smith")["issues"][0]["code"],
+        "CONTACT_AMBIGUOUS"
+    );
+}

@@ -9,7 +9,8 @@
 //! case-insensitive, whitespace trimmed and collapsed, accents significant). Rules 3-6 consider a
 //! contact only if nothing it has contradicts the payer (a contact with another ContactNumber
 //! or email is another person, even with the same name). When a rule matches several contacts,
-//! the one ACTIVE contact among them wins (archived namesakes are history); two ACTIVE matches
+//! those with the payer's exact name are kept if any (a shared email is told apart by name),
+//! then the one ACTIVE contact among them wins (archived namesakes are history); two ACTIVE matches
 //! are ambiguity, reported, never guessed. A match that is ARCHIVED or GDPRREQUEST is an error.
 //!
 //! No match: per settings, an error, or a contact to create (PUT /Contacts, planned ahead of
@@ -411,6 +412,26 @@ fn another_by_name(ask: &Ask<'_>, key: &str, planned: &Planned, issues: &mut Vec
     true
 }
 
+/// Of a rule's matches, those with the payer's exact name, if any: a family sharing an email
+/// is told apart by name, and an archived contact with the payer's name is the payer (an
+/// error), not another person's ACTIVE contact with the same email.
+fn named_first<'c>(candidates: Vec<&'c Contact>, name: Option<&str>) -> Vec<&'c Contact> {
+    let Some(name) = name.filter(|_| candidates.len() > 1) else {
+        return candidates;
+    };
+    let k = names::key(name);
+    let named: Vec<&Contact> = candidates
+        .iter()
+        .copied()
+        .filter(|c| c.name.as_deref().is_some_and(|n| names::same_key(n, &k)))
+        .collect();
+    if named.is_empty() {
+        candidates
+    } else {
+        named
+    }
+}
+
 /// One payer being resolved: what each matching step reads.
 struct Ask<'p> {
     payer: &'p Payer,
@@ -572,6 +593,7 @@ impl<'a> Resolver<'a> {
                 .filter_map(|i| self.snapshot.contacts.get(*i))
                 .filter(|c| !conflicts(c, payer, number))
                 .collect();
+            let candidates = named_first(candidates, name);
             let active: Vec<&&Contact> = candidates.iter().filter(|c| c.is_active()).collect();
             match (active.as_slice(), candidates.first()) {
                 ([one], _) => {
