@@ -5,7 +5,8 @@
 //! key that is trimmed, has runs of whitespace collapsed to one space, and is lower-cased
 //! (Unicode lower case: `char::to_lowercase`'s, from a smaller table in `lower`), a letter and
 //! a combining accent composed into one letter as Unicode's NFC does ("e" + U+0301 is "é":
-//! decomposed and precomposed text are one name on screen). Accents are
+//! decomposed and precomposed text are one name on screen), and characters no one sees (a
+//! byte-order mark, a zero-width space, a soft hyphen) left out. Accents are
 //! NOT folded: "José" and "Jose" are different names here, the safe side (a near miss is
 //! reported, never silently merged). Whatever matched, requests always carry Xero's own
 //! spelling.
@@ -57,10 +58,14 @@ fn ascii_key(name: &str) -> String {
 fn unicode_key(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for word in name.split_whitespace() {
+        let mut chars = word.chars().filter(|c| !invisible(*c)).peekable();
+        if chars.peek().is_none() {
+            continue;
+        }
         if !out.is_empty() {
             out.push(' ');
         }
-        for c in word.chars() {
+        for c in chars {
             let (first, second) = lower::lower(c);
             let composed = out
                 .chars()
@@ -76,6 +81,13 @@ fn unicode_key(name: &str) -> String {
         }
     }
     out
+}
+
+/// Characters no one sees, left out of a [`key`]: the soft hyphen, the zero-width space, the
+/// word joiner and the byte-order mark (the first cell of many CSV exports). Not the
+/// zero-width (non-)joiners, which change how some scripts and emoji look.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}')
 }
 
 /// Lower-case letters with an accent (Latin-1 Supplement and Latin Extended-A, as [`fold`])
@@ -138,8 +150,8 @@ pub fn same(a: &str, b: &str) -> bool {
 
 /// Whether `name` has the comparison key `k` (already a [`key`]), without allocating.
 pub fn same_key(name: &str, k: &str) -> bool {
-    if !name.is_ascii() && name.chars().any(combining) {
-        return key(name) == k; // accents to compose first (rare)
+    if !name.is_ascii() && name.chars().any(|c| combining(c) || invisible(c)) {
+        return key(name) == k; // accents to compose, characters to leave out (rare)
     }
     let mut expected = k.chars();
     for (i, word) in name.split_whitespace().enumerate() {
@@ -346,6 +358,9 @@ mod tests {
         assert!(same("Jose\u{301}", "JOSÉ"));
         assert!(same("JOSÉ", "jose\u{301}"));
         assert!(!same("Jose\u{301}", "Jose"));
+        assert_eq!(key("\u{FEFF}Jo \u{200B} Blo\u{AD}ggs\u{2060}"), "jo bloggs");
+        assert!(same_key("\u{200B}JO\u{200B}  \u{FEFF}", "jo"));
+        assert_eq!(key("a\u{200D}b"), "a\u{200D}b");
         // An accent with nothing to compose with stays as it is.
         assert_eq!(key("\u{301}a x\u{301}"), "\u{301}a x\u{301}");
         for (accent, bases, letters) in COMPOSE {

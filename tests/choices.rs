@@ -453,6 +453,11 @@ fn contact_search_ranking_and_normalisation() {
         names(&search_contacts(&s, "Jose\u{301} SMITH", 10)),
         ["José Smith:Exact"]
     );
+    // Characters no one sees (a pasted zero-width space) do not hide a match either.
+    assert_eq!(
+        names(&search_contacts(&s, "\u{FEFF}katherine\u{200B} warren", 10)),
+        ["Katherine Warren:Exact"]
+    );
     // Archived contacts are flagged and come after active ones of the same kind.
     assert_eq!(
         names(&search_contacts(&s, "old", 10)),

@@ -717,3 +717,41 @@ fn a_shared_email_is_told_apart_by_the_payers_name() {
         "CONTACT_AMBIGUOUS"
     );
 }
+
+/// Invisible characters: a byte-order mark at the start of a name (the first cell of a CSV
+/// export), a zero-width space or a soft hyphen pasted from a web page. The names look the
+/// same to everyone, so they are the same name; before, the payer matched no contact and a
+/// second one was planned under a name identical on screen.
+#[test]
+fn invisible_characters_do_not_make_another_name() {
+    let mut snap = sample_snapshot();
+    snap["contacts"]["Contacts"].as_array_mut().unwrap().push(
+        json!({"ContactID": "b88acbe4-2234-490f-8ea9-c438bc6ac038", "Name": "Tama\u{200B} Ngata", "ContactStatus": "ACTIVE"}),
+    );
+    for (name, id) in [
+        ("\u{FEFF}Katherine Warren", KATHERINE),
+        ("Kathe\u{AD}rine \u{2060}Warren", KATHERINE),
+        ("Katherine \u{200B} Warren", KATHERINE),
+        ("Tama Ngata", "b88acbe4-2234-490f-8ea9-c438bc6ac038"),
+    ] {
+        let p = preview(
+            snap.clone(),
+            settings(json!({"contacts": {"onMissing": "create"}})),
+            with_payer(json!({"kind": "patient", "id": "p1", "name": name})),
+        );
+        let d = &json_of(&p)["documents"][0];
+        assert_eq!(d["contact"]["contactId"], id, "{name:?}: {}", d["issues"]);
+        assert_eq!(d["contact"]["matchedBy"], "name", "{name:?}");
+    }
+    // A name of nothing but them is no name to create a contact with.
+    let p = preview(
+        snap,
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        with_payer(json!({"kind": "patient", "id": "p1", "name": "\u{FEFF}\u{200B}"})),
+    );
+    assert_eq!(
+        codes(&p.documents[0].issues),
+        ["CONTACT_NOT_FOUND@invoices[0].payer.name"]
+    );
+    assert!(p.contacts.is_empty());
+}

@@ -492,7 +492,8 @@ impl<'a> Resolver<'a> {
             source_id,
             number: payer_number(payer, self.settings),
         };
-        let name = payer_name(payer);
+        // (A name of nothing but invisible characters is no name.)
+        let name = payer_name(payer).filter(|n| !names::key(n).is_empty());
         if let Some(found) = self.by_keys(&ask, name.as_deref(), issues) {
             return found;
         }
