@@ -755,3 +755,62 @@ fn invisible_characters_do_not_make_another_name() {
     );
     assert!(p.contacts.is_empty());
 }
+
+/// Contacts read page by page (`GET /Contacts?page=N`, in Xero's order `UpdatedDateUTC ASC`):
+/// a contact edited while paging moves to a later page, so the concatenated pages hold it
+/// twice. Both copies were indexed: a payer matching it by name met "2 active Xero contacts"
+/// with one ContactID twice (CONTACT_AMBIGUOUS), and a link to a contact un-archived between
+/// pages read the stale ARCHIVED copy (CONTACT_ARCHIVED). One ContactID is one contact: its
+/// newer copy (by UpdatedDateUTC, else the later one), as `importContacts` reads pages.
+#[test]
+fn a_contact_seen_twice_in_paged_contacts_is_one_contact() {
+    let pages = |first: Value, second: Value| {
+        let mut snap = sample_snapshot();
+        let list = snap["contacts"]["Contacts"].as_array_mut().unwrap();
+        list.insert(0, first);
+        list.push(second);
+        snap
+    };
+    let copy = |status: &str, email: &str, updated: &str| json!({"ContactID": "d99bcdf5-3345-4a10-9fba-d549cd7bd149", "Name": "Mere Tane", "ContactStatus": status, "EmailAddress": email, "UpdatedDateUTC": updated});
+    let resolve = |snap: Value, payer: Value| {
+        let p = preview(snap, settings(json!({})), with_payer(payer));
+        json_of(&p)["documents"][0].clone()
+    };
+    // Edited between pages: one contact, the newer email.
+    let edited = pages(
+        copy("ACTIVE", "mere@old.example", "/Date(1700000000000+0000)/"),
+        copy("ACTIVE", "mere@new.example", "/Date(1700000500000+0000)/"),
+    );
+    let d = resolve(
+        edited.clone(),
+        json!({"kind": "patient", "id": "p1", "name": "Mere Tane"}),
+    );
+    assert_eq!(d["contact"]["matchedBy"], "name", "{}", d["issues"]);
+    let d = resolve(
+        edited,
+        json!({"kind": "patient", "id": "p1", "email": "mere@new.example"}),
+    );
+    assert_eq!(d["contact"]["matchedBy"], "email", "{}", d["issues"]);
+    // Un-archived between pages: the link works.
+    let d = resolve(
+        pages(
+            copy("ARCHIVED", "mere@old.example", "/Date(1700000000000+0000)/"),
+            copy("ACTIVE", "mere@old.example", "/Date(1700000500000+0000)/"),
+        ),
+        json!({"contactId": "d99bcdf5-3345-4a10-9fba-d549cd7bd149"}),
+    );
+    assert_eq!(d["contact"]["status"], "existing", "{}", d["issues"]);
+    // Pages handed in the other order: UpdatedDateUTC decides, not the position.
+    let d = resolve(
+        pages(
+            copy("ARCHIVED", "mere@old.example", "/Date(1700000500000+0000)/"),
+            copy("ACTIVE", "mere@old.example", "/Date(1700000000000+0000)/"),
+        ),
+        json!({"contactId": "d99bcdf5-3345-4a10-9fba-d549cd7bd149"}),
+    );
+    assert_eq!(
+        d["issues"][0]["code"], "CONTACT_ARCHIVED",
+        "{}",
+        d["issues"]
+    );
+}

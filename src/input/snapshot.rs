@@ -576,6 +576,15 @@ pub struct Contact {
     /// Phones, as `addresses`.
     #[serde(rename = "Phones", alias = "phones", default)]
     pub phones: Option<serde_json::Value>,
+    /// UpdatedDateUTC in milliseconds, when readable: which of two copies of a contact (pages
+    /// read while it was edited) is newer.
+    #[serde(
+        rename = "UpdatedDateUTC",
+        alias = "updatedDateUTC",
+        default,
+        deserialize_with = "crate::people::pages::updated"
+    )]
+    pub updated: Option<i64>,
 }
 
 impl Resource for Contact {
@@ -715,6 +724,38 @@ pub(crate) fn sample() -> Snapshot {
     Snapshot::new(serde_json::from_str(text).unwrap())
 }
 
+/// The contacts with one copy of each ContactID: pages read in Xero's order (`UpdatedDateUTC
+/// ASC`) hold a contact edited while paging twice, and both copies would be two contacts with
+/// one id (ambiguity, or a stale status). The newer copy (by UpdatedDateUTC when both have it,
+/// else the later one) at the place first seen, as `importContacts` reads pages.
+fn one_copy_each(contacts: Vec<Contact>) -> Vec<Contact> {
+    let mut at: BTreeMap<String, usize> = BTreeMap::new();
+    let mut out: Vec<Contact> = Vec::with_capacity(contacts.len());
+    for c in contacts {
+        let id = c
+            .contact_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty());
+        let Some(k) = id.map(names::key) else {
+            out.push(c);
+            continue;
+        };
+        match at.get(&k).and_then(|i| out.get_mut(*i)) {
+            Some(earlier) => {
+                if !matches!((c.updated, earlier.updated), (Some(a), Some(b)) if a < b) {
+                    *earlier = c;
+                }
+            }
+            None => {
+                at.insert(k, out.len());
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 fn index_unique(map: &mut BTreeMap<String, usize>, key: Option<&str>, i: usize, fold: bool) {
     if let Some(k) = key.map(str::trim).filter(|k| !k.is_empty()) {
         let k = if fold { names::key(k) } else { k.to_owned() };
@@ -738,7 +779,7 @@ impl Snapshot {
             accounts: input.accounts.map(|l| l.0).unwrap_or_default(),
             tax_rates: input.tax_rates.map(|l| l.0).unwrap_or_default(),
             tracking_categories: input.tracking_categories.map(|l| l.0).unwrap_or_default(),
-            contacts: input.contacts.map(|l| l.0).unwrap_or_default(),
+            contacts: one_copy_each(input.contacts.map(|l| l.0).unwrap_or_default()),
             items: input.items.map(|l| l.0).unwrap_or_default(),
             missing,
             ..Snapshot::default()

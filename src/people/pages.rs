@@ -123,7 +123,7 @@ pub struct XeroContact {
 
 /// UpdatedDateUTC as milliseconds since 1970, or `None` when it is not a time [`updated_ms`]
 /// reads (never misuse: the field only orders copies).
-fn updated<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn updated<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     let v = Value::deserialize(d)?;
     Ok(v.as_str().and_then(updated_ms))
 }
