@@ -61,6 +61,8 @@ test('a session in chunks is the batch at once, contacts and duplicates across c
       r.free();
     }
     assert.equal(session.documents, invoices.length);
+    // An empty chunk starts where the batch is, as every later chunk does.
+    assert.equal(session.push([]).firstIndex, invoices.length);
     assert.deepEqual(docs, whole.documents, `chunks of ${size}`);
     const { documents, ...batch } = whole;
     const { documents: _, ...lastBatch } = last;
