@@ -359,3 +359,25 @@ test('one invoice a call past the core\'s 1,024 lists: each preview is still pre
   }
   exporter.free();
 });
+
+// The README's sending loop over a result handle ("Large batches: the result handle"), run as
+// written: a blocked document still has its body (what it would send), so the loop must skip it,
+// or a duplicate invoice (SOURCE_ID_DUPLICATE: "this one is not sent") becomes a second document
+// in Xero, and a document blocked by a stale tracking option under policy "error" is accepted
+// without the category.
+test("the README's sending loop sends only the documents the preview lets through", async () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes('// a sending backend'));
+  assert.ok(block, 'the README has the sending loop');
+  const AsyncFunction = (async () => {}).constructor;
+  const loop = new AsyncFunction('exporter', 'invoices', 'send', block);
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const invoices = [...scenarioInvoices(s), scenarioInvoices(s)[0]];
+  const want = exporter.preview(invoices).documents.filter((d) => d.body !== null && !d.blocked && !d.unchanged).map((d) => d.body);
+  assert.ok(exporter.preview(invoices).documents.some((d) => d.blocked && d.body !== null), 'a blocked document with a body');
+  const sent = [];
+  await loop(exporter, invoices, async (body) => sent.push(utf8.decode(body)));
+  assert.deepEqual(sent, want);
+  exporter.free();
+});
