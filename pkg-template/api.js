@@ -885,7 +885,7 @@ function makeApi(engine) {
     get firstIndex() {
       return this.#first;
     }
-    /** `{contacts, issues, summary}`: the batch as it stands after these documents. */
+    /** `{contacts, items?, issues, summary}`: the batch as it stands after these documents. */
     batch() {
       return decode(call(this.#h, 'PreviewResults', (r) => r.batch()));
     }

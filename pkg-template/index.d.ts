@@ -119,9 +119,11 @@ export type PreviewDocument = Preview['documents'][number];
 /** A document without its lines, issues and body (`PreviewResults.document(i)`). */
 export type DocumentSummary = Omit<PreviewDocument, 'lines' | 'issues' | 'body'>;
 
-/** The batch's part of a preview: contacts to create, the snapshot's and settings' issues, the counts. */
+/** The batch's part of a preview: contacts and items to create, the snapshot's and settings' issues, the counts. */
 export interface PreviewBatch {
   contacts: Preview['contacts'];
+  /** Items to create (`settings.items.create`); left out when there are none. */
+  items?: Preview['items'];
   issues: Issue[];
   summary: Preview['summary'];
 }

@@ -363,6 +363,7 @@ impl Exporter {
             state,
         );
         let mut results = Results::with_capacity(invoices.len(), read.len(), options);
+        results.set_first_index(first);
         for inv in &read {
             let doc = batch.document(inv);
             results.push(&doc, options.bodies)?;

@@ -165,6 +165,27 @@ fn a_chunk_that_cannot_be_read_changes_nothing() {
     assert_eq!(batch["summary"]["documents"], 0);
 }
 
+/// A later chunk with no invoices (a page of the host's cursor that its filter emptied) still
+/// starts where the batch is: `first_index` is the batch index its documents would have had,
+/// so that `first_index + len` counts the batch so far, as for every other chunk.
+#[test]
+fn an_empty_later_chunk_starts_where_the_batch_is() {
+    let (exporter, invoices) = scenario("clinic");
+    let mut session = PreviewSession::new(PreviewOptions::default());
+    let first = serde_json::to_string(&invoices[..2]).unwrap();
+    exporter.preview_chunk(&mut session, &first).unwrap();
+    let empty = exporter.preview_chunk(&mut session, "[]").unwrap();
+    assert!(empty.is_empty());
+    assert_eq!(empty.first_index(), 2);
+    let next = serde_json::to_string(&invoices[2..3]).unwrap();
+    assert_eq!(
+        exporter
+            .preview_chunk(&mut session, &next)
+            .unwrap()
+            .first_index(),
+        2
+    );
+}
 /// `Results::documents`: the page of the binding's flat form (`Results::page`) read back as
 /// JSON; the page holds exactly these documents and, of the tracking lists, only those their
 /// lines name.

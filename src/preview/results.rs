@@ -69,7 +69,8 @@ pub struct Results {
     table: Table,
     /// The batch's part once the documents are in.
     batch: BatchPart,
-    /// The batch index of the first document (not 0 for a later chunk).
+    /// The batch index of the first document, or of where it would be (not 0 for a later
+    /// chunk).
     first: usize,
 }
 
@@ -112,9 +113,6 @@ impl Results {
         doc: &DocumentPreview,
         bodies: bool,
     ) -> Result<(), serde_json::Error> {
-        if self.docs.is_empty() {
-            self.first = doc.index;
-        }
         let Results {
             text, lists, table, ..
         } = self;
@@ -153,6 +151,12 @@ impl Results {
             body,
         });
         Ok(())
+    }
+
+    /// Numbers these results from batch index `first` (a later chunk of a session), whether or
+    /// not they hold a document.
+    pub(crate) fn set_first_index(&mut self, first: usize) {
+        self.first = first;
     }
 
     /// Sets the batch's part (contacts, issues, counts).

@@ -88,7 +88,8 @@ impl JsResults {
         self.inner.first_index()
     }
 
-    /// `{contacts, issues, summary}` as JSON: the batch as it stands after these documents.
+    /// `{contacts, items?, issues, summary}` as JSON: the batch as it stands after these
+    /// documents.
     pub fn batch(&self) -> String {
         self.inner.batch_json().to_owned()
     }

@@ -61,6 +61,8 @@ test('a session in chunks is the batch at once, contacts and duplicates across c
       r.free();
     }
     assert.equal(session.documents, invoices.length);
+    // An empty chunk starts where the batch is, as every later chunk does.
+    assert.equal(session.push([]).firstIndex, invoices.length);
     assert.deepEqual(docs, whole.documents, `chunks of ${size}`);
     const { documents, ...batch } = whole;
     const { documents: _, ...lastBatch } = last;
@@ -355,5 +357,27 @@ test('one invoice a call past the core\'s 1,024 lists: each preview is still pre
     assert.equal(got.documents[0].lines[0].tracking[0]?.option, `R${k}`);
     assert.equal(JSON.stringify(got), exporter.previewJson([inv]), `call ${k}`);
   }
+  exporter.free();
+});
+
+// The README's sending loop over a result handle ("Large batches: the result handle"), run as
+// written: a blocked document still has its body (what it would send), so the loop must skip it,
+// or a duplicate invoice (SOURCE_ID_DUPLICATE: "this one is not sent") becomes a second document
+// in Xero, and a document blocked by a stale tracking option under policy "error" is accepted
+// without the category.
+test("the README's sending loop sends only the documents the preview lets through", async () => {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes('// a sending backend'));
+  assert.ok(block, 'the README has the sending loop');
+  const AsyncFunction = (async () => {}).constructor;
+  const loop = new AsyncFunction('exporter', 'invoices', 'send', block);
+  const s = read('fixtures/scenarios/clinic.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const invoices = [...scenarioInvoices(s), scenarioInvoices(s)[0]];
+  const want = exporter.preview(invoices).documents.filter((d) => d.body !== null && !d.blocked && !d.unchanged).map((d) => d.body);
+  assert.ok(exporter.preview(invoices).documents.some((d) => d.blocked && d.body !== null), 'a blocked document with a body');
+  const sent = [];
+  await loop(exporter, invoices, async (body) => sent.push(utf8.decode(body)));
+  assert.deepEqual(sent, want);
   exporter.free();
 });

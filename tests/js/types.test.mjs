@@ -36,6 +36,10 @@ const firstAccount: string | undefined = ex.choices().salesAccounts[0]?.code;
 const hitMatched: string | undefined = ex.searchContacts('kath', { limit: 5 })[0]?.matched;
 const staleCodes: IssueCode[] = ex.staleMappings(null).map((m) => m.code);
 void firstAccount; void hitMatched; void staleCodes;
+// The result handle: a chunk's batch part carries the items to create, as the preview does.
+const chunk = ex.previewSession({ lines: false }).push(invoices);
+const toCreate: number = (chunk.batch().items ?? []).length + chunk.batch().contacts.length + chunk.firstIndex;
+void toCreate; chunk.free();
 void totals; void bill.lines; ex.free();
 // Issue.code is the union of the codes: a misspelt code does not compile.
 function label(issue: Issue): string {
