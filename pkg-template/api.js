@@ -877,12 +877,14 @@ function makeApi(engine) {
       this.#length = handle.inner.length;
       this.#first = handle.inner.firstIndex;
     }
-    /** Documents held. */
+    /** Documents held. Kept on the JS side (read at every page), yet freed with the rest. */
     get length() {
+      use(this.#h, 'PreviewResults');
       return this.#length;
     }
     /** The batch index of the first document held (0 unless a later chunk of a session). */
     get firstIndex() {
+      use(this.#h, 'PreviewResults');
       return this.#first;
     }
     /** `{contacts, items?, issues, summary}`: the batch as it stands after these documents. */

@@ -154,6 +154,7 @@ test('the result handle, sessions, people and their runs after free() are USED_A
   people.free();
   for (const f of [() => results.body(0), () => results.bodyBytes(0), () => results.document(0), () => results.lines(0),
     () => results.issues(0), () => results.batch(), () => results.toPreview(), () => results.documents(), () => results.documents(0, 1),
+    () => results.length, () => results.firstIndex,
     () => session.push([]), () => people.people(),
     () => people.next(0)]) {
     assert.equal(code(f), 'USED_AFTER_FREE', f.toString());
