@@ -997,7 +997,7 @@ lines: Array<LinePreview>,
  * (one of its numbers unusable or beyond Xero's limits: see the line's issues), rather
  * than totals that are not the document's.
  */
-totals?: Totals, 
+totals: Totals | null, 
 /**
  * The host's own total, when given.
  */

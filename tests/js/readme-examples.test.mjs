@@ -4,9 +4,14 @@
 // host's own functions stubbed, the sample data of tests/fixtures, sends against the fake Xero)
 // and what it does is checked against what the README says, or it is a verbatim part of a file
 // another suite runs (COVERED_ELSEWHERE). The browser, esbuild and pkg-template examples too.
+// Then what those runs returned is type-checked as literals of the declared types (a field the
+// declarations lack, one they require that is absent, a `null` where they say absent-or-set are
+// errors), so a TypeScript host is not misled by the package's declarations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, cpSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { api, pkgDir, require, root } from './helpers.mjs';
 import { startFakeXero } from './fake-xero.mjs';
@@ -351,4 +356,63 @@ test('pkg-template/README.md: its example gives what its comment says', async ()
   const [node] = [...text.matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
   const [, expr, said] = node.match(/^(lineAmount\(.*\)\.lineAmount); \/\/ "(.*)"$/m);
   assert.equal(await runBlock(node.replace(/^const .* = require\('xero-export'\);$/m, ''), {}, `return ${expr};`), said);
+});
+
+test('README: a document whose line amounts cannot all be computed has `totals: null`', () => {
+  assert.match(readme, /A document whose line amounts cannot all be computed has `totals:\s+null`/);
+  const exporter = new api.Exporter(snapshot, clinic.settings);
+  const bad = { ...clinicInvoices('null')[0], lines: [{ description: 'x', quantity: 'two', unitAmount: '10.00' }] };
+  const preview = keep('Preview', exporter.preview([bad]));
+  assert.equal(preview.documents[0].totals, null);
+  const results = exporter.previewResults([bad]);
+  assert.equal(keep('DocumentSummary', results.document(0)).totals, null);
+  results.free();
+});
+
+// ---- Type checks: one tsc call over a scratch project with the built package installed ----
+
+/** `tsc --strict` over `files` ({name: source}) in a project with the package (and xero-node,
+ * whose types hosts use) installed: the diagnostics per file name. */
+function typeCheck(files) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'xero-export-readme-'));
+  try {
+    cpSync(pkgDir, path.join(dir, 'node_modules/xero-export'), { recursive: true });
+    symlinkSync(path.join(root, 'tests/node_modules/xero-node'), path.join(dir, 'node_modules/xero-node'));
+    writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    for (const [name, source] of Object.entries(files)) writeFileSync(path.join(dir, name), source);
+    let out = '';
+    try {
+      execFileSync(path.join(root, 'tests/node_modules/.bin/tsc'), ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext',
+        '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2023,dom', ...Object.keys(files)], { cwd: dir, encoding: 'utf8' });
+    } catch (err) {
+      out = err.stdout || err.message;
+    }
+    const found = Object.fromEntries(Object.keys(files).map((name) => [name, []]));
+    let current;
+    for (const line of out.split('\n')) {
+      const m = /^(\S+?\.ts)\(\d+,\d+\): /.exec(line);
+      if (m) current = found[m[1]] ?? (found[m[1]] = []);
+      if (line.trim() && current) current.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+    }
+    return found;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Each value a run returned as a literal of its declared type. */
+function returnedSource() {
+  const types = [...new Set(returned.map(([type]) => type.replace(/\[\]$/, '')))];
+  const lines = returned.map(([type, value], i) => `export const v${i}: ${type} = ${JSON.stringify(value)};`);
+  return `import type { ${types.join(', ')} } from 'xero-export';\n${lines.join('\n')}\n`;
+}
+
+let checked;
+const diagnostics = () => (checked ??= typeCheck({ 'returned.ts': returnedSource() }));
+
+test('what the examples returned fits the declared types', () => {
+  assert.ok(returned.length > 20, 'the examples ran first');
+  // Each diagnostic with the declared type of its literal (`v<i>` is on line i + 2).
+  const typed = (line) => `${returned[Number(/^returned\.ts\((\d+),/.exec(line)?.[1]) - 2]?.[0] ?? ''}: ${line}`;
+  assert.deepEqual(diagnostics()['returned.ts'].map(typed), []);
 });
