@@ -119,9 +119,11 @@ export type PreviewDocument = Preview['documents'][number];
 /** A document without its lines, issues and body (`PreviewResults.document(i)`). */
 export type DocumentSummary = Omit<PreviewDocument, 'lines' | 'issues' | 'body'>;
 
-/** The batch's part of a preview: contacts to create, the snapshot's and settings' issues, the counts. */
+/** The batch's part of a preview: contacts and items to create, the snapshot's and settings' issues, the counts. */
 export interface PreviewBatch {
   contacts: Preview['contacts'];
+  /** Items to create (`settings.items.create: 'missing'`); left out when none. */
+  items?: Preview['items'];
   issues: Issue[];
   summary: Preview['summary'];
 }
@@ -133,7 +135,7 @@ export class PreviewResults {
   readonly length: number;
   /** The batch index of the first document (0 unless a later chunk of a PreviewSession). */
   readonly firstIndex: number;
-  /** Contacts to create, issues and counts of the batch so far. */
+  /** Contacts and items to create, issues and counts of the batch so far. */
   batch(): PreviewBatch;
   /**
    * Documents `start` (default 0) to `end` (excluded; default `length`) whole, as

@@ -369,6 +369,17 @@ test('README: a document whose line amounts cannot all be computed has `totals: 
   results.free();
 });
 
+test('README: items to create are listed in `preview.items`, and in a result handle\'s batch', () => {
+  assert.match(readme, /`preview\.items` lists one `\{key, item, invoices\}` per\s+code/);
+  const exporter = new api.Exporter(snapshot, { ...clinic.settings, items: { create: 'missing' } });
+  const invoice = { ...clinicInvoices('items')[0], lines: [{ description: 'Splint', itemCode: 'SPLINT', quantity: 1, unitAmount: '40.00', taxCode: 'GST' }] };
+  const preview = keep('Preview', exporter.preview([invoice]));
+  assert.deepEqual(preview.items.map((i) => [Object.keys(i), i.item.Code, i.invoices]), [[['key', 'item', 'invoices'], 'SPLINT', [invoice.id]]]);
+  const results = exporter.previewResults([invoice]);
+  assert.deepEqual(keep('PreviewBatch', results.batch()).items, preview.items);
+  results.free();
+});
+
 // ---- Type checks: one tsc call over a scratch project with the built package installed ----
 
 /** `tsc --strict` over `files` ({name: source}) in a project with the package (and xero-node,
