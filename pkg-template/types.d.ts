@@ -2143,7 +2143,7 @@ tenantId?: string,
  * The texts (or parsed objects) of `run.changes()` appended after the state was saved, in
  * order.
  */
-changes: Array<string | object>, };
+changes?: Array<string | object>, };
 
 /**
  * How to read the file.

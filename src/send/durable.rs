@@ -627,7 +627,7 @@ pub struct ResumeOptions {
     /// The texts (or parsed objects) of `run.changes()` appended after the state was saved, in
     /// order.
     #[serde(default)]
-    #[cfg_attr(test, ts(type = "Array<string | object>"))]
+    #[cfg_attr(test, ts(optional, type = "Array<string | object>"))]
     pub changes: Vec<Changes>,
 }
 

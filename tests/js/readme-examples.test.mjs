@@ -4,9 +4,11 @@
 // host's own functions stubbed, the sample data of tests/fixtures, sends against the fake Xero)
 // and what it does is checked against what the README says, or it is a verbatim part of a file
 // another suite runs (COVERED_ELSEWHERE). The browser, esbuild and pkg-template examples too.
-// Then what those runs returned is type-checked as literals of the declared types (a field the
-// declarations lack, one they require that is absent, a `null` where they say absent-or-set are
-// errors), so a TypeScript host is not misled by the package's declarations.
+// Then the blocks are type-checked against the package's declarations, the host's values typed
+// as the declarations (or xero-node) name them, and what the runs returned is type-checked as
+// literals of the declared types (a field the declarations lack, one they require that is
+// absent, a `null` where they say absent-or-set are errors): a TypeScript host following the
+// README is not misled by the declarations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, cpSync, symlinkSync } from 'node:fs';
@@ -418,8 +420,65 @@ function returnedSource() {
   return `import type { ${types.join(', ')} } from 'xero-export';\n${lines.join('\n')}\n`;
 }
 
+// The host's names the blocks use, typed as a TypeScript host would have them.
+const HOST_TYPES = {
+  exporter: 'Exporter', run: 'SendRun', snapshot: 'Snapshot', previousSnapshot: 'Snapshot', settings: 'Settings',
+  invoices: 'SourceInvoice[]', invoice: 'SourceInvoice', newInvoice: 'SourceInvoice', work: 'PlanWork',
+  documents: 'PreviewDocument[]', members: 'Payer[]', tenantId: 'string', invoiceId: 'string', csvText: 'string',
+  file: 'File', baseUrl: 'string', token: 'string', state: 'string', crm: 'any',
+  xero: 'any', invoiceFromXero: 'any',
+  get: '(url: string) => Promise<any>', xeroGet: '(url: string) => Promise<any>', send: '(body: Uint8Array) => Promise<void>',
+  idempotencyKeyFor: '(doc: PreviewDocument) => string', invoicesInPagesOf1000: '() => AsyncIterable<SourceInvoice[]>',
+  ...Object.fromEntries(['link', 'invite', 'askWhichOne', 'show', 'showProblems', 'showProgress', 'markCancelled', 'markPaid']
+    .map((name) => [name, '(...args: any[]) => void'])),
+};
+
+// What a README block may do in JavaScript that TypeScript's --strict refuses, none of it about
+// the declarations: untyped parameters and indexes, `null` and `undefined` checks TypeScript
+// cannot follow (into a closure, through a `filter` or a `status` test), and reading a field of
+// the `contact` union without testing its `status` first.
+const JS_ONLY = [
+  /error TS(7006|7053|7031|18047|18048|2531|2532|2538):/,
+  /Argument of type '[^']*\| null' is not assignable/,
+  /Property '\w+' does not exist on type 'ContactRef'/,
+];
+
+/** A README block as a TypeScript module: its imports on top, the package's other exports and
+ * the host's names declared, the code in an async function; a bare object literal is a source
+ * invoice and `const settings = {` is typed Settings. Null for a class's methods. */
+function blockSource(code) {
+  if (/\bthis\./.test(code)) return null; // the queue worker's methods: run by queue.test.mjs
+  const imports = [];
+  const imported = new Set();
+  let body = code.replace(/^\s*(import (.+?) from '(xero-export(?:\/csv)?)';).*$/gm, (_, line, spec) => {
+    imports.push(line);
+    for (const name of spec.split(/[{},]/).map((n) => n.trim()).filter(Boolean)) imported.add(name);
+    return '';
+  });
+  if (body.trim().startsWith('{')) body = `const value: SourceInvoice = ${body.trim()};\nvoid value;`;
+  body = body.replace(/^const settings = \{/m, 'const settings: Settings = {');
+  const others = Object.keys(api).filter((n) => n !== 'default' && !imported.has(n));
+  return [
+    ...imports,
+    `import { ${others.join(', ')} } from 'xero-export';`,
+    "import type { Snapshot, Settings, SourceInvoice, PlanWork, PreviewDocument, Payer } from 'xero-export';",
+    ...Object.entries(HOST_TYPES).map(([name, type]) => `declare const ${name}: ${type};`),
+    `export async function example() {\n${body}\n}`,
+    '',
+  ].join('\n');
+}
+
+const blockFiles = () => Object.fromEntries(blocks.map((b, i) => [`block${i}.ts`, blockSource(b)]).filter(([, src]) => src));
+
 let checked;
-const diagnostics = () => (checked ??= typeCheck({ 'returned.ts': returnedSource() }));
+const diagnostics = () => (checked ??= typeCheck({ 'returned.ts': returnedSource(), ...blockFiles() }));
+
+test('the README blocks type-check against the declarations', () => {
+  const found = Object.entries(diagnostics()).filter(([name]) => name.startsWith('block'))
+    .flatMap(([name, lines]) => lines.filter((l) => !/^\s/.test(l) && !JS_ONLY.some((re) => re.test(l)))
+      .map((l) => `${l}\n  in the block:\n${blocks[Number(/\d+/.exec(name)[0])].split('\n').slice(0, 3).join('\n')}`));
+  assert.deepEqual(found, []);
+});
 
 test('what the examples returned fits the declared types', () => {
   assert.ok(returned.length > 20, 'the examples ran first');
