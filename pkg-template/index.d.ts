@@ -35,20 +35,23 @@ export function lineAmount(line: LineInput | string): LineResult;
 
 // --- Export preview: snapshot, settings, invoices ---
 
-/** One Xero GET body as the host received it (PascalCase), or xero-node's `response.body` (camelCase), or just its array. */
-export type XeroBody = Record<string, unknown> | unknown[];
+/**
+ * One Xero GET body as the host received it (PascalCase), or xero-node's `response.body`
+ * (camelCase: its model classes, hence `object`), or just its array.
+ */
+export type XeroBody = object;
 
-/** The organisation's Xero data. Each part is optional; what is missing is reported in `issues`. */
+/** The organisation's Xero data. Each part is optional (`null` is left out); what is missing is reported in `issues`. */
 export interface Snapshot {
-  organisation?: XeroBody;
-  accounts?: XeroBody;
-  taxRates?: XeroBody;
+  organisation?: XeroBody | null;
+  accounts?: XeroBody | null;
+  taxRates?: XeroBody | null;
   /** GET /TrackingCategories?includeArchived=true */
-  trackingCategories?: XeroBody;
+  trackingCategories?: XeroBody | null;
   /** GET /Contacts?includeArchived=true */
-  contacts?: XeroBody;
-  items?: XeroBody;
-  currencies?: XeroBody;
+  contacts?: XeroBody | null;
+  items?: XeroBody | null;
+  currencies?: XeroBody | null;
 }
 
 /**

@@ -426,7 +426,7 @@ const HOST_TYPES = {
   invoices: 'SourceInvoice[]', invoice: 'SourceInvoice', newInvoice: 'SourceInvoice', work: 'PlanWork',
   documents: 'PreviewDocument[]', members: 'Payer[]', tenantId: 'string', invoiceId: 'string', csvText: 'string',
   file: 'File', baseUrl: 'string', token: 'string', state: 'string', crm: 'any',
-  xero: 'any', invoiceFromXero: 'any',
+  xero: 'XeroClient', invoiceFromXero: 'Invoice', // xero-node's client and model
   get: '(url: string) => Promise<any>', xeroGet: '(url: string) => Promise<any>', send: '(body: Uint8Array) => Promise<void>',
   idempotencyKeyFor: '(doc: PreviewDocument) => string', invoicesInPagesOf1000: '() => AsyncIterable<SourceInvoice[]>',
   ...Object.fromEntries(['link', 'invite', 'askWhichOne', 'show', 'showProblems', 'showProgress', 'markCancelled', 'markPaid']
@@ -462,6 +462,7 @@ function blockSource(code) {
     ...imports,
     `import { ${others.join(', ')} } from 'xero-export';`,
     "import type { Snapshot, Settings, SourceInvoice, PlanWork, PreviewDocument, Payer } from 'xero-export';",
+    "import type { XeroClient, Invoice } from 'xero-node';",
     ...Object.entries(HOST_TYPES).map(([name, type]) => `declare const ${name}: ${type};`),
     `export async function example() {\n${body}\n}`,
     '',
@@ -470,8 +471,35 @@ function blockSource(code) {
 
 const blockFiles = () => Object.fromEntries(blocks.map((b, i) => [`block${i}.ts`, blockSource(b)]).filter(([, src]) => src));
 
+// The snapshot as the README says it may be given: xero-node's `response.body` for a part (its
+// model classes), or `null` for a part left out.
+const XERO_NODE_SNAPSHOT = `import { Exporter } from 'xero-export';
+import type { XeroClient } from 'xero-node';
+declare const xero: XeroClient;
+export async function snapshotFromXeroNode(tenantId: string) {
+  const api = xero.accountingApi;
+  return new Exporter({
+    organisation: (await api.getOrganisations(tenantId)).body,
+    accounts: (await api.getAccounts(tenantId)).body,
+    taxRates: (await api.getTaxRates(tenantId)).body,
+    trackingCategories: (await api.getTrackingCategories(tenantId)).body,
+    contacts: (await api.getContacts(tenantId)).body.contacts,
+    items: null,
+    currencies: null,
+  });
+}
+`;
+
 let checked;
-const diagnostics = () => (checked ??= typeCheck({ 'returned.ts': returnedSource(), ...blockFiles() }));
+const diagnostics = () => (checked ??= typeCheck({ 'returned.ts': returnedSource(), 'xero-node.ts': XERO_NODE_SNAPSHOT, ...blockFiles() }));
+
+test('README: a snapshot part may be xero-node\'s response.body, or null for one left out', () => {
+  assert.match(readme, /or what\s+xero-node returns in `response\.body` \(camelCase\)/);
+  assert.match(readme, /only a part left out, or\s+`null`, skips its checks/);
+  const issues = new api.Exporter({ ...snapshot, items: null }).issues;
+  assert.deepEqual(codes(issues), ['SNAPSHOT_INVALID snapshot.items']);
+  assert.deepEqual(diagnostics()['xero-node.ts'], []);
+});
 
 test('the README blocks type-check against the declarations', () => {
   const found = Object.entries(diagnostics()).filter(([name]) => name.startsWith('block'))
