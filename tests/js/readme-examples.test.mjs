@@ -382,6 +382,15 @@ test('README: items to create are listed in `preview.items`, and in a result han
   results.free();
 });
 
+// (The requests the runs here planned are type-checked below: each `purpose` is one of the union.)
+test('README: the requests\' `purpose`s it names are every one the declarations have', () => {
+  const union = readFileSync(path.join(pkgDir, 'types.d.mts'), 'utf8').match(/^export type Purpose = (.*);$/m)[1];
+  const purposes = [...union.matchAll(/"(\w+)"/g)].map((m) => m[1]);
+  assert.ok(purposes.length >= 5, union);
+  const paragraph = readme.match(/^\*\*Requests\.\*\* [\s\S]*?\n\n/m)[0];
+  assert.deepEqual(purposes.filter((p) => !new RegExp(`\`${p}\`\\s\\(`).test(paragraph)), [], 'each purpose is named, with what it sends');
+});
+
 // ---- Type checks: one tsc call over a scratch project with the built package installed ----
 
 /** `tsc --strict` over `files` ({name: source}) in a project with the package (and xero-node,
