@@ -391,6 +391,40 @@ test('README: the requests\' `purpose`s it names are every one the declarations 
   assert.deepEqual(purposes.filter((p) => !new RegExp(`\`${p}\`\\s\\(`).test(paragraph)), [], 'each purpose is named, with what it sends');
 });
 
+// "An options key a function does not take … throws INVALID_INPUT naming every such key with
+// its did-you-mean": every function that takes options, each with a misspelt key.
+const OPTION_TYPOS = (() => {
+  const exporter = new api.Exporter(snapshot, {});
+  const invoices = clinicInvoices('typo').slice(0, 1);
+  const state = exporter.plan(invoices, { tenantId: TENANT }).save();
+  const o = (extra) => ({ tenantId: TENANT, ...extra });
+  return [
+    ['preview', 'lnes', 'lines', (x) => exporter.preview(invoices, x)],
+    ['previewResults', 'lnes', 'lines', (x) => exporter.previewResults(invoices, x)],
+    ['previewSession', 'lnes', 'lines', (x) => exporter.previewSession(x)],
+    ['plan', 'maxDocumens', 'maxDocuments', (x) => exporter.plan(invoices, o(x))],
+    ['syncContacts', 'maxAttemps', 'maxAttempts', (x) => exporter.syncContacts([], o(x))],
+    ['resume', 'chnages', 'changes', (x) => exporter.resume(state, invoices, o(x))],
+    ['sync', 'sinse', 'since', (x) => api.sync([], o(x))],
+    ['TrackingCsvValidator', 'keycolumn', 'keyColumn', (x) => new api.TrackingCsvValidator(snapshot, x)],
+    ['validateTrackingCsv', 'maxIsues', 'maxIssues', (x) => api.validateTrackingCsv(snapshot, '', x)],
+    ['exportTrackingCsv', 'colums', 'columns', (x) => api.exportTrackingCsv([], x)],
+  ];
+})();
+
+for (const [fn, typo, meant, call] of OPTION_TYPOS) {
+  test(`README: ${fn} throws INVALID_INPUT for the options key ${typo}, with its did-you-mean`, () => {
+    assert.match(readme, /An options key a function does not take[\s\S]{0,200}throws `INVALID_INPUT` naming every such key with its\s+did-you-mean/);
+    assert.throws(() => call({ [typo]: 1 }), (e) => {
+      assert.equal(e.name, 'XeroExportError');
+      assert.equal(e.code, 'INVALID_INPUT');
+      assert.equal(e.details.argument, `options.${typo}`);
+      assert.match(e.message, new RegExp(`did you mean .${meant}.\\?`));
+      return true;
+    });
+  });
+}
+
 // ---- Type checks: one tsc call over a scratch project with the built package installed ----
 
 /** `tsc --strict` over `files` ({name: source}) in a project with the package (and xero-node,
