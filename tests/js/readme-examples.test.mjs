@@ -405,6 +405,7 @@ const OPTION_TYPOS = (() => {
     ['plan', 'maxDocumens', 'maxDocuments', (x) => exporter.plan(invoices, o(x))],
     ['syncContacts', 'maxAttemps', 'maxAttempts', (x) => exporter.syncContacts([], o(x))],
     ['resume', 'chnages', 'changes', (x) => exporter.resume(state, invoices, o(x))],
+    ['searchContacts', 'limt', 'limit', (x) => exporter.searchContacts('kath', x)],
     ['sync', 'sinse', 'since', (x) => api.sync([], o(x))],
     ['TrackingCsvValidator', 'keycolumn', 'keyColumn', (x) => new api.TrackingCsvValidator(snapshot, x)],
     ['validateTrackingCsv', 'maxIsues', 'maxIssues', (x) => api.validateTrackingCsv(snapshot, '', x)],
