@@ -366,6 +366,7 @@ test('README: a document whose line amounts cannot all be computed has `totals: 
   const bad = { ...clinicInvoices('null')[0], lines: [{ description: 'x', quantity: 'two', unitAmount: '10.00' }] };
   const preview = keep('Preview', exporter.preview([bad]));
   assert.equal(preview.documents[0].totals, null);
+  assert.equal(keep('Preview', JSON.parse(exporter.previewJson([bad]))).documents[0].totals, null);
   const results = exporter.previewResults([bad]);
   assert.equal(keep('DocumentSummary', results.document(0)).totals, null);
   results.free();
@@ -389,6 +390,26 @@ test('README: the requests\' `purpose`s it names are every one the declarations 
   assert.ok(purposes.length >= 5, union);
   const paragraph = readme.match(/^\*\*Requests\.\*\* [\s\S]*?\n\n/m)[0];
   assert.deepEqual(purposes.filter((p) => !new RegExp(`\`${p}\`\\s\\(`).test(paragraph)), [], 'each purpose is named, with what it sends');
+});
+
+test('README: a sending run and a status sync read back what Xero did (their values are type-checked below)', async () => {
+  const exporter = new api.Exporter(snapshot, clinic.settings);
+  const run = exporter.plan(clinicInvoices('sync').slice(0, 2), { tenantId: TENANT, backoffMs: 10 });
+  await drive(run);
+  keep('LogRow[]', run.log());
+  keep('RunSummary', run.summary());
+  const [paid, voided] = keep('Outcome[]', run.outcomes());
+  xero.state.recordPayment(paid.xeroId, paid.totals.total, '2024-03-01');
+  xero.state.setStatus(voided.xeroId, 'VOIDED');
+  const exported = [paid, voided].map((o) => ({ sourceId: o.sourceId, xero: { id: o.xeroId }, known: { status: o.xeroStatus, amountDue: o.amountDue } }));
+  const sync = api.sync(exported, { tenantId: TENANT, backoffMs: 10 });
+  await drive(sync);
+  const changes = keep('SyncChange[]', sync.changes());
+  assert.deepEqual(changes.map((c) => [c.sourceId, c.event]), [[paid.sourceId, 'paid'], [voided.sourceId, 'voided']]);
+  assert.equal(changes[0].payments.length, 1);
+  keep('SyncLogRow[]', sync.log());
+  keep('SyncSummary', sync.summary());
+  keep('Issue[]', sync.issues());
 });
 
 // "An options key a function does not take … throws INVALID_INPUT naming every such key with
