@@ -326,8 +326,13 @@ function makeApi(engine) {
     if (typeof options !== 'object' || isArray(options)) {
       throw misuse('options', `expected {limit?}, got ${describe(options)}`);
     }
-    for (const key of Object.keys(options)) {
-      if (key !== 'limit') throw misuse(`options.${key}`, 'unknown option; searchContacts takes {limit?}');
+    // A key it does not take, as every function's options say it: with its did-you-mean.
+    const unknown = Object.keys(options).filter((key) => key !== 'limit');
+    if (unknown.length > 0) {
+      const at = (key) => `options.${key.length > 40 ? `${key.slice(0, 40)}…` : key}`;
+      const said = unknown.slice(0, 3).map((key) => `\`${at(key)}\` is not a key it takes${nearest(key, ['limit']) ? ': did you mean `limit`?' : ' (it takes limit).'}`);
+      if (unknown.length > 3) said.push(`And ${unknown.length - 3} more.`);
+      throw xeroError('INVALID_INPUT', at(unknown[0]), `\`options\` could not be read: ${said.join(' ')} Nothing was done.`);
     }
     const { limit = 20 } = options;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {

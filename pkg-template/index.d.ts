@@ -35,20 +35,23 @@ export function lineAmount(line: LineInput | string): LineResult;
 
 // --- Export preview: snapshot, settings, invoices ---
 
-/** One Xero GET body as the host received it (PascalCase), or xero-node's `response.body` (camelCase), or just its array. */
-export type XeroBody = Record<string, unknown> | unknown[];
+/**
+ * One Xero GET body as the host received it (PascalCase), or xero-node's `response.body`
+ * (camelCase: its model classes, hence `object`), or just its array.
+ */
+export type XeroBody = object;
 
-/** The organisation's Xero data. Each part is optional; what is missing is reported in `issues`. */
+/** The organisation's Xero data. Each part is optional (`null` is left out); what is missing is reported in `issues`. */
 export interface Snapshot {
-  organisation?: XeroBody;
-  accounts?: XeroBody;
-  taxRates?: XeroBody;
+  organisation?: XeroBody | null;
+  accounts?: XeroBody | null;
+  taxRates?: XeroBody | null;
   /** GET /TrackingCategories?includeArchived=true */
-  trackingCategories?: XeroBody;
+  trackingCategories?: XeroBody | null;
   /** GET /Contacts?includeArchived=true */
-  contacts?: XeroBody;
-  items?: XeroBody;
-  currencies?: XeroBody;
+  contacts?: XeroBody | null;
+  items?: XeroBody | null;
+  currencies?: XeroBody | null;
 }
 
 /**
@@ -122,7 +125,7 @@ export type DocumentSummary = Omit<PreviewDocument, 'lines' | 'issues' | 'body'>
 /** The batch's part of a preview: contacts and items to create, the snapshot's and settings' issues, the counts. */
 export interface PreviewBatch {
   contacts: Preview['contacts'];
-  /** Items to create (`settings.items.create`); left out when there are none. */
+  /** Items to create (`settings.items.create: 'missing'`); left out when none. */
   items?: Preview['items'];
   issues: Issue[];
   summary: Preview['summary'];
@@ -135,7 +138,7 @@ export class PreviewResults {
   readonly length: number;
   /** The batch index of the first document (0 unless a later chunk of a PreviewSession). */
   readonly firstIndex: number;
-  /** Contacts to create, issues and counts of the batch so far. */
+  /** Contacts and items to create, issues and counts of the batch so far. */
   batch(): PreviewBatch;
   /**
    * Documents `start` (default 0) to `end` (excluded; default `length`) whole, as

@@ -615,9 +615,10 @@ amountCredited?: DecimalInput,
  * The document as Xero holds it: the `Invoices[0]` (or `CreditNotes[0]`) element of
  * `GET /Invoices/{id}` as Xero returns it (PascalCase), or xero-node's model object
  * (camelCase). With it an update is compared with what Xero has: unchanged documents are
- * not sent, and on a paid document each changed field Xero refuses is reported.
+ * not sent, and on a paid document each changed field Xero refuses is reported. (`object`:
+ * xero-node's models are classes, which `Record<string, unknown>` would refuse.)
  */
-document?: Record<string, unknown>, };
+document?: object, };
 
 /**
  * A source invoice.
@@ -997,7 +998,7 @@ lines: Array<LinePreview>,
  * (one of its numbers unusable or beyond Xero's limits: see the line's issues), rather
  * than totals that are not the document's.
  */
-totals?: Totals, 
+totals: Totals | null, 
 /**
  * The host's own total, when given.
  */
@@ -2143,7 +2144,7 @@ tenantId?: string,
  * The texts (or parsed objects) of `run.changes()` appended after the state was saved, in
  * order.
  */
-changes: Array<string | object>, };
+changes?: Array<string | object>, };
 
 /**
  * How to read the file.

@@ -336,9 +336,10 @@ pub struct XeroState {
     /// The document as Xero holds it: the `Invoices[0]` (or `CreditNotes[0]`) element of
     /// `GET /Invoices/{id}` as Xero returns it (PascalCase), or xero-node's model object
     /// (camelCase). With it an update is compared with what Xero has: unchanged documents are
-    /// not sent, and on a paid document each changed field Xero refuses is reported.
+    /// not sent, and on a paid document each changed field Xero refuses is reported. (`object`:
+    /// xero-node's models are classes, which `Record<string, unknown>` would refuse.)
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(test, ts(type = "Record<string, unknown>", optional))]
+    #[cfg_attr(test, ts(type = "object", optional))]
     pub document: Option<serde_json::Value>,
 }
 

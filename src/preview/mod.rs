@@ -115,6 +115,7 @@ pub struct DocumentPreview {
     /// Totals as Xero will compute them; `null` when a line's amount could not be computed
     /// (one of its numbers unusable or beyond Xero's limits: see the line's issues), rather
     /// than totals that are not the document's.
+    #[cfg_attr(test, ts(optional = false))]
     pub totals: Option<TotalsText>,
     /// The host's own total, when given.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -615,11 +615,13 @@ fn unpack(v: &mut Value, strings: &mut Vec<String>, depth: usize) -> Option<()> 
     Some(())
 }
 
-/// What `exporter.resume(state, work, options)` is told besides the state.
+/// What `exporter.resume(state, work, options)` is told besides the state. A key it does not
+/// know is reported by the reader with its did-you-mean (`options.chnages`), as for every
+/// function's options, so serde is not told to refuse it first.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[cfg_attr(test, ts(optional_fields))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct ResumeOptions {
     /// The organisation the host means to resume for: a state of another is refused.
     #[serde(default)]
@@ -627,7 +629,7 @@ pub struct ResumeOptions {
     /// The texts (or parsed objects) of `run.changes()` appended after the state was saved, in
     /// order.
     #[serde(default)]
-    #[cfg_attr(test, ts(type = "Array<string | object>"))]
+    #[cfg_attr(test, ts(optional, type = "Array<string | object>"))]
     pub changes: Vec<Changes>,
 }
 
