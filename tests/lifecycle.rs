@@ -908,3 +908,41 @@ fn an_allocation_takes_only_the_credit_the_runs_refunds_left() {
         }
     }
 }
+
+/// Regression: a cancel's `xero.id` or a payment's document `id` that is not a UUID (a
+/// placeholder, the host's own id) was sent; Xero refuses the whole request for a malformed
+/// GUID, failing the other documents of the batch with it. Each is now `XERO_ID_INVALID` at its
+/// path and blocked before anything is sent; the others go on.
+#[test]
+fn cancel_and_payment_ids_that_are_no_uuid_are_refused_before_sending() {
+    let bad_pay = payment(
+        "p1",
+        json!({"id": "4f7a…", "amountDue": "10.00", "status": "AUTHORISED"}),
+        "1.00",
+        "091",
+    );
+    let good_pay = payment(
+        "p2",
+        json!({"id": INV_A, "amountDue": "10.00", "status": "AUTHORISED"}),
+        "1.00",
+        "091",
+    );
+    let mut run = plan(
+        json!({"cancels": [cancel("inv-8", "INV-88", "AUTHORISED")], "payments": [bad_pay, good_pay]}),
+    );
+    let cancels = run.cancels();
+    assert_eq!(
+        issue_at(&cancels[0].issues),
+        ["XERO_ID_INVALID@cancels[0].xero.id"]
+    );
+    let pays = run.payments();
+    assert_eq!(
+        issue_at(&pays[0].issues),
+        ["XERO_ID_INVALID@payments[0].invoice.id"]
+    );
+    assert!(pays[1].issues.is_empty(), "{:?}", pays[1].issues);
+    let sent = run.next(0);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].documents, ["p2"]);
+    assert!(sent[0].body.as_deref().unwrap().contains(INV_A));
+}

@@ -76,6 +76,8 @@ impl Run {
             let xero_id = xero.id.as_deref().unwrap_or_default().trim().to_owned();
             if xero_id.is_empty() {
                 issues.push(Issue::error(IssueCode::Missing, path.field("xero").field("id"), format!("Each cancel needs the document's {} in Xero (`xero.id`): documents are voided or deleted by id.", kind.collection().id_field())));
+            } else if !crate::sync::input::is_uuid(&xero_id) {
+                issues.push(Issue::error(IssueCode::XeroIdInvalid, path.field("xero").field("id"), format!("\"{}\" is not a Xero {} (a UUID such as 243c8f5e-...-b5a1): Xero would refuse the whole request it is in, so it is not sent. Pass the id Xero gave the document.", crate::money::shown(&xero_id), kind.collection().id_field())));
             }
             let conflict = taken.contains(&source_id)
                 || !seen.insert(source_id.clone())

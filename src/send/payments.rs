@@ -921,6 +921,10 @@ fn xero_target(
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty());
+    if let Some(i) = id.filter(|i| !crate::sync::input::is_uuid(i)) {
+        issues.push(Issue::error(IssueCode::XeroIdInvalid, at.field("id"), format!("\"{}\" is not a Xero id (a UUID such as 243c8f5e-...-b5a1): Xero would refuse the whole PUT /Payments it is in. Pass the id Xero gave the document, or its `number`.", crate::money::shown(i))));
+        return None;
+    }
     let (target, key) = match (id, number) {
         (Some(i), _) => (
             PayTarget::Id(i.to_owned()),

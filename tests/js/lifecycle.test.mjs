@@ -156,7 +156,7 @@ test('edit, read back, send again: unchanged and not sent; payments made by the 
 test('misspelt keys: a work key is a thrown XeroExportError, a payment key an error issue on its path', () => {
   const exporter = new api.Exporter(snapshot, settings);
   assert.throws(() => exporter.plan({ paymnets: [] }, { tenantId: 't' }), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && /payments/.test(e.message));
-  const run = exporter.plan({ payments: [{ id: 'p', invoice: { id: 'x', amountDue: '1' }, amount: '1', date: '2024-01-01', account: BANK, refrence: 'r' }] }, { tenantId: 't' });
+  const run = exporter.plan({ payments: [{ id: 'p', invoice: { id: '0b1f0000-0000-4000-8000-000000000001', amountDue: '1' }, amount: '1', date: '2024-01-01', account: BANK, refrence: 'r' }] }, { tenantId: 't' });
   assert.deepEqual(run.payments()[0].issues.map((i) => `${i.code}@${i.path}`), ['WORK_FIELD_UNKNOWN@payments[0].refrence']);
   run.free();
 });

@@ -274,7 +274,7 @@ const RUNS = [
     keep('TrackingCsvProgress', v.progress);
     keep('TrackingCsvResult', v.finish());
   }],
-  ["{ sourceId: 'appt-1002', xero: { id: '9b1c…', status: 'DRAFT' } }", async (code) => {
+  ["{ sourceId: 'appt-1002', xero: { id: '9b1c5e0a-2f47-4d19-8a6b-3c2e1d0f9a77', status: 'DRAFT' } }", async (code) => {
     const exporter = new api.Exporter(snapshot, clinic.settings);
     const seen = [];
     const run = await runBlock(code, { exporter, tenantId: TENANT, markCancelled: (...a) => seen.push(a), showProblems: (...a) => seen.push(a) }, 'return run;');
