@@ -2133,7 +2133,9 @@ attempts: number,
 issues: Array<Issue>, };
 
 /**
- * What `exporter.resume(state, work, options)` is told besides the state.
+ * What `exporter.resume(state, work, options)` is told besides the state. A key it does not
+ * know is reported by the reader with its did-you-mean (`options.chnages`), as for every
+ * function's options, so serde is not told to refuse it first.
  */
 export type ResumeOptions = { 
 /**
