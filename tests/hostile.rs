@@ -641,3 +641,55 @@ fn a_due_date_rule_past_9999_says_so() {
         );
     }
 }
+
+/// Regression: `plan(…, {tenantid: 't'})` threw "missing field `tenantId`" and nothing of the
+/// key written, since a field missing at the top had no path to hang the unknown keys on.
+#[test]
+fn a_misspelt_required_option_names_the_key_written() {
+    let root = xero_export::issues::Path::root("options");
+    let err = xero_export::input::unknown::read_json::<PlanOptions>(r#"{"tenantid": "t"}"#, &root)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("missing field `tenantId`"), "{err}");
+    assert!(
+        err.contains("`options.tenantid` is not a known key: did you mean \"tenantId\"?"),
+        "{err}"
+    );
+    // Text that is not JSON stays a syntax error.
+    let err = xero_export::input::unknown::read_json::<PlanOptions>(r#"{"tenantid": "t""#, &root)
+        .err()
+        .unwrap();
+    assert!(err.is_eof() || err.is_syntax(), "{err}");
+}
+
+/// Regression: options misspelt by more than a third of their length (`bodys` for `bodies`,
+/// `lineEnd` for `lineEnding`) got "check the spelling" and no did-you-mean. A key is a word
+/// among a struct's few fields: a field it begins, or one two edits away, is suggested.
+#[test]
+fn misspelt_option_keys_get_a_did_you_mean() {
+    let root = xero_export::issues::Path::root("options");
+    let (_, found) =
+        xero_export::input::unknown::read_json::<xero_export::preview::PreviewOptions>(
+            r#"{"bodys": false, "lnes": true, "zzzzzz": 1}"#,
+            &root,
+        )
+        .unwrap();
+    let said: Vec<(String, Option<&str>)> = found
+        .iter()
+        .map(|f| (f.key.clone(), f.suggestion))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("bodys".to_owned(), Some("bodies")),
+            ("lnes".to_owned(), Some("lines")),
+            ("zzzzzz".to_owned(), None)
+        ]
+    );
+    let (_, found) = xero_export::input::unknown::read_json::<
+        xero_export::tracking_csv::ExportOptions,
+    >(r#"{"lineEnd": "lf"}"#, &root)
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found[0].suggestion, Some("lineEnding"));
+}

@@ -162,6 +162,13 @@ pub fn read_json<T: de::DeserializeOwned>(
             crate::input::source::without_position(&e.to_string()),
             log.unknown_said()
         )),
+        // A field missing at the top (`tenantId`, written `tenantid`): the unknown key is the
+        // clue there too. Syntax errors keep their kind (and say nothing of keys).
+        None if e.is_data() && !log.found.borrow().is_empty() => de::Error::custom(format_args!(
+            "{}{}",
+            crate::input::source::without_position(&e.to_string()),
+            log.unknown_said()
+        )),
         None => e,
     })?;
     de.end()?;
@@ -325,7 +332,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D> {
             self.found.found.borrow_mut().push(Found {
                 path: seg.path(),
                 key: key.to_owned(),
-                suggestion: crate::tracking_csv::suggest(key, self.parent.iter().copied()),
+                suggestion: suggest_key(key, self.parent),
             });
         }
         self.de.deserialize_ignored_any(visitor)
@@ -650,4 +657,32 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, 'de, V> {
         *self.key = Cow::Owned(v.clone());
         self.visitor.visit_string(v)
     }
+}
+
+/// The did-you-mean for an unknown key among a struct's `fields`: the options' rule
+/// ([`crate::tracking_csv::suggest`], a third of the length), else, as a struct has few fields
+/// and a key is a word the caller meant, a field the key begins or ends (`lineEnd` for
+/// `lineEnding`, at least four characters shared) or one two edits away from a key of five
+/// characters or more (`bodys` for `bodies`).
+fn suggest_key(key: &str, fields: &[&'static str]) -> Option<&'static str> {
+    if let Some(s) = crate::tracking_csv::suggest(key, fields.iter().copied()) {
+        return Some(s);
+    }
+    let typed = key.to_ascii_lowercase();
+    let n = typed.chars().count();
+    if !(4..=60).contains(&n) {
+        return None;
+    }
+    let prefix = fields.iter().find(|f| {
+        let f = f.to_ascii_lowercase();
+        f.starts_with(&typed) || (f.len() >= 4 && typed.starts_with(&f))
+    });
+    if prefix.is_some() || n < 5 {
+        return prefix.copied();
+    }
+    let typed: Vec<char> = typed.chars().collect();
+    fields.iter().copied().find(|f| {
+        let f: Vec<char> = f.to_ascii_lowercase().chars().collect();
+        crate::tracking_csv::edit_distance(&typed, &f) <= 2
+    })
 }
