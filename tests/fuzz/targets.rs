@@ -805,6 +805,7 @@ pub fn import_contacts(data: &[u8]) {
         return;
     };
     let ex = exporter(*pick);
+    updated_times(&ex, rest);
     let pages = std::str::from_utf8(part(rest, 0)).unwrap_or_default();
     let people = std::str::from_utf8(after(rest, 1)).unwrap_or_default();
     let Ok(out) = ex.import_contacts(pages, people) else {
@@ -832,6 +833,20 @@ pub fn import_contacts(data: &[u8]) {
     let s = &out.summary;
     assert_eq!(s.matched + s.new + s.ambiguous, s.contacts);
     assert_eq!(s.contacts, out.contacts.len());
+}
+
+/// Two copies of one contact whose `UpdatedDateUTC` are the fuzz input's first two texts: the
+/// hand-written reader of Xero's `/Date(ms±hhmm)/` and ISO times decides which copy is kept.
+/// Random JSON seldom holds such a field, so the texts are put there.
+fn updated_times(ex: &Exporter, data: &[u8]) {
+    let a = String::from_utf8_lossy(part(data, 0));
+    let b = String::from_utf8_lossy(after(data, 1));
+    let copy = |name: &str, at: &str| serde_json::json!({"ContactID": "5cc8cf28-567e-4d43-b287-687cfcaec47c", "Name": name, "UpdatedDateUTC": at});
+    let pages =
+        serde_json::json!([{"Contacts": [copy("First", &a)]}, {"Contacts": [copy("Second", &b)]}]);
+    let out = ex.import_contacts(&pages.to_string(), "[]");
+    let out = out.expect("two copies of a contact always read");
+    assert_eq!(out.contacts.len(), 1);
 }
 
 /// The configuration screen (`choices`, `searchContacts`, `staleMappings`): a limit byte, then
