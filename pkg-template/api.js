@@ -645,7 +645,8 @@ function makeApi(engine) {
         throw misuse('people', `expected an array of people (the payer shape) or null, got ${describe(people)}`);
       }
       const p = encode(people ?? null, 'people');
-      const bytes = encodeBytes(pages, 'pages');
+      // Bytes (a Buffer from a file or a store) are the pages' JSON text, as for invoices.
+      const bytes = isA(pages, Uint8Array) ? pages : isA(pages, ArrayBuffer) ? bufferBytes(pages, 'pages') : encodeBytes(pages, 'pages');
       return decode(call(this.#h, 'Exporter', (e) => e.importContacts(bytes, p)));
     }
     /** The host's people → Xero contacts without invoices: `plan({people}, options)`. Each

@@ -53,6 +53,19 @@ test('paged raw bodies and xero-node models import alike', () => {
   assert.deepEqual(raw.peopleNotInXero, [2]);
 });
 
+// Regression: pages given as the bytes a store or file gave back (a Buffer from fs.readFile, a
+// Uint8Array, an ArrayBuffer) were stringified as an object ({type, data}) and refused.
+test('pages given as bytes are read as their UTF-8 text', () => {
+  const exporter = new api.Exporter(snapshot, null);
+  const text = JSON.stringify(pages(3));
+  const want = exporter.importContacts(text, members);
+  const bytes = new TextEncoder().encode(text);
+  for (const given of [Buffer.from(text), bytes, bytes.buffer.slice(0)]) {
+    assert.deepEqual(exporter.importContacts(given, members), want);
+  }
+  exporter.free();
+});
+
 test('arguments of the wrong JS type are misuse with the argument named', () => {
   const exporter = new api.Exporter(snapshot, null);
   for (const [pagesArg, peopleArg, argument] of [
