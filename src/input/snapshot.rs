@@ -743,7 +743,7 @@ fn one_copy_each(contacts: Vec<Contact>) -> Vec<Contact> {
         };
         match at.get(&k).and_then(|i| out.get_mut(*i)) {
             Some(earlier) => {
-                if !matches!((c.updated, earlier.updated), (Some(a), Some(b)) if a < b) {
+                if crate::people::pages::replaces(c.updated, earlier.updated) {
                     *earlier = c;
                 }
             }

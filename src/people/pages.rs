@@ -121,6 +121,13 @@ pub struct XeroContact {
     pub updated: Option<i64>,
 }
 
+/// Whether a later copy of a contact (its UpdatedDateUTC `later`) replaces the one kept
+/// (`kept`): yes, unless both times are known and the later copy's is older (pages handed in
+/// out of order). The one rule for `importContacts`' pages and the snapshot's contacts.
+pub(crate) fn replaces(later: Option<i64>, kept: Option<i64>) -> bool {
+    !matches!((later, kept), (Some(new), Some(old)) if new < old)
+}
+
 /// UpdatedDateUTC as milliseconds since 1970, or `None` when it is not a time [`updated_ms`]
 /// reads (never misuse: the field only orders copies).
 pub(crate) fn updated<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
@@ -282,10 +289,7 @@ fn read_contact(
     };
     match seen.get(&key).and_then(|i| pages.contacts.get_mut(*i)) {
         Some(first) => {
-            // The later copy, unless Xero's UpdatedDateUTC says it is the older one (pages
-            // handed in out of order).
-            let older = matches!((contact.updated, first.contact.updated), (Some(new), Some(old)) if new < old);
-            if !older {
+            if replaces(contact.updated, first.contact.updated) {
                 first.contact = contact;
             }
             pages.duplicates += 1;
