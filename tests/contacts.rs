@@ -554,6 +554,20 @@ fn a_payer_that_is_also_a_person_of_the_plan_is_created_once() {
 /// canonically equivalent in Unicode and identical on screen. Before, the payer did not match
 /// its contact by name: a second contact was planned under a name identical on screen, with a
 /// near-miss warning saying the two "differ only in accents".
+/// Payer `name` (contacts created when missing) resolves to contact `id` by its name, and no
+/// contact is planned.
+fn assert_matched_by_name(snap: &Value, name: &str, id: &str) {
+    let p = preview(
+        snap.clone(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        with_payer(json!({"kind": "patient", "id": "p1", "name": name})),
+    );
+    let d = &json_of(&p)["documents"][0];
+    assert_eq!(d["contact"]["contactId"], id, "{name:?}: {}", d["issues"]);
+    assert_eq!(d["contact"]["matchedBy"], "name", "{name:?}");
+    assert!(p.contacts.is_empty(), "{name:?}: {:?}", p.contacts);
+}
+
 #[test]
 fn a_name_in_decomposed_unicode_matches_its_precomposed_contact() {
     let mut snap = sample_snapshot();
@@ -566,15 +580,7 @@ fn a_name_in_decomposed_unicode_matches_its_precomposed_contact() {
         ("JOSÉ MÜLLER", "d446e7a0-def0-45cb-8a65-e0f47e26ecf4"),
         ("ZOE\u{308} łukasz", "e557f8b1-ef01-46dc-9b76-f1058f37fd05"),
     ] {
-        let p = preview(
-            snap.clone(),
-            settings(json!({"contacts": {"onMissing": "create"}})),
-            with_payer(json!({"kind": "patient", "id": "p1", "name": name})),
-        );
-        let d = &json_of(&p)["documents"][0];
-        assert_eq!(d["contact"]["contactId"], id, "{name:?}: {}", d["issues"]);
-        assert_eq!(d["contact"]["matchedBy"], "name", "{name:?}");
-        assert!(p.contacts.is_empty(), "{name:?}: {:?}", p.contacts);
+        assert_matched_by_name(&snap, name, id);
     }
 }
 
@@ -734,14 +740,7 @@ fn invisible_characters_do_not_make_another_name() {
         ("Katherine \u{200B} Warren", KATHERINE),
         ("Tama Ngata", "b88acbe4-2234-490f-8ea9-c438bc6ac038"),
     ] {
-        let p = preview(
-            snap.clone(),
-            settings(json!({"contacts": {"onMissing": "create"}})),
-            with_payer(json!({"kind": "patient", "id": "p1", "name": name})),
-        );
-        let d = &json_of(&p)["documents"][0];
-        assert_eq!(d["contact"]["contactId"], id, "{name:?}: {}", d["issues"]);
-        assert_eq!(d["contact"]["matchedBy"], "name", "{name:?}");
+        assert_matched_by_name(&snap, name, id);
     }
     // A name of nothing but them is no name to create a contact with.
     let p = preview(

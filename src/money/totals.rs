@@ -108,6 +108,20 @@ fn digits_and_scale(d: Decimal) -> usize {
 // number is reported (at `path`) and then left out, before any arithmetic. That bound is what
 // keeps every product and sum of a line within Decimal's range.
 
+/// `fits`, with a `NUMBER_OUT_OF_RANGE` error at `path` saying `why` when it does not: the one
+/// shape of the range checks below (the message is only written for an issue).
+fn in_range(
+    fits: bool,
+    path: impl FnOnce() -> String,
+    why: impl FnOnce() -> String,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    if !fits {
+        issues.push(Issue::error(IssueCode::NumberOutOfRange, path(), why()));
+    }
+    fits
+}
+
 /// Whether the quantity has at most 13 digits, Xero's limit; else an issue at `path`.
 pub(crate) fn quantity_fits(
     q: Decimal,
@@ -115,14 +129,8 @@ pub(crate) fn quantity_fits(
     issues: &mut Vec<Issue>,
 ) -> bool {
     let fits = digits_and_scale(q) <= 13 || digit_count(q) <= 13;
-    if !fits {
-        issues.push(Issue::error(
-            IssueCode::NumberOutOfRange,
-            path(),
-            format!("The quantity {q} has more than 13 digits, Xero's limit."),
-        ));
-    }
-    fits
+    let why = || format!("The quantity {q} has more than 13 digits, Xero's limit.");
+    in_range(fits, path, why, issues)
 }
 
 /// Whether the unit amount is at most [`UNIT_AMOUNT_MAX`]; else an issue at `path`.
@@ -132,14 +140,10 @@ pub(crate) fn unit_amount_fits(
     issues: &mut Vec<Issue>,
 ) -> bool {
     let fits = within(u, UNIT_AMOUNT_MAX, UNIT_AMOUNT_WHOLE);
-    if !fits {
-        issues.push(Issue::error(
-            IssueCode::NumberOutOfRange,
-            path(),
-            format!("The unit amount {u} is out of range: no line with it could stay within Xero's limit of 9,999,999,999.99."),
-        ));
-    }
-    fits
+    let why = || {
+        format!("The unit amount {u} is out of range: no line with it could stay within Xero's limit of 9,999,999,999.99.")
+    };
+    in_range(fits, path, why, issues)
 }
 
 /// Whether a discount amount is within Xero's limit on a line amount; else an issue at `path`.
@@ -148,15 +152,12 @@ pub(crate) fn discount_amount_fits(
     path: impl FnOnce() -> String,
     issues: &mut Vec<Issue>,
 ) -> bool {
-    let fits = line_amount_fits(a);
-    if !fits {
-        issues.push(Issue::error(
-            IssueCode::NumberOutOfRange,
-            path(),
-            format!("The discount amount {a} is beyond Xero's limit for a line amount, 9,999,999,999.99."),
-        ));
-    }
-    fits
+    let why = || {
+        format!(
+            "The discount amount {a} is beyond Xero's limit for a line amount, 9,999,999,999.99."
+        )
+    };
+    in_range(line_amount_fits(a), path, why, issues)
 }
 
 /// An issue at `path` when the discount amount `a` takes off more than the line's gross
