@@ -236,7 +236,8 @@ onMissing?: OnMissingContact,
 nameCollision?: NameCollision, 
 /**
  * Use the payer's host id as ContactNumber (for matching and creation) when the payer has
- * no contact number of its own.
+ * no contact number of its own. The ids must then be unique across payer kinds: a payer
+ * of another kind with an id seen earlier in the batch is `CONTACT_NAME_TAKEN`.
  */
 contactNumberFromId?: boolean, };
 

@@ -813,3 +813,63 @@ fn a_contact_seen_twice_in_paged_contacts_is_one_contact() {
         d["issues"]
     );
 }
+
+/// A clinic's patients and insurers are numbered in separate tables, so patient "100" and
+/// insurer "100" are two payers (their mapping keys `patient:100` and `insurer:100` differ).
+/// With `contactNumberFromId` both derive ContactNumber "100": before, the insurer matched the
+/// patient's Xero contact by that number and its invoice was filed under the patient, silently.
+/// Now the payer that comes second in the batch is refused at `payer.id`, saying why.
+#[test]
+fn payers_of_two_kinds_with_one_id_never_share_a_derived_contact_number() {
+    let inv = |id: &str, kind: &str, name: &str| {
+        json!({"id": id, "date": "2024-01-15",
+        "payer": {"kind": kind, "id": "P-100", "name": name},
+        "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]})
+    };
+    let from_id =
+        settings(json!({"contacts": {"onMissing": "create", "contactNumberFromId": true}}));
+    let p = preview(
+        sample_snapshot(),
+        from_id.clone(),
+        json!([
+            inv("a", "patient", "Katherine Warren"),
+            inv("b", "insurer", "Southern Cross"),
+            inv("c", "patient", "Katherine Warren")
+        ]),
+    );
+    let j = json_of(&p);
+    assert_eq!(j["documents"][0]["contact"]["matchedBy"], "contactNumber");
+    assert!(
+        p.documents[0].issues.is_empty(),
+        "{:?}",
+        p.documents[0].issues
+    );
+    assert_eq!(
+        codes(&p.documents[1].issues),
+        ["CONTACT_NAME_TAKEN@invoices[1].payer.id"]
+    );
+    assert!(p.documents[1].blocked);
+    let message = &p.documents[1].issues[0].message;
+    assert!(message.contains("patient:P-100"), "{message}");
+    assert!(message.contains("payer.contactNumber"), "{message}");
+    // The same payer again is no collision.
+    assert!(
+        p.documents[2].issues.is_empty(),
+        "{:?}",
+        p.documents[2].issues
+    );
+    // Numbers of their own (or no number from ids) are not derived: nothing to refuse.
+    let p = preview(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+        json!([
+            inv("a", "patient", "Katherine Warren"),
+            inv("b", "insurer", "Southern Cross")
+        ]),
+    );
+    assert!(
+        p.documents.iter().all(|d| !d.blocked),
+        "{:?}",
+        p.documents[1].issues
+    );
+}

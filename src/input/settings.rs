@@ -212,7 +212,8 @@ pub struct ContactSettings {
     #[cfg_attr(test, ts(optional = nullable))]
     pub name_collision: NameCollision,
     /// Use the payer's host id as ContactNumber (for matching and creation) when the payer has
-    /// no contact number of its own.
+    /// no contact number of its own. The ids must then be unique across payer kinds: a payer
+    /// of another kind with an id seen earlier in the batch is `CONTACT_NAME_TAKEN`.
     #[cfg_attr(test, ts(optional = nullable))]
     pub contact_number_from_id: bool,
 }

@@ -149,13 +149,7 @@ const RULES: [MatchRule; 6] = [
 fn person_keys(p: &Payer, settings: &ContactSettings) -> Keys {
     let key = |s: Option<&str>| s.map(names::key);
     let mapped = payer_key(p).and_then(|k| settings.mapping.get(&k).map(|id| names::key(id)));
-    let number = non_empty(&p.contact_number).or_else(|| {
-        if settings.contact_number_from_id {
-            non_empty(&p.id)
-        } else {
-            None
-        }
-    });
+    let number = crate::resolve::contacts::payer_number(p, settings);
     let linked_id = key(non_empty(&p.contact_id));
     Keys {
         linked: linked_id.clone().or_else(|| mapped.clone()),

@@ -311,8 +311,9 @@ pub fn payer_name(payer: &Payer) -> Option<Text> {
     })
 }
 
-/// Contact number to match and create with.
-fn payer_number<'p>(payer: &'p Payer, settings: &ContactSettings) -> Option<&'p str> {
+/// Contact number to match and create with: the payer's own, or its id with
+/// `settings.contacts.contactNumberFromId`.
+pub(crate) fn payer_number<'p>(payer: &'p Payer, settings: &ContactSettings) -> Option<&'p str> {
     non_empty(&payer.contact_number).or_else(|| {
         if settings.contact_number_from_id {
             non_empty(&payer.id)
@@ -337,6 +338,9 @@ pub struct Planned {
     /// quadratic. Hashed with [`crate::hasher::CellHasher`]: SipHash was ~120 instructions an
     /// invoice more (callgrind, bench workload).
     listed: crate::hasher::TextSet<(String, String)>,
+    /// Contact number derived from a payer's id (`contactNumberFromId`) → that payer's
+    /// `kind:id`: a payer of another kind with the same id would derive the same number.
+    derived: BTreeMap<String, String>,
 }
 
 impl Planned {
@@ -492,6 +496,9 @@ impl<'a> Resolver<'a> {
             source_id,
             number: payer_number(payer, self.settings),
         };
+        if self.derived_number_taken(&ask, planned, issues) {
+            return ContactRef::Unresolved;
+        }
         // (A name of nothing but invisible characters is no name.)
         let name = payer_name(payer).filter(|n| !names::key(n).is_empty());
         if let Some(found) = self.by_keys(&ask, name.as_deref(), issues) {
@@ -749,6 +756,37 @@ impl<'a> Resolver<'a> {
                 ),
             ));
         }
+    }
+
+    /// Whether the payer's contact number, derived from its id (`contactNumberFromId`), is
+    /// another payer's of this batch, one of another kind with the same id (reported). Why:
+    /// hosts number each kind in its own table (patient 100, insurer 100), so both would match
+    /// or create one Xero contact, and one's invoices would be filed under the other.
+    fn derived_number_taken(
+        &self,
+        ask: &Ask<'_>,
+        planned: &mut Planned,
+        issues: &mut Vec<Issue>,
+    ) -> bool {
+        let (Some(number), None) = (ask.number, non_empty(&ask.payer.contact_number)) else {
+            return false;
+        };
+        let Some(own) = payer_key(ask.payer) else {
+            return false;
+        };
+        let first = planned
+            .derived
+            .entry(names::key(number))
+            .or_insert_with(|| own.clone());
+        if *first == own {
+            return false;
+        }
+        issues.push(Issue::error(
+            IssueCode::ContactNameTaken,
+            ask.path.field("id"),
+            format!("Payer {own} would have contact number \"{number}\" (settings.contacts.contactNumberFromId), as payer {first} of this batch has: both would be one Xero contact. Give this payer its own payer.contactNumber, or link it (payer.contactId)."),
+        ));
+        true
     }
 
     /// Whether the new contact's ContactNumber is another contact's (reported). Why: rule 3
