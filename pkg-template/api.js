@@ -278,8 +278,8 @@ function makeApi(engine) {
   /** A saved state or a chunk of changes given as the bytes a file or a store gave back (a
    * Buffer, a Uint8Array, an ArrayBuffer) is its UTF-8 text; anything else is left as given. */
   function stateText(value, argument) {
-    const bytes = isA(value, ArrayBuffer) ? bufferBytes(value, argument) : value;
-    return isA(bytes, Uint8Array) ? new TextDecoder().decode(bytes) : value;
+    const bytes = bytesOf(value, argument);
+    return bytes ? new TextDecoder().decode(bytes) : value;
   }
 
   /** Resume options with the appended `changes` texts parsed: a damaged one is a damaged state. */
@@ -313,10 +313,21 @@ function makeApi(engine) {
     }
   }
 
+  /** The bytes of a Uint8Array (Node Buffers too) or an ArrayBuffer, else `undefined`. A view
+   * over a detached buffer has no bytes left (it would read as empty text, or throw inside the
+   * glue's copy into wasm memory): refused here as the ArrayBuffer itself is. */
+  function bytesOf(value, argument) {
+    if (isA(value, ArrayBuffer)) return bufferBytes(value, argument);
+    if (!isA(value, Uint8Array)) return undefined;
+    if (value.byteLength === 0) bufferBytes(value.buffer, argument);
+    return value;
+  }
+
   /** A CSV chunk or file: text, bytes (Node Buffers too) or an ArrayBuffer. */
   function csvInput(value, argument) {
-    if (typeof value === 'string' || isA(value, Uint8Array)) return value;
-    if (isA(value, ArrayBuffer)) return bufferBytes(value, argument);
+    if (typeof value === 'string') return value;
+    const bytes = bytesOf(value, argument);
+    if (bytes) return bytes;
     throw misuse(argument, `expected text, a Uint8Array or an ArrayBuffer, got ${describe(value)}`);
   }
 
@@ -646,7 +657,7 @@ function makeApi(engine) {
       }
       const p = encode(people ?? null, 'people');
       // Bytes (a Buffer from a file or a store) are the pages' JSON text, as for invoices.
-      const bytes = isA(pages, Uint8Array) ? pages : isA(pages, ArrayBuffer) ? bufferBytes(pages, 'pages') : encodeBytes(pages, 'pages');
+      const bytes = bytesOf(pages, 'pages') ?? encodeBytes(pages, 'pages');
       return decode(call(this.#h, 'Exporter', (e) => e.importContacts(bytes, p)));
     }
     /** The host's people → Xero contacts without invoices: `plan({people}, options)`. Each
@@ -684,9 +695,7 @@ function makeApi(engine) {
    * ArrayBuffer) is passed on as it is, without a JS string or object on the way; a string is
    * JSON text; anything else is stringified. */
   function invoiceBytes(value) {
-    if (isA(value, Uint8Array)) return value;
-    if (isA(value, ArrayBuffer)) return bufferBytes(value, 'invoices');
-    return encodeBytes(value, 'invoices');
+    return bytesOf(value, 'invoices') ?? encodeBytes(value, 'invoices');
   }
 
   /** `i` checked: a whole number below `length` (a wrong index is misuse, never a wrong part). */

@@ -381,3 +381,31 @@ test("the README's sending loop sends only the documents the preview lets throug
   assert.deepEqual(sent, want);
   exporter.free();
 });
+
+// Regression: a Uint8Array (a Node Buffer) whose ArrayBuffer was transferred has no bytes;
+// passed on, it threw the engine's TypeError from inside the glue's copy (or read as empty
+// JSON). Every argument that takes bytes now refuses it as misuse, naming the argument.
+test('a Uint8Array over a detached buffer is a coded error, wherever bytes are taken', async () => {
+  const s = read('fixtures/scenarios/billing.json');
+  const exporter = new api.Exporter(snapshot, s.settings);
+  const detachedView = () => {
+    const v = new TextEncoder().encode('[]');
+    structuredClone(v.buffer, { transfer: [v.buffer] });
+    return v;
+  };
+  const isMisuse = (argument) => (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT' && e.details.argument === argument && /detached/.test(e.message);
+  for (const f of [(b) => exporter.preview(b), (b) => exporter.previewJson(b), (b) => exporter.previewResults(b), (b) => exporter.previewSession().push(b)]) {
+    assert.throws(() => f(detachedView()), isMisuse('invoices'), f.toString());
+  }
+  assert.throws(() => exporter.importContacts(detachedView()), isMisuse('pages'));
+  assert.throws(() => exporter.resume(detachedView(), []), isMisuse('state'));
+  assert.throws(() => api.validateTrackingCsv(snapshot, detachedView()), isMisuse('csv'));
+  const v = new api.TrackingCsvValidator(snapshot);
+  assert.throws(() => v.push(detachedView()), isMisuse('chunk'));
+  v.push('Client,Region\n');
+  assert.equal(typeof v.finish(), 'object');
+  // An empty view over a live buffer is empty input, not a detached one.
+  assert.throws(() => exporter.preview(new Uint8Array(0)), (e) => e.code === 'INVALID_JSON');
+  assert.equal(exporter.preview(s.invoices.slice(0, 1)).documents.length, 1);
+  exporter.free();
+});
