@@ -886,3 +886,66 @@ fn a_late_answer_to_a_request_the_resume_declared_lost_says_so() {
     assert!(e.message.contains("drop this late answer"), "{}", e.message);
     assert_eq!(run.seq(), seq);
 }
+
+/// Finishes `run` against `fake` from `now`, as `drive` does without breaks.
+fn finish(run: &mut Run, fake: &mut Fake, mut now: i64) {
+    for _ in 0..600 {
+        if run.is_done() {
+            break;
+        }
+        now += 1_000;
+        for r in run.next(now) {
+            fake.serve(run, &r, now);
+        }
+        if let Some(at) = run.wake_at() {
+            now = now.max(at);
+        }
+    }
+}
+
+/// A state saved by this version (tests/golden/run-state-v1.json: a run half answered, half in
+/// flight) is what a host keeps across an upgrade. Any change to what a state holds, to the
+/// plan hash (what the work must still plan) or to how the entries replay would make states a
+/// released version saved unreadable, refused as foreign, or replayed into another run. This
+/// test fails first: then raise `STATE_VERSION` (src/send/durable.rs), decide what states of
+/// the old version get (read, or refused with STATE_VERSION's message), and only then
+/// rewrite the golden (UPDATE_GOLDEN=1).
+#[test]
+fn a_state_saved_by_this_version_still_reads_and_resumes() {
+    let (_, w) = work(4);
+    let mut run = exporter().plan_work(&w, &options()).unwrap();
+    let mut fake = fake(5);
+    let first = run.next(1_000);
+    assert!(first.len() > 1);
+    fake.serve(&mut run, &first[0], 1_000);
+    let state = run.save();
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/run-state-v1.json");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::write(&golden, format!("{state}\n")).unwrap();
+    }
+    let kept = fs::read_to_string(&golden)
+        .expect("tests/golden/run-state-v1.json; run with UPDATE_GOLDEN=1");
+    let kept = kept.trim_end();
+    // (Which library saved it is told, not checked: a release changes it.)
+    let without_library = |text: &str| {
+        let mut v: Value = serde_json::from_str(text).unwrap();
+        v.as_object_mut().unwrap().remove("library");
+        v
+    };
+    assert_eq!(
+        without_library(&state),
+        without_library(kept),
+        "a run saves another state than this version did: raise STATE_VERSION first (see this test's doc)"
+    );
+    let mut resumed = exporter()
+        .resume(&w, kept, &ResumeOptions::default())
+        .unwrap_or_else(|e| {
+            panic!(
+                "a state this version saved no longer resumes ({e:?}): raise STATE_VERSION first"
+            )
+        });
+    finish(&mut resumed, &mut fake, 1_000);
+    assert!(resumed.is_done());
+    let statuses: Vec<_> = resumed.outcomes().iter().map(|o| o.status).collect();
+    assert_eq!(statuses, [OutcomeStatus::Exported; 4]);
+}
