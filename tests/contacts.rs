@@ -813,3 +813,25 @@ fn a_contact_seen_twice_in_paged_contacts_is_one_contact() {
         d["issues"]
     );
 }
+
+/// The pages themselves as the snapshot's contacts: `[{Contacts: [...]}, {Contacts: [...]}]`,
+/// the array the README's import loop builds (and `importContacts` takes). Each page body was
+/// read as one blank contact: no contact was known, every payer was planned as a new contact
+/// (duplicates in Xero), and nothing was reported.
+#[test]
+fn contacts_given_as_pages_are_the_pages_contacts() {
+    let mut snap = sample_snapshot();
+    let all = snap["contacts"]["Contacts"].as_array().unwrap().clone();
+    let (first, rest) = all.split_at(3);
+    let page =
+        |c: &[Value]| json!({"Id": "x", "Status": "OK", "pagination": {"page": 1}, "Contacts": c});
+    snap["contacts"] = json!([page(first), page(rest), page(&[])]);
+    let p = preview(
+        snap,
+        settings(json!({})),
+        with_payer(json!({"kind": "patient", "id": "P-100", "name": "Katherine Warren"})),
+    );
+    let d = &json_of(&p)["documents"][0];
+    assert_eq!(d["contact"]["status"], "existing", "{}", d["issues"]);
+    assert_eq!(d["contact"]["contactId"], KATHERINE, "{}", d["issues"]);
+}
