@@ -148,8 +148,16 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
       UpdatedDateUTC: `/Date(${Date.now()}+0000)/`,
       HasErrors: false,
     };
-    if (credit) { doc.RemainingCredit = money(total); doc.Allocations = []; }
-    else { doc.AmountDue = money(total); doc.AmountPaid = 0; doc.AmountCredited = 0; }
+    // An update keeps what was paid, credited or allocated: Xero's amounts due follow the new
+    // total (reference §2.6 lets a part-paid invoice take some edits).
+    if (credit) {
+      const used = existing ? cents(dec(existing.Total)) - cents(dec(existing.RemainingCredit)) : 0n;
+      doc.RemainingCredit = money(total - used);
+      doc.Allocations = existing?.Allocations ?? [];
+    } else {
+      const [paid, credited] = [cents(dec(existing?.AmountPaid)), cents(dec(existing?.AmountCredited))];
+      doc.AmountDue = money(total - paid - credited); doc.AmountPaid = money(paid); doc.AmountCredited = money(credited);
+    }
     // Xero stores and returns these as sent (the update diff compares them with what is held).
     for (const k of ['Url', 'BrandingThemeID', 'CurrencyRate', 'ExpectedPaymentDate', 'PlannedPaymentDate']) if (el[k] !== undefined) doc[k] = el[k];
     if (!doc.DueDate) delete doc.DueDate;
