@@ -835,3 +835,38 @@ fn contacts_given_as_pages_are_the_pages_contacts() {
     assert_eq!(d["contact"]["status"], "existing", "{}", d["issues"]);
     assert_eq!(d["contact"]["contactId"], KATHERINE, "{}", d["issues"]);
 }
+
+/// A payer named by first and last name (no `name`): its near miss, or its name taken by
+/// another contact, was reported at `payer.name`, a field the host did not write. The path is
+/// now the payer itself.
+#[test]
+fn a_name_built_from_first_and_last_name_is_reported_at_the_payer() {
+    let doc = |payer: Value| {
+        let p = preview(
+            sample_snapshot(),
+            settings(json!({"contacts": {"onMissing": "create"}})),
+            with_payer(payer),
+        );
+        codes(&p.documents[0].issues)
+    };
+    let near = doc(
+        json!({"kind": "patient", "id": "P-1", "firstName": "Kathérine", "lastName": "Warren"}),
+    );
+    assert!(
+        near.contains(&"CONTACT_NEAR_MISS@invoices[0].payer".to_owned()),
+        "{near:?}"
+    );
+    let taken = doc(
+        json!({"kind": "patient", "id": "P-2", "firstName": "katherine", "lastName": "warren", "email": "k2@example.com"}),
+    );
+    assert!(
+        taken.contains(&"CONTACT_NAME_TAKEN@invoices[0].payer".to_owned()),
+        "{taken:?}"
+    );
+    // Given as `name`, the path stays the field written.
+    let named = doc(json!({"kind": "patient", "id": "P-3", "name": "Kathérine Warren"}));
+    assert!(
+        named.contains(&"CONTACT_NEAR_MISS@invoices[0].payer.name".to_owned()),
+        "{named:?}"
+    );
+}
