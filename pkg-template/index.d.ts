@@ -48,8 +48,8 @@ export interface Snapshot {
   taxRates?: XeroBody | null;
   /** GET /TrackingCategories?includeArchived=true */
   trackingCategories?: XeroBody | null;
-  /** GET /Contacts?includeArchived=true */
-  contacts?: XeroBody | null;
+  /** GET /Contacts?includeArchived=true: one body, its contacts, or its pages (`[page1, page2]`) */
+  contacts?: XeroBody | XeroBody[] | null;
   items?: XeroBody | null;
   currencies?: XeroBody | null;
 }

@@ -23,6 +23,7 @@ export const SPEC = path.resolve(root, '../shared/xero-openapi/xero_accounting.y
 /** Endpoints the sending plan uses: path → methods. */
 export const ENDPOINTS = {
   '/Invoices': ['get', 'put', 'post'],
+  '/Invoices/{InvoiceID}': ['get'], // xero.document for updates (README "Updating exported invoices")
   '/CreditNotes': ['get', 'put', 'post'],
   '/CreditNotes/{CreditNoteID}': ['get'],
   '/CreditNotes/{CreditNoteID}/Allocations': ['put'],

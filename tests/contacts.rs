@@ -873,3 +873,60 @@ fn payers_of_two_kinds_with_one_id_never_share_a_derived_contact_number() {
         p.documents[1].issues
     );
 }
+
+/// The pages themselves as the snapshot's contacts: `[{Contacts: [...]}, {Contacts: [...]}]`,
+/// the array the README's import loop builds (and `importContacts` takes). Each page body was
+/// read as one blank contact: no contact was known, every payer was planned as a new contact
+/// (duplicates in Xero), and nothing was reported.
+#[test]
+fn contacts_given_as_pages_are_the_pages_contacts() {
+    let mut snap = sample_snapshot();
+    let all = snap["contacts"]["Contacts"].as_array().unwrap().clone();
+    let (first, rest) = all.split_at(3);
+    let page =
+        |c: &[Value]| json!({"Id": "x", "Status": "OK", "pagination": {"page": 1}, "Contacts": c});
+    snap["contacts"] = json!([page(first), page(rest), page(&[])]);
+    let p = preview(
+        snap,
+        settings(json!({})),
+        with_payer(json!({"kind": "patient", "id": "P-100", "name": "Katherine Warren"})),
+    );
+    let d = &json_of(&p)["documents"][0];
+    assert_eq!(d["contact"]["status"], "existing", "{}", d["issues"]);
+    assert_eq!(d["contact"]["contactId"], KATHERINE, "{}", d["issues"]);
+}
+
+/// A payer named by first and last name (no `name`): its near miss, or its name taken by
+/// another contact, was reported at `payer.name`, a field the host did not write. The path is
+/// now the payer itself.
+#[test]
+fn a_name_built_from_first_and_last_name_is_reported_at_the_payer() {
+    let doc = |payer: Value| {
+        let p = preview(
+            sample_snapshot(),
+            settings(json!({"contacts": {"onMissing": "create"}})),
+            with_payer(payer),
+        );
+        codes(&p.documents[0].issues)
+    };
+    let near = doc(
+        json!({"kind": "patient", "id": "P-1", "firstName": "Kathérine", "lastName": "Warren"}),
+    );
+    assert!(
+        near.contains(&"CONTACT_NEAR_MISS@invoices[0].payer".to_owned()),
+        "{near:?}"
+    );
+    let taken = doc(
+        json!({"kind": "patient", "id": "P-2", "firstName": "katherine", "lastName": "warren", "email": "k2@example.com"}),
+    );
+    assert!(
+        taken.contains(&"CONTACT_NAME_TAKEN@invoices[0].payer".to_owned()),
+        "{taken:?}"
+    );
+    // Given as `name`, the path stays the field written.
+    let named = doc(json!({"kind": "patient", "id": "P-3", "name": "Kathérine Warren"}));
+    assert!(
+        named.contains(&"CONTACT_NEAR_MISS@invoices[0].payer.name".to_owned()),
+        "{named:?}"
+    );
+}

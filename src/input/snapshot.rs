@@ -585,6 +585,10 @@ pub struct Contact {
         deserialize_with = "crate::people::pages::updated"
     )]
     pub updated: Option<i64>,
+    /// Set when this element is a whole `GET /Contacts` page (`contacts: [page1, page2]`, the
+    /// array `importContacts` takes): its contacts, read in its place ([`page_contacts`]).
+    #[serde(rename = "Contacts", alias = "contacts", default)]
+    page: Option<Vec<Contact>>,
 }
 
 impl Resource for Contact {
@@ -724,6 +728,22 @@ pub(crate) fn sample() -> Snapshot {
     Snapshot::new(serde_json::from_str(text).unwrap())
 }
 
+/// The contacts, each page body among them (`[{Contacts: [...]}, ...]`) replaced by its
+/// contacts: a page read as one contact would be a blank one, and every payer unmatched.
+fn page_contacts(contacts: Vec<Contact>) -> Vec<Contact> {
+    if contacts.iter().all(|c| c.page.is_none()) {
+        return contacts;
+    }
+    let mut out = Vec::with_capacity(contacts.len());
+    for mut c in contacts {
+        match c.page.take() {
+            Some(page) => out.extend(page_contacts(page)),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// The contacts with one copy of each ContactID: pages read in Xero's order (`UpdatedDateUTC
 /// ASC`) hold a contact edited while paging twice, and both copies would be two contacts with
 /// one id (ambiguity, or a stale status). The newer copy (by UpdatedDateUTC when both have it,
@@ -779,7 +799,9 @@ impl Snapshot {
             accounts: input.accounts.map(|l| l.0).unwrap_or_default(),
             tax_rates: input.tax_rates.map(|l| l.0).unwrap_or_default(),
             tracking_categories: input.tracking_categories.map(|l| l.0).unwrap_or_default(),
-            contacts: one_copy_each(input.contacts.map(|l| l.0).unwrap_or_default()),
+            contacts: one_copy_each(page_contacts(
+                input.contacts.map(|l| l.0).unwrap_or_default(),
+            )),
             items: input.items.map(|l| l.0).unwrap_or_default(),
             missing,
             ..Snapshot::default()

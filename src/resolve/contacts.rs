@@ -410,7 +410,7 @@ fn another_by_name(ask: &Ask<'_>, key: &str, planned: &Planned, issues: &mut Vec
     }
     issues.push(Issue::error(
         IssueCode::ContactNameTaken,
-        ask.path.field("name"),
+        name_path(ask),
         format!("Another payer of this batch without an id is created as contact \"{}\", and this one's email, contact or account number differs: it is another person, told apart only by an id. Give each payer its id (payer.id), or link this one (payer.contactId).", other.contact.name),
     ));
     true
@@ -443,6 +443,15 @@ struct Ask<'p> {
     source_id: &'p str,
     /// The payer's contact number (its own, or its id when the settings say so).
     number: Option<&'p str>,
+}
+
+/// Where the payer's name is in the host's terms: `payer.name`, or the payer itself when its
+/// name is made of `firstName` and `lastName` (`payer.name` would be a field never written).
+fn name_path(ask: &Ask<'_>) -> Path {
+    match ask.payer.name.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => ask.path.field("name"),
+        _ => ask.path.clone(),
+    }
 }
 
 /// Several active contacts match by `field`: an error naming them.
@@ -747,7 +756,7 @@ impl<'a> Resolver<'a> {
             let status = contact.status.as_deref().unwrap_or("ACTIVE");
             issues.push(Issue::warning(
                 IssueCode::ContactNearMiss,
-                ask.path.field("name"),
+                name_path(ask),
                 format!(
                     "Payer \"{name}\" will be created as a new contact, but Xero already has \"{theirs}\" ({}, {status}), which differs {}. If it is the same person, link it: payer.contactId or settings.contacts.mapping[\"{}\"]; otherwise this is expected.",
                     contact.contact_id.as_deref().unwrap_or(""),
@@ -844,7 +853,7 @@ impl<'a> Resolver<'a> {
         planned: &Planned,
         issues: &mut Vec<Issue>,
     ) -> Option<Text> {
-        let (payer, path, number) = (ask.payer, ask.path, ask.number);
+        let (payer, number) = (ask.payer, ask.number);
         let taken = |n: &str| {
             let k = names::key(n);
             let by_xero = self
@@ -869,7 +878,7 @@ impl<'a> Resolver<'a> {
                 (NameCollision::Suffix, Some(c)) if !taken(&c) => {
                     issues.push(Issue::warning(
                         IssueCode::ContactNameTaken,
-                        path.field("name"),
+                        name_path(ask),
                         format!("Another active Xero contact is named \"{name}\"; the new contact will be named \"{c}\" (Xero requires unique names among active contacts)."),
                     ));
                     final_name = Text::new(c);
@@ -877,7 +886,7 @@ impl<'a> Resolver<'a> {
                 _ => {
                     issues.push(Issue::error(
                         IssueCode::ContactNameTaken,
-                        path.field("name"),
+                        name_path(ask),
                         format!("Another active Xero contact is named \"{name}\" and Xero requires unique names among active contacts. Link this payer to that contact (payer.contactId) if it is the same person, or give it a distinct name."),
                     ));
                     return None;

@@ -3,7 +3,8 @@
 //   PUT/POST /Invoices, PUT /CreditNotes, PUT /Contacts        create (POST by InvoiceID updates)
 //   GET /Invoices (IDs, InvoiceNumbers, where Reference/ContactID/InvoiceNumber), GET /CreditNotes
 //   (where CreditNoteID/Number), both with If-Modified-Since, page/pageSize and summaryOnly,
-//   GET /CreditNotes/{id}, GET /Contacts (where ContactNumber/Name)
+//   GET /Invoices/{id}, GET /CreditNotes/{id}, GET /Contacts (where ContactNumber/Name, paged,
+//   ARCHIVED only with includeArchived=true)
 //   PUT /CreditNotes/{id}/Allocations
 //   POST /Invoices, /CreditNotes {ID, Status: DELETED | VOIDED}: Xero's status rules (below)
 //   PUT /Payments, GET /Payments (where Invoice.InvoiceID / CreditNote.CreditNoteID), GET /Invoices?IDs=
@@ -147,8 +148,16 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
       UpdatedDateUTC: `/Date(${Date.now()}+0000)/`,
       HasErrors: false,
     };
-    if (credit) { doc.RemainingCredit = money(total); doc.Allocations = []; }
-    else { doc.AmountDue = money(total); doc.AmountPaid = 0; doc.AmountCredited = 0; }
+    // An update keeps what was paid, credited or allocated: Xero's amounts due follow the new
+    // total (reference §2.6 lets a part-paid invoice take some edits).
+    if (credit) {
+      const used = existing ? cents(dec(existing.Total)) - cents(dec(existing.RemainingCredit)) : 0n;
+      doc.RemainingCredit = money(total - used);
+      doc.Allocations = existing?.Allocations ?? [];
+    } else {
+      const [paid, credited] = [cents(dec(existing?.AmountPaid)), cents(dec(existing?.AmountCredited))];
+      doc.AmountDue = money(total - paid - credited); doc.AmountPaid = money(paid); doc.AmountCredited = money(credited);
+    }
     // Xero stores and returns these as sent (the update diff compares them with what is held).
     for (const k of ['Url', 'BrandingThemeID', 'CurrencyRate', 'ExpectedPaymentDate', 'PlannedPaymentDate']) if (el[k] !== undefined) doc[k] = el[k];
     if (!doc.DueDate) delete doc.DueDate;
@@ -309,10 +318,18 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, ...(paged ? { pagination } : {}), [credit ? 'CreditNotes' : 'Invoices']: items };
   }
 
+  // Reference §5, §9: ARCHIVED contacts only with includeArchived=true; without `where`
+  // every contact; `page` (pageSize 100 by default, at most 1000) adds `pagination`.
   function readContacts(url) {
     const where = clauses(url.searchParams.get('where'));
-    const found = state.contacts.filter((c) => where.some(([f, v]) => String(c[f] ?? '').toLowerCase() === v.toLowerCase()));
-    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: found };
+    const archived = url.searchParams.get('includeArchived') === 'true';
+    const found = state.contacts.filter((c) => (archived || (c.ContactStatus ?? 'ACTIVE') !== 'ARCHIVED')
+      && (where.length === 0 || where.some(([f, v]) => String(c[f] ?? '').toLowerCase() === v.toLowerCase())));
+    if (!url.searchParams.has('page')) return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: found };
+    const page = Math.max(1, Number(url.searchParams.get('page')));
+    const size = Math.min(1000, Math.max(1, Number(url.searchParams.get('pageSize') ?? 100)));
+    const pagination = { page, pageSize: size, pageCount: Math.max(1, Math.ceil(found.length / size)), itemCount: found.length };
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, pagination, Contacts: found.slice((page - 1) * size, page * size) };
   }
 
   function allocate(cnId, body) {
@@ -431,6 +448,11 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     if (m === 'GET' && p === '/Payments') return [200, readPayments(url)];
     let match = /^\/CreditNotes\/([^/]+)\/Allocations$/.exec(p);
     if (m === 'PUT' && match) return [200, allocate(decodeURIComponent(match[1]), body)];
+    match = /^\/Invoices\/([^/]+)$/.exec(p);
+    if (m === 'GET' && match) {
+      const inv = state.invoices.find((i) => i.InvoiceID.toLowerCase() === decodeURIComponent(match[1]).toLowerCase());
+      return inv ? [200, { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Invoices: [inv] }] : [404, { Message: 'The resource you\'re looking for cannot be found' }];
+    }
     match = /^\/CreditNotes\/([^/]+)$/.exec(p);
     if (m === 'GET' && match) {
       const cn = state.creditNotes.find((c) => c.CreditNoteID === decodeURIComponent(match[1]));
