@@ -1465,7 +1465,9 @@ requestId?: string,
  */
 attempts: number, 
 /**
- * Why: Xero's messages, warnings, the preview's errors for blocked documents.
+ * Why: the preview's warnings first (not those announcing what the run does: a contact or
+ * item to create, a line to delete, a credit note from a negative invoice), then Xero's
+ * messages and warnings and the run's own; the preview's issues for blocked documents.
  */
 issues: Array<Issue>, };
 

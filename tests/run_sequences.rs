@@ -379,3 +379,52 @@ fn a_lost_payment_with_a_padded_reference_is_found_not_paid_twice() {
     assert_eq!(p.payment_id.as_deref(), Some("x-1"));
     assert!(run.next(6_000).is_empty(), "nothing is sent again");
 }
+
+/// A backend that plans without previewing first (a queue worker) reads only the outcomes.
+/// Before, the preview's warnings were dropped from them: a line whose clinician option is
+/// archived in Xero was sent without that tracking, and the outcome said `exported` with no
+/// issue. The preview's warnings now lead each outcome's issues, pending, exported or failed.
+#[test]
+fn outcomes_keep_the_previews_warnings() {
+    let invoice = |id: &str, number: &str| {
+        json!({"id": id, "number": number, "date": "2024-01-15",
+        "payer": {"contactId": KATHERINE},
+        "lines": [{"description": "Consultation", "quantity": 1, "unitAmount": "10.00",
+            "taxCode": "GST", "clinicianId": "locum", "locationId": "north"}]})
+    };
+    let mut run = plan(json!({"invoices": [invoice("a", "CL-1"), invoice("b", "CL-2")]}));
+    let warned = |o: &xero_export::send::Outcome| {
+        o.issues
+            .iter()
+            .filter(|i| i.severity == xero_export::Severity::Warning)
+            .map(|i| format!("{}@{}", i.code.as_str(), i.path))
+            .collect::<Vec<_>>()
+    };
+    let expected = |i: usize| {
+        vec![format!(
+            "TRACKING_OPTION_ARCHIVED@invoices[{i}].lines[0].tracking.Clinician"
+        )]
+    };
+    for (i, o) in run.outcomes().iter().enumerate() {
+        assert_eq!(o.status, OutcomeStatus::Pending);
+        assert_eq!(warned(o), expected(i), "{:?}", o.issues);
+    }
+    let put = run.next(0).remove(0);
+    let body = json!({"Invoices": [
+        {"InvoiceID": INV_A, "InvoiceNumber": "CL-1", "Status": "AUTHORISED", "Type": "ACCREC",
+         "SubTotal": 10.00, "TotalTax": 1.50, "Total": 11.50, "AmountDue": 11.50},
+        {"InvoiceNumber": "CL-2", "Type": "ACCREC", "HasErrors": true,
+         "ValidationErrors": [{"Message": "Invoice # must be unique."}]}]});
+    let touched = run.handle(&put.id, &ok(&body), 1).unwrap();
+    assert_eq!(touched.len(), 2);
+    let outcomes = run.outcomes();
+    assert_eq!(outcomes, touched);
+    assert_eq!(outcomes[0].status, OutcomeStatus::Exported);
+    assert_eq!(warned(&outcomes[0]), expected(0));
+    assert_eq!(outcomes[1].status, OutcomeStatus::Failed);
+    assert_eq!(warned(&outcomes[1]), expected(1));
+    assert!(outcomes[1]
+        .issues
+        .iter()
+        .any(|i| i.message.contains("must be unique")));
+}

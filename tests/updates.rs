@@ -999,7 +999,13 @@ fn an_unchanged_credit_note_is_allocated_from_its_held_remaining_credit() {
             run.handle(&reqs[0].id, &answer(&found), 1).unwrap();
             reqs = run.next(2);
         }
-        let out = run.outcomes()[0].clone();
+        let mut out = run.outcomes()[0].clone();
+        // The preview's warning leads the issues: the credit note's Reference is not sent.
+        assert_eq!(
+            codes(&out.issues[..1]),
+            ["FIELD_NOT_SENT@invoices[0].reference"]
+        );
+        out.issues.remove(0);
         match sent {
             Some(amount) => {
                 assert_eq!(reqs.len(), 1, "{out:?}");

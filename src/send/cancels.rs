@@ -588,7 +588,7 @@ impl Run {
             if !matches!(x.state, DocState::Final | DocState::Blocked) || allocating {
                 continue;
             }
-            let note = x.out.clone();
+            let note = x.outcome();
             if let Some(row) = self.cancels.get_mut(c) {
                 settle_by_credit(row, note);
             }

@@ -232,7 +232,7 @@ impl Run {
     /// One outcome per source invoice, in input order (then the credit notes that cancel paid
     /// documents, with `cancel: {creditWhenPaid: true}`).
     pub fn outcomes(&self) -> Vec<Outcome> {
-        self.docs.iter().map(|d| d.out.clone()).collect()
+        self.docs.iter().map(tables::Doc::outcome).collect()
     }
 
     /// One outcome per cancel (`plan({cancels})`), in input order.

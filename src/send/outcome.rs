@@ -135,7 +135,9 @@ pub struct Outcome {
     pub request_id: Option<String>,
     /// Sends of this document so far.
     pub attempts: u32,
-    /// Why: Xero's messages, warnings, the preview's errors for blocked documents.
+    /// Why: the preview's warnings first (not those announcing what the run does: a contact or
+    /// item to create, a line to delete, a credit note from a negative invoice), then Xero's
+    /// messages and warnings and the run's own; the preview's issues for blocked documents.
     pub issues: Vec<Issue>,
 }
 

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
-use crate::issues::Path;
+use crate::issues::{Issue, IssueCode, Path};
 use crate::preview::DocumentPreview;
 use crate::resolve::contacts::NewContact;
 use crate::send::plan::RequestSpec;
@@ -246,9 +246,45 @@ impl Docs {
         let touched = std::mem::take(&mut self.touched);
         touched
             .into_iter()
-            .filter_map(|d| self.get(d).map(|x| x.out.clone()))
+            .filter_map(|d| self.get(d).map(Doc::outcome))
             .collect()
     }
+}
+
+impl Doc {
+    /// The outcome as the host reads it: the preview's warnings first (a tracking option left
+    /// off, a fallback used, a near-miss contact created), then the run's own issues. A host
+    /// that plans without previewing first reads only these. A document the preview blocked
+    /// already holds the preview's issues. Left out: the warnings that announce what the run
+    /// itself will do (create a contact or an item, delete a line, send a negative invoice as
+    /// a credit note), which the run's log and outcomes then say as done or failed.
+    pub(super) fn outcome(&self) -> Outcome {
+        let mut out = self.out.clone();
+        if !self.p.blocked && !self.p.issues.is_empty() {
+            // (One the run's answer says again, as an error, is said once: the run's.)
+            let said = |i: &Issue| {
+                out.issues
+                    .iter()
+                    .any(|j| j.code == i.code && j.path == i.path)
+            };
+            let kept: Vec<Issue> = (self.p.issues.iter())
+                .filter(|i| !announces_the_run(i.code) && !said(i))
+                .cloned()
+                .collect();
+            out.issues.splice(0..0, kept);
+        }
+        out
+    }
+}
+
+fn announces_the_run(code: IssueCode) -> bool {
+    matches!(
+        code,
+        IssueCode::ContactWillBeCreated
+            | IssueCode::ItemWillBeCreated
+            | IssueCode::LineWillBeDeleted
+            | IssueCode::ConvertedToCreditNote
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
