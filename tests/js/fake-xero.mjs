@@ -374,6 +374,11 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
         if (cn.RemainingCredit === 0) cn.Status = 'PAID';
         const saved = { Amount: money(amount), Date: msDate(a.Date), Invoice: { InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber } };
         cn.Allocations.push(saved);
+        // As Xero does: the invoice lists the credit note applied to it, and both are stamped
+        // changed (reference §2.7: the sync reads CreditNotes[] and If-Modified-Since).
+        inv.CreditNotes = [...(inv.CreditNotes ?? []), { CreditNoteID: cn.CreditNoteID, CreditNoteNumber: cn.CreditNoteNumber, AppliedAmount: money(amount), Date: saved.Date, Total: cn.Total }];
+        touch(inv);
+        touch(cn);
         state.created.set(`allocation:${cnId}`, (state.created.get(`allocation:${cnId}`) ?? 0) + 1);
         out.push({ ...saved, CreditNote: { CreditNoteID: cnId }, ValidationErrors: [] });
       } else {
