@@ -19,7 +19,7 @@ use xero_export::input::work::read_work;
 use xero_export::send::plan::{PlanOptions, Request};
 use xero_export::send::{OutcomeStatus, ResumeOptions, Run};
 use xero_export::xero::responses::HttpResponse;
-use xero_export::Exporter;
+use xero_export::{Exporter, IssueCode};
 
 const ITEM_ID: &str = "9b1f3c8e-0d2a-4e5f-8a7b-6c5d4e3f2a10";
 
@@ -125,6 +125,18 @@ fn unknown_codes_are_errors_unless_the_settings_create_them() {
     assert!(codes(&p.documents[0].issues)
         .contains(&"ITEM_NOT_FOUND@invoices[0].lines[0].itemCode".to_owned()));
     assert!(p.documents[0].blocked && p.items.is_empty());
+    // The recruitment CRM's "Auto Create Invoice items" is off: the message names the setting
+    // that turns it on, as CONTACT_NOT_FOUND names contacts.onMissing.
+    let missing = p.documents[0]
+        .issues
+        .iter()
+        .find(|i| i.code == IssueCode::ItemNotFound)
+        .unwrap();
+    assert!(
+        missing.message.contains("settings.items.create"),
+        "{}",
+        missing.message
+    );
     let p = preview(sample_snapshot(), settings("missing"), two_invoices());
     assert!(!p.documents[0].blocked && !p.documents[1].blocked);
     assert!(codes(&p.documents[0].issues)

@@ -182,7 +182,7 @@ fn item<'s>(
                 issues.push(Issue::error(
                     IssueCode::ItemNotFound,
                     path.field("itemCode"),
-                    format!("\"{}\" is not one of the organisation's Xero items. Use an existing item's code, create the item in Xero, or leave itemCode out.", crate::money::shown(code)),
+                    format!("\"{}\" is not one of the organisation's Xero items. Use an existing item's code, create the item in Xero, set settings.items.create to \"missing\" to have it created before the invoice, or leave itemCode out.", crate::money::shown(code)),
                 ));
                 return (None, None);
             }

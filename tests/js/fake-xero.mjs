@@ -1,6 +1,7 @@
 // A small stateful stand-in for the Xero Accounting API on 127.0.0.1, for tests and the demo.
 // It answers in Xero's JSON shapes (spec-conformant, so Prism's proxy mode accepts them):
-//   PUT/POST /Invoices, PUT /CreditNotes, PUT /Contacts        create (POST by InvoiceID updates)
+//   PUT/POST /Invoices, PUT /CreditNotes, PUT /Contacts        create (POST by InvoiceID updates;
+//   a paid document keeps its payments and takes only the edits Xero allows, reference §2.6)
 //   GET /Invoices (IDs, InvoiceNumbers, where Reference/ContactID/InvoiceNumber), GET /CreditNotes
 //   (where CreditNoteID/Number), both with If-Modified-Since, page/pageSize and summaryOnly,
 //   GET /Invoices/{id}, GET /CreditNotes/{id}, GET /Contacts (where ContactNumber/Name, paged,
@@ -148,21 +149,47 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
       UpdatedDateUTC: `/Date(${Date.now()}+0000)/`,
       HasErrors: false,
     };
-    // An update keeps what was paid, credited or allocated: Xero's amounts due follow the new
-    // total (reference §2.6 lets a part-paid invoice take some edits).
-    if (credit) {
-      const used = existing ? cents(dec(existing.Total)) - cents(dec(existing.RemainingCredit)) : 0n;
-      doc.RemainingCredit = money(total - used);
-      doc.Allocations = existing?.Allocations ?? [];
-    } else {
-      const [paid, credited] = [cents(dec(existing?.AmountPaid)), cents(dec(existing?.AmountCredited))];
-      doc.AmountDue = money(total - paid - credited); doc.AmountPaid = money(paid); doc.AmountCredited = money(credited);
-    }
+    if (credit) { doc.RemainingCredit = money(total); doc.Allocations = []; }
+    else { doc.AmountDue = money(total); doc.AmountPaid = 0; doc.AmountCredited = 0; }
+    if (existing) keepPayments(doc, existing, credit);
     // Xero stores and returns these as sent (the update diff compares them with what is held).
     for (const k of ['Url', 'BrandingThemeID', 'CurrencyRate', 'ExpectedPaymentDate', 'PlannedPaymentDate']) if (el[k] !== undefined) doc[k] = el[k];
     if (!doc.DueDate) delete doc.DueDate;
     if (!doc.DateString) delete doc.DateString;
     return doc;
+  }
+
+  // ---- Updates of paid documents (reference §2.6 "Updating Invoices"): the payments and
+  // credit stay with the document, and only Reference, DueDate, the number, BrandingThemeID,
+  // Contact, Url and the lines' Description, AccountCode and Tracking may change (a bill:
+  // nothing). Anything else is refused with the message Xero gives. ----
+  const usedCents = (doc, credit) => (credit ? cents(dec(doc.Total)) - cents(dec(doc.RemainingCredit))
+    : cents(dec(doc.AmountPaid)) + cents(dec(doc.AmountCredited)));
+  const LOCKED_LINE = ['Quantity', 'UnitAmount', 'TaxType', 'DiscountRate', 'DiscountAmount', 'ItemCode'];
+  const sameValue = (a, b) => (typeof a === 'number' || typeof b === 'number' ? Number(a ?? 0) === Number(b ?? 0) : String(a ?? '') === String(b ?? ''));
+  function lockedChange(el, existing) {
+    if (existing.Type === 'ACCPAY' || existing.Type === 'ACCPAYCREDIT') return true;
+    if (el.Date !== undefined && el.Date !== isoOf(existing.Date)) return true;
+    if (['Type', 'LineAmountTypes', 'CurrencyCode'].some((k) => el[k] !== undefined && el[k] !== existing[k])) return true;
+    if (el.LineItems === undefined) return false;
+    const held = existing.LineItems ?? [];
+    if (el.LineItems.length !== held.length) return true;
+    return el.LineItems.some((l) => {
+      const h = held.find((x) => x.LineItemID === l.LineItemID);
+      return !h || LOCKED_LINE.some((k) => l[k] !== undefined && !sameValue(l[k], h[k]));
+    });
+  }
+  function keepPayments(doc, existing, credit) {
+    const used = usedCents(existing, credit);
+    if (credit) {
+      doc.RemainingCredit = money(cents(dec(doc.Total)) - used);
+      doc.Allocations = existing.Allocations ?? [];
+    } else {
+      doc.AmountPaid = existing.AmountPaid ?? 0;
+      doc.AmountCredited = existing.AmountCredited ?? 0;
+      doc.AmountDue = money(cents(dec(doc.Total)) - used);
+    }
+    if (existing.Status === 'PAID') doc.Status = 'PAID';
   }
 
   function writeDocuments(body, credit, method) {
@@ -179,6 +206,10 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
       }
       if (method === 'POST' && existing && isStatusChange(el, idKey)) {
         out.push(changeStatus(existing, el.Status, credit));
+        continue;
+      }
+      if (existing && usedCents(existing, credit) !== 0n && lockedChange(el, existing)) {
+        out.push({ ...el, StatusAttributeString: 'ERROR', HasErrors: true, ValidationErrors: [{ Message: 'This document cannot be edited as it has a payment or credit note allocated to it.' }] });
         continue;
       }
       const unknownItem = (el.LineItems ?? []).find((l) => l.ItemCode != null && !findItem(l.ItemCode));
@@ -352,6 +383,11 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
         if (cn.RemainingCredit === 0) cn.Status = 'PAID';
         const saved = { Amount: money(amount), Date: msDate(a.Date), Invoice: { InvoiceID: inv.InvoiceID, InvoiceNumber: inv.InvoiceNumber } };
         cn.Allocations.push(saved);
+        // As Xero does: the invoice lists the credit note applied to it, and both are stamped
+        // changed (reference §2.7: the sync reads CreditNotes[] and If-Modified-Since).
+        inv.CreditNotes = [...(inv.CreditNotes ?? []), { CreditNoteID: cn.CreditNoteID, CreditNoteNumber: cn.CreditNoteNumber, AppliedAmount: money(amount), Date: saved.Date, Total: cn.Total }];
+        touch(inv);
+        touch(cn);
         state.created.set(`allocation:${cnId}`, (state.created.get(`allocation:${cnId}`) ?? 0) + 1);
         out.push({ ...saved, CreditNote: { CreditNoteID: cnId }, ValidationErrors: [] });
       } else {
