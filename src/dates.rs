@@ -295,6 +295,19 @@ impl PaymentTerm {
 
 /// `hh:mm:ss`, then optionally `.` and 1-9 digits, then optionally `Z` or `±hh:mm`, as a time
 /// of day (`hh` < 24, `mm` and `ss` < 60; a leap second's 60 is refused, as Xero would).
+/// Whether `text`, a date [`Date::parse`] reads, carries a time of day other than midnight in
+/// UTC (`Z`, `+00:00`, `-00:00`): the form `Date.toISOString()` gives, whose date is UTC's and
+/// may be a day off the host's own.
+pub fn has_utc_time_of_day(text: &str) -> bool {
+    let Some(t) = text.get(10..).and_then(|t| t.strip_prefix('T')) else {
+        return false;
+    };
+    let clock = (t.strip_suffix('Z'))
+        .or_else(|| t.strip_suffix("+00:00"))
+        .or_else(|| t.strip_suffix("-00:00"));
+    clock.is_some_and(|c| c.bytes().any(|b| matches!(b, b'1'..=b'9')))
+}
+
 fn is_time_of_day(t: &str) -> bool {
     let two = |s: &str, max: u8| {
         s.len() == 2

@@ -65,6 +65,10 @@ pub enum IssueCode {
     /// The document date is on or before one of the organisation's lock dates: Xero saves it
     /// as DRAFT or SUBMITTED but will not approve it.
     DateLocked,
+    /// A date was given with a time of day in UTC (`2026-11-03T11:00:00.000Z`, what
+    /// `toISOString()` gives for midnight east of Greenwich): it is read as the date written,
+    /// which may be a day off the organisation's. A warning.
+    DateFromUtcTime,
     // --- text fields ---
     /// A text field is longer than Xero's limit.
     TooLong,
@@ -301,6 +305,7 @@ impl IssueCode {
             IssueCode::DueDateBeforeDate => "DUE_DATE_BEFORE_DATE",
             IssueCode::DueDateMissing => "DUE_DATE_MISSING",
             IssueCode::DateLocked => "DATE_LOCKED",
+            IssueCode::DateFromUtcTime => "DATE_FROM_UTC_TIME",
             IssueCode::TooLong => "TOO_LONG",
             IssueCode::InvalidCharacters => "INVALID_CHARACTERS",
             IssueCode::TemplateFieldUnknown => "TEMPLATE_FIELD_UNKNOWN",

@@ -84,6 +84,18 @@ fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
             "error DATE_INVALID@invoices[0].date",
         ),
         (
+            "date converted to UTC (toISOString of midnight in Auckland)",
+            json!({}),
+            base(json!({"date": "2024-01-14T11:00:00.000Z"})),
+            "warning DATE_FROM_UTC_TIME@invoices[0].date",
+        ),
+        (
+            "due date converted to UTC",
+            json!({}),
+            base(json!({"dueDate": "2024-02-19T13:00:00+00:00"})),
+            "warning DATE_FROM_UTC_TIME@invoices[0].dueDate",
+        ),
+        (
             "due before date",
             json!({}),
             base(json!({"dueDate": "2024-01-01"})),
@@ -749,4 +761,46 @@ fn errors_block_only_their_own_document() {
     assert!(!p.documents[0].blocked);
     assert!(p.documents[1].blocked);
     assert_eq!((p.summary.ready, p.summary.blocked), (1, 1));
+}
+
+/// A host that keeps dates as JS `Date`s and sends `toISOString()` sends midnight in Auckland
+/// (4 November) as `2026-11-03T11:00:00.000Z`: the date written is the day before. Before, it
+/// was exported as 3 November without a word (reference §2.8: datetimes shift documents a day).
+/// It is still read as written (the organisation's zone is not known here), with a warning;
+/// a date alone, midnight UTC, or a local time or another offset (whose date is the local one)
+/// are not warned about.
+#[test]
+fn a_date_with_a_time_in_utc_is_read_as_written_with_a_warning() {
+    let warned = |date: &str| {
+        let inv = json!([{"id": "i", "number": "N-1", "date": date, "payer": {"contactId": KATHERINE},
+            "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]}]);
+        let p = preview(sample_snapshot(), with(json!({})), inv);
+        let d = &p.documents[0];
+        assert!(!d.blocked, "{date}: {:?}", d.issues);
+        assert_eq!(
+            json_of(&p)["documents"][0]["date"].as_str(),
+            Some(&date[..10]),
+            "{date}"
+        );
+        d.issues
+            .iter()
+            .filter(|i| i.code.as_str() == "DATE_FROM_UTC_TIME")
+            .count()
+    };
+    for date in [
+        "2026-11-03T11:00:00.000Z",
+        "2026-11-03T23:59:59Z",
+        "2026-11-03T00:00:01-00:00",
+    ] {
+        assert_eq!(warned(date), 1, "{date}");
+    }
+    for date in [
+        "2026-11-03",
+        "2026-11-03T00:00:00Z",
+        "2026-11-03T00:00:00.000Z",
+        "2026-11-03T09:30:00",
+        "2026-11-04T00:00:00+13:00",
+    ] {
+        assert_eq!(warned(date), 0, "{date}");
+    }
 }

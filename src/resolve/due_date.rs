@@ -29,17 +29,7 @@ pub(crate) fn resolve(
     let before_rule = issues.len();
     if explicit.is_some() {
         let raw = doc.inv.due_date.as_deref().unwrap_or_default();
-        due_date = Date::parse(raw);
-        if due_date.is_none() {
-            issues.push(Issue::error(
-                IssueCode::DateInvalid,
-                path.field("dueDate"),
-                format!(
-                    "\"{}\" is not a calendar date YYYY-MM-DD.",
-                    crate::money::shown(raw)
-                ),
-            ));
-        }
+        due_date = crate::resolve::header::host_date(raw, path.field("dueDate"), issues);
     } else if let (Some(date), false) = (date, kind.is_credit()) {
         due_date = by_rule(doc, date, contact, planned, kind.is_sales(), issues);
     }

@@ -8,7 +8,7 @@ use crate::dates::Date;
 use crate::input::settings::Status;
 use crate::input::snapshot::Lock;
 use crate::input::source::{non_empty, non_empty_text};
-use crate::issues::{Issue, IssueCode};
+use crate::issues::{Issue, IssueCode, Path};
 use crate::resolve::Doc;
 use crate::Text;
 
@@ -23,6 +23,32 @@ pub(crate) struct Header {
 }
 
 /// Reads the header, in the order its issues are reported: id, date, lock dates, currency.
+/// A date the host wrote (an invoice's `date` or `dueDate`, a payment's `date`): its calendar
+/// date, or `DATE_INVALID`. One with a time of day in UTC is read as the date written, with
+/// `DATE_FROM_UTC_TIME`: a date converted to UTC (`toISOString()`) can be the day before or
+/// after the organisation's, and Xero would keep that day (reference §2.8).
+pub(crate) fn host_date(raw: &str, at: Path, issues: &mut Vec<Issue>) -> Option<Date> {
+    let Some(date) = Date::parse(raw) else {
+        issues.push(Issue::error(
+            IssueCode::DateInvalid,
+            at,
+            format!(
+                "\"{}\" is not a calendar date YYYY-MM-DD.",
+                crate::money::shown(raw)
+            ),
+        ));
+        return None;
+    };
+    if crate::dates::has_utc_time_of_day(raw) {
+        issues.push(Issue::warning(
+            IssueCode::DateFromUtcTime,
+            at,
+            format!("\"{}\" is a time in UTC; the date sent is {date}, as written. If it was converted from a local date (toISOString()), it may be a day off: send the calendar date, YYYY-MM-DD.", crate::money::shown(raw)),
+        ));
+    }
+    Some(date)
+}
+
 pub(crate) fn resolve(doc: &Doc<'_>, index: usize, issues: &mut Vec<Issue>) -> Header {
     let (inv, path) = (doc.inv, doc.path);
     let source_id = match non_empty_text(&inv.id) {
@@ -39,20 +65,11 @@ pub(crate) fn resolve(doc: &Doc<'_>, index: usize, issues: &mut Vec<Issue>) -> H
         }
         // The text as written: " 2024-01-15" or "2024-01-15\n" is not a date, it is a date
         // with something around it that the host should not be sending.
-        Some(_) => {
-            let raw = inv.date.as_deref().unwrap_or_default();
-            Date::parse(raw).or_else(|| {
-                issues.push(Issue::error(
-                    IssueCode::DateInvalid,
-                    path.field("date"),
-                    format!(
-                        "\"{}\" is not a calendar date YYYY-MM-DD.",
-                        crate::money::shown(raw)
-                    ),
-                ));
-                None
-            })
-        }
+        Some(_) => host_date(
+            inv.date.as_deref().unwrap_or_default(),
+            path.field("date"),
+            issues,
+        ),
     };
     if let Some(d) = date {
         check_lock_dates(doc, d, issues);

@@ -213,17 +213,7 @@ impl Run {
                 ));
                 None
             }
-            Some(t) => Date::parse(t).or_else(|| {
-                issues.push(Issue::error(
-                    IssueCode::DateInvalid,
-                    path.field("date"),
-                    format!(
-                        "\"{}\" is not a date: use YYYY-MM-DD.",
-                        crate::money::shown(t)
-                    ),
-                ));
-                None
-            }),
+            Some(t) => crate::resolve::header::host_date(t, path.field("date"), issues),
         };
         let account = check_account(p, path, ctx.snapshot, issues);
         let target = self.check_target(p, path, amount, ctx, issues);
