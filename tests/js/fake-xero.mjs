@@ -3,7 +3,7 @@
 //   PUT/POST /Invoices, PUT /CreditNotes, PUT /Contacts        create (POST by InvoiceID updates)
 //   GET /Invoices (IDs, InvoiceNumbers, where Reference/ContactID/InvoiceNumber), GET /CreditNotes
 //   (where CreditNoteID/Number), both with If-Modified-Since, page/pageSize and summaryOnly,
-//   GET /CreditNotes/{id}, GET /Contacts (where ContactNumber/Name)
+//   GET /CreditNotes/{id}, GET /Contacts (all, paged, or where ContactNumber/Name; includeArchived)
 //   PUT /CreditNotes/{id}/Allocations
 //   POST /Invoices, /CreditNotes {ID, Status: DELETED | VOIDED}: Xero's status rules (below)
 //   PUT /Payments, GET /Payments (where Invoice.InvoiceID / CreditNote.CreditNoteID), GET /Invoices?IDs=
@@ -309,10 +309,18 @@ export async function startFakeXero({ snapshot, uniqueNumbers = true, idempotenc
     return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, ...(paged ? { pagination } : {}), [credit ? 'CreditNotes' : 'Invoices']: items };
   }
 
+  // Reference §5: ARCHIVED contacts only with includeArchived=true; no `where`, every contact
+  // (a host importing its contacts pages through them: §13, 100 a page, pageSize ≤ 1000).
   function readContacts(url) {
     const where = clauses(url.searchParams.get('where'));
-    const found = state.contacts.filter((c) => where.some(([f, v]) => String(c[f] ?? '').toLowerCase() === v.toLowerCase()));
-    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: found };
+    const archived = url.searchParams.get('includeArchived') === 'true';
+    const found = state.contacts.filter((c) => (archived || (c.ContactStatus ?? 'ACTIVE') !== 'ARCHIVED')
+      && (where.length === 0 || where.some(([f, v]) => String(c[f] ?? '').toLowerCase() === v.toLowerCase())));
+    if (!url.searchParams.has('page')) return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, Contacts: found };
+    const page = Math.max(1, Number(url.searchParams.get('page')));
+    const size = Math.min(1000, Math.max(1, Number(url.searchParams.get('pageSize') ?? 100)));
+    const pagination = { page, pageSize: size, pageCount: Math.max(1, Math.ceil(found.length / size)), itemCount: found.length };
+    return { Id: randomUUID(), Status: 'OK', ProviderName: 'fake-xero', DateTimeUTC: `/Date(${Date.now()})/`, pagination, Contacts: found.slice((page - 1) * size, page * size) };
   }
 
   function allocate(cnId, body) {
