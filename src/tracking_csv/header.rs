@@ -1,5 +1,6 @@
 //! Reading the header row: finding the client key column and the two tracking columns (by
-//! their template headers, else by the category's name), and why a header is unusable.
+//! their template headers, else by the category's name; a category-named column beside its
+//! template column is not read, with a warning), and why a header is unusable.
 
 use crate::issues::{IssueCode, Severity};
 use crate::names;
@@ -69,6 +70,22 @@ impl Header<'_> {
         }
     }
 
+    /// A warning for each column headed by `category`'s name beside its template column
+    /// (`used`, headed `canonical`): the template column is the one read, so the other's cells
+    /// (a client list exported with the options under the category's name) would otherwise be
+    /// dropped without a word, and its empty template cells clear every client's option.
+    fn not_read(&mut self, named: &[usize], used: Option<usize>, canonical: &str, category: &str) {
+        let (row, Some(used)) = (self.row, used) else {
+            return;
+        };
+        for &i in named {
+            let header = self.text(i);
+            self.issues.add(Severity::Warning, IssueCode::CsvColumnDuplicate, row, Some(i as u64 + 1), || {
+                ("csv.header".to_owned(), format!("Column {} \"{header}\" is named after tracking category \"{category}\", but the category's options are read from column {} \"{canonical}\": column {} is not read. If it holds the options, move them into column {} (or remove that column).", i + 1, used + 1, i + 1, used + 1))
+            });
+        }
+    }
+
     fn text(&self, i: usize) -> String {
         self.names
             .get(i)
@@ -121,8 +138,11 @@ pub(super) fn read_header(
         let mut at = h.positions(canonical);
         let mut hint = String::new();
         if let Some(category) = &state.category {
+            let named = h.positions(&category.name);
             if at.is_empty() {
-                at = h.positions(&category.name);
+                at = named;
+            } else {
+                h.not_read(&named, at.first().copied(), canonical, &category.name);
             }
             hint = format!(" (or \"{}\", the category's name)", category.name);
         }

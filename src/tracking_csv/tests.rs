@@ -137,9 +137,19 @@ fn header_aliases_and_missing_columns() {
     assert_eq!(r.issues, vec![]);
     let cols = r.columns.unwrap();
     assert_eq!((cols.tracking[0].column, cols.tracking[1].column), (3, 2));
-    // The canonical header wins over a column that happens to carry the category's name.
+    // The canonical header wins over a column that happens to carry the category's name,
+    // which is not read: said with a warning at that column (the file stays usable).
     let r = run("Client ID,Location,Xero Tracking Category 1,Xero Tracking Category 2\nc1,Somewhere,North,\n");
-    assert_eq!((r.rows_valid, r.issue_count), (1, 0));
+    assert_eq!((r.rows_valid, r.rows_failing), (1, 0));
+    assert_eq!(codes(&r), vec![(IssueCode::CsvColumnDuplicate, 1, Some(2))]);
+    assert_eq!(r.issues[0].severity, Severity::Warning);
+    assert!(
+        r.issues[0]
+            .message
+            .contains("column 3 \"Xero Tracking Category 1\""),
+        "{}",
+        r.issues[0].message
+    );
     let r = run("Client,Xero Tracking Category 1\nc1,North\nc2,South\n");
     assert_eq!(
         r.issues.iter().map(|i| i.code).collect::<Vec<_>>(),
@@ -327,6 +337,14 @@ fn export_then_import_round_trips() {
     assert_eq!(r.issue_count, 0, "{:?}", r.issues);
     let clients = r.assignments.unwrap().to_clients();
     assert_eq!(clients["=HYPERLINK(\"x\")"]["Location"], "North");
+    // Rows that carry the options under the category's name (as the settings' `clients` name
+    // them) get empty template columns added: read back, the import says which is not read
+    // rather than clearing the option without a word.
+    let by_name: Vec<ExportRow> =
+        serde_json::from_str(r#"[{"Client ID": "c1", "Location": "North"}]"#).unwrap();
+    let csv = export(&by_name, &ExportOptions::default()).unwrap();
+    let r = validate(snapshot(), csv.as_bytes(), Options::default());
+    assert_eq!(codes(&r), vec![(IssueCode::CsvColumnDuplicate, 1, Some(2))]);
     let opts = ExportOptions {
         columns: Some(vec!["Name".into()]),
         bom: true,
