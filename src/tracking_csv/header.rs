@@ -43,8 +43,13 @@ impl Header<'_> {
             [] => {
                 let found: Vec<&str> = self.names.iter().map(|(_, h)| h.as_str()).collect();
                 let found = found.join(", ");
+                let separator = self.other_separator();
                 self.issues.add(Severity::Error, IssueCode::CsvColumnMissing, row, None, || {
-                    ("csv.header".to_owned(), format!("The header has no {what} column{hint} (columns found: {found}). The file cannot be imported until it has one."))
+                    let message = match separator {
+                        Some(sep) => format!("The header has no {what} column: it is one column, \"{found}\", so the file separates its columns with {sep}, not commas (Excel saves it so where the comma is the decimal mark). Save it as \"CSV UTF-8 (Comma delimited)\" with commas between columns and import it again."),
+                        None => format!("The header has no {what} column{hint} (columns found: {found}). The file cannot be imported until it has one."),
+                    };
+                    ("csv.header".to_owned(), message)
                 });
                 None
             }
@@ -84,6 +89,19 @@ impl Header<'_> {
                 ("csv.header".to_owned(), format!("Column {} \"{header}\" is named after tracking category \"{category}\", but the category's options are read from column {} \"{canonical}\": column {} is not read. If it holds the options, move them into column {} (or remove that column).", i + 1, used + 1, i + 1, used + 1))
             });
         }
+    }
+
+    /// The separator a header of one column holds instead of commas (semicolons, tabs): the
+    /// file is another dialect, and "no such column" alone would leave the user looking at a
+    /// header that visibly has it.
+    fn other_separator(&self) -> Option<&'static str> {
+        let [(_, only)] = self.names.as_slice() else {
+            return None;
+        };
+        [(';', "semicolons"), ('\t', "tabs")]
+            .into_iter()
+            .find(|(c, _)| only.contains(*c))
+            .map(|(_, name)| name)
     }
 
     fn text(&self, i: usize) -> String {

@@ -160,6 +160,28 @@ fn header_aliases_and_missing_columns() {
     let r = run("Client ID,Client ID,Location,Team\nc1,c1,North,Sales\n");
     assert_eq!(r.issues[0].code, IssueCode::CsvColumnDuplicate);
     assert_eq!(r.rows_failing, 1);
+    // Saved with semicolons (Excel where the comma is the decimal mark): the header is one
+    // column that visibly holds "Client ID", so the message names the separator instead.
+    let r = run("\u{FEFF}Client ID;Name;Xero Tracking Category 1;Xero Tracking Category 2\r\nc1;A;North;Sales\r\n");
+    assert_eq!(r.issues[0].code, IssueCode::CsvColumnMissing);
+    assert!(
+        r.issues[0]
+            .message
+            .contains("separates its columns with semicolons"),
+        "{}",
+        r.issues[0].message
+    );
+    assert!(
+        !r.issues[0].message.contains("keyColumn"),
+        "{}",
+        r.issues[0].message
+    );
+    let r = run("Client ID\tLocation\tTeam\nc1\tNorth\tSales\n");
+    assert!(
+        r.issues[0].message.contains("with tabs"),
+        "{}",
+        r.issues[0].message
+    );
     let r = run("\n\nClient,Location,Team\nc1,North,Sales\n");
     assert_eq!(codes(&r), vec![(IssueCode::CsvColumnMissing, 3, None)]);
     let r = run("");
