@@ -131,6 +131,11 @@ test('a time tracker: members imported and synced as contacts, hours billed, bil
   assert.equal(kiri.Name, 'Kiri Walker');
   assert.deepEqual(kiri.PaymentTerms, { Bills: { Day: 7, Type: 'DAYSAFTERBILLDATE' } });
   assert.deepEqual(writes().map((r) => `${r.method} ${r.url.split('?')[0]}`).sort(), ['POST /Contacts', 'PUT /Contacts']);
+  // Only what changed goes out: not Tui's email and number, which Xero already has.
+  assert.deepEqual(JSON.parse(writes().find((r) => r.method === 'POST').body), { Contacts: [
+    { ContactID: TUI, Phones: [{ PhoneType: 'MOBILE', PhoneNumber: '021 555 0101' }] },
+    { ContactID: SAM, Name: 'Samuel Jones' },
+  ] });
 
   // ---- 2. The month's hours → bills --------------------------------------------------------
   // Xero now, as the tracker reads it before billing.
