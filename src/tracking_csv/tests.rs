@@ -380,6 +380,28 @@ fn export_then_import_round_trips() {
         ),
         "{csv}"
     );
+    // A value no cell can be (a client's address object, its tags) is misuse said at its
+    // path, so a list of thousands of clients says which client and which property.
+    for (json, at) in [
+        (
+            r#"[{"Client ID": "c1"}, {"Client ID": "c2", "Address": {"City": "Nelson"}}]"#,
+            r#"rows[1]["Address"]: invalid type: object"#,
+        ),
+        (
+            r#"[{"Client ID": "c1", "Tags": ["a"]}]"#,
+            r#"rows[0]["Tags"]: invalid type: array"#,
+        ),
+        (
+            r#"[{"Client ID": "c1"}, "c2"]"#,
+            r#"rows[1]: invalid type: string"#,
+        ),
+    ] {
+        let e = serde_json::from_str::<ExportRows>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(at), "{e}");
+        assert_eq!(e.matches(" at line ").count(), 1, "{e}");
+    }
     // A number that is not a number is misuse, not a silently empty cell.
     let bad = vec![ExportRow(vec![(
         "Balance".to_owned(),

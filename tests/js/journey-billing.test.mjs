@@ -266,3 +266,14 @@ test('a file Excel saved with semicolons (where the comma is the decimal mark): 
   // Not "set options.keyColumn" over a header that visibly has "Client ID".
   assert.match(r.issues[0].message, /separates its columns with semicolons.*Save it as "CSV UTF-8 \(Comma delimited\)"/);
 });
+
+test('the client records as the tool holds them (an address object): the export says which client and property', () => {
+  const records = [
+    { 'Client ID': 'C-100', Name: 'Harbour Dental' },
+    { 'Client ID': 'C-101', Name: 'Acme', Address: { line1: '1 Wharf St', city: 'Nelson' } },
+  ];
+  for (const entry of [csv, api]) {
+    assert.throws(() => entry.exportTrackingCsv(records), (e) => e.name === 'XeroExportError' && e.code === 'INVALID_INPUT'
+      && e.message.includes('rows[1]["Address"]: invalid type: object, expected text, a number, a boolean or null'));
+  }
+});
