@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes the Prism "mock spec": Xero's official OpenAPI file cut down to the endpoints the sending
 // plan uses, with every request-body schema inlined (no $ref; cycles, and refs deeper than 4 —
-// Invoices → Invoice → LineItem → Tracking is 4 — cut to {type: object}). Prism does not
+// Invoices → Invoice → LineItem → Tracking is 4 — cut to {type: object}, except scalar ones
+// such as enums, which are inlined at any depth). Prism does not
 // validate request bodies whose schema is a shared $ref (stoplightio/prism#2574, see
 // shared/reference/toolchain.md); inlined, it does: an invalid body gets 400 (mock) or 422
 // (proxy --errors) instead of 200.
@@ -39,7 +40,10 @@ function inline(node, schemas, depth, seen) {
   if (node === null || typeof node !== 'object') return node;
   if (typeof node.$ref === 'string') {
     const name = node.$ref.split('/').pop();
-    if (seen.has(name) || depth <= 0 || !schemas[name]) return { type: 'object' };
+    // A scalar schema (an enum such as PaymentTermType) is inlined at any depth: cutting it to
+    // an object would make Prism refuse every valid value.
+    const scalar = schemas[name] && !JSON.stringify(schemas[name]).includes('$ref') && schemas[name].type !== 'object';
+    if (seen.has(name) || (depth <= 0 && !scalar) || !schemas[name]) return { type: 'object' };
     return inline(schemas[name], schemas, depth - 1, new Set([...seen, name]));
   }
   const out = {};

@@ -9,6 +9,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorCode};
+use crate::input::source::without_position;
 use crate::money::{shown, Num, NumError, NumVisitor};
 use crate::names;
 
@@ -106,7 +107,7 @@ impl<'de> Visitor<'de> for CellVisitor {
     type Value = ExportCell;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string, a number or a boolean")
+        f.write_str("text, a number, a boolean or null (an object or a list has no one cell to be: pass the text to show, or leave the property out)")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<ExportCell, E> {
@@ -136,7 +137,11 @@ impl<'de> Visitor<'de> for CellVisitor {
     /// A number kept as its exact text (serde_json's `arbitrary_precision`) or the JS entry's
     /// token for a number that is not finite: [`Num`]'s own reading of both.
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ExportCell, A::Error> {
-        NumVisitor.visit_map(map).map(ExportCell::Number)
+        // Any other object (a client's address) is said as a cell's misfit, not a number's.
+        NumVisitor
+            .visit_map(map)
+            .map(ExportCell::Number)
+            .map_err(|_| de::Error::invalid_type(de::Unexpected::Map, &self))
     }
 }
 
@@ -161,13 +166,55 @@ impl<'de> Deserialize<'de> for ExportRow {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ExportRow, A::Error> {
                 let mut out = Vec::new();
-                while let Some(entry) = map.next_entry::<String, Option<ExportCell>>()? {
-                    out.push(entry);
+                while let Some(key) = map.next_key::<String>()? {
+                    // The property's name leads the error, for [`ExportRows`] to put the row
+                    // before it: `rows[41]["Address"]: invalid type: map, …`.
+                    let value = map.next_value::<Option<ExportCell>>().map_err(|e| {
+                        let e = e.to_string();
+                        let e = without_position(&e);
+                        de::Error::custom(format_args!("[\"{}\"]: {e}", shown(&key)))
+                    })?;
+                    out.push((key, value));
                 }
                 Ok(ExportRow(out))
             }
         }
         deserializer.deserialize_map(RowVisitor)
+    }
+}
+
+/// The rows of an export, read so that a value that fits no cell is said at its path
+/// (`rows[41]["Address"]`): without it, a client list of thousands threw "invalid type: map"
+/// with nothing to find the client or the property by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportRows(pub Vec<ExportRow>);
+
+impl<'de> Deserialize<'de> for ExportRows {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RowsVisitor;
+        impl<'de> Visitor<'de> for RowsVisitor {
+            type Value = ExportRows;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of rows")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ExportRows, A::Error> {
+                let mut out = Vec::new();
+                loop {
+                    let at = out.len();
+                    let row = seq.next_element::<ExportRow>().map_err(|e| {
+                        let e = e.to_string();
+                        let e = without_position(&e);
+                        let sep = if e.starts_with('[') { "" } else { ": " };
+                        de::Error::custom(format_args!("rows[{at}]{sep}{e}"))
+                    })?;
+                    match row {
+                        Some(row) => out.push(row),
+                        None => return Ok(ExportRows(out)),
+                    }
+                }
+            }
+        }
+        deserializer.deserialize_seq(RowsVisitor)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Reading the header row: finding the client key column and the two tracking columns (by
-//! their template headers, else by the category's name), and why a header is unusable.
+//! their template headers, else by the category's name; a category-named column beside its
+//! template column is not read, with a warning), and why a header is unusable.
 
 use crate::issues::{IssueCode, Severity};
 use crate::names;
@@ -42,8 +43,13 @@ impl Header<'_> {
             [] => {
                 let found: Vec<&str> = self.names.iter().map(|(_, h)| h.as_str()).collect();
                 let found = found.join(", ");
+                let separator = self.other_separator();
                 self.issues.add(Severity::Error, IssueCode::CsvColumnMissing, row, None, || {
-                    ("csv.header".to_owned(), format!("The header has no {what} column{hint} (columns found: {found}). The file cannot be imported until it has one."))
+                    let message = match separator {
+                        Some(sep) => format!("The header has no {what} column: it is one column, \"{found}\", so the file separates its columns with {sep}, not commas (Excel saves it so where the comma is the decimal mark). Save it as \"CSV UTF-8 (Comma delimited)\" with commas between columns and import it again."),
+                        None => format!("The header has no {what} column{hint} (columns found: {found}). The file cannot be imported until it has one."),
+                    };
+                    ("csv.header".to_owned(), message)
                 });
                 None
             }
@@ -67,6 +73,35 @@ impl Header<'_> {
                 None
             }
         }
+    }
+
+    /// A warning for each column headed by `category`'s name beside its template column
+    /// (`used`, headed `canonical`): the template column is the one read, so the other's cells
+    /// (a client list exported with the options under the category's name) would otherwise be
+    /// dropped without a word, and its empty template cells clear every client's option.
+    fn not_read(&mut self, named: &[usize], used: Option<usize>, canonical: &str, category: &str) {
+        let (row, Some(used)) = (self.row, used) else {
+            return;
+        };
+        for &i in named {
+            let header = self.text(i);
+            self.issues.add(Severity::Warning, IssueCode::CsvColumnDuplicate, row, Some(i as u64 + 1), || {
+                ("csv.header".to_owned(), format!("Column {} \"{header}\" is named after tracking category \"{category}\", but the category's options are read from column {} \"{canonical}\": column {} is not read. If it holds the options, move them into column {} (or remove that column).", i + 1, used + 1, i + 1, used + 1))
+            });
+        }
+    }
+
+    /// The separator a header of one column holds instead of commas (semicolons, tabs): the
+    /// file is another dialect, and "no such column" alone would leave the user looking at a
+    /// header that visibly has it.
+    fn other_separator(&self) -> Option<&'static str> {
+        let [(_, only)] = self.names.as_slice() else {
+            return None;
+        };
+        [(';', "semicolons"), ('\t', "tabs")]
+            .into_iter()
+            .find(|(c, _)| only.contains(*c))
+            .map(|(_, name)| name)
     }
 
     fn text(&self, i: usize) -> String {
@@ -121,8 +156,11 @@ pub(super) fn read_header(
         let mut at = h.positions(canonical);
         let mut hint = String::new();
         if let Some(category) = &state.category {
+            let named = h.positions(&category.name);
             if at.is_empty() {
-                at = h.positions(&category.name);
+                at = named;
+            } else {
+                h.not_read(&named, at.first().copied(), canonical, &category.name);
             }
             hint = format!(" (or \"{}\", the category's name)", category.name);
         }

@@ -72,7 +72,9 @@ mod tests;
 
 pub use assignments::{Assigned, Assignments, ClientTracking};
 pub(crate) use categories::numbered;
-pub use csv_export::{export, neutralise, ExportCell, ExportOptions, ExportRow, LineEnding};
+pub use csv_export::{
+    export, neutralise, ExportCell, ExportOptions, ExportRow, ExportRows, LineEnding,
+};
 pub use snapshot::read_snapshot;
 pub use suggestions::{edit_distance, suggest};
 pub use validator::Validator;

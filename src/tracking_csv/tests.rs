@@ -137,9 +137,19 @@ fn header_aliases_and_missing_columns() {
     assert_eq!(r.issues, vec![]);
     let cols = r.columns.unwrap();
     assert_eq!((cols.tracking[0].column, cols.tracking[1].column), (3, 2));
-    // The canonical header wins over a column that happens to carry the category's name.
+    // The canonical header wins over a column that happens to carry the category's name,
+    // which is not read: said with a warning at that column (the file stays usable).
     let r = run("Client ID,Location,Xero Tracking Category 1,Xero Tracking Category 2\nc1,Somewhere,North,\n");
-    assert_eq!((r.rows_valid, r.issue_count), (1, 0));
+    assert_eq!((r.rows_valid, r.rows_failing), (1, 0));
+    assert_eq!(codes(&r), vec![(IssueCode::CsvColumnDuplicate, 1, Some(2))]);
+    assert_eq!(r.issues[0].severity, Severity::Warning);
+    assert!(
+        r.issues[0]
+            .message
+            .contains("column 3 \"Xero Tracking Category 1\""),
+        "{}",
+        r.issues[0].message
+    );
     let r = run("Client,Xero Tracking Category 1\nc1,North\nc2,South\n");
     assert_eq!(
         r.issues.iter().map(|i| i.code).collect::<Vec<_>>(),
@@ -150,6 +160,28 @@ fn header_aliases_and_missing_columns() {
     let r = run("Client ID,Client ID,Location,Team\nc1,c1,North,Sales\n");
     assert_eq!(r.issues[0].code, IssueCode::CsvColumnDuplicate);
     assert_eq!(r.rows_failing, 1);
+    // Saved with semicolons (Excel where the comma is the decimal mark): the header is one
+    // column that visibly holds "Client ID", so the message names the separator instead.
+    let r = run("\u{FEFF}Client ID;Name;Xero Tracking Category 1;Xero Tracking Category 2\r\nc1;A;North;Sales\r\n");
+    assert_eq!(r.issues[0].code, IssueCode::CsvColumnMissing);
+    assert!(
+        r.issues[0]
+            .message
+            .contains("separates its columns with semicolons"),
+        "{}",
+        r.issues[0].message
+    );
+    assert!(
+        !r.issues[0].message.contains("keyColumn"),
+        "{}",
+        r.issues[0].message
+    );
+    let r = run("Client ID\tLocation\tTeam\nc1\tNorth\tSales\n");
+    assert!(
+        r.issues[0].message.contains("with tabs"),
+        "{}",
+        r.issues[0].message
+    );
     let r = run("\n\nClient,Location,Team\nc1,North,Sales\n");
     assert_eq!(codes(&r), vec![(IssueCode::CsvColumnMissing, 3, None)]);
     let r = run("");
@@ -327,6 +359,14 @@ fn export_then_import_round_trips() {
     assert_eq!(r.issue_count, 0, "{:?}", r.issues);
     let clients = r.assignments.unwrap().to_clients();
     assert_eq!(clients["=HYPERLINK(\"x\")"]["Location"], "North");
+    // Rows that carry the options under the category's name (as the settings' `clients` name
+    // them) get empty template columns added: read back, the import says which is not read
+    // rather than clearing the option without a word.
+    let by_name: Vec<ExportRow> =
+        serde_json::from_str(r#"[{"Client ID": "c1", "Location": "North"}]"#).unwrap();
+    let csv = export(&by_name, &ExportOptions::default()).unwrap();
+    let r = validate(snapshot(), csv.as_bytes(), Options::default());
+    assert_eq!(codes(&r), vec![(IssueCode::CsvColumnDuplicate, 1, Some(2))]);
     let opts = ExportOptions {
         columns: Some(vec!["Name".into()]),
         bom: true,
@@ -340,6 +380,28 @@ fn export_then_import_round_trips() {
         ),
         "{csv}"
     );
+    // A value no cell can be (a client's address object, its tags) is misuse said at its
+    // path, so a list of thousands of clients says which client and which property.
+    for (json, at) in [
+        (
+            r#"[{"Client ID": "c1"}, {"Client ID": "c2", "Address": {"City": "Nelson"}}]"#,
+            r#"rows[1]["Address"]: invalid type: object"#,
+        ),
+        (
+            r#"[{"Client ID": "c1", "Tags": ["a"]}]"#,
+            r#"rows[0]["Tags"]: invalid type: array"#,
+        ),
+        (
+            r#"[{"Client ID": "c1"}, "c2"]"#,
+            r#"rows[1]: invalid type: string"#,
+        ),
+    ] {
+        let e = serde_json::from_str::<ExportRows>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(at), "{e}");
+        assert_eq!(e.matches(" at line ").count(), 1, "{e}");
+    }
     // A number that is not a number is misuse, not a silently empty cell.
     let bad = vec![ExportRow(vec![(
         "Balance".to_owned(),

@@ -167,8 +167,8 @@ pub fn validate_tracking_csv(
 #[wasm_bindgen(js_name = exportTrackingCsv)]
 #[allow(unreachable_pub)] // wasm_bindgen needs `pub`; JS reaches it, not Rust
 pub fn export_tracking_csv(rows: &str, options_input: &str) -> Result<String, JsValue> {
-    let rows: Vec<core::ExportRow> = from_json(rows, "rows", ErrorCode::InvalidInput)?;
+    let rows: core::ExportRows = from_json(rows, "rows", ErrorCode::InvalidInput)?;
     let options: core::ExportOptions =
         read_argument(options_input, "options", ErrorCode::InvalidInput)?;
-    core::export(&rows, &options).map_err(|e| js_error(&e))
+    core::export(&rows.0, &options).map_err(|e| js_error(&e))
 }

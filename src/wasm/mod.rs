@@ -119,13 +119,28 @@ fn read_written<T: DeserializeOwned>(
     argument: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
+    read_written_explained(text, argument, code, |_| None)
+}
+
+/// [`read_written`], with `explain` saying more than "not a key it takes" about a key the
+/// function does not take but the caller had reason to write (a plan option given to
+/// `resume`): a misspelling is not what happened there.
+fn read_written_explained<T: DeserializeOwned>(
+    text: &str,
+    argument: &str,
+    code: ErrorCode,
+    explain: impl Fn(&crate::input::unknown::Found) -> Option<String>,
+) -> Result<T, JsValue> {
     let root = crate::issues::Path::root(argument);
     let (value, found) = crate::input::unknown::read_json::<T>(text, &root)
         .map_err(|e| read_error(code, argument, text, e))?;
     if found.is_empty() {
         return Ok(value);
     }
-    let keys: Vec<String> = found.iter().map(unknown_key).collect();
+    let keys: Vec<String> = found
+        .iter()
+        .map(|f| explain(f).unwrap_or_else(|| unknown_key(f)))
+        .collect();
     let at = found
         .first()
         .map_or(argument.to_owned(), |f| shown_path(f).into_owned());

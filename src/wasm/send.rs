@@ -160,13 +160,39 @@ impl JsExporter {
         let text = super::utf8(work, "work")?;
         let work = crate::input::work::read_work(text)
             .map_err(|e| super::read_error(ErrorCode::InvalidInput, "work", text, e))?;
-        let options: crate::send::ResumeOptions =
-            super::read_argument(options, "options", ErrorCode::InvalidInput)?;
+        let options: crate::send::ResumeOptions = super::read_written_explained::<Option<_>>(
+            options,
+            "options",
+            ErrorCode::InvalidInput,
+            plan_option,
+        )?
+        .unwrap_or_default();
         self.inner
             .resume(&work, state, &options)
             .map(|inner| JsRun { inner })
             .map_err(|e| js_error(&e))
     }
+}
+
+/// The options of `plan` that `resume` does not take: the run keeps those it was planned with.
+const PLAN_ONLY: [&str; 6] = [
+    "maxDocuments",
+    "maxBytes",
+    "maxConcurrent",
+    "maxAttempts",
+    "backoffMs",
+    "cancel",
+];
+
+/// Why a plan option given to `resume` (the host passing the options it planned with, as
+/// hosts do) is refused: "check the spelling" would send the caller looking for a typo.
+fn plan_option(found: &crate::input::unknown::Found) -> Option<String> {
+    PLAN_ONLY.contains(&found.key.as_str()).then(|| {
+        format!(
+            "`{}` is an option of `plan`: a resumed run keeps the options it was planned with (they are in the state), so `resume` takes only `tenantId` and `changes`.",
+            found.path.as_str()
+        )
+    })
 }
 
 #[wasm_bindgen(js_class = SendRun)]

@@ -72,6 +72,11 @@ test('save, append changes, resume elsewhere: the same run; bad states throw cod
     assert.equal(code(() => exporter.resume(header, invoices, { changes: [JSON.stringify(noCheck)] })), 'STATE_CORRUPT');
     assert.equal(code(() => exporter.resume(header, invoices, { changes: [{ ...JSON.parse(chunks[0]), entries: [{ nxet: 1 }] }] })), 'STATE_CORRUPT');
     assert.equal(code(() => exporter.resume(state, invoices, { tenantld: 't-1' })), 'INVALID_INPUT');
+    // The options the run was planned with, passed again: said to be plan's (kept in the
+    // state), not "check the spelling" of a key that is spelt right; a real typo beside it too.
+    assert.throws(() => exporter.resume(state, invoices, { tenantId: 't-1', maxDocuments: 2, tenantld: 'x' }), (e) => e.code === 'INVALID_INPUT'
+      && /`options\.maxDocuments` is an option of `plan`: a resumed run keeps the options it was planned with/.test(e.message)
+      && /`options\.tenantld` is not a key it takes: did you mean `tenantId`\?/.test(e.message) && !/maxDocuments[^`]*check the spelling/.test(e.message));
     assert.equal(code(() => run.changes(-1)), 'INVALID_INPUT');
     assert.equal(code(() => run.changes(run.seq + 1)), 'INVALID_INPUT');
   } finally {
