@@ -95,6 +95,9 @@ pub enum IssueCode {
     DiscountInvalid,
     /// The invoice total is negative and the settings keep negative invoices as invoices.
     NegativeTotal,
+    /// The document's total is zero: nothing is owed, and how Xero takes a zero-total
+    /// document is not documented. A warning.
+    ZeroTotal,
     /// The document became a credit note because its total is negative.
     ConvertedToCreditNote,
     /// The host's own total differs from the total Xero will compute.
@@ -317,6 +320,7 @@ impl IssueCode {
             IssueCode::DiscountNotSupported => "DISCOUNT_NOT_SUPPORTED",
             IssueCode::DiscountInvalid => "DISCOUNT_INVALID",
             IssueCode::NegativeTotal => "NEGATIVE_TOTAL",
+            IssueCode::ZeroTotal => "ZERO_TOTAL",
             IssueCode::ConvertedToCreditNote => "CONVERTED_TO_CREDIT_NOTE",
             IssueCode::TotalMismatch => "TOTAL_MISMATCH",
             IssueCode::AccountMissing => "ACCOUNT_MISSING",

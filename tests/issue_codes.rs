@@ -210,6 +210,12 @@ fn rows() -> Vec<(&'static str, Value, Value, &'static str)> {
             "warning NEGATIVE_TOTAL@invoices[0]",
         ),
         (
+            "zero total (a member who logged no hours)",
+            json!({}),
+            line(json!({"quantity": 0})),
+            "warning ZERO_TOTAL@invoices[0]",
+        ),
+        (
             "negative kept, approved",
             json!({"negativeInvoices": "keep", "status": "AUTHORISED"}),
             base(

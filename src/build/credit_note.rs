@@ -1,6 +1,7 @@
 //! The credit-note flip: a document resolved as a credit note is sent with positive amounts
 //! (symmetric rounding makes negation exact, so every line amount and tax just flips), with a
-//! warning saying so; a negative invoice kept as an invoice gets the issue of its approval.
+//! warning saying so; a negative invoice kept as an invoice gets the issue of its approval, and
+//! a zero-total one a warning.
 //!
 //! Owns only the sign of the resolved lines and these issues; the kind itself was decided in
 //! `resolve::kind`.
@@ -49,5 +50,11 @@ pub(crate) fn apply(ctx: &Ctx<'_>, inv: &SourceInvoice, r: &mut ResolvedInvoice)
         } else {
             issues.push(Issue::warning(IssueCode::NegativeTotal, path, format!("The invoice total is {}: Xero saves it as a DRAFT but will not approve it until the total is zero or more.", fixed(total, 2))));
         }
+    } else if total.is_zero() && !issues.iter().any(Issue::is_error) {
+        // (A line in error counts 0: that zero is not the document's.)
+        // Whether Xero takes a zero-total document (and marks an approved one paid at once) is
+        // UNVERIFIED (reference §16): it is sent, but said, since a bill for a member who
+        // logged no hours is usually one nobody meant to send.
+        issues.push(Issue::warning(IssueCode::ZeroTotal, path, "The total is 0.00: nothing is owed. Leave the document out if it was not meant to be sent (Xero's handling of zero-total documents is not documented)."));
     }
 }
