@@ -181,6 +181,18 @@ fn ids_and_names_and_how_names_match() {
         codes(&p.documents[0].issues),
         ["TRACKING_OPTION_UNKNOWN@invoices[0].lines[0].tracking.Location"]
     );
+    // ...but the option it nearly names is suggested (a clinic's "Orakei" for Xero's "Ōrākei"
+    // had no hint), and an option that is not there at all says it may be a new one.
+    let message = &p.documents[0].issues[0].message;
+    assert!(message.contains("did you mean \"North\""), "{message}");
+    let p = preview(
+        sample_snapshot(),
+        json!({"taxes": {"default": "OUTPUT2"}, "accounts": {"default": "200"}}),
+        invoice_with_line(json!({"tracking": {"Location": "Mars"}})),
+    );
+    let message = &p.documents[0].issues[0].message;
+    assert!(!message.contains("did you mean"), "{message}");
+    assert!(message.contains("add it in Xero"), "{message}");
 }
 
 #[test]

@@ -553,7 +553,7 @@ impl Check<'_> {
             _ => StaleReason::Unknown,
         };
         let (msg, suggestion) = match (&err, renamed_to) {
-            (Stale::OptionUnknown, Some(new)) => (format!("Option \"{value}\" of \"{label}\" was renamed in Xero to \"{new}\". Map to \"{new}\" (or by its ID, which survives renames)."), renamed(&new)),
+            (Stale::OptionUnknown(_), Some(new)) => (format!("Option \"{value}\" of \"{label}\" was renamed in Xero to \"{new}\". Map to \"{new}\" (or by its ID, which survives renames)."), renamed(&new)),
             _ => (err.describe(label, value), close(suggest(value, active.iter().copied()))),
         };
         self.push(path, value, (err.code(), reason), msg, suggestion);

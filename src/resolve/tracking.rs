@@ -86,13 +86,24 @@ pub enum Stale {
     CategoryUnknown,
     /// The category is archived or deleted (its status).
     CategoryInactive(String),
-    /// No option by that name or ID in the category.
-    OptionUnknown,
+    /// No option by that name or ID in the category; the active option whose name differs only
+    /// in accents, case, punctuation or spacing, if there is one (a did-you-mean, never used).
+    OptionUnknown(Option<String>),
     /// The option is archived.
     OptionArchived,
     /// The option is deleted.
     OptionDeleted,
 }
+/// The active option of `category` whose name is a near miss of `name` ([`names::near_miss`]:
+/// the same but for accents, case, punctuation or spacing): what the host probably meant.
+fn near_option(category: &TrackingCategory, name: &str) -> Option<String> {
+    (category.options.iter())
+        .filter(|o| is_active(o.status.as_deref()))
+        .filter_map(|o| o.name.as_deref())
+        .find(|n| names::near_miss(name, n).is_some())
+        .map(str::to_owned)
+}
+
 fn find_option<'c>(
     category: &'c TrackingCategory,
     name_or_id: &str,
@@ -115,7 +126,7 @@ fn find_option<'c>(
             .copied()
     });
     match option {
-        None => Err(Stale::OptionUnknown),
+        None => Err(Stale::OptionUnknown(near_option(category, name_or_id))),
         Some(o) => match o.status.as_deref() {
             None | Some("ACTIVE") => Ok(o),
             Some("DELETED") => Err(Stale::OptionDeleted),
@@ -224,7 +235,7 @@ impl Stale {
         match self {
             Stale::CategoryUnknown => IssueCode::TrackingCategoryUnknown,
             Stale::CategoryInactive(_) => IssueCode::TrackingCategoryInactive,
-            Stale::OptionUnknown => IssueCode::TrackingOptionUnknown,
+            Stale::OptionUnknown(_) => IssueCode::TrackingOptionUnknown,
             Stale::OptionArchived => IssueCode::TrackingOptionArchived,
             Stale::OptionDeleted => IssueCode::TrackingOptionDeleted,
         }
@@ -235,7 +246,8 @@ impl Stale {
         match self {
             Stale::CategoryUnknown => format!("Tracking category \"{category}\" is not in the organisation's tracking categories (renamed or deleted?)"),
             Stale::CategoryInactive(s) => format!("Tracking category \"{category}\" is {s} in Xero"),
-            Stale::OptionUnknown => format!("\"{option}\" is not an option of tracking category \"{category}\" (renamed or deleted?)"),
+            Stale::OptionUnknown(Some(near)) => format!("\"{option}\" is not an option of tracking category \"{category}\" (did you mean \"{near}\"?)"),
+            Stale::OptionUnknown(None) => format!("\"{option}\" is not an option of tracking category \"{category}\" (a new one? add it in Xero and refresh the snapshot; renamed or deleted?)"),
             Stale::OptionArchived => format!("Option \"{option}\" of tracking category \"{category}\" is archived in Xero"),
             Stale::OptionDeleted => format!("Option \"{option}\" of tracking category \"{category}\" is deleted in Xero"),
         }
