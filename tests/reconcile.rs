@@ -151,7 +151,9 @@ fn ok_warning_and_error_in_one_batch_matched_by_number_not_position() {
     assert_eq!(e.status, OutcomeStatus::Failed);
     assert_eq!(codes(e), vec!["DUPLICATE_NUMBER"]);
     assert_eq!(e.issues[0].message, "Invoice # must be unique.");
-    assert_eq!(e.issues[0].path, "invoices[2]");
+    // At the field the host wrote, as the preview's own number checks are (it was the
+    // document, `invoices[2]`, though only its number is refused).
+    assert_eq!(e.issues[0].path, "invoices[2].number");
 
     let d = by_id(&out, "inv-3");
     assert_eq!(d.status, OutcomeStatus::Exported);

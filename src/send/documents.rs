@@ -184,12 +184,13 @@ impl Run {
         let mut issues: Vec<Issue> = msgs
             .iter()
             .map(|m| {
-                let p = if m.at.is_empty() {
-                    path.clone()
-                } else {
-                    path.field(&m.at)
-                };
                 let code = responses::code_for(&m.text);
+                let p = match (m.at.is_empty(), code) {
+                    // The number taken is the host's `number` (whatever Xero calls it).
+                    (true, IssueCode::DuplicateNumber) => path.field("number"),
+                    (true, _) => path.clone(),
+                    (false, _) => path.field(&m.at),
+                };
                 match zero_line(wire, &m.at) {
                     Some(amount) if ZERO_LINE_MISREAD.contains(&code) => Issue::error(
                         IssueCode::LineAmountRoundsToZero,
