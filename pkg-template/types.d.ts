@@ -892,7 +892,8 @@ export type ContactRef = { "status": "existing",
  */
 contactId: string, 
 /**
- * Its name in Xero (for display).
+ * Its name in Xero (for display); the payer's own name when a linked contact is not in
+ * the snapshot's contacts (it is sent by its ContactID, with a warning).
  */
 name: string | null, 
 /**

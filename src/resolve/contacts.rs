@@ -77,7 +77,8 @@ pub enum ContactRef {
     Existing {
         /// ContactID.
         contact_id: Text,
-        /// Its name in Xero (for display).
+        /// Its name in Xero (for display); the payer's own name when a linked contact is not in
+        /// the snapshot's contacts (it is sent by its ContactID, with a warning).
         name: Option<Text>,
         /// The rule that matched.
         matched_by: MatchRule,
