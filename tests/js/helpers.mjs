@@ -78,3 +78,34 @@ export async function openPage(pagePath) {
 /** A scenario fixture's invoices as the host sends them: its invoices, then its timesheets made
  *  into invoices by the package's `timesheetInvoice`. */
 export const scenarioInvoices = (s) => [...s.invoices, ...(s.timesheets ?? []).map((t) => api.timesheetInvoice(t))];
+
+/** The README's host loop ("Sending and reconciling") with fetch, for the journey tests: each
+ * request sent to `base` (`onRequest` sees it first), its answer handed back, a lost one
+ * declared lost; waits for `run.wakeAt` when nothing is ready (at most `maxRounds` rounds).
+ * Returns whether the run is done. */
+export async function driveRun(run, base, { onRequest = () => {}, timeoutMs = 15_000, maxRounds = Infinity } = {}) {
+  async function perform(request) {
+    onRequest(request);
+    let response, body;
+    try {
+      response = await fetch(base + request.url, {
+        method: request.method,
+        headers: { ...request.headers, Authorization: 'Bearer test-token' },
+        body: request.body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      body = await response.text();
+    } catch {
+      run.lost(request.id, Date.now());
+      return;
+    }
+    run.handle(request.id, { status: response.status, headers: response.headers, body }, Date.now());
+  }
+  for (let round = 0; round < maxRounds && !run.done; round++) {
+    const requests = run.next(Date.now());
+    if (requests.length > 0) await Promise.all(requests.map(perform));
+    else if (run.wakeAt !== null) await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
+    else break;
+  }
+  return run.done;
+}

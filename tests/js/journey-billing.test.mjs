@@ -14,7 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, pkgDir, require, root } from './helpers.mjs';
+import { api, driveRun, pkgDir, require, root } from './helpers.mjs';
 import { startPrism } from './prism.mjs';
 import { startFakeXero } from './fake-xero.mjs';
 
@@ -65,29 +65,7 @@ after(async () => {
 
 /** The README's host loop ("Sending and reconciling"), with fetch, through Prism. */
 async function drive(run) {
-  async function perform(request) {
-    let response, body;
-    try {
-      response = await fetch(proxy.url + request.url, {
-        method: request.method,
-        headers: { ...request.headers, Authorization: 'Bearer test-token' },
-        body: request.body,
-        signal: AbortSignal.timeout(15_000),
-      });
-      body = await response.text();
-    } catch {
-      run.lost(request.id, Date.now());
-      return;
-    }
-    run.handle(request.id, { status: response.status, headers: response.headers, body }, Date.now());
-  }
-  while (!run.done) {
-    const requests = run.next(Date.now());
-    if (requests.length > 0) await Promise.all(requests.map(perform));
-    else if (run.wakeAt !== null) await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
-    else break;
-  }
-  assert.ok(run.done, 'the run finished');
+  assert.ok(await driveRun(run, proxy.url), 'the run finished');
 }
 
 /** What Excel does to the file: CSV cells read back as it shows them (a leading `'` is its

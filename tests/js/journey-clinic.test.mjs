@@ -12,7 +12,7 @@
 // and answers), which costs seconds a request on a loaded machine, so it is off by default.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from './helpers.mjs';
+import { api, driveRun } from './helpers.mjs';
 import { startPrism } from './prism.mjs';
 import { startFakeXero } from './fake-xero.mjs';
 import { schemaErrors } from './openapi.mjs';
@@ -184,28 +184,11 @@ function checkBody(request) {
 
 /** The README's host loop ("Sending and reconciling"), with fetch. `seen` collects the requests. */
 async function drive(run, seen = []) {
-  async function perform(request) {
+  const onRequest = (request) => {
     seen.push(request);
     checkBody(request);
-    let response, body;
-    try {
-      response = await fetch(base + request.url, {
-        method: request.method, headers: { ...request.headers, ...AUTH }, body: request.body, signal: AbortSignal.timeout(20_000),
-      });
-      body = await response.text();
-    } catch {
-      run.lost(request.id, Date.now());
-      return;
-    }
-    run.handle(request.id, { status: response.status, headers: response.headers, body }, Date.now());
-  }
-  while (!run.done) {
-    const requests = run.next(Date.now());
-    if (requests.length > 0) await Promise.all(requests.map(perform));
-    else if (run.wakeAt !== null) await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
-    else break;
-  }
-  assert.ok(run.done, 'the run finished');
+  };
+  assert.ok(await driveRun(run, base, { onRequest, timeoutMs: 20_000 }), 'the run finished');
   return seen;
 }
 

@@ -13,7 +13,7 @@
 // journey far over its time budget; tests/js/lifecycle.test.mjs covers that path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api } from './helpers.mjs';
+import { api, driveRun } from './helpers.mjs';
 import { startFakeXero } from './fake-xero.mjs';
 import { schemaErrors } from './openapi.mjs';
 
@@ -156,29 +156,7 @@ after(async () => {
 
 /** The host's send loop, as the README writes it (fetch; a dropped connection is `lost`). */
 async function drive(run, maxRounds = 200) {
-  async function perform(request) {
-    let response, body;
-    try {
-      response = await fetch(xero.url + request.url, {
-        method: request.method,
-        headers: { ...request.headers, Authorization: 'Bearer crm-token' },
-        body: request.body,
-        signal: AbortSignal.timeout(60_000),
-      });
-      body = await response.text();
-    } catch {
-      run.lost(request.id, Date.now());
-      return;
-    }
-    run.handle(request.id, { status: response.status, headers: response.headers, body }, Date.now());
-  }
-  for (let round = 0; round < maxRounds && !run.done; round++) {
-    const requests = run.next(Date.now());
-    if (requests.length > 0) await Promise.all(requests.map(perform));
-    else if (run.wakeAt !== null) await new Promise((r) => setTimeout(r, Math.max(0, run.wakeAt - Date.now())));
-    else break;
-  }
-  assert.ok(run.done, 'the run finished');
+  assert.ok(await driveRun(run, xero.url, { timeoutMs: 60_000, maxRounds }), 'the run finished');
 }
 
 /** A GET the CRM makes itself. */
