@@ -66,7 +66,9 @@ fn exporter(pick: u8) -> Exporter {
 /// `new Exporter(snapshot, settings)`: snapshot JSON, NUL, settings JSON.
 pub fn exporter_input(data: &[u8]) {
     // As the binding reads it (a misfit read again through the path watch).
-    let Some(Ok(snapshot)) = std::str::from_utf8(part(data, 0)).ok().map(SnapshotInput::read)
+    let Some(Ok(snapshot)) = std::str::from_utf8(part(data, 0))
+        .ok()
+        .map(SnapshotInput::read)
     else {
         return;
     };
