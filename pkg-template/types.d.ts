@@ -1413,6 +1413,11 @@ status: OutcomeStatus,
  */
 xeroId?: string, 
 /**
+ * The ContactID the document is for: the payer's matched contact, or the one the run
+ * created for it (stored on the host's payer, it is `payer.contactId` next time).
+ */
+contactId?: string, 
+/**
  * The number Xero gave or kept.
  */
 xeroNumber?: string, 

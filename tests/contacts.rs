@@ -930,3 +930,52 @@ fn a_name_built_from_first_and_last_name_is_reported_at_the_payer() {
         "{named:?}"
     );
 }
+
+/// A CRM that has the run create a company reads the new ContactID from the outcome, to store
+/// on the company (and link it as `payer.contactId` next time). Before, it was only in the
+/// export log's contact rows: a host reading outcomes re-planned a PUT /Contacts the next day
+/// from a snapshot taken before the run. An existing contact's id is there too.
+#[test]
+fn outcomes_carry_the_contact_id_used_or_created() {
+    use xero_export::input::work::read_work;
+    use xero_export::send::plan::PlanOptions;
+    use xero_export::xero::responses::HttpResponse;
+    let ex = exporter(
+        sample_snapshot(),
+        settings(json!({"contacts": {"onMissing": "create"}})),
+    );
+    let work = json!({"invoices": [
+        {"id": "i1", "number": "N-1", "date": "2024-01-15",
+         "payer": {"kind": "company", "id": "c1", "name": "Ann Lee Ltd"},
+         "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]},
+        {"id": "i2", "number": "N-2", "date": "2024-01-15", "payer": {"contactId": KATHERINE},
+         "lines": [{"description": "x", "quantity": 1, "unitAmount": "10.00"}]}]});
+    let options = PlanOptions {
+        tenant_id: "t".into(),
+        ..PlanOptions::default()
+    };
+    let mut run = ex
+        .plan_work(&read_work(&work.to_string()).unwrap(), &options)
+        .unwrap();
+    let ids = |run: &xero_export::send::Run| -> Vec<Option<String>> {
+        run.outcomes()
+            .iter()
+            .map(|o| o.contact_id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&run), [None, Some(KATHERINE.to_owned())]);
+    let answer = |body: Value| HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: Some(body),
+    };
+    let first = run.next(0);
+    let put = first.iter().find(|r| r.path == "/Contacts").unwrap();
+    let id = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    let created =
+        json!({"Contacts": [{"ContactID": id, "Name": "Ann Lee Ltd", "ContactStatus": "ACTIVE"}]});
+    run.handle(&put.id, &answer(created), 1).unwrap();
+    assert_eq!(ids(&run), [Some(id.to_owned()), Some(KATHERINE.to_owned())]);
+    let serialized = serde_json::to_value(run.outcomes()).unwrap();
+    assert_eq!(serialized[0]["contactId"], id);
+}

@@ -473,6 +473,7 @@ fn doc_row(p: DocumentPreview, state: DocState, contact_id: Option<String>) -> D
             .and_then(|w| w.xero_id.as_ref())
             .filter(|_| unchanged)
             .map(Text::to_string),
+        contact_id: None,
         xero_number: None,
         xero_status: None,
         totals: None,

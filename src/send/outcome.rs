@@ -96,6 +96,10 @@ pub struct Outcome {
     /// InvoiceID / CreditNoteID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xero_id: Option<String>,
+    /// The ContactID the document is for: the payer's matched contact, or the one the run
+    /// created for it (stored on the host's payer, it is `payer.contactId` next time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<String>,
     /// The number Xero gave or kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xero_number: Option<String>,

@@ -257,9 +257,11 @@ impl Doc {
     /// that plans without previewing first reads only these. A document the preview blocked
     /// already holds the preview's issues. Left out: the warnings that announce what the run
     /// itself will do (create a contact or an item, delete a line, send a negative invoice as
-    /// a credit note), which the run's log and outcomes then say as done or failed.
+    /// a credit note), which the run's log and outcomes then say as done or failed. The
+    /// ContactID is the document's once known (matched, or created by the run).
     pub(super) fn outcome(&self) -> Outcome {
         let mut out = self.out.clone();
+        out.contact_id.clone_from(&self.contact_id);
         if !self.p.blocked && !self.p.issues.is_empty() {
             // (One the run's answer says again, as an error, is said once: the run's.)
             let said = |i: &Issue| {
