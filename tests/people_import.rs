@@ -172,6 +172,33 @@ fn a_stronger_rule_wins_over_all_contacts() {
     assert_eq!(out["peopleNotInXero"], json!([]));
 }
 
+/// `differs` says what `syncContacts` would send: a name that differs only in case ("tui
+/// contractor" against Xero's "Tui Contractor") is sent as a rename by the sync, so the import
+/// says it differs. Before, the import compared as Xero compares names (case-insensitively)
+/// and said nothing, then the sync renamed the contact.
+#[test]
+fn differs_is_what_a_sync_would_send() {
+    let pages = json!([[contact(
+        "C1",
+        json!({"Name": "Tui Contractor", "EmailAddress": "Tui@Example.com"})
+    )]]);
+    let out = import(
+        json!({}),
+        pages,
+        json!([{"id": "m1", "name": "tui contractor", "email": "tui@example.com", "contactId": "C1"}]),
+    );
+    assert_eq!(outcomes(&out), ["matched 0 contactId"]);
+    assert_eq!(out["contacts"][0]["differs"], json!(["name", "email"]));
+    // Surrounding spaces are not a difference (neither side sends them).
+    let pages = json!([[contact("C1", json!({"Name": "Tui Contractor "}))]]);
+    let out = import(
+        json!({}),
+        pages,
+        json!([{"id": "m1", "name": " Tui Contractor", "contactId": "C1"}]),
+    );
+    assert_eq!(out["contacts"][0]["differs"], Value::Null);
+}
+
 #[test]
 fn ambiguity_either_way_is_reported_never_guessed() {
     // Two people with the contact's email.
@@ -291,10 +318,12 @@ fn xero_node_objects_read_like_raw_bodies() {
     );
     assert_eq!(
         c["differs"],
+        // ("ANA@x.io" against "ana@x.io": a sync would send the person's spelling.)
         json!([
             "name",
             "firstName",
             "lastName",
+            "email",
             "contactNumber",
             "accountNumber"
         ])

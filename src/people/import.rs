@@ -386,7 +386,8 @@ fn ambiguous_issue(c: &XeroContact, path: &str, candidates: &[usize], people: &[
     )
 }
 
-/// The fields whose Xero value (non-empty) differs from the person's.
+/// The fields whose Xero value (non-empty) differs from the person's: what `syncContacts`
+/// would send for them (people/sync.rs `changes`), so compared as it compares.
 fn differs(xero: &Payer, person: &Payer) -> Vec<&'static str> {
     let pairs: [(&'static str, &Option<Text>, &Option<Text>); 6] = [
         ("name", &xero.name, &person.name),
@@ -407,7 +408,8 @@ fn differs(xero: &Payer, person: &Payer) -> Vec<&'static str> {
     pairs
         .into_iter()
         .filter(|(_, x, p)| match (non_empty(x), non_empty(p)) {
-            (Some(x), Some(p)) => !names::same(x, p),
+            // Exactly, as `syncContacts` compares what it would send (a case change is sent).
+            (Some(x), Some(p)) => x.trim() != p.trim(),
             (Some(_), None) => true,
             _ => false,
         })
