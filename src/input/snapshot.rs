@@ -186,26 +186,6 @@ impl<'de> Visitor<'de> for SnapshotVisitor {
 }
 
 impl SnapshotInput {
-    /// Reads a snapshot from its JSON text. A text of the wrong shape is read a second time
-    /// through the path watch ([`crate::input::unknown::read_json`]) for an error that says
-    /// where in the snapshot (`snapshot.contacts[0]`) rather than where in the text: the usual,
-    /// valid snapshot (thousands of contacts, read once per `Exporter`) pays nothing for it.
-    ///
-    /// # Errors
-    /// Text that is not JSON, or JSON that is not a snapshot.
-    pub fn read(text: &str) -> Result<SnapshotInput, serde_json::Error> {
-        serde_json::from_str(text).map_err(|e| {
-            if !e.is_data() {
-                return e;
-            }
-            let root = crate::issues::Path::root("snapshot");
-            match crate::input::unknown::read_json::<SnapshotInput>(text, &root) {
-                Err(said) => said,
-                Ok(_) => e,
-            }
-        })
-    }
-
     /// What a top-level key the snapshot does not take is told with: the part it is closest
     /// to, or the parts there are.
     pub fn unknown_key_said(key: &str) -> String {

@@ -233,8 +233,8 @@ impl JsExporter {
     /// `settings`: the host's Xero configuration (`null` for the defaults).
     #[wasm_bindgen(constructor)]
     pub fn new(snapshot: &str, settings: &str) -> Result<JsExporter, JsValue> {
-        let snapshot = crate::SnapshotInput::read(snapshot)
-            .map_err(|e| serde_error(ErrorCode::InvalidSnapshot, "snapshot", e))?;
+        let snapshot: crate::SnapshotInput =
+            from_json(snapshot, "snapshot", ErrorCode::InvalidSnapshot)?;
         // Read with its unknown keys recorded: the exporter reports each (SETTING_UNKNOWN).
         let settings = crate::Settings::read(settings)
             .map_err(|e| read_error(ErrorCode::InvalidSettings, "settings", settings, e))?;

@@ -65,11 +65,7 @@ fn exporter(pick: u8) -> Exporter {
 
 /// `new Exporter(snapshot, settings)`: snapshot JSON, NUL, settings JSON.
 pub fn exporter_input(data: &[u8]) {
-    // As the binding reads it (a misfit read again through the path watch).
-    let Some(Ok(snapshot)) = std::str::from_utf8(part(data, 0))
-        .ok()
-        .map(SnapshotInput::read)
-    else {
+    let Ok(snapshot) = serde_json::from_slice::<SnapshotInput>(part(data, 0)) else {
         return;
     };
     // As the binding reads settings: unknown keys recorded, misfits said at their path.
