@@ -10,13 +10,12 @@
 //    clients keep what they had;
 // 4. the month's invoices for those clients are previewed and sent (the README's fetch loop,
 //    through Prism's proxy to the stateful fake Xero) with the tracking on every line.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { api, driveRun, pkgDir, require, root } from './helpers.mjs';
-import { startPrism } from './prism.mjs';
-import { startFakeXero } from './fake-xero.mjs';
+import { fakeXeroBehindPrism } from './xero-servers.mjs';
 
 const csv = require(path.join(pkgDir, 'csv/node/index.cjs')); // `xero-export/csv`
 const snapshot = JSON.parse(readFileSync(path.join(root, 'tests/fixtures/sample/snapshot.json'), 'utf8'));
@@ -51,21 +50,11 @@ const baseSettings = {
   },
 };
 
-let xero, proxy;
-
-before(async () => {
-  xero = await startFakeXero({ snapshot });
-  proxy = await startPrism({ mode: 'proxy', upstream: xero.url });
-});
-
-after(async () => {
-  await proxy?.stop();
-  await xero?.close();
-});
+const servers = fakeXeroBehindPrism({ snapshot });
 
 /** The README's host loop ("Sending and reconciling"), with fetch, through Prism. */
 async function drive(run) {
-  assert.ok(await driveRun(run, proxy.url), 'the run finished');
+  assert.ok(await driveRun(run, servers.proxy.url), 'the run finished');
 }
 
 /** What Excel does to the file: CSV cells read back as it shows them (a leading `'` is its
@@ -202,7 +191,7 @@ test('a billing tool: client tracking exported, filled in a spreadsheet, validat
   await drive(run);
   const outcomes = run.outcomes();
   assert.deepEqual(outcomes.map((o) => [o.status, o.issues]), [['exported', []], ['exported', []], ['exported', []]]);
-  const inXero = (o) => xero.state.invoices.find((i) => i.InvoiceID === o.xeroId);
+  const inXero = (o) => servers.xero.state.invoices.find((i) => i.InvoiceID === o.xeroId);
   const want = [
     [[OPT.aroha, OPT.north], [OPT.aroha, OPT.south]],
     [[OPT.general, OPT.south]],
@@ -215,7 +204,7 @@ test('a billing tool: client tracking exported, filled in a spreadsheet, validat
     assert.deepEqual(doc.LineItems.map((l) => l.Tracking.map((t) => t.TrackingOptionID)), want[i]);
     for (const l of doc.LineItems) assert.deepEqual(l.Tracking.map((t) => t.Name), ['Clinician', 'Location']);
   });
-  assert.doesNotMatch(proxy.log(), /Violation|UNPROCESSABLE_ENTITY/);
+  assert.doesNotMatch(servers.proxy.log(), /Violation|UNPROCESSABLE_ENTITY/);
   run.free();
 });
 

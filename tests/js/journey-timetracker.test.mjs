@@ -8,13 +8,12 @@
 //    who logged no hours, a pro bono project at rate 0, a member who is not in Xero;
 // 3. the bills are sent (the README's fetch loop), checked in Xero (totals, due dates, contacts);
 // 4. payments made in Xero are synced back (`sync`): which bills were paid, in part or in full.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { api, driveRun, root } from './helpers.mjs';
-import { startPrism } from './prism.mjs';
-import { startFakeXero } from './fake-xero.mjs';
+import { fakeXeroBehindPrism } from './xero-servers.mjs';
 
 const snapshot = JSON.parse(readFileSync(path.join(root, 'tests/fixtures/sample/snapshot.json'), 'utf8'));
 const TUI = '9a02a36c-9abc-4187-a621-acb03ae2a8b0';
@@ -29,32 +28,22 @@ const settings = {
   dueDate: { rule: 'daysAfter', days: 14 },
 };
 
-let xero, proxy;
-
-before(async () => {
-  xero = await startFakeXero({ snapshot });
-  proxy = await startPrism({ mode: 'proxy', upstream: xero.url });
-});
-
-after(async () => {
-  await proxy?.stop();
-  await xero?.close();
-});
+const servers = fakeXeroBehindPrism({ snapshot });
 
 /** GET from Xero as the tracker does (through Prism). */
 async function xeroGet(url) {
-  const res = await fetch(proxy.url + url, { headers: { Authorization: 'Bearer t', 'xero-tenant-id': tenantId, Accept: 'application/json' } });
+  const res = await fetch(servers.proxy.url + url, { headers: { Authorization: 'Bearer t', 'xero-tenant-id': tenantId, Accept: 'application/json' } });
   assert.equal(res.status, 200, url);
   return res.json();
 }
 
 /** The README's host loop ("Sending and reconciling"), with fetch. Writes go through Prism;
  *  the sync's GETs straight to the fake (Prism takes seconds to check each Invoices answer). */
-async function drive(run, base = proxy.url) {
+async function drive(run, base = servers.proxy.url) {
   assert.ok(await driveRun(run, base, { timeoutMs: 10_000 }), 'the run finished');
 }
 
-const writes = () => xero.requests.filter((r) => r.method !== 'GET');
+const writes = () => servers.xero.requests.filter((r) => r.method !== 'GET');
 
 // The workspace's members as the tracker holds them.
 const members = [
@@ -102,7 +91,7 @@ test('a time tracker: members imported and synced as contacts, hours billed, bil
   ]);
   for (const p of people) assert.deepEqual(p.issues ?? [], [], p.personId);
   for (const p of people) linked[p.index].contactId = p.contactId;
-  const contact = (id) => xero.state.contacts.find((c) => c.ContactID === id);
+  const contact = (id) => servers.xero.state.contacts.find((c) => c.ContactID === id);
   assert.equal(contact(SAM).Name, 'Samuel Jones');
   assert.deepEqual(contact(TUI).Phones.map((p) => [p.PhoneType, p.PhoneNumber]), [['MOBILE', '021 555 0101']]);
   const kiri = contact(linked[2].contactId);
@@ -176,7 +165,7 @@ test('a time tracker: members imported and synced as contacts, hours billed, bil
   const sent = writes().slice(before);
   assert.deepEqual(sent.map((r) => `${r.method} ${r.url.split('?')[0]}`), ['PUT /Invoices']);
   assert.equal(JSON.parse(sent[0].body).Invoices.length, 3, 'the blocked bill is not sent');
-  const held = (o) => xero.state.invoices.find((i) => i.InvoiceID === o.xeroId);
+  const held = (o) => servers.xero.state.invoices.find((i) => i.InvoiceID === o.xeroId);
   for (const [i, o] of outcomes.slice(0, 3).entries()) {
     const doc = held(o);
     assert.equal(doc.Type, 'ACCPAY');
@@ -193,14 +182,14 @@ test('a time tracker: members imported and synced as contacts, hours billed, bil
 
   // ---- 4. Paid in Xero (bank feed), synced back --------------------------------------------
   const [tuiBill, samBill, kiriBill] = outcomes;
-  xero.state.recordPayment(tuiBill.xeroId, tuiBill.amountDue, '2024-04-10');
-  xero.state.recordPayment(kiriBill.xeroId, '200.00', '2024-04-12');
+  servers.xero.state.recordPayment(tuiBill.xeroId, tuiBill.amountDue, '2024-04-10');
+  servers.xero.state.recordPayment(kiriBill.xeroId, '200.00', '2024-04-12');
   const exported = outcomes.slice(0, 3).map((o) => ({
     sourceId: o.sourceId, xero: { id: o.xeroId },
     known: { status: o.xeroStatus, amountDue: o.amountDue, amountPaid: '0.00' },
   }));
   const back = api.sync(exported, { tenantId, backoffMs: 20 });
-  await drive(back, xero.url);
+  await drive(back, servers.xero.url);
   assert.deepEqual(back.issues(), []);
   const changes = back.changes();
   assert.deepEqual(changes.map((c) => [c.sourceId, c.event, c.to, c.amountDue, c.amountPaid]), [
@@ -220,10 +209,10 @@ test('a time tracker: members imported and synced as contacts, hours billed, bil
   assert.equal(held(kiriBill).Status, 'PAID');
   const known = exported.map((e) => ({ ...e, known: { ...e.known, ...(e.sourceId === tuiBill.sourceId ? { status: 'PAID', amountDue: '0.00', amountPaid: '621.88' } : {}), ...(e.sourceId === kiriBill.sourceId ? { amountDue: '270.06', amountPaid: '200.00' } : {}) } }));
   const again = api.sync(known, { tenantId, since: back.syncedAt, backoffMs: 20 });
-  await drive(again, xero.url);
+  await drive(again, servers.xero.url);
   assert.deepEqual(again.changes().map((c) => [c.sourceId, c.event, c.amountDue, c.amountPaid, c.payments.map((p) => p.amount)]), [
     [kiriBill.sourceId, 'paid', '0.00', '470.06', ['200.00', '270.06']],
   ]);
-  assert.doesNotMatch(proxy.log(), /Violation|UNPROCESSABLE_ENTITY/);
+  assert.doesNotMatch(servers.proxy.log(), /Violation|UNPROCESSABLE_ENTITY/);
   for (const r of [peopleRun, run, back, pay, again]) r.free();
 });
