@@ -154,7 +154,22 @@ impl Exporter {
 
     /// Previews a batch, including only what `options` asks for.
     pub fn preview_with(&self, invoices: &[SourceInvoice], options: PreviewOptions) -> Preview {
-        let mut batch = Batch::new(self, options);
+        self.preview_planned(invoices, options, Planned::default())
+    }
+
+    /// [`Exporter::preview_with`] starting from contacts already `planned`: a run's people
+    /// ([`Planned::for_people`]).
+    pub(crate) fn preview_planned(
+        &self,
+        invoices: &[SourceInvoice],
+        options: PreviewOptions,
+        planned: Planned,
+    ) -> Preview {
+        let state = BatchState {
+            planned,
+            ..BatchState::default()
+        };
+        let mut batch = Batch::resume(self, options, state);
         // These documents are handed to the caller (and the sending plan reads their tracking).
         batch.keep_sent_tracking = true;
         let documents: Vec<DocumentPreview> =

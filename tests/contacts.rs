@@ -549,6 +549,84 @@ fn a_payer_that_is_also_a_person_of_the_plan_is_created_once() {
     );
 }
 
+/// `plan({invoices, people})` with `onMissing: "error"` (the time tracker: contacts come from its
+/// members, never from a bill): the new member's contact was created by the run, but the
+/// member's own bill, previewed before the people were planned, was CONTACT_NOT_FOUND and never
+/// sent. A payer who is one of the plan's people to create now shares that contact; a payer who
+/// is not is still CONTACT_NOT_FOUND.
+#[test]
+fn on_missing_error_lets_a_bill_use_the_contact_its_person_creates_in_the_same_plan() {
+    use xero_export::input::work::read_work;
+    use xero_export::people::sync::PersonStatus;
+    use xero_export::send::plan::PlanOptions;
+    use xero_export::send::OutcomeStatus;
+    use xero_export::xero::responses::HttpResponse;
+    let ex = exporter(
+        sample_snapshot(),
+        settings(
+            json!({"invoiceType": "ACCPAY", "taxes": {"default": "INPUT2"}, "accounts": {"default": "463"}, "contacts": {"onMissing": "error"}}),
+        ),
+    );
+    let line = json!([{"description": "8 h", "quantity": 8, "unitAmount": "50.00"}]);
+    let work = json!({
+        "invoices": [
+            {"id": "b1", "number": "B-1", "date": "2024-01-15",
+                "payer": {"kind": "member", "id": "m1", "name": "Rangi Parata"}, "lines": line},
+            {"id": "b2", "number": "B-2", "date": "2024-01-15",
+                "payer": {"kind": "member", "id": "m2", "name": "Not Synced"}, "lines": line}
+        ],
+        "people": [{"kind": "member", "id": "m1", "name": "Rangi Parata", "email": "rangi@example.com"}]
+    });
+    let options = PlanOptions {
+        tenant_id: "t".into(),
+        ..PlanOptions::default()
+    };
+    let mut run = ex
+        .plan_work(&read_work(&work.to_string()).unwrap(), &options)
+        .unwrap();
+    let outcomes = run.outcomes();
+    assert_eq!(
+        outcomes[0].status,
+        OutcomeStatus::Pending,
+        "{:?}",
+        outcomes[0].issues
+    );
+    assert!(
+        codes(&outcomes[0].issues).is_empty(),
+        "{:?}",
+        outcomes[0].issues
+    );
+    assert_eq!(outcomes[1].status, OutcomeStatus::Blocked);
+    assert_eq!(
+        codes(&outcomes[1].issues),
+        ["CONTACT_NOT_FOUND@invoices[1].payer"]
+    );
+    let first = run.next(0);
+    let puts: Vec<&str> = first
+        .iter()
+        .filter(|r| r.path == "/Contacts")
+        .map(|r| r.body.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        puts.len(),
+        1,
+        "one contact for the person and the bill: {puts:?}"
+    );
+    let id = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    let ok = HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: Some(
+            json!({"Contacts": [{"ContactID": id, "Name": "Rangi Parata", "ContactStatus": "ACTIVE"}]}),
+        ),
+    };
+    run.handle(&first[0].id, &ok, 1).unwrap();
+    assert_eq!(run.people()[0].status, PersonStatus::Created);
+    let docs = run.next(2);
+    assert_eq!(docs.len(), 1);
+    assert!(docs[0].body.as_deref().unwrap().contains(id));
+}
+
 /// A name typed on one system and stored by another: "José" precomposed (NFC, U+00E9) and
 /// "Jose" + U+0301 (NFD, as macOS file names and some browsers' input give it) are one name,
 /// canonically equivalent in Unicode and identical on screen. Before, the payer did not match

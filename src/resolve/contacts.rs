@@ -26,7 +26,7 @@
 
 use crate::Text;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::input::settings::{ContactSettings, NameCollision, OnMissingContact};
 use crate::input::snapshot::{Contact, Snapshot};
@@ -342,9 +342,21 @@ pub struct Planned {
     /// Contact number derived from a payer's id (`contactNumberFromId`) → that payer's
     /// `kind:id`: a payer of another kind with the same id would derive the same number.
     derived: BTreeMap<String, String>,
+    /// Keys of the contacts the same run's people create (`plan({invoices, people})`): under
+    /// `onMissing: "error"` a payer who is one of them is not missing, its contact is created
+    /// by the run all the same (the person shares it, `send::people`).
+    people: BTreeSet<String>,
 }
 
 impl Planned {
+    /// Nothing planned yet, in a run whose people create the contacts keyed `people`.
+    pub(crate) fn for_people(people: BTreeSet<String>) -> Planned {
+        Planned {
+            people,
+            ..Planned::default()
+        }
+    }
+
     /// Contacts already planned (the payers' of the same run, before its people): a person
     /// with one's key is that contact, and their names and numbers are taken.
     pub(crate) fn with<'c>(contacts: impl IntoIterator<Item = &'c NewContact>) -> Planned {
@@ -653,6 +665,21 @@ impl<'a> Resolver<'a> {
         ContactRef::Unresolved
     }
 
+    /// Why a payer named `name` that matches no contact is not created, if it is not:
+    /// `onMissing: "error"` (unless it is one of the run's people, `by_person`), or a snapshot
+    /// without contacts.
+    fn not_created(&self, name: &str, by_person: bool) -> Option<String> {
+        if self.settings.on_missing == OnMissingContact::Error && !by_person {
+            return Some(format!("No Xero contact matches payer \"{name}\" (by contact number, account number, email or name). Create it in Xero, link it with payer.contactId, or set settings.contacts.onMissing to \"create\"."));
+        }
+        // Without the Contacts part nothing could be matched: creating would duplicate every
+        // payer already in Xero, so matching is not skipped here but creation is refused.
+        if !self.snapshot.has_part("contacts") {
+            return Some(format!("The snapshot has no contacts (GET /Contacts), so payer \"{name}\" cannot be matched and is not created: it may already be in Xero. Add the contacts part, or link payer.contactId."));
+        }
+        None
+    }
+
     /// No match: an error, or a contact planned for creation (once per batch, under a name
     /// no active contact has).
     fn missing(
@@ -667,25 +694,12 @@ impl<'a> Resolver<'a> {
             issues.push(Issue::error(IssueCode::ContactNotFound, path.field("name"), "The payer matches no Xero contact and has no name to create one with: give payer.name (or first and last name), or link a contactId."));
             return ContactRef::Unresolved;
         };
-        if self.settings.on_missing == OnMissingContact::Error {
-            issues.push(Issue::error(
-                IssueCode::ContactNotFound,
-                path,
-                format!("No Xero contact matches payer \"{name}\" (by contact number, account number, email or name). Create it in Xero, link it with payer.contactId, or set settings.contacts.onMissing to \"create\"."),
-            ));
-            return ContactRef::Unresolved;
-        }
-        // Without the Contacts part nothing could be matched: creating would duplicate every
-        // payer already in Xero, so matching is not skipped here but creation is refused.
-        if !self.snapshot.has_part("contacts") {
-            issues.push(Issue::error(
-                IssueCode::ContactNotFound,
-                path,
-                format!("The snapshot has no contacts (GET /Contacts), so payer \"{name}\" cannot be matched and is not created: it may already be in Xero. Add the contacts part, or link payer.contactId."),
-            ));
-            return ContactRef::Unresolved;
-        }
         let key = payer_key(payer).unwrap_or_else(|| format!("name:{}", names::key(&name)));
+        let by_person = planned.people.contains(&key);
+        if let Some(why) = self.not_created(&name, by_person) {
+            issues.push(Issue::error(IssueCode::ContactNotFound, path, why));
+            return ContactRef::Unresolved;
+        }
         if another_by_name(ask, &key, planned, issues) {
             return ContactRef::Unresolved;
         }
@@ -718,10 +732,15 @@ impl<'a> Resolver<'a> {
             path,
             issues,
         );
+        let whose = if by_person {
+            ", one of this run's people,"
+        } else {
+            ""
+        };
         issues.push(Issue::warning(
             IssueCode::ContactWillBeCreated,
             path,
-            format!("No Xero contact matches this payer: contact \"{final_name}\" will be created before the invoice."),
+            format!("No Xero contact matches this payer: contact \"{final_name}\"{whose} will be created before the invoice."),
         ));
         planned.names.insert(names::key(&final_name), key.clone());
         if let Some(n) = number {

@@ -84,12 +84,13 @@ impl Run {
         };
         // The run needs the wire documents, exact totals and sent tracking, not the display
         // lines or per-document bodies.
-        let preview = exporter.preview_with(
+        let preview = exporter.preview_planned(
             &all,
             PreviewOptions {
                 lines: false,
                 bodies: false,
             },
+            super::people::people_to_create(exporter, work),
         );
         let mut run = Run::from_preview(preview, options, exporter.settings().unitdp() == 4)?;
         run.hold_unchanged(&all);

@@ -15,7 +15,7 @@ use crate::names;
 use crate::people::sync::{
     plan_people, PersonOutcome, PersonStatus, PersonWork, WireContactUpdate,
 };
-use crate::resolve::contacts::{payer_name, NewContact, WireContact};
+use crate::resolve::contacts::{payer_name, NewContact, Planned, WireContact};
 use crate::send::plan::{Purpose, RequestSpec};
 use crate::xero::responses::{
     element_status, elements, text_field, validation_messages, ElementStatus, Identity,
@@ -274,4 +274,27 @@ fn update_unit(update: WireContactUpdate, person: usize, name: Option<Text>) -> 
     u.update = Some(update.contact_id);
     u.state = ContactState::InJob;
     u
+}
+
+/// What the run's invoices start from: the keys of the contacts its people create, read only
+/// under `onMissing: "error"` ([`Planned::for_people`]). The people are planned here alone,
+/// before the invoices, and again by [`Run::add_people`] after them, where a person shares the
+/// contact a payer of the same key planned. The two agree: under that setting the payers plan
+/// only contacts of these keys, and a person sharing one is still a create.
+pub(super) fn people_to_create(exporter: &Exporter, work: &Work) -> Planned {
+    if work.people.is_empty() {
+        return Planned::default();
+    }
+    let plans = plan_people(
+        exporter.snapshot(),
+        &exporter.settings().contacts,
+        &work.people,
+        &work.unknown_keys,
+        &[],
+    );
+    let keys = plans.into_iter().filter_map(|p| match p.work {
+        PersonWork::Create(new) => Some(new.key),
+        _ => None,
+    });
+    Planned::for_people(keys.collect())
 }
