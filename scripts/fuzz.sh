@@ -11,7 +11,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(exporter preview run csv_push csv_export amounts sync config resume preview_results csv_snapshot import_contacts sync_contacts preview_repeat)
+[ ${#targets[@]} -gt 0 ] || targets=(exporter preview run csv_push csv_export amounts sync config resume preview_results csv_snapshot import_contacts sync_contacts preview_repeat json_path)
 corpus=$PWD/target/fuzz-corpus
 FUZZ_SEEDS_OUT=$corpus cargo test --quiet --test fuzz_regressions every_seed >/dev/null
 cargo +nightly fuzz build --fuzz-dir tests/fuzz

@@ -693,3 +693,33 @@ fn misspelt_option_keys_get_a_did_you_mean() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(found[0].suggestion, Some("lineEnding"));
 }
+
+/// A snapshot of the wrong shape (the README's import loop collecting pages as arrays, a name
+/// given as an object) was said as serde_json's "at line 1 column 15": a column of the text
+/// `JSON.stringify` wrote, which the caller never saw. It is now said at the value's path.
+#[test]
+fn a_misshapen_snapshot_is_said_at_the_path_of_the_value() {
+    use xero_export::input::json_path::misfit;
+    let mut snapshot = sample_snapshot();
+    let said = |snapshot: &Value| -> String {
+        let text = snapshot.to_string();
+        let e = serde_json::from_str::<xero_export::SnapshotInput>(&text).unwrap_err();
+        misfit(&text, &e, "snapshot")
+    };
+    snapshot["contacts"]["Contacts"][1]["Name"] = json!({"first": "Ann"});
+    assert_eq!(
+        said(&snapshot),
+        "`snapshot.contacts.Contacts[1].Name`: invalid type: object, expected a string"
+    );
+    snapshot = sample_snapshot();
+    snapshot["trackingCategories"]["TrackingCategories"][0]["Options"] = json!("all");
+    assert_eq!(
+        said(&snapshot),
+        "`snapshot.trackingCategories.TrackingCategories[0].Options`: invalid type: string \"all\", expected an array"
+    );
+    snapshot = sample_snapshot();
+    let page = snapshot["contacts"].clone();
+    snapshot["contacts"] = json!([page, [page["Contacts"][0]]]);
+    let message = said(&snapshot);
+    assert!(message.starts_with("`snapshot.contacts[1]"), "{message}");
+}

@@ -2,6 +2,7 @@
 //! Xero configuration ([`settings`]) and the organisation's Xero data ([`snapshot`]) become
 //! typed, normalised models here; nothing downstream re-parses the caller's JSON.
 
+pub mod json_path;
 pub mod settings;
 pub mod snapshot;
 pub mod source;

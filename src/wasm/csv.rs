@@ -9,7 +9,8 @@ use crate::tracking_csv as core;
 
 /// Only the tracking categories are read (`core::read_snapshot` says why).
 fn snapshot(text: &str) -> Result<crate::Snapshot, JsValue> {
-    core::read_snapshot(text).map_err(|e| serde_error(ErrorCode::InvalidSnapshot, "snapshot", e))
+    core::read_snapshot(text)
+        .map_err(|e| serde_error(ErrorCode::InvalidSnapshot, "snapshot", text, e))
 }
 
 fn not_a_chunk(argument: &str) -> JsValue {

@@ -52,7 +52,7 @@ fn from_json<T: DeserializeOwned>(
     argument: &str,
     code: ErrorCode,
 ) -> Result<T, JsValue> {
-    serde_json::from_str(text).map_err(|e| serde_error(code, argument, e))
+    serde_json::from_str(text).map_err(|e| serde_error(code, argument, text, e))
 }
 
 #[cfg(feature = "full")]
@@ -68,15 +68,16 @@ fn utf8<'b>(bytes: &'b [u8], argument: &str) -> Result<&'b str, JsValue> {
     })
 }
 
-/// A serde_json error as a JS error: text that is not JSON is `INVALID_JSON` (with its line and
-/// column), JSON of the wrong shape is `code`, said at the path in the caller's terms where the
-/// input was read with one (`settings.dueDate.rule`), without a position in JSON text the
-/// caller never wrote.
-fn serde_error(code: ErrorCode, argument: &str, e: serde_json::Error) -> JsValue {
+/// A serde_json error reading `text` as a JS error: text that is not JSON is `INVALID_JSON`
+/// (with its line and column), JSON of the wrong shape is `code`, said at the path of the value
+/// it is about in the caller's terms (`snapshot.contacts[0]`), without a position in JSON text
+/// the caller never wrote.
+fn serde_error(code: ErrorCode, argument: &str, text: &str, e: serde_json::Error) -> JsValue {
     if e.is_syntax() || e.is_eof() {
         return js_error(&Error::from_serde(ErrorCode::InvalidJson, argument, e));
     }
-    shape_error(code, argument, &e)
+    let message = crate::input::json_path::misfit(text, &e, argument);
+    js_error(&Error::from_serde(code, argument, message))
 }
 
 /// JSON of the wrong shape: `code`, without serde_json's position in text the caller never

@@ -458,6 +458,34 @@ pub fn csv_snapshot(data: &[u8]) {
     let _ = xero_export::tracking_csv::validate(&narrow, after(data, 1), Default::default());
 }
 
+/// Where a misfit in an argument read without the path watch is said (`input::json_path`):
+/// the text as a snapshot, through both snapshot readers, and positions of it on both sides.
+/// Never panics; a path found is under the argument's name.
+pub fn json_path(data: &[u8]) {
+    use xero_export::input::json_path::{misfit, path_at, Side};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let errors = [
+        serde_json::from_str::<SnapshotInput>(text).err(),
+        xero_export::tracking_csv::read_snapshot(text).err(),
+    ];
+    for e in errors.iter().flatten() {
+        let said = misfit(text, e, "snapshot");
+        assert!(!said.contains(" at line "), "{said}");
+    }
+    // Each position scans from the start: every one for short texts, ~64 spread over a long
+    // one (all of a snapshot's ~8 KB made ~1,500 executions in 180 s).
+    let step = (text.len() / 64).max(1);
+    for at in (0..text.len() + 2).step_by(step) {
+        for side in [Side::Read, Side::Peeked] {
+            if let Some(path) = path_at(text, at, side, "x") {
+                assert!(path.as_str().starts_with('x'), "{}", path.as_str());
+            }
+        }
+    }
+}
+
 /// `lineAmount(line)` and `timesheetInvoice(input)`: the same JSON to both.
 pub fn amounts(data: &[u8]) {
     // Amount text read in one pass must be the general parser's Decimal exactly.
@@ -727,7 +755,7 @@ pub fn preview_repeat(data: &[u8]) {
 pub type Target = fn(&[u8]);
 
 /// Every target by name (the regression test replays a folder per name).
-pub const TARGETS: [(&str, Target); 14] = [
+pub const TARGETS: [(&str, Target); 15] = [
     ("exporter", exporter_input),
     ("preview", preview),
     ("run", run),
@@ -742,6 +770,7 @@ pub const TARGETS: [(&str, Target); 14] = [
     ("import_contacts", import_contacts),
     ("sync_contacts", sync_contacts),
     ("preview_repeat", preview_repeat),
+    ("json_path", json_path),
 ];
 
 /// `exporter.syncContacts(people)` = `plan({people})` (issue 19): a scenario byte, the people's
@@ -1032,6 +1061,14 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     ] {
         out.push(("csv_push", [&[3u8][..], csv.as_bytes()].concat()));
         out.push(("csv_snapshot", join(&[SNAPSHOT.as_bytes(), csv.as_bytes()])));
+    }
+    // Misshapen snapshots: a name as an object, options as text, an array among the contacts.
+    for (from, to) in [
+        (r#""Name": ""#, r#""Name": {"a": [1]}, "N": ""#),
+        (r#""Options": ["#, r#""Options": "all","x": ["#),
+        (r#""Contacts": ["#, r#""Contacts": [[],"#),
+    ] {
+        out.push(("json_path", SNAPSHOT.replacen(from, to, 1).into_bytes()));
     }
     let rows = br#"[{"Client ID":"c1","Name":"=SUM(A1)","Xero Tracking Category 1":"North","n":-12.5,"b":true},{"client id":"c2","Name":"Jo, \"Smith\"","x":null}]"#;
     out.push((

@@ -450,3 +450,24 @@ test('text that is not JSON is still INVALID_JSON through the watched readers', 
   assert.equal(code(() => ex.preview('[{"id": "a", "lines": [{"quantity": true}]}]')), 'INVALID_INPUT');
   ex.free();
 });
+
+// Regression: a snapshot of the wrong shape was said as serde_json's "at line 1 column 15", a
+// column of the text JSON.stringify wrote, which the caller never saw. Both entries now say the
+// path of the value, as for invoices and settings.
+test('a misshapen snapshot is said at the path of the value, in both entries', () => {
+  const bad = structuredClone(snapshot);
+  bad.trackingCategories.TrackingCategories[0].Options = 'all';
+  const said = (fn) => assert.throws(fn, (e) => {
+    assert.equal(e.code, 'INVALID_SNAPSHOT', e.message);
+    assert.ok(e.message.includes('`snapshot.trackingCategories.TrackingCategories[0].Options`: invalid type: string "all", expected an array'), e.message);
+    assert.ok(!/ line \d| column \d/.test(e.message), e.message);
+    return true;
+  });
+  said(() => new api.Exporter(bad, clinic.settings));
+  said(() => api.validateTrackingCsv(bad, 'Client ID\n'));
+  said(() => csvEntry.validateTrackingCsv(bad, 'Client ID\n'));
+  const contacts = structuredClone(snapshot);
+  contacts.contacts.Contacts[1].Name = { first: 'Ann' };
+  assert.throws(() => new api.Exporter(contacts, null), (e) => e.code === 'INVALID_SNAPSHOT'
+    && e.message.includes('`snapshot.contacts.Contacts[1].Name`: invalid type: object, expected a string'));
+});
