@@ -406,9 +406,10 @@ fn a_misspelt_due_date_field_is_refused_with_the_expected_names() {
     let err = xero_export::Settings::read(r#"{"dueDate": {"rule": "daysAfter", "dayz": 14}}"#)
         .err()
         .unwrap();
+    // Still refused (`days` is required), now with the did-you-mean every setting gets.
     assert!(
         err.to_string()
-            .contains("unknown field `dayz`, expected `days`"),
+            .contains("`settings.dueDate.dayz` is not a known key: did you mean \"days\"?"),
         "{err}"
     );
     assert!(
@@ -453,7 +454,7 @@ fn a_value_of_the_wrong_type_is_said_at_its_path() {
         (r#"{"status": 5}"#, "`settings.status`"),
         (
             r#"{"dueDate": {"rule": "daysAfter", "days": "x"}}"#,
-            "`settings.dueDate`",
+            "`settings.dueDate.days`",
         ),
         (
             r#"{"tracking": {"categories": [{"category": "A", "stale": {}}]}}"#,
@@ -722,4 +723,62 @@ fn a_misshapen_snapshot_is_said_at_the_path_of_the_value() {
     snapshot["contacts"] = json!([page, [page["Contacts"][0]]]);
     let message = said(&snapshot);
     assert!(message.starts_with("`snapshot.contacts[1]"), "{message}");
+}
+
+/// `settings.dueDate` was read as serde's internally tagged enum, which buffers the object: a
+/// wrong `days` was said at `settings.dueDate`, and a misspelt `dys` threw "unknown field" with
+/// no did-you-mean, unlike every other setting. Each is now said at its own path.
+#[test]
+fn due_date_settings_are_said_at_their_own_keys() {
+    use xero_export::input::settings::{DueDateRule, Settings};
+    let read = |due: Value| -> Result<Settings, String> {
+        Settings::read(&json!({ "dueDate": due }).to_string()).map_err(|e| e.to_string())
+    };
+    let err = read(json!({"rule": "daysAfter", "days": "x"})).unwrap_err();
+    assert!(
+        err.starts_with(
+            "`settings.dueDate.days`: invalid type: string \"x\", expected a whole number"
+        ),
+        "{err}"
+    );
+    let err = read(json!({"rule": "daysAfter", "dys": 3})).unwrap_err();
+    assert!(err.contains("missing field `days`"), "{err}");
+    assert!(
+        err.contains("`settings.dueDate.dys` is not a known key: did you mean \"days\"?"),
+        "{err}"
+    );
+    let err = read(json!({"rule": "paymentTerms", "fallbakDays": 3})).map(|s| s.unknown_keys.len());
+    assert_eq!(
+        err,
+        Ok(1),
+        "a misspelt optional key is SETTING_UNKNOWN, as elsewhere"
+    );
+    let err = read(json!({"rule": "paymentTerms", "days": 3})).unwrap_err();
+    assert!(
+        err.starts_with("`settings.dueDate`: ") && err.contains("\"daysAfter\""),
+        "{err}"
+    );
+    let err = read(json!({"days": 3})).unwrap_err();
+    assert!(
+        err.starts_with("`settings.dueDate`: missing field `rule`"),
+        "{err}"
+    );
+    let ok = |due: Value| read(due).unwrap().due_date;
+    assert_eq!(
+        ok(json!({"rule": "daysAfter", "days": 14})),
+        DueDateRule::DaysAfter { days: 14 }
+    );
+    assert_eq!(
+        ok(json!({"rule": "paymentTerms"})),
+        DueDateRule::PaymentTerms {
+            fallback_days: None
+        }
+    );
+    assert_eq!(
+        ok(json!({"rule": "paymentTerms", "fallbackDays": 7})),
+        DueDateRule::PaymentTerms {
+            fallback_days: Some(7)
+        }
+    );
+    assert_eq!(ok(json!({"rule": "none"})), DueDateRule::None);
 }

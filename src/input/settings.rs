@@ -135,11 +135,15 @@ pub struct TaxSettings {
     pub by_code: BTreeMap<String, Text>,
 }
 
+// Read through `DueDateInput` (one object, its `rule` saying which other key it takes), not as
+// serde's internally tagged enum: that buffers the object, so a wrong `days` was said at
+// `settings.dueDate` and a misspelt `dys` threw without a did-you-mean. The `tag` attribute
+// stays for the TypeScript declaration (`ts_types`). Not a doc comment: that goes to the .d.ts.
 /// How the due date is computed when the source invoice has none.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[cfg_attr(test, ts(optional_fields))]
-#[serde(tag = "rule", rename_all = "camelCase", deny_unknown_fields)]
+#[serde(tag = "rule", rename_all = "camelCase", try_from = "DueDateInput")]
 pub enum DueDateRule {
     /// No rule: only an explicit due date is sent.
     #[default]
@@ -157,6 +161,46 @@ pub enum DueDateRule {
         #[serde(default, deserialize_with = "crate::money::whole::optional")]
         fallback_days: Option<u32>,
     },
+}
+
+/// `settings.dueDate` as written: read field by field through the path watch, so each key is
+/// said at its own path and a misspelt one is `SETTING_UNKNOWN` with its did-you-mean.
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct DueDateInput {
+    rule: Option<DueDateRuleName>,
+    #[serde(deserialize_with = "crate::money::whole::optional")]
+    days: Option<u32>,
+    #[serde(deserialize_with = "crate::money::whole::optional")]
+    fallback_days: Option<u32>,
+}
+
+/// A due-date rule's name.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum DueDateRuleName {
+    None,
+    DaysAfter,
+    PaymentTerms,
+}
+
+impl TryFrom<DueDateInput> for DueDateRule {
+    type Error = &'static str;
+
+    fn try_from(input: DueDateInput) -> Result<Self, Self::Error> {
+        use DueDateRuleName as R;
+        match (input.rule, input.days, input.fallback_days) {
+            (None, ..) => Err("missing field `rule`: \"daysAfter\" (with days), \"paymentTerms\" or \"none\""),
+            (Some(R::None), None, None) => Ok(DueDateRule::None),
+            (Some(R::DaysAfter), Some(days), None) => Ok(DueDateRule::DaysAfter { days }),
+            (Some(R::DaysAfter), None, _) => Err("missing field `days`: rule \"daysAfter\" adds that many days to the invoice date"),
+            (Some(R::PaymentTerms), None, fallback_days) => {
+                Ok(DueDateRule::PaymentTerms { fallback_days })
+            }
+            (Some(_), Some(_), _) => Err("`days` is read only with rule \"daysAfter\"; rule \"paymentTerms\" takes `fallbackDays`"),
+            (Some(_), None, Some(_)) => Err("`fallbackDays` is read only with rule \"paymentTerms\"; rule \"daysAfter\" takes `days`"),
+        }
+    }
 }
 
 /// Templates for invoice number, reference and Url, with `{field}` placeholders.

@@ -471,3 +471,19 @@ test('a misshapen snapshot is said at the path of the value, in both entries', (
   assert.throws(() => new api.Exporter(contacts, null), (e) => e.code === 'INVALID_SNAPSHOT'
     && e.message.includes('`snapshot.contacts.Contacts[1].Name`: invalid type: object, expected a string'));
 });
+
+// Regression: `settings.dueDate` was read as one buffered value: `days: 'x'` was said at
+// `settings.dueDate`, and a misspelt key threw "unknown field" without a did-you-mean.
+test('due-date settings are said at their own keys, misspelt ones with a did-you-mean', () => {
+  const threw = (dueDate, said) => assert.throws(() => new api.Exporter(snapshot, { dueDate }), (e) => {
+    assert.equal(e.code, 'INVALID_SETTINGS', e.message);
+    assert.ok(e.message.includes(said), e.message);
+    return true;
+  });
+  threw({ rule: 'daysAfter', days: 'x' }, '`settings.dueDate.days`: invalid type: string "x", expected a whole number');
+  threw({ rule: 'daysAfter', dys: 3 }, '`settings.dueDate.dys` is not a known key: did you mean "days"?');
+  const ex = new api.Exporter(snapshot, { dueDate: { rule: 'paymentTerms', fallbakDays: 7 } });
+  assert.deepEqual(ex.issues.map((i) => `${i.code}@${i.path}`), ['SETTING_UNKNOWN@settings.dueDate.fallbakDays']);
+  assert.match(ex.issues[0].message, /did you mean "fallbackDays"/);
+  ex.free();
+});
