@@ -110,6 +110,9 @@ impl Fake {
             el["InvoiceNumber"] = json!(number);
             el["InvoiceID"] = json!(id);
             el["Contact"]["ContactID"] = json!(KATHERINE);
+            // Xero keeps the Date sent (every invoice here is dated 2024-01-15), not the
+            // spec example's: a lookup never takes a document dated otherwise for the one sent.
+            el["Date"] = json!("/Date(1705276800000+0000)/");
             el["SubTotal"] = json!(10.00);
             el["TotalTax"] = json!(1.50);
             el["Total"] = json!(11.50);

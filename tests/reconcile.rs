@@ -323,6 +323,8 @@ fn lookup_answer(found: &[(&str, &str)]) -> Value {
             el["InvoiceID"] = json!(id);
             el["Contact"]["ContactID"] = json!(KATHERINE);
             el["Status"] = json!("AUTHORISED");
+            // Xero keeps the Date sent (2024-01-15 here), not the spec example's.
+            el["Date"] = json!("/Date(1705276800000+0000)/");
             el["SubTotal"] = json!(10.00);
             el["TotalTax"] = json!(1.50);
             el["Total"] = json!(11.50);

@@ -254,6 +254,29 @@ fn a_lookup_does_not_take_a_live_older_namesake_bill_dated_otherwise() {
     assert_eq!(o.xero_id.as_deref(), Some(new_id));
 }
 
+/// As above, but the older live namesake has the same total as the bill sent (a member paid
+/// the same each month under a repeated number): the lookup took the first element with the
+/// previewed Total whatever its date, reported the new bill exported as last month's, and
+/// never sent it. A document just created carries the Date sent, so one dated otherwise is
+/// never it, whatever its total.
+#[test]
+fn a_lookup_does_not_take_an_older_namesake_bill_of_the_same_total() {
+    let mut run = bill_m7_run();
+    let look = lose_the_put(&mut run);
+    let old_id = "99999999-0000-4000-8000-000000000009";
+    let old = json!({"Type": "ACCPAY", "InvoiceID": old_id, "InvoiceNumber": "M-7",
+        "Status": "AUTHORISED", "Contact": {"ContactID": KATHERINE},
+        "Date": "/Date(1704067200000+0000)/", "SubTotal": 100.00, "TotalTax": 15.00,
+        "Total": 115.00, "AmountDue": 115.00});
+    run.handle(&look.id, &ok(&json!({"Invoices": [old]})), 5_100)
+        .unwrap();
+    let o = &run.outcomes()[0];
+    assert_ne!(o.xero_id.as_deref(), Some(old_id), "{o:?}");
+    let again = run.next(5_200);
+    assert_eq!(again.len(), 1, "the bill is sent again (not found)");
+    assert_eq!(again[0].method, "PUT");
+}
+
 /// Two bills without number or reference (found again by contact, date and total) for the
 /// same supplier, date and amount, in one PUT that got no answer. Xero saved both; each
 /// lookup lists both. Each bill must get its own InvoiceID: two outcomes naming one Xero

@@ -202,23 +202,28 @@ impl Run {
     }
 
     /// The element of a lookup answer that is this document: same number (else reference,
-    /// else contact + date + total), same type, same contact, not deleted or voided; the one
-    /// with the previewed Total, else one dated as the document sent.
+    /// else contact + date + total), same type, same contact, not deleted or voided, not dated
+    /// otherwise; of those, the one dated as sent with the previewed Total, else one dated as
+    /// sent, else (no Date in the answer) one with the previewed Total.
     ///
-    /// Why the date in the fallback: bill numbers need not be unique (reference §2.2), so a
-    /// lookup by number may list a live older bill of the same supplier. Taken for the one
-    /// sent, it would be reported exported under the old bill's id and the new bill never
-    /// sent. A document just created carries the Date sent (always sent: the library reads
-    /// no clock); its Total may differ from the preview (Xero's word), its Date may not.
+    /// Why the date rules: bill numbers need not be unique (reference §2.2), so a lookup by
+    /// number may list a live older bill of the same supplier, even of the same total (a
+    /// member paid the same each month). Taken for the one sent, it would be reported exported
+    /// under the old bill's id and the new bill never sent. A document just created carries
+    /// the Date sent (always sent: the library reads no clock); its Total may differ from the
+    /// preview (Xero's word), its Date may not.
     fn find_in_lookup<'a>(&self, d: DocId, els: &'a [Value]) -> Option<&'a Value> {
         let x = self.docs.get(d)?;
         let all: Vec<&Value> = els
             .iter()
             .filter(|el| is_this_document(x, el) && !self.is_other_documents(d, el))
+            .filter(|el| !dated_otherwise(x, el))
             .collect();
+        let total = |el: &&&Value| decimal_field(el, "Total") == Some(x.p.exact_totals.total);
         all.iter()
-            .find(|el| decimal_field(el, "Total") == Some(x.p.exact_totals.total))
+            .find(|el| same_date(x, el) && total(el))
             .or_else(|| all.iter().find(|el| same_date(x, el)))
+            .or_else(|| all.iter().find(total))
             .copied()
     }
 
@@ -331,6 +336,15 @@ fn is_this_document(x: &Doc, el: &Value) -> bool {
         }
     };
     type_ok && contact_ok && live && identity_ok
+}
+
+/// Whether a lookup element carries a Date other than the one document `x` was sent with
+/// (false when either is unknown).
+fn dated_otherwise(x: &Doc, el: &Value) -> bool {
+    match (x.p.date, text_field(el, "Date").and_then(Date::parse)) {
+        (Some(a), Some(b)) => a != b,
+        _ => false,
+    }
 }
 
 /// Whether a lookup element carries the Date document `x` was sent with (false when either
