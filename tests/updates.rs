@@ -1220,3 +1220,52 @@ fn a_document_read_with_unitdp4_compares_four_place_unit_amounts() {
         ["error UPDATE_NOT_ALLOWED@invoices[0].lines[0].unitAmount"]
     );
 }
+
+/// An invoice exported with clinician/location "North", re-sent after "North" was archived in
+/// Xero (a locum who left): Xero keeps archived options on existing transactions (reference
+/// §6), but the option was dropped from the line (policy "ignore": the update then removed
+/// the tracking Xero held, and a document that changed nothing was sent every sync) or blocked
+/// the document (policy "error"). A line that already carries the option in Xero (matched by
+/// its LineItemID in `xero.document`) keeps it; a line that does not is treated as before.
+#[test]
+fn an_archived_option_a_line_already_carries_in_xero_is_kept() {
+    let mut snapshot = sample_snapshot();
+    for c in snapshot["trackingCategories"]["TrackingCategories"]
+        .as_array_mut()
+        .unwrap()
+    {
+        for o in c["Options"].as_array_mut().unwrap() {
+            if o["Name"] == "North" {
+                o["Status"] = json!("ARCHIVED");
+            }
+        }
+    }
+    for (stale, kind) in [("ignore", Kind::Accrec), ("error", Kind::Accpay)] {
+        let mut s = settings(kind, "AUTHORISED");
+        s["tracking"]["categories"][0]["stale"] = json!(stale);
+        s["tracking"]["categories"][0]["sources"] = json!(["line"]);
+        let mut inv = source(kind);
+        inv["xero"] = json!({"id": ID, "document": held(kind, &s, &inv, "AUTHORISED")});
+        let p = preview(snapshot.clone(), s.clone(), json!([inv.clone()]));
+        let d = &p.documents[0];
+        assert!(d.unchanged && !d.blocked, "{stale}: {:?}", described(d));
+        let tracking = described(d).into_iter().filter(|c| c.contains("TRACKING"));
+        assert_eq!(tracking.count(), 0, "{stale}: {:?}", described(d));
+        // Another change on the line: sent, the held option with it.
+        inv["lines"][0]["description"] = json!("Other");
+        let p = preview(snapshot.clone(), s.clone(), json!([inv.clone()]));
+        let d = &p.documents[0];
+        assert!(!d.unchanged && !d.blocked, "{stale}: {:?}", described(d));
+        assert_eq!(element(d)["LineItems"][0]["Tracking"][0]["Option"], "North");
+        // The second line never carried it: the policy applies there as before.
+        inv["lines"][1]["tracking"] = json!({"Location": "North"});
+        let p = preview(snapshot.clone(), s.clone(), json!([inv.clone()]));
+        let codes = described(&p.documents[0]);
+        assert!(
+            codes
+                .iter()
+                .any(|c| c.contains("TRACKING_OPTION_ARCHIVED@invoices[0].lines[1]")),
+            "{stale}: {codes:?}"
+        );
+    }
+}

@@ -133,7 +133,8 @@ fn resolve_line(
         && (line.unit_amount.is_none() || p.unit.is_some());
     let account = accounts::account(ctx, &li, issues);
     let (tax_type, rate) = accounts::tax(ctx, &li, &account, issues);
-    let tracking = ctx.tracker.resolve_line(line, inv, p.path, issues);
+    let held = held_tracking(inv, line);
+    let tracking = ctx.tracker.resolve_line(line, inv, p.path, &held, issues);
     let amount = amount.unwrap_or_default();
     ResolvedLine {
         quantity: if li.amount_given || unit.is_some() {
@@ -438,5 +439,15 @@ fn discount(line: &SourceLine, path: LinePath<'_>, issues: &mut Vec<Issue>) -> D
             None => Discount::None,
         },
         (None, None) => Discount::None,
+    }
+}
+
+/// The tracking Xero holds on `line` when the invoice is an update whose `xero.document` has
+/// the line's LineItemID (else none): read only for such lines, so new invoices pay nothing.
+fn held_tracking(inv: &SourceInvoice, line: &SourceLine) -> Vec<(String, String)> {
+    let document = inv.xero.as_ref().and_then(|x| x.document.as_ref());
+    match (document, line.line_item_id.as_deref()) {
+        (Some(d), Some(id)) => crate::xero::held::line_tracking(d, id),
+        _ => Vec::new(),
     }
 }

@@ -108,12 +108,28 @@ fn find_option<'c>(
     category: &'c TrackingCategory,
     name_or_id: &str,
 ) -> Result<&'c TrackingOption, Stale> {
+    match option_named(category, name_or_id) {
+        None => Err(Stale::OptionUnknown(near_option(category, name_or_id))),
+        Some(o) => match o.status.as_deref() {
+            None | Some("ACTIVE") => Ok(o),
+            Some("DELETED") => Err(Stale::OptionDeleted),
+            Some(_) => Err(Stale::OptionArchived),
+        },
+    }
+}
+
+/// The option of `category` with that ID, else that name (the ACTIVE one of namesakes),
+/// whatever its status.
+fn option_named<'c>(
+    category: &'c TrackingCategory,
+    name_or_id: &str,
+) -> Option<&'c TrackingOption> {
     let key = names::key(name_or_id);
     let by_id = category
         .options
         .iter()
         .find(|o| o.id.as_deref().is_some_and(|id| names::same_key(id, &key)));
-    let option = by_id.or_else(|| {
+    by_id.or_else(|| {
         let named: Vec<&TrackingOption> = category
             .options
             .iter()
@@ -124,15 +140,33 @@ fn find_option<'c>(
             .find(|o| is_active(o.status.as_deref()))
             .or(named.first())
             .copied()
-    });
-    match option {
-        None => Err(Stale::OptionUnknown(near_option(category, name_or_id))),
-        Some(o) => match o.status.as_deref() {
-            None | Some("ACTIVE") => Ok(o),
-            Some("DELETED") => Err(Stale::OptionDeleted),
-            Some(_) => Err(Stale::OptionArchived),
-        },
+    })
+}
+
+/// The archived option `option` of `category` when the line already carries it in Xero
+/// (`held`: the held line's (category, option) name keys): Xero keeps archived options on
+/// existing transactions (reference §6), so an update re-sends it as it is rather than
+/// dropping it (which would change what Xero holds) or blocking a document that may change
+/// nothing. A line not carrying it in Xero gets the category's stale policy.
+fn held_archived(
+    snapshot: &Snapshot,
+    stale: &Stale,
+    (category, option): (&str, &str),
+    held: &[(String, String)],
+) -> Option<Found> {
+    if held.is_empty() || *stale != Stale::OptionArchived {
+        return None;
     }
+    let cat = find_category(snapshot, category)?;
+    let opt = option_named(cat, option)?;
+    let (cat_name, opt_name) = (cat.name.as_deref()?, opt.name.as_deref()?);
+    let pair = (names::key(cat_name), names::key(opt_name));
+    held.contains(&pair).then(|| Found {
+        category: cat_name.to_owned(),
+        category_id: cat.id.clone(),
+        option: opt_name.to_owned(),
+        option_id: opt.id.clone(),
+    })
 }
 
 /// A usable tracking option, in Xero's spelling with its IDs.
@@ -693,11 +727,14 @@ impl<'a> Resolver<'a> {
     }
 
     /// Resolves the tracking of one line. Issues go to `issues` with paths under `path`.
+    /// `held`: the tracking Xero holds on this line (an update's line matched by LineItemID
+    /// in `xero.document`), where an archived option the line already carries is kept.
     pub fn resolve_line(
         &self,
         line: &SourceLine,
         invoice: &SourceInvoice,
         path: LinePath<'_>,
+        held: &[(String, String)],
         issues: &mut Vec<Issue>,
     ) -> Vec<LineTracking> {
         let mut out: Vec<LineTracking> = Vec::with_capacity(self.settings.categories.len());
@@ -732,6 +769,11 @@ impl<'a> Resolver<'a> {
             match result {
                 Ok(found) => out.push(found.line(source, None)),
                 Err(stale) => {
+                    let named = (config.category.as_str(), value);
+                    if let Some(kept) = held_archived(self.snapshot, &stale, named, held) {
+                        out.push(Shared::from(kept).line(source, None));
+                        continue;
+                    }
                     let pick = Pick {
                         index: i,
                         config,
@@ -1070,8 +1112,8 @@ mod tests {
                 for (i, line) in invoice.lines.iter().enumerate() {
                     let (mut ours, mut theirs) = (Vec::new(), Vec::new());
                     let at = LinePath::new(&path, i);
-                    let got = mapped.resolve_line(line, &invoice, at, &mut ours);
-                    let want = before.resolve_line(line, &invoice, at, &mut theirs);
+                    let got = mapped.resolve_line(line, &invoice, at, &[], &mut ours);
+                    let want = before.resolve_line(line, &invoice, at, &[], &mut theirs);
                     assert_eq!(got, want, "{sources:?} {stale} line {i}");
                     assert_eq!(ours, theirs, "{sources:?} {stale} line {i}");
                 }

@@ -199,6 +199,19 @@ impl HeldDocument {
     }
 }
 
+/// The tracking (category, option name keys) Xero holds on line `line_item_id` of `document`
+/// (`xero.document`), empty when the document has no such line.
+pub(crate) fn line_tracking(document: &Value, line_item_id: &str) -> Vec<(String, String)> {
+    let lines = get(document, "LineItems").and_then(Value::as_array);
+    let same = |l: &&Value| {
+        text(l, "LineItemID").is_some_and(|x| x.trim().eq_ignore_ascii_case(line_item_id.trim()))
+    };
+    match lines.and_then(|ls| ls.iter().find(same)) {
+        Some(l) => HeldLine::read(l).tracking,
+        None => Vec::new(),
+    }
+}
+
 impl HeldLine {
     fn read(l: &Value) -> HeldLine {
         let tracking = get(l, "Tracking")
