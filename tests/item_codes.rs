@@ -110,3 +110,29 @@ fn one_code_across_lines_and_invoices_is_one_item() {
         vec![vec!["CONSULT", "CONSULT", "XRAY"], vec!["CONSULT"]]
     );
 }
+
+/// A line naming an item, with a description and neither quantity nor amount, where the item
+/// has no price: it was sent with ItemCode and no Quantity, and Xero answers such a line
+/// without its ItemCode (a known API issue, reference §2.4: "workaround by providing a
+/// quantity"), silently. It is now a warning at the line's quantity. A priced item's line
+/// without a quantity gets quantity 1, as before, and no warning.
+#[test]
+fn an_item_line_without_quantity_or_price_is_warned_xero_drops_its_code() {
+    let mut snapshot = sample_snapshot();
+    snapshot["items"]["Items"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Code": "NOTE", "Name": "Note", "SalesDetails": {"AccountCode": "200"}}));
+    let lines = json!([
+        {"description": "Follow-up included", "itemCode": "NOTE"},
+        {"description": "Consultation", "itemCode": "CONSULT"}
+    ]);
+    let inv = json!([{"id": "a", "number": "N-a", "date": "2024-01-15",
+        "payer": {"contactId": KATHERINE}, "lines": lines}]);
+    let p = preview(snapshot, settings(), inv);
+    let d = &p.documents[0];
+    assert_eq!(codes(&d.issues), ["MISSING@invoices[0].lines[0].quantity"]);
+    assert!(!d.blocked);
+    let body: Value = serde_json::from_str(d.body.as_deref().unwrap()).unwrap();
+    assert_eq!(body["Invoices"][0]["LineItems"][1]["Quantity"], json!(1));
+}

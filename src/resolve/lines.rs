@@ -133,15 +133,18 @@ fn resolve_line(
         && (line.unit_amount.is_none() || p.unit.is_some());
     let account = accounts::account(ctx, &li, issues);
     let (tax_type, rate) = accounts::tax(ctx, &li, &account, issues);
+    let sends_quantity = li.amount_given || unit.is_some();
+    if item_code.is_some() && !sends_quantity {
+        // Reference §2.4: Xero answers a line with ItemCode and Description but no Quantity
+        // without its ItemCode ("known issue in the API"). Sending a quantity of our own
+        // would let Xero price the line with a price the snapshot may not know, so say it.
+        issues.push(Issue::warning(IssueCode::Missing, p.path.field("quantity"), "Xero drops the item code of a line sent without a quantity (a known issue of its API): give the line a quantity (1 for one of the item)."));
+    }
     let held = held_tracking(inv, line);
     let tracking = ctx.tracker.resolve_line(line, inv, p.path, &held, issues);
     let amount = amount.unwrap_or_default();
     ResolvedLine {
-        quantity: if li.amount_given || unit.is_some() {
-            quantity
-        } else {
-            None
-        },
+        quantity: if sends_quantity { quantity } else { None },
         unit,
         discount: p.discount,
         amount,
