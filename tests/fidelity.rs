@@ -204,3 +204,30 @@ fn fields_without_effect_are_said() {
         codes(&p.documents[0].issues)
     );
 }
+
+/// A negative bill (a supplier credit note, ACCPAYCREDIT) with its own number and the bill it
+/// corrects (`creditsInvoiceNumber`): CreditNoteNumber is the bill's number (the credit note
+/// has no Reference to name it), and the host's own number ("CR-12") was dropped without a
+/// word. It is now a FIELD_NOT_SENT warning at the number.
+#[test]
+fn a_supplier_credit_notes_own_number_left_out_is_said() {
+    let mut inv = invoice_with_line(json!({"unitAmount": "-10.00"}));
+    inv[0]["number"] = json!("CR-12");
+    inv[0]["creditsInvoiceNumber"] = json!("BILL-3");
+    let settings = json!({"invoiceType": "ACCPAY", "taxes": {"default": "INPUT2"}, "accounts": {"default": "463"}});
+    let p = preview(sample_snapshot(), settings.clone(), inv.clone());
+    let d = &p.documents[0];
+    let body = d.body.as_deref().unwrap();
+    assert!(body.contains(r#""CreditNoteNumber":"BILL-3""#), "{body}");
+    assert!(
+        codes(&d.issues).contains(&"FIELD_NOT_SENT@invoices[0].number".to_owned()),
+        "{:?}",
+        codes(&d.issues)
+    );
+    // The same number both ways, or no number of its own: nothing is left out.
+    inv[0]["number"] = json!("BILL-3");
+    let p = preview(sample_snapshot(), settings, inv);
+    assert!(!codes(&p.documents[0].issues)
+        .iter()
+        .any(|c| c.starts_with("FIELD_NOT_SENT")));
+}

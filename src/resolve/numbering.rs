@@ -282,9 +282,18 @@ pub(crate) fn resolve(doc: &Doc<'_>, kind: DocumentKind, issues: &mut Vec<Issue>
     let written = reference
         .clone()
         .filter(|_| non_empty_text(&inv.reference).is_some());
+    let own = number.clone();
     let n = arrange(kind, number, reference, url, credits_invoice_number);
     if let Some(r) = written.filter(|r| n.reference.as_ref() != Some(r)) {
         reference_not_sent(kind, &r, path, issues);
+    }
+    // Only a supplier credit note's number can be replaced (by creditsInvoiceNumber).
+    if let Some(o) = own.filter(|o| n.number.as_ref().is_some_and(|m| m != o)) {
+        issues.push(Issue::warning(
+            IssueCode::FieldNotSent,
+            path.field("number"),
+            format!("Number \"{}\" is not sent: a supplier credit note has no Reference, so its CreditNoteNumber names the bill it corrects (creditsInvoiceNumber). Put the number in a line's description if it must reach Xero.", crate::money::shown(&o)),
+        ));
     }
     check_limits(&n, path, issues);
     n
