@@ -423,6 +423,30 @@ fn documents_first_then_payments_partial_then_full() {
     assert_eq!(rows[0].kind, "PAYMENT");
 }
 
+/// Two payments of one PUT answered in another order than sent: elements were paired with the
+/// payments by position alone, so each payment got the other's PaymentID (a host refunding
+/// or reconciling by PaymentID would touch the wrong one). DESIGN: every element is mapped
+/// back by identity. An element that matches no payment sent leaves them uncertain (looked up).
+#[test]
+fn payments_answered_in_another_order_are_matched_by_document_and_amount() {
+    let pay = |id: &str, amount: &str| payment(id, json!({"sourceId": "inv-1"}), amount, "091");
+    let mut run = plan(json!({
+        "invoices": [invoice(1)],
+        "payments": [pay("p1", "5.00"), pay("p2", "6.50")]
+    }));
+    let doc = run.next(0).remove(0);
+    run.handle(&doc.id, &ok(&created("N-0001", INV_A)), 10)
+        .unwrap();
+    let p = run.next(20).remove(0);
+    let el = |id: &str, amount: f64| json!({"PaymentID": id, "Invoice": {"InvoiceID": INV_A}, "Amount": amount, "StatusAttributeString": "OK"});
+    let answer = json!({"Payments": [el("p-b", 6.50), el("p-a", 5.00)]});
+    run.handle(&p.id, &ok(&answer), 30).unwrap();
+    let pays = run.payments();
+    assert_eq!(pays[0].payment_id.as_deref(), Some("p-a"), "{pays:?}");
+    assert_eq!(pays[1].payment_id.as_deref(), Some("p-b"), "{pays:?}");
+    assert!(pays.iter().all(|p| p.status == OutcomeStatus::Exported));
+}
+
 #[test]
 fn a_payment_on_a_document_that_failed_is_not_sent() {
     let mut run = plan(json!({

@@ -568,12 +568,45 @@ impl Run {
             } else if els.len() != members.len() {
                 open.unsure(members, "Xero's answer does not have one element per payment sent: they may or may not be recorded.");
             } else {
-                for (y, el) in members.iter().zip(els) {
-                    self.payment_answered(a, *y, el, &mut open);
+                for (y, el) in self.pair_answers(members, els) {
+                    match el {
+                        Some(el) => self.payment_answered(a, y, el, &mut open),
+                        None => open.unsure(&[y], "No element of Xero's answer is this payment (its document and amount): it may or may not be recorded."),
+                    }
                 }
             }
         }
         self.payments_left_open(a, open);
+    }
+
+    /// Each payment sent with its element of the answer. By position, as Xero answers, unless
+    /// an element names another document or amount than its payment: then each payment takes
+    /// the first element left that does not (DESIGN: elements are mapped back by identity, not
+    /// by position alone), and one with none is unsure.
+    fn pair_answers<'e>(
+        &self,
+        members: &[PayId],
+        els: &'e [Value],
+    ) -> Vec<(PayId, Option<&'e Value>)> {
+        let fits =
+            |y: &PayId, el: &Value| self.payments.get(*y).is_some_and(|p| !contradicts(p, el));
+        if members.iter().zip(els).all(|(y, el)| fits(y, el)) {
+            return members
+                .iter()
+                .zip(els)
+                .map(|(y, el)| (*y, Some(el)))
+                .collect();
+        }
+        let mut used = vec![false; els.len()];
+        let mut pick = |y: &PayId| {
+            let (i, el) = (els.iter().enumerate())
+                .find(|(i, el)| used.get(*i) == Some(&false) && fits(y, el))?;
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+            Some(el)
+        };
+        members.iter().map(|y| (*y, pick(y))).collect()
     }
 
     fn payment_answered(&mut self, a: &Answer, y: PayId, el: &Value, open: &mut Open) {
@@ -826,6 +859,21 @@ impl Run {
         };
         self.jobs.set(parent, state);
     }
+}
+
+/// Whether a write answer's element says another payment than `p`: another amount, or another
+/// document than the one paid (fields it leaves out contradict nothing).
+fn contradicts(p: &PayRow, el: &Value) -> bool {
+    let side = if p.credit { "CreditNote" } else { "Invoice" };
+    let other_amount = decimal_field(el, "Amount").is_some_and(|a| a != p.amount);
+    let id = el
+        .get(side)
+        .and_then(|d| text_field(d, &format!("{side}ID")));
+    let other_doc = match (id, p.out.document_id.as_deref()) {
+        (Some(theirs), Some(ours)) => !theirs.eq_ignore_ascii_case(ours),
+        _ => false,
+    };
+    other_amount || other_doc
 }
 
 /// The where-clause that finds a payment's document's payments.
