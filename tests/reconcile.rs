@@ -176,6 +176,62 @@ fn ok_warning_and_error_in_one_batch_matched_by_number_not_position() {
     assert_eq!(log[0].kind, "ACCREC");
 }
 
+/// A 200 answer may carry `Warnings` at the top level, beside the list (reference §1: "lists
+/// may carry `Warnings[]`"; §10: "200 responses may carry `Warnings`"): a warning on the whole
+/// request. Each document the request saved gets it once, as `XERO_WARNING` saying so, after
+/// its own element's warnings; a document Xero refused gets none.
+#[test]
+fn a_top_level_warning_reaches_every_document_of_the_request() {
+    let mut run = run_of(3);
+    let req = run.next(0).remove(0);
+    let removed = "Account code '476' has been removed as it does not match a recognised account.";
+    let mut warned = ok_element("N-0001", "11111111-0000-4000-8000-000000000001");
+    warned["StatusAttributeString"] = json!("WARNING");
+    warned["Warnings"] =
+        json!([{"Message": "Only AUTHORISED invoices may have SentToContact updated."}]);
+    // The same warning twice at the top level, and one that is not a message at all.
+    let body = json!({"Id": "x", "Status": "OK",
+    "Warnings": [{"Message": removed}, {"Message": removed}, {"Other": 1}],
+    "Invoices": [
+        ok_element("N-0000", "11111111-0000-4000-8000-000000000000"),
+        warned,
+        error_element("N-0002"),
+    ]});
+    run.handle(&req.id, &response(200, json!({}), &body), 5)
+        .unwrap();
+    let out = run.outcomes();
+    let whole = |o: &Outcome| -> Vec<String> {
+        o.issues
+            .iter()
+            .filter(|i| i.message.contains(removed))
+            .map(|i| format!("{} {}@{}", i.code.as_str(), i.message, i.path))
+            .collect()
+    };
+    for (id, i) in [("inv-0", 0), ("inv-1", 1)] {
+        let o = by_id(&out, id);
+        assert_eq!(o.status, OutcomeStatus::Exported);
+        let got = whole(o);
+        assert_eq!(got.len(), 1, "{id}: {:?}", o.issues);
+        assert!(got[0].starts_with("XERO_WARNING "), "{got:?}");
+        assert!(got[0].contains("whole request"), "{got:?}");
+        assert!(got[0].ends_with(&format!("@invoices[{i}]")), "{got:?}");
+    }
+    assert_eq!(
+        codes(by_id(&out, "inv-1")),
+        ["XERO_WARNING", "XERO_WARNING"]
+    );
+    assert_eq!(
+        by_id(&out, "inv-1").issues[0].message,
+        "Only AUTHORISED invoices may have SentToContact updated."
+    );
+    let refused = by_id(&out, "inv-2");
+    assert_eq!(refused.status, OutcomeStatus::Failed);
+    assert!(whole(refused).is_empty(), "{:?}", refused.issues);
+    // The log's rows say it too.
+    let log = run.log();
+    assert!(log[0].messages.iter().any(|m| m.contains(removed)));
+}
+
 #[test]
 fn line_and_contact_level_messages_are_kept_and_mapped() {
     let mut run = run_of(1);

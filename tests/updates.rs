@@ -1269,3 +1269,80 @@ fn an_archived_option_a_line_already_carries_in_xero_is_kept() {
         );
     }
 }
+
+// ----- lock dates of the held document -------------------------------------------------------
+
+/// Xero refuses any edit of a document whose current date is in a locked period (reference
+/// §2.6, "In a locked period: no"), whatever the new date. The held document's Date is checked,
+/// not only the date sent: an AUTHORISED invoice dated 2023-06-01 under an end-of-year lock of
+/// 2023-12-31 cannot be moved to 2024-02-01. Nothing sent (unchanged), nothing reported.
+#[test]
+fn an_update_of_a_document_dated_in_a_locked_period_is_reported() {
+    let locked = |period: Value, end_of_year: Value| {
+        let mut snap = sample_snapshot();
+        let org = &mut snap["organisation"]["Organisations"][0];
+        org["PeriodLockDate"] = period;
+        org["EndOfYearLockDate"] = end_of_year;
+        snap
+    };
+    let end_of_year = || locked(json!(null), json!("/Date(1703980800000+0000)/"));
+    // The document as Xero holds it, dated 2023-06-01, and the update moving it to 2024-02-01.
+    let update = |status: &str, held_status: &str, date: &str| {
+        let s = settings(Kind::Accrec, status);
+        let mut was = source(Kind::Accrec);
+        was["date"] = json!("2023-06-01");
+        let mut doc = held(Kind::Accrec, &s, &was, held_status);
+        doc["Date"] = json!("/Date(1685577600000+0000)/");
+        doc["DateString"] = json!("2023-06-01T00:00:00");
+        let mut inv = source(Kind::Accrec);
+        inv["date"] = json!(date);
+        inv["xero"] = json!({"id": ID, "document": doc});
+        (s, inv)
+    };
+    let locks = |d: &DocumentPreview| -> Vec<String> {
+        described(d)
+            .into_iter()
+            .filter(|s| s.contains("DATE_LOCKED"))
+            .collect()
+    };
+    let at = "invoices[0].xero.document";
+
+    let (s, inv) = update("AUTHORISED", "AUTHORISED", "2024-02-01");
+    let d = preview(end_of_year(), s.clone(), json!([inv])).documents[0].clone();
+    assert_eq!(locks(&d), [format!("error DATE_LOCKED@{at}")]);
+    assert!(d.blocked && !d.unchanged);
+    let issue = d.issues.iter().find(|i| i.code.as_str() == "DATE_LOCKED");
+    let message = &issue.unwrap().message;
+    assert!(
+        message.contains("2023-06-01")
+            && message.contains("2023-12-31")
+            && message.contains("credit"),
+        "{message}"
+    );
+
+    // Under the period lock only: advisers may still edit there, so a warning.
+    let period = locked(json!("/Date(1703980800000+0000)/"), json!(null));
+    let d = preview(period, s.clone(), json!([inv])).documents[0].clone();
+    assert_eq!(locks(&d), [format!("warning DATE_LOCKED@{at}")]);
+    assert!(!d.blocked);
+
+    // A DRAFT held in a locked period: reported (whether Xero refuses the edit of an unposted
+    // draft is not documented), as a warning.
+    let (s, inv) = update("DRAFT", "DRAFT", "2024-02-01");
+    let d = preview(end_of_year(), s, json!([inv])).documents[0].clone();
+    assert_eq!(locks(&d), [format!("warning DATE_LOCKED@{at}")]);
+    assert!(!d.blocked);
+
+    // Held after the lock date: nothing to report.
+    let (s, mut inv) = update("AUTHORISED", "AUTHORISED", "2024-02-01");
+    inv["xero"]["document"]["Date"] = json!("/Date(1706659200000+0000)/");
+    let d = preview(end_of_year(), s, json!([inv])).documents[0].clone();
+    assert!(locks(&d).is_empty(), "{:?}", described(&d));
+
+    // Unchanged (held and sent alike, dated in the locked period): nothing is sent, so
+    // nothing is refused, by either lock-date check.
+    let (s, inv) = update("AUTHORISED", "AUTHORISED", "2023-06-01");
+    let d = preview(end_of_year(), s, json!([inv])).documents[0].clone();
+    assert!(d.unchanged && !d.blocked, "{:?}", described(&d));
+    assert!(locks(&d).is_empty(), "{:?}", described(&d));
+}

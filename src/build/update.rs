@@ -11,6 +11,7 @@
 use rust_decimal::Decimal;
 
 use crate::build::Ctx;
+use crate::input::snapshot::Lock;
 use crate::issues::{Issue, IssueCode, Path};
 use crate::names;
 use crate::resolve::updates::UpdateState;
@@ -176,10 +177,12 @@ pub(crate) fn check(
             && lines.repeated.is_empty()
             && lines.deleted.is_empty()
         {
+            forget_lock_of_date(path, issues);
             return true;
         }
     }
     status_rules(state, path, to, issues);
+    held_lock_rule(ctx, state, path, issues);
     let kind = wire.map(|w| w.kind);
     match &compared {
         Some((changes, lines)) => {
@@ -224,6 +227,57 @@ fn repeated_ids(sent: &[WireLine]) -> Vec<(usize, String)> {
         }
     }
     out
+}
+
+/// An unchanged update is not sent, so no lock date can refuse it: the date's own lock check
+/// (`resolve::header`) ran before anything knew that, and its `DATE_LOCKED` at the date would
+/// block a document that is already exported as it is.
+fn forget_lock_of_date(path: &Path, issues: &mut Vec<Issue>) {
+    let at = path.field("date");
+    issues.retain(|i| !(i.code == IssueCode::DateLocked && i.path == at.as_str()));
+}
+
+/// The document Xero holds dated on or before a lock date: Xero refuses any edit of it
+/// (reference §2.6, "In a locked period: no"; "The document date cannot be before the end of
+/// year lock date"), whatever date the update sends, which the date's own check
+/// (`resolve::header`) judges.
+///
+/// Reported at `xero.document`, not at `date`: the held Date is read from it, and no date the
+/// host sends can make Xero accept the edit; what makes it an edit is the exported document,
+/// and the way out is in Xero (unlock the period) or a credit note instead of the update.
+///
+/// - AUTHORISED in Xero under the end-of-year lock, which binds every user: an error.
+/// - The same under the period lock, which users with the Adviser role may still edit: a
+///   warning, as the date's own check says (the snapshot does not say who connected the app).
+/// - DRAFT and SUBMITTED (or no status known): the reference's rule names no status, and
+///   whether Xero refuses edits of an unposted draft is UNVERIFIED (third-party export tools
+///   say drafts are saved whatever their date). The safe behaviour is to report it, as a
+///   warning: blocking could stop a valid edit for good, and a refusal comes back from the
+///   reconciliation as `DATE_LOCKED`.
+///
+/// PAID, VOIDED and DELETED documents were refused whole by the status rules.
+fn held_lock_rule(ctx: &Ctx<'_>, state: &UpdateState, path: &Path, issues: &mut Vec<Issue>) {
+    if !transition_open(state) {
+        return;
+    }
+    let Some(held) = state.held.as_ref().and_then(|h| h.date) else {
+        return;
+    };
+    let Some(lock) = ctx.snapshot.lock_dates.lock_for(held) else {
+        return;
+    };
+    let at = path.field("xero.document");
+    let posted = state.from == Some("AUTHORISED");
+    let (kind, date) = match lock {
+        Lock::EndOfYear(l) => ("end-of-year", l),
+        Lock::Period(l) => ("period", l),
+    };
+    let message = format!("The document Xero holds is dated {held}, on or before the organisation's {kind} lock date {date}: Xero refuses edits of a document dated in a locked period, whatever date is sent. Unlock the period in Xero (move the lock date), or credit the document instead of updating it.");
+    if posted && matches!(lock, Lock::EndOfYear(_)) {
+        issues.push(Issue::error(IssueCode::DateLocked, at, message));
+    } else {
+        issues.push(Issue::warning(IssueCode::DateLocked, at, message));
+    }
 }
 
 /// Whether the status leaves room for edits (PAID, VOIDED, DELETED were refused whole).

@@ -4,9 +4,9 @@
 //! Owns what the host says of the Xero copy: its id, its status, whether it is paid, and the
 //! document as Xero holds it (`xero.document`), read once here. The checks that need the
 //! document as it would be sent (which fields change, whether Xero accepts the change, whether
-//! anything changes at all) are the build's (`build::update`). The lock-date check of updates
-//! is the date's ([`super::header`]); the refusal to turn an exported invoice into a credit note
-//! is the flip's (`build::credit_note`).
+//! anything changes at all) are the build's (`build::update`), the held document's lock date
+//! included; the lock-date check of the date sent is the date's ([`super::header`]); the
+//! refusal to turn an exported invoice into a credit note is the flip's (`build::credit_note`).
 
 use rust_decimal::Decimal;
 

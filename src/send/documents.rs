@@ -16,8 +16,8 @@ use crate::money::{fixed, fixed_text};
 use crate::resolve::tracking::{self, ReturnedDocument};
 use crate::send::plan::Request;
 use crate::xero::responses::{
-    self, decimal_field, element_status, elements, match_elements, validation_messages, warnings,
-    ElementStatus, Identity, XeroMessage,
+    self, decimal_field, element_status, elements, match_elements, request_warnings,
+    validation_messages, warnings, ElementStatus, Identity, XeroMessage,
 };
 use crate::xero::wire::WireDocument;
 
@@ -63,20 +63,24 @@ impl Run {
         }
         let ids: Vec<Identity> = self.docs.of(members).map(|x| x.identity.clone()).collect();
         let matched = match_elements(&ids, els, group.collection().number_field(), "Reference");
+        let whole = request_warnings(body);
         for (d, hit) in members.iter().zip(matched) {
             match hit.and_then(|e| els.get(e)) {
-                Some(el) => self.document_element(a, group, *d, el, open),
+                Some(el) => self.document_element(a, group, *d, el, &whole, open),
                 None => open.uncertain.push((*d, "Xero's answer has no element for this document (matched by number, reference, position): it may or may not have been saved.".into())),
             }
         }
     }
 
+    /// One document and its element; `whole`: the answer's top-level warnings, which every
+    /// document the request saved gets.
     fn document_element(
         &mut self,
         a: &Answer,
         group: Group,
         d: DocId,
         el: &Value,
+        whole: &[String],
         open: &mut Open,
     ) {
         match element_status(el) {
@@ -85,7 +89,7 @@ impl Run {
             ElementStatus::Ok | ElementStatus::Warning if !a.ok_status() => {
                 open.uncertain.push((d, OTHERS_REJECTED.into()));
             }
-            ElementStatus::Ok | ElementStatus::Warning => self.exported(a, d, el),
+            ElementStatus::Ok | ElementStatus::Warning => self.exported(a, d, el, whole),
             ElementStatus::Error => {
                 let msgs = validation_messages(el);
                 let was_uncertain = self.docs.get(d).is_some_and(|x| x.was_uncertain);
@@ -167,10 +171,12 @@ impl Run {
         }
     }
 
-    /// Document `d` is in Xero as element `el` (a send's answer or a lookup's find).
-    pub(super) fn exported(&mut self, a: &Answer, d: DocId, el: &Value) {
-        let Some((id, number, messages)) =
-            self.docs.update(d, |x, path| record_export(x, el, &path))
+    /// Document `d` is in Xero as element `el` (a send's answer or a lookup's find); `whole`:
+    /// the top-level warnings of the answer that saved it (none for a lookup's find).
+    pub(super) fn exported(&mut self, a: &Answer, d: DocId, el: &Value, whole: &[String]) {
+        let Some((id, number, messages)) = self
+            .docs
+            .update(d, |x, path| record_export(x, el, whole, &path))
         else {
             return;
         };
@@ -265,6 +271,7 @@ fn zero_line(wire: Option<&WireDocument>, at: &str) -> Option<String> {
 fn record_export(
     x: &mut Doc,
     el: &Value,
+    whole: &[String],
     path: &Path,
 ) -> (Option<String>, Option<String>, Vec<String>) {
     let credit = x.p.kind.is_credit();
@@ -274,7 +281,7 @@ fn record_export(
         decimal_field(el, "TotalTax"),
         decimal_field(el, "Total"),
     ];
-    let issues = export_issues(x, el, totals, path);
+    let issues = export_issues(x, el, whole, totals, path);
     let messages: Vec<String> = issues.iter().map(|i| i.message.clone()).collect();
     x.out.status = OutcomeStatus::Exported;
     x.out.xero_id = xd.id.clone();
@@ -308,13 +315,24 @@ fn record_export(
     (id, number, messages)
 }
 
-/// Xero's warnings on an exported document, totals that differ from the preview, and
-/// tracking Xero dropped.
-fn export_issues(x: &Doc, el: &Value, totals: [Option<Decimal>; 3], path: &Path) -> Vec<Issue> {
+/// Xero's warnings on an exported document (its element's, then those of the whole request
+/// it was sent in: Xero does not say which document a top-level warning is about, so each one
+/// saved gets it), totals that differ from the preview, and tracking Xero dropped.
+fn export_issues(
+    x: &Doc,
+    el: &Value,
+    whole: &[String],
+    totals: [Option<Decimal>; 3],
+    path: &Path,
+) -> Vec<Issue> {
     let mut issues: Vec<Issue> = warnings(el)
         .into_iter()
         .map(|w| Issue::warning(IssueCode::XeroWarning, path.clone(), w))
         .collect();
+    issues.extend(whole.iter().map(|w| {
+        let message = format!("Xero warned on the whole request this document was sent in (not on this document alone): {w} Check the document in Xero.");
+        Issue::warning(IssueCode::XeroWarning, path.clone(), message)
+    }));
     let mine = x.p.exact_totals;
     if let [Some(sub), Some(tax), Some(total)] = totals {
         if sub != mine.sub_total || tax != mine.total_tax || total != mine.total {

@@ -136,7 +136,7 @@ impl Run {
         let mut missing = Vec::new();
         for d in members {
             match self.find_in_lookup(*d, found_els) {
-                Some(el) => self.exported(a, *d, el),
+                Some(el) => self.exported(a, *d, el, &[]),
                 None => missing.push(*d),
             }
         }

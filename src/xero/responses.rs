@@ -7,7 +7,7 @@
 //!   position only as the last resort;
 //! - [`element_status`], [`validation_messages`], [`warnings`]: per element, `OK` / `WARNING` /
 //!   `ERROR` with every message, at element, line and contact level, `Message` or `Description`
-//!   (reference §9.1, §10);
+//!   (reference §9.1, §10); [`request_warnings`]: the answer's own, on the whole request;
 //! - [`code_for`]: Xero's known messages mapped to our issue codes (Xero's text is kept);
 //! - [`rate_limit`]: which limit a 429 hit and when to retry (reference §9.3).
 
@@ -251,6 +251,20 @@ pub fn warnings(el: &Value) -> Vec<String> {
         .and_then(Value::as_array)
         .map(|list| list.iter().filter_map(message_text).collect())
         .unwrap_or_default()
+}
+
+/// The answer's top-level `Warnings` messages, each once, in Xero's order: a warning on the
+/// whole request, beside the list (reference §1: "lists may carry `Warnings[]`"; §10: "200
+/// responses may carry `Warnings`"). Read apart from [`warnings`], which reads one element's:
+/// the run gives these to every document the request saved.
+pub fn request_warnings(body: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in warnings(body) {
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
 }
 
 /// The top-level message of an error body (Xero's `Message`, or `title`/`detail` of a problem
