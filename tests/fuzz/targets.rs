@@ -471,8 +471,14 @@ pub fn json_path(data: &[u8]) {
         xero_export::tracking_csv::read_snapshot(text).err(),
     ];
     for e in errors.iter().flatten() {
+        // No position of serde_json's at the end (the text itself may say " at line ").
         let said = misfit(text, e, "snapshot");
-        assert!(!said.contains(" at line "), "{said}");
+        let tail = said.rsplit(" at line ").next().unwrap_or_default();
+        let position = tail.split(" column ").count() == 2
+            && tail
+                .split(" column ")
+                .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        assert!(!position, "{said}");
     }
     // Each position scans from the start: every one for short texts, ~64 spread over a long
     // one (all of a snapshot's ~8 KB made ~1,500 executions in 180 s).
