@@ -627,3 +627,22 @@ fn http_dates_read_only_in_their_one_form() {
     assert_eq!(http_date_ms("Wed, 32 May 2024 12:00:00 GMT"), None);
     assert_eq!(http_date_ms("Wed, 01 May 2024 12:00:00 UTC"), None);
 }
+
+/// A CRM's negative invoice is exported as a credit note, and its outcome says so as `kind:
+/// "ACCRECCREDIT"`. Passing that kind on to the sync threw INVALID_INPUT (only `invoice` and
+/// `creditNote` were read), and leaving it out read the credit note at /Invoices: `notFound`
+/// every day. Xero's four Types now read as the two kinds.
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+fn an_outcomes_kind_is_a_sync_kind() {
+    for (kind, path) in [
+        ("ACCRECCREDIT", "/CreditNotes"),
+        ("ACCPAYCREDIT", "/CreditNotes"),
+        ("ACCREC", "/Invoices"),
+        ("ACCPAY", "/Invoices"),
+    ] {
+        let docs = json!([{"sourceId": "cn", "kind": kind, "xero": {"id": id(5)}}]);
+        let mut r = run(&docs.to_string(), opts());
+        assert_eq!(r.next(0).remove(0).path, path, "{kind}");
+    }
+}
