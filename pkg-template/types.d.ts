@@ -1655,9 +1655,9 @@ export type ExportedDocument = {
  */
 sourceId: string, 
 /**
- * `invoice` (default) or `creditNote`.
+ * `invoice` (default) or `creditNote`, or the export outcome's `kind` (Xero's Type).
  */
-kind?: SyncDocumentKind, 
+kind?: SyncDocumentKind | DocumentKind, 
 /**
  * Where it is in Xero.
  */

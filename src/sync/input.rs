@@ -28,10 +28,13 @@ pub const BASE_URL: &str = "https://api.xero.com/api.xro/2.0";
 #[cfg_attr(test, ts(rename = "SyncDocumentKind"))]
 #[serde(rename_all = "camelCase")]
 pub enum ExportedKind {
-    /// An invoice or bill (GET /Invoices).
+    /// An invoice or bill (GET /Invoices); also read from Xero's Types, as an export's outcome
+    /// gives them.
     #[default]
+    #[serde(alias = "ACCREC", alias = "ACCPAY")]
     Invoice,
     /// A credit note (GET /CreditNotes).
+    #[serde(alias = "ACCRECCREDIT", alias = "ACCPAYCREDIT")]
     CreditNote,
 }
 
@@ -95,8 +98,9 @@ impl Known {
 pub struct ExportedDocument {
     /// The host's own id of the invoice.
     pub source_id: String,
-    /// `invoice` (default) or `creditNote`.
+    /// `invoice` (default) or `creditNote`, or the export outcome's `kind` (Xero's Type).
     #[serde(default)]
+    #[cfg_attr(test, ts(optional, type = "SyncDocumentKind | DocumentKind"))]
     pub kind: Option<ExportedKind>,
     /// Where it is in Xero.
     #[serde(default)]

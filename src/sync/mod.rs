@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 
 use crate::dates::Date;
 use crate::error::{Error, ErrorCode};
-use crate::issues::{Issue, IssueCode, Path};
+use crate::issues::{Issue, IssueCode, Path, Severity};
 use crate::send::plan::{Request, RequestSpec};
 use crate::xero::responses::{error_message, rate_limit, text_field, HttpResponse, RateLimit};
 
@@ -147,6 +147,8 @@ pub struct SyncRun {
     pause_until: i64,
     stopped: Option<Issue>,
     synced_at: Option<i64>,
+    /// A 304 came without a time (`Date` header): `synced_at` keeps `since`.
+    untimed: bool,
 }
 
 impl SyncRun {
@@ -190,6 +192,7 @@ impl SyncRun {
             pause_until: i64::MIN,
             stopped: None,
             synced_at: None,
+            untimed: false,
         })
     }
 
@@ -280,7 +283,7 @@ impl SyncRun {
             401 | 403 => self.on_auth(q, &rows, response),
             429 => self.on_rate_limit(q, &rows, response, now),
             200..=299 => return Ok(self.on_answer(q, &rows, response, now)),
-            304 => return Ok(self.on_not_modified(q, &rows, now)),
+            304 => return Ok(self.on_not_modified(q, &rows, response, now)),
             400..=499 => {
                 let why = response
                     .json()
@@ -505,12 +508,24 @@ impl SyncRun {
     /// HTTP's own answer to `If-Modified-Since` when nothing changed (Xero documents a 200
     /// with the changed documents; a 304 is taken as the empty list it means). Without the
     /// header a 304 means nothing, and the GET is sent again.
-    fn on_not_modified(&mut self, q: usize, rows: &[usize], now: i64) -> Vec<SyncChange> {
+    fn on_not_modified(
+        &mut self,
+        q: usize,
+        rows: &[usize],
+        response: &HttpResponse,
+        now: i64,
+    ) -> Vec<SyncChange> {
         let Some(chunk) = self.queries.get(q).map(|x| x.chunk.clone()) else {
             return Vec::new();
         };
         if !chunk.since {
             return self.retry(q, rows, "HTTP 304 to a GET without If-Modified-Since", now);
+        }
+        // The 304's time counts as a 200's DateTimeUTC does: without it, a later answer's
+        // time would hide a change made between the two to a document of this GET.
+        match header(response, "date").and_then(http_date_ms) {
+            Some(t) => self.synced_at = Some(self.synced_at.map_or(t, |s| s.min(t))),
+            None => self.untimed = true,
         }
         self.set_rows(rows, None, SyncRowResult::Absent, None);
         self.set_state(q, State::Done);
@@ -630,18 +645,17 @@ impl SyncRun {
         self.stopped = None;
     }
 
-    /// Xero's own time (`DateTimeUTC`) of the earliest answer, as `YYYY-MM-DDThh:mm:ssZ`: store
-    /// it as the next sync's `since` once the sync is done. Xero's clock, not the host's, so
-    /// clock skew cannot hide a change; the earliest answer, so nothing between answers is
-    /// missed. While a document is unread (its GET gave up, or the sync stopped before it),
-    /// the `since` this sync was given (None without one): that document was last read then,
-    /// and a later `since` would hide a change made to it before this sync's answers.
+    /// Xero's own time of the earliest answer (a 200's `DateTimeUTC`, a 304's `Date`), as
+    /// `YYYY-MM-DDThh:mm:ssZ`: store it as the next sync's `since` once the sync is done.
+    /// Xero's clock, not the host's, so clock skew cannot hide a change; the earliest answer,
+    /// so nothing between answers is missed. While a document is unread (its GET gave up, the
+    /// sync stopped before it, it is ambiguous or left out with an error) or an answer had no
+    /// time, the `since` this sync was given (None without one): that document was last read
+    /// then, and a later `since` would hide a change made to it before this sync's answers.
     pub fn synced_at(&self) -> Option<String> {
-        let unread = self.results.iter().any(|r| !r.settled)
-            || self
-                .issues
-                .iter()
-                .any(|i| i.code == IssueCode::SyncReadFailed);
+        let unread = self.untimed
+            || self.results.iter().any(|r| !r.settled)
+            || self.issues.iter().any(|i| i.severity == Severity::Error);
         if unread {
             return self.limits.since.clone();
         }
@@ -669,6 +683,40 @@ impl SyncRun {
             unread,
         }
     }
+}
+
+/// Header `name` of `response`, any case, as text.
+fn header<'r>(response: &'r HttpResponse, name: &str) -> Option<&'r str> {
+    let (_, v) = (response.headers.iter()).find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+    v.as_str()
+}
+
+/// HTTP's date (`Wed, 01 May 2024 12:00:00 GMT`, RFC 9110's IMF-fixdate, the only form a
+/// server sends) → ms since the epoch; `None` for anything else, which keeps `since`.
+fn http_date_ms(text: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (_, rest) = text.trim().split_once(", ")?;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| m == month)? + 1;
+    let date = Date::new(
+        year.parse().ok()?,
+        u32::try_from(month).ok()?,
+        day.parse().ok()?,
+    )?;
+    let hms: Vec<i64> = time
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let [h @ 0..=23, m @ 0..=59, s @ 0..=60] = hms.as_slice() else {
+        return None;
+    };
+    let secs = date.to_days().checked_mul(86_400)? + h * 3600 + m * 60 + s;
+    secs.checked_mul(1000)
 }
 
 /// `/Date(ms)/` or `/Date(ms+hhmm)/` → ms since the epoch (UTC).
