@@ -562,3 +562,60 @@ fn report_json_is_the_derived_serializers_text() {
         }
     }
 }
+
+/// A snapshot of two ACTIVE categories, each with the given ACTIVE options, in Xero's order:
+/// "Location" (column "Xero Tracking Category 1") and "Team" (column 2).
+fn two_categories(locations: &[&str], teams: &[&str]) -> Snapshot {
+    let options = |names: &[&str]| -> Vec<serde_json::Value> {
+        names
+            .iter()
+            .map(|n| json!({"Name": n, "Status": "ACTIVE"}))
+            .collect()
+    };
+    let input: SnapshotInput = serde_json::from_value(json!({"trackingCategories": [
+        {"Name": "Location", "Status": "ACTIVE", "Options": options(locations)},
+        {"Name": "Team", "Status": "ACTIVE", "Options": options(teams)},
+    ]}))
+    .unwrap();
+    Snapshot::new(input)
+}
+
+/// README ("Rows"): rows whose cells are all empty are skipped. Excel and Sheets write a
+/// formatted but empty first row as `,,`; the header was read before that check, so the blank
+/// row was taken for the header (three CSV_COLUMN_MISSING) and the real header failed as data.
+/// The blank record is skipped wherever it is, and later rows keep the file's line numbers.
+#[test]
+fn a_blank_row_before_the_header_is_skipped() {
+    let snap = two_categories(&["North"], &["Sales"]);
+    let header = "Client ID,Xero Tracking Category 1,Xero Tracking Category 2";
+    let text = format!(",,\r\n{header}\r\nC1,North,Sales\r\n");
+    let r = validate(&snap, text.as_bytes(), Options::default());
+    assert_eq!(issues(&r), Vec::<String>::new());
+    assert_eq!(counts(&r), (1, 1, 0));
+    let assigned: Vec<u64> = r
+        .assignments
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.row)
+        .collect();
+    assert_eq!(assigned, vec![3]);
+    assert_eq!(r.columns.as_ref().unwrap().key.header, "Client ID");
+    assert_chunking_is_invisible(&snap, text.as_bytes(), "blank row before the header");
+    // Blank rows of every kind, with empty lines around them: a failing row says its line.
+    for blank in [",,", " , ,\t", "\"\",,", "\u{a0},,"] {
+        let text = format!("\n{blank}\r\n\r\n{header}\nC1,North,Sales\nC2,Nrth,Sales\n{blank}");
+        let r = validate(&snap, text.as_bytes(), Options::default());
+        assert_eq!(
+            issues(&r),
+            vec!["error TRACKING_OPTION_UNKNOWN 6:2"],
+            "{blank:?}"
+        );
+        assert_eq!(counts(&r), (2, 1, 1), "{blank:?}");
+        assert_chunking_is_invisible(&snap, text.as_bytes(), "blank rows before the header");
+    }
+    // A file of blank rows only has no header: said once, as for an empty file.
+    let r = validate(&snap, b",,\r\n,,\r\n", Options::default());
+    assert_eq!(issues(&r), vec!["error CSV_COLUMN_MISSING 1:-"]);
+    assert_eq!(counts(&r), (0, 0, 0));
+}

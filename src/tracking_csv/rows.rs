@@ -65,6 +65,7 @@ impl<S: Borrow<Snapshot>> Rows<S> {
     }
 
     /// One record; `blank_lines` empty lines came before it (they are rows in a spreadsheet).
+    /// A record whose cells are all empty is a row too, but neither the header nor read.
     pub(super) fn record(
         &mut self,
         fields: Fields<'_>,
@@ -73,6 +74,12 @@ impl<S: Borrow<Snapshot>> Rows<S> {
         odd_quotes: bool,
     ) {
         self.row += 1 + blank_lines;
+        // Before the header too: a spreadsheet saves a formatted but empty first row as `,,`,
+        // which would otherwise be read as a header with none of the columns. Every data row
+        // made this check already, so ordinary rows do no more work.
+        if fields.is_blank() {
+            return;
+        }
         if matches!(self.header, HeaderState::Pending) {
             self.header = read_header(
                 &fields,
@@ -81,9 +88,6 @@ impl<S: Borrow<Snapshot>> Rows<S> {
                 &mut self.tracking,
                 &mut self.issues,
             );
-            return;
-        }
-        if fields.is_blank() {
             return;
         }
         self.rows_read += 1;
