@@ -619,3 +619,51 @@ fn a_blank_row_before_the_header_is_skipped() {
     assert_eq!(issues(&r), vec!["error CSV_COLUMN_MISSING 1:-"]);
     assert_eq!(counts(&r), (0, 0, 0));
 }
+
+/// README ("Rows"): a stray `"` inside an unquoted field is read literally, with a warning. In
+/// the last row of a file without a final line break it failed the row as a quote never
+/// closed: the last record is read at the end of the file, and an odd number of quotes there
+/// was taken for an open quoted field. Only a quoted field still open at the end is an error.
+#[test]
+fn a_stray_quote_in_the_last_row_without_a_line_break_is_a_warning() {
+    let fixture = String::from_utf8(read("csv/row-malformed-quote.csv")).unwrap();
+    let lines: Vec<&str> = fixture.lines().collect();
+    let (header, c001, stray, c004) = (lines[0], lines[1], lines[2], lines[4]);
+    assert!(stray.contains("Stray \" quote"), "{stray}");
+    let mid_file = format!("{header}\n{c001}\n{stray}\n{c004}\n");
+    let last = format!("{header}\n{c001}\n{c004}\n{stray}");
+    let (mid, end) = (
+        validate(sample(), mid_file.as_bytes(), Options::default()),
+        validate(sample(), last.as_bytes(), Options::default()),
+    );
+    assert_eq!(issues(&mid), vec!["warning CSV_ROW_MALFORMED 3:-"]);
+    assert_eq!(issues(&end), vec!["warning CSV_ROW_MALFORMED 4:-"]);
+    assert_eq!(
+        end.issues[0].message,
+        mid.issues[0].message.replace("Row 3", "Row 4")
+    );
+    assert_eq!((counts(&mid), counts(&end)), ((3, 3, 0), (3, 3, 0)));
+    let clients = end.assignments.as_ref().unwrap().to_clients();
+    assert_eq!(clients["C002"]["Location"], "North");
+    assert_chunking_is_invisible(&sample(), last.as_bytes(), "stray quote last");
+    // A quoted field still open at the end is an error, whatever the count of quotes before it;
+    // one closed, then followed by a stray quote, is not.
+    let h = "Client ID,Xero Tracking Category 1,Xero Tracking Category 2,Note,Other";
+    let (open, stray) = (
+        "error CSV_ROW_MALFORMED 2:-",
+        "warning CSV_ROW_MALFORMED 2:-",
+    );
+    for (row, want) in [
+        ("C9,General,North,,\"open", vec![open]),
+        ("C9,General,North,,\"op\"\"en", vec![open]),
+        ("C9,General,North,st\"ray,\"open", vec![open]),
+        ("C9,General,North,,\"closed\"", vec![]),
+        ("C9,General,North,\"closed\"x\"y,", vec![stray]),
+        ("C9,General,North,st\"ray,x", vec![stray]),
+    ] {
+        let text = format!("{h}\r\n{row}");
+        let r = validate(sample(), text.as_bytes(), Options::default());
+        assert_eq!(issues(&r), want, "{row}");
+        assert_chunking_is_invisible(&sample(), text.as_bytes(), row);
+    }
+}
