@@ -667,3 +667,50 @@ fn a_stray_quote_in_the_last_row_without_a_line_break_is_a_warning() {
         assert_chunking_is_invisible(&sample(), text.as_bytes(), row);
     }
 }
+
+/// The one "did you mean" of a failing cell's message, as www/csv-file.js reads it:
+/// `Did you mean "<option>"?`. Each message must say at most one, in that form.
+fn one_suggestion(message: &str) -> Option<&str> {
+    let said = message.to_lowercase().matches("did you mean").count();
+    assert!(said <= 1, "{said} suggestions: {message}");
+    let (_, rest) = message.split_once("Did you mean \"")?;
+    rest.split_once("\"?").map(|(option, _)| option)
+}
+
+/// The lookup's near miss (an option that differs only in accents, "Orakei" for "Ōrākei")
+/// put "(did you mean …?)" into the message and the CSV added its edit-distance "Did you
+/// mean" too: the same option twice, or two different ones. One suggestion now: the near
+/// miss when there is one (what the user surely meant), else the closest by edit distance.
+#[test]
+fn a_failing_cell_suggests_one_option_the_near_miss_first() {
+    for (locations, cell, want) in [
+        (&["Ōrākei"][..], "Orakei", Some("Ōrākei")),
+        (&["Oraka", "Ōrākei"][..], "Orakei", Some("Ōrākei")),
+        (&["Oraka", "Ōrākei"][..], "Orak", Some("Oraka")),
+        (&["Oraka", "Ōrākei"][..], "Harbour", None),
+    ] {
+        let snap = two_categories(locations, &["Sales"]);
+        let text = format!(
+            "Client ID,Xero Tracking Category 1,Xero Tracking Category 2\r\nC1,{cell},Sales\r\n"
+        );
+        let r = validate(&snap, text.as_bytes(), Options::default());
+        assert_eq!(
+            issues(&r),
+            vec!["error TRACKING_OPTION_UNKNOWN 2:2"],
+            "{cell}"
+        );
+        let message = &r.issues[0].message;
+        assert_eq!(
+            one_suggestion(message),
+            want,
+            "{locations:?} {cell}: {message}"
+        );
+        assert!(message.contains("\"None\" to clear"), "{message}");
+        if want.is_none() {
+            assert!(
+                message.contains("Active options: Oraka, Ōrākei."),
+                "{message}"
+            );
+        }
+    }
+}
