@@ -562,3 +562,155 @@ fn report_json_is_the_derived_serializers_text() {
         }
     }
 }
+
+/// A snapshot of two ACTIVE categories, each with the given ACTIVE options, in Xero's order:
+/// "Location" (column "Xero Tracking Category 1") and "Team" (column 2).
+fn two_categories(locations: &[&str], teams: &[&str]) -> Snapshot {
+    let options = |names: &[&str]| -> Vec<serde_json::Value> {
+        names
+            .iter()
+            .map(|n| json!({"Name": n, "Status": "ACTIVE"}))
+            .collect()
+    };
+    let input: SnapshotInput = serde_json::from_value(json!({"trackingCategories": [
+        {"Name": "Location", "Status": "ACTIVE", "Options": options(locations)},
+        {"Name": "Team", "Status": "ACTIVE", "Options": options(teams)},
+    ]}))
+    .unwrap();
+    Snapshot::new(input)
+}
+
+/// README ("Rows"): rows whose cells are all empty are skipped. Excel and Sheets write a
+/// formatted but empty first row as `,,`; the header was read before that check, so the blank
+/// row was taken for the header (three CSV_COLUMN_MISSING) and the real header failed as data.
+/// The blank record is skipped wherever it is, and later rows keep the file's line numbers.
+#[test]
+fn a_blank_row_before_the_header_is_skipped() {
+    let snap = two_categories(&["North"], &["Sales"]);
+    let header = "Client ID,Xero Tracking Category 1,Xero Tracking Category 2";
+    let text = format!(",,\r\n{header}\r\nC1,North,Sales\r\n");
+    let r = validate(&snap, text.as_bytes(), Options::default());
+    assert_eq!(issues(&r), Vec::<String>::new());
+    assert_eq!(counts(&r), (1, 1, 0));
+    let assigned: Vec<u64> = r
+        .assignments
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|c| c.row)
+        .collect();
+    assert_eq!(assigned, vec![3]);
+    assert_eq!(r.columns.as_ref().unwrap().key.header, "Client ID");
+    assert_chunking_is_invisible(&snap, text.as_bytes(), "blank row before the header");
+    // Blank rows of every kind, with empty lines around them: a failing row says its line.
+    for blank in [",,", " , ,\t", "\"\",,", "\u{a0},,"] {
+        let text = format!("\n{blank}\r\n\r\n{header}\nC1,North,Sales\nC2,Nrth,Sales\n{blank}");
+        let r = validate(&snap, text.as_bytes(), Options::default());
+        assert_eq!(
+            issues(&r),
+            vec!["error TRACKING_OPTION_UNKNOWN 6:2"],
+            "{blank:?}"
+        );
+        assert_eq!(counts(&r), (2, 1, 1), "{blank:?}");
+        assert_chunking_is_invisible(&snap, text.as_bytes(), "blank rows before the header");
+    }
+    // A file of blank rows only has no header: said once, as for an empty file.
+    let r = validate(&snap, b",,\r\n,,\r\n", Options::default());
+    assert_eq!(issues(&r), vec!["error CSV_COLUMN_MISSING 1:-"]);
+    assert_eq!(counts(&r), (0, 0, 0));
+}
+
+/// README ("Rows"): a stray `"` inside an unquoted field is read literally, with a warning. In
+/// the last row of a file without a final line break it failed the row as a quote never
+/// closed: the last record is read at the end of the file, and an odd number of quotes there
+/// was taken for an open quoted field. Only a quoted field still open at the end is an error.
+#[test]
+fn a_stray_quote_in_the_last_row_without_a_line_break_is_a_warning() {
+    let fixture = String::from_utf8(read("csv/row-malformed-quote.csv")).unwrap();
+    let lines: Vec<&str> = fixture.lines().collect();
+    let (header, c001, stray, c004) = (lines[0], lines[1], lines[2], lines[4]);
+    assert!(stray.contains("Stray \" quote"), "{stray}");
+    let mid_file = format!("{header}\n{c001}\n{stray}\n{c004}\n");
+    let last = format!("{header}\n{c001}\n{c004}\n{stray}");
+    let (mid, end) = (
+        validate(sample(), mid_file.as_bytes(), Options::default()),
+        validate(sample(), last.as_bytes(), Options::default()),
+    );
+    assert_eq!(issues(&mid), vec!["warning CSV_ROW_MALFORMED 3:-"]);
+    assert_eq!(issues(&end), vec!["warning CSV_ROW_MALFORMED 4:-"]);
+    assert_eq!(
+        end.issues[0].message,
+        mid.issues[0].message.replace("Row 3", "Row 4")
+    );
+    assert_eq!((counts(&mid), counts(&end)), ((3, 3, 0), (3, 3, 0)));
+    let clients = end.assignments.as_ref().unwrap().to_clients();
+    assert_eq!(clients["C002"]["Location"], "North");
+    assert_chunking_is_invisible(&sample(), last.as_bytes(), "stray quote last");
+    // A quoted field still open at the end is an error, whatever the count of quotes before it;
+    // one closed, then followed by a stray quote, is not.
+    let h = "Client ID,Xero Tracking Category 1,Xero Tracking Category 2,Note,Other";
+    let (open, stray) = (
+        "error CSV_ROW_MALFORMED 2:-",
+        "warning CSV_ROW_MALFORMED 2:-",
+    );
+    for (row, want) in [
+        ("C9,General,North,,\"open", vec![open]),
+        ("C9,General,North,,\"op\"\"en", vec![open]),
+        ("C9,General,North,st\"ray,\"open", vec![open]),
+        ("C9,General,North,,\"closed\"", vec![]),
+        ("C9,General,North,\"closed\"x\"y,", vec![stray]),
+        ("C9,General,North,st\"ray,x", vec![stray]),
+    ] {
+        let text = format!("{h}\r\n{row}");
+        let r = validate(sample(), text.as_bytes(), Options::default());
+        assert_eq!(issues(&r), want, "{row}");
+        assert_chunking_is_invisible(&sample(), text.as_bytes(), row);
+    }
+}
+
+/// The one "did you mean" of a failing cell's message, as www/csv-file.js reads it:
+/// `Did you mean "<option>"?`. Each message must say at most one, in that form.
+fn one_suggestion(message: &str) -> Option<&str> {
+    let said = message.to_lowercase().matches("did you mean").count();
+    assert!(said <= 1, "{said} suggestions: {message}");
+    let (_, rest) = message.split_once("Did you mean \"")?;
+    rest.split_once("\"?").map(|(option, _)| option)
+}
+
+/// The lookup's near miss (an option that differs only in accents, "Orakei" for "Ōrākei")
+/// put "(did you mean …?)" into the message and the CSV added its edit-distance "Did you
+/// mean" too: the same option twice, or two different ones. One suggestion now: the near
+/// miss when there is one (what the user surely meant), else the closest by edit distance.
+#[test]
+fn a_failing_cell_suggests_one_option_the_near_miss_first() {
+    for (locations, cell, want) in [
+        (&["Ōrākei"][..], "Orakei", Some("Ōrākei")),
+        (&["Oraka", "Ōrākei"][..], "Orakei", Some("Ōrākei")),
+        (&["Oraka", "Ōrākei"][..], "Orak", Some("Oraka")),
+        (&["Oraka", "Ōrākei"][..], "Harbour", None),
+    ] {
+        let snap = two_categories(locations, &["Sales"]);
+        let text = format!(
+            "Client ID,Xero Tracking Category 1,Xero Tracking Category 2\r\nC1,{cell},Sales\r\n"
+        );
+        let r = validate(&snap, text.as_bytes(), Options::default());
+        assert_eq!(
+            issues(&r),
+            vec!["error TRACKING_OPTION_UNKNOWN 2:2"],
+            "{cell}"
+        );
+        let message = &r.issues[0].message;
+        assert_eq!(
+            one_suggestion(message),
+            want,
+            "{locations:?} {cell}: {message}"
+        );
+        assert!(message.contains("\"None\" to clear"), "{message}");
+        if want.is_none() {
+            assert!(
+                message.contains("Active options: Oraka, Ōrākei."),
+                "{message}"
+            );
+        }
+    }
+}

@@ -2,8 +2,9 @@
 // user checked and the validator's issues. Pure functions over text, so Node can test them too.
 //
 // Rows are numbered as the validator numbers them (README, "Tracking-options CSV"): the header is
-// row 1, every record is one row (blank ones too), a quoted field spanning lines stays one row,
-// records end at CRLF, LF or CR outside quotes. Untouched records are copied byte for byte.
+// row 1 unless blank rows come first, every record is one row (blank ones too), a quoted field
+// spanning lines stays one row, records end at CRLF, LF or CR outside quotes. Untouched records
+// are copied byte for byte.
 
 /** Splits `text` into records: [{row, text, end}], `end` the record's own line ending ('' last). */
 export function records(text) {
@@ -77,8 +78,11 @@ const bom = (text) => (text.startsWith('\uFEFF') ? ['\uFEFF', text.slice(1)] : [
 export function failingRows(text, issues, columns) {
   const [mark, body] = bom(text);
   const all = records(body);
-  const failing = new Set(issues.filter((i) => i.severity === 'error' && i.row > 1).map((i) => i.row));
-  const keep = all.filter((r) => r.row === 1 || (columns ? failing.has(r.row) : r.text !== ''));
+  // The validator skips blank rows (`,,`: a spreadsheet's formatted but empty row) before the
+  // header too, so the header is the first record with a cell that is not empty once trimmed.
+  const header = all.find((r) => fields(r.text).some((f) => f.trim() !== ''))?.row ?? 1;
+  const failing = new Set(issues.filter((i) => i.severity === 'error' && i.row > header).map((i) => i.row));
+  const keep = all.filter((r) => r.row === header || (columns ? failing.has(r.row) : r.text !== ''));
   return mark + keep.map((r) => r.text).join(lineEnding(body)) + lineEnding(body);
 }
 

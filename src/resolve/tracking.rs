@@ -280,10 +280,30 @@ impl Stale {
         match self {
             Stale::CategoryUnknown => format!("Tracking category \"{category}\" is not in the organisation's tracking categories (renamed or deleted?)"),
             Stale::CategoryInactive(s) => format!("Tracking category \"{category}\" is {s} in Xero"),
-            Stale::OptionUnknown(Some(near)) => format!("\"{option}\" is not an option of tracking category \"{category}\" (did you mean \"{near}\"?)"),
+            Stale::OptionUnknown(Some(near)) => format!("{} (did you mean \"{near}\"?)", self.describe_unsuggested(category, option)),
             Stale::OptionUnknown(None) => format!("\"{option}\" is not an option of tracking category \"{category}\" (a new one? add it in Xero and refresh the snapshot; renamed or deleted?)"),
             Stale::OptionArchived => format!("Option \"{option}\" of tracking category \"{category}\" is archived in Xero"),
             Stale::OptionDeleted => format!("Option \"{option}\" of tracking category \"{category}\" is deleted in Xero"),
+        }
+    }
+
+    /// The active option an unknown one nearly names (see [`Stale::OptionUnknown`]).
+    pub fn near_miss(&self) -> Option<&str> {
+        match self {
+            Stale::OptionUnknown(near) => near.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// [`Stale::describe`] without the near miss's "(did you mean …?)": for a caller that
+    /// makes one suggestion of its own (the CSV import, whose page reads exactly one from the
+    /// message) and would otherwise say two.
+    pub fn describe_unsuggested(&self, category: &str, option: &str) -> String {
+        match self {
+            Stale::OptionUnknown(Some(_)) => {
+                format!("\"{option}\" is not an option of tracking category \"{category}\"")
+            }
+            _ => self.describe(category, option),
         }
     }
 }

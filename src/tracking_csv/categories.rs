@@ -190,9 +190,16 @@ pub(super) fn failure_message(
     }
 }
 
+/// The message of a cell the lookup refused, with at most one "did you mean": the lookup's
+/// near miss (the same name but for accents or punctuation: surely what was meant) when there
+/// is one, else the closest active option by edit distance. www/csv-file.js reads the one
+/// `Did you mean "…"?` from the message into the corrected file.
 fn stale_message(category: &Category, stale: &Stale, value: &str) -> String {
-    let mut message = format!("{}.", stale.describe(&category.name, value));
-    match suggest(value, category.active.iter().map(String::as_str)) {
+    let mut message = format!("{}.", stale.describe_unsuggested(&category.name, value));
+    let suggestion = stale
+        .near_miss()
+        .or_else(|| suggest(value, category.active.iter().map(String::as_str)));
+    match suggestion {
         Some(s) => message.push_str(&format!(" Did you mean \"{s}\"?")),
         None if category.active.is_empty() => {
             message.push_str(" The category has no active options.");

@@ -131,8 +131,9 @@ fn cells(fields: &Fields<'_>, row: u64, issues: &mut IssueSink) -> (Vec<(String,
     (names, usable)
 }
 
-/// Reads the header row (`row` is 1 unless empty lines come first): which column holds the
-/// client key (`key_column`) and which the two tracking columns, recorded in `tracking`.
+/// Reads the header row (`row` is 1 unless empty lines or blank rows come first): which column
+/// holds the client key (`key_column`) and which the two tracking columns, recorded in
+/// `tracking`.
 pub(super) fn read_header(
     fields: &Fields<'_>,
     row: u64,

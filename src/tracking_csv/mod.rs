@@ -12,9 +12,10 @@
 //! - CSV is RFC 4180: comma separated, `"` quotes, `""` inside quotes, commas and line breaks
 //!   inside quoted fields, CRLF or LF (or CR) line ends, an optional UTF-8 byte order mark.
 //!   Empty lines, and rows whose cells are all empty (spreadsheets write those for formatted
-//!   blank rows), are skipped: not validated, not counted as rows read.
-//! - Row numbers are the rows a spreadsheet shows: 1-based, the header is row 1, a skipped
-//!   empty line still takes a row number, a quoted field spanning two lines is still one row.
+//!   blank rows), are skipped, before the header too: not validated, not counted as rows read.
+//! - Row numbers are the rows a spreadsheet shows: 1-based, the header is row 1 (or after the
+//!   empty lines and blank rows before it), a skipped empty line or blank row still takes a
+//!   row number, a quoted field spanning two lines is still one row.
 //!   Columns are 1-based.
 //! - The header must have the client key column ([`Options::key_column`], default
 //!   "Client ID") and both tracking columns. "Xero Tracking Category 1" is the organisation's

@@ -48,6 +48,17 @@ impl IssueSink {
     }
 }
 
+/// What a record's `"`s say about it, as the parser saw them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Quotes {
+    /// Each opens or closes a quoted field, or is doubled inside one (or there are none).
+    Balanced,
+    /// An odd number, none left open: a stray `"` inside an unquoted field, read literally.
+    Stray,
+    /// A quoted field still open at the end of the file: it took in everything after it.
+    Unclosed,
+}
+
 /// The fields of one record: `text` is the record's bytes, `ends` where each field ends.
 pub(super) struct Fields<'a> {
     bytes: &'a [u8],

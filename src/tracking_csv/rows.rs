@@ -11,7 +11,7 @@ use super::categories::{failure_message, TrackingState, Verdict};
 use super::csv_export::FORMULA_START;
 use super::header::{read_header, HeaderState};
 use super::keys::KeySet;
-use super::record::{Fields, IssueSink};
+use super::record::{Fields, IssueSink, Quotes};
 use super::{
     Assignments, Column, Columns, Options, Progress, Report, TrackingColumn, TRACKING_COLUMNS,
 };
@@ -65,14 +65,15 @@ impl<S: Borrow<Snapshot>> Rows<S> {
     }
 
     /// One record; `blank_lines` empty lines came before it (they are rows in a spreadsheet).
-    pub(super) fn record(
-        &mut self,
-        fields: Fields<'_>,
-        blank_lines: u64,
-        at_eof: bool,
-        odd_quotes: bool,
-    ) {
+    /// A record whose cells are all empty is a row too, but neither the header nor read.
+    pub(super) fn record(&mut self, fields: Fields<'_>, blank_lines: u64, quotes: Quotes) {
         self.row += 1 + blank_lines;
+        // Before the header too: a spreadsheet saves a formatted but empty first row as `,,`,
+        // which would otherwise be read as a header with none of the columns. Every data row
+        // made this check already, so ordinary rows do no more work.
+        if fields.is_blank() {
+            return;
+        }
         if matches!(self.header, HeaderState::Pending) {
             self.header = read_header(
                 &fields,
@@ -81,9 +82,6 @@ impl<S: Borrow<Snapshot>> Rows<S> {
                 &mut self.tracking,
                 &mut self.issues,
             );
-            return;
-        }
-        if fields.is_blank() {
             return;
         }
         self.rows_read += 1;
@@ -102,7 +100,7 @@ impl<S: Borrow<Snapshot>> Rows<S> {
         if let Some(Ok(key)) = key {
             self.issues.row_key.push_str(key);
         }
-        self.check_shape(&fields, width, at_eof, odd_quotes);
+        self.check_shape(&fields, width, quotes);
         let entry = self.check_key(key, key_index);
         let mut codes = [0u32; 2];
         for (c, (state, code)) in self.tracking.iter_mut().zip(codes.iter_mut()).enumerate() {
@@ -155,7 +153,7 @@ impl<S: Borrow<Snapshot>> Rows<S> {
     }
 
     /// Field count, encoding and quotes.
-    fn check_shape(&mut self, fields: &Fields<'_>, width: usize, at_eof: bool, odd_quotes: bool) {
+    fn check_shape(&mut self, fields: &Fields<'_>, width: usize, quotes: Quotes) {
         let row = self.row;
         if fields.len() != width {
             let n = fields.len();
@@ -182,13 +180,15 @@ impl<S: Borrow<Snapshot>> Rows<S> {
                 }
             }
         }
-        if odd_quotes {
-            if at_eof {
+        match quotes {
+            Quotes::Balanced => {}
+            Quotes::Unclosed => {
                 self.issues
                     .add(Severity::Error, IssueCode::CsvRowMalformed, row, None, || {
                         ("csv".to_owned(), format!("Row {row} opens a double quote that is never closed, so the field runs to the end of the file. Close the quote, or double any quote inside a quoted field (\"\")."))
                     });
-            } else {
+            }
+            Quotes::Stray => {
                 self.issues
                     .add(Severity::Warning, IssueCode::CsvRowMalformed, row, None, || {
                         ("csv".to_owned(), format!("Row {row} has a double quote inside a field that is not quoted; it is read literally. Quote the field and double the quote (\"\") to be sure every importer reads it the same way."))

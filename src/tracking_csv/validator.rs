@@ -1,6 +1,7 @@
 //! The streaming [`Validator`]: csv-core pushed chunk by chunk (a chunk may end anywhere), a
-//! byte order mark, empty lines counted as spreadsheet rows, and the quote parity that tells a
-//! stray quote from one never closed. Each complete record goes to `rows.rs`.
+//! byte order mark, empty lines counted as spreadsheet rows, the quote parity that finds a
+//! stray quote, and the line break given to the last line that finds a quoted field never
+//! closed (csv-core ends the record at it otherwise). Each complete record goes to `rows.rs`.
 
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use crate::input::snapshot::Snapshot;
 use super::categories::{active_categories, TrackingState};
 use super::header::HeaderState;
 use super::keys::KeySet;
-use super::record::{Fields, IssueSink};
+use super::record::{Fields, IssueSink, Quotes};
 use super::rows::Rows;
 use super::{Options, Progress, Report, BOM};
 
@@ -167,10 +168,19 @@ impl<S: Borrow<Snapshot>> Validator<S> {
     }
 
     /// Reads the last row (a file need not end with a line break) and returns the report.
+    ///
+    /// The last line is read as though the file ended with a line break, so it is read as
+    /// every other line is: csv-core ends the record there unless a quoted field is still open
+    /// (the break then joins that field, as the file's own final break would have). Quote
+    /// parity alone cannot tell the two apart (`a"b`, a stray quote read literally, and `"ab`,
+    /// never closed, both have one quote; `a"b,"c` is open with two), and csv-core does not
+    /// say which state it is in (its `Clone` loses the parsing tables, so it cannot be asked
+    /// on a copy).
     pub fn finish(mut self) -> Report {
         if let Some(head) = self.parser.head.take() {
             self.feed(&head, false);
         }
+        self.feed(b"\n", false);
         self.feed(&[], true);
         self.rows.finish(self.parser.bytes)
     }
@@ -197,7 +207,7 @@ impl<S: Borrow<Snapshot>> Validator<S> {
                     found.map(|(bytes, t)| (std::str::from_utf8(bytes), t))
                 {
                     let fields = Fields::separated(text, &p.line_ends);
-                    self.rows.record(fields, p.blank_lines, eof, false);
+                    self.rows.record(fields, p.blank_lines, Quotes::Balanced);
                     p.after_cr = terminator == b'\r';
                     p.blank_lines = 0;
                     p.at_record_start = true;
@@ -228,7 +238,14 @@ impl<S: Borrow<Snapshot>> Validator<S> {
                     let bytes = p.out.get(..p.out_len).unwrap_or_default();
                     let ends = p.ends.get(..p.ends_len).unwrap_or_default();
                     let fields = Fields::new(bytes, ends);
-                    self.rows.record(fields, p.blank_lines, eof, p.odd_quotes);
+                    // `finish` gave the last line a line break: a record still unended at the
+                    // end of the file is a quoted field that took it in, never closed.
+                    let quotes = match (eof, p.odd_quotes) {
+                        (true, _) => Quotes::Unclosed,
+                        (false, true) => Quotes::Stray,
+                        (false, false) => Quotes::Balanced,
+                    };
+                    self.rows.record(fields, p.blank_lines, quotes);
                     p.fresh = true;
                     // The record's own line break: a CR may be completed by the next LF.
                     p.after_cr = used.last() == Some(&b'\r');

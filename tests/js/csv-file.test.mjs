@@ -38,6 +38,14 @@ test('failing rows: the header and each row with an error, as written', () => {
     '\uFEFFClient ID,Xero Tracking Category 1,Xero Tracking Category 2\r\n"C2\r\nsecond line, ""quoted""",Nort,Blu\r\nC4,Nowhere at all,\r\n');
 });
 
+test('failing rows after a blank first row (`,,`): the header comes first, the blank row not', () => {
+  const blankFirst = ',,\r\nClient ID,Xero Tracking Category 1,Xero Tracking Category 2\r\nC1,North,Blue\r\nC2,Nort,Blue\r\n';
+  const { issues, columns } = api.validateTrackingCsv(snapshot, blankFirst, { assignments: false });
+  assert.deepEqual(issues.map((i) => i.row), [4]);
+  assert.equal(failingRows(blankFirst, issues, columns),
+    'Client ID,Xero Tracking Category 1,Xero Tracking Category 2\r\nC2,Nort,Blue\r\n');
+});
+
 test('an unusable header fails every row, so every row is returned', () => {
   const bad = 'Name,Xero Tracking Category 1\nA,North\nB,North\n';
   const { issues, columns } = api.validateTrackingCsv(snapshot, bad, { assignments: false });
