@@ -60,7 +60,10 @@ function runSync() {
   $('sync-issues').replaceChildren(...issues.map((i) => el('li', { className: i.severity, textContent: `${i.code} at ${i.path}: ${i.message}` })));
   const changes = run.changes();
   $('sync-summary').textContent = `${exported.length} invoices, ${gets.length} GET${gets.length === 1 ? '' : 's'}: ${changes.length} changed`
-    + `${issues.length ? `, ${issues.length} not synced` : ''}. Next sync from ${run.syncedAt ?? '—'}.`;
+    + `${issues.length ? `, ${issues.length} not synced` : ''}. `
+    // syncedAt stays the `since` given (none here) while a document could not be read: a later
+    // one would hide a change made to it in between.
+    + (run.syncedAt ? `Next sync from ${run.syncedAt}.` : 'Next sync reads everything again (a document was not read).');
   $('sync-table').tBodies[0].replaceChildren(...changes.map((c) => {
     const tr = el('tr', { className: c.event },
       el('td', { textContent: c.sourceId }),
