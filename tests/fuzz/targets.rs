@@ -561,8 +561,21 @@ pub fn sync(data: &[u8]) {
 }
 
 /// An answer to a sync GET: kind 0 lists the ids of its URL as paid invoices (and credit
-/// notes) with `pagination`, other kinds reuse [`answer`].
+/// notes) with `pagination`, kind 9 is a 304, other kinds reuse [`answer`].
 fn sync_answer(kind: u8, url: &str, bytes: &[u8]) -> HttpResponse {
+    // A 304 (nothing changed since): its `Date` header well formed, or the fuzzed bytes.
+    if kind % 10 == 9 {
+        let date = match kind % 20 {
+            9 => "Wed, 01 May 2024 12:00:00 GMT".to_owned(),
+            _ => String::from_utf8_lossy(bytes).into_owned(),
+        };
+        let headers = std::collections::BTreeMap::from([("Date".to_owned(), date.into())]);
+        return HttpResponse {
+            status: 304,
+            headers,
+            body: None,
+        };
+    }
     if kind % 10 != 0 {
         return answer(kind, None, bytes);
     }
