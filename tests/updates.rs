@@ -1341,8 +1341,15 @@ fn an_update_of_a_document_dated_in_a_locked_period_is_reported() {
 
     // Unchanged (held and sent alike, dated in the locked period): nothing is sent, so
     // nothing is refused, by either lock-date check.
-    let (s, inv) = update("AUTHORISED", "AUTHORISED", "2023-06-01");
-    let d = preview(end_of_year(), s, json!([inv])).documents[0].clone();
+    let (s, mut inv) = update("AUTHORISED", "AUTHORISED", "2023-06-01");
+    let d = preview(end_of_year(), s.clone(), json!([inv])).documents[0].clone();
     assert!(d.unchanged && !d.blocked, "{:?}", described(&d));
     assert!(locks(&d).is_empty(), "{:?}", described(&d));
+
+    // The same date kept, another field changed: said once, at the held document (the date's
+    // own check said "date it after the lock date", which no update can act on), as an error.
+    inv["lines"][0]["description"] = json!("Other");
+    let d = preview(end_of_year(), s, json!([inv])).documents[0].clone();
+    assert_eq!(locks(&d), [format!("error DATE_LOCKED@{at}")]);
+    assert!(d.blocked);
 }

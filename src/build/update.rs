@@ -229,9 +229,9 @@ fn repeated_ids(sent: &[WireLine]) -> Vec<(usize, String)> {
     out
 }
 
-/// An unchanged update is not sent, so no lock date can refuse it: the date's own lock check
-/// (`resolve::header`) ran before anything knew that, and its `DATE_LOCKED` at the date would
-/// block a document that is already exported as it is.
+/// The date's own lock check (`resolve::header`) ran before anything knew the update: its
+/// `DATE_LOCKED` at the date is dropped when nothing is sent (no lock date can refuse it) or
+/// when the held document's lock says it instead ([`held_lock_rule`]).
 fn forget_lock_of_date(path: &Path, issues: &mut Vec<Issue>) {
     let at = path.field("date");
     issues.retain(|i| !(i.code == IssueCode::DateLocked && i.path == at.as_str()));
@@ -273,7 +273,16 @@ fn held_lock_rule(ctx: &Ctx<'_>, state: &UpdateState, path: &Path, issues: &mut 
         Lock::Period(l) => ("period", l),
     };
     let message = format!("The document Xero holds is dated {held}, on or before the organisation's {kind} lock date {date}: Xero refuses edits of a document dated in a locked period, whatever date is sent. Unlock the period in Xero (move the lock date), or credit the document instead of updating it.");
-    if posted && matches!(lock, Lock::EndOfYear(_)) {
+    // This says all the date's own check said of a locked date sent (its advice, to date the
+    // invoice later, cannot make Xero take the edit): one issue, as severe as either.
+    let at_date = path.field("date");
+    let date_error = issues.iter().any(|i| {
+        i.code == IssueCode::DateLocked
+            && i.path == at_date.as_str()
+            && i.severity == crate::issues::Severity::Error
+    });
+    forget_lock_of_date(path, issues);
+    if date_error || (posted && matches!(lock, Lock::EndOfYear(_))) {
         issues.push(Issue::error(IssueCode::DateLocked, at, message));
     } else {
         issues.push(Issue::warning(IssueCode::DateLocked, at, message));
