@@ -13,6 +13,7 @@ mod support;
 
 use serde_json::{json, Value};
 use support::*;
+use xero_export::xero::responses::HttpResponse;
 
 fn settings(extra: Value) -> Value {
     let mut s = json!({"taxes": {"default": "OUTPUT2"}, "accounts": {"default": "200"}});
@@ -474,6 +475,17 @@ fn a_new_contact_due_date_follows_its_own_terms() {
     );
 }
 
+/// Xero's answer to a PUT /Contacts that created contact `id` named `name`.
+fn contact_created(id: &str, name: &str) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: Some(
+            json!({"Contacts": [{"ContactID": id, "Name": name, "ContactStatus": "ACTIVE"}]}),
+        ),
+    }
+}
+
 /// One plan with invoices and people (`plan({invoices, people})`, a CRM pushing its clients and
 /// their invoices): a payer to create that is also a person of the call was planned twice, so
 /// two PUT /Contacts of "Ann Lee" went out at once (Xero refuses the second as a taken name, or
@@ -485,7 +497,6 @@ fn a_payer_that_is_also_a_person_of_the_plan_is_created_once() {
     use xero_export::people::sync::PersonStatus;
     use xero_export::send::plan::{PlanOptions, Request};
     use xero_export::send::Run;
-    use xero_export::xero::responses::HttpResponse;
     let ex = exporter(
         sample_snapshot(),
         settings(json!({"contacts": {"onMissing": "create"}})),
@@ -518,13 +529,7 @@ fn a_payer_that_is_also_a_person_of_the_plan_is_created_once() {
         [r#"PUT {"Contacts":[{"Name":"Ann Lee"}]}"#]
     );
     let id = "0f0e0d0c-0b0a-4909-8807-060504030201";
-    let ok = HttpResponse {
-        status: 200,
-        headers: Default::default(),
-        body: Some(
-            json!({"Contacts": [{"ContactID": id, "Name": "Ann Lee", "ContactStatus": "ACTIVE"}]}),
-        ),
-    };
+    let ok = contact_created(id, "Ann Lee");
     run.handle(&first[0].id, &ok, 1).unwrap();
     assert_eq!(run.people()[0].status, PersonStatus::Created);
     assert_eq!(run.people()[0].contact_id.as_deref(), Some(id));
@@ -560,7 +565,6 @@ fn on_missing_error_lets_a_bill_use_the_contact_its_person_creates_in_the_same_p
     use xero_export::people::sync::PersonStatus;
     use xero_export::send::plan::PlanOptions;
     use xero_export::send::OutcomeStatus;
-    use xero_export::xero::responses::HttpResponse;
     let ex = exporter(
         sample_snapshot(),
         settings(
@@ -613,13 +617,7 @@ fn on_missing_error_lets_a_bill_use_the_contact_its_person_creates_in_the_same_p
         "one contact for the person and the bill: {puts:?}"
     );
     let id = "0f0e0d0c-0b0a-4909-8807-060504030201";
-    let ok = HttpResponse {
-        status: 200,
-        headers: Default::default(),
-        body: Some(
-            json!({"Contacts": [{"ContactID": id, "Name": "Rangi Parata", "ContactStatus": "ACTIVE"}]}),
-        ),
-    };
+    let ok = contact_created(id, "Rangi Parata");
     run.handle(&first[0].id, &ok, 1).unwrap();
     assert_eq!(run.people()[0].status, PersonStatus::Created);
     let docs = run.next(2);
@@ -1017,7 +1015,6 @@ fn a_name_built_from_first_and_last_name_is_reported_at_the_payer() {
 fn outcomes_carry_the_contact_id_used_or_created() {
     use xero_export::input::work::read_work;
     use xero_export::send::plan::PlanOptions;
-    use xero_export::xero::responses::HttpResponse;
     let ex = exporter(
         sample_snapshot(),
         settings(json!({"contacts": {"onMissing": "create"}})),

@@ -615,17 +615,17 @@ fn http_dates_read_only_in_their_one_form() {
         "Wed, 01 May 2024 24:00:00 GMT",
         "Wed, 01 May 2024 12:00:00 UTC",
         "Wednesday, 01-May-24 12:00:00 GMT",
-        "Wed, 01 May -2147483648 12:00:00 GMT",
-        "Wed, 01 May 2147483647 23:59:60 GMT",
         "Wed, 01 May 2024 1:2 GMT",
     ] {
-        assert!(
-            http_date_ms(bad).is_none_or(|t| t.abs() < i64::MAX),
-            "{bad}"
-        );
+        assert_eq!(http_date_ms(bad), None, "{bad}");
     }
-    assert_eq!(http_date_ms("Wed, 32 May 2024 12:00:00 GMT"), None);
-    assert_eq!(http_date_ms("Wed, 01 May 2024 12:00:00 UTC"), None);
+    // Years at i32's ends: a time or None, never an overflow.
+    for extreme in [
+        "Wed, 01 May -2147483648 12:00:00 GMT",
+        "Wed, 01 May 2147483647 23:59:60 GMT",
+    ] {
+        let _ = http_date_ms(extreme);
+    }
 }
 
 /// A CRM's negative invoice is exported as a credit note, and its outcome says so as `kind:
